@@ -1,0 +1,41 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** Prefix every generated gateway key starts with, so leaked keys are recognisable by scanners. */
+export const GATEWAY_KEY_PREFIX = 'gw-';
+/** Imported keys (`gwctl key add --key`) must be at least this long. */
+export const MIN_IMPORTED_KEY_LENGTH = 20;
+/** How many leading characters of a key are kept for display. */
+export const DISPLAY_PREFIX_LENGTH = 10;
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+function randomString(length: number): string {
+  // Rejection sampling keeps every character equally likely (256 is not a multiple of 62).
+  let out = '';
+  while (out.length < length) {
+    for (const b of randomBytes(length * 2)) {
+      if (b < 248 && out.length < length) out += ALPHABET[b % 62];
+    }
+  }
+  return out;
+}
+
+/** A new raw gateway key: `gw-` + 40 base62 characters (~238 bits). Shown once, never stored. */
+export function generateRawKey(): string {
+  return GATEWAY_KEY_PREFIX + randomString(40);
+}
+
+/** A short public id for a key record (stable across rotations). */
+export function generateKeyId(): string {
+  return 'key_' + randomString(12);
+}
+
+/** SHA-256 hex of the raw key: the only form in which a gateway key is stored. */
+export function hashKey(raw: string): string {
+  return createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+/** The leading characters kept for display (`gw-AbCd123…`). */
+export function displayPrefix(raw: string): string {
+  return raw.slice(0, DISPLAY_PREFIX_LENGTH);
+}

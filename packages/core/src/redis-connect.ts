@@ -1,0 +1,92 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** How to reach Redis: standalone URL, Sentinel, or Cluster (first match wins: cluster, sentinel, url). */
+export interface RedisTarget {
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://…` for standalone. */
+  url?: string;
+  /** Sentinel endpoints `host:port,host:port`; needs `sentinelName`. */
+  sentinels?: string;
+  sentinelName?: string;
+  /** Cluster seed nodes `host:port,host:port`. */
+  clusterNodes?: string;
+  /** Password for Sentinel-managed or Cluster nodes (standalone takes it from the URL). */
+  password?: string;
+}
+
+export type RedisClient = Redis | Cluster;
+
+export interface ConnectOptions {
+  /** Give up after this many reconnect attempts (undefined = retry forever, as a server should). */
+  maxReconnects?: number;
+  connectTimeoutMs?: number;
+  /** Queue commands while disconnected (CLI: yes until the first connect; gateway: no, fail fast). */
+  offlineQueue?: boolean;
+  lazyConnect?: boolean;
+  connectionName?: string;
+}
+
+function parseNodes(list: string): Array<{ host: string; port: number }> {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((hp) => {
+      const i = hp.lastIndexOf(':');
+      return { host: hp.slice(0, i) || '127.0.0.1', port: Number(hp.slice(i + 1)) || 6379 };
+    });
+}
+
+/** A human-readable name of the target, for messages. Never includes a password. */
+export function describeRedisTarget(t: RedisTarget): string {
+  if (t.clusterNodes) return `cluster ${t.clusterNodes}`;
+  if (t.sentinels) return `sentinel ${t.sentinels} (master ${t.sentinelName ?? 'mymaster'})`;
+  const url = t.url ?? 'redis://127.0.0.1:6379';
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+/** Build an ioredis client for the target. The caller owns it (and must `quit()` it). */
+export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient {
+  const retryStrategy = (times: number): number | null =>
+    o.maxReconnects !== undefined && times > o.maxReconnects ? null : Math.min(times * 100, 2000);
+  const base: RedisOptions = {
+    connectTimeout: o.connectTimeoutMs ?? 5000,
+    enableOfflineQueue: o.offlineQueue ?? true,
+    maxRetriesPerRequest: o.offlineQueue === false ? 0 : 1,
+    lazyConnect: o.lazyConnect ?? false,
+    retryStrategy,
+    ...(o.connectionName ? { connectionName: o.connectionName } : {}),
+  };
+  if (t.clusterNodes) {
+    return new Cluster(parseNodes(t.clusterNodes), {
+      enableOfflineQueue: base.enableOfflineQueue,
+      lazyConnect: base.lazyConnect,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...base, password: t.password },
+    });
+  }
+  if (t.sentinels) {
+    return new Redis({
+      ...base,
+      sentinels: parseNodes(t.sentinels),
+      name: t.sentinelName ?? 'mymaster',
+      password: t.password,
+      sentinelRetryStrategy: retryStrategy,
+    });
+  }
+  return new Redis(t.url ?? 'redis://127.0.0.1:6379', base);
+}
+
+export function isCluster(r: RedisClient): r is Cluster {
+  return (r as Cluster).isCluster === true;
+}
+
+/** Redis target from the conventional environment variables. */
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
+  return {
+    url: env.REDIS_URL,
+    sentinels: env.REDIS_SENTINELS,
+    sentinelName: env.REDIS_SENTINEL_NAME,
+    clusterNodes: env.REDIS_CLUSTER_NODES,
+    password: env.REDIS_PASSWORD,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Every Redis key name of the contract between the planes, in one place.
+ * Registry keys are fixed by DESIGN.md; runtime keys (`gw:rt:*`) carry a hash tag
+ * (`{...}`) so that multi-key scripts touching one key's or one provider's state
+ * land in a single Cluster slot.
+ */
+export const REDIS_KEYS = {
+  provider: (name: string) => `gw:provider:${name}`,
+  key: (hash: string) => `gw:key:${hash}`,
+  model: (name: string) => `gw:model:${name}`,
+  providers: 'gw:providers',
+  keys: 'gw:keys',
+  models: 'gw:models',
+  events: 'gw:events',
+  rev: 'gw:rev',
+} as const;
+
+/** Runtime state shared by pods. One hash tag per owner keeps scripts Cluster-safe. */
+export const RT_KEYS = {
+  /** Rate-limit / concurrency / spend state of one gateway key (by key id). */
+  keyTag: (keyId: string) => `gw:rt:{k:${keyId}}`,
+  /** Health / cooldown state of one provider and its secrets. */
+  providerTag: (provider: string) => `gw:rt:{p:${provider}}`,
+  /** The bounded usage event stream. */
+  usageStream: 'gw:rt:{usage}:events',
+  /** Index of providers that have runtime health state (for gwctl provider status). */
+  prefix: 'gw:rt:',
+} as const;
+
+export type EntityKind = 'provider' | 'key' | 'model';

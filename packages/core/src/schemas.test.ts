@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKeySchema, ModelSchema, ProviderSchema, toRedisHash } from './schemas.js';
+
+describe('ProviderSchema', () => {
+  it('fills defaults and round-trips through a Redis hash', () => {
+    const p = ProviderSchema.parse({ name: 'openai', base_url: 'https://api.openai.com/v1', secrets: ['env:OPENAI_API_KEY'] });
+    expect(p).toMatchObject({ type: 'openai', auth_type: 'bearer', weight: 1, priority: 0, status: 'active', models: [] });
+    const hash = toRedisHash(p);
+    expect(hash.secrets).toBe('["env:OPENAI_API_KEY"]');
+    expect(hash.weight).toBe('1');
+    expect(ProviderSchema.parse(hash)).toEqual(p);
+  });
+
+  it.each([
+    [{ name: 'x', base_url: 'ftp://host/v1' }, 'base_url'],
+    [{ name: '-bad', base_url: 'http://h/v1' }, 'name'],
+    [{ name: 'x', base_url: 'http://h/v1', auth_type: 'header' }, 'auth_header'],
+    [{ name: 'x', base_url: 'http://h/v1', weight: '-1' }, 'weight'],
+    [{ name: 'x', base_url: 'http://h/v1', secrets: 'not json' }, 'secrets'],
+    [{ name: 'x', base_url: 'http://h/v1', secrets: ['env:1BAD'] }, 'secrets'],
+    [{ name: 'x', base_url: 'http://h/v1', type: 'gopher' }, 'type'],
+  ])('rejects %j (%s)', (input, field) => {
+    const r = ProviderSchema.safeParse(input);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues.map((i) => i.path[0])).toContain(field);
+  });
+});
+
+describe('ApiKeySchema', () => {
+  const base = { id: 'key_abc', name: 'team-a', hash: 'a'.repeat(64), prefix: 'gw-abc' };
+  it('defaults to all models and any provider', () => {
+    expect(ApiKeySchema.parse(base)).toMatchObject({ models: ['*'], providers: [], status: 'active', metadata: {} });
+  });
+  it('parses limits from their string form and treats empty strings as absent', () => {
+    const k = ApiKeySchema.parse({ ...base, rpm: '600', budget_monthly: '50.5', tpm: '', policy: 'latency' });
+    expect(k.rpm).toBe(600);
+    expect(k.budget_monthly).toBe(50.5);
+    expect(k.tpm).toBeUndefined();
+    expect(k.policy).toBe('latency');
+  });
+  it('rejects a hash that is not sha256 hex, a bad policy and a bad date', () => {
+    expect(ApiKeySchema.safeParse({ ...base, hash: 'xyz' }).success).toBe(false);
+    expect(ApiKeySchema.safeParse({ ...base, policy: 'random' }).success).toBe(false);
+    expect(ApiKeySchema.safeParse({ ...base, expires_at: 'tomorrow' }).success).toBe(false);
+    expect(ApiKeySchema.safeParse({ ...base, rpm: '1.5' }).success).toBe(false);
+  });
+});
+
+describe('ModelSchema', () => {
+  it('needs targets unless it is an alias', () => {
+    expect(ModelSchema.safeParse({ name: 'gpt-4o' }).success).toBe(false);
+    expect(ModelSchema.safeParse({ name: 'gpt', alias_of: 'gpt-4o' }).success).toBe(true);
+    expect(ModelSchema.safeParse({ name: 'gpt', alias_of: 'gpt' }).success).toBe(false);
+    const m = ModelSchema.parse({ name: 'openai/gpt-4o', targets: '[{"provider":"openai","model":"gpt-4o"}]' });
+    expect(m.targets[0]).toEqual({ provider: 'openai', model: 'gpt-4o', weight: 1, priority: 0 });
+    expect(m.policy).toBe('round-robin');
+  });
+});

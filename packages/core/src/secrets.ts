@@ -1,0 +1,26 @@
+/**
+ * Upstream secrets are stored either literally or as a reference resolved where the
+ * gateway runs: `env:NAME` reads `process.env.NAME`. Display always goes through `maskSecret`.
+ */
+export type SecretRef = string;
+
+export function isEnvRef(ref: SecretRef): boolean {
+  return ref.startsWith('env:');
+}
+
+/** Resolve a secret reference; returns undefined when an `env:` reference is unset. */
+export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (isEnvRef(ref)) {
+    const value = env[ref.slice(4)];
+    return value === undefined || value === '' ? undefined : value;
+  }
+  return ref;
+}
+
+/** A display form that never reveals a literal secret: `env:NAME` as is, literals as `sk-a…wxyz`. */
+export function maskSecret(ref: SecretRef): string {
+  if (isEnvRef(ref)) return ref;
+  if (ref.length <= 8) return '****';
+  if (ref.length <= 16) return `${ref.slice(0, 2)}…${ref.slice(-2)}`;
+  return `${ref.slice(0, 4)}…${ref.slice(-4)}`;
+}
