@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
 import { displayPrefix, generateKeyId, generateRawKey, hashKey, MIN_IMPORTED_KEY_LENGTH } from './key-hash.js';
-import type { RedisClient } from './redis-connect.js';
+import { isCluster, type RedisClient } from './redis-connect.js';
 import { REDIS_KEYS, type EntityKind } from './redis-keys.js';
 import { writeEntity, RegistryConflictError, type Precondition } from './registry-write.js';
 import {
@@ -291,7 +291,10 @@ export class Registry {
    * unsubscribes and closes that connection.
    */
   async subscribe(onEvent: (e: RegistryEvent) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
-    const sub = this.redis.duplicate();
+    // Its own connection, queueing while disconnected: a subscription must survive outages.
+    const sub = isCluster(this.redis)
+      ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
+      : this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     sub.on('error', () => {}); // reconnects by itself; the owner watches the main client
     let first = true;
     sub.on('ready', () => {

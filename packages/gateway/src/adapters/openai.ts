@@ -1,0 +1,9 @@
+import { authHeadersFor } from './auth-headers.js';
+import type { ProviderAdapter } from './types.js';
+
+/** Any OpenAI-compatible API (OpenAI, OpenRouter, vLLM, Ollama, LM Studio, …). */
+export const openaiAdapter: ProviderAdapter = {
+  id: 'openai',
+  authHeaders: (provider, secret) => authHeadersFor(provider, secret),
+  staticHeaders: {},
+};

@@ -1,0 +1,77 @@
+import type { RegistryCache } from './cache/registry-cache.js';
+import { Errors, errorBody, toGatewayError } from './errors.js';
+import type { GatewayRequest, ResponseSink } from './http/types.js';
+import type { Logger } from './logger.js';
+import { authenticate } from './pipeline/authenticate.js';
+import { createContext, type RequestContext } from './pipeline/context.js';
+import { ENDPOINTS, stripApiPrefix, type Endpoint } from './pipeline/endpoints.js';
+import { runPipeline, type PipelineDeps } from './pipeline/run.js';
+import { requestId } from './request-id.js';
+import { getModel, listModels } from './routes/models.js';
+
+export interface AppDeps extends PipelineDeps {
+  log: Logger;
+  cache: RegistryCache;
+  /** False while draining: /ready answers 503 and new proxied requests are refused. */
+  isAccepting(): boolean;
+  /** Extra GET routes (e.g. /metrics on the public port when configured). */
+  extraRoutes?: Map<string, (req: GatewayRequest, res: ResponseSink) => void>;
+  /** Requests in flight, kept by the app for draining and metrics. */
+  inFlight: { count: number };
+}
+
+const JSON_CT = 'application/json';
+const MODELS_ENDPOINT: Endpoint = { path: '/models', body: 'json', streams: false, jsonResponse: true };
+
+function sendJson(res: ResponseSink, status: number, id: string, body: string): void {
+  res.send(status, { 'content-type': JSON_CT, 'x-request-id': id }, body);
+}
+
+/** The request handler of the public listener: health, models, and the proxied API. */
+export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSink) => void {
+  const { log, cache } = deps;
+
+  async function models(ctx: RequestContext, id: string | null): Promise<void> {
+    try {
+      await authenticate(ctx, cache);
+      const body = id === null ? await listModels(cache, ctx.key!) : await getModel(cache, ctx.key!, id);
+      if (body === null) throw Errors.modelNotFound(id!);
+      ctx.status = 200;
+      sendJson(ctx.res, 200, ctx.id, body);
+    } catch (e) {
+      const err = toGatewayError(e);
+      ctx.status = err.status;
+      sendJson(ctx.res, err.status, ctx.id, errorBody(err));
+    }
+  }
+
+  return (req, res) => {
+    const id = requestId(req.headers['x-request-id']);
+    const { method, path } = req;
+    if (path === '/health' || path === '/healthz') return sendJson(res, 200, id, '{"status":"ok"}');
+    if (path === '/ready' || path === '/readyz') {
+      const ready = deps.isAccepting() && cache.healthy;
+      return sendJson(res, ready ? 200 : 503, id, JSON.stringify({ status: ready ? 'ready' : 'not ready', registry: cache.healthy, accepting: deps.isAccepting() }));
+    }
+    const extra = method === 'GET' ? deps.extraRoutes?.get(path) : undefined;
+    if (extra) return extra(req, res);
+
+    const sub = stripApiPrefix(path);
+    if (sub === null) return sendJson(res, 404, id, errorBody(Errors.routeNotFound(method, path)));
+    if (sub === '/models' || sub.startsWith('/models/')) {
+      if (method !== 'GET') return sendJson(res, 405, id, errorBody(Errors.methodNotAllowed(method, path)));
+      const ctx = createContext(id, req, res, MODELS_ENDPOINT, log);
+      void models(ctx, sub === '/models' ? null : decodeURIComponent(sub.slice(8)));
+      return;
+    }
+    const endpoint = ENDPOINTS.get(sub);
+    if (!endpoint) return sendJson(res, 404, id, errorBody(Errors.routeNotFound(method, path)));
+    if (method !== 'POST') return sendJson(res, 405, id, errorBody(Errors.methodNotAllowed(method, path)));
+    if (!deps.isAccepting()) return sendJson(res, 503, id, errorBody(Errors.shuttingDown()));
+
+    const ctx = createContext(id, req, res, endpoint, log);
+    deps.inFlight.count++;
+    ctx.onFinish.push(() => deps.inFlight.count--);
+    void runPipeline(ctx, deps);
+  };
+}

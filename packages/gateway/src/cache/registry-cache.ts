@@ -1,0 +1,170 @@
+import type { ApiKey, Model, Provider, Registry, RegistryEvent } from '@llmgw/core';
+import { Errors } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export interface CacheOptions {
+  ttlMs: number;
+  negativeTtlMs: number;
+  revPollMs: number;
+}
+
+/** Counters the metrics module reads. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  stale: number;
+  errors: number;
+}
+
+interface Entry<T> {
+  value: T | null;
+  expiresAt: number;
+}
+
+type Kind = 'key' | 'model' | 'provider';
+
+/**
+ * The local cache every registry read goes through. Records live `ttlMs`; unknown names
+ * are remembered for `negativeTtlMs`; `gw:events` evicts at once and a `gw:rev` poll clears
+ * everything when an event was missed. While Redis is unreachable the last good copy keeps
+ * serving (counted as `stale`); a name never seen then is a 503, not a 401/404.
+ */
+export class RegistryCache {
+  readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, errors: 0 };
+  private readonly maps: Record<Kind, Map<string, Entry<unknown>>> = { key: new Map(), model: new Map(), provider: new Map() };
+  private readonly loading = new Map<string, Promise<unknown>>();
+  private modelList: Entry<Model[]> | null = null;
+  private lastRev = -1;
+  private timer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => Promise<void>) | null = null;
+  /** True once a revision was read and while Redis answers. */
+  healthy = false;
+  /** Registry revision last seen. */
+  get revision(): number {
+    return this.lastRev;
+  }
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly opts: CacheOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.pollRevision();
+    this.unsubscribe = await this.registry
+      .subscribe(
+        (e) => this.onEvent(e),
+        () => this.clear('pub/sub reconnected'),
+      )
+      .catch((e: Error) => {
+        this.log.warn({ err: e.message }, 'registry event subscription failed; relying on gw:rev polling');
+        return null;
+      });
+    if (this.opts.revPollMs > 0) {
+      this.timer = setInterval(() => void this.pollRevision(), this.opts.revPollMs);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.unsubscribe?.();
+  }
+
+  getKey(hash: string): Promise<ApiKey | null> {
+    return this.get('key', hash, () => this.registry.getKeyByHash(hash));
+  }
+
+  getProvider(name: string): Promise<Provider | null> {
+    return this.get('provider', name, () => this.registry.getProvider(name));
+  }
+
+  /** A model by public name, aliases followed (each hop cached). */
+  async getModel(name: string): Promise<Model | null> {
+    let m = await this.get('model', name, () => this.registry.getModel(name));
+    for (let hops = 0; m?.alias_of && hops < 4; hops++) {
+      const target = m.alias_of;
+      m = await this.get('model', target, () => this.registry.getModel(target));
+    }
+    return m && !m.alias_of ? m : null;
+  }
+
+  /** Every model (for /v1/models), cached like a record. */
+  async listModels(): Promise<Model[]> {
+    const now = Date.now();
+    if (this.modelList && this.modelList.expiresAt > now) return this.modelList.value ?? [];
+    try {
+      const list = await this.registry.listModels();
+      this.modelList = { value: list, expiresAt: now + this.opts.ttlMs };
+      return list;
+    } catch {
+      this.stats.errors++;
+      if (this.modelList) {
+        this.stats.stale++;
+        return this.modelList.value ?? [];
+      }
+      throw Errors.registryUnavailable();
+    }
+  }
+
+  private get<T>(kind: Kind, name: string, load: () => Promise<T | null>): Promise<T | null> {
+    const map = this.maps[kind] as Map<string, Entry<T>>;
+    const entry = map.get(name);
+    const now = Date.now();
+    if (entry && entry.expiresAt > now) {
+      this.stats.hits++;
+      return Promise.resolve(entry.value);
+    }
+    this.stats.misses++;
+    const id = `${kind}\0${name}`;
+    let p = this.loading.get(id) as Promise<T | null> | undefined;
+    if (!p) {
+      p = load()
+        .then((value) => {
+          const ttl = value === null ? this.opts.negativeTtlMs : this.opts.ttlMs;
+          map.set(name, { value, expiresAt: Date.now() + ttl });
+          return value;
+        })
+        .catch(() => {
+          this.stats.errors++;
+          const last = map.get(name);
+          if (last && last.value !== null) {
+            this.stats.stale++;
+            return last.value;
+          }
+          throw Errors.registryUnavailable();
+        })
+        .finally(() => this.loading.delete(id));
+      this.loading.set(id, p);
+    }
+    return p;
+  }
+
+  private onEvent(e: RegistryEvent): void {
+    this.maps[e.kind].delete(e.name);
+    if (e.kind === 'model') this.modelList = null;
+    if (e.rev > this.lastRev) this.lastRev = e.rev;
+  }
+
+  private clear(why: string): void {
+    this.log.info({ why }, 'registry cache cleared');
+    for (const m of Object.values(this.maps)) m.clear();
+    this.modelList = null;
+  }
+
+  /** The safety net: a revision we did not hear about means we missed events. */
+  private async pollRevision(): Promise<void> {
+    try {
+      const rev = await this.registry.revision();
+      // A poll racing an event can only cause one needless clear, never a stale read.
+      if (this.lastRev !== -1 && rev !== this.lastRev) this.clear(`gw:rev is ${rev}, last seen ${this.lastRev}`);
+      this.lastRev = rev;
+      if (!this.healthy) this.log.info({ rev }, 'registry reachable');
+      this.healthy = true;
+    } catch (e) {
+      if (this.healthy) this.log.warn({ err: (e as Error).message }, 'registry unreachable; serving cached records');
+      this.healthy = false;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+
+/**
+ * Every environment variable the gateway reads, with its default. Validated once at boot;
+ * a bad value stops the process with a message naming the variable.
+ */
+export const ConfigSchema = z.object({
+  /** Interface of the public listener. */
+  GW_HOST: z.string().default('0.0.0.0'),
+  /** Port of the public listener (0 = any free port, printed at start). */
+  GW_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Port of the admin listener (/metrics, /status, /health, /ready); unset = no admin listener. */
+  GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  GW_ADMIN_HOST: z.string().default('127.0.0.1'),
+  /** Standalone Redis. */
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+  /** Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME). */
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().default('mymaster'),
+  /** Cluster seed nodes `host:port,…`. */
+  REDIS_CLUSTER_NODES: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  /** How long a registry record is served from the local cache before it is re-read. */
+  GW_CACHE_TTL_MS: ms(5_000),
+  /** How long an unknown key or model is remembered as unknown. */
+  GW_NEGATIVE_CACHE_TTL_MS: ms(1_000),
+  /** Poll of gw:rev, the safety net for missed gw:events. */
+  GW_REV_POLL_MS: ms(1_000),
+  /** Largest accepted request body in bytes. */
+  GW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
+  /** Default whole-request upstream deadline when the provider sets none. */
+  GW_UPSTREAM_TIMEOUT_MS: ms(600_000),
+  /** Default connect timeout to an upstream. */
+  GW_CONNECT_TIMEOUT_MS: ms(10_000),
+  /** Idle keep-alive upstream connections are closed after this long. */
+  GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
+  /** trace|debug|info|warn|error|fatal|silent */
+  GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Log every routing decision. */
+  GW_DEBUG: bool.default(false),
+  /** Add x-gateway-provider / x-gateway-upstream-model / x-gateway-attempts to responses. */
+  GW_EXPOSE_SELECTION: bool.default(false),
+  /** Let the gateway run on uWebSockets.js's slow pure-JS fallback (loud warning). */
+  GW_ALLOW_UWS_FALLBACK: bool.default(false),
+  /** On SIGTERM, how long in-flight requests may finish. */
+  GW_DRAIN_TIMEOUT_MS: ms(30_000),
+  /** Name of this pod in logs and metrics. */
+  GW_POD_NAME: z.string().optional(),
+});
+
+export type GatewayConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parse the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const picked: Record<string, string> = {};
+  for (const k of Object.keys(ConfigSchema.shape)) {
+    const v = env[k];
+    if (v !== undefined && v !== '') picked[k] = v;
+  }
+  const r = ConfigSchema.safeParse(picked);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,66 @@
+/**
+ * The one error catalog of the data plane. Every failure becomes a GatewayError and is
+ * rendered by `errorBody` into the OpenAI shape `{"error":{"message","type","param","code"}}`.
+ */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly code: string | null,
+    message: string,
+    readonly param: string | null = null,
+    /** May failover try another secret or target after this? */
+    readonly retryable = false,
+    /** Extra response headers (Retry-After, rate-limit headers). */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+export const Errors = {
+  invalidJson: (detail: string) =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_json', `We could not parse the JSON body of your request: ${detail}`),
+  invalidBody: (message: string, param: string | null = null) =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_request', message, param),
+  missingModel: () =>
+    new GatewayError(400, 'invalid_request_error', 'missing_model', 'you must provide a model parameter', 'model'),
+  modelNotFound: (model: string) =>
+    new GatewayError(404, 'invalid_request_error', 'model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, 'model'),
+  missingKey: () =>
+    new GatewayError(401, 'invalid_request_error', 'missing_api_key', 'You didn\'t provide an API key. Send it as "Authorization: Bearer <key>" or "x-api-key: <key>".'),
+  invalidKey: () => new GatewayError(401, 'invalid_request_error', 'invalid_api_key', 'Incorrect API key provided.'),
+  expiredKey: () => new GatewayError(401, 'invalid_request_error', 'expired_api_key', 'This API key has expired.'),
+  disabledKey: () => new GatewayError(403, 'permission_denied', 'key_disabled', 'This API key is disabled.'),
+  modelNotAllowed: (model: string) =>
+    new GatewayError(403, 'permission_denied', 'model_not_allowed', `This API key is not allowed to use the model \`${model}\`.`, 'model'),
+  bodyTooLarge: (limit: number) =>
+    new GatewayError(413, 'invalid_request_error', 'request_too_large', `Request body exceeds the limit of ${limit} bytes.`),
+  routeNotFound: (method: string, path: string) =>
+    new GatewayError(404, 'invalid_request_error', 'unknown_url', `Invalid URL (${method} ${path})`),
+  methodNotAllowed: (method: string, path: string) =>
+    new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}`),
+  noTarget: (model: string) =>
+    new GatewayError(503, 'server_error', 'no_available_provider', `No provider is available for the model \`${model}\`.`, 'model'),
+  upstreamConnect: (provider: string) =>
+    new GatewayError(502, 'server_error', 'upstream_unreachable', `The upstream provider "${provider}" could not be reached.`, null, true),
+  upstreamTimeout: (provider: string, phase: string) =>
+    new GatewayError(504, 'server_error', 'upstream_timeout', `The upstream provider "${provider}" timed out (${phase}).`, null, true),
+  upstreamProtocol: (provider: string) =>
+    new GatewayError(502, 'server_error', 'upstream_error', `The upstream provider "${provider}" closed the connection unexpectedly.`, null, true),
+  registryUnavailable: () =>
+    new GatewayError(503, 'server_error', 'registry_unavailable', 'The gateway cannot reach its registry right now; try again shortly.', null, true),
+  shuttingDown: () => new GatewayError(503, 'server_error', 'shutting_down', 'The gateway is shutting down; retry on another instance.'),
+  internal: () => new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to process the request.'),
+} as const;
+
+/** Map any thrown value to a GatewayError (unknown errors become a 500 without details). */
+export function toGatewayError(e: unknown): GatewayError {
+  return e instanceof GatewayError ? e : Errors.internal();
+}
+
+/** The OpenAI-shaped error body. */
+export function errorBody(e: GatewayError): string {
+  return JSON.stringify({ error: { message: e.message, type: e.type, param: e.param, code: e.code } });
+}

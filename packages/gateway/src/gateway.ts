@@ -1,0 +1,118 @@
+import { Registry, createRedis, describeRedisTarget, type RedisClient, type RedisTarget } from '@llmgw/core';
+import type { DestinationStream } from 'pino';
+import { createApp } from './app.js';
+import { RegistryCache } from './cache/registry-cache.js';
+import type { GatewayConfig } from './config.js';
+import { listen, type HttpListener } from './http/server.js';
+import { loadUws, type UwsBuild } from './http/uws.js';
+import { createLogger, type Logger } from './logger.js';
+import type { RequestContext } from './pipeline/context.js';
+import { RoundRobinRouter } from './routing/router.js';
+import { SecretRotation } from './routing/secret-rotation.js';
+import { UpstreamAgents } from './upstream/agents.js';
+
+export interface StartOptions {
+  /** Where logs go (tests pass an in-memory stream). */
+  logDestination?: DestinationStream;
+  /** Reuse a Redis client instead of creating one from the config. */
+  redis?: RedisClient;
+}
+
+export interface RunningGateway {
+  port: number;
+  log: Logger;
+  uws: UwsBuild;
+  redis: RedisClient;
+  cache: RegistryCache;
+  inFlight: { count: number };
+  /** Stop accepting, wait for in-flight requests up to `timeoutMs`, close everything. */
+  shutdown(timeoutMs?: number): Promise<{ drained: boolean }>;
+}
+
+export class UwsFallbackError extends Error {}
+
+/** Give Redis a moment at boot; start anyway (not ready) when it does not come. */
+async function waitForRedis(redis: RedisClient, ms: number, log: Logger): Promise<void> {
+  if (redis.status === 'ready') return;
+  const ok = await new Promise<boolean>((resolve) => {
+    const t = setTimeout(() => resolve(false), ms);
+    redis.once('ready', () => {
+      clearTimeout(t);
+      resolve(true);
+    });
+  });
+  if (!ok) log.warn('Redis is not reachable yet; starting anyway, /ready stays 503 until it is');
+}
+
+/** Assemble and start a gateway: Redis, registry cache, upstream pools, the listener. */
+export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<RunningGateway> {
+  const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {});
+  const uws = loadUws();
+  if (uws.kind === 'fallback') {
+    if (!config.GW_ALLOW_UWS_FALLBACK) {
+      throw new UwsFallbackError(
+        `uWebSockets.js could not load its native binary (${uws.detail}); refusing to run on the slow pure-JS fallback. ` +
+          'Use Node.js 16/18/20 on glibc ≥ 2.27 with the trufflesuite build, or set GW_ALLOW_UWS_FALLBACK=1 to run anyway.',
+      );
+    }
+    log.warn({ uws: uws.detail }, 'RUNNING ON THE SLOW PURE-JS uWebSockets.js FALLBACK (GW_ALLOW_UWS_FALLBACK=1): expect a fraction of normal throughput');
+  }
+  const target: RedisTarget = {
+    url: config.REDIS_URL,
+    sentinels: config.REDIS_SENTINELS,
+    sentinelName: config.REDIS_SENTINEL_NAME,
+    clusterNodes: config.REDIS_CLUSTER_NODES,
+    password: config.REDIS_PASSWORD,
+  };
+  // The data plane never waits on a disconnected Redis: commands fail fast and the cache serves.
+  const redis = opts.redis ?? createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway' });
+  redis.on('error', () => {}); // state is watched through the cache and /ready
+  if (!opts.redis) await waitForRedis(redis, 5_000, log);
+  const registry = new Registry(redis, { onInvalid: (bad) => log.warn(bad, 'invalid registry record skipped') });
+  const cache = new RegistryCache(registry, { ttlMs: config.GW_CACHE_TTL_MS, negativeTtlMs: config.GW_NEGATIVE_CACHE_TTL_MS, revPollMs: config.GW_REV_POLL_MS }, log);
+  await cache.start();
+
+  const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS });
+  const inFlight = { count: 0 };
+  let accepting = true;
+  const handler = createApp({
+    log,
+    cache,
+    router: new RoundRobinRouter(),
+    secrets: new SecretRotation(),
+    agents,
+    maxAttempts: 3,
+    defaultTimeoutMs: config.GW_UPSTREAM_TIMEOUT_MS,
+    exposeSelection: config.GW_EXPOSE_SELECTION,
+    admit: (_ctx: RequestContext) => {},
+    isAccepting: () => accepting,
+    inFlight,
+  });
+  const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES }, handler);
+  log.info(
+    { port: listener.port, host: config.GW_HOST, uws: `${uws.pkg}@${uws.version} (${uws.kind}: ${uws.detail})`, redis: describeRedisTarget(target), node: process.version },
+    'gateway listening',
+  );
+
+  return {
+    port: listener.port,
+    log,
+    uws,
+    redis,
+    cache,
+    inFlight,
+    async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
+      accepting = false;
+      listener.close();
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const drained = inFlight.count === 0;
+      await cache.stop();
+      await agents.close();
+      if (!opts.redis) await redis.quit().catch(() => redis.disconnect());
+      log.info({ drained, left: inFlight.count }, 'gateway stopped');
+      log.flush?.();
+      return { drained };
+    },
+  };
+}

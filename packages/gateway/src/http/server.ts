@@ -1,0 +1,187 @@
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { Errors, errorBody } from '../errors.js';
+import { statusLine } from './status-line.js';
+import type { GatewayRequest, ResponseSink } from './types.js';
+import type { Uws } from './uws.js';
+
+/**
+ * The only module that touches uWS's raw `res`/`req`. Rules it keeps (uWS.js examples):
+ * read method, url and headers before the first await (HttpRequest dies with the callback);
+ * register onAborted before anything async; cork every write made outside the callback;
+ * copy onData chunks (their ArrayBuffer is reused); stream with write + onWritable.
+ */
+
+export type RequestHandler = (req: GatewayRequest, res: ResponseSink) => void;
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** Methods whose body is read before the handler runs. */
+}
+
+export interface HttpListener {
+  port: number;
+  /** Stop accepting new connections (open ones keep going). */
+  close(): void;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+class UwsSink implements ResponseSink {
+  aborted = false;
+  headersSent = false;
+  private ended = false;
+  private abortCbs: Array<() => void> = [];
+
+  constructor(private readonly res: HttpResponse) {}
+
+  markAborted(): void {
+    this.aborted = true;
+    const cbs = this.abortCbs;
+    this.abortCbs = [];
+    for (const cb of cbs) cb();
+  }
+
+  onAbort(cb: () => void): void {
+    if (this.aborted) cb();
+    else if (!this.ended) this.abortCbs.push(cb);
+  }
+
+  send(status: number, headers: Record<string, string>, body: string | Uint8Array): void {
+    if (this.aborted || this.ended) return;
+    this.ended = this.headersSent = true;
+    this.abortCbs = [];
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const k in headers) res.writeHeader(k, headers[k]!);
+      res.end(body);
+    });
+  }
+
+  writeHead(status: number, headers: Record<string, string>): void {
+    if (this.aborted || this.ended) return;
+    this.headersSent = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      for (const k in headers) res.writeHeader(k, headers[k]!);
+    });
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.aborted || this.ended) return true;
+    let ok = true;
+    this.res.cork(() => {
+      ok = this.res.write(chunk);
+    });
+    return ok;
+  }
+
+  onDrain(cb: () => void): void {
+    if (this.aborted || this.ended) return;
+    this.res.onWritable(() => {
+      cb();
+      return true;
+    });
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.aborted || this.ended) return;
+    this.ended = true;
+    this.abortCbs = [];
+    this.res.cork(() => {
+      this.res.end(chunk);
+    });
+  }
+
+  /** Answer and close the connection (the rest of an oversized body is never read). */
+  reject(status: number, body: string): void {
+    if (this.aborted || this.ended) return;
+    this.ended = this.headersSent = true;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(statusLine(status));
+      res.writeHeader('content-type', 'application/json');
+      res.end(body, true);
+    });
+  }
+}
+
+function readHeaders(req: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  req.forEach((k, v) => {
+    headers[k] = k in headers ? `${headers[k]}, ${v}` : v;
+  });
+  return headers;
+}
+
+/** Collect the body with a size limit, copying each chunk once. */
+function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: number, done: (body: Buffer) => void): void {
+  if (declared > limit) {
+    sink.reject(413, errorBody(Errors.bodyTooLarge(limit)));
+    return;
+  }
+  let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
+  let chunks: Buffer[] | null = null;
+  let size = 0;
+  res.onData((ab, isLast) => {
+    if (sink.aborted) return;
+    const n = ab.byteLength;
+    if (size + n > limit) {
+      size = Infinity;
+      sink.reject(413, errorBody(Errors.bodyTooLarge(limit)));
+      return;
+    }
+    if (size === Infinity) return;
+    if (buf && size + n <= buf.length) {
+      buf.set(new Uint8Array(ab), size);
+    } else {
+      // No or wrong content-length: fall back to a chunk list.
+      if (!chunks) chunks = buf ? [buf.subarray(0, size)] : [];
+      buf = null;
+      chunks.push(Buffer.from(new Uint8Array(ab).slice()));
+    }
+    size += n;
+    if (isLast) {
+      const body = chunks ? Buffer.concat(chunks, size) : buf ? buf.subarray(0, size) : Buffer.alloc(0);
+      done(body);
+    }
+  });
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** Start a listener that turns every request into (GatewayRequest, ResponseSink). */
+export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): Promise<HttpListener> {
+  const app: TemplatedApp = uws.App();
+  app.any('/*', (res, req) => {
+    const sink = new UwsSink(res);
+    res.onAborted(() => sink.markAborted());
+    const method = req.getMethod().toUpperCase();
+    const path = req.getUrl();
+    const query = req.getQuery() ?? '';
+    const headers = readHeaders(req);
+    const receivedAt = performance.now();
+    if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'DELETE') {
+      handler({ method, path, query, headers, body: NO_BODY, receivedAt }, sink);
+      return;
+    }
+    const declared = Number(headers['content-length'] ?? -1);
+    readBody(res, sink, opts.maxBodyBytes, Number.isFinite(declared) ? declared : -1, (body) =>
+      handler({ method, path, query, headers, body, receivedAt }, sink),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    app.listen(opts.host, opts.port, (token: us_listen_socket | false) => {
+      if (!token) return reject(new Error(`cannot listen on ${opts.host}:${opts.port}`));
+      resolve({
+        port: uws.us_socket_local_port(token),
+        close: () => uws.us_listen_socket_close(token),
+      });
+    });
+  });
+}
+
+export { JSON_HEADERS };

@@ -1,0 +1,25 @@
+import { hashKey } from '@llmgw/core';
+import type { RegistryCache } from '../cache/registry-cache.js';
+import { Errors } from '../errors.js';
+import type { RequestContext } from './context.js';
+
+/** The raw gateway key from `Authorization: Bearer …`, `x-api-key` or `api-key`. */
+export function readRawKey(headers: Record<string, string>): string | null {
+  const auth = headers.authorization;
+  if (auth) {
+    const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
+    return m ? m[1]! : null;
+  }
+  return headers['x-api-key']?.trim() || headers['api-key']?.trim() || null;
+}
+
+/** Stage: hash the bearer token and load `gw:key:<hash>`; refuse unknown, disabled or expired keys. */
+export async function authenticate(ctx: RequestContext, cache: RegistryCache): Promise<void> {
+  const raw = readRawKey(ctx.req.headers);
+  if (!raw) throw Errors.missingKey();
+  const key = await cache.getKey(hashKey(raw));
+  if (!key) throw Errors.invalidKey();
+  if (key.status !== 'active') throw Errors.disabledKey();
+  if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) throw Errors.expiredKey();
+  ctx.key = key;
+}

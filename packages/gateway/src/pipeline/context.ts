@@ -1,0 +1,100 @@
+import type { ApiKey, Model, Provider } from '@llmgw/core';
+import type { GatewayRequest, ResponseSink } from '../http/types.js';
+import type { Logger } from '../logger.js';
+import type { Endpoint } from './endpoints.js';
+
+/** A (provider, upstream model) the request may be sent to. */
+export interface Target {
+  provider: Provider;
+  /** Upstream model name. */
+  model: string;
+  weight: number;
+  priority: number;
+}
+
+/** One try against one target with one secret. */
+export interface Attempt {
+  provider: string;
+  model: string;
+  /** Index of the provider secret used (never the secret). */
+  secretIndex: number;
+  status?: number;
+  error?: string;
+  /** ms from request start to upstream response headers. */
+  ttfbMs?: number;
+}
+
+/** Token counts of one request. */
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** True when counted by the gateway because the upstream reported none. */
+  estimated: boolean;
+}
+
+/** Everything the stages of one request share. */
+export interface RequestContext {
+  readonly id: string;
+  readonly req: GatewayRequest;
+  readonly res: ResponseSink;
+  readonly endpoint: Endpoint;
+  log: Logger;
+  /** Parsed JSON body (json endpoints). */
+  body: Record<string, unknown> | null;
+  /** The public model name the client asked for. */
+  publicModel: string;
+  /** Client asked for a streamed response. */
+  stream: boolean;
+  key: ApiKey | null;
+  model: Model | null;
+  /** Targets the key may use, in the model's order. */
+  targets: Target[];
+  attempts: Attempt[];
+  /** The target that answered. */
+  served: Target | null;
+  /** Final status sent to the client. */
+  status: number;
+  usage: Usage | null;
+  /** An error that ended the request (after or before the first byte). */
+  error: string | null;
+  /** Client went away before the end. */
+  clientAborted: boolean;
+  /** performance.now() marks. */
+  readonly t0: number;
+  tUpstreamStart: number;
+  tFirstByte: number;
+  tEnd: number;
+  /** Extra response headers stages want on the client response (rate limits, selection). */
+  responseHeaders: Record<string, string>;
+  /** Hooks run once when the request is over, whatever happened (release slots, account usage). */
+  onFinish: Array<(ctx: RequestContext) => void>;
+}
+
+export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {
+  return {
+    id,
+    req,
+    res,
+    endpoint,
+    log,
+    body: null,
+    publicModel: '',
+    stream: false,
+    key: null,
+    model: null,
+    targets: [],
+    attempts: [],
+    served: null,
+    status: 0,
+    usage: null,
+    error: null,
+    clientAborted: false,
+    t0: req.receivedAt,
+    tUpstreamStart: 0,
+    tFirstByte: 0,
+    tEnd: 0,
+    responseHeaders: {},
+    onFinish: [],
+  };
+}

@@ -1,0 +1,36 @@
+/** How the body of an endpoint is read and what its response looks like. */
+export interface Endpoint {
+  /** Path after `/v1`. */
+  path: string;
+  /** `json`: model in the JSON body; `multipart`: model in a form field. */
+  body: 'json' | 'multipart';
+  /** May the client ask for `stream: true`? */
+  streams: boolean;
+  /** Response is JSON whose `model` field is rewritten to the public name. */
+  jsonResponse: boolean;
+}
+
+const list: Endpoint[] = [
+  { path: '/chat/completions', body: 'json', streams: true, jsonResponse: true },
+  { path: '/completions', body: 'json', streams: true, jsonResponse: true },
+  { path: '/embeddings', body: 'json', streams: false, jsonResponse: true },
+  { path: '/responses', body: 'json', streams: true, jsonResponse: true },
+  { path: '/moderations', body: 'json', streams: false, jsonResponse: true },
+  { path: '/images/generations', body: 'json', streams: false, jsonResponse: false },
+  { path: '/audio/speech', body: 'json', streams: false, jsonResponse: false },
+  { path: '/audio/transcriptions', body: 'multipart', streams: false, jsonResponse: false },
+  { path: '/audio/translations', body: 'multipart', streams: false, jsonResponse: false },
+];
+
+/** POST endpoints routed by model, keyed by the path after `/v1`. */
+export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(list.map((e) => [e.path, e]));
+
+/** The API is served under these prefixes. */
+export const API_PREFIXES = ['/v1', '/openai/v1'] as const;
+
+/** Strip a known API prefix: `/openai/v1/chat/completions` → `/chat/completions`; null if none. */
+export function stripApiPrefix(path: string): string | null {
+  if (path.startsWith('/v1/')) return path.slice(3);
+  if (path.startsWith('/openai/v1/')) return path.slice(10);
+  return null;
+}

@@ -1,0 +1,35 @@
+import { Errors } from '../errors.js';
+import type { RequestContext } from './context.js';
+import { readMultipartField } from './multipart.js';
+
+/** Stage: parse the body and find the model the client asked for. */
+export function parseBody(ctx: RequestContext): void {
+  const { req, endpoint } = ctx;
+  if (endpoint.body === 'multipart') {
+    const ct = req.headers['content-type'] ?? '';
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(ct);
+    if (!ct.toLowerCase().startsWith('multipart/form-data') || !boundary) {
+      throw Errors.invalidBody('This endpoint expects a multipart/form-data body.');
+    }
+    const model = readMultipartField(req.body, boundary[1] ?? boundary[2]!, 'model');
+    if (!model) throw Errors.missingModel();
+    ctx.publicModel = model.trim();
+    return;
+  }
+  if (req.body.length === 0) throw Errors.invalidJson('the body is empty');
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body.toString('utf8'));
+  } catch (e) {
+    throw Errors.invalidJson((e as Error).message);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw Errors.invalidBody('The request body must be a JSON object.');
+  }
+  const b = body as Record<string, unknown>;
+  if (b.model === undefined || b.model === null || b.model === '') throw Errors.missingModel();
+  if (typeof b.model !== 'string') throw Errors.invalidBody('model must be a string', 'model');
+  ctx.body = b;
+  ctx.publicModel = b.model;
+  ctx.stream = endpoint.streams && b.stream === true;
+}

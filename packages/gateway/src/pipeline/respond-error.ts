@@ -1,0 +1,12 @@
+import { errorBody, toGatewayError } from '../errors.js';
+import type { RequestContext } from './context.js';
+
+/** The one error boundary: any failure becomes an OpenAI-shaped error response. */
+export function respondError(ctx: RequestContext, e: unknown): void {
+  const err = toGatewayError(e);
+  if (err.status >= 500 && err.code === 'internal_error') ctx.log.error({ err: e }, 'request failed');
+  ctx.error = err.message;
+  if (ctx.res.headersSent || ctx.res.aborted) return;
+  ctx.status = err.status;
+  ctx.res.send(err.status, { 'content-type': 'application/json', 'x-request-id': ctx.id, ...ctx.responseHeaders, ...err.headers }, errorBody(err));
+}

@@ -1,0 +1,32 @@
+import type { RegistryCache } from '../cache/registry-cache.js';
+import { authenticate } from './authenticate.js';
+import type { RequestContext } from './context.js';
+import { finish } from './finish.js';
+import { forward, type ForwardDeps } from './forward.js';
+import { parseBody } from './parse-body.js';
+import { resolveModel } from './resolve-model.js';
+import { respondError } from './respond-error.js';
+
+export interface PipelineDeps extends ForwardDeps {
+  cache: RegistryCache;
+  /** Limits and budgets; throws a 429 GatewayError to refuse. */
+  admit(ctx: RequestContext): Promise<void> | void;
+}
+
+/**
+ * The request pipeline, top to bottom. Authentication runs before the body is parsed, so
+ * an unauthenticated client never makes the gateway parse its JSON.
+ */
+export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
+  try {
+    await authenticate(ctx, deps.cache);
+    parseBody(ctx);
+    await resolveModel(ctx, deps.cache);
+    await deps.admit(ctx);
+    await forward(ctx, deps);
+  } catch (e) {
+    respondError(ctx, e);
+  } finally {
+    finish(ctx);
+  }
+}

@@ -1,0 +1,54 @@
+import type { Usage } from '../pipeline/context.js';
+
+/** Find `"usage":{…}` in a JSON text and parse just that object (no parse of the whole body). */
+export function findUsageObject(text: string): Record<string, unknown> | null {
+  let i = text.indexOf('"usage"');
+  while (i !== -1) {
+    let j = i + 7;
+    while (text[j] === ' ' || text[j] === ':' || text[j] === '\n' || text[j] === '\t' || text[j] === '\r') j++;
+    if (text[j] === '{') {
+      let depth = 0;
+      let inStr = false;
+      for (let k = j; k < text.length; k++) {
+        const c = text[k];
+        if (inStr) {
+          if (c === '\\') k++;
+          else if (c === '"') inStr = false;
+        } else if (c === '"') inStr = true;
+        else if (c === '{') depth++;
+        else if (c === '}' && --depth === 0) {
+          try {
+            return JSON.parse(text.slice(j, k + 1)) as Record<string, unknown>;
+          } catch {
+            return null;
+          }
+        }
+      }
+      return null;
+    }
+    i = text.indexOf('"usage"', j);
+  }
+  return null;
+}
+
+const n = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** Normalise OpenAI chat/completions, Responses API and Anthropic usage objects. */
+export function mapUsage(u: Record<string, unknown>): Usage | null {
+  const details = (u.prompt_tokens_details ?? u.input_tokens_details) as Record<string, unknown> | undefined;
+  if ('prompt_tokens' in u || 'completion_tokens' in u) {
+    return { promptTokens: n(u.prompt_tokens), completionTokens: n(u.completion_tokens), cachedTokens: n(details?.cached_tokens), estimated: false };
+  }
+  if ('input_tokens' in u || 'output_tokens' in u) {
+    const cached = n(details?.cached_tokens) + n(u.cache_read_input_tokens);
+    // Anthropic counts cache reads and writes outside input_tokens; fold them in as prompt tokens.
+    const prompt = n(u.input_tokens) + n(u.cache_read_input_tokens) + n(u.cache_creation_input_tokens);
+    return { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, estimated: false };
+  }
+  return null;
+}
+
+export function extractUsage(text: string): Usage | null {
+  const u = findUsageObject(text);
+  return u ? mapUsage(u) : null;
+}

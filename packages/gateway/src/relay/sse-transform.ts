@@ -1,0 +1,77 @@
+import type { Usage } from '../pipeline/context.js';
+import { extractUsage } from './extract-usage.js';
+import { rewriteModel } from './rewrite-model.js';
+
+export interface SseTransformOptions {
+  upstreamModel: string;
+  publicModel: string;
+  /** Drop the usage-only chunk (`choices: []`) the client did not ask for. */
+  dropUsageChunk: boolean;
+  onUsage(u: Usage): void;
+}
+
+const LF2 = Buffer.from('\n\n');
+const CRLF2 = Buffer.from('\r\n\r\n');
+
+function lastEventEnd(buf: Buffer): number {
+  const a = buf.lastIndexOf(LF2);
+  const b = buf.lastIndexOf(CRLF2);
+  return Math.max(a === -1 ? -1 : a + 2, b === -1 ? -1 : b + 4);
+}
+
+function hasUsageObject(buf: Buffer): boolean {
+  return buf.indexOf('"usage":{') !== -1 || buf.indexOf('"usage": {') !== -1;
+}
+
+/**
+ * Relays an SSE stream event by event: passes complete events through untouched on the fast
+ * path, and only decodes an event when the model must be renamed or it carries usage.
+ * Partial events wait in `tail` for their end, so an event split across TCP reads is never
+ * seen in halves.
+ */
+export class SseTransform {
+  private tail: Buffer | null = null;
+  private readonly rename: boolean;
+
+  constructor(private readonly o: SseTransformOptions) {
+    this.rename = o.upstreamModel !== o.publicModel;
+  }
+
+  /** Bytes to send to the client now (or null when nothing is complete yet). */
+  push(chunk: Buffer): Buffer | string | null {
+    const data = this.tail ? Buffer.concat([this.tail, chunk]) : chunk;
+    const end = lastEventEnd(data);
+    if (end === -1) {
+      this.tail = Buffer.from(data); // the upstream buffer may be reused
+      return null;
+    }
+    this.tail = end < data.length ? Buffer.from(data.subarray(end)) : null;
+    const complete = end === data.length ? data : data.subarray(0, end);
+    if (!this.rename && !hasUsageObject(complete)) return complete;
+    return this.transform(complete.toString('utf8'));
+  }
+
+  /** Whatever is left when the upstream ends (an unterminated last event). */
+  flush(): Buffer | string | null {
+    const t = this.tail;
+    this.tail = null;
+    if (!t || t.length === 0) return null;
+    return this.transform(t.toString('utf8'));
+  }
+
+  private transform(text: string): string {
+    const events = text.split(/(?<=\r?\n\r?\n)/);
+    let out = '';
+    for (const ev of events) {
+      if (ev.includes('"usage"')) {
+        const usage = extractUsage(ev);
+        if (usage) {
+          this.o.onUsage(usage);
+          if (this.o.dropUsageChunk && /"choices"\s*:\s*\[\s*\]/.test(ev)) continue;
+        }
+      }
+      out += this.rename ? rewriteModel(ev, this.o.upstreamModel, this.o.publicModel) : ev;
+    }
+    return out;
+  }
+}

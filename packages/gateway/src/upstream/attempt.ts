@@ -1,0 +1,233 @@
+import type { Dispatcher } from 'undici';
+import { errorBody, type GatewayError } from '../errors.js';
+import type { RequestContext, Target } from '../pipeline/context.js';
+import { extractUsage } from '../relay/extract-usage.js';
+import { rewriteModel } from '../relay/rewrite-model.js';
+import { SseTransform } from '../relay/sse-transform.js';
+import type { UpstreamRequest } from './build-request.js';
+import { ClientAbortedError, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
+
+export interface AttemptTimeouts {
+  /** Until response headers. */
+  firstByteMs: number;
+  /** Longest silence between body chunks. */
+  idleMs: number;
+  /** Whole request. */
+  totalMs: number;
+}
+
+/** How one attempt ended. */
+export type AttemptOutcome =
+  /** The client got a response (any status) or went away; nothing more to try. */
+  | { kind: 'relayed' }
+  /** Nothing reached the client; the caller may try elsewhere or report `error`. */
+  | {
+      kind: 'failed';
+      error: GatewayError;
+      /** Upstream HTTP status when it answered with an error. */
+      status?: number;
+      /** Upstream error body (already scrubbed of secrets) and content type. */
+      body?: Buffer;
+      contentType?: string;
+      /** Retry-After from the upstream, in ms. */
+      retryAfterMs?: number;
+    };
+
+export interface AttemptOptions {
+  target: Target;
+  request: UpstreamRequest;
+  timeouts: AttemptTimeouts;
+  /** The client asked for usage in the stream (else the usage chunk we asked for is hidden). */
+  clientWantsUsage: boolean;
+  /** Response headers of upstream errors are withheld so the caller can fail over. */
+  /** Secrets that must never reach the client (scrubbed from relayed error bodies). */
+  secrets: string[];
+  /** Called with the status and whether the response was relayed, once headers are in. */
+  onHeaders?(status: number): void;
+}
+
+const FORWARD_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'openai-processing-ms'];
+
+function retryAfterMs(h: Record<string, string | string[] | undefined>): number | undefined {
+  const v = h['retry-after-ms'] ?? h['retry-after'];
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s) return undefined;
+  if (h['retry-after-ms'] !== undefined) return Number(s) || undefined;
+  const secs = Number(s);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/**
+ * One upstream call, relayed to the client as it arrives. Errors before the first byte
+ * reach the client resolve as `failed` (the caller decides about failover); after that the
+ * stream belongs to the client and an upstream failure ends it with an SSE error event.
+ */
+export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: AttemptOptions): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    const { target, request } = o;
+    const res = ctx.res;
+    let settled = false;
+    let controller: Dispatcher.DispatchController | null = null;
+    let mode: 'error' | 'buffer' | 'sse' | 'raw' = 'buffer';
+    let status = 0;
+    let upstreamHeaders: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    let sse: SseTransform | null = null;
+    let pausedForClient = false;
+
+    const totalTimer = setTimeout(() => controller?.abort(new TotalTimeoutError('total deadline')), o.timeouts.totalMs);
+    const done = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(totalTimer);
+      resolve(outcome);
+    };
+    const abortOnClientLeave = () => {
+      ctx.clientAborted = true;
+      controller?.abort(new ClientAbortedError('client aborted'));
+    };
+    res.onAbort(abortOnClientLeave);
+
+    const clientHeaders = (): Record<string, string> => {
+      const h: Record<string, string> = { 'x-request-id': ctx.id, ...ctx.responseHeaders };
+      for (const name of FORWARD_RESPONSE_HEADERS) {
+        const v = upstreamHeaders[name];
+        if (typeof v === 'string') h[name] = v;
+      }
+      return h;
+    };
+
+    const writeToClient = (data: Buffer | string | null) => {
+      if (data === null || data.length === 0 || res.aborted) return;
+      if (!res.write(data) && controller && !pausedForClient) {
+        // The client is slower than the upstream: stop reading until its socket drains.
+        pausedForClient = true;
+        controller.pause();
+        res.onDrain(() => {
+          pausedForClient = false;
+          controller?.resume();
+        });
+      }
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (res.aborted) c.abort(new ClientAbortedError('client aborted'));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        if (statusCode < 200) return; // 1xx informational
+        status = statusCode;
+        upstreamHeaders = headers as Record<string, string | string[] | undefined>;
+        ctx.tFirstByte = performance.now();
+        o.onHeaders?.(statusCode);
+        if (statusCode >= 400) {
+          mode = 'error';
+          return;
+        }
+        const ct = String(upstreamHeaders['content-type'] ?? '');
+        if (ctx.stream && ct.includes('text/event-stream')) {
+          mode = 'sse';
+          sse = new SseTransform({
+            upstreamModel: target.model,
+            publicModel: ctx.publicModel,
+            dropUsageChunk: !o.clientWantsUsage,
+            onUsage: (u) => (ctx.usage = u),
+          });
+          ctx.status = statusCode;
+          res.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+        } else if (ctx.endpoint.jsonResponse && ct.includes('json')) {
+          mode = 'buffer';
+        } else {
+          mode = 'raw';
+          ctx.status = statusCode;
+          res.writeHead(statusCode, clientHeaders());
+        }
+      },
+      onResponseData(_c, chunk) {
+        if (mode === 'sse') writeToClient(sse!.push(chunk));
+        else if (mode === 'raw') writeToClient(chunk);
+        else chunks.push(Buffer.from(chunk));
+      },
+      onResponseEnd() {
+        if (mode === 'error') {
+          const body = Buffer.from(scrub(Buffer.concat(chunks).toString('utf8'), o.secrets));
+          const ra = retryAfterMs(upstreamHeaders);
+          return done({
+            kind: 'failed',
+            error: upstreamStatusError(target.provider.name, status),
+            status,
+            body,
+            contentType: String(upstreamHeaders['content-type'] ?? 'application/json'),
+            ...(ra !== undefined ? { retryAfterMs: ra } : {}),
+          });
+        }
+        if (mode === 'buffer') {
+          let text = Buffer.concat(chunks).toString('utf8');
+          const usage = extractUsage(text);
+          if (usage) ctx.usage = usage;
+          text = rewriteModel(text, target.model, ctx.publicModel);
+          ctx.status = status;
+          res.send(status, clientHeaders(), text);
+        } else if (mode === 'sse') {
+          writeToClient(sse!.flush());
+          res.end();
+        } else {
+          res.end();
+        }
+        done({ kind: 'relayed' });
+      },
+      onResponseError(_c, err) {
+        const e = err as Error & { code?: string };
+        if (e.code === 'GW_CLIENT_ABORTED' || res.aborted) {
+          ctx.clientAborted = true;
+          ctx.error = 'client aborted';
+          return done({ kind: 'relayed' });
+        }
+        const mapped = mapUpstreamError(e, target.provider.name);
+        if (!res.headersSent) return done({ kind: 'failed', error: mapped });
+        // Bytes already reached the client: the stream is theirs; end it with an error event.
+        ctx.error = mapped.message;
+        if (mode === 'sse') {
+          writeToClient(sse!.flush());
+          res.write(`data: ${errorBody(mapped)}\n\n`);
+        }
+        res.end();
+        done({ kind: 'relayed' });
+      },
+    };
+
+    try {
+      dispatcher.dispatch(
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          headersTimeout: o.timeouts.firstByteMs,
+          bodyTimeout: o.timeouts.idleMs,
+        },
+        handler,
+      );
+    } catch (e) {
+      done({ kind: 'failed', error: mapUpstreamError(e as Error, target.provider.name) });
+    }
+  });
+}
+
+import { GatewayError as GE } from '../errors.js';
+
+/** The error an upstream HTTP error status stands for (the body passes through when relayed). */
+export function upstreamStatusError(provider: string, status: number): GatewayError {
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500 || status === 401 || status === 403;
+  return new GE(status, status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error', `The upstream provider "${provider}" answered ${status}.`, null, retryable);
+}

@@ -1,0 +1,67 @@
+import { resolveSecret, type Provider } from '@llmgw/core';
+import { ADAPTERS } from '../adapters/index.js';
+import type { RequestContext, Target } from '../pipeline/context.js';
+import { multipartBoundary, replaceMultipartField } from '../pipeline/multipart.js';
+
+/** Client headers never forwarded: hop-by-hop, the client's own credentials, and what we set. */
+const DROP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'x-api-key', 'api-key', 'cookie',
+  'x-request-id', 'accept-encoding', 'openai-organization', 'openai-project', 'expect', 'forwarded',
+  'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip',
+]);
+
+export interface UpstreamRequest {
+  origin: string;
+  path: string;
+  method: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: Buffer | string | null;
+}
+
+const originCache = new WeakMap<Provider, { origin: string; basePath: string }>();
+
+function splitBaseUrl(p: Provider): { origin: string; basePath: string } {
+  let v = originCache.get(p);
+  if (!v) {
+    const u = new URL(p.base_url);
+    v = { origin: u.origin, basePath: u.pathname.replace(/\/+$/, '') };
+    originCache.set(p, v);
+  }
+  return v;
+}
+
+/** Secrets of a provider that resolve here (env: refs may be unset on this pod). */
+export function providerSecret(p: Provider, index: number): string | undefined {
+  const ref = p.secrets[index];
+  return ref === undefined ? undefined : resolveSecret(ref);
+}
+
+/**
+ * The upstream request for one attempt: the client's body with `model` rewritten (and any
+ * body patches stages asked for), the client's credentials replaced by the provider secret.
+ */
+export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret: string | undefined, bodyPatch: Record<string, unknown> | null): UpstreamRequest {
+  const p = target.provider;
+  const { origin, basePath } = splitBaseUrl(p);
+  const adapter = ADAPTERS[p.type];
+  const headers: Record<string, string> = {};
+  const inHeaders = ctx.req.headers;
+  for (const k in inHeaders) if (!DROP.has(k)) headers[k] = inHeaders[k]!;
+  Object.assign(headers, adapter.staticHeaders, p.headers, adapter.authHeaders(p, secret));
+  headers['x-request-id'] = ctx.id;
+  headers['accept-encoding'] = 'identity';
+
+  let body: Buffer | string = ctx.req.body;
+  if (ctx.body) {
+    if (target.model !== ctx.publicModel || bodyPatch) {
+      body = JSON.stringify({ ...ctx.body, ...bodyPatch, model: target.model });
+    }
+    headers['content-type'] = 'application/json';
+  } else if (ctx.endpoint.body === 'multipart' && target.model !== ctx.publicModel) {
+    const boundary = multipartBoundary(inHeaders['content-type']);
+    if (boundary) body = replaceMultipartField(ctx.req.body, boundary, 'model', target.model);
+  }
+  const path = basePath + ctx.endpoint.path + (ctx.req.query ? `?${ctx.req.query}` : '');
+  return { origin, path, method: 'POST', headers, body };
+}

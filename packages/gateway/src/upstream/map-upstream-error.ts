@@ -1,0 +1,34 @@
+import { Errors, type GatewayError } from '../errors.js';
+
+/** Map an undici error to our catalog by its stable code, never by message text. */
+export function mapUpstreamError(err: Error & { code?: string }, provider: string): GatewayError {
+  switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return Errors.upstreamTimeout(provider, 'connect');
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return Errors.upstreamTimeout(provider, 'waiting for response headers');
+    case 'UND_ERR_BODY_TIMEOUT':
+      return Errors.upstreamTimeout(provider, 'idle between chunks');
+    case 'GW_TOTAL_TIMEOUT':
+      return Errors.upstreamTimeout(provider, 'total deadline');
+    case 'ECONNREFUSED':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'UND_ERR_CONNECT':
+      return Errors.upstreamConnect(provider);
+    default:
+      return Errors.upstreamProtocol(provider);
+  }
+}
+
+/** Error raised when our own whole-request deadline fires. */
+export class TotalTimeoutError extends Error {
+  readonly code = 'GW_TOTAL_TIMEOUT';
+}
+
+/** Error used to abort the upstream call when the client went away. */
+export class ClientAbortedError extends Error {
+  readonly code = 'GW_CLIENT_ABORTED';
+}

@@ -1,0 +1,112 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Registry } from '@llmgw/core';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../packages/gateway/src/config.js';
+import { startGateway, type RunningGateway } from '../../packages/gateway/src/gateway.js';
+import { workerRedisUrl } from './redis.js';
+
+/** Log lines captured in memory so a test can assert on them (and on redaction). */
+export class LogSink extends Writable {
+  lines: string[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    cb();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  json(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+export interface TestGateway {
+  gw: RunningGateway;
+  url: string;
+  /** `http://127.0.0.1:PORT/v1`, for the OpenAI SDK's baseURL. */
+  baseURL: string;
+  logs: LogSink;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process gateway on port 0 against this worker's Redis database. `env` overrides
+ * any configuration variable; the rev poll is fast so registry changes show up quickly.
+ */
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const logs = new LogSink();
+  const config = loadConfig({ REDIS_URL: workerRedisUrl(), GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_REV_POLL_MS: '200', ...env });
+  const gw = await startGateway(config, { logDestination: logs });
+  const url = `http://127.0.0.1:${gw.port}`;
+  return { gw, url, baseURL: `${url}/v1`, logs, close: async () => void (await gw.shutdown(2000)) };
+}
+
+/** A Registry on this worker's database, for seeding. Close with `registry.redis.quit()`. */
+export function testRegistry(): Registry {
+  return new Registry(new Redis(workerRedisUrl()));
+}
+
+/** Seed one provider at `baseUrl`, a model bound to it, and a key; returns the raw key. */
+export async function seedBasic(
+  registry: Registry,
+  baseUrl: string,
+  opts: { provider?: string; model?: string; upstreamModel?: string; secret?: string; key?: Record<string, unknown> } = {},
+): Promise<{ rawKey: string; keyHash: string }> {
+  const provider = opts.provider ?? 'fake';
+  if (!(await registry.getProvider(provider))) {
+    await registry.addProvider({ name: provider, base_url: baseUrl, secrets: [opts.secret ?? 'sk-upstream-test-secret-0001'] });
+  }
+  await registry.bindModel(opts.model ?? 'gpt-4o-mini', { provider, model: opts.upstreamModel ?? opts.model ?? 'gpt-4o-mini' });
+  const { raw, key } = await registry.createKey({ name: `k-${Math.random().toString(36).slice(2, 10)}`, ...(opts.key ?? {}) });
+  return { rawKey: raw, keyHash: key.hash };
+}
+
+const MAIN = fileURLToPath(new URL('../../packages/gateway/dist/main.js', import.meta.url));
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  url: string;
+  port: number;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The built gateway (`npm start`'s entry) as a real process; resolves once it listens. */
+export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, REDIS_URL: workerRedisUrl(), GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_REV_POLL_MS: '200', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /"msg":"gateway listening"/.test(out) ? /"port":(\d+)/.exec(out) : null;
+      if (m) {
+        clearTimeout(t);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`gateway exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    child,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => out,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
