@@ -58,6 +58,10 @@ export interface RequestContext {
   usage: Usage | null;
   /** An error that ended the request (after or before the first byte). */
   error: string | null;
+  /** The catalog code of that error (`rate_limit_exceeded`, `upstream_timeout`, …). */
+  errorCode: string | null;
+  /** Cost in USD computed from usage and the model's prices (governance). */
+  costUsd: number | null;
   /** Client went away before the end. */
   clientAborted: boolean;
   /** performance.now() marks. */
@@ -89,6 +93,8 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     status: 0,
     usage: null,
     error: null,
+    errorCode: null,
+    costUsd: null,
     clientAborted: false,
     t0: req.receivedAt,
     tUpstreamStart: 0,

@@ -1,0 +1,41 @@
+/**
+ * Plain counters the pipeline modules increment and the metrics module exports.
+ * No metrics library on the hot path: an increment is a property write.
+ */
+export interface GatewayStats {
+  /** Upstream attempts beyond the first, per request. */
+  failovers: number;
+  /** Attempts that retried the same target (another secret or after Retry-After). */
+  retries: number;
+  /** A secret or target entered a cooldown (this pod decided it). */
+  cooldownsEntered: number;
+  /** Requests refused by rate limits (rpm, tpm, concurrency). */
+  rateLimited: number;
+  /** Requests refused because a budget is spent. */
+  budgetRefused: number;
+  /** Usage events written to Redis. */
+  usageEventsWritten: number;
+  /** Usage events waiting in memory for Redis (a gauge). */
+  usageEventsBuffered: number;
+  /** Usage events that did not fit the in-memory buffer. */
+  usageEventsDropped: number;
+  /** Redis commands that failed on the hot path. */
+  redisErrors: number;
+  /** SSE streams being relayed now (a gauge). */
+  openStreams: number;
+}
+
+export function createStats(): GatewayStats {
+  return {
+    failovers: 0,
+    retries: 0,
+    cooldownsEntered: 0,
+    rateLimited: 0,
+    budgetRefused: 0,
+    usageEventsWritten: 0,
+    usageEventsBuffered: 0,
+    usageEventsDropped: 0,
+    redisErrors: 0,
+    openStreams: 0,
+  };
+}
