@@ -8,6 +8,7 @@ import { ENDPOINTS, stripApiPrefix, type Endpoint } from './pipeline/endpoints.j
 import { runPipeline, type PipelineDeps } from './pipeline/run.js';
 import { requestId } from './request-id.js';
 import { getModel, listModels } from './routes/models.js';
+import type { GatewayStats } from './stats.js';
 
 export interface AppDeps extends PipelineDeps {
   log: Logger;
@@ -18,6 +19,7 @@ export interface AppDeps extends PipelineDeps {
   extraRoutes?: Map<string, (req: GatewayRequest, res: ResponseSink) => void>;
   /** Requests in flight, kept by the app for draining and metrics. */
   inFlight: { count: number };
+  stats: GatewayStats;
 }
 
 const JSON_CT = 'application/json';

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger.js';
 import type { RequestContext } from './pipeline/context.js';
 import { RoundRobinRouter } from './routing/router.js';
 import { SecretRotation } from './routing/secret-rotation.js';
+import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents } from './upstream/agents.js';
 
 export interface StartOptions {
@@ -25,6 +26,7 @@ export interface RunningGateway {
   redis: RedisClient;
   cache: RegistryCache;
   inFlight: { count: number };
+  stats: GatewayStats;
   /** Stop accepting, wait for in-flight requests up to `timeoutMs`, close everything. */
   shutdown(timeoutMs?: number): Promise<{ drained: boolean }>;
 }
@@ -74,6 +76,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
 
   const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS });
   const inFlight = { count: 0 };
+  const stats = createStats();
   let accepting = true;
   const handler = createApp({
     log,
@@ -87,6 +90,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     admit: (_ctx: RequestContext) => {},
     isAccepting: () => accepting,
     inFlight,
+    stats,
   });
   const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES }, handler);
   log.info(
@@ -101,6 +105,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     redis,
     cache,
     inFlight,
+    stats,
     async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
       accepting = false;
       listener.close();
