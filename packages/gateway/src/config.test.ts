@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ GW_PORT: 8080, GW_HOST: '0.0.0.0', GW_CACHE_TTL_MS: 5000, GW_LOG_LEVEL: 'info', GW_EXPOSE_SELECTION: false });
+    expect(c.GW_ADMIN_PORT).toBeUndefined();
+  });
+  it('names every bad variable', () => {
+    expect(() => loadConfig({ GW_PORT: 'eighty', GW_LOG_LEVEL: 'loud' })).toThrow(ConfigError);
+    try {
+      loadConfig({ GW_PORT: 'eighty', GW_LOG_LEVEL: 'loud' });
+    } catch (e) {
+      expect((e as Error).message).toMatch(/GW_PORT="eighty"/);
+      expect((e as Error).message).toMatch(/GW_LOG_LEVEL="loud"/);
+    }
+  });
+  it('parses booleans', () => {
+    expect(loadConfig({ GW_EXPOSE_SELECTION: '1', GW_DEBUG: 'true' })).toMatchObject({ GW_EXPOSE_SELECTION: true, GW_DEBUG: true });
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { extractUsage, findUsageObject } from './extract-usage.js';
+
+describe('extractUsage', () => {
+  it('reads OpenAI chat usage with cached tokens', () => {
+    const body = JSON.stringify({ id: 'x', choices: [{ message: { content: 'the "usage": of words' } }], usage: { prompt_tokens: 10, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } } });
+    expect(extractUsage(body)).toEqual({ promptTokens: 10, completionTokens: 5, cachedTokens: 4, estimated: false });
+  });
+  it('reads Responses API and Anthropic usage', () => {
+    expect(extractUsage('{"usage":{"input_tokens":3,"output_tokens":2,"input_tokens_details":{"cached_tokens":1}}}')).toEqual({
+      promptTokens: 3, completionTokens: 2, cachedTokens: 1, estimated: false,
+    });
+    expect(extractUsage('{"usage": {"input_tokens": 3, "output_tokens": 2, "cache_read_input_tokens": 5}}')).toEqual({
+      promptTokens: 8, completionTokens: 2, cachedTokens: 5, estimated: false,
+    });
+  });
+  it('skips "usage": null and strings, returns null without usage', () => {
+    expect(findUsageObject('{"usage":null,"x":{"usage":{"prompt_tokens":1}}}')).toEqual({ prompt_tokens: 1 });
+    expect(extractUsage('{"id":"x"}')).toBeNull();
+    expect(extractUsage('{"usage":{"broken"')).toBeNull();
+  });
+});
