@@ -29,6 +29,6 @@ export function createLogger(level: string, dest?: DestinationStream, base: Reco
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    dest ?? pino.destination({ sync: false, minLength: 4096 }),
+    dest ?? pino.destination({ sync: false }),
   );
 }

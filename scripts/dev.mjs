@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm run dev`: the whole stack on this machine, nothing to configure.
+//   Redis      — REDIS_URL if reachable, else a private redis-server started here
+//   upstream   — the fake provider (OpenAI + Anthropic compatible) on a free port
+//   registry   — a demo provider, models and a demo key (idempotent)
+//   gateway    — packages/gateway/dist/main.js on GW_PORT (default 8080)
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pingRedis, REDIS_INSTALL_HINT, hasRedisServer, startRedis } from './lib/local-redis.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = (p) => `${root}packages/${p}/dist/index.js`;
+for (const p of ['core', 'gateway', 'fake-provider']) {
+  if (!existsSync(dist(p))) {
+    console.error(`packages/${p} is not built: run \`npm run build\` (npm run dev does it for you).`);
+    process.exit(1);
+  }
+}
+const { Registry, createRedis } = await import(dist('core'));
+const { startFakeProvider } = await import(dist('fake-provider'));
+
+/** The demo key is fixed so the printed curl keeps working across restarts. Local use only. */
+const DEMO_KEY = process.env.DEMO_KEY ?? 'gw-demo-local-only-0123456789abcdef';
+const GW_PORT = process.env.GW_PORT ?? '8080';
+const stops = [];
+
+async function ensureRedis() {
+  const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  if (await pingRedis(url.hostname, Number(url.port || 6379))) return url.toString();
+  if (process.env.REDIS_URL) {
+    console.error(`REDIS_URL=${process.env.REDIS_URL} is not reachable.`);
+    process.exit(1);
+  }
+  if (!hasRedisServer()) {
+    console.error(REDIS_INSTALL_HINT);
+    process.exit(1);
+  }
+  const port = (await pingRedis('127.0.0.1', 6379)) ? undefined : 6379;
+  const r = await startRedis({ port }).catch(() => startRedis());
+  stops.push(() => r.stop());
+  console.log(`started a private redis-server at ${r.url} (no persistence; stops with this script)`);
+  return r.url;
+}
+
+async function seed(redisUrl, fakeUrl) {
+  const redis = createRedis({ url: redisUrl });
+  const reg = new Registry(redis);
+  const provider = await reg.getProvider('demo');
+  if (!provider) {
+    await reg.addProvider({ name: 'demo', base_url: fakeUrl, secrets: ['sk-demo-upstream-secret'], models: ['gpt-4o-mini', 'text-embedding-3-small'] });
+  } else if (provider.base_url !== fakeUrl) {
+    await reg.updateProvider('demo', () => ({ base_url: fakeUrl }));
+  }
+  for (const m of ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'claude-3-5-haiku']) {
+    const model = await reg.getModel(m);
+    if (!model) await reg.bindModel(m, { provider: 'demo' });
+  }
+  if (!(await reg.getKeyByRaw(DEMO_KEY))) {
+    const existing = await reg.findKey('demo').catch(() => null);
+    if (existing) await reg.deleteKey(existing.hash);
+    await reg.createKey({ name: 'demo', rpm: 6000 }, DEMO_KEY);
+  }
+  await redis.quit();
+}
+
+const redisUrl = await ensureRedis();
+const fake = await startFakeProvider({ port: Number(process.env.FAKE_PORT ?? 0), record: false });
+stops.push(() => fake.close());
+console.log(`fake provider at ${fake.url}`);
+await seed(redisUrl, fake.url);
+
+const gw = spawn(process.execPath, [`${root}packages/gateway/dist/main.js`], {
+  env: { ...process.env, REDIS_URL: redisUrl, GW_PORT, GW_HOST: process.env.GW_HOST ?? '127.0.0.1', GW_ADMIN_PORT: process.env.GW_ADMIN_PORT ?? '9090' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let announced = false;
+gw.stdout.on('data', (d) => {
+  process.stdout.write(d);
+  if (!announced && d.toString().includes('gateway listening')) {
+    announced = true;
+    console.log(`
+The gateway is up on http://127.0.0.1:${GW_PORT} (Redis ${redisUrl}, upstream: the fake provider).
+Demo key (local only): ${DEMO_KEY}
+
+  curl http://127.0.0.1:${GW_PORT}/v1/chat/completions -H "Authorization: Bearer ${DEMO_KEY}" \\
+       -H "Content-Type: application/json" \\
+       -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
+
+  REDIS_URL=${redisUrl} ops/gwctl provider list
+Ctrl-C stops everything.
+`);
+  }
+});
+const shutdown = async () => {
+  gw.kill('SIGTERM');
+  await new Promise((r) => (gw.exitCode !== null ? r() : gw.once('exit', r)));
+  for (const s of stops.reverse()) await s();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+gw.on('exit', (code) => {
+  if (code !== 0 && code !== null) {
+    console.error(`gateway exited with code ${code}`);
+    void (async () => {
+      for (const s of stops.reverse()) await s();
+      process.exit(code);
+    })();
+  }
+});
