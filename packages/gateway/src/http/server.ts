@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { Errors, errorBody } from '../errors.js';
+import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
 import type { GatewayRequest, ResponseSink } from './types.js';
 import type { Uws } from './uws.js';
@@ -97,13 +98,14 @@ class UwsSink implements ResponseSink {
   }
 
   /** Answer and close the connection (the rest of an oversized body is never read). */
-  reject(status: number, body: string): void {
+  reject(status: number, body: string, reqId: string): void {
     if (this.aborted || this.ended) return;
     this.ended = this.headersSent = true;
     const res = this.res;
     res.cork(() => {
       res.writeStatus(statusLine(status));
       res.writeHeader('content-type', 'application/json');
+      res.writeHeader('x-request-id', reqId);
       res.end(body, true);
     });
   }
@@ -118,9 +120,10 @@ function readHeaders(req: HttpRequest): Record<string, string> {
 }
 
 /** Collect the body with a size limit, copying each chunk once. */
-function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: number, done: (body: Buffer) => void): void {
+function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: number, clientReqId: string | undefined, done: (body: Buffer) => void): void {
+  const tooLarge = () => sink.reject(413, errorBody(Errors.bodyTooLarge(limit)), requestId(clientReqId));
   if (declared > limit) {
-    sink.reject(413, errorBody(Errors.bodyTooLarge(limit)));
+    tooLarge();
     return;
   }
   let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
@@ -131,7 +134,7 @@ function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: num
     const n = ab.byteLength;
     if (size + n > limit) {
       size = Infinity;
-      sink.reject(413, errorBody(Errors.bodyTooLarge(limit)));
+      tooLarge();
       return;
     }
     if (size === Infinity) return;
@@ -169,7 +172,7 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    readBody(res, sink, opts.maxBodyBytes, Number.isFinite(declared) ? declared : -1, (body) =>
+    readBody(res, sink, opts.maxBodyBytes, Number.isFinite(declared) ? declared : -1, headers['x-request-id'], (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );
   });

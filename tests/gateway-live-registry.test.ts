@@ -1,0 +1,87 @@
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { useTestRedis } from './support/redis.js';
+
+const { redis } = useTestRedis();
+const registry = testRegistry();
+let fake: FakeProvider;
+let gw: TestGateway;
+
+// A long cache TTL and no rev polling: only gw:events can make these changes visible.
+beforeAll(async () => {
+  fake = await startFakeProvider();
+  gw = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '0' });
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+  await registry.redis.quit();
+});
+beforeEach(() => fake.reset());
+
+const chat = (key: string, model = 'gpt-4o-mini') =>
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
+  }).then(async (r) => ({ status: r.status, body: await r.text() }));
+
+describe('registry writes take effect on a running gateway without a restart', () => {
+  it('a new key, a new binding and a disabled key, each through gw:events', async () => {
+    const { rawKey, keyHash } = await seedBasic(registry, fake.url);
+    expect((await chat(rawKey)).status).toBe(200);
+
+    // a key the gateway has already been asked about (and cached as unknown) starts working
+    const future = 'gw-imported-key-for-live-test-0001';
+    expect((await chat(future)).status).toBe(401);
+    await registry.createKey({ name: 'live' }, future);
+    await expect.poll(async () => (await chat(future)).status).toBe(200);
+
+    // a model cached as unknown becomes routable once bound
+    expect((await chat(rawKey, 'gpt-live')).status).toBe(404);
+    await registry.bindModel('gpt-live', { provider: 'fake', model: 'upstream-live' });
+    await expect.poll(async () => (await chat(rawKey, 'gpt-live')).status).toBe(200);
+    expect(fake.received.at(-1)!.json.model).toBe('upstream-live');
+
+    // disabling a cached key stops it at once
+    await registry.updateKey(keyHash, () => ({ status: 'disabled' }));
+    await expect.poll(async () => (await chat(rawKey)).status).toBe(403);
+  });
+
+  it('a missed event is caught by the gw:rev safety net', async () => {
+    const poller = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '100' });
+    try {
+      const { rawKey, keyHash } = await seedBasic(registry, fake.url);
+      const call = () =>
+        fetch(`${poller.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${rawKey}` },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+        }).then((r) => r.status);
+      expect(await call()).toBe(200);
+      // change the record behind the registry's back (no event), then bump the revision
+      await redis.hset(`gw:key:${keyHash}`, 'status', 'disabled');
+      await redis.incr('gw:rev');
+      await expect.poll(call, { timeout: 3000 }).toBe(403);
+    } finally {
+      await poller.close();
+    }
+  });
+});
+
+describe('multipart audio transcription', () => {
+  it('routes by the form field `model` and rewrites it for the upstream', async () => {
+    const { rawKey } = await seedBasic(registry, fake.url, { model: 'whisper-1', upstreamModel: 'whisper-large-v3' });
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array([1, 2, 3, 0, 255])], { type: 'audio/wav' }), 'a.wav');
+    form.append('model', 'whisper-1');
+    const r = await fetch(`${gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${rawKey}` }, body: form });
+    expect(r.status).toBe(200);
+    expect(await r.json()).toHaveProperty('text');
+    const seen = fake.received.at(-1)!;
+    expect(seen.path).toBe('/v1/audio/transcriptions');
+    expect(seen.rawBody.includes(Buffer.from('whisper-large-v3'))).toBe(true);
+    expect(seen.rawBody.includes(Buffer.from([1, 2, 3, 0, 255]))).toBe(true);
+  });
+});
