@@ -1,0 +1,150 @@
+// The registry, gwctl and the gateway on a real 3-master Redis Cluster: registry keys
+// (gw:provider:*, gw:providers, gw:rev, …) live in different slots on different nodes, so
+// every cross-slot shortcut (multi-key Lua, pipelines) would fail here.
+import { createRedis, REDIS_KEYS, Registry, RegistryConflictError, writeEntity, type Cluster, type InvalidRecord, type RegistryEvent } from '@llmgw/core';
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
+import { startTestGateway } from './support/gateway.js';
+import { startRedisCluster, type LocalCluster } from './support/redis-cluster.js';
+
+let cluster: LocalCluster;
+let fake: FakeProvider;
+
+beforeAll(async () => {
+  ensureBuilt();
+  [cluster, fake] = await Promise.all([startRedisCluster(), startFakeProvider()]);
+});
+afterAll(async () => {
+  await Promise.all([cluster?.stop(), fake?.close()]);
+});
+beforeEach(async () => {
+  for (const port of cluster.ports) {
+    const node = new Redis(port, '127.0.0.1');
+    await node.flushall();
+    node.disconnect();
+  }
+  fake.reset();
+});
+
+function clusterRegistry(invalid: InvalidRecord[] = []): Registry {
+  return new Registry(createRedis({ clusterNodes: cluster.nodes }), { onInvalid: (b) => invalid.push(b) });
+}
+
+/** The port of the master that serves `key`. */
+async function ownerOf(redis: Cluster, key: string): Promise<number> {
+  const slot = Number(await redis.cluster('KEYSLOT', key));
+  const ranges = (await redis.cluster('SLOTS')) as Array<[number, number, [string, number]]>;
+  return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
+}
+
+describe('Registry on Redis Cluster', () => {
+  it('writes, reads, lists and deletes entities whose keys live on different nodes, with events and gw:rev', async () => {
+    const reg = clusterRegistry();
+    const redis = reg.redis as Cluster;
+    const events: RegistryEvent[] = [];
+    const unsubscribe = await reg.subscribe((e) => events.push(e));
+
+    await reg.addProvider({ name: 'p1', base_url: 'http://127.0.0.1:1/v1', secrets: ['sk-cluster-secret-0001'] });
+    await reg.addProvider({ name: 'p2', base_url: 'http://127.0.0.1:2/v1' });
+    await reg.bindModel('m1', { provider: 'p1' });
+    const k1 = await reg.createKey({ name: 'k1' });
+    const k2 = await reg.createKey({ name: 'k2' }); // createKey lists keys first: a cross-slot read
+    const writes = 5;
+
+    // The test means something only if the contract's keys really are spread over nodes.
+    const owners = new Set(
+      await Promise.all(
+        [REDIS_KEYS.provider('p1'), REDIS_KEYS.providers, REDIS_KEYS.rev, REDIS_KEYS.events, REDIS_KEYS.key(k1.key.hash), REDIS_KEYS.keys].map((k) => ownerOf(redis, k)),
+      ),
+    );
+    expect(owners.size).toBeGreaterThan(1);
+
+    expect((await reg.listProviders()).map((p) => p.name)).toEqual(['p1', 'p2']);
+    expect((await reg.listKeys()).map((k) => k.name).sort()).toEqual(['k1', 'k2']);
+    expect((await reg.listModels()).map((m) => m.name)).toEqual(['m1']);
+    expect((await reg.getKeyByRaw(k2.raw))?.id).toBe(k2.key.id);
+    expect((await reg.resolveModel('m1'))?.targets).toEqual([expect.objectContaining({ provider: 'p1', model: 'm1' })]);
+    expect(await reg.revision()).toBe(writes);
+
+    await reg.updateProvider('p2', () => ({ weight: 3 }));
+    await reg.deleteKey(k1.key.hash);
+    expect((await reg.getProvider('p2'))?.weight).toBe(3);
+    expect(await reg.getKeyByHash(k1.key.hash)).toBeNull();
+    expect(await redis.sismember(REDIS_KEYS.keys, k1.key.hash)).toBe(0);
+    expect(await reg.revision()).toBe(writes + 2);
+
+    // Pub/sub is cluster-wide: the subscriber (on whatever node) hears every write. Not
+    // necessarily in order: PUBLISH goes to any node and crosses the cluster bus, which is
+    // why events only evict and carry the revision instead of being applied in sequence.
+    await expect.poll(() => events.length).toBe(writes + 2);
+    expect(events.map((e) => e.rev).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(events.find((e) => e.rev === 7)).toEqual({ kind: 'key', name: k1.key.hash, op: 'del', rev: 7 });
+
+    await unsubscribe();
+    await redis.quit();
+  });
+
+  it('keeps preconditions atomic per entity and skips bad records in listings', async () => {
+    const invalid: InvalidRecord[] = [];
+    const reg = clusterRegistry(invalid);
+    const redis = reg.redis as Cluster;
+    await reg.addProvider({ name: 'p', base_url: 'http://127.0.0.1:1/v1' });
+    await expect(reg.addProvider({ name: 'p', base_url: 'http://127.0.0.1:1/v1' })).rejects.toMatchObject({ reason: 'exists' });
+    const rev = await reg.revision();
+    await expect(
+      writeEntity(redis, 'provider', REDIS_KEYS.provider('p'), 'p', 'put', { kind: 'unchanged', updatedAt: 'not-what-is-there' }, { base_url: 'x' }),
+    ).rejects.toBeInstanceOf(RegistryConflictError);
+    expect(await reg.revision()).toBe(rev); // a refused write bumps nothing
+    expect((await reg.getProvider('p'))?.base_url).toBe('http://127.0.0.1:1/v1');
+
+    // A record that fails validation and one of the wrong type, both indexed.
+    await redis.hset(REDIS_KEYS.provider('bad'), { base_url: 'not a url' });
+    await redis.sadd(REDIS_KEYS.providers, 'bad');
+    await redis.set(REDIS_KEYS.provider('wrongtype'), 'x');
+    await redis.sadd(REDIS_KEYS.providers, 'wrongtype');
+    expect((await reg.listProviders()).map((p) => p.name)).toEqual(['p']);
+    expect(invalid.map((b) => b.key).sort()).toEqual([REDIS_KEYS.provider('bad'), REDIS_KEYS.provider('wrongtype')]);
+    await redis.quit();
+  });
+});
+
+describe('gwctl and the gateway on Redis Cluster', () => {
+  it('gwctl seeds the cluster, the gateway serves from it and hears a key being disabled over pub/sub', async () => {
+    const env = { REDIS_CLUSTER_NODES: cluster.nodes };
+    const ping = JSON.parse(await gwctlOk(['redis', 'ping', '--json'], env)) as { mode: string; target: string };
+    expect(ping.mode).toBe('cluster');
+    expect(ping.target).toContain(cluster.nodes);
+
+    await gwctlOk(['provider', 'add', 'fake', '--base-url', fake.url, '--api-key', 'sk-upstream-cluster-0001'], env);
+    await gwctlOk(['model', 'bind', 'gpt-4o-mini', '--provider', 'fake'], env);
+    const created = JSON.parse(await gwctlOk(['key', 'add', 'team-a', '--json'], env)) as { key: string };
+
+    // Long TTL and no rev polling: the only way the gateway learns of the change is gw:events.
+    const t = await startTestGateway({ ...env, GW_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '0' });
+    try {
+      const client = new OpenAI({ apiKey: created.key, baseURL: t.baseURL, maxRetries: 0 });
+      const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      expect(r.choices[0]?.message.content).toBeTruthy();
+      const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      let text = '';
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+      expect(text.length).toBeGreaterThan(0);
+      const models = await client.models.list();
+      expect(models.data.map((m) => m.id)).toEqual(['gpt-4o-mini']);
+
+      await gwctlOk(['key', 'disable', 'team-a'], env);
+      await expect
+        .poll(async () => (await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${created.key}` } })).status, { timeout: 5000 })
+        .toBe(403);
+      const ready = await fetch(`${t.url}/ready`);
+      expect(ready.status).toBe(200);
+    } finally {
+      await t.close();
+    }
+    const after = await gwctl(['redis', 'ping', '--json'], env);
+    expect(JSON.parse(after.stdout)).toMatchObject({ mode: 'cluster', providers: 1, keys: 1, models: 1, revision: 4 });
+  });
+});
