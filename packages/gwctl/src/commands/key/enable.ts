@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import type { Context } from '../../context.js';
+import type { Runner } from '../../program.js';
+import { setKeyStatus } from './set-status.js';
+
+export interface KeyEnableOptions {
+  ref: string;
+}
+
+export const keyEnable = (ctx: Context, o: KeyEnableOptions) => setKeyStatus(ctx, o.ref, 'active');
+
+export function enableCommand(run: Runner): Command {
+  return new Command('enable')
+    .description('accept a disabled key again')
+    .argument('<ref>', 'key name, id or prefix')
+    .action((ref: string, _o: object, c: Command) => run(c, (ctx) => keyEnable(ctx, { ref })));
+}

@@ -1,0 +1,92 @@
+import { Command, Option } from 'commander';
+import { ROUTING_POLICIES, type ApiKey, type RoutingPolicy } from '@llmgw/core';
+import type { Context } from '../../context.js';
+import { UserError } from '../../errors.js';
+import { collectList, parseExpires, parseInteger, parseNumber } from '../../parse.js';
+
+/** Key settings shared by `add` and `edit`; in `edit`, `false` (a --no-… flag) removes one. */
+export interface KeyFlags {
+  /** Model allow-list globs (`*` = any run of characters). */
+  modelAllow?: string[];
+  /** Providers the key may reach; empty or false = all. */
+  providerAllow?: string[] | false;
+  policy?: RoutingPolicy | false;
+  rpm?: number | false;
+  tpm?: number | false;
+  maxConcurrency?: number | false;
+  /** USD per UTC day / month. */
+  budgetDaily?: number | false;
+  budgetMonthly?: number | false;
+  /** ISO date or a duration from now (`30d`, `12h`, `90m`, `2w`). */
+  expires?: string | false;
+}
+
+export function withKeyFlags(cmd: Command, mode: 'add' | 'edit'): Command {
+  const edit = mode === 'edit';
+  cmd
+    .option('--model-allow <globs>', `${edit ? 'replace the' : 'the'} models the key may use, comma-separated globs${edit ? '' : ' (default *)'}`, collectList)
+    .option('--provider-allow <names>', `${edit ? 'replace the' : 'the'} providers the key may reach, comma-separated${edit ? '' : ' (default: all)'}`, collectList)
+    .addOption(new Option('--policy <policy>', "routing policy overriding the model's").choices(ROUTING_POLICIES))
+    .option('--rpm <n>', 'requests per minute', parseInteger)
+    .option('--tpm <n>', 'tokens per minute', parseInteger)
+    .option('--max-concurrency <n>', 'requests in flight at once', parseInteger)
+    .option('--budget-daily <usd>', 'spend cap per UTC day, in USD', parseNumber)
+    .option('--budget-monthly <usd>', 'spend cap per UTC month, in USD', parseNumber)
+    .option('--expires <when>', 'ISO date (2026-01-31) or duration from now (30d, 12h, 90m, 2w)');
+  if (edit) {
+    cmd
+      .option('--no-provider-allow', 'allow every provider again')
+      .option('--no-policy', "use the model's routing policy again")
+      .option('--no-rpm', 'remove the requests-per-minute limit')
+      .option('--no-tpm', 'remove the tokens-per-minute limit')
+      .option('--no-max-concurrency', 'remove the concurrency limit')
+      .option('--no-budget-daily', 'remove the daily budget')
+      .option('--no-budget-monthly', 'remove the monthly budget')
+      .option('--no-expires', 'never expire');
+  }
+  return cmd;
+}
+
+/** The registry fields the flags set (only those given; `false` clears). */
+export function keyChange(f: KeyFlags, now: Date): Partial<ApiKey> {
+  const c: Partial<ApiKey> = {};
+  const v = <T>(x: T | false) => (x === false ? undefined : x);
+  if (f.modelAllow !== undefined) {
+    if (f.modelAllow.length === 0) throw new UserError('--model-allow needs at least one glob (use * for all models)');
+    c.models = [...new Set(f.modelAllow)];
+  }
+  if (f.providerAllow !== undefined) c.providers = f.providerAllow === false ? [] : [...new Set(f.providerAllow)];
+  if (f.policy !== undefined) c.policy = v(f.policy);
+  if (f.rpm !== undefined) c.rpm = v(f.rpm);
+  if (f.tpm !== undefined) c.tpm = v(f.tpm);
+  if (f.maxConcurrency !== undefined) c.max_concurrency = v(f.maxConcurrency);
+  if (f.budgetDaily !== undefined) c.budget_daily = v(f.budgetDaily);
+  if (f.budgetMonthly !== undefined) c.budget_monthly = v(f.budgetMonthly);
+  if (f.expires !== undefined) c.expires_at = f.expires === false ? undefined : parseExpires(f.expires, now);
+  return c;
+}
+
+/** Every allowed provider must exist: a typo would silently lock the key out. */
+export async function checkProviders(ctx: Context, providers: readonly string[] | undefined): Promise<void> {
+  if (!providers?.length) return;
+  const known = new Set((await ctx.registry.listProviders()).map((p) => p.name));
+  const unknown = providers.filter((p) => !known.has(p));
+  if (unknown.length) throw new UserError(`unknown provider(s) in --provider-allow: ${unknown.join(', ')} (see gwctl provider list)`);
+}
+
+/** The key a name, id, or display prefix refers to, or a user error. */
+export async function mustFindKey(ctx: Context, ref: string): Promise<ApiKey> {
+  const k = await ctx.registry.findKey(ref);
+  if (!k) throw new UserError(`no key matches "${ref}" (use its name, id or prefix; see gwctl key list)`);
+  return k;
+}
+
+/** Print a raw key the only time it is ever visible. */
+export function printNewKey(ctx: Context, k: ApiKey, raw: string, verb: 'created' | 'rotated', json?: boolean): void {
+  if (json) return ctx.out.json({ key: raw, id: k.id, name: k.name, prefix: k.prefix });
+  ctx.out.line(`key ${k.name} ${verb} (id ${k.id}, prefix ${k.prefix}…)`);
+  ctx.out.line('gateway key, shown only this once (only its SHA-256 is stored):');
+  ctx.out.line();
+  ctx.out.line(`  ${raw}`);
+  ctx.out.line();
+}

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import type { Context } from '../../context.js';
+import { UserError } from '../../errors.js';
+import type { Runner } from '../../program.js';
+import { mustFindKey, printNewKey } from './options.js';
+
+export interface KeyRotateOptions {
+  ref: string;
+  json?: boolean;
+}
+
+export async function keyRotate(ctx: Context, o: KeyRotateOptions): Promise<void> {
+  const k = await mustFindKey(ctx, o.ref);
+  if (!(await ctx.prompt.confirm(`Rotate key ${k.name}? The current secret (${k.prefix}…) stops working at once.`, `rotate key ${k.name}`))) {
+    throw new UserError('cancelled; nothing was changed');
+  }
+  const { key, raw } = await ctx.registry.rotateKey(k.hash);
+  printNewKey(ctx, key, raw, 'rotated', o.json);
+}
+
+export function rotateCommand(run: Runner): Command {
+  return new Command('rotate')
+    .description('issue a new secret for a key (same id and settings) and print it once')
+    .argument('<ref>', 'key name, id or prefix')
+    .option('--json', 'print {key, id, name, prefix} as JSON')
+    .addHelpText('after', '\nThe old secret stops working at once. Asks for confirmation; pass --yes in scripts.')
+    .action((ref: string, opts: Omit<KeyRotateOptions, 'ref'>, c: Command) => run(c, (ctx) => keyRotate(ctx, { ...opts, ref })));
+}

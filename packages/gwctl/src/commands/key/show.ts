@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import type { Context } from '../../context.js';
+import type { Runner } from '../../program.js';
+import { toKeyFields, toKeyView } from '../../views/key.js';
+import { mustFindKey } from './options.js';
+
+export interface KeyShowOptions {
+  ref: string;
+  json?: boolean;
+}
+
+export async function keyShow(ctx: Context, o: KeyShowOptions): Promise<void> {
+  const k = await mustFindKey(ctx, o.ref);
+  if (o.json) return ctx.out.json(toKeyView(k, ctx.now()));
+  ctx.out.fields(toKeyFields(k, ctx.now()));
+}
+
+export function showCommand(run: Runner): Command {
+  return new Command('show')
+    .description('show one key (its settings and hash; the raw key is never stored)')
+    .argument('<ref>', 'key name, id or prefix')
+    .option('--json', 'machine-readable output')
+    .action((ref: string, opts: Omit<KeyShowOptions, 'ref'>, c: Command) => run(c, (ctx) => keyShow(ctx, { ...opts, ref })));
+}

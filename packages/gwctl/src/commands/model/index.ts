@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import type { Runner } from '../../program.js';
+import { aliasCommand } from './alias.js';
+import { bindCommand } from './bind.js';
+import { delCommand } from './del.js';
+import { listCommand } from './list.js';
+import { policyCommand } from './policy.js';
+import { showCommand } from './show.js';
+import { unbindCommand } from './unbind.js';
+
+/** `gwctl model …`: public model names and the provider targets that serve them. */
+export function modelCommand(run: Runner): Command {
+  return new Command('model')
+    .description('public models: bind, unbind, list, show, alias, policy, del')
+    .addCommand(bindCommand(run))
+    .addCommand(unbindCommand(run))
+    .addCommand(listCommand(run))
+    .addCommand(showCommand(run))
+    .addCommand(aliasCommand(run))
+    .addCommand(policyCommand(run))
+    .addCommand(delCommand(run));
+}

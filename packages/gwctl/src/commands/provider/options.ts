@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander';
+import { AUTH_TYPES, PROVIDER_TYPES, type AuthType, type Provider, type ProviderType } from '@llmgw/core';
+import { collect, collectList, parseHeader, parseInteger, parseNumber } from '../../parse.js';
+
+/** The provider settings `add` and `edit` share (commander's camelCase option names). */
+export interface ProviderFlags {
+  baseUrl?: string;
+  type?: ProviderType;
+  authType?: AuthType;
+  authHeader?: string;
+  /** Literal upstream secrets (add: the secrets; edit: replace all secrets). */
+  apiKey?: string[];
+  /** Names of environment variables holding a secret, stored as `env:NAME`. */
+  apiKeyEnv?: string[];
+  models?: string[];
+  weight?: number;
+  priority?: number;
+  timeoutMs?: number;
+  /** `false` (edit's --no-…) removes the setting. */
+  connectTimeoutMs?: number | false;
+  firstByteTimeoutMs?: number | false;
+  idleTimeoutMs?: number | false;
+  /** Extra upstream headers (edit: added or replaced by name). */
+  header?: Array<[string, string]>;
+}
+
+const collectHeader = (v: string, prev: Array<[string, string]> | undefined) => [...(prev ?? []), parseHeader(v)];
+
+/** Declare the shared flags on `cmd`; `edit` adds the --no-… forms that clear optional timeouts. */
+export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
+  const edit = mode === 'edit';
+  cmd
+    .option('--base-url <url>', 'upstream base URL, OpenAI convention including /v1 (e.g. https://api.openai.com/v1)')
+    .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible) or anthropic').choices(PROVIDER_TYPES))
+    .addOption(new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none').choices(AUTH_TYPES))
+    .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key')
+    .option('--api-key <secret>', edit ? 'replace all secrets with these literal secrets (repeatable)' : 'a literal upstream secret (repeatable; several are rotated)', collect)
+    .option('--api-key-env <NAME>', edit ? 'replace all secrets with env:NAME references (repeatable)' : 'read the secret from env var NAME where the gateway runs; stored as env:NAME (repeatable)', collect)
+    .option('--models <a,b>', edit ? 'replace the upstream models this provider serves (comma-separated)' : 'upstream models this provider serves (comma-separated, repeatable)', collectList)
+    .option('--weight <n>', 'share of traffic under the weighted policy (> 0, default 1)', parseNumber)
+    .option('--priority <n>', 'lower runs first under the priority policy (default 0)', parseInteger)
+    .option('--timeout-ms <ms>', 'whole-request deadline (default 600000)', parseInteger)
+    .option('--connect-timeout-ms <ms>', 'TCP/TLS connect deadline', parseInteger)
+    .option('--first-byte-timeout-ms <ms>', 'deadline for the response headers', parseInteger)
+    .option('--idle-timeout-ms <ms>', 'longest silence between two body chunks', parseInteger)
+    .option('--header <"Name: value">', edit ? 'add or replace an extra upstream header (repeatable)' : 'an extra header sent upstream on every request (repeatable)', collectHeader);
+  if (edit) {
+    cmd
+      .option('--no-connect-timeout-ms', 'remove the connect deadline')
+      .option('--no-first-byte-timeout-ms', 'remove the first-byte deadline')
+      .option('--no-idle-timeout-ms', 'remove the idle deadline');
+  }
+  return cmd;
+}
+
+/** `--api-key` and `--api-key-env` as stored secret references. */
+export function secretsFrom(f: ProviderFlags): string[] | undefined {
+  if (!f.apiKey && !f.apiKeyEnv) return undefined;
+  return [...(f.apiKey ?? []), ...(f.apiKeyEnv ?? []).map((n) => `env:${n.replace(/^env:/, '')}`)];
+}
+
+/** The registry fields the flags set (only those given; `false` clears). */
+export function providerChange(f: ProviderFlags): Partial<Provider> {
+  const c: Partial<Provider> = {};
+  const optional = (v: number | false | undefined) => (v === false ? undefined : v);
+  if (f.baseUrl !== undefined) c.base_url = f.baseUrl;
+  if (f.type !== undefined) c.type = f.type;
+  if (f.authHeader !== undefined) {
+    c.auth_header = f.authHeader;
+    c.auth_type = 'header';
+  }
+  if (f.authType !== undefined) c.auth_type = f.authType;
+  const secrets = secretsFrom(f);
+  if (secrets) c.secrets = secrets;
+  if (f.models !== undefined) c.models = [...new Set(f.models)];
+  if (f.weight !== undefined) c.weight = f.weight;
+  if (f.priority !== undefined) c.priority = f.priority;
+  if (f.timeoutMs !== undefined) c.timeout_ms = f.timeoutMs;
+  if (f.connectTimeoutMs !== undefined) c.connect_timeout_ms = optional(f.connectTimeoutMs);
+  if (f.firstByteTimeoutMs !== undefined) c.first_byte_timeout_ms = optional(f.firstByteTimeoutMs);
+  if (f.idleTimeoutMs !== undefined) c.idle_timeout_ms = optional(f.idleTimeoutMs);
+  return c;
+}
+
+export function needsSecret(p: Pick<Provider, 'auth_type' | 'secrets'>): boolean {
+  return p.auth_type !== 'none' && p.secrets.length === 0;
+}

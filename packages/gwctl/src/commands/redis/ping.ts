@@ -1,0 +1,76 @@
+import { performance } from 'node:perf_hooks';
+import { Command } from 'commander';
+import { describeRedisTarget, isCluster, REDIS_KEYS } from '@llmgw/core';
+import type { Context } from '../../context.js';
+import type { Runner } from '../../program.js';
+
+export interface RedisPingOptions {
+  json?: boolean;
+}
+
+export interface PingReport {
+  target: string;
+  reachable: true;
+  latency_ms: number;
+  version: string;
+  mode: 'standalone' | 'sentinel' | 'cluster';
+  revision: number;
+  providers: number;
+  keys: number;
+  models: number;
+}
+
+/** `INFO` text → field map. */
+export function parseInfo(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return out;
+}
+
+export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void> {
+  // Best of three round trips: the first may include lazy connection work.
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await ctx.redis.ping();
+    best = Math.min(best, performance.now() - t0);
+  }
+  const info = parseInfo(await ctx.redis.info('server'));
+  const mode = isCluster(ctx.redis) ? 'cluster' : ctx.target.sentinels ? 'sentinel' : info.redis_mode === 'cluster' ? 'cluster' : 'standalone';
+  const [providers, keys, models] = await Promise.all([
+    ctx.redis.scard(REDIS_KEYS.providers),
+    ctx.redis.scard(REDIS_KEYS.keys),
+    ctx.redis.scard(REDIS_KEYS.models),
+  ]);
+  const report: PingReport = {
+    target: describeRedisTarget(ctx.target),
+    reachable: true,
+    latency_ms: Math.round(best * 100) / 100,
+    version: info.redis_version ?? 'unknown',
+    mode,
+    revision: await ctx.registry.revision(),
+    providers,
+    keys,
+    models,
+  };
+  if (o.json) return ctx.out.json(report);
+  ctx.out.line(`PONG from ${report.target} in ${report.latency_ms} ms`);
+  ctx.out.fields([
+    ['redis version', report.version],
+    ['mode', report.mode],
+    ['registry revision', report.revision],
+    ['providers', report.providers],
+    ['keys', report.keys],
+    ['models', report.models],
+  ]);
+}
+
+export function pingCommand(run: Runner): Command {
+  return new Command('ping')
+    .description('check Redis: reachability, latency, version, mode, registry revision and counts')
+    .option('--json', 'machine-readable output')
+    .action((opts: RedisPingOptions, c: Command) => run(c, (ctx) => redisPing(ctx, opts)));
+}

@@ -1,0 +1,24 @@
+import { Registry, type RedisClient, type RedisTarget } from '@llmgw/core';
+import type { Output } from './output.js';
+import type { Prompt } from './prompt.js';
+
+/** What every command handler gets: no argv, no process globals. */
+export interface Context {
+  registry: Registry;
+  redis: RedisClient;
+  out: Output;
+  prompt: Prompt;
+  /** Where `redis` points (for messages and `redis ping`). */
+  target: RedisTarget;
+  /** Environment used to resolve `env:NAME` secrets (`provider models --remote`). */
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+}
+
+/** A handler: plain options in, output through ctx.out, errors thrown. */
+export type Handler<O> = (ctx: Context, opts: O) => Promise<void>;
+
+/** Registry warnings about bad records go to stderr instead of being lost. */
+export function createRegistry(redis: RedisClient, out: Output): Registry {
+  return new Registry(redis, { onInvalid: (bad) => out.warn(`skipping invalid record ${bad.key}: ${bad.problem}`) });
+}

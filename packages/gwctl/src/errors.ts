@@ -1,0 +1,30 @@
+import { RegistryConflictError, RegistryValidationError } from '@llmgw/core';
+
+/**
+ * A mistake the user can fix (bad value, unknown name, refused confirmation, unreachable
+ * Redis): printed as one `error: …` line, exit code 1, no stack trace.
+ */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** The user error an error stands for, or null when it is a bug. */
+export function asUserError(e: unknown): UserError | null {
+  if (e instanceof UserError) return e;
+  if (e instanceof RegistryValidationError || e instanceof RegistryConflictError) return new UserError(e.message);
+  return null;
+}
+
+/** Exit codes of gwctl. */
+export const EXIT = {
+  ok: 0,
+  /** A user error: bad value, unknown entity, refused confirmation, Redis unreachable. */
+  user: 1,
+  /** A usage error: unknown command or option, missing argument. */
+  usage: 2,
+  /** A bug in gwctl (EX_SOFTWARE); printed with its stack trace. */
+  bug: 70,
+} as const;

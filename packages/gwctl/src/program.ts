@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+import type { GlobalOptions } from './connect.js';
+import type { Context } from './context.js';
+
+/** Runs a handler in a fresh context built from the command's global options. */
+export type Runner = (cmd: Command, handler: (ctx: Context) => Promise<void>) => Promise<void>;
+
+/** A command factory: a noun (with its verbs) or a verb, given the runner. */
+export type CommandFactory = (run: Runner) => Command;
+
+export interface OpenedContext {
+  ctx: Context;
+  close(): Promise<void>;
+}
+
+export interface ProgramDeps {
+  /** Where commander writes help (stdout) and usage errors (stderr). */
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  /** Builds the context of one command run (connects to Redis in production). */
+  openContext(globals: GlobalOptions): Promise<OpenedContext>;
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/**
+ * The whole CLI as a commander program. It never exits the process: errors are thrown
+ * (commander's as CommanderError) and `run` turns them into exit codes.
+ */
+export function buildProgram(deps: ProgramDeps): Command {
+  const program = new Command('gwctl')
+    .description('Control plane of the LLM gateway: providers, keys and model bindings in Redis.')
+    .version(version(), '-V, --version')
+    .option('--redis-url <url>', 'standalone Redis URL, redis[s]://[user:pass@]host:port[/db] (env REDIS_URL; default redis://127.0.0.1:6379)')
+    .option('--redis-sentinels <host:port,...>', 'Sentinel endpoints (env REDIS_SENTINELS)')
+    .option('--redis-sentinel-name <name>', 'Sentinel master name (env REDIS_SENTINEL_NAME; default mymaster)')
+    .option('--redis-cluster-nodes <host:port,...>', 'Cluster seed nodes (env REDIS_CLUSTER_NODES); REDIS_PASSWORD applies to Sentinel and Cluster')
+    .option('-y, --yes', 'assume yes to confirmations and never prompt (for scripts)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 user error (one line on stderr), 2 usage error, 70 bug in gwctl (with stack trace).\n' +
+        "Run 'gwctl <noun> --help' for the verbs of provider, key, model and redis.",
+    );
+
+  const run: Runner = async (cmd, handler) => {
+    const { ctx, close } = await deps.openContext(cmd.optsWithGlobals() as GlobalOptions);
+    try {
+      await handler(ctx);
+    } finally {
+      await close();
+    }
+  };
+  registerCommands(program, run);
+
+  // Settings that commander copies only to commands made with .command(), not addCommand().
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().configureOutput({ writeOut: deps.writeOut, writeErr: deps.writeErr });
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}

@@ -1,0 +1,66 @@
+import type { ApiKey } from '@llmgw/core';
+import { summarize } from './provider.js';
+
+/** `active`, `disabled`, or `expired` when active but past expires_at. */
+export function keyState(k: ApiKey, now: Date): string {
+  if (k.status === 'active' && k.expires_at && Date.parse(k.expires_at) <= now.getTime()) return 'expired';
+  return k.status;
+}
+
+export function formatLimits(k: ApiKey): string {
+  const parts = [k.rpm && `rpm ${k.rpm}`, k.tpm && `tpm ${k.tpm}`, k.max_concurrency && `conc ${k.max_concurrency}`].filter(Boolean);
+  return parts.length ? parts.join(', ') : '-';
+}
+
+export function formatBudgets(k: ApiKey): string {
+  const parts = [
+    k.budget_daily !== undefined && `$${k.budget_daily}/day`,
+    k.budget_monthly !== undefined && `$${k.budget_monthly}/month`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(', ') : '-';
+}
+
+const day = (iso?: string) => (iso ? iso.slice(0, 10) : '-');
+
+export const KEY_LIST_HEAD = ['name', 'id', 'prefix', 'status', 'models', 'providers', 'limits', 'budgets', 'expires', 'created'];
+
+export function toKeyRow(k: ApiKey, now: Date): string[] {
+  return [
+    k.name,
+    k.id,
+    `${k.prefix}…`,
+    keyState(k, now),
+    summarize(k.models),
+    k.providers.length ? summarize(k.providers) : 'all',
+    formatLimits(k),
+    formatBudgets(k),
+    k.expires_at ? day(k.expires_at) : 'never',
+    day(k.created_at),
+  ];
+}
+
+/** A key as --json shows it: the record (hash included, never a raw key) plus its state. */
+export function toKeyView(k: ApiKey, now: Date): ApiKey & { state: string } {
+  return { ...k, state: keyState(k, now) };
+}
+
+export function toKeyFields(k: ApiKey, now: Date): Array<[string, string | number]> {
+  return [
+    ['name', k.name],
+    ['id', k.id],
+    ['prefix', `${k.prefix}…`],
+    ['hash (sha256)', k.hash],
+    ['status', keyState(k, now)],
+    ['models', k.models.join(', ')],
+    ['providers', k.providers.length ? k.providers.join(', ') : 'all'],
+    ['policy', k.policy ?? '(model default)'],
+    ['rpm', k.rpm ?? '-'],
+    ['tpm', k.tpm ?? '-'],
+    ['max_concurrency', k.max_concurrency ?? '-'],
+    ['budget_daily', k.budget_daily !== undefined ? `$${k.budget_daily}` : '-'],
+    ['budget_monthly', k.budget_monthly !== undefined ? `$${k.budget_monthly}` : '-'],
+    ['expires_at', k.expires_at ?? 'never'],
+    ['created_at', k.created_at ?? '-'],
+    ['updated_at', k.updated_at ?? '-'],
+  ];
+}

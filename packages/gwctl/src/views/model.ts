@@ -1,0 +1,28 @@
+import type { Model, ModelTarget } from '@llmgw/core';
+
+/** `provider→upstream (w1,p0)`. */
+export function formatTarget(t: ModelTarget): string {
+  return `${t.provider}→${t.model} (w${t.weight},p${t.priority})`;
+}
+
+export const MODEL_LIST_HEAD = ['name', 'policy', 'targets', 'alias_of'];
+
+export function toModelRow(m: Model): string[] {
+  return [m.name, m.alias_of ? '-' : m.policy, m.targets.map(formatTarget).join('\n') || '-', m.alias_of ?? '-'];
+}
+
+export function toModelFields(m: Model): Array<[string, string | number]> {
+  const price = (v?: number) => (v === undefined ? '-' : `$${v}/Mtok`);
+  return [
+    ['name', m.name],
+    ...(m.alias_of ? ([['alias_of', m.alias_of]] as Array<[string, string]>) : []),
+    ['policy', m.policy],
+    ['targets', m.targets.map(formatTarget).join('\n') || '-'],
+    ['price_input', price(m.price_input)],
+    ['price_output', price(m.price_output)],
+    ['price_cached_input', price(m.price_cached_input)],
+    ['owned_by', m.owned_by ?? '-'],
+    ['created_at', m.created_at ?? '-'],
+    ['updated_at', m.updated_at ?? '-'],
+  ];
+}
