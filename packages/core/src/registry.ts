@@ -229,6 +229,9 @@ export class Registry {
   /** Issue a new secret with the same settings and id; the old secret stops working at once. */
   async rotateKey(hash: string, raw?: string): Promise<CreatedKey> {
     const prev = await this.mustGet('key', hash, () => this.getKeyByHash(hash));
+    if (raw !== undefined && raw.length < MIN_IMPORTED_KEY_LENGTH) {
+      throw new RegistryValidationError(`an imported key must be at least ${MIN_IMPORTED_KEY_LENGTH} characters long`);
+    }
     const secret = raw ?? generateRawKey();
     const key = this.stamp(this.validate(ApiKeySchema, 'key', { ...prev, hash: hashKey(secret), prefix: displayPrefix(secret) }), prev);
     await this.write('key', REDIS_KEYS.key(key.hash), key.hash, { kind: 'absent' }, key);
@@ -282,7 +285,7 @@ export class Registry {
     if (!(await this.getProvider(target.provider))) {
       throw new RegistryValidationError(`unknown provider "${target.provider}"`);
     }
-    const t = { model: name, ...target } as ModelTarget;
+    const t = { ...target, model: target.model || name } as ModelTarget;
     const prev = await this.getModel(name);
     if (prev?.alias_of) throw new RegistryValidationError(`"${name}" is an alias of "${prev.alias_of}"; bind that model instead`);
     const targets = (prev?.targets ?? []).filter((x) => !(x.provider === t.provider && x.model === t.model));
@@ -312,9 +315,11 @@ export class Registry {
 
   /**
    * Subscribe to registry events on a dedicated connection. Returns a function that
-   * unsubscribes and closes that connection.
+   * unsubscribes and closes that connection. Resolves once the subscription is confirmed,
+   * or after `opts.waitMs` when given: the subscription then stays queued and takes effect
+   * as soon as Redis answers (a gateway booting during an outage must not wait for it).
    */
-  async subscribe(onEvent: (e: RegistryEvent) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+  async subscribe(onEvent: (e: RegistryEvent) => void, onReconnect?: () => void, opts: { waitMs?: number } = {}): Promise<() => Promise<void>> {
     // Its own connection, queueing while disconnected: a subscription must survive outages.
     const sub = isCluster(this.redis)
       ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
@@ -330,7 +335,18 @@ export class Registry {
       const e = parseRegistryEvent(message);
       if (e) onEvent(e);
     });
-    await sub.subscribe(REDIS_KEYS.events);
+    const subscribed = sub.subscribe(REDIS_KEYS.events);
+    subscribed.catch(() => {}); // a subscription closed before Redis answered is not an error
+    let timer: NodeJS.Timeout | undefined;
+    const waited = opts.waitMs === undefined ? [] : [new Promise((r) => (timer = setTimeout(r, opts.waitMs)))];
+    try {
+      await Promise.race([subscribed, ...waited]);
+    } catch (e) {
+      sub.disconnect();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     return async () => {
       sub.disconnect();
     };

@@ -1,10 +1,12 @@
 import type { RegistryCache } from './cache/registry-cache.js';
-import { Errors, errorBody, toGatewayError } from './errors.js';
+import { Errors, errorBody, toGatewayError, type GatewayError } from './errors.js';
 import type { GatewayRequest, ResponseSink } from './http/types.js';
 import type { Logger } from './logger.js';
 import { authenticate } from './pipeline/authenticate.js';
 import { createContext, type RequestContext } from './pipeline/context.js';
+import { renderErrorBody } from './anthropic/anthropic-errors.js';
 import { ENDPOINTS, stripApiPrefix, type Endpoint } from './pipeline/endpoints.js';
+import { finish } from './pipeline/finish.js';
 import { runPipeline, type PipelineDeps } from './pipeline/run.js';
 import { requestId } from './request-id.js';
 import { getModel, listModels } from './routes/models.js';
@@ -20,6 +22,8 @@ export interface AppDeps extends PipelineDeps {
   /** Requests in flight, kept by the app for draining and metrics. */
   inFlight: { count: number };
   stats: GatewayStats;
+  /** A request refused before it had a context (for metrics; unknown routes are endpoint `other`). */
+  onRefused?(endpoint: string, status: number): void;
 }
 
 const JSON_CT = 'application/json';
@@ -43,8 +47,16 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     } catch (e) {
       const err = toGatewayError(e);
       ctx.status = err.status;
+      ctx.errorCode = err.code;
       sendJson(ctx.res, err.status, ctx.id, errorBody(err));
+    } finally {
+      finish(ctx, deps.onRequestEnd);
     }
+  }
+
+  function refuse(res: ResponseSink, id: string, err: GatewayError, endpoint: string): void {
+    deps.onRefused?.(endpoint, err.status);
+    sendJson(res, err.status, id, renderErrorBody(ENDPOINTS.get(endpoint)?.format, err));
   }
 
   return (req, res) => {
@@ -59,17 +71,17 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     if (extra) return extra(req, res);
 
     const sub = stripApiPrefix(path);
-    if (sub === null) return sendJson(res, 404, id, errorBody(Errors.routeNotFound(method, path)));
+    if (sub === null) return refuse(res, id, Errors.routeNotFound(method, path), 'other');
     if (sub === '/models' || sub.startsWith('/models/')) {
-      if (method !== 'GET') return sendJson(res, 405, id, errorBody(Errors.methodNotAllowed(method, path)));
+      if (method !== 'GET') return refuse(res, id, Errors.methodNotAllowed(method, path), MODELS_ENDPOINT.path);
       const ctx = createContext(id, req, res, MODELS_ENDPOINT, log);
       void models(ctx, sub === '/models' ? null : decodeURIComponent(sub.slice(8)));
       return;
     }
     const endpoint = ENDPOINTS.get(sub);
-    if (!endpoint) return sendJson(res, 404, id, errorBody(Errors.routeNotFound(method, path)));
-    if (method !== 'POST') return sendJson(res, 405, id, errorBody(Errors.methodNotAllowed(method, path)));
-    if (!deps.isAccepting()) return sendJson(res, 503, id, errorBody(Errors.shuttingDown()));
+    if (!endpoint) return refuse(res, id, Errors.routeNotFound(method, path), 'other');
+    if (method !== 'POST') return refuse(res, id, Errors.methodNotAllowed(method, path), endpoint.path);
+    if (!deps.isAccepting()) return refuse(res, id, Errors.shuttingDown(), endpoint.path);
 
     const ctx = createContext(id, req, res, endpoint, log);
     deps.inFlight.count++;

@@ -6,6 +6,8 @@ import type { GatewayConfig } from './config.js';
 import { listen, type HttpListener } from './http/server.js';
 import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
+import type { GatewayMetrics } from './observability/metrics.js';
+import { createObservability } from './observability/setup.js';
 import type { RequestContext } from './pipeline/context.js';
 import { RoundRobinRouter } from './routing/router.js';
 import { SecretRotation } from './routing/secret-rotation.js';
@@ -27,6 +29,10 @@ export interface RunningGateway {
   cache: RegistryCache;
   inFlight: { count: number };
   stats: GatewayStats;
+  /** Port of the admin listener (/metrics, /status, /health, /ready); null when GW_ADMIN_PORT is unset. */
+  adminPort: number | null;
+  /** Prometheus metrics; null without an admin listener. */
+  metrics: GatewayMetrics | null;
   /** Stop accepting, wait for in-flight requests up to `timeoutMs`, close everything. */
   shutdown(timeoutMs?: number): Promise<{ drained: boolean }>;
 }
@@ -78,6 +84,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const inFlight = { count: 0 };
   const stats = createStats();
   let accepting = true;
+  const obs = createObservability(config, { log, uws, redis, target, cache, stats, inFlight, isAccepting: () => accepting });
   const handler = createApp({
     log,
     cache,
@@ -91,7 +98,10 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     isAccepting: () => accepting,
     inFlight,
     stats,
+    onRequestEnd: obs.observer.onRequestEnd,
+    onRefused: obs.observer.onRefused,
   });
+  const adminPort = await obs.startAdmin();
   const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES }, handler);
   log.info(
     { port: listener.port, host: config.GW_HOST, uws: `${uws.pkg}@${uws.version} (${uws.kind}: ${uws.detail})`, redis: describeRedisTarget(target), node: process.version },
@@ -106,12 +116,15 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     cache,
     inFlight,
     stats,
+    adminPort,
+    metrics: obs.metrics,
     async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
       accepting = false;
       listener.close();
       const deadline = Date.now() + timeoutMs;
       while (inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const drained = inFlight.count === 0;
+      obs.stop();
       await cache.stop();
       await agents.close();
       if (!opts.redis) await redis.quit().catch(() => redis.disconnect());

@@ -43,6 +43,10 @@ export class RegistryCache {
   get revision(): number {
     return this.lastRev;
   }
+  /** Records held now, per kind (negative entries included), for /status. */
+  sizes(): { keys: number; models: number; providers: number } {
+    return { keys: this.maps.key.size, models: this.maps.model.size, providers: this.maps.provider.size };
+  }
 
   constructor(
     private readonly registry: Registry,

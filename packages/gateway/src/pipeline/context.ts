@@ -68,6 +68,8 @@ export interface RequestContext {
   readonly t0: number;
   tUpstreamStart: number;
   tFirstByte: number;
+  /** When the upstream response of the last attempt ended (0 if it never did). */
+  tUpstreamEnd: number;
   tEnd: number;
   /** Extra response headers stages want on the client response (rate limits, selection). */
   responseHeaders: Record<string, string>;
@@ -99,6 +101,7 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     t0: req.receivedAt,
     tUpstreamStart: 0,
     tFirstByte: 0,
+    tUpstreamEnd: 0,
     tEnd: 0,
     responseHeaders: {},
     onFinish: [],

@@ -1,7 +1,10 @@
 import type { RequestContext } from './context.js';
 
-/** Runs once per proxied request when it is over: the stages' onFinish hooks, then the access log. */
-export function finish(ctx: RequestContext): void {
+/**
+ * Runs once per request when it is over: the stages' onFinish hooks, then `end` (metrics and
+ * the access line), which thus sees final usage and cost.
+ */
+export function finish(ctx: RequestContext, end?: (ctx: RequestContext) => void): void {
   ctx.tEnd = performance.now();
   for (const hook of ctx.onFinish) {
     try {
@@ -9,5 +12,11 @@ export function finish(ctx: RequestContext): void {
     } catch (e) {
       ctx.log.error({ err: e }, 'onFinish hook failed');
     }
+  }
+  if (!end) return;
+  try {
+    end(ctx);
+  } catch (e) {
+    ctx.log.error({ err: e }, 'request end hook failed');
   }
 }

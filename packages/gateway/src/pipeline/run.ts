@@ -11,6 +11,8 @@ export interface PipelineDeps extends ForwardDeps {
   cache: RegistryCache;
   /** Limits and budgets; throws a 429 GatewayError to refuse. */
   admit(ctx: RequestContext): Promise<void> | void;
+  /** Called last, after every onFinish hook: metrics and the access log (observability). */
+  onRequestEnd?(ctx: RequestContext): void;
 }
 
 /**
@@ -27,6 +29,6 @@ export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Prom
   } catch (e) {
     respondError(ctx, e);
   } finally {
-    finish(ctx);
+    finish(ctx, deps.onRequestEnd);
   }
 }

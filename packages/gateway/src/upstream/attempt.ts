@@ -158,6 +158,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
         else chunks.push(Buffer.from(chunk));
       },
       onResponseEnd() {
+        ctx.tUpstreamEnd = performance.now();
         if (mode === 'error') {
           const body = Buffer.from(scrub(Buffer.concat(chunks).toString('utf8'), o.secrets));
           const ra = retryAfterMs(upstreamHeaders);

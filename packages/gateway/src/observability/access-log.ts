@@ -1,0 +1,69 @@
+import type { RequestContext } from '../pipeline/context.js';
+import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
+
+/** The fields of the one access log line of a request. Never the raw key, never a secret. */
+export interface AccessLogFields {
+  reqId: string;
+  method: string;
+  /** Endpoint path after the API prefix (`/chat/completions`, `/models`). */
+  endpoint: string;
+  keyId: string | null;
+  keyName: string | null;
+  /** The model name the client asked for. */
+  model: string | null;
+  provider: string | null;
+  upstreamModel: string | null;
+  /** Status sent to the client (0 when the client left before any answer). */
+  status: number;
+  attempts: number;
+  stream: boolean;
+  durationMs: number;
+  /** Upstream time to first byte (see `upstreamTtfbMs`). */
+  ttfbMs: number | null;
+  /** Time spent in the gateway itself (see `gatewayOverheadMs`). */
+  overheadMs: number | null;
+  tokens: { prompt: number; completion: number; cached: number; estimated: boolean } | null;
+  costUsd: number | null;
+  errorCode: string | null;
+  error: string | null;
+  clientAborted: boolean;
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+// The model name comes from the client; a huge one must not make a huge log line.
+const clip = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+
+/** Build the access log fields of a finished request. */
+export function accessLogFields(ctx: RequestContext): AccessLogFields {
+  const last = ctx.attempts.length > 0 ? ctx.attempts[ctx.attempts.length - 1]! : null;
+  const ttfb = upstreamTtfbMs(ctx);
+  const overhead = gatewayOverheadMs(ctx);
+  const u = ctx.usage;
+  return {
+    reqId: ctx.id,
+    method: ctx.req.method,
+    endpoint: ctx.endpoint.path,
+    keyId: ctx.key?.id ?? null,
+    keyName: ctx.key?.name ?? null,
+    model: ctx.publicModel ? clip(ctx.publicModel) : null,
+    provider: ctx.served?.provider.name ?? last?.provider ?? null,
+    upstreamModel: ctx.served?.model ?? last?.model ?? null,
+    status: ctx.status,
+    attempts: ctx.attempts.length,
+    stream: ctx.stream,
+    durationMs: round(ctx.tEnd - ctx.t0),
+    ttfbMs: ttfb === null ? null : round(ttfb),
+    overheadMs: overhead === null ? null : round(overhead),
+    tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated } : null,
+    costUsd: ctx.costUsd,
+    errorCode: ctx.errorCode,
+    error: ctx.error,
+    clientAborted: ctx.clientAborted,
+  };
+}
+
+/** Write the access line at info (`msg: "request"`); nothing to do when info is off. */
+export function writeAccessLog(ctx: RequestContext): void {
+  if (!ctx.log.isLevelEnabled('info')) return;
+  ctx.log.info(accessLogFields(ctx), 'request');
+}

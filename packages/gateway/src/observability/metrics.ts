@@ -1,0 +1,245 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CacheStats } from '../cache/registry-cache.js';
+import type { RequestContext } from '../pipeline/context.js';
+import type { GatewayStats } from '../stats.js';
+import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';
+
+/** What the metrics read at scrape time (owned and incremented by other modules). */
+export interface MetricsSources {
+  stats: GatewayStats;
+  cacheStats: CacheStats;
+  /** Registry revision last seen and whether Redis answers. */
+  registry: { readonly revision: number; readonly healthy: boolean };
+  inFlight: { count: number };
+  build: { version: string; node: string; uwsKind: string };
+}
+
+export interface MetricsOptions {
+  /** Node.js process metrics (`process_*`, `nodejs_*`). Default true. */
+  processMetrics?: boolean;
+}
+
+/** Label value for a model or provider the request never got to (or that the registry does not know). */
+export const NONE = 'none';
+
+type CounterChild = { inc(v?: number): void };
+type HistogramChild = { observe(v: number): void };
+
+interface ModelChildren {
+  tokensIn: CounterChild;
+  tokensOut: CounterChild;
+  tokensCached: CounterChild;
+  cost: CounterChild;
+}
+
+/** A labelless counter whose value is read from `read()` at scrape time. */
+function exportedCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function exportedGauge(registry: Registry, name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+const DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (several gateways can live in
+ * one process in tests). Per-request metrics are recorded once, when the request is over,
+ * through labelled children cached by label values: a request costs a few Map lookups and
+ * prom-client increments. Counters other modules own are plain numbers (`GatewayStats`,
+ * the cache's stats) read by `collect()` at scrape time, never touched on the hot path.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'model' | 'provider' | 'status_class' | 'endpoint'>;
+  private readonly attemptsByProvider: Counter<'provider' | 'status_class'>;
+  private readonly duration: Histogram<'endpoint' | 'stream'>;
+  private readonly ttfb: Histogram<'provider'>;
+  private readonly overhead: Histogram<'endpoint'>;
+  private readonly tokens: Counter<'model' | 'provider' | 'direction'>;
+  private readonly cachedTokens: Counter<'model' | 'provider'>;
+  private readonly cost: Counter<'model' | 'provider'>;
+  private readonly requestChildren = new Map<string, CounterChild>();
+  private readonly attemptChildren = new Map<string, CounterChild>();
+  private readonly durationChildren = new Map<string, HistogramChild>();
+  private readonly ttfbChildren = new Map<string, HistogramChild>();
+  private readonly overheadChildren = new Map<string, HistogramChild>();
+  private readonly modelChildren = new Map<string, ModelChildren>();
+
+  constructor(src: MetricsSources, opts: MetricsOptions = {}) {
+    const registers = [this.registry];
+    this.requests = new Counter({
+      name: 'llmgw_requests_total',
+      help: 'API requests answered, by public model, provider that served (or last tried), status class (2xx/4xx/5xx; a client gone before any answer counts as 4xx) and endpoint (`other` for unknown routes). Model and provider are `none` when the request never resolved one.',
+      labelNames: ['model', 'provider', 'status_class', 'endpoint'],
+      registers,
+    });
+    this.attemptsByProvider = new Counter({
+      name: 'llmgw_upstream_attempts_total',
+      help: 'Upstream calls, by provider and the upstream status class (`error` = no HTTP answer: connect error, timeout, dropped connection).',
+      labelNames: ['provider', 'status_class'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'llmgw_request_duration_seconds',
+      help: 'Whole request time as the gateway saw it: from the request headers arriving to the last byte of the response (streams included).',
+      labelNames: ['endpoint', 'stream'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.ttfb = new Histogram({
+      name: 'llmgw_upstream_ttfb_seconds',
+      help: 'Upstream time to first byte: from the first upstream dispatch to the response headers of the attempt that answered (failed attempts before it included).',
+      labelNames: ['provider'],
+      buckets: TTFB_BUCKETS,
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: 'llmgw_gateway_overhead_seconds',
+      help: 'Time spent in the gateway itself, for requests sent upstream: request arrival (headers) to first upstream dispatch (body read, auth, model resolution, limits, routing, request building), plus, for responses that are not streamed, upstream response end to the response handed to the client (usage extraction, model rewrite, write). Stream relay time is not included.',
+      labelNames: ['endpoint'],
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'llmgw_tokens_total',
+      help: 'Tokens by model and provider; direction `in` = prompt (input) tokens, `out` = completion (output) tokens. Includes counts the gateway estimated when the upstream reported none.',
+      labelNames: ['model', 'provider', 'direction'],
+      registers,
+    });
+    this.cachedTokens = new Counter({
+      name: 'llmgw_cached_tokens_total',
+      help: 'Prompt tokens the upstream served from its prompt cache (a subset of direction="in").',
+      labelNames: ['model', 'provider'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'llmgw_cost_usd_total',
+      help: 'Cost in US dollars computed from usage and the model prices.',
+      labelNames: ['model', 'provider'],
+      registers,
+    });
+
+    const { stats, cacheStats, registry, inFlight } = src;
+    exportedCounter(this.registry, 'llmgw_failovers_total', 'Upstream attempts beyond the first of a request.', () => stats.failovers);
+    exportedCounter(this.registry, 'llmgw_retries_total', 'Attempts that retried the same target (another secret, or after Retry-After).', () => stats.retries);
+    exportedCounter(this.registry, 'llmgw_cooldowns_entered_total', 'Times a provider secret or target entered a cooldown (decided by this pod).', () => stats.cooldownsEntered);
+    exportedCounter(this.registry, 'llmgw_rate_limited_total', 'Requests refused by a rate limit (rpm, tpm, concurrency).', () => stats.rateLimited);
+    exportedCounter(this.registry, 'llmgw_budget_refused_total', 'Requests refused because a budget is spent.', () => stats.budgetRefused);
+    exportedCounter(this.registry, 'llmgw_redis_errors_total', 'Redis commands that failed on the request path.', () => stats.redisErrors);
+    exportedCounter(this.registry, 'llmgw_usage_events_written_total', 'Usage events written to Redis.', () => stats.usageEventsWritten);
+    exportedCounter(this.registry, 'llmgw_usage_events_dropped_total', 'Usage events lost because the in-memory buffer was full.', () => stats.usageEventsDropped);
+    exportedGauge(this.registry, 'llmgw_usage_events_buffered', 'Usage events waiting in memory for Redis.', () => stats.usageEventsBuffered);
+    exportedGauge(this.registry, 'llmgw_open_streams', 'Streamed responses being relayed now.', () => stats.openStreams);
+    exportedGauge(this.registry, 'llmgw_in_flight_requests', 'Proxied requests in progress.', () => inFlight.count);
+    exportedCounter(this.registry, 'llmgw_registry_cache_hits_total', 'Registry lookups answered by the local cache.', () => cacheStats.hits);
+    exportedCounter(this.registry, 'llmgw_registry_cache_misses_total', 'Registry lookups that went to Redis.', () => cacheStats.misses);
+    exportedCounter(this.registry, 'llmgw_registry_cache_stale_total', 'Lookups answered with an expired copy because Redis failed.', () => cacheStats.stale);
+    exportedCounter(this.registry, 'llmgw_registry_cache_load_errors_total', 'Registry reads from Redis that failed.', () => cacheStats.errors);
+    exportedGauge(this.registry, 'llmgw_registry_revision', 'Registry revision (gw:rev) this pod last saw.', () => registry.revision);
+    exportedGauge(this.registry, 'llmgw_registry_up', '1 while the registry in Redis answers, else 0.', () => (registry.healthy ? 1 : 0));
+    new Gauge({
+      name: 'llmgw_build_info',
+      help: 'Always 1; the labels tell the gateway version, Node.js version and uWebSockets.js build kind (native or fallback).',
+      labelNames: ['version', 'node', 'uws_kind'],
+      registers,
+    }).set({ version: src.build.version, node: src.build.node, uws_kind: src.build.uwsKind }, 1);
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Record one finished API request (proxied, or /v1/models). */
+  observeRequest(ctx: RequestContext): void {
+    const endpoint = ctx.endpoint.path;
+    const model = ctx.model ? ctx.publicModel : NONE;
+    const lastAttempt = ctx.attempts.length > 0 ? ctx.attempts[ctx.attempts.length - 1]! : null;
+    const provider = ctx.served?.provider.name ?? lastAttempt?.provider ?? NONE;
+    const status = ctx.status === 0 && ctx.clientAborted ? 499 : ctx.status;
+    this.countRequest(model, provider, statusClass(status), endpoint);
+
+    for (const a of ctx.attempts) {
+      const cls = a.status ? statusClass(a.status) : 'error';
+      const k = `${a.provider}\0${cls}`;
+      let c = this.attemptChildren.get(k);
+      if (!c) this.attemptChildren.set(k, (c = this.attemptsByProvider.labels(a.provider, cls)));
+      c.inc();
+    }
+
+    const dk = ctx.stream ? `${endpoint}\0true` : `${endpoint}\0false`;
+    let d = this.durationChildren.get(dk);
+    if (!d) this.durationChildren.set(dk, (d = this.duration.labels(endpoint, ctx.stream ? 'true' : 'false')));
+    d.observe((ctx.tEnd - ctx.t0) / 1000);
+
+    const ttfb = upstreamTtfbMs(ctx);
+    if (ttfb !== null) {
+      let t = this.ttfbChildren.get(provider);
+      if (!t) this.ttfbChildren.set(provider, (t = this.ttfb.labels(provider)));
+      t.observe(ttfb / 1000);
+    }
+    const overhead = gatewayOverheadMs(ctx);
+    if (overhead !== null) {
+      let o = this.overheadChildren.get(endpoint);
+      if (!o) this.overheadChildren.set(endpoint, (o = this.overhead.labels(endpoint)));
+      o.observe(overhead / 1000);
+    }
+
+    if (ctx.usage || ctx.costUsd) {
+      const mk = `${model}\0${provider}`;
+      let m = this.modelChildren.get(mk);
+      if (!m) {
+        m = {
+          tokensIn: this.tokens.labels(model, provider, 'in'),
+          tokensOut: this.tokens.labels(model, provider, 'out'),
+          tokensCached: this.cachedTokens.labels(model, provider),
+          cost: this.cost.labels(model, provider),
+        };
+        this.modelChildren.set(mk, m);
+      }
+      const u = ctx.usage;
+      if (u) {
+        if (u.promptTokens > 0) m.tokensIn.inc(u.promptTokens);
+        if (u.completionTokens > 0) m.tokensOut.inc(u.completionTokens);
+        if (u.cachedTokens > 0) m.tokensCached.inc(u.cachedTokens);
+      }
+      if (ctx.costUsd && ctx.costUsd > 0) m.cost.inc(ctx.costUsd);
+    }
+  }
+
+  /** Count a request refused before it had a context (unknown route, wrong method, draining). */
+  observeRefused(endpoint: string, status: number): void {
+    this.countRequest(NONE, NONE, statusClass(status), endpoint);
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private countRequest(model: string, provider: string, cls: string, endpoint: string): void {
+    const k = `${model}\0${provider}\0${cls}\0${endpoint}`;
+    let c = this.requestChildren.get(k);
+    if (!c) this.requestChildren.set(k, (c = this.requests.labels(model, provider, cls, endpoint)));
+    c.inc();
+  }
+}

@@ -1,0 +1,23 @@
+import type { RequestContext } from '../pipeline/context.js';
+import { writeAccessLog } from './access-log.js';
+import type { GatewayMetrics } from './metrics.js';
+
+/** What the app calls when an API request is over, and when it refuses one without a context. */
+export interface RequestObserver {
+  /** After every onFinish hook of the request (cost and usage are final): metrics, then the access line. */
+  onRequestEnd(ctx: RequestContext): void;
+  /** A request refused before it had a context (unknown route → endpoint `other`, wrong method, draining). */
+  onRefused(endpoint: string, status: number): void;
+}
+
+/** Metrics (when an admin listener exports them) and the access log. */
+export function createRequestObserver(metrics: GatewayMetrics | null): RequestObserver {
+  if (!metrics) return { onRequestEnd: writeAccessLog, onRefused: () => {} };
+  return {
+    onRequestEnd(ctx) {
+      metrics.observeRequest(ctx);
+      writeAccessLog(ctx);
+    },
+    onRefused: (endpoint, status) => metrics.observeRefused(endpoint, status),
+  };
+}

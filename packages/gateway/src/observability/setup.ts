@@ -1,0 +1,85 @@
+import { describeRedisTarget, type RedisClient, type RedisTarget } from '@llmgw/core';
+import type { RegistryCache } from '../cache/registry-cache.js';
+import type { GatewayConfig } from '../config.js';
+import type { HttpListener } from '../http/server.js';
+import type { UwsBuild } from '../http/uws.js';
+import type { Logger } from '../logger.js';
+import type { GatewayStats } from '../stats.js';
+import { startAdminServer } from './admin-server.js';
+import { GatewayMetrics } from './metrics.js';
+import { createRequestObserver, type RequestObserver } from './request-observer.js';
+import { GATEWAY_VERSION, type RedisMode } from './status.js';
+
+/** The parts of a running gateway that observability reads. */
+export interface ObservedParts {
+  log: Logger;
+  uws: UwsBuild;
+  redis: RedisClient;
+  target: RedisTarget;
+  cache: RegistryCache;
+  stats: GatewayStats;
+  inFlight: { count: number };
+  isAccepting(): boolean;
+}
+
+/** Metrics, the access log and the admin listener of one gateway. */
+export interface Observability {
+  /** Null when there is no admin listener to export them (GW_ADMIN_PORT unset). */
+  metrics: GatewayMetrics | null;
+  observer: RequestObserver;
+  /** Start the admin listener when GW_ADMIN_PORT is set; its port, or null. */
+  startAdmin(): Promise<number | null>;
+  /** Close the admin listener (after draining, so /ready says 503 meanwhile). */
+  stop(): void;
+}
+
+export function redisMode(t: RedisTarget): RedisMode {
+  return t.clusterNodes ? 'cluster' : t.sentinels ? 'sentinel' : 'standalone';
+}
+
+export function createObservability(config: GatewayConfig, p: ObservedParts): Observability {
+  const enabled = config.GW_ADMIN_PORT !== undefined;
+  const startedAt = Date.now();
+  const metrics = enabled
+    ? new GatewayMetrics({
+        stats: p.stats,
+        cacheStats: p.cache.stats,
+        registry: p.cache,
+        inFlight: p.inFlight,
+        build: { version: GATEWAY_VERSION, node: process.version, uwsKind: p.uws.kind },
+      })
+    : null;
+  let admin: HttpListener | null = null;
+  return {
+    metrics,
+    observer: createRequestObserver(metrics),
+    async startAdmin() {
+      if (!metrics || config.GW_ADMIN_PORT === undefined) return null;
+      admin = await startAdminServer(
+        p.uws.uws,
+        { host: config.GW_ADMIN_HOST, port: config.GW_ADMIN_PORT },
+        {
+          metrics,
+          log: p.log,
+          pod: config.GW_POD_NAME,
+          uws: p.uws,
+          redis: p.redis,
+          redisMode: redisMode(p.target),
+          redisTarget: describeRedisTarget(p.target),
+          cache: p.cache,
+          stats: p.stats,
+          inFlight: p.inFlight,
+          isAccepting: p.isAccepting,
+          isReady: () => p.isAccepting() && p.cache.healthy,
+          startedAt,
+        },
+      );
+      p.log.info({ port: admin.port, host: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready)');
+      return admin.port;
+    },
+    stop() {
+      admin?.close();
+      admin = null;
+    },
+  };
+}
