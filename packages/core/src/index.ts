@@ -1,5 +1,6 @@
 export * from './schemas.js';
 export * from './redis-keys.js';
+export * from './usage.js';
 export * from './key-hash.js';
 export * from './secrets.js';
 export * from './glob.js';

@@ -23,6 +23,14 @@ export const RT_KEYS = {
   providerTag: (provider: string) => `gw:rt:{p:${provider}}`,
   /** The bounded usage event stream. */
   usageStream: 'gw:rt:{usage}:events',
+  /** Governance state of one key, all under its tag (one Cluster slot per key). */
+  keyRpm: (keyId: string) => `gw:rt:{k:${keyId}}:rpm`,
+  keyTpm: (keyId: string) => `gw:rt:{k:${keyId}}:tpm`,
+  keyTpmTokens: (keyId: string) => `gw:rt:{k:${keyId}}:tpm:tok`,
+  keyConcurrency: (keyId: string) => `gw:rt:{k:${keyId}}:conc`,
+  /** Spend and token totals of one key for one UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
+  keySpendDay: (keyId: string, day: string) => `gw:rt:{k:${keyId}}:spend:d:${day}`,
+  keySpendMonth: (keyId: string, month: string) => `gw:rt:{k:${keyId}}:spend:m:${month}`,
   /** Index of providers that have runtime health state (for gwctl provider status). */
   prefix: 'gw:rt:',
 } as const;

@@ -51,6 +51,18 @@ export const ConfigSchema = z.object({
   GW_DRAIN_TIMEOUT_MS: ms(30_000),
   /** Name of this pod in logs and metrics. */
   GW_POD_NAME: z.string().optional(),
+  /** Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open). */
+  GW_LIMITS_FAIL_CLOSED: bool.default(false),
+  /** Longest wait for the admission script before the fail-open/closed policy applies. */
+  GW_LIMITS_TIMEOUT_MS: ms(500),
+  /** Lease of a concurrency slot: renewed while the request runs; a slot of a dead pod frees after this. */
+  GW_CONCURRENCY_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Record usage events and per-key spend counters (budgets need them). */
+  GW_USAGE_ENABLED: bool.default(true),
+  /** Approximate bound (XADD MAXLEN ~) of the usage event stream gw:rt:{usage}:events. */
+  GW_USAGE_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000_000),
+  /** Usage events kept in memory while Redis is unreachable; beyond it they are dropped and counted. */
+  GW_USAGE_BUFFER_MAX: z.coerce.number().int().positive().default(10_000),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

@@ -52,6 +52,13 @@ export const Errors = {
   registryUnavailable: () =>
     new GatewayError(503, 'server_error', 'registry_unavailable', 'The gateway cannot reach its registry right now; try again shortly.', null, true),
   shuttingDown: () => new GatewayError(503, 'server_error', 'shutting_down', 'The gateway is shutting down; retry on another instance.'),
+  /** A key's rpm/tpm/concurrency limit; `type` is `requests` or `tokens`, as OpenAI answers. */
+  rateLimited: (type: 'requests' | 'tokens', message: string, headers: Record<string, string>) =>
+    new GatewayError(429, type, 'rate_limit_exceeded', message, null, false, headers),
+  insufficientQuota: (period: 'daily' | 'monthly') =>
+    new GatewayError(429, 'insufficient_quota', 'insufficient_quota', `You exceeded the ${period} budget of this API key. Please check its limits with your gateway administrator.`),
+  limitsUnavailable: () =>
+    new GatewayError(503, 'server_error', 'limits_unavailable', 'The gateway cannot check the rate limits of this key right now; try again shortly.', null, false, { 'retry-after': '1' }),
   internal: () => new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to process the request.'),
 } as const;
 

@@ -8,9 +8,9 @@ import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { createObservability } from './observability/setup.js';
-import type { RequestContext } from './pipeline/context.js';
 import { RoundRobinRouter } from './routing/router.js';
 import { SecretRotation } from './routing/secret-rotation.js';
+import { createGovernance } from './governance/governance.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents } from './upstream/agents.js';
 
@@ -83,6 +83,21 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS });
   const inFlight = { count: 0 };
   const stats = createStats();
+  const governance = createGovernance(
+    redis,
+    {
+      windowMs: 60_000,
+      leaseMs: config.GW_CONCURRENCY_LEASE_MS,
+      timeoutMs: config.GW_LIMITS_TIMEOUT_MS,
+      failClosed: config.GW_LIMITS_FAIL_CLOSED,
+      usageEnabled: config.GW_USAGE_ENABLED,
+      usageBufferMax: config.GW_USAGE_BUFFER_MAX,
+      usageStreamMaxLen: config.GW_USAGE_STREAM_MAXLEN,
+      usageRetryMs: 500,
+    },
+    stats,
+    log,
+  );
   let accepting = true;
   const obs = createObservability(config, { log, uws, redis, target, cache, stats, inFlight, isAccepting: () => accepting });
   const handler = createApp({
@@ -94,7 +109,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     maxAttempts: 3,
     defaultTimeoutMs: config.GW_UPSTREAM_TIMEOUT_MS,
     exposeSelection: config.GW_EXPOSE_SELECTION,
-    admit: (_ctx: RequestContext) => {},
+    admit: governance.admit,
     isAccepting: () => accepting,
     inFlight,
     stats,
@@ -127,6 +142,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       obs.stop();
       await cache.stop();
       await agents.close();
+      // Usage still buffered (Redis was away) gets its last chance before the connection closes.
+      if (!(await governance.flush())) log.error({ pending: governance.recorder?.pending }, 'usage events still buffered at shutdown are lost');
+      governance.close();
       if (!opts.redis) await redis.quit().catch(() => redis.disconnect());
       log.info({ drained, left: inFlight.count }, 'gateway stopped');
       log.flush?.();

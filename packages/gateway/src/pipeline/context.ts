@@ -75,6 +75,8 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** Hooks run once when the request is over, whatever happened (release slots, account usage). */
   onFinish: Array<(ctx: RequestContext) => void>;
+  /** Sees the generated output as relayed (SSE events; a JSON body that had no usage), for usage estimation. */
+  onOutput: ((data: Buffer | string) => void) | null;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {
@@ -105,5 +107,6 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     tEnd: 0,
     responseHeaders: {},
     onFinish: [],
+    onOutput: null,
   };
 }

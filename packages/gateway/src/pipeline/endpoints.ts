@@ -1,3 +1,6 @@
+import type { ApiFormat } from '../anthropic/anthropic-errors.js';
+import { validateCountTokensRequest, validateMessagesRequest } from '../anthropic/validate-anthropic-request.js';
+
 /** How the body of an endpoint is read and what its response looks like. */
 export interface Endpoint {
   /** Path after `/v1`. */
@@ -8,6 +11,10 @@ export interface Endpoint {
   streams: boolean;
   /** Response is JSON whose `model` field is rewritten to the public name. */
   jsonResponse: boolean;
+  /** The API the client speaks (its errors come back in that shape). Default `openai`. */
+  format?: ApiFormat;
+  /** Checks of the parsed JSON body beyond `model` (throw a 400 GatewayError). */
+  validate?(body: Record<string, unknown>): void;
 }
 
 const list: Endpoint[] = [
@@ -20,17 +27,20 @@ const list: Endpoint[] = [
   { path: '/audio/speech', body: 'json', streams: false, jsonResponse: false },
   { path: '/audio/transcriptions', body: 'multipart', streams: false, jsonResponse: false },
   { path: '/audio/translations', body: 'multipart', streams: false, jsonResponse: false },
+  { path: '/messages', body: 'json', streams: true, jsonResponse: true, format: 'anthropic', validate: validateMessagesRequest },
+  { path: '/messages/count_tokens', body: 'json', streams: false, jsonResponse: true, format: 'anthropic', validate: validateCountTokensRequest },
 ];
 
 /** POST endpoints routed by model, keyed by the path after `/v1`. */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(list.map((e) => [e.path, e]));
 
 /** The API is served under these prefixes. */
-export const API_PREFIXES = ['/v1', '/openai/v1'] as const;
+export const API_PREFIXES = ['/v1', '/openai/v1', '/anthropic/v1'] as const;
 
 /** Strip a known API prefix: `/openai/v1/chat/completions` → `/chat/completions`; null if none. */
 export function stripApiPrefix(path: string): string | null {
   if (path.startsWith('/v1/')) return path.slice(3);
   if (path.startsWith('/openai/v1/')) return path.slice(10);
+  if (path.startsWith('/anthropic/v1/')) return path.slice(13);
   return null;
 }

@@ -29,6 +29,7 @@ export function parseBody(ctx: RequestContext): void {
   const b = body as Record<string, unknown>;
   if (b.model === undefined || b.model === null || b.model === '') throw Errors.missingModel();
   if (typeof b.model !== 'string') throw Errors.invalidBody('model must be a string', 'model');
+  endpoint.validate?.(b);
   ctx.body = b;
   ctx.publicModel = b.model;
   ctx.stream = endpoint.streams && b.stream === true;

@@ -1,10 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { errorBody, type GatewayError } from '../errors.js';
+import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
+import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { extractUsage } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
 import { SseTransform } from '../relay/sse-transform.js';
 import type { UpstreamRequest } from './build-request.js';
+import { answerLocally, codecFor, type StreamRelay } from './codec.js';
 import { ClientAbortedError, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
 
 export interface AttemptTimeouts {
@@ -80,8 +82,17 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
     let status = 0;
     let upstreamHeaders: Record<string, string | string[] | undefined> = {};
     const chunks: Buffer[] = [];
-    let sse: SseTransform | null = null;
+    let sse: StreamRelay | null = null;
     let pausedForClient = false;
+    // Converts between client API and upstream API; null (the usual case) relays as is.
+    const codec = codecFor(ctx.endpoint, target.provider.type);
+    if (codec?.localResponse) {
+      answerLocally(ctx, codec).then(
+        () => resolve({ kind: 'relayed' }),
+        (e: unknown) => resolve({ kind: 'failed', error: toGatewayError(e) }),
+      );
+      return;
+    }
 
     const totalTimer = setTimeout(() => controller?.abort(new TotalTimeoutError('total deadline')), o.timeouts.totalMs);
     const done = (outcome: AttemptOutcome) => {
@@ -136,7 +147,9 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
         const ct = String(upstreamHeaders['content-type'] ?? '');
         if (ctx.stream && ct.includes('text/event-stream')) {
           mode = 'sse';
-          sse = new SseTransform({
+          sse = codec?.stream
+            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u) })
+            : new SseTransform({
             upstreamModel: target.model,
             publicModel: ctx.publicModel,
             dropUsageChunk: !o.clientWantsUsage,
@@ -160,22 +173,24 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
       onResponseEnd() {
         ctx.tUpstreamEnd = performance.now();
         if (mode === 'error') {
-          const body = Buffer.from(scrub(Buffer.concat(chunks).toString('utf8'), o.secrets));
+          const scrubbed = scrub(Buffer.concat(chunks).toString('utf8'), o.secrets);
+          const body = Buffer.from(codec?.errorBody ? codec.errorBody(status, scrubbed) : scrubbed);
           const ra = retryAfterMs(upstreamHeaders);
           return done({
             kind: 'failed',
             error: upstreamStatusError(target.provider.name, status),
             status,
             body,
-            contentType: String(upstreamHeaders['content-type'] ?? 'application/json'),
+            contentType: codec?.errorBody ? 'application/json' : String(upstreamHeaders['content-type'] ?? 'application/json'),
             ...(ra !== undefined ? { retryAfterMs: ra } : {}),
           });
         }
         if (mode === 'buffer') {
           let text = Buffer.concat(chunks).toString('utf8');
-          const usage = extractUsage(text);
+          const converted = codec?.responseBody?.(text, ctx.publicModel);
+          const usage = converted ? converted.usage : extractUsage(text);
           if (usage) ctx.usage = usage;
-          text = rewriteModel(text, target.model, ctx.publicModel);
+          text = converted ? converted.text : rewriteModel(text, target.model, ctx.publicModel);
           ctx.status = status;
           res.send(status, clientHeaders(), text);
         } else if (mode === 'sse') {
@@ -198,8 +213,11 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
         // Bytes already reached the client: the stream is theirs; end it with an error event.
         ctx.error = mapped.message;
         if (mode === 'sse') {
-          writeToClient(sse!.flush());
-          res.write(`data: ${errorBody(mapped)}\n\n`);
+          if (sse!.fail) writeToClient(sse!.fail(mapped));
+          else {
+            writeToClient(sse!.flush());
+            res.write(streamErrorEvent(ctx.endpoint.format, mapped));
+          }
         }
         res.end();
         done({ kind: 'relayed' });

@@ -2,6 +2,7 @@ import { resolveSecret, type Provider } from '@llmgw/core';
 import { ADAPTERS } from '../adapters/index.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { multipartBoundary, replaceMultipartField } from '../pipeline/multipart.js';
+import { codecFor } from './codec.js';
 
 /** Client headers never forwarded: hop-by-hop, the client's own credentials, and what we set. */
 const DROP = new Set([
@@ -52,8 +53,12 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
   headers['x-request-id'] = ctx.id;
   headers['accept-encoding'] = 'identity';
 
+  const codec = codecFor(ctx.endpoint, p.type);
   let body: Buffer | string = ctx.req.body;
-  if (ctx.body) {
+  if (codec?.requestBody && ctx.body) {
+    body = codec.requestBody(bodyPatch ? { ...ctx.body, ...bodyPatch } : ctx.body, target.model);
+    headers['content-type'] = 'application/json';
+  } else if (ctx.body) {
     if (target.model !== ctx.publicModel || bodyPatch) {
       body = JSON.stringify({ ...ctx.body, ...bodyPatch, model: target.model });
     }
@@ -62,6 +67,7 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
     const boundary = multipartBoundary(inHeaders['content-type']);
     if (boundary) body = replaceMultipartField(ctx.req.body, boundary, 'model', target.model);
   }
-  const path = basePath + ctx.endpoint.path + (ctx.req.query ? `?${ctx.req.query}` : '');
+  const query = ctx.req.query && (!codec || codec.keepQuery) ? `?${ctx.req.query}` : '';
+  const path = basePath + (codec ? codec.path : ctx.endpoint.path) + query;
   return { origin, path, method: 'POST', headers, body };
 }

@@ -1,0 +1,126 @@
+import { RT_KEYS } from './redis-keys.js';
+import type { RedisClient } from './redis-connect.js';
+
+/**
+ * One usage event per request the gateway admitted, as written to `RT_KEYS.usageStream`
+ * by the data plane and read back by `gwctl usage`. Field names are the stream's.
+ */
+export interface UsageEvent {
+  /** Request id (x-request-id). */
+  id: string;
+  key_id: string;
+  key_name: string;
+  /** Public model name the client asked for. */
+  model: string;
+  /** Provider that answered ('' when none did). */
+  provider: string;
+  upstream_model: string;
+  endpoint: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** Part of prompt_tokens read from the provider's prompt cache. */
+  cached_tokens: number;
+  /** Tokens counted by the gateway because the upstream reported none. */
+  estimated: boolean;
+  cost_usd: number;
+  latency_ms: number;
+  /** ms from request start to the upstream's response headers (0 when none came). */
+  ttfb_ms: number;
+  status: number;
+  attempts: number;
+  stream: boolean;
+  /** The client went away before the end. */
+  aborted: boolean;
+  /** Error code that ended the request ('' when none). */
+  error: string;
+  /** Epoch ms when the request ended. */
+  ts: number;
+}
+
+const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts'] as const;
+const FLAGS = ['estimated', 'stream', 'aborted'] as const;
+
+/** Flat `field, value, …` list for XADD. */
+export function encodeUsageEvent(e: UsageEvent): string[] {
+  return [
+    'id', e.id, 'key_id', e.key_id, 'key_name', e.key_name, 'model', e.model, 'provider', e.provider,
+    'upstream_model', e.upstream_model, 'endpoint', e.endpoint,
+    'prompt_tokens', String(e.prompt_tokens), 'completion_tokens', String(e.completion_tokens), 'cached_tokens', String(e.cached_tokens),
+    'estimated', e.estimated ? '1' : '0', 'cost_usd', String(e.cost_usd), 'latency_ms', String(e.latency_ms), 'ttfb_ms', String(e.ttfb_ms),
+    'status', String(e.status), 'attempts', String(e.attempts), 'stream', e.stream ? '1' : '0', 'aborted', e.aborted ? '1' : '0',
+    'error', e.error, 'ts', String(e.ts),
+  ];
+}
+
+/** Decode one stream entry's field list; unknown fields are ignored, missing ones default. */
+export function decodeUsageEvent(fields: string[]): UsageEvent {
+  const m: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
+  const e = {
+    id: m.id ?? '', key_id: m.key_id ?? '', key_name: m.key_name ?? '', model: m.model ?? '', provider: m.provider ?? '',
+    upstream_model: m.upstream_model ?? '', endpoint: m.endpoint ?? '', error: m.error ?? '',
+  } as UsageEvent;
+  for (const f of NUMERIC) e[f] = Number(m[f] ?? 0) || 0;
+  for (const f of FLAGS) e[f] = m[f] === '1';
+  return e;
+}
+
+/** `YYYY-MM-DD` of a date in UTC (budgets and spend counters use UTC days). */
+export function utcDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM` of a date in UTC. */
+export function utcMonth(d: Date): string {
+  return d.toISOString().slice(0, 7);
+}
+
+/** What one key spent and used in one period, from its spend counter hash. */
+export interface SpendTotals {
+  cost_usd: number;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+}
+
+/** Field names of the spend counter hashes (`RT_KEYS.keySpendDay` / `keySpendMonth`). */
+export const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
+
+function toTotals(h: Record<string, string>): SpendTotals {
+  const n = (v?: string) => Number(v ?? 0) || 0;
+  return {
+    cost_usd: n(h[SPEND_FIELDS.cost]),
+    requests: n(h[SPEND_FIELDS.requests]),
+    prompt_tokens: n(h[SPEND_FIELDS.prompt]),
+    completion_tokens: n(h[SPEND_FIELDS.completion]),
+    cached_tokens: n(h[SPEND_FIELDS.cached]),
+  };
+}
+
+/** Live governance state of one key: spend today and this month, and its rate windows. */
+export interface KeySpend {
+  day: string;
+  month: string;
+  today: SpendTotals;
+  thisMonth: SpendTotals;
+  /** Requests admitted in the last `windowMs`, tokens counted in that window, leases held. */
+  requestsInWindow: number;
+  tokensInWindow: number;
+  inFlight: number;
+}
+
+/** Read a key's spend counters and rate windows (for `gwctl key show`); one pipeline. */
+export async function readKeySpend(redis: RedisClient, keyId: string, now: Date, windowMs = 60_000): Promise<KeySpend> {
+  const day = utcDay(now);
+  const month = utcMonth(now);
+  const t = now.getTime();
+  const [d, m, rpm, tok, conc] = await Promise.all([
+    redis.hgetall(RT_KEYS.keySpendDay(keyId, day)),
+    redis.hgetall(RT_KEYS.keySpendMonth(keyId, month)),
+    redis.zcount(RT_KEYS.keyRpm(keyId), `(${t - windowMs}`, '+inf'),
+    redis.hget(RT_KEYS.keyTpmTokens(keyId), '_t'),
+    redis.zcount(RT_KEYS.keyConcurrency(keyId), `(${t}`, '+inf'),
+  ]);
+  return { day, month, today: toTotals(d), thisMonth: toTotals(m), requestsInWindow: rpm, tokensInWindow: Number(tok ?? 0) || 0, inFlight: conc };
+}

@@ -1,0 +1,100 @@
+/**
+ * Token counts the gateway makes itself.
+ *
+ * Before the call (tpm admission) the estimate must be cheap: characters of the prompt text / 4
+ * (rounded up), plus 4 per chat message, plus the completion cap the client set (`max_tokens`,
+ * `max_completion_tokens`, `max_output_tokens`) when it set one. It is replaced by the real
+ * count after the call, so its only job is to keep a burst of big requests from all getting in.
+ *
+ * After the call, when the upstream reported no usage (or the client left before the usage
+ * chunk), the prompt and the generated text are counted with gpt-tokenizer (o200k_base),
+ * loaded lazily because it takes ~0.5 s to load.
+ */
+
+type Body = Record<string, unknown>;
+
+/** Endpoints whose requests and answers are priced in tokens. */
+export const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['/chat/completions', '/completions', '/responses', '/embeddings', '/messages']);
+
+const MESSAGE_OVERHEAD = 4;
+
+/** Text parts of a message content / prompt / input value (images and files are skipped). */
+function collectText(v: unknown, out: string[], depth = 0): void {
+  if (depth > 6 || v === null || v === undefined) return;
+  if (typeof v === 'string') {
+    out.push(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) collectText(x, out, depth + 1);
+    return;
+  }
+  if (typeof v === 'object') {
+    const o = v as Body;
+    if (typeof o.text === 'string') out.push(o.text);
+    if (o.content !== undefined) collectText(o.content, out, depth + 1);
+    if (typeof o.arguments === 'string') out.push(o.arguments);
+  }
+}
+
+/** The prompt text of a request body, and how many chat messages it has. */
+export function promptText(body: Body | null): { parts: string[]; messages: number } {
+  const parts: string[] = [];
+  if (!body) return { parts, messages: 0 };
+  let messages = 0;
+  if (Array.isArray(body.messages)) {
+    messages = body.messages.length;
+    collectText(body.messages, parts);
+  }
+  if (typeof body.system === 'string' || Array.isArray(body.system)) collectText(body.system, parts);
+  if (typeof body.instructions === 'string') parts.push(body.instructions);
+  if (body.prompt !== undefined) collectText(body.prompt, parts);
+  if (body.input !== undefined) {
+    // Embeddings may send token arrays: count their length, not their digits.
+    if (Array.isArray(body.input) && body.input.length > 0 && typeof body.input[0] === 'number') parts.push('x'.repeat(body.input.length * 4));
+    else collectText(body.input, parts);
+  }
+  return { parts, messages };
+}
+
+/** The completion cap the client set, in tokens (0 when none). */
+export function completionCap(body: Body | null): number {
+  if (!body) return 0;
+  const v = body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+}
+
+/** The cheap pre-call estimate used for tpm admission. */
+export function estimateRequestTokens(body: Body | null): number {
+  const { parts, messages } = promptText(body);
+  let chars = 0;
+  for (const p of parts) chars += p.length;
+  return Math.ceil(chars / 4) + messages * MESSAGE_OVERHEAD + completionCap(body);
+}
+
+type Counter = (text: string) => number;
+let counter: Counter | null = null;
+let loading: Promise<Counter> | null = null;
+
+/** Load gpt-tokenizer once (idempotent); call at boot so the first estimate does not wait. */
+export function loadTokenizer(): Promise<Counter> {
+  loading ??= import('gpt-tokenizer').then((m) => (counter = (t: string) => m.countTokens(t)));
+  return loading;
+}
+
+/** Tokens of a text with gpt-tokenizer, or null while it is not loaded yet. */
+export function countTokensNow(text: string): number | null {
+  if (text.length === 0) return 0;
+  return counter ? counter(text) : null;
+}
+
+/** Tokens of a text with gpt-tokenizer, loading it first when needed. */
+export async function countTokens(text: string): Promise<number> {
+  return countTokensNow(text) ?? (await loadTokenizer())(text);
+}
+
+/** Prompt tokens of a request, counted with the tokenizer (for estimated usage). */
+export function promptTokens(body: Body | null, count: Counter): number {
+  const { parts, messages } = promptText(body);
+  return count(parts.join('\n')) + messages * MESSAGE_OVERHEAD;
+}

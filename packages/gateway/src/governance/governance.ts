@@ -1,0 +1,128 @@
+import { utcDay, utcMonth, type RedisClient, type UsageEvent } from '@llmgw/core';
+import type { Logger } from '../logger.js';
+import type { RequestContext, Usage } from '../pipeline/context.js';
+import type { GatewayStats } from '../stats.js';
+import { countTokensNow, estimateRequestTokens, loadTokenizer, promptTokens, TOKEN_ENDPOINTS } from './estimate-tokens.js';
+import { defineGovernanceCommands } from './limit-scripts.js';
+import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
+import { OutputCapture } from './output-capture.js';
+import { computeCost } from './pricing.js';
+import { UsageRecorder } from './usage-recorder.js';
+
+export interface GovernanceOptions extends LimiterOptions {
+  /** Record usage events and spend counters (budgets need them). */
+  usageEnabled: boolean;
+  usageBufferMax: number;
+  usageStreamMaxLen: number;
+  usageRetryMs: number;
+}
+
+/** The `admit` stage and the end-of-request accounting, built once at boot. */
+export interface Governance {
+  /** Stage: limits and budgets of the key; registers the accounting hook. Sync for unlimited keys. */
+  admit(ctx: RequestContext): Promise<void> | void;
+  /** Write buffered usage (shutdown calls it before closing Redis). */
+  flush(): Promise<boolean>;
+  close(): void;
+  readonly recorder: UsageRecorder | null;
+}
+
+type Counter = (text: string) => number;
+
+/** Did an upstream start answering 2xx (so tokens were processed and may be billed)? */
+function upstreamAnswered(ctx: RequestContext): boolean {
+  for (const a of ctx.attempts) if (a.status !== undefined && a.status < 300) return true;
+  return false;
+}
+
+function estimateUsage(ctx: RequestContext, capture: OutputCapture | null, count: Counter): Usage {
+  const completion = capture ? count(capture.text) + capture.overflowTokens : 0;
+  return { promptTokens: promptTokens(ctx.body, count), completionTokens: completion, cachedTokens: 0, estimated: true };
+}
+
+export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
+  const r = defineGovernanceCommands(redis);
+  const limiter = new KeyLimiter(r, o, stats, log);
+  const recorder = o.usageEnabled ? new UsageRecorder(r, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
+  // Loaded in the background so that the first estimate does not wait for it.
+  void loadTokenizer().catch((e: Error) => log.warn({ err: e.message }, 'gpt-tokenizer failed to load; usage estimates fall back to chars/4'));
+
+  function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
+    const cost = computeCost(ctx.model, usage);
+    ctx.costUsd = cost;
+    if (adm) limiter.release(adm, usage ? usage.promptTokens + usage.completionTokens : 0, !slotReleased);
+    if (!recorder) return;
+    const key = ctx.key!;
+    const served = ctx.served;
+    const now = new Date();
+    const event: UsageEvent = {
+      id: ctx.id,
+      key_id: key.id,
+      key_name: key.name,
+      model: ctx.publicModel,
+      provider: served?.provider.name ?? ctx.attempts.at(-1)?.provider ?? '',
+      upstream_model: served?.model ?? ctx.attempts.at(-1)?.model ?? '',
+      endpoint: ctx.endpoint.path,
+      prompt_tokens: usage?.promptTokens ?? 0,
+      completion_tokens: usage?.completionTokens ?? 0,
+      cached_tokens: usage?.cachedTokens ?? 0,
+      estimated: usage?.estimated ?? false,
+      cost_usd: cost,
+      latency_ms: Math.round(ctx.tEnd - ctx.t0),
+      ttfb_ms: ctx.tFirstByte > 0 ? Math.round(ctx.tFirstByte - ctx.t0) : 0,
+      status: ctx.status || (ctx.clientAborted ? 499 : 0),
+      attempts: ctx.attempts.length,
+      stream: ctx.stream,
+      aborted: ctx.clientAborted,
+      error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
+      ts: now.getTime(),
+    };
+    recorder.record({ event, day: utcDay(now), month: utcMonth(now) });
+  }
+
+  function onFinish(ctx: RequestContext, adm: Admission | null, capture: OutputCapture | null): void {
+    let usage = ctx.usage;
+    if (!usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
+      const count = countTokensNow('x') === null ? null : (t: string) => countTokensNow(t)!;
+      if (!count) {
+        // Only right after boot: the tokenizer is still loading. Free the slot now, count later.
+        if (adm) limiter.release(adm, null);
+        void loadTokenizer().then(
+          (c) => finishEstimated(ctx, estimateUsage(ctx, capture, c), adm),
+          () => finishEstimated(ctx, estimateUsage(ctx, capture, (t) => Math.ceil(t.length / 4)), adm),
+        );
+        return;
+      }
+      usage = ctx.usage = estimateUsage(ctx, capture, count);
+    }
+    account(ctx, usage, adm, false);
+  }
+
+  function finishEstimated(ctx: RequestContext, usage: Usage, adm: Admission | null): void {
+    ctx.usage = usage;
+    account(ctx, usage, adm, true);
+  }
+
+  function attach(ctx: RequestContext, adm: Admission | null): void {
+    let capture: OutputCapture | null = null;
+    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) {
+      const c = (capture = new OutputCapture());
+      ctx.onOutput = (data) => c.push(data);
+    }
+    ctx.onFinish.push((c) => onFinish(c, adm, capture));
+  }
+
+  return {
+    recorder,
+    admit(ctx) {
+      const key = ctx.key!;
+      if (!hasLimits(key)) {
+        if (recorder) attach(ctx, null); // zero Redis cost for unlimited keys: no script
+        return;
+      }
+      return limiter.admit(key, key.tpm !== undefined ? estimateRequestTokens(ctx.body) : 0, ctx.responseHeaders).then((adm) => attach(ctx, adm));
+    },
+    flush: () => recorder?.flush() ?? Promise.resolve(true),
+    close: () => recorder?.close(),
+  };
+}

@@ -1,0 +1,188 @@
+import type { RedisClient } from '@llmgw/core';
+
+// The governance scripts. Each runs atomically in Redis, so N pods that share one Redis
+// enforce one limit exactly: no read-then-write race between check and take. Every key a
+// script touches is under one key's hash tag (`gw:rt:{k:<id>}:…`), so they are Cluster-safe.
+// Time comes from Redis (`TIME`), not from the pods, so clock skew between pods does not
+// bend the windows.
+
+/**
+ * Check and take, all or nothing: budgets (read only), concurrency lease, the rpm sliding
+ * log and the tpm sliding window. Refuses without changing anything when one check fails.
+ *
+ * KEYS: 1 rpm zset (member → admit ms), 2 tpm zset (member → admit ms), 3 tpm hash
+ *       (member → tokens, `_t` → total in window), 4 concurrency zset (member → lease expiry ms),
+ *       5 spend hash of today, 6 spend hash of this month
+ * ARGV: 1 member, 2 rpm (0 = none), 3 tpm (0 = none), 4 token estimate, 5 max concurrency
+ *       (0 = none), 6 lease ms, 7 window ms, 8 daily budget (-1 = none), 9 monthly budget (-1 = none)
+ * Returns {0, rpmRemaining, rpmResetMs, tpmRemaining, tpmResetMs} when admitted,
+ *         {1, 'requests'|'tokens'|'concurrency'|'too_large', retryMs, used} when rate limited,
+ *         {2, 'daily'|'monthly', spentMicroUsd} when over budget.
+ */
+export const ADMIT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local member = ARGV[1]
+local rpm, tpm, est = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local conc, lease, win = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local bd, bm = tonumber(ARGV[8]), tonumber(ARGV[9])
+
+if bd >= 0 then
+  local s = tonumber(redis.call('HGET', KEYS[5], 'cost') or '0')
+  if s >= bd then return {2, 'daily', math.floor(s * 1000000)} end
+end
+if bm >= 0 then
+  local s = tonumber(redis.call('HGET', KEYS[6], 'cost') or '0')
+  if s >= bm then return {2, 'monthly', math.floor(s * 1000000)} end
+end
+
+if conc > 0 then
+  -- Leases past their expiry belong to requests of a pod that died: reclaim them.
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
+  local n = redis.call('ZCARD', KEYS[4])
+  if n >= conc then return {1, 'concurrency', 1000, n} end
+end
+
+local rpmRemaining, rpmReset = -1, 0
+if rpm > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)
+  local used = redis.call('ZCARD', KEYS[1])
+  if used >= rpm then
+    -- The (used - rpm + 1)th oldest admission must leave the window before the next fits.
+    local o = redis.call('ZRANGE', KEYS[1], used - rpm, used - rpm, 'WITHSCORES')
+    return {1, 'requests', math.max(1, tonumber(o[2]) + win - now), used}
+  end
+  rpmRemaining = rpm - used - 1
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  rpmReset = first[2] and (tonumber(first[2]) + win - now) or win
+end
+
+local tpmRemaining, tpmReset = -1, 0
+if tpm > 0 then
+  local total = tonumber(redis.call('HGET', KEYS[3], '_t') or '0')
+  local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - win)
+  if #old > 0 then
+    -- Expired admissions take their (reconciled) tokens out of the window total.
+    for i = 1, #old, 500 do
+      local part = {unpack(old, i, math.min(i + 499, #old))}
+      local vals = redis.call('HMGET', KEYS[3], unpack(part))
+      for _, v in ipairs(vals) do if v then total = total - tonumber(v) end end
+      redis.call('HDEL', KEYS[3], unpack(part))
+    end
+    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - win)
+    if total < 0 then total = 0 end
+    redis.call('HSET', KEYS[3], '_t', total)
+  end
+  if est > tpm then return {1, 'too_large', 0, total} end
+  if total + est > tpm then
+    -- Walk the window from its oldest admission until enough tokens would have left it.
+    local need, freed, retry = total + est - tpm, 0, win
+    local entries = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+    for i = 1, #entries, 2 do
+      freed = freed + tonumber(redis.call('HGET', KEYS[3], entries[i]) or '0')
+      if freed >= need then retry = tonumber(entries[i + 1]) + win - now break end
+    end
+    return {1, 'tokens', math.max(1, retry), total}
+  end
+  tpmRemaining = tpm - total - est
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  tpmReset = first[2] and (tonumber(first[2]) + win - now) or win
+end
+
+if rpm > 0 then
+  redis.call('ZADD', KEYS[1], now, member)
+  redis.call('PEXPIRE', KEYS[1], win)
+end
+if tpm > 0 then
+  redis.call('ZADD', KEYS[2], now, member)
+  redis.call('HSET', KEYS[3], member, est)
+  redis.call('HINCRBY', KEYS[3], '_t', est)
+  redis.call('PEXPIRE', KEYS[2], win)
+  redis.call('PEXPIRE', KEYS[3], win)
+end
+if conc > 0 then
+  redis.call('ZADD', KEYS[4], now + lease, member)
+  redis.call('PEXPIRE', KEYS[4], lease * 2)
+end
+return {0, rpmRemaining, rpmReset, tpmRemaining, tpmReset}
+`;
+
+/**
+ * After the request: give the concurrency slot back and replace the token estimate with the
+ * real count, if the admission is still inside the window (otherwise it already left it).
+ *
+ * KEYS: 1 tpm hash, 2 concurrency zset
+ * ARGV: 1 member, 2 token delta (real - estimate), 3 '1' to release the lease
+ */
+export const RELEASE_LUA = `
+if ARGV[3] == '1' then redis.call('ZREM', KEYS[2], ARGV[1]) end
+local d = tonumber(ARGV[2])
+if d ~= 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  local v = redis.call('HINCRBY', KEYS[1], ARGV[1], d)
+  if v < 0 then redis.call('HSET', KEYS[1], ARGV[1], 0) d = d - v end
+  local total = redis.call('HINCRBY', KEYS[1], '_t', d)
+  if total < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
+end
+return 1
+`;
+
+/**
+ * Extend a running request's lease (long streams outlive one lease). Only an existing lease
+ * is extended: a lease already reclaimed stays released.
+ *
+ * KEYS: 1 concurrency zset; ARGV: 1 member, 2 lease ms
+ */
+export const RENEW_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+return 1
+`;
+
+/**
+ * Add one request's spend and tokens to the key's day and month counters.
+ *
+ * KEYS: 1 spend hash of the day, 2 spend hash of the month
+ * ARGV: 1 cost USD, 2 prompt, 3 completion, 4 cached tokens, 5 day ttl s, 6 month ttl s
+ */
+export const ACCOUNT_LUA = `
+for i = 1, 2 do
+  redis.call('HINCRBYFLOAT', KEYS[i], 'cost', ARGV[1])
+  redis.call('HINCRBY', KEYS[i], 'requests', 1)
+  redis.call('HINCRBY', KEYS[i], 'prompt_tokens', ARGV[2])
+  redis.call('HINCRBY', KEYS[i], 'completion_tokens', ARGV[3])
+  redis.call('HINCRBY', KEYS[i], 'cached_tokens', ARGV[4])
+  redis.call('EXPIRE', KEYS[i], ARGV[4 + i])
+end
+return 1
+`;
+
+type Arg = string | number;
+
+/** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
+export interface GovernanceCommands {
+  gwAdmit(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
+  gwRelease(k1: string, k2: string, member: string, delta: number, release: '0' | '1'): Promise<number>;
+  gwRenew(k1: string, member: string, leaseMs: number): Promise<number>;
+  gwAccount(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
+}
+
+/** Pipelines of a client with the commands defined (the recorder batches gwAccount). */
+export interface GovernancePipeline {
+  gwAccount(k1: string, k2: string, ...argv: Arg[]): GovernancePipeline;
+  xadd(...args: Arg[]): GovernancePipeline;
+  exec(): Promise<Array<[Error | null, unknown]> | null>;
+}
+
+/** Define the scripts on a client once (idempotent) and return it typed. */
+export function defineGovernanceCommands(redis: RedisClient): RedisClient & GovernanceCommands {
+  const r = redis as RedisClient & Partial<GovernanceCommands>;
+  if (typeof r.gwAdmit !== 'function') {
+    redis.defineCommand('gwAdmit', { numberOfKeys: 6, lua: ADMIT_LUA });
+    redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
+    redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
+    redis.defineCommand('gwAccount', { numberOfKeys: 2, lua: ACCOUNT_LUA });
+  }
+  return r as RedisClient & GovernanceCommands;
+}

@@ -1,0 +1,78 @@
+/**
+ * Keeps the text the upstream generated, as relayed to the client, so that usage can be
+ * estimated when the upstream reports none or the client leaves before the usage chunk.
+ * It never parses whole events: it scans for the few JSON string fields that carry
+ * generated text (`content`, `text`, `delta`, `arguments`) and decodes only those.
+ */
+
+const KEYS = ['"content":"', '"text":"', '"delta":"', '"arguments":"'];
+/** Beyond this many characters only the length is kept (counted as chars/4). */
+const MAX_KEPT_CHARS = 1 << 20;
+
+/** End index (exclusive, at the closing quote) of a JSON string starting at `i`. */
+function stringEnd(s: string, i: number): number {
+  for (let k = i; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c === 92) k++; // backslash: skip the escaped character
+    else if (c === 34) return k;
+  }
+  return -1;
+}
+
+/** Generated text of SSE events or a JSON body, for the tokenizer. */
+export class OutputCapture {
+  private parts: string[] = [];
+  private kept = 0;
+  private overflowChars = 0;
+
+  /** Feed bytes exactly as relayed (complete SSE events, or a whole JSON body). */
+  push(data: Buffer | string): void {
+    const s = typeof data === 'string' ? data : data.toString('utf8');
+    // Summary events repeat the whole text (Responses API `*.done`, `response.completed`).
+    if (s.includes('.done"') || s.includes('"response.completed"')) {
+      for (const ev of s.split('\n\n')) if (!ev.includes('.done"') && !ev.includes('"response.completed"')) this.scan(ev);
+      return;
+    }
+    this.scan(s);
+  }
+
+  private scan(s: string): void {
+    for (const key of KEYS) {
+      let i = s.indexOf(key);
+      while (i !== -1) {
+        const start = i + key.length;
+        const end = stringEnd(s, start);
+        if (end === -1) break;
+        if (end > start) this.add(s.slice(start, end));
+        i = s.indexOf(key, end);
+      }
+    }
+  }
+
+  private add(raw: string): void {
+    let text = raw;
+    if (raw.includes('\\')) {
+      try {
+        text = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        /* keep the raw text: close enough for a count */
+      }
+    }
+    if (this.kept + text.length > MAX_KEPT_CHARS) {
+      this.overflowChars += text.length;
+      return;
+    }
+    this.kept += text.length;
+    this.parts.push(text);
+  }
+
+  /** The kept text. */
+  get text(): string {
+    return this.parts.join('');
+  }
+
+  /** Tokens of the text beyond the kept bound (chars/4). */
+  get overflowTokens(): number {
+    return Math.ceil(this.overflowChars / 4);
+  }
+}

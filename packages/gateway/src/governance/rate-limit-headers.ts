@@ -1,0 +1,39 @@
+/**
+ * OpenAI's rate-limit response headers, so clients and SDKs that already read them
+ * (x-ratelimit-*-requests / -tokens) work unchanged against the gateway.
+ */
+
+/** A duration the way OpenAI writes it: `20ms`, `1.5s`, `6m0s`. */
+export function formatResetDuration(ms: number): string {
+  const v = Math.max(0, Math.round(ms));
+  if (v < 1000) return `${v}ms`;
+  if (v < 60_000) return `${Number((v / 1000).toFixed(3))}s`;
+  const m = Math.floor(v / 60_000);
+  return `${m}m${Number(((v - m * 60_000) / 1000).toFixed(3))}s`;
+}
+
+/** The state of one window after an admission (`remaining` already counts this request). */
+export interface WindowState {
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+/** Write the header set of the windows the key has into `out`. */
+export function setRateLimitHeaders(out: Record<string, string>, requests: WindowState | null, tokens: WindowState | null): void {
+  if (requests) {
+    out['x-ratelimit-limit-requests'] = String(requests.limit);
+    out['x-ratelimit-remaining-requests'] = String(Math.max(0, requests.remaining));
+    out['x-ratelimit-reset-requests'] = formatResetDuration(requests.resetMs);
+  }
+  if (tokens) {
+    out['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    out['x-ratelimit-remaining-tokens'] = String(Math.max(0, tokens.remaining));
+    out['x-ratelimit-reset-tokens'] = formatResetDuration(tokens.resetMs);
+  }
+}
+
+/** `Retry-After` (whole seconds, at least 1) and `retry-after-ms` (read by the OpenAI SDKs). */
+export function retryAfterHeaders(ms: number): Record<string, string> {
+  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))), 'retry-after-ms': String(Math.max(1, Math.round(ms))) };
+}

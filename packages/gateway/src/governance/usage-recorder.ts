@@ -1,0 +1,208 @@
+import { encodeUsageEvent, isCluster, RT_KEYS, type RedisClient, type UsageEvent } from '@llmgw/core';
+import type { Logger } from '../logger.js';
+import type { GatewayStats } from '../stats.js';
+import type { GovernanceCommands, GovernancePipeline } from './limit-scripts.js';
+
+export interface UsageRecorderOptions {
+  /** Most events kept in memory while Redis is unreachable. */
+  bufferMax: number;
+  /** XADD MAXLEN ~ bound of the usage stream. */
+  streamMaxLen: number;
+  /** Pause between two flush attempts while Redis is unreachable. */
+  retryMs: number;
+  /** Events written per round trip. */
+  batchSize?: number;
+}
+
+/** One request's accounting: its event, and the key's spend counters it adds to. */
+export interface UsageRecord {
+  event: UsageEvent;
+  day: string;
+  month: string;
+  /** Set once the spend counters / the stream took it, so a retry after a partial failure does not write it twice. */
+  accounted?: boolean;
+  streamed?: boolean;
+}
+
+const DAY_TTL_S = 40 * 86_400;
+const MONTH_TTL_S = 400 * 86_400;
+
+/**
+ * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
+ * MAXLEN ~), batched into one pipeline per event-loop turn. While Redis is unreachable the
+ * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
+ * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers
+ * again (on its `ready` event, or the next retry), and on `flush()` at shutdown.
+ */
+export class UsageRecorder {
+  private queue: UsageRecord[] = [];
+  private running: Promise<boolean> | null = null;
+  private scheduled = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private outage = false;
+  private droppedInBurst = 0;
+  private readonly batchSize: number;
+  private readonly onReady = () => this.kick();
+
+  constructor(
+    private readonly redis: RedisClient & GovernanceCommands,
+    private readonly o: UsageRecorderOptions,
+    private readonly stats: GatewayStats,
+    private readonly log: Logger,
+  ) {
+    this.batchSize = o.batchSize ?? 256;
+    redis.on('ready', this.onReady);
+  }
+
+  /** Queue one record; it is written on this event-loop turn when Redis is up. */
+  record(r: UsageRecord): void {
+    if (this.queue.length >= this.o.bufferMax) {
+      this.stats.usageEventsDropped++;
+      if (this.droppedInBurst++ === 0) {
+        this.log.error({ bufferMax: this.o.bufferMax }, 'usage buffer full while Redis is unreachable: dropping usage events (counted in usage_events_dropped)');
+      }
+      return;
+    }
+    this.queue.push(r);
+    this.stats.usageEventsBuffered = this.queue.length;
+    this.kick();
+  }
+
+  /** Records waiting to be written. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Write everything buffered now; resolves true when the buffer is empty. */
+  async flush(): Promise<boolean> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    while (this.queue.length > 0) {
+      if (!(await this.runOnce())) return false;
+    }
+    return true;
+  }
+
+  /** Stop retrying (records still buffered stay unwritten; call flush() first). */
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.redis.off('ready', this.onReady);
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.running || this.retryTimer) return;
+    this.scheduled = true;
+    // One pipeline per event-loop turn collects the records of every request that ended in it.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      if (!(await this.runOnce())) {
+        if (!this.retryTimer) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = null;
+            void this.drain();
+          }, this.o.retryMs);
+          this.retryTimer.unref();
+        }
+        return;
+      }
+    }
+  }
+
+  private runOnce(): Promise<boolean> {
+    this.running ??= this.writeBatch().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  /** Write the head of the queue; false when Redis could not be reached. */
+  private async writeBatch(): Promise<boolean> {
+    const batch = this.queue.slice(0, this.batchSize);
+    const results = await this.send(batch);
+    let unreachable = false;
+    const keep: UsageRecord[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
+      const [acc, xadd] = results[i]!;
+      if (acc === null) r.accounted = true;
+      if (xadd === null && !r.streamed) {
+        r.streamed = true;
+        this.stats.usageEventsWritten++;
+      }
+      const failed = [acc, xadd].filter((e): e is Error => e instanceof Error);
+      if (failed.length === 0) continue;
+      if (failed.some((e) => e.name !== 'ReplyError')) {
+        unreachable = true;
+        keep.push(r); // retried later for the part that is not written yet
+      } else {
+        // Redis refused the command itself (not reachability): retrying would fail forever.
+        this.stats.usageEventsDropped++;
+        this.log.error({ err: failed[0]!.message, reqId: r.event.id }, 'usage record rejected by Redis; dropped');
+      }
+    }
+    this.queue = keep.concat(this.queue.slice(batch.length));
+    this.stats.usageEventsBuffered = this.queue.length;
+    if (unreachable) {
+      this.stats.redisErrors++;
+      if (!this.outage) {
+        this.outage = true;
+        this.log.warn({ buffered: this.queue.length, bufferMax: this.o.bufferMax }, 'Redis unreachable: buffering usage events in memory');
+      }
+      return false;
+    }
+    if (this.outage && this.queue.length === 0) {
+      this.log.info({ dropped: this.droppedInBurst }, 'Redis reachable again: buffered usage events written');
+      this.outage = false;
+    }
+    if (this.queue.length < this.o.bufferMax) this.droppedInBurst = 0;
+    return true;
+  }
+
+  /** Per record: [accounting error, XADD error], null = done (or nothing to do). */
+  private async send(batch: UsageRecord[]): Promise<Array<[Error | null, Error | null]>> {
+    const stream = RT_KEYS.usageStream;
+    const maxLen = String(this.o.streamMaxLen);
+    const accountArgs = (r: UsageRecord) => {
+      const e = r.event;
+      return [RT_KEYS.keySpendDay(e.key_id, r.day), RT_KEYS.keySpendMonth(e.key_id, r.month), e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, DAY_TTL_S, MONTH_TTL_S] as const;
+    };
+    const needsAccount = (r: UsageRecord) => !r.accounted;
+    const needsXadd = (r: UsageRecord) => !r.streamed;
+    if (isCluster(this.redis)) {
+      // Cluster pipelines must stay in one slot; send the commands side by side instead.
+      const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
+      return Promise.all(
+        batch.map(async (r) => {
+          const [k1, k2, ...argv] = accountArgs(r);
+          return Promise.all([
+            needsAccount(r) ? asError(this.redis.gwAccount(k1, k2, ...argv)) : null,
+            needsXadd(r) ? asError(this.redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...encodeUsageEvent(r.event))) : null,
+          ]) as Promise<[Error | null, Error | null]>;
+        }),
+      );
+    }
+    const p = this.redis.pipeline() as unknown as GovernancePipeline;
+    const slots: Array<[number, number]> = [];
+    let n = 0;
+    for (const r of batch) {
+      const [k1, k2, ...argv] = accountArgs(r);
+      const a = needsAccount(r) ? (p.gwAccount(k1, k2, ...argv), n++) : -1;
+      const x = needsXadd(r) ? (p.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...encodeUsageEvent(r.event)), n++) : -1;
+      slots.push([a, x]);
+    }
+    let res: Array<[Error | null, unknown]>;
+    try {
+      res = (await p.exec()) ?? [];
+    } catch (e) {
+      const err = e as Error;
+      return batch.map((r) => [needsAccount(r) ? err : null, needsXadd(r) ? err : null]);
+    }
+    const at = (i: number): Error | null => (i < 0 ? null : (res[i]?.[0] ?? (res[i] ? null : new Error('no reply'))));
+    return slots.map(([a, x]) => [at(a), at(x)]);
+  }
+}
