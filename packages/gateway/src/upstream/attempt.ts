@@ -118,6 +118,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
 
     const writeToClient = (data: Buffer | string | null) => {
       if (data === null || data.length === 0 || res.aborted) return;
+      if (mode === 'sse' && ctx.onOutput) ctx.onOutput(data);
       if (!res.write(data) && controller && !pausedForClient) {
         // The client is slower than the upstream: stop reading until its socket drains.
         pausedForClient = true;
@@ -190,6 +191,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
           const converted = codec?.responseBody?.(text, ctx.publicModel);
           const usage = converted ? converted.usage : extractUsage(text);
           if (usage) ctx.usage = usage;
+          else ctx.onOutput?.(text);
           text = converted ? converted.text : rewriteModel(text, target.model, ctx.publicModel);
           ctx.status = status;
           res.send(status, clientHeaders(), text);
