@@ -23,6 +23,8 @@ export interface ConnectOptions {
   offlineQueue?: boolean;
   lazyConnect?: boolean;
   connectionName?: string;
+  /** Fail a command that gets no answer within this long (a hung Redis); undefined = wait. */
+  commandTimeoutMs?: number;
 }
 
 function parseNodes(list: string): Array<{ host: string; port: number }> {
@@ -55,6 +57,7 @@ export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient
     lazyConnect: o.lazyConnect ?? false,
     retryStrategy,
     ...(o.connectionName ? { connectionName: o.connectionName } : {}),
+    ...(o.commandTimeoutMs ? { commandTimeout: o.commandTimeoutMs } : {}),
   };
   if (t.clusterNodes) {
     return new Cluster(parseNodes(t.clusterNodes), {

@@ -320,10 +320,14 @@ export class Registry {
    * as soon as Redis answers (a gateway booting during an outage must not wait for it).
    */
   async subscribe(onEvent: (e: RegistryEvent) => void, onReconnect?: () => void, opts: { waitMs?: number } = {}): Promise<() => Promise<void>> {
-    // Its own connection, queueing while disconnected: a subscription must survive outages.
+    // Its own connection, queueing while disconnected and without a command timeout: a
+    // subscription must survive outages (a queued SUBSCRIBE is sent when Redis is back).
     const sub = isCluster(this.redis)
-      ? this.redis.duplicate(undefined, { enableOfflineQueue: true })
-      : this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+      ? this.redis.duplicate(undefined, {
+          enableOfflineQueue: true,
+          redisOptions: { ...this.redis.options.redisOptions, commandTimeout: undefined },
+        })
+      : this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     sub.on('error', () => {}); // reconnects by itself; the owner watches the main client
     let first = true;
     sub.on('ready', () => {

@@ -49,6 +49,12 @@ export const ConfigSchema = z.object({
   GW_ALLOW_UWS_FALLBACK: bool.default(false),
   /** On SIGTERM, how long in-flight requests may finish. */
   GW_DRAIN_TIMEOUT_MS: ms(30_000),
+  /** At boot, how long to wait for Redis before listening anyway (not ready until it answers). */
+  GW_REDIS_BOOT_WAIT_MS: ms(5_000),
+  /** A Redis command with no answer after this long fails (a hung or partitioned Redis); 0 = never. */
+  GW_REDIS_COMMAND_TIMEOUT_MS: ms(1_000),
+  /** Longest wait for a request body once its headers arrived (slow-body clients get 408 and a closed connection). */
+  GW_BODY_TIMEOUT_MS: ms(30_000),
   /** Name of this pod in logs and metrics. */
   GW_POD_NAME: z.string().optional(),
   /** Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open). */

@@ -73,9 +73,11 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     password: config.REDIS_PASSWORD,
   };
   // The data plane never waits on a disconnected Redis: commands fail fast and the cache serves.
-  const redis = opts.redis ?? createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway' });
+  const redis =
+    opts.redis ??
+    createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway', commandTimeoutMs: config.GW_REDIS_COMMAND_TIMEOUT_MS || undefined });
   redis.on('error', () => {}); // state is watched through the cache and /ready
-  if (!opts.redis) await waitForRedis(redis, 5_000, log);
+  if (!opts.redis) await waitForRedis(redis, config.GW_REDIS_BOOT_WAIT_MS, log);
   const registry = new Registry(redis, { onInvalid: (bad) => log.warn(bad, 'invalid registry record skipped') });
   const cache = new RegistryCache(registry, { ttlMs: config.GW_CACHE_TTL_MS, negativeTtlMs: config.GW_NEGATIVE_CACHE_TTL_MS, revPollMs: config.GW_REV_POLL_MS }, log);
   await cache.start();

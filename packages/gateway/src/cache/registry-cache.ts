@@ -39,6 +39,7 @@ export class RegistryCache {
   private unsubscribe: (() => Promise<void>) | null = null;
   /** True once a revision was read and while Redis answers. */
   healthy = false;
+  private warned = false;
   /** Registry revision last seen. */
   get revision(): number {
     return this.lastRev;
@@ -60,6 +61,8 @@ export class RegistryCache {
       .subscribe(
         (e) => this.onEvent(e),
         () => this.clear('pub/sub reconnected'),
+        // Booting during an outage: do not wait; the subscription completes when Redis is back.
+        { waitMs: this.healthy ? 5_000 : 0 },
       )
       .catch((e: Error) => {
         this.log.warn({ err: e.message }, 'registry event subscription failed; relying on gw:rev polling');
@@ -102,8 +105,9 @@ export class RegistryCache {
       const list = await this.registry.listModels();
       this.modelList = { value: list, expiresAt: now + this.opts.ttlMs };
       return list;
-    } catch {
+    } catch (e) {
       this.stats.errors++;
+      this.unreachable(e);
       if (this.modelList) {
         this.stats.stale++;
         return this.modelList.value ?? [];
@@ -126,12 +130,14 @@ export class RegistryCache {
     if (!p) {
       p = load()
         .then((value) => {
+          this.reachable();
           const ttl = value === null ? this.opts.negativeTtlMs : this.opts.ttlMs;
           map.set(name, { value, expiresAt: Date.now() + ttl });
           return value;
         })
-        .catch(() => {
+        .catch((e: unknown) => {
           this.stats.errors++;
+          this.unreachable(e);
           const last = map.get(name);
           if (last && last.value !== null) {
             this.stats.stale++;
@@ -164,11 +170,26 @@ export class RegistryCache {
       // A poll racing an event can only cause one needless clear, never a stale read.
       if (this.lastRev !== -1 && rev !== this.lastRev) this.clear(`gw:rev is ${rev}, last seen ${this.lastRev}`);
       this.lastRev = rev;
-      if (!this.healthy) this.log.info({ rev }, 'registry reachable');
-      this.healthy = true;
+      this.reachable(rev);
     } catch (e) {
-      if (this.healthy) this.log.warn({ err: (e as Error).message }, 'registry unreachable; serving cached records');
-      this.healthy = false;
+      this.unreachable(e);
     }
+  }
+
+  private reachable(rev?: number): void {
+    if (this.healthy) return;
+    this.healthy = true;
+    this.warned = false;
+    this.log.info({ rev: rev ?? this.lastRev }, 'registry reachable');
+  }
+
+  /** Redis failed a read: not ready, and one warning per outage (not one per request). */
+  private unreachable(e: unknown): void {
+    // A reply error (e.g. WRONGTYPE on one bad record) means Redis answered: not an outage.
+    if ((e as Error)?.name === 'ReplyError') return;
+    this.healthy = false;
+    if (this.warned) return;
+    this.warned = true;
+    this.log.warn({ err: (e as Error)?.message }, 'registry unreachable; serving cached records');
   }
 }
