@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// Open-loop fixed-rate load (the benchmark's "added latency" scenario): send `--rate`
+// requests per second whatever the answers do, over a pool of keep-alive connections, and
+// report latency percentiles with microsecond resolution (autocannon's histogram rounds to
+// whole milliseconds, too coarse for a 1 ms target). A request that finds no idle connection
+// waits in a queue and its latency counts from when it was due. Prints one JSON line.
+//   node scripts/bench/fixed-rate.mjs --url http://127.0.0.1:P/v1/chat/completions --rate 2000 \
+//     --duration 10 --warmup 2 --conns 64 --body-file body.json --headers '{"authorization":"Bearer …"}'
+import { readFileSync } from 'node:fs';
+import { buildRequest, RawConnection } from './lib/raw-http.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const url = new URL(opt('url'));
+const rate = Number(opt('rate', '2000'));
+const durationS = Number(opt('duration', '10'));
+const warmupS = Number(opt('warmup', '2'));
+const nConns = Number(opt('conns', '64'));
+const headers = { 'content-type': 'application/json', ...JSON.parse(opt('headers', '{}')) };
+const body = opt('body-file') ? readFileSync(opt('body-file')) : Buffer.alloc(0);
+const req = buildRequest({ path: url.pathname + url.search, host: url.host, headers, body });
+
+const conns = [];
+for (let i = 0; i < nConns; i++) {
+  const c = new RawConnection(url.hostname, Number(url.port));
+  await c.connect();
+  conns.push(c);
+}
+const idle = [...conns];
+const queue = []; // due times of requests waiting for a connection
+const lat = [];
+let sent = 0;
+let ok = 0;
+let bad = 0;
+let errors = 0;
+let queuedMax = 0;
+let recordFrom = Infinity;
+
+function fire(c, dueAt) {
+  const startedAt = Math.min(dueAt, performance.now());
+  let status = 0;
+  c.send(req, {
+    onHeaders: (s) => (status = s),
+    onEnd: () => {
+      const t = performance.now();
+      if (dueAt >= recordFrom) {
+        lat.push(t - startedAt);
+        if (status >= 200 && status < 300) ok++;
+        else bad++;
+      }
+      next(c);
+    },
+    onError: () => {
+      if (dueAt >= recordFrom) errors++;
+      const i = conns.indexOf(c);
+      const fresh = new RawConnection(url.hostname, Number(url.port));
+      conns[i] = fresh;
+      fresh.connect().then(() => next(fresh), () => {});
+    },
+  });
+}
+
+function next(c) {
+  const due = queue.shift();
+  if (due !== undefined) fire(c, due);
+  else idle.push(c);
+}
+
+const t0 = performance.now();
+recordFrom = t0 + warmupS * 1000;
+const end = recordFrom + durationS * 1000;
+await new Promise((resolve) => {
+  const tick = setInterval(() => {
+    const now = performance.now();
+    if (now >= end) {
+      clearInterval(tick);
+      return resolve();
+    }
+    const due = Math.floor(((now - t0) / 1000) * rate);
+    while (sent < due) {
+      sent++;
+      const c = idle.pop();
+      if (c) fire(c, now);
+      else {
+        queue.push(now);
+        if (queue.length > queuedMax) queuedMax = queue.length;
+      }
+    }
+  }, 1);
+});
+// Let the last answers arrive (bounded), then report.
+const stopAt = performance.now() + 2000;
+while (idle.length < conns.length && performance.now() < stopAt) await new Promise((r) => setTimeout(r, 10));
+for (const c of conns) c.close();
+
+lat.sort((a, b) => a - b);
+const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : null);
+process.stdout.write(
+  `${JSON.stringify({
+    rate,
+    durationS,
+    measured: lat.length,
+    achievedRate: lat.length / durationS,
+    ok,
+    non2xx: bad,
+    errors,
+    queuedMax,
+    p50: pct(50),
+    p90: pct(90),
+    p99: pct(99),
+    p999: pct(99.9),
+    max: lat.length ? lat[lat.length - 1] : null,
+  })}\n`,
+);
+process.exit(0);

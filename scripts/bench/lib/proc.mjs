@@ -1,0 +1,139 @@
+// Child processes of the benchmark: spawned with a raised open-files limit, watched through
+// /proc (RSS, CPU), stopped by their own pid.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+
+/** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
+export const WANT_NOFILE = 65536;
+
+const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86/arm
+
+/**
+ * Spawn `cmd args` through `sh -c 'ulimit -n …; exec …'` so the child (same pid after exec)
+ * gets a raised open-files limit when the hard limit or root allows it.
+ * @returns {{child: import('node:child_process').ChildProcess, pid: number, output: () => string, stop: (signal?: string, graceMs?: number) => Promise<number|null>}}
+ */
+export function spawnWithLimits(cmd, args, { env = process.env, cwd, nofile = WANT_NOFILE, keepOutput = 64 * 1024 } = {}) {
+  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+  const child = spawn('sh', ['-c', script, cmd, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d) => {
+    out += d;
+    if (out.length > keepOutput) out = out.slice(-keepOutput);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const stop = (signal = 'SIGTERM', graceMs = 5000) =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.once('exit', (code) => {
+        clearTimeout(t);
+        resolve(code);
+      });
+      child.kill(signal);
+    });
+  return { child, pid: child.pid, output: () => out, stop };
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects after `timeoutMs` or when `child` exits. */
+export async function waitForPort(port, { timeoutMs = 15_000, child, what = `port ${port}`, output = () => '' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}):\n${output().slice(-3000)}`);
+    const ok = await new Promise((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port });
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not listen within ${timeoutMs} ms:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Resolves once GET url answers 2xx. */
+export async function waitForHttp(url, { timeoutMs = 15_000, child, what = url, output = () => '' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && (child.exitCode !== null || child.signalCode !== null)) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}):\n${output().slice(-3000)}`);
+    try {
+      const r = await fetch(url);
+      await r.arrayBuffer();
+      if (r.ok) return;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${timeoutMs} ms:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** RSS and peak RSS in bytes, CPU seconds (user+system) of a process; null when it is gone. */
+export function procSample(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the `(comm)`, which may contain spaces: state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, at: performance.now() };
+  } catch {
+    return null;
+  }
+}
+
+/** The soft open-files limit of a running process, from /proc/<pid>/limits. */
+export function procNofile(pid) {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'));
+    return m ? (m[1] === 'unlimited' ? Infinity : Number(m[1])) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sample a process every `everyMs` until stopped; returns max RSS and CPU % over the window. */
+export function watchProcess(pid, everyMs = 250) {
+  const first = procSample(pid);
+  let maxRss = first?.rss ?? 0;
+  let last = first;
+  const t = setInterval(() => {
+    const s = procSample(pid);
+    if (!s) return;
+    last = s;
+    if (s.rss > maxRss) maxRss = s.rss;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      const s = procSample(pid) ?? last;
+      if (s && s.rss > maxRss) maxRss = s.rss;
+      const wall = first && s ? (s.at - first.at) / 1000 : 0;
+      return {
+        rssStartMB: first ? first.rss / 2 ** 20 : null,
+        rssMaxMB: maxRss / 2 ** 20,
+        rssEndMB: s ? s.rss / 2 ** 20 : null,
+        cpuPct: first && s && wall > 0 ? ((s.cpu - first.cpu) / wall) * 100 : null,
+      };
+    },
+  };
+}
+
+/**
+ * Wait until every process in `pids` is nearly idle (< `pct` % CPU over 200 ms), at most
+ * `maxMs`: a server still chewing on the previous cell's backlog must not slow the next.
+ */
+export async function waitIdle(pids, { pct = 5, maxMs = 15_000 } = {}) {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    const a = pids.map(procSample);
+    await new Promise((r) => setTimeout(r, 200));
+    const b = pids.map(procSample);
+    const busy = a.some((x, i) => x && b[i] && ((b[i].cpu - x.cpu) / ((b[i].at - x.at) / 1000)) * 100 > pct);
+    if (!busy) return true;
+  }
+  return false;
+}

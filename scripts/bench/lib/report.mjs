@@ -1,0 +1,121 @@
+// Medians over runs, the ratios, the PASS/MISS of the targets, and the markdown tables.
+
+export function median(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Median of every numeric field over the runs (errors are summed). */
+export function summarise(runs) {
+  const out = {};
+  const keys = new Set(runs.flatMap((r) => Object.keys(r)));
+  for (const k of keys) {
+    if (k === 'errors') out.errors = runs.reduce((a, r) => a + (r.errors ?? 0), 0);
+    else if (runs.some((r) => typeof r[k] === 'number')) out[k] = median(runs.map((r) => r[k]));
+  }
+  return out;
+}
+
+const fmt = (x, digits = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+const ratio = (a, b) => (a && b ? a / b : null);
+
+/**
+ * The targets of issue 7, each PASS, MISS or n/a (with why).
+ * @returns {Array<{goal: string, measured: string, status: 'PASS'|'MISS'|'n/a', note?: string}>}
+ */
+export function checkTargets(results) {
+  const out = [];
+  const tp = results.throughput;
+  const rps = (s, t) => tp[s]?.[t]?.median?.rps ?? null;
+  const add = (goal, status, measured, note) => out.push({ goal, status, measured, ...(note ? { note } : {}) });
+
+  if (tp.chat) {
+    const r = ratio(rps('chat', 'gateway'), rps('chat', 'nginx'));
+    if (r === null) add('non-stream throughput ≥ 0.5× nginx', 'n/a', '–', results.targets.nginx?.skipped ?? 'gateway or nginx not measured');
+    else add('non-stream throughput ≥ 0.5× nginx', r >= 0.5 ? 'PASS' : 'MISS', `${r.toFixed(2)}× (${fmt(rps('chat', 'gateway'))} vs ${fmt(rps('chat', 'nginx'))} req/s)`);
+  }
+  for (const s of ['stream20', 'stream200']) {
+    if (!tp[s]) continue;
+    const r = ratio(rps(s, 'gateway'), rps(s, 'nginx'));
+    if (r === null) add(`streamed relay (${s}) ≥ 0.95× nginx`, 'n/a', '–', results.targets.nginx?.skipped ?? 'gateway or nginx not measured');
+    else add(`streamed relay (${s}) ≥ 0.95× nginx`, r >= 0.95 ? 'PASS' : 'MISS', `${r.toFixed(2)}× (${fmt(rps(s, 'gateway'))} vs ${fmt(rps(s, 'nginx'))} req/s)`);
+  }
+  const fr = results.fixedRate;
+  if (fr?.gateway?.median && fr?.direct?.median) {
+    const added = fr.gateway.median.p99 - fr.direct.median.p99;
+    const rate = results.options.rate;
+    add(`p99 added latency ≤ 1 ms at ${fmt(rate)} req/s`, added <= 1 ? 'PASS' : 'MISS', `${added.toFixed(3)} ms (p99 ${fr.gateway.median.p99.toFixed(3)} vs direct ${fr.direct.median.p99.toFixed(3)} ms)`);
+  }
+  const slow = results.slow?.slow10k?.gateway;
+  if (slow) {
+    const rss = slow.target?.rssPeakMB;
+    const clean = slow.errors === 0 && slow.non200 === 0 && slow.incomplete === 0 && !slow.timedOut && slow.completed === slow.conns;
+    const measured = `${fmt(slow.completed)}/${fmt(slow.conns)} completed, ${slow.errors + slow.non200 + slow.incomplete} failed, peak RSS ${fmt(rss)} MB`;
+    if (slow.conns < 10000) add('10,000 slow streams < 500 MB RSS, no errors', 'n/a', measured, slow.capNote ?? `only ${slow.conns} streams run`);
+    else add('10,000 slow streams < 500 MB RSS, no errors', clean && rss < 500 ? 'PASS' : 'MISS', measured);
+  }
+  return out;
+}
+
+/** The results as markdown: throughput, fixed-rate latency, slow streams, targets. */
+export function toMarkdown(results) {
+  const L = [];
+  const m = results.machine;
+  L.push(`Measured ${results.finishedAt} on ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}; Node ${m.node}; ${m.uws}; wrk ${m.wrk}${m.nginx ? `; nginx ${m.nginx}` : ''}${m.portkey ? `; @portkey-ai/gateway ${m.portkey}` : ''}.`);
+  L.push('');
+  L.push(`Command: \`${results.command}\` — ${results.options.runs} run(s) per cell, medians; ${results.options.duration} s per run after ${results.options.warmup} s warm-up; wrk -t1 -c${results.options.connections}${results.connections?.body1mb && results.connections.body1mb !== results.options.connections ? ` (-c${results.connections.body1mb} for body1mb)` : ''}; load average at start ${results.loadavg.start.join(' / ')}.`);
+  L.push('');
+  const tp = results.throughput;
+  if (Object.keys(tp).length) {
+    L.push('| scenario | target | req/s | p50 ms | p99 ms | × direct | × nginx | CPU % | RSS MB | errors |');
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [name, byTarget] of Object.entries(tp)) {
+      const d = byTarget.direct?.median?.rps;
+      const n = byTarget.nginx?.median?.rps;
+      for (const [t, cell] of Object.entries(byTarget)) {
+        const x = cell.median;
+        L.push(`| ${name} | ${t} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(ratio(x.rps, d), 2)} | ${fmt(ratio(x.rps, n), 2)} | ${fmt(x.cpuPct)} | ${fmt(x.rssMaxMB)} | ${x.errors} |`);
+      }
+    }
+    L.push('');
+  }
+  const fr = results.fixedRate;
+  if (fr && Object.keys(fr).length) {
+    const d = fr.direct?.median;
+    L.push(`Fixed rate, ${fmt(results.options.rate)} req/s open loop (latency in ms; "added" = target − direct):`);
+    L.push('');
+    L.push('| target | achieved req/s | p50 | p90 | p99 | p99.9 | added p50 | added p99 | errors |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [t, cell] of Object.entries(fr)) {
+      const x = cell.median;
+      L.push(`| ${t} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 3)} | ${fmt(x.p90, 3)} | ${fmt(x.p99, 3)} | ${fmt(x.p999, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p50 - d.p50, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p99 - d.p99, 3)} | ${(x.errors ?? 0) + (x.non2xx ?? 0)} |`);
+    }
+    L.push('');
+  }
+  const slow = results.slow;
+  if (slow && Object.keys(slow).length) {
+    L.push('Concurrent slow streams (each 20 events, 500 ms apart, ≈10 s):');
+    L.push('');
+    L.push('| scenario | target | streams | completed | failed | peak open | peak RSS MB | CPU % | note |');
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const [name, byTarget] of Object.entries(slow)) {
+      for (const [t, x] of Object.entries(byTarget)) {
+        const failed = x.errors + x.non200 + x.incomplete + (x.unsettled ?? 0);
+        L.push(`| ${name} | ${t} | ${fmt(x.conns)} | ${fmt(x.completed)} | ${fmt(failed)} | ${fmt(x.maxOpen)} | ${fmt(x.target?.rssPeakMB)} | ${fmt(x.target?.cpuPct)} | ${x.capNote ?? ''} |`);
+      }
+    }
+    L.push('');
+  }
+  if (results.checks.length) {
+    L.push('| target | measured | result |');
+    L.push('| --- | --- | --- |');
+    for (const c of results.checks) L.push(`| ${c.goal} | ${c.measured}${c.note ? ` — ${c.note}` : ''} | **${c.status}** |`);
+    L.push('');
+  }
+  const skipped = Object.entries(results.targets).filter(([, t]) => t.skipped);
+  for (const [name, t] of skipped) L.push(`- ${name} skipped: ${t.skipped}`);
+  for (const n of results.notes) L.push(`- ${n}`);
+  return L.join('\n') + '\n';
+}

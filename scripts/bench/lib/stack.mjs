@@ -1,0 +1,205 @@
+// The processes a benchmark run talks to: Redis, the fake provider, the gateway (full
+// pipeline), and the references (direct, nginx, plain uWS+undici proxy, optionally Portkey).
+// Each target is { name, url (origin), pid, stop(), headers? } or a skip reason.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { Registry } from '../../../packages/core/dist/index.js';
+import { freePort, startRedis } from '../../lib/local-redis.mjs';
+import { procNofile, spawnWithLimits, waitForHttp, waitForPort } from './proc.mjs';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BENCH = path.join(ROOT, 'scripts/bench');
+export const GATEWAY_MAIN = path.join(ROOT, 'packages/gateway/dist/main.js');
+
+/** Model names the scenarios use; both are bound to the fake provider with a price. */
+export const CHAT_MODEL = 'gpt-4o-mini';
+export const EMBED_MODEL = 'text-embedding-3-small';
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+
+/** Read the first JSON line a child prints (`{"port":N,…}`). */
+function firstJsonLine(proc, what, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error(`${what} did not start:\n${proc.output()}`)), timeoutMs);
+    const onData = (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(t);
+      proc.child.stdout.off('data', onData);
+      try {
+        resolve(JSON.parse(buf.slice(0, nl)));
+      } catch (e) {
+        reject(new Error(`${what} printed ${buf.slice(0, nl)}: ${e.message}`));
+      }
+    };
+    proc.child.stdout.on('data', onData);
+    proc.child.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`${what} exited with ${code}:\n${proc.output()}`));
+    });
+  });
+}
+
+export { startRedis };
+
+/** The fake provider in its own process, recording off. */
+export async function startFake() {
+  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'fake-upstream.mjs'), '--port', '0']);
+  const { port, url } = await firstJsonLine(proc, 'fake provider');
+  return { name: 'fake', port, url, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), stop: () => proc.stop() };
+}
+
+/**
+ * Seed the registry so that every stage of the pipeline has work: one provider with a secret,
+ * both models bound with prices, one key with rpm/tpm/concurrency limits and budgets far
+ * above what the benchmark sends (so nothing is refused, but the checks run).
+ * @returns {Promise<string>} the raw gateway key
+ */
+export async function seedRegistry(redisUrl, fakeUrl) {
+  const redis = new Redis(redisUrl);
+  try {
+    const registry = new Registry(redis);
+    await registry.addProvider({ name: 'fake', base_url: fakeUrl, secrets: ['sk-bench-upstream-secret-0001'] });
+    for (const name of [CHAT_MODEL, EMBED_MODEL]) {
+      await registry.bindModel(name, { provider: 'fake', model: name });
+      await registry.updateModel(name, () => ({ price_input: 0.15, price_output: 0.6 }));
+    }
+    const { raw } = await registry.createKey({
+      name: 'bench',
+      rpm: 1_000_000_000,
+      tpm: 1_000_000_000_000,
+      max_concurrency: 1_000_000,
+      budget_daily: 1_000_000_000,
+      budget_monthly: 1_000_000_000,
+    });
+    return raw;
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** The built gateway as a separate process. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
+export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {} } = {}) {
+  const port = await freePort();
+  const proc = spawnWithLimits(process.execPath, [...nodeArgs, GATEWAY_MAIN], {
+    env: {
+      ...process.env,
+      GW_HOST: '127.0.0.1',
+      GW_PORT: String(port),
+      REDIS_URL: redisUrl,
+      // The access line per request is info; warn keeps logging off the measured path.
+      GW_LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${origin}/ready`, { child: proc.child, what: 'gateway', output: proc.output });
+  return { name: 'gateway', port, origin, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
+}
+
+/** The bare uWS + undici proxy reference. */
+export async function startPlainProxy(upstreamOrigin) {
+  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'plain-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin]);
+  const { port } = await firstJsonLine(proc, 'plain proxy');
+  return { name: 'plain', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), stop: () => proc.stop() };
+}
+
+/** Install Debian's nginx when missing and we are root; otherwise say why not. */
+function ensureNginx(log) {
+  if (onPath('nginx')) return null;
+  if (!isRoot() || !onPath('apt-get')) return 'nginx is not installed (install it with `sudo apt-get install -y nginx`)';
+  log('nginx missing: apt-get install -y nginx …');
+  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'nginx'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  return r.status === 0 && onPath('nginx') ? null : 'apt-get install nginx failed';
+}
+
+/** nginx proxy_pass with upstream keep-alive, one process, generated config in a temp dir. */
+export async function startNginx(upstreamPort, log = () => {}) {
+  const why = ensureNginx(log);
+  if (why) return { skipped: why };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-bench-nginx-'));
+  const port = await freePort();
+  const conf = readFileSync(path.join(BENCH, 'nginx.conf.tmpl'), 'utf8')
+    .replaceAll('{{DIR}}', dir)
+    .replaceAll('{{PORT}}', String(port))
+    .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort));
+  writeFileSync(path.join(dir, 'nginx.conf'), conf);
+  const proc = spawnWithLimits('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')]);
+  try {
+    await waitForPort(port, { child: proc.child, what: 'nginx', output: () => proc.output() + safeRead(path.join(dir, 'error.log')) });
+  } catch (e) {
+    await proc.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    return { skipped: `nginx did not start: ${e.message.split('\n').slice(0, 4).join(' ')}` };
+  }
+  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+  return {
+    name: 'nginx',
+    port,
+    version,
+    origin: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
+    nofile: procNofile(proc.pid),
+    conf: path.join(dir, 'nginx.conf'),
+    stop: async () => {
+      await proc.stop('SIGQUIT');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function safeRead(p) {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Portkey's gateway from npm (installed once into a temp prefix, run with node directly so
+ * its pid is the server's). Requests route with the `x-portkey-config` header.
+ */
+export async function startPortkey(fakeUrl, log = () => {}) {
+  const prefix = path.join(os.tmpdir(), 'llmgw-bench-portkey');
+  const pkgDir = path.join(prefix, 'node_modules/@portkey-ai/gateway');
+  if (!existsSync(path.join(pkgDir, 'package.json'))) {
+    mkdirSync(prefix, { recursive: true });
+    log('installing @portkey-ai/gateway from npm into ' + prefix + ' …');
+    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', '@portkey-ai/gateway'], { encoding: 'utf8' });
+    if (r.status !== 0) return { skipped: `npm install @portkey-ai/gateway failed: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
+  }
+  const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  const binRel = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0];
+  if (!binRel) return { skipped: '@portkey-ai/gateway has no bin entry' };
+  const port = await freePort();
+  const proc = spawnWithLimits(process.execPath, [path.join(pkgDir, binRel), `--port=${port}`], { cwd: prefix });
+  try {
+    await waitForPort(port, { child: proc.child, what: 'portkey', output: proc.output, timeoutMs: 30_000 });
+  } catch (e) {
+    await proc.stop('SIGKILL');
+    return { skipped: `portkey did not start: ${e.message.split('\n').slice(0, 4).join(' ')}` };
+  }
+  const config = JSON.stringify({ provider: 'openai', custom_host: fakeUrl, api_key: 'sk-bench-upstream-secret-0001' });
+  return {
+    name: 'portkey',
+    port,
+    version: pkg.version,
+    origin: `http://127.0.0.1:${port}`,
+    pid: proc.pid,
+    nofile: procNofile(proc.pid),
+    headers: { 'x-portkey-config': config },
+    stop: () => proc.stop(),
+  };
+}

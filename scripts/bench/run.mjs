@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// `npm run bench`: the gateway (full pipeline) against the fake provider directly, nginx
+// proxy_pass and a bare uWS+undici proxy, same requests, same load generator; medians of
+// several runs; a markdown table and JSON under bench/results/. See scripts/bench/README.md.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseOptions, USAGE } from './lib/args.mjs';
+import { loadAverage, machineInfo } from './lib/machine.mjs';
+import { procNofile, waitIdle, watchProcess } from './lib/proc.mjs';
+import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
+import { FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
+import * as stack from './lib/stack.mjs';
+import { ensureWrk, runWrk, writeWrkScript } from './lib/wrk.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const log = (...a) => process.stderr.write(`[bench] ${a.join(' ')}\n`);
+
+let opts;
+try {
+  opts = parseOptions(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`${e.message}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (opts.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const wrkMissing = ensureWrk(log);
+if (wrkMissing) {
+  process.stderr.write(`bench: ${wrkMissing}\n`);
+  process.exit(2);
+}
+
+const argStr = process.argv.slice(2).join(' ');
+const command = process.env.npm_lifecycle_event === 'bench' ? `npm run bench${argStr ? ` -- ${argStr}` : ''}` : `node scripts/bench/run.mjs${argStr ? ` ${argStr}` : ''}`;
+const want = (name) => !opts.scenarios || opts.scenarios.includes(name);
+const slowScenarios = opts.quick
+  ? [{ name: 'slow1k', title: '1,000 concurrent slow streams', conns: 1000, path: '/v1/chat/completions', kind: 'slow' }]
+  : SLOW;
+const slowShape = opts.quick ? { chunks: 10, delayMs: 200 } : { chunks: 20, delayMs: 500 };
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-bench-'));
+const running = [];
+let cleaning = null;
+async function cleanup() {
+  cleaning ??= (async () => {
+    for (const p of running.reverse()) await p.stop().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+process.on('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
+
+/** Run a node script of ours as the load generator and parse the JSON line it prints. */
+function runClient(script, args) {
+  return new Promise((resolve, reject) => {
+    const sh = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+    const child = spawn('sh', ['-c', sh, process.execPath, path.join(ROOT, 'scripts/bench', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop();
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`${script} exited ${code}: ${err.slice(-2000)}${out.slice(-500)}`));
+      }
+    });
+  });
+}
+
+async function main() {
+  const results = {
+    version: 1,
+    startedAt: new Date().toISOString(),
+    command,
+    options: opts,
+    loadavg: { start: loadAverage() },
+    machine: machineInfo(),
+    targets: {},
+    throughput: {},
+    fixedRate: {},
+    slow: {},
+    notes: [],
+  };
+  log(`${command}  (load average ${results.loadavg.start.join(' ')} on ${results.machine.cores} cores)`);
+  if (results.loadavg.start[0] > 1.5) log('WARNING: the machine is busy; numbers will be noisy');
+
+  const redis = await stack.startRedis();
+  running.push(redis);
+  const fake = await stack.startFake();
+  running.push(fake);
+  const rawKey = await stack.seedRegistry(redis.url, fake.url);
+  const targets = [];
+  const direct = { name: 'direct', origin: fake.origin, pid: fake.pid, nofile: fake.nofile };
+  if (opts.targets.includes('direct')) targets.push(direct);
+  if (opts.targets.includes('nginx')) {
+    const n = await stack.startNginx(fake.port, log);
+    if (n.skipped) {
+      log(`nginx skipped: ${n.skipped}`);
+      results.targets.nginx = { skipped: n.skipped };
+    } else {
+      running.push(n);
+      targets.push(n);
+      results.machine.nginx = n.version;
+    }
+  }
+  if (opts.targets.includes('plain')) {
+    const p = await stack.startPlainProxy(fake.origin);
+    running.push(p);
+    targets.push(p);
+  }
+  let gateway = null;
+  if (opts.targets.includes('gateway')) {
+    gateway = await stack.startGatewayProcess(redis.url);
+    running.push(gateway);
+    targets.push(gateway);
+  }
+  if (opts.peer === 'portkey') {
+    const p = await stack.startPortkey(fake.url, log);
+    if (p.skipped) {
+      log(`portkey skipped: ${p.skipped}`);
+      results.targets.portkey = { skipped: p.skipped };
+    } else {
+      running.push(p);
+      targets.push(p);
+      results.machine.portkey = p.version;
+    }
+  }
+  for (const t of targets) results.targets[t.name] = { origin: t.origin, pid: t.pid, nofile: t.nofile };
+  results.notes.push(
+    'gateway: full pipeline (auth via cached key, model resolution, routing, limits/budget checks as wired, usage extraction), GW_LOG_LEVEL=warn so the per-request access line (info) is not written',
+    `load generator, targets and the fake provider share ${results.machine.cores} cores; each runs as its own process; nginx runs one worker (master_process off)`,
+  );
+
+  // ---- closed-loop throughput (wrk) ----
+  const warmed = new Set();
+  const cellConnections = (results.connections = {});
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const sc of THROUGHPUT.filter((s) => want(s.name))) {
+      const bodyFile = writeBody(tmp, sc);
+      for (const t of targets) {
+        const script = writeWrkScript(tmp, `${sc.name}-${t.name}`, { headers: headersFor(sc, t, rawKey), bodyFile });
+        const url = t.origin + sc.path;
+        const conns = sc.connections ?? opts.connections;
+        await waitIdle([fake.pid, t.pid]);
+        if (opts.warmupEveryCell || !warmed.has(t.name)) {
+          await runWrk({ url, script, durationS: opts.warmup, connections: conns });
+          warmed.add(t.name);
+        }
+        const w = watchProcess(t.pid);
+        const wf = t === direct ? null : watchProcess(fake.pid);
+        const r = await runWrk({ url, script, durationS: opts.duration, connections: conns });
+        const s = w.stop();
+        cellConnections[sc.name] = conns;
+        const sf = wf?.stop();
+        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
+        if (r.errorDetail) cell.errorDetail = r.errorDetail;
+        const slot = ((results.throughput[sc.name] ??= {})[t.name] ??= { runs: [] });
+        slot.runs.push(cell);
+        log(`run ${run}/${opts.runs} ${sc.name.padEnd(10)} ${t.name.padEnd(8)} ${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${Math.round(s.cpuPct ?? 0)}%  rss ${Math.round(s.rssMaxMB)} MB${r.errors ? `  ERRORS ${r.errors}` : ''}`);
+      }
+    }
+  }
+  for (const byTarget of Object.values(results.throughput)) for (const cell of Object.values(byTarget)) cell.median = summarise(cell.runs);
+
+  // ---- open-loop fixed rate: latency added by the gateway ----
+  if (want(FIXED_RATE.name)) {
+    const bodyFile = writeBody(tmp, FIXED_RATE);
+    const frTargets = targets.filter((t) => ['direct', 'nginx', 'gateway'].includes(t.name));
+    for (let run = 1; run <= opts.runs; run++) {
+      for (const t of frTargets) {
+        await waitIdle([fake.pid, t.pid]);
+        const r = await runClient('fixed-rate.mjs', [
+          '--url', t.origin + FIXED_RATE.path,
+          '--rate', String(opts.rate),
+          '--duration', String(opts.duration),
+          '--warmup', String(opts.warmup),
+          '--conns', String(opts.connections),
+          '--body-file', bodyFile,
+          '--headers', JSON.stringify(headersFor(FIXED_RATE, t, rawKey)),
+        ]);
+        ((results.fixedRate[t.name] ??= { runs: [] }).runs).push(r);
+        log(`run ${run}/${opts.runs} fixed-rate ${t.name.padEnd(8)} ${Math.round(r.achievedRate)} req/s  p50 ${r.p50?.toFixed(3)} ms  p99 ${r.p99?.toFixed(3)} ms  p99.9 ${r.p999?.toFixed(3)} ms${r.errors + r.non2xx ? `  ERRORS ${r.errors + r.non2xx}` : ''}`);
+      }
+    }
+    for (const cell of Object.values(results.fixedRate)) cell.median = summarise(cell.runs);
+  }
+
+  // ---- concurrent slow streams: memory and errors (one run each; it is not a rate) ----
+  const slowTargets = targets.filter((t) => t.name === 'gateway' || (!opts.quick && t.name === 'nginx'));
+  const clientNofile = procNofile(process.pid) ?? 1024;
+  for (const sc of slowScenarios.filter((s) => want(s.name) || (opts.quick && !opts.scenarios))) {
+    for (const t of slowTargets) {
+      // A proxy holds two sockets per stream (client + upstream); every process has RLIMIT_NOFILE.
+      const cap = Math.floor(Math.min(((t.nofile ?? 1024) - 64) / 2, (fake.nofile ?? 1024) - 64, clientNofile - 64));
+      const conns = Math.min(sc.conns, cap);
+      await waitIdle([fake.pid, t.pid]);
+      const r = await runClient('slow-streams.mjs', [
+        '--url', t.origin + sc.path,
+        '--conns', String(conns),
+        '--chunks', String(slowShape.chunks),
+        '--delay-ms', String(slowShape.delayMs),
+        '--pid', String(t.pid),
+        '--headers', JSON.stringify(headersFor(sc, t, rawKey)),
+      ]);
+      r.requested = sc.conns;
+      if (conns < sc.conns) r.capNote = `capped at ${conns}: RLIMIT_NOFILE is ${t.nofile} here and cannot be raised (a proxy needs 2 sockets per stream)`;
+      (results.slow[sc.name] ??= {})[t.name] = r;
+      const failed = r.errors + r.non200 + r.incomplete + r.unsettled;
+      log(`${sc.name} ${t.name.padEnd(8)} ${r.completed}/${conns} completed, ${failed} failed, peak open ${r.maxOpen}, peak RSS ${Math.round(r.target?.rssPeakMB ?? 0)} MB, cpu ${Math.round(r.target?.cpuPct ?? 0)}%${r.errorSamples.length ? `  (${r.errorSamples.join('; ')})` : ''}`);
+      if (t.name === 'gateway' && gateway && gateway.stop && (await isDead(gateway.pid))) throw new Error(`gateway died during ${sc.name}:\n${gateway.output()}`);
+    }
+  }
+
+  results.finishedAt = new Date().toISOString();
+  results.loadavg.end = loadAverage();
+  if (results.loadavg.start[0] > 1.5) results.notes.push(`the machine was busy when the run started (load average ${results.loadavg.start[0]}): other work competed for the cores`);
+  results.checks = checkTargets(results);
+  const md = toMarkdown(results);
+  process.stdout.write(`\n${md}`);
+  for (const c of results.checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.goal}: ${c.measured}${c.note ? ` (${c.note})` : ''}\n`);
+  if (opts.save) {
+    const dir = path.join(ROOT, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    const stamp = results.startedAt.replace(/[:.]/g, '-');
+    const json = JSON.stringify(results, null, 2) + '\n';
+    // A quick smoke run never replaces the numbers of the last full run.
+    const latest = opts.quick ? 'latest-quick' : 'latest';
+    const file = `${stamp}${opts.quick ? '-quick' : ''}.json`;
+    writeFileSync(path.join(dir, file), json);
+    writeFileSync(path.join(dir, `${latest}.json`), json);
+    writeFileSync(path.join(dir, `${latest}.md`), md);
+    log(`saved bench/results/${file}, ${latest}.json, ${latest}.md`);
+  }
+}
+
+async function isDead(pid) {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  process.stderr.write(`bench failed: ${e.stack ?? e}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
