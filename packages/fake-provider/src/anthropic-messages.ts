@@ -1,0 +1,69 @@
+import { buildAnswer, countPromptTokens } from './content.js';
+import { mapFinishReasonToAnthropic } from './map-finish-reason.js';
+import { answerModel, json, memoByBehaviour, modelJson, type Handler } from './reply.js';
+import { eventFrame, type Frame } from './sse.js';
+import type { Behaviour } from './types.js';
+
+/** Anthropic Messages API: `/v1/messages` (plain and streamed) and `/v1/messages/count_tokens`. */
+
+interface Canned {
+  /** `"content":[…],"stop_reason":…,"stop_sequence":null` of the plain body. */
+  plainMiddle: string;
+  outputTokens: number;
+  /** Events after message_start: content_block_start, ping, deltas, content_block_stop, message_delta, message_stop. */
+  frames: Frame[];
+  /** The same, for `noUsage` (message_delta without usage). */
+  framesNoUsage: Frame[];
+}
+
+const canned = memoByBehaviour((b: Behaviour): Canned => {
+  const a = buildAnswer(b, 'toolu_');
+  const stopReason = mapFinishReasonToAnthropic(a.finishReason);
+  const block = a.tool
+    ? { type: 'tool_use', id: a.tool.id, name: a.tool.name, input: parseArgs(a.tool.arguments) }
+    : { type: 'text', text: a.text };
+  const startBlock = a.tool ? { type: 'tool_use', id: a.tool.id, name: a.tool.name, input: {} } : { type: 'text', text: '' };
+  const body: Frame[] = [
+    eventFrame('content_block_start', JSON.stringify({ type: 'content_block_start', index: 0, content_block: startBlock })),
+    eventFrame('ping', '{"type":"ping"}'),
+    ...a.pieces.map((p) =>
+      eventFrame(
+        'content_block_delta',
+        JSON.stringify({ type: 'content_block_delta', index: 0, delta: a.tool ? { type: 'input_json_delta', partial_json: p } : { type: 'text_delta', text: p } }),
+        true,
+      ),
+    ),
+    eventFrame('content_block_stop', '{"type":"content_block_stop","index":0}'),
+  ];
+  const delta = { stop_reason: stopReason, stop_sequence: null };
+  const stop = eventFrame('message_stop', '{"type":"message_stop"}');
+  return {
+    plainMiddle: `"content":[${JSON.stringify(block)}],"stop_reason":${JSON.stringify(stopReason)},"stop_sequence":null`,
+    outputTokens: a.completionTokens,
+    frames: [...body, eventFrame('message_delta', JSON.stringify({ type: 'message_delta', delta, usage: { output_tokens: a.completionTokens } })), stop],
+    framesNoUsage: [...body, eventFrame('message_delta', JSON.stringify({ type: 'message_delta', delta })), stop],
+  };
+});
+
+function parseArgs(args: string): unknown {
+  try {
+    return JSON.parse(args);
+  } catch {
+    return {};
+  }
+}
+
+export const messages: Handler = (req, b, ctx) => {
+  const c = canned(b);
+  const usage = !(b.noUsage || b.usage === false);
+  const input = usage ? (b.promptTokens ?? countPromptTokens(req.json)) : 0;
+  const head = `{"id":"msg_fake${req.seq}","type":"message","role":"assistant","model":${modelJson(answerModel(req, b, ctx, 'claude-fake'))},`;
+  if (req.json?.stream !== true) {
+    return json(`${head}${c.plainMiddle}${usage ? `,"usage":{"input_tokens":${input},"output_tokens":${c.outputTokens}}}` : '}'}`);
+  }
+  const startUsage = usage ? `,"usage":{"input_tokens":${input},"output_tokens":1}` : '';
+  const start = eventFrame('message_start', `{"type":"message_start","message":${head}"content":[],"stop_reason":null,"stop_sequence":null${startUsage}}}`);
+  return { kind: 'stream', frames: [start, ...(usage ? c.frames : c.framesNoUsage)] };
+};
+
+export const countTokens: Handler = (req, b) => json(`{"input_tokens":${b.promptTokens ?? countPromptTokens(req.json)}}`);

@@ -1,0 +1,95 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeProvider } from './server.js';
+import { parseSse } from './sse.js';
+import type { FakeProvider } from './types.js';
+
+/**
+ * Raw SSE of our own streams, kept under __fixtures__ for other packages' relay and conversion
+ * tests. This test checks the server still produces the same events (ids and times aside);
+ * `UPDATE_FIXTURES=1 npx vitest run packages/fake-provider` rewrites them.
+ */
+
+const FIXTURES: { file: string; path: string; body: unknown }[] = [
+  {
+    file: 'openai-chat-stream-include-usage.chunks.txt',
+    path: '/chat/completions',
+    body: { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello' }] },
+  },
+  {
+    file: 'openai-chat-stream-tool-call.chunks.txt',
+    path: '/chat/completions',
+    body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }], 'x-behaviour': 'tool' },
+  },
+  {
+    file: 'anthropic-messages-stream.chunks.txt',
+    path: '/messages',
+    body: { model: 'claude-3-5-haiku-latest', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hello' }] },
+  },
+  {
+    file: 'anthropic-messages-stream-tool-use.chunks.txt',
+    path: '/messages',
+    body: { model: 'claude-3-5-haiku-latest', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }], 'x-behaviour': 'tool' },
+  },
+];
+
+const tool = (id: string) => JSON.stringify({ toolCall: { name: 'get_weather', arguments: { city: 'Paris' }, id } });
+
+/** Events with the fields that change from run to run replaced. */
+function normalise(raw: string) {
+  return parseSse(raw).map((e) => {
+    if (e.data === '[DONE]') return e;
+    const data = JSON.parse(e.data, (k, v) => (k === 'created' ? 0 : k === 'id' && typeof v === 'string' && !v.endsWith('_fixture') ? v.replace(/\d+$/, 'N') : v));
+    return { event: e.event, data };
+  });
+}
+
+let fp: FakeProvider;
+beforeAll(async () => {
+  fp = await startFakeProvider({ record: false });
+});
+afterAll(async () => {
+  await fp.close();
+});
+
+async function produce(path: string, body: Record<string, unknown>): Promise<string> {
+  const { 'x-behaviour': withTool, ...payload } = body;
+  const res = await fetch(fp.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(withTool ? { 'x-fake-behaviour': tool(path === '/messages' ? 'toolu_fixture' : 'call_fixture') } : {}) },
+    body: JSON.stringify(payload),
+  });
+  return res.text();
+}
+
+describe('recorded fixtures', () => {
+  for (const f of FIXTURES) {
+    it(`still produces ${f.file}`, async () => {
+      const raw = await produce(f.path, f.body as Record<string, unknown>);
+      const url = new URL(`./__fixtures__/${f.file}`, import.meta.url);
+      if (process.env.UPDATE_FIXTURES) await writeFile(url, raw);
+      const fixture = await readFile(url, 'utf8');
+      expect(normalise(raw)).toEqual(normalise(fixture));
+    });
+  }
+
+  it('OpenAI fixture: chunks share one id, content then finish then usage then [DONE]', async () => {
+    const evs = parseSse(await readFile(new URL('./__fixtures__/openai-chat-stream-include-usage.chunks.txt', import.meta.url), 'utf8'));
+    expect(evs.at(-1)!.data).toBe('[DONE]');
+    const chunks = evs.slice(0, -1).map((e) => JSON.parse(e.data));
+    expect(new Set(chunks.map((c) => c.id)).size).toBe(1);
+    expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);
+    expect(chunks[0].choices[0].delta.role).toBe('assistant');
+    const finishAt = chunks.findIndex((c) => c.choices[0]?.finish_reason);
+    expect(finishAt).toBe(chunks.length - 2);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number), total_tokens: expect.any(Number) } });
+  });
+
+  it('Anthropic fixture: events in protocol order, event name = data type', async () => {
+    const evs = parseSse(await readFile(new URL('./__fixtures__/anthropic-messages-stream.chunks.txt', import.meta.url), 'utf8'));
+    const names = evs.map((e) => e.event);
+    for (const e of evs) expect(JSON.parse(e.data).type).toBe(e.event);
+    // message_start, content_block_start, ping, content_block_delta+, content_block_stop, message_delta, message_stop
+    expect(names.join(' ')).toMatch(/^message_start content_block_start ping (content_block_delta )+content_block_stop message_delta message_stop$/);
+  });
+});

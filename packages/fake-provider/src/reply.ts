@@ -1,0 +1,66 @@
+import type { Frame } from './sse.js';
+import type { Behaviour } from './types.js';
+
+/** What a route handler sees: a plain request, never uWS objects. */
+export interface FakeRequest {
+  /** Sequence number of the request (also the recorded id). */
+  seq: number;
+  path: string;
+  /** Route parameter (`/v1/models/:id`), '' when none. */
+  param: string;
+  contentType: string;
+  body: Buffer;
+  /** Parsed JSON body, undefined when not JSON. */
+  json: any;
+}
+
+/** Server-wide settings a handler may read. */
+export interface RouteContext {
+  models: readonly string[];
+}
+
+/** What a route handler answers; the server turns it into bytes on the wire. */
+export type Reply =
+  | { kind: 'body'; status: number; contentType: string; body: string | Uint8Array }
+  | { kind: 'stream'; frames: Frame[] };
+
+export type Handler = (req: FakeRequest, b: Behaviour, ctx: RouteContext) => Reply;
+
+export function json(body: string, status = 200): Reply {
+  return { kind: 'body', status, contentType: 'application/json', body };
+}
+
+/** The response's `model`: the request's own (default) or the first configured one. */
+export function answerModel(req: FakeRequest, b: Behaviour, ctx: RouteContext, fallback = 'fake-model'): string {
+  const asked = req.json && typeof req.json.model === 'string' ? (req.json.model as string) : undefined;
+  if (b.echoModel && asked) return asked;
+  return ctx.models[0] ?? asked ?? fallback;
+}
+
+let lastModel = '';
+let lastModelJson = '""';
+/** JSON string literal for a model name; the same model comes back request after request. */
+export function modelJson(model: string): string {
+  if (model !== lastModel) {
+    lastModel = model;
+    lastModelJson = JSON.stringify(model);
+  }
+  return lastModelJson;
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Per-behaviour memo: the instance behaviour is one object, so its canned parts are computed once. */
+export function memoByBehaviour<T>(build: (b: Behaviour) => T): (b: Behaviour) => T {
+  const cache = new WeakMap<Behaviour, T>();
+  return (b) => {
+    let v = cache.get(b);
+    if (v === undefined) {
+      v = build(b);
+      cache.set(b, v);
+    }
+    return v;
+  };
+}

@@ -1,0 +1,40 @@
+import { countTokens, messages } from './anthropic-messages.js';
+import { embeddings } from './embeddings.js';
+import type { ErrorFlavour } from './errors.js';
+import { chatCompletions, completions } from './openai-chat.js';
+import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
+import type { Handler } from './reply.js';
+
+export interface Route {
+  method: 'get' | 'post';
+  /** uWS pattern; `:id` is read back as the request's `param`. */
+  pattern: string;
+  handler: Handler;
+  /** Which API's error shape this path answers with. */
+  flavour: ErrorFlavour;
+  /** The body must be JSON (malformed → 400). */
+  jsonBody: boolean;
+}
+
+const post = (pattern: string, handler: Handler, flavour: ErrorFlavour = 'openai', jsonBody = true): Route => ({ method: 'post', pattern, handler, flavour, jsonBody });
+const get = (pattern: string, handler: Handler): Route => ({ method: 'get', pattern, handler, flavour: 'openai', jsonBody: false });
+
+export const ROUTES: readonly Route[] = [
+  post('/v1/chat/completions', chatCompletions),
+  post('/v1/completions', completions),
+  post('/v1/embeddings', embeddings),
+  get('/v1/models', listModels),
+  get('/v1/models/:id', getModel),
+  post('/v1/responses', responses),
+  post('/v1/moderations', moderations),
+  post('/v1/images/generations', imageGenerations),
+  post('/v1/audio/speech', audioSpeech),
+  post('/v1/audio/transcriptions', audioTranscriptions, 'openai', false),
+  post('/v1/messages', messages, 'anthropic'),
+  post('/v1/messages/count_tokens', countTokens, 'anthropic'),
+];
+
+/** Error shape for a path no route matched. */
+export function flavourOfPath(path: string): ErrorFlavour {
+  return path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+}

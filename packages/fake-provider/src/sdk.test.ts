@@ -1,0 +1,76 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeVector } from './embeddings.js';
+import { startFakeProvider } from './server.js';
+import type { FakeProvider } from './types.js';
+
+/** The official SDKs must take the fake provider for the real thing. */
+
+let fp: FakeProvider;
+let openai: OpenAI;
+beforeAll(async () => {
+  fp = await startFakeProvider({ requireKey: 'sk-fake' });
+  openai = new OpenAI({ baseURL: fp.url, apiKey: 'sk-fake', maxRetries: 0 });
+});
+afterAll(async () => {
+  await fp.close();
+});
+
+describe('openai SDK', () => {
+  it('creates a chat completion', async () => {
+    const c = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+    expect(c.choices[0]!.message.content).toBe('Hello from the fake provider.');
+    expect(c.usage?.completion_tokens).toBe(5);
+    const rec = fp.received.at(-1)!;
+    expect(rec.headers['authorization']).toBe('Bearer sk-fake');
+  });
+
+  it('streams a chat completion with usage', async () => {
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hello from the fake provider.');
+    expect(usage).toEqual({ prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 });
+  });
+
+  it('decodes embeddings (the SDK asks for base64) and lists models', async () => {
+    const e = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'], dimensions: 4 });
+    expect(e.data.map((d) => d.embedding)).toEqual([Array.from(fakeVector('a', 4)), Array.from(fakeVector('b', 4))]);
+    const models = [];
+    for await (const m of openai.models.list()) models.push(m.id);
+    expect(models).toContain('gpt-4o-mini');
+  });
+
+  it('maps scripted errors to the SDK error classes', async () => {
+    fp.enqueue({ status: 429, retryAfter: 1 });
+    await expect(openai.chat.completions.create({ model: 'm', messages: [] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const wrongKey = new OpenAI({ baseURL: fp.url, apiKey: 'gw-client', maxRetries: 0 });
+    await expect(wrongKey.chat.completions.create({ model: 'm', messages: [] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
+describe('anthropic SDK', () => {
+  it('creates and streams a message', async () => {
+    const client = new Anthropic({ baseURL: fp.origin, apiKey: 'sk-fake', maxRetries: 0 });
+    const msg = await client.messages.create({ model: 'claude-3-5-haiku-latest', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    expect(msg.content[0]).toEqual({ type: 'text', text: 'Hello from the fake provider.' });
+    const stream = client.messages.stream({ model: 'claude-3-5-haiku-latest', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    const final = await stream.finalMessage();
+    expect(final.content[0]).toMatchObject({ type: 'text', text: 'Hello from the fake provider.' });
+    expect(final.stop_reason).toBe('end_turn');
+    expect(final.usage.output_tokens).toBe(5);
+    // This SDK version sends the key as a Bearer token; older ones used x-api-key.
+    const h = fp.received.at(-1)!.headers;
+    expect(h['x-api-key'] ?? h['authorization']).toMatch(/^(Bearer )?sk-fake$/);
+  });
+});

@@ -1,0 +1,33 @@
+/** Server-sent events framing. */
+
+/** One streamed event, already framed, and whether it carries a content delta (what `dropAfterChunks` counts). */
+export interface Frame {
+  text: string;
+  content: boolean;
+}
+
+export function dataFrame(json: string, content = false): Frame {
+  return { text: `data: ${json}\n\n`, content };
+}
+
+export function eventFrame(event: string, json: string, content = false): Frame {
+  return { text: `event: ${event}\ndata: ${json}\n\n`, content };
+}
+
+export const DONE_FRAME: Frame = { text: 'data: [DONE]\n\n', content: false };
+
+/** Parse raw SSE text into events (for tests and fixtures). */
+export function parseSse(text: string): { event?: string; data: string }[] {
+  const out: { event?: string; data: string }[] = [];
+  for (const block of text.split(/\r?\n\r?\n/)) {
+    if (!block.trim()) continue;
+    let event: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split(/\r?\n/)) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    out.push(event === undefined ? { data: data.join('\n') } : { event, data: data.join('\n') });
+  }
+  return out;
+}
