@@ -1,0 +1,188 @@
+import { decodeUsageEvent, RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { useTestRedis } from './support/redis.js';
+
+const { redis } = useTestRedis();
+const registry = testRegistry();
+let fake: FakeProvider;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeProvider();
+  gw = await startTestGateway();
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+  await registry.redis.quit();
+});
+beforeEach(() => fake.reset());
+
+async function seedKey(key: Partial<ApiKey> = {}, prices: { input?: number; output?: number } = {}): Promise<{ raw: string; id: string; client: OpenAI }> {
+  const { rawKey, keyHash } = await seedBasic(registry, fake.url, { key });
+  await registry.updateModel('gpt-4o-mini', () => ({ price_input: prices.input ?? 2, price_output: prices.output ?? 4 }));
+  const k = (await registry.getKeyByHash(keyHash))!;
+  return { raw: rawKey, id: k.id, client: new OpenAI({ baseURL: gw.baseURL, apiKey: rawKey, maxRetries: 0 }) };
+}
+
+async function events(): Promise<UsageEvent[]> {
+  return (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+}
+
+async function waitEvents(n: number): Promise<UsageEvent[]> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const e = await events();
+    if (e.length >= n) return e;
+    if (Date.now() > end) throw new Error(`expected ${n} usage events, have ${e.length}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const messages = [{ role: 'user' as const, content: 'hello world' }];
+
+describe('usage events', () => {
+  it('a plain request: tokens from the upstream, cost at the model price, spend counters', async () => {
+    const { id, client } = await seedKey();
+    const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    expect(r.usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5 });
+    const [e] = await waitEvents(1);
+    expect(e).toMatchObject({
+      key_id: id, model: 'gpt-4o-mini', provider: 'fake', upstream_model: 'gpt-4o-mini', endpoint: '/chat/completions',
+      prompt_tokens: 2, completion_tokens: 5, cached_tokens: 0, estimated: false, status: 200, attempts: 1, stream: false, aborted: false, error: '',
+    });
+    expect(e!.cost_usd).toBeCloseTo((2 * 2 + 5 * 4) / 1e6, 12);
+    expect(e!.id).toBe(r._request_id ?? e!.id);
+    expect(e!.latency_ms).toBeGreaterThanOrEqual(e!.ttfb_ms);
+    const now = new Date();
+    const day = await redis.hgetall(RT_KEYS.keySpendDay(id, utcDay(now)));
+    expect(day).toMatchObject({ requests: '1', prompt_tokens: '2', completion_tokens: '5', cached_tokens: '0' });
+    expect(Number(day.cost)).toBeCloseTo(24e-6, 12);
+    expect((await redis.hgetall(RT_KEYS.keySpendMonth(id, utcMonth(now)))).requests).toBe('1');
+    expect(gw.gw.stats.usageEventsWritten).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a stream where the client asked for usage: it sees the usage chunk, the event has the same numbers', async () => {
+    const { client } = await seedKey();
+    fake.setBehaviour({ chunks: 4 });
+    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
+    let seen: OpenAI.CompletionUsage | undefined;
+    for await (const c of s) if (c.usage) seen = c.usage;
+    expect(seen).toMatchObject({ prompt_tokens: 2, completion_tokens: 4 });
+    const [e] = await waitEvents(1);
+    expect(e).toMatchObject({ prompt_tokens: 2, completion_tokens: 4, estimated: false, stream: true, status: 200 });
+  });
+
+  it('a stream where the client did not ask: usage is recorded, and the client never sees the usage chunk', async () => {
+    const { raw } = await seedKey();
+    fake.setBehaviour({ chunks: 4 });
+    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+    });
+    const text = await res.text();
+    expect(text).toContain('data: [DONE]');
+    expect(text).not.toContain('"usage":{');
+    expect(fake.received.at(-1)!.json.stream_options).toEqual({ include_usage: true });
+    const [e] = await waitEvents(1);
+    expect(e).toMatchObject({ prompt_tokens: 2, completion_tokens: 4, estimated: false, stream: true });
+  });
+
+  it('an upstream without usage: counted with the tokenizer and marked estimated', async () => {
+    const { client } = await seedKey();
+    fake.setBehaviour({ noUsage: true, content: 'The quick brown fox jumps over the lazy dog' });
+    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    let text = '';
+    for await (const c of s) text += c.choices[0]?.delta?.content ?? '';
+    expect(text).toBe('The quick brown fox jumps over the lazy dog');
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    const evs = await waitEvents(2);
+    for (const e of evs) {
+      // o200k: 9 tokens of text; prompt "hello world" = 2 tokens + 4 per message.
+      expect(e).toMatchObject({ estimated: true, completion_tokens: 9, prompt_tokens: 6 });
+      expect(e.cost_usd).toBeCloseTo((6 * 2 + 9 * 4) / 1e6, 12);
+    }
+  });
+
+  it('a client that aborts mid-stream is billed for what was generated until then', async () => {
+    const { raw } = await seedKey();
+    fake.setBehaviour({ chunks: 400, chunkDelayMs: 10 });
+    const ac = new AbortController();
+    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
+      signal: ac.signal,
+    });
+    const reader = res.body!.getReader();
+    let got = '';
+    while ((got.match(/"content":"[^"]/g) ?? []).length < 3) got += new TextDecoder().decode((await reader.read()).value);
+    ac.abort();
+    await reader.cancel().catch(() => {});
+    const [e] = await waitEvents(1);
+    expect(e).toMatchObject({ estimated: true, aborted: true, stream: true, prompt_tokens: 6, error: 'client_aborted' });
+    expect(e!.completion_tokens).toBeGreaterThanOrEqual(3);
+    expect(e!.completion_tokens).toBeLessThan(400);
+    expect(e!.cost_usd).toBeGreaterThan(0);
+  });
+
+  it('a refused upstream call is recorded with its status and no tokens', async () => {
+    const { client } = await seedKey();
+    fake.enqueue({ status: 400 });
+    await expect(client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toThrow();
+    const [e] = await waitEvents(1);
+    expect(e).toMatchObject({ status: 400, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, estimated: false });
+  });
+});
+
+describe('budgets', () => {
+  // 1 USD per token: one request of 2 + 5 tokens spends $7.
+  const pricey = { input: 1_000_000, output: 1_000_000 };
+
+  async function spent(id: string): Promise<number> {
+    return Number((await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')) ?? 0);
+  }
+
+  async function waitSpend(id: string): Promise<void> {
+    const end = Date.now() + 5000;
+    while ((await spent(id)) === 0) {
+      if (Date.now() > end) throw new Error('no spend recorded');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('plain requests: the request that crosses the daily budget completes, the next gets insufficient_quota', async () => {
+    const { id, client } = await seedKey({ budget_daily: 5 }, pricey);
+    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    await waitSpend(id);
+    expect(await spent(id)).toBe(7);
+    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).type).toBe('insufficient_quota');
+    expect(fake.received).toHaveLength(1);
+    expect(gw.gw.stats.budgetRefused).toBeGreaterThanOrEqual(1);
+  });
+
+  it('streamed requests where the client did not ask for usage are billed too', async () => {
+    const { id, client } = await seedKey({ budget_monthly: 5 }, pricey);
+    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
+    for await (const _ of s) void _;
+    await waitSpend(id);
+    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }).catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).status).toBe(429);
+    expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
+    expect(String((err as Error).message)).toMatch(/monthly budget/);
+  });
+
+  it('a key under its budget keeps going; a zero budget refuses at once', async () => {
+    const a = await seedKey({ budget_daily: 1000 }, pricey);
+    for (let i = 0; i < 3; i++) await a.client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    const b = await seedKey({ budget_daily: 0 }, pricey);
+    await expect(b.client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toMatchObject({ status: 429, code: 'insufficient_quota' });
+  });
+});
