@@ -42,7 +42,12 @@ export class UsageRecorder {
   private outage = false;
   private droppedInBurst = 0;
   private readonly batchSize: number;
-  private readonly onReady = () => this.kick();
+  private readonly onReady = () => {
+    // Redis is back: write now rather than at the end of the retry pause.
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.kick();
+  };
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
