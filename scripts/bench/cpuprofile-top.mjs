@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 // Summarise a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self
 // time, and self time grouped by file, so a hot path reads as a short list.
-//   node scripts/bench/cpuprofile-top.mjs <file.cpuprofile> [--top 30] [--json]
+//   node scripts/bench/cpuprofile-top.mjs <file.cpuprofile> [--top 30] [--json] [--skip-ms N] [--callers writeUtf8String]
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
  * @param {{nodes: Array<{id: number, callFrame: {functionName: string, url: string, lineNumber: number}, children?: number[]}>, samples: number[], timeDeltas: number[], startTime: number, endTime: number}} profile
  */
-export function summariseProfile(profile, top = 30) {
+export function summariseProfile(profile, top = 30, skipMs = 0) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map();
+  // Samples of the first `skipMs` (boot, module loading, warm-up) are left out.
+  let t = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < skipMs * 1000) continue;
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -34,6 +38,38 @@ export function summariseProfile(profile, top = 30) {
   return { totalMs: Math.round(total / 1000), functions: rank(fnSelf), files: rank(fileSelf) };
 }
 
+/**
+ * Who spends the self time of native or Node-internal functions named `fnName`: each sample
+ * is charged to its nearest ancestor frame outside node:internal (e.g. ioredis vs undici for
+ * `writeUtf8String`).
+ */
+export function callersOf(profile, fnName, top = 15) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const out = new Map();
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    if (byId.get(id).callFrame.functionName !== fnName) continue;
+    total += us;
+    let p = parent.get(id);
+    while (p !== undefined) {
+      const cf = byId.get(p).callFrame;
+      if (cf.url && !cf.url.startsWith('node:')) break;
+      p = parent.get(p);
+    }
+    const cf = p === undefined ? null : byId.get(p).callFrame;
+    const name = cf ? `${cf.functionName || '(anonymous)'} ${shortUrl(cf.url)}:${cf.lineNumber + 1}` : '(root)';
+    out.set(name, (out.get(name) ?? 0) + us);
+  }
+  return [...out.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => ({ name, ms: Math.round(us / 100) / 10, pct: Math.round((us / (total || 1)) * 1000) / 10 }));
+}
+
 function shortUrl(url) {
   if (!url) return '';
   const u = url.replace(/^file:\/\//, '');
@@ -54,11 +90,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const argv = process.argv.slice(2);
   const file = argv.find((a) => !a.startsWith('--'));
   if (!file) {
-    process.stderr.write('usage: node scripts/bench/cpuprofile-top.mjs <file.cpuprofile> [--top 30] [--json]\n');
+    process.stderr.write('usage: node scripts/bench/cpuprofile-top.mjs <file.cpuprofile> [--top 30] [--json] [--skip-ms N] [--callers fn]\n');
     process.exit(2);
   }
   const ti = argv.indexOf('--top');
-  const s = summariseProfile(JSON.parse(readFileSync(file, 'utf8')), ti >= 0 ? Number(argv[ti + 1]) : 30);
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const ci = argv.indexOf('--callers');
+  if (ci >= 0) {
+    for (const c of callersOf(profile, argv[ci + 1])) process.stdout.write(`${c.pct.toFixed(1).padStart(5)}%  ${String(c.ms).padStart(8)} ms  ${c.name}\n`);
+    process.exit(0);
+  }
+  const si = argv.indexOf('--skip-ms');
+  const s = summariseProfile(profile, ti >= 0 ? Number(argv[ti + 1]) : 30, si >= 0 ? Number(argv[si + 1]) : 0);
   if (argv.includes('--json')) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
   else {
     process.stdout.write(`total sampled ${s.totalMs} ms\n\nself time by function:\n`);

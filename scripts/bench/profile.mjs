@@ -34,11 +34,14 @@ const fake = await stack.startFake();
 let gw;
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
+  const spawnedAt = performance.now();
   gw = await stack.startGatewayProcess(redis.url, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`] });
   const script = writeWrkScript(tmp, sc.name, { headers: headersFor(sc, gw, rawKey), bodyFile: writeBody(tmp, sc) });
   const url = gw.origin + sc.path;
   const conns = sc.connections ?? Number(values.connections);
   await runWrk({ url, script, durationS: 2, connections: conns }); // warm-up (profiled too; it is short)
+  // Boot and warm-up are left out of the summary.
+  const skipMs = Math.round(performance.now() - spawnedAt);
   const w = watchProcess(gw.pid);
   const r = await runWrk({ url, script, durationS: Number(values.duration), connections: conns });
   const s = w.stop();
@@ -47,8 +50,8 @@ try {
   gw = null;
   const file = readdirSync(out).filter((f) => f.endsWith('.cpuprofile')).sort().pop();
   if (!file) throw new Error(`no .cpuprofile in ${out}`);
-  const sum = summariseProfile(JSON.parse(readFileSync(path.join(out, file), 'utf8')), Number(values.top));
-  process.stdout.write(`profile ${path.join(out, file)} (${sum.totalMs} ms sampled)\n\nself time by function:\n`);
+  const sum = summariseProfile(JSON.parse(readFileSync(path.join(out, file), 'utf8')), Number(values.top), skipMs);
+  process.stdout.write(`profile ${path.join(out, file)} (${sum.totalMs} ms sampled after the first ${skipMs} ms of boot and warm-up)\n\nself time by function:\n`);
   for (const f of sum.functions) process.stdout.write(`${f.pct.toFixed(1).padStart(5)}%  ${String(f.ms).padStart(8)} ms  ${f.name}\n`);
   process.stdout.write('\nself time by file:\n');
   for (const f of sum.files) process.stdout.write(`${f.pct.toFixed(1).padStart(5)}%  ${String(f.ms).padStart(8)} ms  ${f.name}\n`);

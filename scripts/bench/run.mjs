@@ -161,7 +161,8 @@ async function main() {
         const s = w.stop();
         cellConnections[sc.name] = conns;
         const sf = wf?.stop();
-        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
+        const cpuUs = s.cpuPct !== null && r.rps > 0 ? (s.cpuPct / 100 / r.rps) * 1e6 : null;
+        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, cpuUsPerReq: cpuUs, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
         if (r.errorDetail) cell.errorDetail = r.errorDetail;
         const slot = ((results.throughput[sc.name] ??= {})[t.name] ??= { runs: [] });
         slot.runs.push(cell);

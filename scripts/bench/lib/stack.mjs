@@ -85,10 +85,13 @@ export async function seedRegistry(redisUrl, fakeUrl) {
   }
 }
 
-/** The built gateway as a separate process. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…']. */
-export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {} } = {}) {
+/**
+ * The built gateway as a separate process. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…'];
+ * `main` another build's main.js (A/B comparisons).
+ */
+export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, main = GATEWAY_MAIN, name = 'gateway' } = {}) {
   const port = await freePort();
-  const proc = spawnWithLimits(process.execPath, [...nodeArgs, GATEWAY_MAIN], {
+  const proc = spawnWithLimits(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       GW_HOST: '127.0.0.1',
@@ -101,7 +104,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {} } 
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/ready`, { child: proc.child, what: 'gateway', output: proc.output });
-  return { name: 'gateway', port, origin, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
+  return { name, port, origin, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
 }
 
 /** The bare uWS + undici proxy reference. */
