@@ -35,6 +35,8 @@ export const Errors = {
   disabledKey: () => new GatewayError(403, 'permission_denied', 'key_disabled', 'This API key is disabled.'),
   modelNotAllowed: (model: string) =>
     new GatewayError(403, 'permission_denied', 'model_not_allowed', `This API key is not allowed to use the model \`${model}\`.`, 'model'),
+  bodyTimeout: (ms: number) =>
+    new GatewayError(408, 'invalid_request_error', 'request_timeout', `The request body was not received within ${ms} ms.`),
   bodyTooLarge: (limit: number) =>
     new GatewayError(413, 'invalid_request_error', 'request_too_large', `Request body exceeds the limit of ${limit} bytes.`),
   routeNotFound: (method: string, path: string) =>

@@ -119,7 +119,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     onRefused: obs.observer.onRefused,
   });
   const adminPort = await obs.startAdmin();
-  const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES }, handler);
+  const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES, bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS }, handler);
   log.info(
     { port: listener.port, host: config.GW_HOST, uws: `${uws.pkg}@${uws.version} (${uws.kind}: ${uws.detail})`, redis: describeRedisTarget(target), node: process.version },
     'gateway listening',
@@ -138,9 +138,18 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
       accepting = false;
       listener.close();
+      log.info({ inFlight: inFlight.count, timeoutMs }, 'draining: listener closed, waiting for requests in flight');
       const deadline = Date.now() + timeoutMs;
       while (inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const drained = inFlight.count === 0;
+      if (!drained) {
+        // Past the deadline: cut the upstream requests still running. Their streams end with an
+        // error event and their usage is recorded (estimated) before the flush below.
+        log.warn({ left: inFlight.count, timeoutMs }, 'drain deadline reached; cutting the requests still in flight');
+        await agents.close(true);
+        const cut = Date.now() + 1_000;
+        while (inFlight.count > 0 && Date.now() < cut) await new Promise((r) => setTimeout(r, 10));
+      }
       obs.stop();
       await cache.stop();
       await agents.close();

@@ -26,11 +26,24 @@ async function main(): Promise<void> {
   }
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (Ctrl-C twice, an impatient supervisor): stop waiting.
+      gw.log.warn({ signal }, 'second signal during drain; exiting now');
+      gw.log.flush?.();
+      process.exit(1);
+    }
     stopping = true;
-    gw.log.info({ signal }, 'draining');
-    const { drained } = await gw.shutdown();
-    process.exit(drained ? 0 : 1);
+    gw.log.info({ signal }, 'signal received; draining');
+    let code = 1;
+    try {
+      // Exit 0 only when every request in flight finished before GW_DRAIN_TIMEOUT_MS.
+      code = (await gw.shutdown()).drained ? 0 : 1;
+    } catch (e) {
+      gw.log.error({ err: (e as Error).message }, 'shutdown failed');
+    }
+    // pino writes asynchronously: let the last lines reach stdout before exiting.
+    gw.log.flush((/* err */) => process.exit(code));
+    setTimeout(() => process.exit(code), 1_000).unref();
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -18,13 +18,22 @@ export interface ListenOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
-  /** Methods whose body is read before the handler runs. */
+  /** Longest wait for a whole request body (0 = only uWS's own throughput rule); 408 and close after it. */
+  bodyTimeoutMs?: number;
 }
 
 export interface HttpListener {
   port: number;
-  /** Stop accepting new connections (open ones keep going). */
+  /**
+   * Stop accepting new connections. Open ones keep going, but every response from now on
+   * closes its connection, so keep-alive clients (and load balancers) reconnect elsewhere.
+   */
   close(): void;
+}
+
+/** Listener-wide state every response reads. */
+interface ListenerState {
+  closing: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
@@ -35,7 +44,10 @@ class UwsSink implements ResponseSink {
   private ended = false;
   private abortCbs: Array<() => void> = [];
 
-  constructor(private readonly res: HttpResponse) {}
+  constructor(
+    private readonly res: HttpResponse,
+    private readonly listener: ListenerState,
+  ) {}
 
   markAborted(): void {
     this.aborted = true;
@@ -57,7 +69,7 @@ class UwsSink implements ResponseSink {
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
-      res.end(body);
+      res.end(body, this.listener.closing);
     });
   }
 
@@ -93,6 +105,7 @@ class UwsSink implements ResponseSink {
     this.ended = true;
     this.abortCbs = [];
     this.res.cork(() => {
+      // Not `closeConnection` here: after streamed headers uWS would write it into the body.
       this.res.end(chunk);
     });
   }
@@ -120,12 +133,30 @@ function readHeaders(req: HttpRequest): Record<string, string> {
 }
 
 /** Collect the body with a size limit, copying each chunk once. */
-function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: number, clientReqId: string | undefined, done: (body: Buffer) => void): void {
+function readBody(
+  res: HttpResponse,
+  sink: UwsSink,
+  limit: number,
+  timeoutMs: number,
+  declared: number,
+  clientReqId: string | undefined,
+  done: (body: Buffer) => void,
+): void {
   const tooLarge = () => sink.reject(413, errorBody(Errors.bodyTooLarge(limit)), requestId(clientReqId));
   if (declared > limit) {
     tooLarge();
     return;
   }
+  // uWS drops a body slower than 16 KB/s only after ~10 s of shortfall and without an answer;
+  // this deadline bounds the whole body and answers 408 before closing.
+  const timer =
+    timeoutMs > 0
+      ? setTimeout(() => {
+          size = Infinity;
+          sink.reject(408, errorBody(Errors.bodyTimeout(timeoutMs)), requestId(clientReqId));
+        }, timeoutMs)
+      : null;
+  sink.onAbort(() => clearTimeout(timer ?? undefined));
   let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
   let chunks: Buffer[] | null = null;
   let size = 0;
@@ -134,6 +165,7 @@ function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: num
     const n = ab.byteLength;
     if (size + n > limit) {
       size = Infinity;
+      clearTimeout(timer ?? undefined);
       tooLarge();
       return;
     }
@@ -148,6 +180,7 @@ function readBody(res: HttpResponse, sink: UwsSink, limit: number, declared: num
     }
     size += n;
     if (isLast) {
+      clearTimeout(timer ?? undefined);
       const body = chunks ? Buffer.concat(chunks, size) : buf ? buf.subarray(0, size) : Buffer.alloc(0);
       done(body);
     }
@@ -159,8 +192,10 @@ const NO_BODY = Buffer.alloc(0);
 /** Start a listener that turns every request into (GatewayRequest, ResponseSink). */
 export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): Promise<HttpListener> {
   const app: TemplatedApp = uws.App();
+  const state: ListenerState = { closing: false };
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
   app.any('/*', (res, req) => {
-    const sink = new UwsSink(res);
+    const sink = new UwsSink(res, state);
     res.onAborted(() => sink.markAborted());
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl();
@@ -172,7 +207,7 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    readBody(res, sink, opts.maxBodyBytes, Number.isFinite(declared) ? declared : -1, headers['x-request-id'], (body) =>
+    readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, headers['x-request-id'], (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );
   });
@@ -181,7 +216,10 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
       if (!token) return reject(new Error(`cannot listen on ${opts.host}:${opts.port}`));
       resolve({
         port: uws.us_socket_local_port(token),
-        close: () => uws.us_listen_socket_close(token),
+        close: () => {
+          state.closing = true;
+          uws.us_listen_socket_close(token);
+        },
       });
     });
   });

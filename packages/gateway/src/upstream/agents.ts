@@ -31,8 +31,9 @@ export class UpstreamAgents {
     return agent;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.agents.values()].map((a) => a.agent.close().catch(() => {})));
+  /** Close every pool: wait for requests in flight, or with `force` abort them (drain deadline passed). */
+  async close(force = false): Promise<void> {
+    await Promise.all([...this.agents.values()].map((a) => (force ? a.agent.destroy() : a.agent.close()).catch(() => {})));
     this.agents.clear();
   }
 }
