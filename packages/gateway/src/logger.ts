@@ -18,6 +18,17 @@ export const REDACT_PATHS = [
   '*.api_key',
   '*.secret',
   '*.secrets',
+  // Deeper copies: a provider record or a target in a debug log (`candidates[0].provider.secrets`).
+  '*.*.secrets',
+  '*.*.*.secrets',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+  '*.headers["api-key"]',
+  'headers.cookie',
+  'password',
+  '*.password',
+  'rawKey',
+  '*.rawKey',
 ];
 
 /** The one logger of the process; `dest` lets tests capture output in memory. */

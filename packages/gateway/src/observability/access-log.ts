@@ -1,3 +1,5 @@
+import { pino, type DestinationStream } from 'pino';
+import type { Logger } from '../logger.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
 
@@ -62,8 +64,20 @@ export function accessLogFields(ctx: RequestContext): AccessLogFields {
   };
 }
 
+/**
+ * The logger of access lines: same destination, level and base fields as `root`, but without
+ * `redact`. Redaction paths with wildcards cost more than the rest of the line (measured
+ * ≈2.5× a plain pino line), and an access line holds no secret by construction: only the
+ * fields above, each an id, a name, a number or a catalog message. A test searches the
+ * captured lines for the raw key and the upstream secret.
+ */
+export function createAccessLogger(root: Logger): Logger {
+  const stream = (root as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+  return pino({ level: root.level, base: root.bindings(), timestamp: pino.stdTimeFunctions.isoTime }, stream);
+}
+
 /** Write the access line at info (`msg: "request"`); nothing to do when info is off. */
-export function writeAccessLog(ctx: RequestContext): void {
-  if (!ctx.log.isLevelEnabled('info')) return;
-  ctx.log.info(accessLogFields(ctx), 'request');
+export function writeAccessLog(log: Logger, ctx: RequestContext): void {
+  if (!log.isLevelEnabled('info')) return;
+  log.info(accessLogFields(ctx), 'request');
 }

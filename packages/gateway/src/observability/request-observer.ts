@@ -1,3 +1,4 @@
+import type { Logger } from '../logger.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { writeAccessLog } from './access-log.js';
 import type { GatewayMetrics } from './metrics.js';
@@ -10,13 +11,13 @@ export interface RequestObserver {
   onRefused(endpoint: string, status: number): void;
 }
 
-/** Metrics (when an admin listener exports them) and the access log. */
-export function createRequestObserver(metrics: GatewayMetrics | null): RequestObserver {
-  if (!metrics) return { onRequestEnd: writeAccessLog, onRefused: () => {} };
+/** Metrics (when an admin listener exports them) and the access log (written with `accessLog`). */
+export function createRequestObserver(metrics: GatewayMetrics | null, accessLog: Logger): RequestObserver {
+  if (!metrics) return { onRequestEnd: (ctx) => writeAccessLog(accessLog, ctx), onRefused: () => {} };
   return {
     onRequestEnd(ctx) {
       metrics.observeRequest(ctx);
-      writeAccessLog(ctx);
+      writeAccessLog(accessLog, ctx);
     },
     onRefused: (endpoint, status) => metrics.observeRefused(endpoint, status),
   };

@@ -5,6 +5,7 @@ import type { HttpListener } from '../http/server.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
+import { createAccessLogger } from './access-log.js';
 import { startAdminServer } from './admin-server.js';
 import { GatewayMetrics } from './metrics.js';
 import { createRequestObserver, type RequestObserver } from './request-observer.js';
@@ -52,7 +53,7 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
   let admin: HttpListener | null = null;
   return {
     metrics,
-    observer: createRequestObserver(metrics),
+    observer: createRequestObserver(metrics, createAccessLogger(p.log)),
     async startAdmin() {
       if (!metrics || config.GW_ADMIN_PORT === undefined) return null;
       admin = await startAdminServer(
@@ -74,7 +75,7 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
           startedAt,
         },
       );
-      p.log.info({ port: admin.port, host: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready)');
+      p.log.info({ adminPort: admin.port, adminHost: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready)');
       return admin.port;
     },
     stop() {
