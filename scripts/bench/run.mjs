@@ -41,7 +41,8 @@ const want = (name) => !opts.scenarios || opts.scenarios.includes(name);
 const slowScenarios = opts.quick
   ? [{ name: 'slow1k', title: '1,000 concurrent slow streams', conns: 1000, path: '/v1/chat/completions', kind: 'slow' }]
   : SLOW;
-const slowShape = opts.quick ? { chunks: 10, delayMs: 200 } : { chunks: 20, delayMs: 500 };
+// Streams last ≈20 s while 10,000 open over ≈5 s (2,000 a second), so all are open at once.
+const slowShape = opts.quick ? { chunks: 10, delayMs: 300 } : { chunks: 20, delayMs: 1000 };
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-bench-'));
 const running = [];
@@ -136,7 +137,7 @@ async function main() {
   }
   for (const t of targets) results.targets[t.name] = { origin: t.origin, pid: t.pid, nofile: t.nofile };
   results.notes.push(
-    'gateway: full pipeline (auth via cached key, model resolution, routing, limits/budget checks as wired, usage extraction), GW_LOG_LEVEL=warn so the per-request access line (info) is not written',
+    'gateway: full pipeline (auth via the cached key, model resolution, routing, the admission script for rpm/tpm/concurrency/budgets, usage extraction, cost, usage stream, Prometheus metrics via GW_ADMIN_PORT); GW_LOG_LEVEL=warn, so the per-request access line (info) is not written',
     `load generator, targets and the fake provider share ${results.machine.cores} cores; each runs as its own process; nginx runs one worker (master_process off)`,
   );
 
@@ -227,7 +228,7 @@ async function main() {
   results.checks = checkTargets(results);
   const md = toMarkdown(results);
   process.stdout.write(`\n${md}`);
-  for (const c of results.checks) process.stdout.write(`${c.status.padEnd(4)}  ${c.goal}: ${c.measured}${c.note ? ` (${c.note})` : ''}\n`);
+  for (const c of results.checks) process.stdout.write(`${c.status.padEnd(5)}  ${c.goal}: ${c.measured}${c.note ? ` (${c.note})` : ''}\n`);
   if (opts.save) {
     const dir = path.join(ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });

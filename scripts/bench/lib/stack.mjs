@@ -91,11 +91,14 @@ export async function seedRegistry(redisUrl, fakeUrl) {
  */
 export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, main = GATEWAY_MAIN, name = 'gateway' } = {}) {
   const port = await freePort();
+  // An admin listener turns the Prometheus metrics on, as in production: they cost per request too.
+  const adminPort = await freePort();
   const proc = spawnWithLimits(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       GW_HOST: '127.0.0.1',
       GW_PORT: String(port),
+      GW_ADMIN_PORT: String(adminPort),
       REDIS_URL: redisUrl,
       // The access line per request is info; warn keeps logging off the measured path.
       GW_LOG_LEVEL: 'warn',
