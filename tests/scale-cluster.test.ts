@@ -1,13 +1,26 @@
 // The registry, gwctl and the gateway on a real 3-master Redis Cluster: registry keys
 // (gw:provider:*, gw:providers, gw:rev, …) live in different slots on different nodes, so
 // every cross-slot shortcut (multi-key Lua, pipelines) would fail here.
-import { createRedis, REDIS_KEYS, Registry, RegistryConflictError, writeEntity, type Cluster, type InvalidRecord, type RegistryEvent } from '@llmgw/core';
+import {
+  createRedis,
+  decodeUsageEvent,
+  REDIS_KEYS,
+  Registry,
+  RegistryConflictError,
+  RT_KEYS,
+  utcDay,
+  writeEntity,
+  type ApiKey,
+  type Cluster,
+  type InvalidRecord,
+  type RegistryEvent,
+} from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
-import { startTestGateway } from './support/gateway.js';
+import { seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
 import { startRedisCluster, type LocalCluster } from './support/redis-cluster.js';
 
 let cluster: LocalCluster;
@@ -146,5 +159,96 @@ describe('gwctl and the gateway on Redis Cluster', () => {
     }
     const after = await gwctl(['redis', 'ping', '--json'], env);
     expect(JSON.parse(after.stdout)).toMatchObject({ mode: 'cluster', providers: 1, keys: 1, models: 1, revision: 4 });
+  });
+});
+
+describe('limits, usage and cooldowns on Redis Cluster (every script on one hash tag)', () => {
+  let reg: Registry;
+  let gwA: TestGateway;
+  let gwB: TestGateway;
+  beforeAll(async () => {
+    reg = clusterRegistry();
+    const env = { REDIS_CLUSTER_NODES: cluster.nodes };
+    [gwA, gwB] = await Promise.all([startTestGateway(env), startTestGateway(env)]);
+  });
+  afterAll(async () => {
+    await Promise.all([gwA?.close(), gwB?.close()]);
+    await reg?.redis.quit();
+  });
+
+  async function seedKey(key: Partial<ApiKey>): Promise<{ raw: string; id: string }> {
+    const { rawKey, keyHash } = await seedBasic(reg, fake.url, { key });
+    await reg.updateModel('gpt-4o-mini', () => ({ price_input: 1_000_000, price_output: 1_000_000 })); // $1 per token
+    return { raw: rawKey, id: (await reg.getKeyByHash(keyHash))!.id };
+  }
+
+  function chat(gw: TestGateway, raw: string, extra: Record<string, string> = {}): Promise<Response> {
+    return fetch(`${gw.baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json', ...extra },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }] }),
+    });
+  }
+
+  function noClusterErrors(): void {
+    for (const t of [gwA, gwB]) {
+      expect(t.logs.text).not.toMatch(/CROSSSLOT|MOVED|same slot/);
+      expect(t.logs.json().filter((l) => Number(l.level) >= 50)).toEqual([]);
+    }
+  }
+
+  it('an rpm limit is exact across two gateways', async () => {
+    const { raw, id } = await seedKey({ rpm: 5 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = await chat(i % 2 ? gwA : gwB, raw);
+      statuses.push(r.status);
+      await r.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429, 429, 429]);
+    expect(await (reg.redis as Cluster).zcard(RT_KEYS.keyRpm(id))).toBe(5);
+    noClusterErrors();
+  });
+
+  it('usage events, spend counters and a daily budget', async () => {
+    const { raw, id } = await seedKey({ budget_daily: 5 });
+    const stream = reg.redis as Cluster;
+    const before = await stream.xlen(RT_KEYS.usageStream);
+    const first = await chat(gwA, raw);
+    expect(first.status).toBe(200);
+    await first.arrayBuffer();
+    await expect.poll(async () => Number(await stream.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')), { timeout: 5000 }).toBe(7);
+    await expect.poll(() => stream.xlen(RT_KEYS.usageStream), { timeout: 5000 }).toBe(before + 1);
+    const [[, fields]] = (await stream.xrevrange(RT_KEYS.usageStream, '+', '-', 'COUNT', 1)) as [[string, string[]]];
+    expect(decodeUsageEvent(fields)).toMatchObject({ key_id: id, prompt_tokens: 2, completion_tokens: 5, status: 200 });
+    const refused = await chat(gwB, raw);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: 'insufficient_quota' } });
+    noClusterErrors();
+  });
+
+  it('a concurrency slot is held and released', async () => {
+    const { raw, id } = await seedKey({ max_concurrency: 1 });
+    // The first request holds the slot for 800 ms; the other pod, asked meanwhile, must refuse.
+    const [a, b] = await Promise.all([
+      chat(gwA, raw, { 'x-fake-behaviour': JSON.stringify({ headersDelayMs: 800 }) }),
+      new Promise((r) => setTimeout(r, 200)).then(() => chat(gwB, raw)),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 429]);
+    await Promise.all([a.arrayBuffer(), b.arrayBuffer()]);
+    await expect.poll(() => (reg.redis as Cluster).zcard(RT_KEYS.keyConcurrency(id)), { timeout: 5000 }).toBe(0);
+    noClusterErrors();
+  });
+
+  it('upstream failures are recorded in the shared provider health', async () => {
+    const { raw } = await seedKey({});
+    for (let i = 0; i < 3; i++) {
+      const r = await chat(gwA, raw, { 'x-fake-behaviour': JSON.stringify({ status: 500 }) });
+      expect(r.status).toBeGreaterThanOrEqual(500);
+      await r.arrayBuffer();
+    }
+    const health = await (reg.redis as Cluster).hgetall(RT_KEYS.providerHealth('fake'));
+    expect(Object.keys(health).length).toBeGreaterThan(0);
+    noClusterErrors();
   });
 });
