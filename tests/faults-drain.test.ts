@@ -7,6 +7,7 @@ import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './support/cli.js';
 import { seedBasic, spawnGateway, testRegistry } from './support/gateway.js';
+import { parseResponses, rawConnect } from './support/raw-client.js';
 import { useTestRedis } from './support/redis.js';
 
 const { redis } = useTestRedis();
@@ -101,8 +102,13 @@ describe('graceful shutdown (SIGTERM)', () => {
     const key = await seed();
     const gw = await spawnGateway({ GW_DRAIN_TIMEOUT_MS: '15000' });
     const conn = await keepAlive(gw.port);
+    // Another client (think: a load balancer's idle keep-alive connection) that sends its next
+    // request only once the drain has begun.
+    const idle = await rawConnect(gw.port);
     try {
       expect(await conn.get('/ready')).toMatch(/^HTTP\/1\.1 200/);
+      idle.write('GET /health HTTP/1.1\r\nHost: gw\r\n\r\n');
+      await idle.waitFor(/"ok"\}$/);
       // 30 chunks, 100 ms apart: about 3 s of stream, most of it after the signal.
       const stream = await openStream(gw.url, key, { chunks: 30, chunkDelayMs: 100 });
       const exited = gw.stop('SIGTERM');
@@ -115,6 +121,17 @@ describe('graceful shutdown (SIGTERM)', () => {
       expect(ready).toContain('"accepting":false');
       await expect.poll(() => conn.closed(), { timeout: 2000 }).toBe(true);
 
+      // A request on an already open connection is still served, then that connection closes.
+      const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'late' }] });
+      const before = idle.data().length;
+      idle.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+      await idle.waitClosed();
+      const [late] = parseResponses(idle.data().slice(before));
+      expect(late?.status).toBe(200);
+      expect(JSON.parse(late!.body)).toMatchObject({ object: 'chat.completion' });
+
       const { text, error } = await stream.rest;
       expect(error).toBeNull();
       expect(contentDeltas(text)).toHaveLength(30);
@@ -125,10 +142,11 @@ describe('graceful shutdown (SIGTERM)', () => {
       expect(gw.output()).toMatch(/"drained":true/);
       // The stream's usage reached Redis before the process exited.
       const events = await redis.xrange(RT_KEYS.usageStream, '-', '+');
-      expect(events.length).toBe(1);
+      expect(events.length).toBe(2); // the stream and the late request
       expect(events[0]![1].join(' ')).toContain('completion_tokens');
     } finally {
       conn.destroy();
+      idle.destroy();
       await gw.stop('SIGKILL');
     }
   });

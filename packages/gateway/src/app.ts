@@ -17,6 +17,8 @@ export interface AppDeps extends PipelineDeps {
   cache: RegistryCache;
   /** False while draining: /ready answers 503 and new proxied requests are refused. */
   isAccepting(): boolean;
+  /** False once the drain is over (default: isAccepting). */
+  isServing?(): boolean;
   /** Extra GET routes (e.g. /metrics on the public port when configured). */
   extraRoutes?: Map<string, (req: GatewayRequest, res: ResponseSink) => void>;
   /** Requests in flight, kept by the app for draining and metrics. */
@@ -81,7 +83,10 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     const endpoint = ENDPOINTS.get(sub);
     if (!endpoint) return refuse(res, id, Errors.routeNotFound(method, path), 'other');
     if (method !== 'POST') return refuse(res, id, Errors.methodNotAllowed(method, path), endpoint.path);
-    if (!deps.isAccepting()) return refuse(res, id, Errors.shuttingDown(), endpoint.path);
+    // While draining, a request on an already open connection is still served (its connection
+    // closes after the answer): a load balancer's idle keep-alive connection must not turn into
+    // a client-visible 503 for a POST it cannot retry. Refused only once the drain is over.
+    if (!(deps.isServing?.() ?? deps.isAccepting())) return refuse(res, id, Errors.shuttingDown(), endpoint.path);
 
     const ctx = createContext(id, req, res, endpoint, log);
     deps.inFlight.count++;

@@ -101,6 +101,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     log,
   );
   let accepting = true;
+  let serving = true;
   const obs = createObservability(config, { log, uws, redis, target, cache, stats, inFlight, isAccepting: () => accepting });
   const handler = createApp({
     log,
@@ -113,6 +114,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     exposeSelection: config.GW_EXPOSE_SELECTION,
     admit: governance.admit,
     isAccepting: () => accepting,
+    isServing: () => serving,
     inFlight,
     stats,
     onRequestEnd: obs.observer.onRequestEnd,
@@ -142,6 +144,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       const deadline = Date.now() + timeoutMs;
       while (inFlight.count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       const drained = inFlight.count === 0;
+      serving = false;
       if (!drained) {
         // Past the deadline: cut the upstream requests still running. Their streams end with an
         // error event and their usage is recorded (estimated) before the flush below.
