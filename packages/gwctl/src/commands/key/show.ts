@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { readKeySpend } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import type { Runner } from '../../program.js';
 import { toKeyFields, toKeyView } from '../../views/key.js';
+import { toKeySpendFields, toKeySpendView } from '../../views/key-spend.js';
 import { mustFindKey } from './options.js';
 
 export interface KeyShowOptions {
@@ -11,8 +13,9 @@ export interface KeyShowOptions {
 
 export async function keyShow(ctx: Context, o: KeyShowOptions): Promise<void> {
   const k = await mustFindKey(ctx, o.ref);
-  if (o.json) return ctx.out.json(toKeyView(k, ctx.now()));
-  ctx.out.fields(toKeyFields(k, ctx.now()));
+  const spend = await readKeySpend(ctx.redis, k.id, ctx.now());
+  if (o.json) return ctx.out.json({ ...toKeyView(k, ctx.now()), usage: toKeySpendView(k, spend) });
+  ctx.out.fields([...toKeyFields(k, ctx.now()), ...toKeySpendFields(k, spend)]);
 }
 
 export function showCommand(run: Runner): Command {

@@ -5,18 +5,20 @@ import { bindCommand } from './bind.js';
 import { delCommand } from './del.js';
 import { listCommand } from './list.js';
 import { policyCommand } from './policy.js';
+import { priceCommand } from './price.js';
 import { showCommand } from './show.js';
 import { unbindCommand } from './unbind.js';
 
 /** `gwctl model …`: public model names and the provider targets that serve them. */
 export function modelCommand(run: Runner): Command {
   return new Command('model')
-    .description('public models: bind, unbind, list, show, alias, policy, del')
+    .description('public models: bind, unbind, list, show, alias, policy, price, del')
     .addCommand(bindCommand(run))
     .addCommand(unbindCommand(run))
     .addCommand(listCommand(run))
     .addCommand(showCommand(run))
     .addCommand(aliasCommand(run))
     .addCommand(policyCommand(run))
+    .addCommand(priceCommand(run))
     .addCommand(delCommand(run));
 }

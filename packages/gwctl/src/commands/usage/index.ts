@@ -1,0 +1,1 @@
+export { usageCommand } from './report.js';

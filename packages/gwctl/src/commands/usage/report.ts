@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import type { Context } from '../../context.js';
+import { UserError } from '../../errors.js';
+import type { Runner } from '../../program.js';
+import { mustFindKey } from '../key/options.js';
+import { aggregateUsage, USAGE_GROUPS, type UsageGroup } from './aggregate-usage.js';
+import { parseTimeRef } from './parse-time.js';
+import { readUsage, trimmedUntil } from './read-usage.js';
+
+export interface UsageOptions {
+  by?: UsageGroup;
+  /** ISO date/time or a duration ago (`24h`, `7d`); default 24h. */
+  since?: string;
+  until?: string;
+  /** Only this key (name, id or prefix). */
+  key?: string;
+  json?: boolean;
+}
+
+const usd = (v: number) => `$${Number(v.toFixed(6))}`;
+
+export async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
+  const now = ctx.now();
+  const by = o.by ?? 'key';
+  const since = parseTimeRef(o.since ?? '24h', now, '--since');
+  const until = o.until ? parseTimeRef(o.until, now, '--until') : null;
+  if (until !== null && until <= since) throw new UserError('--until must be later than --since');
+  const key = o.key ? await mustFindKey(ctx, o.key) : null;
+  const events = [];
+  for await (const e of readUsage(ctx.redis, since, until, key?.id)) events.push(e);
+  const { rows, total } = aggregateUsage(events, by);
+  const trimmed = await trimmedUntil(ctx.redis);
+  const incomplete = trimmed !== null && trimmed > since;
+  const range = { since: new Date(since).toISOString(), until: until === null ? now.toISOString() : new Date(until).toISOString() };
+  if (o.json) return ctx.out.json({ by, ...range, key: key ? { id: key.id, name: key.name } : null, rows, total, trimmed_until: incomplete ? new Date(trimmed).toISOString() : null });
+  if (incomplete) ctx.out.warn(`events before ${new Date(trimmed).toISOString()} were trimmed from the usage stream (GW_USAGE_STREAM_MAXLEN): this range is incomplete`);
+  ctx.out.info(`usage by ${by}, ${range.since} → ${range.until}${key ? `, key ${key.name}` : ''}`);
+  const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', 'cost', 'avg ms', 'estimated'];
+  const cells = (r: typeof total) => [r.group, r.requests, r.errors, r.prompt_tokens, r.completion_tokens, r.cached_tokens, usd(r.cost_usd), r.avg_latency_ms, r.estimated];
+  ctx.out.table(head, rows.length ? [...rows.map(cells), cells(total)] : []);
+}
+
+/** `gwctl usage`: what was used and spent, from the gateway's usage stream. */
+export function usageCommand(run: Runner): Command {
+  return new Command('usage')
+    .description('usage and spend from the gateway usage stream, grouped by key, model, provider or day')
+    .addOption(new Option('--by <group>', 'group rows by').choices(USAGE_GROUPS).default('key'))
+    .option('--since <when>', 'ISO date/time or a duration ago (24h, 7d, 90m)', '24h')
+    .option('--until <when>', 'ISO date/time or a duration ago (default: now)')
+    .option('--key <ref>', 'only this key (name, id or prefix)')
+    .option('--json', 'machine-readable output')
+    .action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
+}

@@ -1,0 +1,123 @@
+// gwctl's governance commands against real gateway traffic: model price, usage, key show.
+import { encodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useGwctl } from '../packages/gwctl/test/harness.js';
+import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+
+const t = useGwctl();
+const registry = testRegistry();
+let fake: FakeProvider;
+let gw: TestGateway;
+
+beforeAll(async () => {
+  fake = await startFakeProvider();
+  gw = await startTestGateway();
+});
+afterAll(async () => {
+  await gw.close();
+  await fake.close();
+  await registry.redis.quit();
+});
+
+function chat(raw: string, model = 'gpt-4o-mini'): Promise<Response> {
+  return fetch(`${gw.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello world' }] }),
+  });
+}
+
+async function waitStream(n: number): Promise<void> {
+  const end = Date.now() + 5000;
+  while ((await t.redis.xlen(RT_KEYS.usageStream)) < n) {
+    if (Date.now() > end) throw new Error(`expected ${n} usage events`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('gwctl model price', () => {
+  it('sets, shows and removes prices; refuses aliases and negative prices', async () => {
+    await seedBasic(registry, fake.url);
+    let r = await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '0.15', '--output', '0.6', '--cached-input', '0.075']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('input $0.15/Mtok, output $0.6/Mtok, cached input $0.075/Mtok');
+    expect(await registry.getModel('gpt-4o-mini')).toMatchObject({ price_input: 0.15, price_output: 0.6, price_cached_input: 0.075 });
+
+    r = await t.cli(['model', 'price', 'gpt-4o-mini', '--no-cached-input', '--json']);
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'gpt-4o-mini', price_input: 0.15, price_output: 0.6 });
+    expect((await registry.getModel('gpt-4o-mini'))!.price_cached_input).toBeUndefined();
+
+    r = await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '-1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--input must not be negative/);
+    await registry.putModel({ name: 'mini', alias_of: 'gpt-4o-mini' });
+    r = await t.cli(['model', 'price', 'mini', '--input', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/alias of "gpt-4o-mini"/);
+    r = await t.cli(['model', 'price', 'nope', '--input', '1']);
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('gwctl usage and key show', () => {
+  it('reports gateway traffic by key, model, provider and day; key show has spend and what is left', async () => {
+    const a = await seedBasic(registry, fake.url, { key: { budget_daily: 1, rpm: 100 } });
+    const b = await seedBasic(registry, fake.url, { model: 'other-model' });
+    await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '1000', '--output', '2000']);
+    await t.cli(['model', 'price', 'other-model', '--input', '1', '--output', '1']);
+    const nameA = (await registry.getKeyByHash(a.keyHash))!.name;
+    for (let i = 0; i < 3; i++) expect((await chat(a.rawKey)).status).toBe(200);
+    expect((await chat(b.rawKey, 'other-model')).status).toBe(200);
+    await waitStream(4);
+
+    // each gpt-4o-mini request: 2 prompt tokens × $1000/M + 5 completion × $2000/M = $0.012
+    let r = await t.cli(['usage', '--by', 'model', '--json']);
+    expect(r.code).toBe(0);
+    const byModel = JSON.parse(r.stdout) as { rows: Array<Record<string, unknown>>; total: Record<string, unknown> };
+    expect(byModel.rows[0]).toMatchObject({ group: 'gpt-4o-mini', requests: 3, prompt_tokens: 6, completion_tokens: 15, cost_usd: 0.036, errors: 0, estimated: 0 });
+    expect(byModel.rows[1]).toMatchObject({ group: 'other-model', requests: 1 });
+    expect(byModel.total).toMatchObject({ requests: 4 });
+
+    r = await t.cli(['usage', '--key', nameA, '--json']);
+    expect(JSON.parse(r.stdout).rows).toEqual([expect.objectContaining({ group: expect.stringContaining(nameA), requests: 3 })]);
+
+    r = await t.cli(['usage', '--by', 'provider']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/fake\s*│\s*4/);
+    r = await t.cli(['usage', '--by', 'day', '--since', '7d']);
+    expect(r.stdout).toContain(new Date().toISOString().slice(0, 10));
+    r = await t.cli(['usage', '--since', '2000-01-01', '--until', '2000-01-02', '--json']);
+    expect(JSON.parse(r.stdout).total.requests).toBe(0);
+    r = await t.cli(['usage', '--since', 'yesterday-ish']);
+    expect(r.code).toBe(1);
+
+    r = await t.cli(['key', 'show', nameA, '--json']);
+    const usage = JSON.parse(r.stdout).usage as Record<string, unknown>;
+    expect(usage).toMatchObject({ today: { requests: 3, prompt_tokens: 6, completion_tokens: 15 }, requests_last_minute: 3, in_flight: 0 });
+    expect((usage.today as { cost_usd: number }).cost_usd).toBeCloseTo(0.036, 9);
+    expect(usage.budget_daily_remaining).toBeCloseTo(0.964, 9);
+    expect(usage.budget_monthly_remaining).toBeNull();
+    r = await t.cli(['key', 'show', nameA]);
+    expect(r.stdout).toMatch(/spend today .*\$0\.036 \(3 requests/);
+    expect(r.stdout).toMatch(/requests, last minute\s*│\s*3 \/ 100/);
+  });
+
+  it('reads events buffered late by their ts, not by their stream id', async () => {
+    const ev: UsageEvent = {
+      id: 'r1', key_id: 'k1', key_name: 'late', model: 'm', provider: 'p', upstream_model: 'm', endpoint: '/chat/completions',
+      prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, estimated: false, cost_usd: 0.5, latency_ms: 10, ttfb_ms: 5,
+      status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: Date.now() - 3 * 3_600_000,
+    };
+    await t.redis.xadd(RT_KEYS.usageStream, '*', ...encodeUsageEvent(ev));
+    const r = await t.cli(['usage', '--since', '2h', '--json']);
+    expect(JSON.parse(r.stdout).total.requests).toBe(0);
+    const r2 = await t.cli(['usage', '--since', '4h', '--json']);
+    expect(JSON.parse(r2.stdout).total).toMatchObject({ requests: 1, cost_usd: 0.5 });
+    expect(JSON.parse(r2.stdout).trimmed_until).toBeNull();
+    // A trimmed stream (MAXLEN) makes the report say that its range is incomplete.
+    await t.redis.xadd(RT_KEYS.usageStream, 'MAXLEN', '1', '*', ...encodeUsageEvent({ ...ev, id: 'r2', ts: Date.now() }));
+    const r3 = await t.cli(['usage', '--since', '4h']);
+    expect(r3.stderr).toMatch(/trimmed from the usage stream .* incomplete/);
+  });
+});
