@@ -34,6 +34,7 @@ function collectText(v: unknown, out: string[], depth = 0): void {
     if (typeof o.text === 'string') out.push(o.text);
     if (o.content !== undefined) collectText(o.content, out, depth + 1);
     if (typeof o.arguments === 'string') out.push(o.arguments);
+    if (Array.isArray(o.tool_calls)) for (const t of o.tool_calls) collectText((t as Body | null)?.function, out, depth + 1);
   }
 }
 

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { completionCap, estimateRequestTokens, loadTokenizer, promptText, promptTokens } from './estimate-tokens.js';
+
+describe('estimateRequestTokens (chars/4 + 4 per message + completion cap)', () => {
+  it('counts chat message text, parts and the completion cap', () => {
+    const body = {
+      messages: [
+        { role: 'system', content: 'x'.repeat(40) },
+        { role: 'user', content: [{ type: 'text', text: 'y'.repeat(20) }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(10_000)}` } }] },
+      ],
+      max_tokens: 100,
+    };
+    expect(estimateRequestTokens(body)).toBe(10 + 5 + 2 * 4 + 100);
+  });
+  it('reads completions prompts, responses input/instructions and embeddings token arrays', () => {
+    expect(estimateRequestTokens({ prompt: ['abcd', 'efgh'] })).toBe(2);
+    expect(estimateRequestTokens({ instructions: 'abcd', input: 'efgh', max_output_tokens: 10 })).toBe(12);
+    expect(estimateRequestTokens({ input: [1, 2, 3] })).toBe(3);
+    expect(estimateRequestTokens(null)).toBe(0);
+  });
+  it('takes max_completion_tokens over max_tokens and ignores junk', () => {
+    expect(completionCap({ max_completion_tokens: 5, max_tokens: 9 })).toBe(5);
+    expect(completionCap({ max_tokens: 'lots' })).toBe(0);
+    expect(completionCap({ max_tokens: -3 })).toBe(0);
+  });
+  it('counts tool-call arguments and Anthropic system prompts', () => {
+    const { parts } = promptText({
+      system: 'sys',
+      messages: [{ role: 'assistant', content: null, tool_calls: [{ function: { name: 'f', arguments: '{"a":1}' } }] }, { role: 'tool', content: 'out' }],
+    });
+    expect(parts.sort()).toEqual(['out', 'sys', '{"a":1}']);
+  });
+});
+
+describe('promptTokens with gpt-tokenizer', () => {
+  it('counts the prompt text and adds the per-message overhead', async () => {
+    const count = await loadTokenizer();
+    expect(promptTokens({ messages: [{ role: 'user', content: 'hello world' }] }, count)).toBe(2 + 4);
+  });
+});

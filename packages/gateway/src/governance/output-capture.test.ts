@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { OutputCapture } from './output-capture.js';
+
+describe('OutputCapture', () => {
+  it('keeps the content deltas of OpenAI chat chunks, escapes decoded', () => {
+    const c = new OutputCapture();
+    c.push(Buffer.from('data: {"choices":[{"delta":{"role":"assistant","content":""}}]}\n\n'));
+    c.push('data: {"choices":[{"delta":{"content":"Hello \\"you\\""}}]}\n\ndata: {"choices":[{"delta":{"content":"\\n!"}}]}\n\n');
+    c.push('data: [DONE]\n\n');
+    expect(c.text).toBe('Hello "you"\n!');
+  });
+  it('keeps completions text, tool-call arguments and Anthropic text deltas', () => {
+    const c = new OutputCapture();
+    c.push('data: {"choices":[{"text":"ab"}]}\n\n');
+    c.push('data: {"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"{\\"x\\":1}"}}]}}]}\n\n');
+    c.push('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"cd"}}\n\n');
+    expect(c.text).toBe('ab{"x":1}cd');
+  });
+  it('skips the Responses API summary events that repeat the whole text', () => {
+    const c = new OutputCapture();
+    c.push('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n');
+    c.push('event: response.output_text.done\ndata: {"type":"response.output_text.done","text":"Hi"}\n\n');
+    expect(c.text).toBe('Hi');
+  });
+  it('reads a whole JSON body', () => {
+    const c = new OutputCapture();
+    c.push('{"choices":[{"message":{"role":"assistant","content":"whole answer"}}]}');
+    expect(c.text).toBe('whole answer');
+  });
+});
