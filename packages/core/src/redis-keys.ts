@@ -21,6 +21,8 @@ export const RT_KEYS = {
   keyTag: (keyId: string) => `gw:rt:{k:${keyId}}`,
   /** Health / cooldown state of one provider and its secrets. */
   providerTag: (provider: string) => `gw:rt:{p:${provider}}`,
+  /** Hash of the health of one provider and its secrets (see provider-health.ts). */
+  providerHealth: (provider: string) => `gw:rt:{p:${provider}}:health`,
   /** The bounded usage event stream. */
   usageStream: 'gw:rt:{usage}:events',
   /** Governance state of one key, all under its tag (one Cluster slot per key). */

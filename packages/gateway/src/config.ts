@@ -45,6 +45,24 @@ export const ConfigSchema = z.object({
   GW_DEBUG: bool.default(false),
   /** Add x-gateway-provider / x-gateway-upstream-model / x-gateway-attempts to responses. */
   GW_EXPOSE_SELECTION: bool.default(false),
+  /** Most upstream attempts (targets × secrets × Retry-After waits) for one request. */
+  GW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** No new upstream attempt starts later than this after the request arrived. */
+  GW_RETRY_DEADLINE_MS: ms(60_000),
+  /** An upstream Retry-After up to this long is waited out (then retried) when no other target is healthy. */
+  GW_RETRY_AFTER_MAX_MS: ms(2_000),
+  /** Failures of a provider within GW_COOLDOWN_WINDOW_MS that start its cooldown (401/403/429 cool a secret at once). */
+  GW_COOLDOWN_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  GW_COOLDOWN_WINDOW_MS: z.coerce.number().int().positive().default(30_000),
+  /** First cooldown; each further one without a success in between doubles, up to GW_COOLDOWN_MAX_MS. */
+  GW_COOLDOWN_BASE_MS: z.coerce.number().int().positive().default(5_000),
+  GW_COOLDOWN_MAX_MS: z.coerce.number().int().positive().default(300_000),
+  /** After a cooldown one request probes; others wait this long for its answer before probing too. */
+  GW_PROBE_LEASE_MS: z.coerce.number().int().positive().default(10_000),
+  /** How often each pod re-reads shared provider health from Redis. */
+  GW_HEALTH_REFRESH_MS: z.coerce.number().int().positive().default(500),
+  /** Probability that the latency policy tries another target first, so recovered providers are measured again. */
+  GW_LATENCY_EXPLORE: z.coerce.number().min(0).max(1).default(0.05),
   /** Let the gateway run on uWebSockets.js's slow pure-JS fallback (loud warning). */
   GW_ALLOW_UWS_FALLBACK: bool.default(false),
   /** On SIGTERM, how long in-flight requests may finish. */

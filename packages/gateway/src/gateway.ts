@@ -8,8 +8,7 @@ import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { createObservability } from './observability/setup.js';
-import { RoundRobinRouter } from './routing/router.js';
-import { SecretRotation } from './routing/secret-rotation.js';
+import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents } from './upstream/agents.js';
@@ -29,6 +28,8 @@ export interface RunningGateway {
   cache: RegistryCache;
   inFlight: { count: number };
   stats: GatewayStats;
+  /** Provider health mirror and per-target statistics. */
+  routing: Routing;
   /** Port of the admin listener (/metrics, /status, /health, /ready); null when GW_ADMIN_PORT is unset. */
   adminPort: number | null;
   /** Prometheus metrics; null without an admin listener. */
@@ -85,6 +86,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS });
   const inFlight = { count: 0 };
   const stats = createStats();
+  const routing = createRouting(config, redis, stats, log);
   const governance = createGovernance(
     redis,
     {
@@ -106,10 +108,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const handler = createApp({
     log,
     cache,
-    router: new RoundRobinRouter(),
-    secrets: new SecretRotation(),
+    routing,
     agents,
-    maxAttempts: 3,
     defaultTimeoutMs: config.GW_UPSTREAM_TIMEOUT_MS,
     exposeSelection: config.GW_EXPOSE_SELECTION,
     admit: governance.admit,
@@ -135,6 +135,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     cache,
     inFlight,
     stats,
+    routing,
     adminPort,
     metrics: obs.metrics,
     async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
@@ -155,6 +156,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       }
       obs.stop();
       await cache.stop();
+      routing.stop();
       await agents.close();
       // Usage still buffered (Redis was away) gets its last chance before the connection closes.
       if (!(await governance.flush())) log.error({ pending: governance.recorder?.pending }, 'usage events still buffered at shutdown are lost');

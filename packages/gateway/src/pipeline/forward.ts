@@ -1,20 +1,26 @@
+import { PROVIDER_SUBJECT } from '@llmgw/core';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Errors, type GatewayError } from '../errors.js';
-import type { Router } from '../routing/router.js';
-import type { SecretRotation } from '../routing/secret-rotation.js';
+import { CandidateCursor, type Candidate } from '../routing/candidates.js';
+import { classifyFailure } from '../routing/classify-failure.js';
+import { targetId } from '../routing/policy.js';
+import type { Plan } from '../routing/router.js';
+import type { Routing } from '../routing/routing.js';
+import type { GatewayStats } from '../stats.js';
 import { runAttempt, type AttemptOutcome } from '../upstream/attempt.js';
 import type { UpstreamAgents } from '../upstream/agents.js';
-import { buildUpstreamRequest, providerSecret } from '../upstream/build-request.js';
-import type { Attempt, RequestContext } from './context.js';
+import { buildUpstreamRequest } from '../upstream/build-request.js';
+import type { Attempt, RequestContext, Target } from './context.js';
 
 export interface ForwardDeps {
-  router: Router;
-  secrets: SecretRotation;
+  routing: Routing;
   agents: UpstreamAgents;
-  /** Most upstream calls one request may make. */
-  maxAttempts: number;
   defaultTimeoutMs: number;
   exposeSelection: boolean;
+  stats: GatewayStats;
 }
+
+type Failed = Extract<AttemptOutcome, { kind: 'failed' }>;
 
 /** Streams that may carry usage ask the upstream for it even when the client did not. */
 function usagePatch(ctx: RequestContext): { patch: Record<string, unknown> | null; clientWantsUsage: boolean } {
@@ -27,10 +33,11 @@ function usagePatch(ctx: RequestContext): { patch: Record<string, unknown> | nul
 }
 
 /** Send the error of the last failed attempt: the upstream's own body when it answered. */
-function sendFailure(ctx: RequestContext, last: Extract<AttemptOutcome, { kind: 'failed' }> | null, fallback: GatewayError): void {
+function sendFailure(ctx: RequestContext, last: Failed | null, fallback: GatewayError): void {
   if (last?.status && last.body) {
     ctx.status = last.status;
     ctx.error = last.error.message;
+    ctx.errorCode = last.error.code;
     const headers: Record<string, string> = { 'content-type': last.contentType ?? 'application/json', 'x-request-id': ctx.id, ...ctx.responseHeaders };
     if (last.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(last.retryAfterMs / 1000));
     ctx.res.send(last.status, headers, last.body);
@@ -39,51 +46,122 @@ function sendFailure(ctx: RequestContext, last: Extract<AttemptOutcome, { kind: 
   throw last?.error ?? fallback;
 }
 
+/** One upstream call with one secret, relayed to the client when it answers well. */
+async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, patch: Record<string, unknown> | null, clientWantsUsage: boolean): Promise<AttemptOutcome> {
+  const { target, secretIndex } = c;
+  const p = target.provider;
+  const { health, targets } = deps.routing;
+  const record: Attempt = { provider: p.name, model: target.model, secretIndex };
+  ctx.attempts.push(record);
+  if (deps.exposeSelection) {
+    ctx.responseHeaders['x-gateway-provider'] = p.name;
+    ctx.responseHeaders['x-gateway-upstream-model'] = target.model;
+    ctx.responseHeaders['x-gateway-attempts'] = String(ctx.attempts.length);
+  }
+  const total = p.timeout_ms ?? deps.defaultTimeoutMs;
+  const id = targetId(target);
+  const started = performance.now();
+  targets.begin(id);
+  try {
+    return await runAttempt(ctx, deps.agents.for(p), {
+      target,
+      request: buildUpstreamRequest(ctx, target, c.secret, patch),
+      timeouts: { firstByteMs: p.first_byte_timeout_ms ?? total, idleMs: p.idle_timeout_ms ?? total, totalMs: total },
+      clientWantsUsage,
+      secrets: p.secrets,
+      onHeaders: (status) => {
+        const now = performance.now();
+        record.status = status;
+        record.ttfbMs = now - ctx.t0;
+        if (status >= 400) return;
+        // A good answer is what clears a cooldown (and ends a half-open probe), at once.
+        targets.observeTtfb(id, now - started);
+        health.succeed(p.name, c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT]);
+      },
+    });
+  } finally {
+    targets.end(id);
+  }
+}
+
+/** What a failed attempt says about health: the secret's or the provider's. */
+function recordHealth(deps: ForwardDeps, c: Candidate, outcome: Failed): ReturnType<typeof classifyFailure> {
+  const cls = classifyFailure(outcome);
+  const provider = c.target.provider.name;
+  const health = deps.routing.health;
+  if (cls.scope === 'secret' && c.secretSubject) {
+    health.fail(provider, c.secretSubject, cls.health, { provider, what: `secret #${c.secretIndex + 1}` });
+  } else if (cls.scope === 'secret' || cls.scope === 'provider') {
+    health.fail(provider, PROVIDER_SUBJECT, cls.health, { provider, what: 'provider' });
+  } else if (cls.scope === 'final' && outcome.status !== undefined && outcome.status < 500) {
+    // A request-caused 4xx still shows the provider is up: it ends a half-open probe like a success.
+    health.succeed(provider, [PROVIDER_SUBJECT]);
+  }
+  return cls;
+}
+
+function logDecision(ctx: RequestContext, plan: Plan, cursor: CandidateCursor, c: Candidate, why: string): void {
+  const now = Date.now();
+  ctx.log.info(
+    {
+      routing: {
+        policy: plan.policy,
+        order: plan.targets.map((t: Target) => `${t.provider.name}/${t.model}`),
+        skipped: cursor.skipped.map((s) => ({ target: `${s.provider}/${s.model}`, what: s.what, state: s.state, forMs: Math.max(0, s.until - now) })),
+        pick: { target: `${c.target.provider.name}/${c.target.model}`, secretNo: c.secretIndex + 1, how: c.why },
+        attempt: ctx.attempts.length + 1,
+        why,
+      },
+    },
+    'routing decision',
+  );
+}
+
 /**
- * Stage: try the planned targets in order, each secret of a provider in rotation, until one
- * answers. Failover happens only before the first byte reaches the client; a request-caused
- * error (400, 404, 422, …) goes back as is.
+ * Stage: try the planned targets in order, each provider's secrets in rotation, until one
+ * answers. Failover happens only before the first byte reaches the client (runAttempt
+ * reports `failed` only then); a request-caused error (400, 404, 422, …) goes back as is.
+ * Bounded by GW_MAX_ATTEMPTS and GW_RETRY_DEADLINE_MS; a short Retry-After is waited out
+ * when nothing else is healthy.
  */
 export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<void> {
-  const plan = deps.router.plan(ctx);
+  const { routing, stats } = deps;
+  const { maxAttempts, deadlineMs, retryAfterMaxMs, debug } = routing.retry;
+  const pending = routing.health.watch(ctx.targets.map((t) => t.provider.name));
+  if (pending) await pending;
+  const plan = routing.router.plan(ctx);
+  const cursor = new CandidateCursor(plan.targets, routing.health, routing.rotation);
   const { patch, clientWantsUsage } = usagePatch(ctx);
-  let last: Extract<AttemptOutcome, { kind: 'failed' }> | null = null;
+  const deadline = ctx.t0 + deadlineMs;
+  let last: Failed | null = null;
+  let why = `first in ${plan.policy} order`;
   ctx.tUpstreamStart = performance.now();
-  outer: for (const target of plan) {
-    const p = target.provider;
-    for (const secretIndex of deps.secrets.order(p)) {
-      if (ctx.attempts.length >= deps.maxAttempts || ctx.res.aborted) break outer;
-      const secret = providerSecret(p, secretIndex);
-      if (p.secrets.length > 0 && secret === undefined) continue; // env: ref unset on this pod
-      const attempt: Attempt = { provider: p.name, model: target.model, secretIndex };
-      ctx.attempts.push(attempt);
-      if (deps.exposeSelection) {
-        ctx.responseHeaders['x-gateway-provider'] = p.name;
-        ctx.responseHeaders['x-gateway-upstream-model'] = target.model;
-        ctx.responseHeaders['x-gateway-attempts'] = String(ctx.attempts.length);
-      }
-      const total = p.timeout_ms ?? deps.defaultTimeoutMs;
-      const outcome = await runAttempt(ctx, deps.agents.for(p), {
-        target,
-        request: buildUpstreamRequest(ctx, target, secret, patch),
-        timeouts: { firstByteMs: p.first_byte_timeout_ms ?? total, idleMs: p.idle_timeout_ms ?? total, totalMs: total },
-        clientWantsUsage,
-        secrets: p.secrets,
-        onHeaders: (status) => {
-          attempt.status = status;
-          attempt.ttfbMs = performance.now() - ctx.t0;
-        },
-      });
-      if (outcome.kind === 'relayed') {
-        ctx.served = target;
-        return;
-      }
-      attempt.error = outcome.error.message;
-      if (outcome.status) attempt.status = outcome.status;
-      last = outcome;
-      if (!outcome.error.retryable) break outer;
-      // A secret refused (401/403) → next secret of the same provider; anything else → next target.
-      if (outcome.status !== 401 && outcome.status !== 403) continue outer;
+
+  let c = await cursor.next('target');
+  let prev: Candidate | null = null;
+  while (c && !ctx.res.aborted) {
+    if (prev) {
+      stats.failovers++;
+      if (prev.target === c.target) stats.retries++;
+    }
+    if (debug) logDecision(ctx, plan, cursor, c, why);
+    const outcome = await attempt(ctx, deps, c, patch, clientWantsUsage);
+    if (outcome.kind === 'relayed') {
+      ctx.served = c.target;
+      return;
+    }
+    last = outcome;
+    const cls = recordHealth(deps, c, outcome);
+    if (cls.scope === 'final' || ctx.attempts.length >= maxAttempts || performance.now() >= deadline || ctx.res.aborted) break;
+    prev = c;
+    why = `${outcome.status ?? outcome.error.code} from ${c.target.provider.name} secret #${c.secretIndex + 1}`;
+    c = await cursor.next(cls.scope === 'secret' ? 'secret' : 'target');
+    const ra = outcome.retryAfterMs;
+    if (!c && ra !== undefined && ra <= retryAfterMaxMs && performance.now() + ra < deadline) {
+      // Nothing else is healthy and the upstream asked for a short pause: wait it out and retry.
+      await sleep(ra);
+      c = prev;
+      why += `, nothing else healthy: retried after Retry-After ${ra} ms`;
     }
   }
   if (ctx.res.aborted) return;

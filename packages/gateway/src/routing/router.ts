@@ -1,21 +1,42 @@
+import type { RoutingPolicy } from '@llmgw/core';
 import type { RequestContext, Target } from '../pipeline/context.js';
+import { POLICIES } from './policies.js';
+import { targetId, type PolicyInputs } from './policy.js';
+import type { Rng } from './rng.js';
+import type { TargetStats } from './target-stats.js';
 
-/** Decides the order in which a request's targets are tried. */
-export interface Router {
-  plan(ctx: RequestContext): Target[];
+export interface RouterOptions {
+  /** Probability that the latency policy tries another target first. */
+  exploreRate: number;
+  rng?: Rng;
 }
 
-/** Round robin across the model's targets; the rest of the list is the failover order. */
-export class RoundRobinRouter implements Router {
-  private readonly counters = new Map<string, number>();
+/** The order in which a request's targets are tried, and the policy that chose it. */
+export interface Plan {
+  policy: RoutingPolicy;
+  targets: Target[];
+}
 
-  plan(ctx: RequestContext): Target[] {
-    const targets = ctx.targets;
-    if (targets.length <= 1) return targets;
-    const key = ctx.model!.name;
-    const n = this.counters.get(key) ?? 0;
-    this.counters.set(key, (n + 1) % 1_000_000_007);
-    const start = n % targets.length;
-    return [...targets.slice(start), ...targets.slice(0, start)];
+/** Applies the key's policy, else the model's, to the targets the request may use. */
+export class Router {
+  private readonly turns = new Map<string, number>();
+  private readonly inputs: Omit<PolicyInputs, 'turn'>;
+
+  constructor(stats: TargetStats, opts: RouterOptions) {
+    this.inputs = {
+      rng: opts.rng ?? Math.random,
+      inFlight: (t) => stats.busy(targetId(t)),
+      ttfb: (t) => stats.ttfb(targetId(t)),
+      exploreRate: opts.exploreRate,
+    };
+  }
+
+  plan(ctx: RequestContext): Plan {
+    const policy = ctx.key?.policy ?? ctx.model!.policy;
+    if (ctx.targets.length <= 1) return { policy, targets: ctx.targets };
+    const name = ctx.model!.name;
+    const turn = this.turns.get(name) ?? 0;
+    this.turns.set(name, (turn + 1) % 1_000_000_007);
+    return { policy, targets: POLICIES[policy](ctx.targets, { ...this.inputs, turn }) };
   }
 }

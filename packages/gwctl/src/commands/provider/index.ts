@@ -5,16 +5,20 @@ import { delCommand } from './del.js';
 import { editCommand } from './edit.js';
 import { listCommand } from './list.js';
 import { modelsCommand } from './models.js';
+import { resetCommand } from './reset.js';
 import { showCommand } from './show.js';
+import { statusCommand } from './status.js';
 
 /** `gwctl provider …`: the upstream LLM providers. */
 export function providerCommand(run: Runner): Command {
   return new Command('provider')
-    .description('upstream providers: add, list, show, edit, del, models')
+    .description('upstream providers: add, list, show, edit, del, models, status, reset')
     .addCommand(addCommand(run))
     .addCommand(listCommand(run))
     .addCommand(showCommand(run))
     .addCommand(editCommand(run))
     .addCommand(delCommand(run))
-    .addCommand(modelsCommand(run));
+    .addCommand(modelsCommand(run))
+    .addCommand(statusCommand(run))
+    .addCommand(resetCommand(run));
 }

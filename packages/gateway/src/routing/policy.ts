@@ -1,0 +1,39 @@
+import type { Target } from '../pipeline/context.js';
+import type { Rng } from './rng.js';
+
+/** What a policy may look at besides the targets; all of it is local to this pod. */
+export interface PolicyInputs {
+  rng: Rng;
+  /** A number that grows by one per request of this model (round robin, tie breaks). */
+  turn: number;
+  /** Requests this pod has in flight to a target. */
+  inFlight(t: Target): number;
+  /** EWMA of a target's time to first byte in ms; undefined before the first sample. */
+  ttfb(t: Target): number | undefined;
+  /** Probability that the latency policy puts another target first. */
+  exploreRate: number;
+}
+
+/** Orders a model's targets: the first is tried first, the rest are the failover order. */
+export type Policy = (targets: readonly Target[], inputs: PolicyInputs) => Target[];
+
+/** A target's identity for per-pod statistics. */
+export function targetId(t: Target): string {
+  return `${t.provider.name}|${t.model}`;
+}
+
+/** The list rotated to start at `turn` (mod its length). */
+export function rotate<T>(items: readonly T[], turn: number): T[] {
+  const n = items.length;
+  if (n <= 1) return [...items];
+  const start = ((turn % n) + n) % n;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/**
+ * Sort keys for a weighted random order (Efraimidis–Spirakis): sorting by key, highest
+ * first, puts each target first with probability weight / total weight, and so on down.
+ */
+export function weightedKeys(targets: readonly Target[], rng: Rng): number[] {
+  return targets.map((t) => Math.log(1 - rng()) / Math.max(t.weight, 1e-9));
+}

@@ -1,0 +1,35 @@
+/**
+ * What this pod knows about each target from its own traffic: requests in flight (for
+ * `least-busy`) and an EWMA of time to first byte (for `latency`). Local on purpose: these
+ * change on every request and sharing them would put Redis on the hot path.
+ */
+export class TargetStats {
+  private readonly inFlight = new Map<string, number>();
+  private readonly ewma = new Map<string, number>();
+
+  /** `alpha`: weight of the newest sample in the EWMA. */
+  constructor(private readonly alpha = 0.3) {}
+
+  begin(id: string): void {
+    this.inFlight.set(id, (this.inFlight.get(id) ?? 0) + 1);
+  }
+
+  end(id: string): void {
+    const n = (this.inFlight.get(id) ?? 1) - 1;
+    if (n <= 0) this.inFlight.delete(id);
+    else this.inFlight.set(id, n);
+  }
+
+  busy(id: string): number {
+    return this.inFlight.get(id) ?? 0;
+  }
+
+  observeTtfb(id: string, ms: number): void {
+    const prev = this.ewma.get(id);
+    this.ewma.set(id, prev === undefined ? ms : prev + this.alpha * (ms - prev));
+  }
+
+  ttfb(id: string): number | undefined {
+    return this.ewma.get(id);
+  }
+}

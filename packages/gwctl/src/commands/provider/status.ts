@@ -1,0 +1,94 @@
+import { Command } from 'commander';
+import { maskSecret, parseHealthHash, PROVIDER_SUBJECT, RT_KEYS, secretSubject, subjectState, type Provider, type SubjectHealth } from '@llmgw/core';
+import type { Context } from '../../context.js';
+import type { Runner } from '../../program.js';
+import { mustGetProvider } from './show.js';
+
+export interface ProviderStatusOptions {
+  name?: string;
+  json?: boolean;
+}
+
+/** Health of a provider or of one of its secrets, as the gateways share it in Redis. */
+export interface HealthView {
+  /** `ok`, `failing` (failures in the window), `cooling`, `half-open` (a probe may go), `probing`. */
+  state: string;
+  fails: number;
+  window_ends_at: string | null;
+  cooldown_until: string | null;
+  cooldown_left_ms: number;
+  /** Cooldowns in a row without a success (the next one lasts base·2^level). */
+  level: number;
+  probes: number;
+  probe_until: string | null;
+  last_reason: string | null;
+}
+
+export interface ProviderStatusView {
+  provider: string;
+  status: Provider['status'];
+  health: HealthView;
+  /** `index` is 1-based, as `provider show` numbers secrets; `secret` is masked. */
+  secrets: Array<{ index: number; secret: string } & HealthView>;
+}
+
+const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
+
+export function toHealthView(h: SubjectHealth | undefined, now: number): HealthView {
+  const st = subjectState(h, now);
+  const fails = h && h.windowEnd > now ? h.fails : 0;
+  const state = st.kind === 'cooling' ? (st.probe ? 'probing' : 'cooling') : st.kind === 'ok' && fails > 0 ? 'failing' : st.kind;
+  return {
+    state,
+    fails,
+    window_ends_at: fails > 0 ? iso(h!.windowEnd) : null,
+    cooldown_until: h && h.until > now ? iso(h.until) : null,
+    cooldown_left_ms: h && h.until > now ? h.until - now : 0,
+    level: h?.level ?? 0,
+    probes: h?.probes ?? 0,
+    probe_until: h && h.probeUntil > now ? iso(h.probeUntil) : null,
+    last_reason: h?.reason || null,
+  };
+}
+
+export function toStatusView(p: Provider, hash: Record<string, string>, now: number): ProviderStatusView {
+  const subjects = parseHealthHash(hash);
+  return {
+    provider: p.name,
+    status: p.status,
+    health: toHealthView(subjects.get(PROVIDER_SUBJECT), now),
+    secrets: p.secrets.map((ref, i) => ({ index: i + 1, secret: maskSecret(ref), ...toHealthView(subjects.get(secretSubject(ref)), now) })),
+  };
+}
+
+const HEAD = ['provider', 'subject', 'state', 'fails', 'cooldown until', 'level', 'probes', 'last reason'];
+
+function row(provider: string, subject: string, h: HealthView): Array<string | number | null> {
+  const until = h.cooldown_until ? `${h.cooldown_until} (${Math.ceil(h.cooldown_left_ms / 1000)}s)` : null;
+  return [provider, subject, h.state, h.fails, until, h.level, h.probes, h.last_reason];
+}
+
+export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Promise<void> {
+  const providers = o.name ? [await mustGetProvider(ctx, o.name)] : await ctx.registry.listProviders();
+  // One key per provider, each in its own Cluster slot: concurrent reads, not a pipeline.
+  const hashes = await Promise.all(providers.map((p) => ctx.redis.hgetall(RT_KEYS.providerHealth(p.name))));
+  const now = ctx.now().getTime();
+  const views = providers.map((p, i) => toStatusView(p, hashes[i]!, now));
+  if (o.json) return ctx.out.json(o.name ? views[0] : views);
+  if (views.length === 0) return ctx.out.line('no providers yet (add one with gwctl provider add)');
+  ctx.out.table(
+    HEAD,
+    views.flatMap((v) => [
+      row(v.provider, v.status === 'active' ? 'provider' : `provider (${v.status})`, v.health),
+      ...v.secrets.map((s) => row(v.provider, `secret #${s.index} ${s.secret}`, s)),
+    ]),
+  );
+}
+
+export function statusCommand(run: Runner): Command {
+  return new Command('status')
+    .description('health shared by the gateways: failures, cooldowns and probes per provider and per secret')
+    .argument('[name]', 'provider name (default: all)')
+    .option('--json', 'machine-readable output (secrets masked)')
+    .action((name: string | undefined, opts: Omit<ProviderStatusOptions, 'name'>, c: Command) => run(c, (ctx) => providerStatus(ctx, { ...opts, ...(name ? { name } : {}) })));
+}

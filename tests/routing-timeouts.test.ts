@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { chat, seedModel, sleep } from './routing-helpers.js';
+import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { useTestRedis } from './support/redis.js';
+
+useTestRedis();
+const registry = testRegistry();
+let a: FakeProvider;
+let b: FakeProvider;
+let gw: TestGateway;
+let key: string;
+
+beforeAll(async () => {
+  [a, b] = await Promise.all([startFakeProvider(), startFakeProvider()]);
+  // Defaults far above what the tests use, so only the per-provider values can explain the timings.
+  gw = await startTestGateway({ GW_EXPOSE_SELECTION: '1', GW_CONNECT_TIMEOUT_MS: '30000', GW_UPSTREAM_TIMEOUT_MS: '60000' });
+});
+afterAll(async () => {
+  await gw.close();
+  await Promise.all([a.close(), b.close()]);
+  await registry.redis.quit();
+});
+beforeEach(async () => {
+  a.reset();
+  b.reset();
+  key = (await registry.createKey({ name: `k-${Date.now()}` })).raw;
+});
+
+/** SSE events of a streamed answer, parsed. */
+function events(text: string): any[] {
+  return text
+    .split('\n\n')
+    .filter((e) => e.startsWith('data: ') && !e.includes('[DONE]'))
+    .map((e) => JSON.parse(e.slice(6)));
+}
+
+/**
+ * A TCP port whose listener never accepts (its process is blocked) and whose accept queue is
+ * full: a new connection never completes its handshake, which is what a connect timeout needs.
+ */
+async function blackhole(): Promise<{ port: number; close(): void }> {
+  const child: ChildProcess = spawn(process.execPath, [
+    '-e',
+    "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);setTimeout(()=>Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,60000),20)})",
+  ]);
+  const port = Number(await new Promise<string>((r) => child.stdout!.once('data', (d) => r(String(d).trim()))));
+  await sleep(100);
+  const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
+  await sleep(200);
+  return {
+    port,
+    close: () => {
+      fillers.forEach((s) => s.destroy());
+      child.kill('SIGKILL');
+    },
+  };
+}
+
+describe('per-provider timeouts', () => {
+  it('connect: a provider that never completes the handshake fails over after its own connect timeout', async () => {
+    const hole = await blackhole();
+    try {
+      const n = await seedModel(registry, 'routed', {
+        a: { url: `http://127.0.0.1:${hole.port}/v1`, priority: 0, fields: { connect_timeout_ms: 300 } },
+        b: { fake: b, priority: 1 },
+      });
+      const r = await chat(gw.url, key);
+      expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
+      expect(r.ms).toBeLessThan(5000); // the gateway default is 30 s
+      expect(b.received).toHaveLength(1);
+    } finally {
+      hole.close();
+    }
+  });
+
+  it('first byte: each provider has its own deadline for the response headers', async () => {
+    const n = await seedModel(registry, 'routed', {
+      a: { fake: a, priority: 0, fields: { first_byte_timeout_ms: 300 } },
+      b: { fake: b, priority: 1, fields: { first_byte_timeout_ms: 5000 } },
+    });
+    a.setBehaviour({ headersDelayMs: 8000 });
+    b.setBehaviour({ headersDelayMs: 600 }); // slower than A's deadline, within B's
+    const r = await chat(gw.url, key);
+    expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
+    expect(r.ms).toBeGreaterThanOrEqual(900);
+    expect(r.ms).toBeLessThan(4000);
+  });
+
+  it('a provider that hangs is cut at its first-byte deadline: 504 upstream_timeout', async () => {
+    await seedModel(registry, 'routed', { a: { fake: a, fields: { first_byte_timeout_ms: 300 } } });
+    a.setBehaviour({ hang: true });
+    const r = await chat(gw.url, key);
+    expect(r.status).toBe(504);
+    expect(r.json.error.code).toBe('upstream_timeout');
+    expect(r.ms).toBeLessThan(3000);
+    await expect.poll(() => a.received[0]?.aborted).toBe(true);
+  });
+
+  it('idle: silence between stream chunks past idle_timeout_ms ends the stream with an error event (no retry)', async () => {
+    await seedModel(registry, 'routed', { a: { fake: a, priority: 0, fields: { idle_timeout_ms: 300 } }, b: { fake: b, priority: 1 } });
+    a.setBehaviour({ chunks: 5, chunkDelayMs: 5000 });
+    const r = await chat(gw.url, key, { stream: true });
+    expect(r.status).toBe(200);
+    expect(events(r.text).at(-1).error).toMatchObject({ code: 'upstream_timeout' });
+    expect(r.ms).toBeLessThan(4000);
+    expect(b.received).toHaveLength(0);
+  });
+
+  it('total: timeout_ms cuts a stream that goes on too long, however lively', async () => {
+    await seedModel(registry, 'routed', { a: { fake: a, fields: { timeout_ms: 800, idle_timeout_ms: 5000 } } });
+    a.setBehaviour({ chunks: 40, chunkDelayMs: 100 }); // 4 s of steady chunks
+    const r = await chat(gw.url, key, { stream: true });
+    const ev = events(r.text);
+    expect(ev.at(-1).error).toMatchObject({ code: 'upstream_timeout' });
+    expect(ev.filter((e) => e.choices?.[0]?.delta?.content).length).toBeGreaterThan(1);
+    expect(r.ms).toBeGreaterThanOrEqual(700);
+    expect(r.ms).toBeLessThan(2500);
+  });
+
+  it('total also bounds the wait for headers when no first-byte timeout is set', async () => {
+    const n = await seedModel(registry, 'routed', { a: { fake: a, priority: 0, fields: { timeout_ms: 400 } }, b: { fake: b, priority: 1 } });
+    a.setBehaviour({ headersDelayMs: 8000 });
+    const r = await chat(gw.url, key);
+    expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
+    expect(r.ms).toBeLessThan(3000);
+  });
+});
