@@ -6,7 +6,8 @@
 //   cp -r packages/gateway/dist /tmp/before/dist && ln -s $PWD/node_modules /tmp/before/node_modules
 //   … change, build …
 //   node scripts/bench/ab.mjs --a /tmp/before/dist/main.js [--b packages/gateway/dist/main.js] \
-//     [--scenario chat] [--rounds 6] [--duration 5] [--connections 64]
+//     [--scenario chat] [--rounds 6] [--duration 5] [--connections 64] [--b-nolimits]
+//   --b-nolimits: B uses a key without limits/budgets (what admission and accounting cost)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '6' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
+    // B uses a key without limits or budgets: the cost of admission and accounting.
+    'b-nolimits': { type: 'boolean', default: false },
   },
 });
 if (!values.a) {
@@ -38,6 +41,7 @@ const fake = await stack.startFake();
 const gws = [];
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
+  const keyB = values['b-nolimits'] ? await stack.seedRegistry(redis.url, fake.url, { plainKey: true }) : rawKey;
   gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A' }));
   gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B' }));
   for (const sc of scenarios) {
@@ -45,7 +49,7 @@ try {
     const conns = sc.connections ?? Number(values.connections);
     const res = { A: [], B: [] };
     for (const g of gws) {
-      g.script = writeWrkScript(tmp, `${sc.name}-${g.name}`, { headers: headersFor(sc, g, rawKey), bodyFile });
+      g.script = writeWrkScript(tmp, `${sc.name}-${g.name}`, { headers: headersFor(sc, g, g.name === 'B' ? keyB : rawKey), bodyFile });
       await runWrk({ url: g.origin + sc.path, script: g.script, durationS: 2, connections: conns }); // warm-up
     }
     const rounds = Number(values.rounds);

@@ -98,6 +98,7 @@ async function main() {
   running.push(redis);
   const fake = await stack.startFake();
   running.push(fake);
+  fakeOutput = fake.output;
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
   const targets = [];
   const direct = { name: 'direct', origin: fake.origin, pid: fake.pid, nofile: fake.nofile };
@@ -148,20 +149,29 @@ async function main() {
     for (const sc of THROUGHPUT.filter((s) => want(s.name))) {
       const bodyFile = writeBody(tmp, sc);
       for (const t of targets) {
+        if (!alive(t, results)) continue;
         const script = writeWrkScript(tmp, `${sc.name}-${t.name}`, { headers: headersFor(sc, t, rawKey), bodyFile });
         const url = t.origin + sc.path;
         const conns = sc.connections ?? opts.connections;
         await waitIdle([fake.pid, t.pid]);
-        if (opts.warmupEveryCell || !warmed.has(t.name)) {
-          await runWrk({ url, script, durationS: opts.warmup, connections: conns });
-          warmed.add(t.name);
+        let r, s, sf;
+        try {
+          if (opts.warmupEveryCell || !warmed.has(t.name)) {
+            await runWrk({ url, script, durationS: opts.warmup, connections: conns });
+            warmed.add(t.name);
+          }
+          const w = watchProcess(t.pid);
+          const wf = t === direct ? null : watchProcess(fake.pid);
+          r = await runWrk({ url, script, durationS: opts.duration, connections: conns });
+          s = w.stop();
+          sf = wf?.stop();
+        } catch (e) {
+          await new Promise((res) => setTimeout(res, 200));
+          if (!alive(t, results)) continue;
+          throw e;
         }
-        const w = watchProcess(t.pid);
-        const wf = t === direct ? null : watchProcess(fake.pid);
-        const r = await runWrk({ url, script, durationS: opts.duration, connections: conns });
-        const s = w.stop();
+        if (r.requests === r.errors && !alive(t, results)) continue;
         cellConnections[sc.name] = conns;
-        const sf = wf?.stop();
         const cpuUs = s.cpuPct !== null && r.rps > 0 ? (s.cpuPct / 100 / r.rps) * 1e6 : null;
         const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, cpuUsPerReq: cpuUs, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
         if (r.errorDetail) cell.errorDetail = r.errorDetail;
@@ -179,6 +189,7 @@ async function main() {
     const frTargets = targets.filter((t) => ['direct', 'nginx', 'gateway'].includes(t.name));
     for (let run = 1; run <= opts.runs; run++) {
       for (const t of frTargets) {
+        if (!alive(t, results)) continue;
         await waitIdle([fake.pid, t.pid]);
         const r = await runClient('fixed-rate.mjs', [
           '--url', t.origin + FIXED_RATE.path,
@@ -201,6 +212,7 @@ async function main() {
   const clientNofile = procNofile(process.pid) ?? 1024;
   for (const sc of slowScenarios.filter((s) => want(s.name) || (opts.quick && !opts.scenarios))) {
     for (const t of slowTargets) {
+      if (!alive(t, results)) continue;
       // A proxy holds two sockets per stream (client + upstream); every process has RLIMIT_NOFILE.
       const cap = Math.floor(Math.min(((t.nofile ?? 1024) - 64) / 2, (fake.nofile ?? 1024) - 64, clientNofile - 64));
       const conns = Math.min(sc.conns, cap);
@@ -218,7 +230,7 @@ async function main() {
       (results.slow[sc.name] ??= {})[t.name] = r;
       const failed = r.errors + r.non200 + r.incomplete + r.unsettled;
       log(`${sc.name} ${t.name.padEnd(8)} ${r.completed}/${conns} completed, ${failed} failed, peak open ${r.maxOpen}, peak RSS ${Math.round(r.target?.rssPeakMB ?? 0)} MB, cpu ${Math.round(r.target?.cpuPct ?? 0)}%${r.errorSamples.length ? `  (${r.errorSamples.join('; ')})` : ''}`);
-      if (t.name === 'gateway' && gateway && gateway.stop && (await isDead(gateway.pid))) throw new Error(`gateway died during ${sc.name}:\n${gateway.output()}`);
+      alive(t, results);
     }
   }
 
@@ -244,7 +256,20 @@ async function main() {
   }
 }
 
-async function isDead(pid) {
+/** A target whose process died is reported (with its last output) and left out from then on. */
+function alive(t, results) {
+  if (t.dead) return false;
+  if (!isDeadSync(t.pid)) return true;
+  t.dead = true;
+  const why = `its process (pid ${t.pid}) died during the run`;
+  (results.targets[t.name] ??= {}).skipped = why;
+  log(`${t.name}: ${why}; its last output:\n${(t.output?.() ?? fakeOutput()).slice(-2000)}`);
+  return false;
+}
+
+let fakeOutput = () => '';
+
+function isDeadSync(pid) {
   try {
     process.kill(pid, 0);
     return false;

@@ -53,7 +53,7 @@ export { startRedis };
 export async function startFake() {
   const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'fake-upstream.mjs'), '--port', '0']);
   const { port, url } = await firstJsonLine(proc, 'fake provider');
-  return { name: 'fake', port, url, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), stop: () => proc.stop() };
+  return { name: 'fake', port, url, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: () => proc.stop() };
 }
 
 /**
@@ -62,10 +62,13 @@ export async function startFake() {
  * above what the benchmark sends (so nothing is refused, but the checks run).
  * @returns {Promise<string>} the raw gateway key
  */
-export async function seedRegistry(redisUrl, fakeUrl) {
+export async function seedRegistry(redisUrl, fakeUrl, opts = {}) {
   const redis = new Redis(redisUrl);
   try {
     const registry = new Registry(redis);
+    // A second key on the seeded registry, with no limits and no budgets: the admission
+    // script is skipped for it (A/B of what admission and accounting cost).
+    if (opts.plainKey) return (await registry.createKey({ name: 'bench-nolimits' })).raw;
     await registry.addProvider({ name: 'fake', base_url: fakeUrl, secrets: ['sk-bench-upstream-secret-0001'] });
     for (const name of [CHAT_MODEL, EMBED_MODEL]) {
       await registry.bindModel(name, { provider: 'fake', model: name });
@@ -114,7 +117,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
 export async function startPlainProxy(upstreamOrigin) {
   const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'plain-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin]);
   const { port } = await firstJsonLine(proc, 'plain proxy');
-  return { name: 'plain', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), stop: () => proc.stop() };
+  return { name: 'plain', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: () => proc.stop() };
 }
 
 /** Install Debian's nginx when missing and we are root; otherwise say why not. */
@@ -158,6 +161,7 @@ export async function startNginx(upstreamPort, log = () => {}) {
     pid: proc.pid,
     nofile: procNofile(proc.pid),
     conf: path.join(dir, 'nginx.conf'),
+    output: () => proc.output() + safeRead(path.join(dir, 'error.log')),
     stop: async () => {
       await proc.stop('SIGQUIT');
       rmSync(dir, { recursive: true, force: true });
@@ -206,6 +210,7 @@ export async function startPortkey(fakeUrl, log = () => {}) {
     pid: proc.pid,
     nofile: procNofile(proc.pid),
     headers: { 'x-portkey-config': config },
+    output: proc.output,
     stop: () => proc.stop(),
   };
 }
