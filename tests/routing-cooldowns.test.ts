@@ -92,7 +92,7 @@ describe('cooldowns shared across gateway instances', () => {
   it('after the cooldown exactly one probe goes through; its success brings the target back everywhere', async () => {
     const n = await seedAB();
     const seenByA = await coolDownA();
-    a.setBehaviour({ status: 200, headersDelayMs: 400 }); // recovered, and slow enough for the probe to be out a while
+    a.setBehaviour({ status: 200, headersDelayMs: 1000 }); // recovered, and slow enough for the probe to be out a while
     await sleep(Math.max(0, (await providerUntil(n.a!)) - Date.now()) + 150);
     await expect.poll(() => g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('half-open');
 
