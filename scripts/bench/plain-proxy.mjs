@@ -4,6 +4,7 @@
 // this and the gateway is what the pipeline costs; the gap between this and nginx is what
 // Node + uWS + undici cost. Prints {"port":N} when it listens.
 //   node scripts/bench/plain-proxy.mjs --port N --upstream http://127.0.0.1:P
+import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import { Pool } from 'undici';
 
@@ -21,7 +22,14 @@ if (!upstream) {
   process.exit(2);
 }
 const pool = new Pool(upstream, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'te', 'trailer']);
+// Hop-by-hop headers, and the ones uWS writes itself.
+const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'te', 'trailer', 'date', 'uwebsockets']);
+const STATUS = new Map();
+const statusLine = (code) => {
+  let s = STATUS.get(code);
+  if (!s) STATUS.set(code, (s = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`));
+  return s;
+};
 
 const app = uWS.App();
 app.any('/*', (res, req) => {
@@ -54,15 +62,20 @@ app.any('/*', (res, req) => {
 
 /** Copy status, headers and body chunks to the client, pausing undici when uWS backs up. */
 function relay(res, up, state) {
+  // Listen for errors first: destroying the body (client gone) emits one.
+  up.body.on('error', () => {
+    if (!state.aborted) res.close();
+  });
   if (state.aborted) return void up.body.destroy();
   state.onAbort = () => up.body.destroy();
   res.cork(() => {
-    res.writeStatus(String(up.statusCode));
+    res.writeStatus(statusLine(up.statusCode));
     for (const [k, v] of Object.entries(up.headers)) {
       if (!HOP.has(k)) res.writeHeader(k, Array.isArray(v) ? v.join(', ') : v);
     }
   });
   up.body.on('data', (chunk) => {
+    if (state.aborted) return;
     let ok = true;
     res.cork(() => (ok = res.write(chunk)));
     if (!ok) {
@@ -75,9 +88,6 @@ function relay(res, up, state) {
   });
   up.body.on('end', () => {
     if (!state.aborted) res.cork(() => res.end());
-  });
-  up.body.on('error', () => {
-    if (!state.aborted) res.close();
   });
 }
 
