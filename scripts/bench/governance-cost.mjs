@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// What governance costs on the hot path: requests/s through the gateway with limits and usage
+// accounting on vs off, in the same run, against the fake provider on loopback.
+//
+//   npm run build && node scripts/bench/governance-cost.mjs [--duration 10] [--rounds 3] [--connections 64] [--stream]
+//
+// Three gateway processes share one private Redis and one fake provider (each its own
+// process); autocannon drives them in turn, round after round, and the medians are printed:
+//   off     GW_USAGE_ENABLED=0, a key without limits or budgets (no Redis on the request path)
+//   usage   usage events + spend counters on, a key without limits (no admission script)
+//   full    usage on, a key with rpm, tpm, concurrency and daily/monthly budgets far above the
+//           load (admission script + release + usage for every request), model with prices
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { Registry } from '../../packages/core/dist/index.js';
+import { startRedis } from '../lib/local-redis.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const DURATION = Number(opt('duration', '10'));
+const ROUNDS = Number(opt('rounds', '3'));
+const CONNECTIONS = Number(opt('connections', '64'));
+const STREAM = argv.includes('--stream');
+
+/** Spawn a node script; resolve with the child and the first stdout line matching `re`. */
+function spawnUntil(args, env, re) {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${args[0]} did not start:\n${out}`)), 20_000);
+    const onData = (d) => {
+      out += d;
+      const m = re.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, match: m });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out}`)));
+  });
+}
+
+const children = [];
+const redisServer = await startRedis();
+try {
+  const fake = await spawnUntil([path.join(ROOT, 'scripts/bench/fake-upstream.mjs')], {}, /"url":"([^"]+)"/);
+  children.push(fake.child);
+  const fakeUrl = fake.match[1];
+
+  const registry = new Registry(new Redis(redisServer.url));
+  await registry.addProvider({ name: 'fake', base_url: fakeUrl, secrets: ['sk-bench-upstream-0001'] });
+  await registry.bindModel('gpt-4o-mini', { provider: 'fake', model: 'gpt-4o-mini' });
+  await registry.updateModel('gpt-4o-mini', () => ({ price_input: 0.15, price_output: 0.6 }));
+  const free = await registry.createKey({ name: 'bench-free' });
+  const limited = await registry.createKey({
+    name: 'bench-limited',
+    rpm: 100_000_000,
+    tpm: 1_000_000_000,
+    max_concurrency: 100_000,
+    budget_daily: 1_000_000,
+    budget_monthly: 10_000_000,
+  });
+  await registry.redis.quit();
+
+  const variants = [
+    { name: 'off', key: free.raw, env: { GW_USAGE_ENABLED: '0' } },
+    { name: 'usage', key: free.raw, env: { GW_USAGE_ENABLED: '1' } },
+    { name: 'full', key: limited.raw, env: { GW_USAGE_ENABLED: '1' } },
+  ];
+  for (const v of variants) {
+    const gw = await spawnUntil(
+      [path.join(ROOT, 'packages/gateway/dist/main.js')],
+      { REDIS_URL: redisServer.url, GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'warn', ...v.env },
+      /"port":(\d+)/,
+    ).catch(async () => {
+      // GW_LOG_LEVEL=warn hides the "listening" line; ask for it at info and filter nothing else.
+      return spawnUntil([path.join(ROOT, 'packages/gateway/dist/main.js')], { REDIS_URL: redisServer.url, GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', ...v.env }, /"port":(\d+)/);
+    });
+    children.push(gw.child);
+    v.url = `http://127.0.0.1:${gw.match[1]}/v1/chat/completions`;
+  }
+
+  const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32, ...(STREAM ? { stream: true } : {}) });
+  const run = (v, seconds) =>
+    new Promise((resolve, reject) => {
+      autocannon(
+        { url: v.url, method: 'POST', connections: CONNECTIONS, duration: seconds, body, headers: { authorization: `Bearer ${v.key}`, 'content-type': 'application/json' } },
+        (err, r) => (err ? reject(err) : resolve(r)),
+      );
+    });
+
+  const results = Object.fromEntries(variants.map((v) => [v.name, []]));
+  for (const v of variants) await run(v, 2); // warm-up: JIT, pools, tokenizer
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const v of variants) {
+      const r = await run(v, DURATION);
+      const ok = r['2xx'] / r.duration;
+      results[v.name].push({ rps: ok, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+      process.stderr.write(`round ${round + 1} ${v.name}: ${ok.toFixed(0)} req/s (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors})\n`);
+    }
+  }
+  const check = new Redis(redisServer.url);
+  const events = await check.xlen('gw:rt:{usage}:events');
+  check.disconnect();
+
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(results.off.map((x) => x.rps));
+  console.log(`\ngovernance cost, ${STREAM ? 'streamed' : 'non-stream'} chat, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per variant (medians)\n`);
+  console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const v of variants) {
+    const rs = results[v.name];
+    const rps = median(rs.map((x) => x.rps));
+    console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} |`);
+  }
+  console.log(`\nusage events in the stream: ${events}`);
+} finally {
+  for (const c of children) c.kill('SIGTERM');
+  await redisServer.stop();
+}
