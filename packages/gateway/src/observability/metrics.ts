@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/registry-cache.js';
 import type { RequestContext } from '../pipeline/context.js';
 import type { GatewayStats } from '../stats.js';
+import { PlainCounter, PlainHistogram } from './plain-metrics.js';
 import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';
 
 /** What the metrics read at scrape time (owned and incremented by other modules). */
@@ -21,16 +22,6 @@ export interface MetricsOptions {
 
 /** Label value for a model or provider the request never got to (or that the registry does not know). */
 export const NONE = 'none';
-
-type CounterChild = { inc(v?: number): void };
-type HistogramChild = { observe(v: number): void };
-
-interface ModelChildren {
-  tokensIn: CounterChild;
-  tokensOut: CounterChild;
-  tokensCached: CounterChild;
-  cost: CounterChild;
-}
 
 /** A labelless counter whose value is read from `read()` at scrape time. */
 function exportedCounter(registry: Registry, name: string, help: string, read: () => number): void {
@@ -63,80 +54,73 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 /**
  * The gateway's Prometheus metrics, on a registry of its own (several gateways can live in
  * one process in tests). Per-request metrics are recorded once, when the request is over,
- * through labelled children cached by label values: a request costs a few Map lookups and
- * prom-client increments. Counters other modules own are plain numbers (`GatewayStats`,
- * the cache's stats) read by `collect()` at scrape time, never touched on the hot path.
+ * in plain labelled series (`plain-metrics.ts`: a Map lookup and a few number writes each).
+ * Counters other modules own are plain numbers (`GatewayStats`, the cache's stats) read by
+ * prom-client `collect()` callbacks at scrape time, never touched on the hot path.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'provider' | 'status_class' | 'endpoint'>;
-  private readonly attemptsByProvider: Counter<'provider' | 'status_class'>;
-  private readonly duration: Histogram<'endpoint' | 'stream'>;
-  private readonly ttfb: Histogram<'provider'>;
-  private readonly overhead: Histogram<'endpoint'>;
-  private readonly tokens: Counter<'model' | 'provider' | 'direction'>;
-  private readonly cachedTokens: Counter<'model' | 'provider'>;
-  private readonly cost: Counter<'model' | 'provider'>;
-  private readonly requestChildren = new Map<string, CounterChild>();
-  private readonly attemptChildren = new Map<string, CounterChild>();
-  private readonly durationChildren = new Map<string, HistogramChild>();
-  private readonly ttfbChildren = new Map<string, HistogramChild>();
-  private readonly overheadChildren = new Map<string, HistogramChild>();
-  private readonly modelChildren = new Map<string, ModelChildren>();
+  private readonly requests: PlainCounter;
+  private readonly attemptsByProvider: PlainCounter;
+  private readonly duration: PlainHistogram;
+  private readonly ttfb: PlainHistogram;
+  private readonly overhead: PlainHistogram;
+  private readonly tokens: PlainCounter;
+  private readonly cachedTokens: PlainCounter;
+  private readonly cost: PlainCounter;
 
   constructor(src: MetricsSources, opts: MetricsOptions = {}) {
-    const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'llmgw_requests_total',
-      help: 'API requests answered, by public model, provider that served (or last tried), status class (2xx/4xx/5xx; a client gone before any answer counts as 4xx) and endpoint (`other` for unknown routes). Model and provider are `none` when the request never resolved one.',
-      labelNames: ['model', 'provider', 'status_class', 'endpoint'],
-      registers,
-    });
-    this.attemptsByProvider = new Counter({
-      name: 'llmgw_upstream_attempts_total',
-      help: 'Upstream calls, by provider and the upstream status class (`error` = no HTTP answer: connect error, timeout, dropped connection).',
-      labelNames: ['provider', 'status_class'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'llmgw_request_duration_seconds',
-      help: 'Whole request time as the gateway saw it: from the request headers arriving to the last byte of the response (streams included).',
-      labelNames: ['endpoint', 'stream'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.ttfb = new Histogram({
-      name: 'llmgw_upstream_ttfb_seconds',
-      help: 'Upstream time to first byte: from the first upstream dispatch to the response headers of the attempt that answered (failed attempts before it included).',
-      labelNames: ['provider'],
-      buckets: TTFB_BUCKETS,
-      registers,
-    });
-    this.overhead = new Histogram({
-      name: 'llmgw_gateway_overhead_seconds',
-      help: 'Time spent in the gateway itself, for requests sent upstream: request arrival (headers) to first upstream dispatch (body read, auth, model resolution, limits, routing, request building), plus, for responses that are not streamed, upstream response end to the response handed to the client (usage extraction, model rewrite, write). Stream relay time is not included.',
-      labelNames: ['endpoint'],
-      buckets: OVERHEAD_BUCKETS,
-      registers,
-    });
-    this.tokens = new Counter({
-      name: 'llmgw_tokens_total',
-      help: 'Tokens by model and provider; direction `in` = prompt (input) tokens, `out` = completion (output) tokens. Includes counts the gateway estimated when the upstream reported none.',
-      labelNames: ['model', 'provider', 'direction'],
-      registers,
-    });
-    this.cachedTokens = new Counter({
-      name: 'llmgw_cached_tokens_total',
-      help: 'Prompt tokens the upstream served from its prompt cache (a subset of direction="in").',
-      labelNames: ['model', 'provider'],
-      registers,
-    });
-    this.cost = new Counter({
-      name: 'llmgw_cost_usd_total',
-      help: 'Cost in US dollars computed from usage and the model prices.',
-      labelNames: ['model', 'provider'],
-      registers,
-    });
+    this.requests = new PlainCounter(
+      'llmgw_requests_total',
+      'API requests answered, by public model, provider that served (or last tried), status class (2xx/4xx/5xx; a client gone before any answer counts as 4xx) and endpoint (`other` for unknown routes). Model and provider are `none` when the request never resolved one.',
+      ['model', 'provider', 'status_class', 'endpoint'],
+      this.registry,
+    );
+    this.attemptsByProvider = new PlainCounter(
+      'llmgw_upstream_attempts_total',
+      'Upstream calls, by provider and the upstream status class (`error` = no HTTP answer: connect error, timeout, dropped connection).',
+      ['provider', 'status_class'],
+      this.registry,
+    );
+    this.duration = new PlainHistogram(
+      'llmgw_request_duration_seconds',
+      'Whole request time as the gateway saw it: from the request headers arriving to the last byte of the response (streams included).',
+      ['endpoint', 'stream'],
+      DURATION_BUCKETS,
+      this.registry,
+    );
+    this.ttfb = new PlainHistogram(
+      'llmgw_upstream_ttfb_seconds',
+      'Upstream time to first byte: from the first upstream dispatch to the response headers of the attempt that answered (failed attempts before it included).',
+      ['provider'],
+      TTFB_BUCKETS,
+      this.registry,
+    );
+    this.overhead = new PlainHistogram(
+      'llmgw_gateway_overhead_seconds',
+      'Time spent in the gateway itself, for requests sent upstream: request arrival (headers) to first upstream dispatch (body read, auth, model resolution, limits, routing, request building), plus, for responses that are not streamed, upstream response end to the response handed to the client (usage extraction, model rewrite, write). Stream relay time is not included.',
+      ['endpoint'],
+      OVERHEAD_BUCKETS,
+      this.registry,
+    );
+    this.tokens = new PlainCounter(
+      'llmgw_tokens_total',
+      'Tokens by model and provider; direction `in` = prompt (input) tokens, `out` = completion (output) tokens. Includes counts the gateway estimated when the upstream reported none.',
+      ['model', 'provider', 'direction'],
+      this.registry,
+    );
+    this.cachedTokens = new PlainCounter(
+      'llmgw_cached_tokens_total',
+      'Prompt tokens the upstream served from its prompt cache (a subset of direction="in").',
+      ['model', 'provider'],
+      this.registry,
+    );
+    this.cost = new PlainCounter(
+      'llmgw_cost_usd_total',
+      'Cost in US dollars computed from usage and the model prices.',
+      ['model', 'provider'],
+      this.registry,
+    );
 
     const { stats, cacheStats, registry, inFlight } = src;
     exportedCounter(this.registry, 'llmgw_failovers_total', 'Upstream attempts beyond the first of a request.', () => stats.failovers);
@@ -160,7 +144,7 @@ export class GatewayMetrics {
       name: 'llmgw_build_info',
       help: 'Always 1; the labels tell the gateway version, Node.js version and uWebSockets.js build kind (native or fallback).',
       labelNames: ['version', 'node', 'uws_kind'],
-      registers,
+      registers: [this.registry],
     }).set({ version: src.build.version, node: src.build.node, uws_kind: src.build.uwsKind }, 1);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -168,63 +152,32 @@ export class GatewayMetrics {
   /** Record one finished API request (proxied, or /v1/models). */
   observeRequest(ctx: RequestContext): void {
     const endpoint = ctx.endpoint.path;
+    // Only names the registry knows become label values: a client cannot create series.
     const model = ctx.model ? ctx.publicModel : NONE;
     const lastAttempt = ctx.attempts.length > 0 ? ctx.attempts[ctx.attempts.length - 1]! : null;
     const provider = ctx.served?.provider.name ?? lastAttempt?.provider ?? NONE;
     const status = ctx.status === 0 && ctx.clientAborted ? 499 : ctx.status;
-    this.countRequest(model, provider, statusClass(status), endpoint);
+    this.requests.labels(model, provider, statusClass(status), endpoint).inc();
+    for (const a of ctx.attempts) this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
 
-    for (const a of ctx.attempts) {
-      const cls = a.status ? statusClass(a.status) : 'error';
-      const k = `${a.provider}\0${cls}`;
-      let c = this.attemptChildren.get(k);
-      if (!c) this.attemptChildren.set(k, (c = this.attemptsByProvider.labels(a.provider, cls)));
-      c.inc();
-    }
-
-    const dk = ctx.stream ? `${endpoint}\0true` : `${endpoint}\0false`;
-    let d = this.durationChildren.get(dk);
-    if (!d) this.durationChildren.set(dk, (d = this.duration.labels(endpoint, ctx.stream ? 'true' : 'false')));
-    d.observe((ctx.tEnd - ctx.t0) / 1000);
-
+    this.duration.labels(endpoint, ctx.stream ? 'true' : 'false').observe((ctx.tEnd - ctx.t0) / 1000);
     const ttfb = upstreamTtfbMs(ctx);
-    if (ttfb !== null) {
-      let t = this.ttfbChildren.get(provider);
-      if (!t) this.ttfbChildren.set(provider, (t = this.ttfb.labels(provider)));
-      t.observe(ttfb / 1000);
-    }
+    if (ttfb !== null) this.ttfb.labels(provider).observe(ttfb / 1000);
     const overhead = gatewayOverheadMs(ctx);
-    if (overhead !== null) {
-      let o = this.overheadChildren.get(endpoint);
-      if (!o) this.overheadChildren.set(endpoint, (o = this.overhead.labels(endpoint)));
-      o.observe(overhead / 1000);
-    }
+    if (overhead !== null) this.overhead.labels(endpoint).observe(overhead / 1000);
 
-    if (ctx.usage || ctx.costUsd) {
-      const mk = `${model}\0${provider}`;
-      let m = this.modelChildren.get(mk);
-      if (!m) {
-        m = {
-          tokensIn: this.tokens.labels(model, provider, 'in'),
-          tokensOut: this.tokens.labels(model, provider, 'out'),
-          tokensCached: this.cachedTokens.labels(model, provider),
-          cost: this.cost.labels(model, provider),
-        };
-        this.modelChildren.set(mk, m);
-      }
-      const u = ctx.usage;
-      if (u) {
-        if (u.promptTokens > 0) m.tokensIn.inc(u.promptTokens);
-        if (u.completionTokens > 0) m.tokensOut.inc(u.completionTokens);
-        if (u.cachedTokens > 0) m.tokensCached.inc(u.cachedTokens);
-      }
-      if (ctx.costUsd && ctx.costUsd > 0) m.cost.inc(ctx.costUsd);
+    const u = ctx.usage;
+    if (u) {
+      if (u.promptTokens > 0) this.tokens.labels(model, provider, 'in').inc(u.promptTokens);
+      if (u.completionTokens > 0) this.tokens.labels(model, provider, 'out').inc(u.completionTokens);
+      if (u.cachedTokens > 0) this.cachedTokens.labels(model, provider).inc(u.cachedTokens);
     }
+    if (ctx.costUsd && ctx.costUsd > 0) this.cost.labels(model, provider).inc(ctx.costUsd);
   }
 
   /** Count a request refused before it had a context (unknown route, wrong method, draining). */
   observeRefused(endpoint: string, status: number): void {
-    this.countRequest(NONE, NONE, statusClass(status), endpoint);
+    this.requests.labels(NONE, NONE, statusClass(status), endpoint).inc();
   }
 
   /** The Prometheus text exposition of every metric. */
@@ -234,12 +187,5 @@ export class GatewayMetrics {
 
   get contentType(): string {
     return this.registry.contentType;
-  }
-
-  private countRequest(model: string, provider: string, cls: string, endpoint: string): void {
-    const k = `${model}\0${provider}\0${cls}\0${endpoint}`;
-    let c = this.requestChildren.get(k);
-    if (!c) this.requestChildren.set(k, (c = this.requests.labels(model, provider, cls, endpoint)));
-    c.inc();
   }
 }
