@@ -5,7 +5,7 @@ import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctlOk } from './support/cli.js';
-import { startTestGateway } from './support/gateway.js';
+import { seedBasic, startTestGateway } from './support/gateway.js';
 import { startRedisSentinel, type LocalSentinel } from './support/redis-cluster.js';
 
 let sentinel: LocalSentinel;
@@ -75,4 +75,51 @@ describe('Redis Sentinel', () => {
       await t.close();
     }
   });
+});
+
+describe('Sentinel failover', () => {
+  it('the master dies, Sentinel promotes the replica, and the gateway follows without a restart', async () => {
+    const ha = await startRedisSentinel('llmgw-failover', { replica: true });
+    const target = { sentinels: ha.sentinels, sentinelName: ha.name };
+    const reg = new Registry(createRedis(target));
+    reg.redis.on('error', () => {});
+    const t = await startTestGateway({ REDIS_SENTINELS: ha.sentinels, REDIS_SENTINEL_NAME: ha.name, GW_CACHE_TTL_MS: '100', GW_REV_POLL_MS: '100' });
+    const chat = async (key: string) =>
+      (
+        await fetch(`${t.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+        })
+      ).status;
+    try {
+      const before = (await seedBasic(reg, fake.url)).rawKey;
+      expect(await chat(before)).toBe(200);
+      const oldMaster = await ha.currentMaster();
+      // Let the replica receive the writes before the master goes.
+      await expect.poll(async () => {
+        const r = new Redis(ha.replicaUrl!);
+        try {
+          return Number(await r.get('gw:rev'));
+        } finally {
+          r.disconnect();
+        }
+      }).toBe(await reg.revision());
+
+      await ha.killMaster();
+      // Meanwhile the gateway serves what it knows.
+      expect(await chat(before)).toBe(200);
+      await expect.poll(() => ha.currentMaster(), { timeout: 15_000, interval: 200 }).not.toBe(oldMaster);
+
+      // The gateway finds the new master through the Sentinel by itself.
+      await expect.poll(async () => (await fetch(`${t.url}/ready`)).status, { timeout: 10_000 }).toBe(200);
+      expect(await chat(before)).toBe(200); // replicated before the failover
+      const after = (await reg.createKey({ name: 'after-failover' })).raw; // written to the new master
+      await expect.poll(() => chat(after), { timeout: 5000 }).toBe(200);
+    } finally {
+      await t.close();
+      reg.redis.disconnect();
+      await ha.stop();
+    }
+  }, 45_000);
 });

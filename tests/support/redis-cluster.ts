@@ -28,6 +28,12 @@ export interface LocalSentinel {
   name: string;
   /** The master itself, for direct inspection. */
   masterUrl: string;
+  /** The replica (when started with `replica: true`). */
+  replicaUrl?: string;
+  /** Stop the current master's process (a crash, as far as clients can tell). */
+  killMaster(): Promise<void>;
+  /** The `host:port` the Sentinel names as master right now. */
+  currentMaster(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -100,8 +106,20 @@ export async function startRedisCluster(masters = 3): Promise<LocalCluster> {
  * Start one master and one Sentinel monitoring it (quorum 1) on free loopback ports.
  * Clients connect through the Sentinel (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`).
  */
-export async function startRedisSentinel(name = 'llmgw-test'): Promise<LocalSentinel> {
+export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: boolean } = {}): Promise<LocalSentinel> {
   const master = (await startRedis()) as LocalRedis;
+  const replica = opts.replica ? ((await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] })) as LocalRedis) : null;
+  if (replica) {
+    await until('the replica to sync', async () => {
+      const c = new Redis(replica.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      try {
+        await c.connect();
+        return (await c.info('replication')).includes('master_link_status:up');
+      } finally {
+        c.disconnect();
+      }
+    });
+  }
   const port = (await freePort()) as number;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-sentinel-'));
   // Sentinel rewrites its config file at runtime, so it must be a writable file of its own.
@@ -113,7 +131,8 @@ export async function startRedisSentinel(name = 'llmgw-test'): Promise<LocalSent
       'bind 127.0.0.1',
       `dir ${dir}`,
       `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
-      `sentinel down-after-milliseconds ${name} 2000`,
+      `sentinel down-after-milliseconds ${name} ${replica ? 1000 : 2000}`,
+      `sentinel failover-timeout ${name} 5000`,
       '',
     ].join('\n'),
   );
@@ -148,16 +167,29 @@ export async function startRedisSentinel(name = 'llmgw-test'): Promise<LocalSent
     });
   } catch (e) {
     await stopSentinel();
-    await master.stop();
+    await Promise.all([master.stop(), replica?.stop()]);
     throw e;
   }
+  const currentMaster = async () => {
+    const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await c.connect();
+      const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', name)) as string[];
+      return `${addr[0]}:${addr[1]}`;
+    } finally {
+      c.disconnect();
+    }
+  };
   return {
     sentinels: `127.0.0.1:${port}`,
     name,
     masterUrl: master.url,
+    ...(replica ? { replicaUrl: replica.url } : {}),
+    killMaster: () => master.stop(),
+    currentMaster,
     stop: async () => {
       await stopSentinel();
-      await master.stop();
+      await Promise.all([master.stop(), replica?.stop()]);
     },
   };
 }
