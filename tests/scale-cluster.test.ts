@@ -162,6 +162,21 @@ describe('gwctl and the gateway on Redis Cluster', () => {
   });
 });
 
+describe('a standalone URL pointed at a Cluster node', () => {
+  it('gwctl refuses with a clear message and the gateway names the mistake in its log', async () => {
+    const env = { REDIS_URL: `redis://127.0.0.1:${cluster.ports[0]}` };
+    const r = await gwctl(['redis', 'ping'], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/is a Redis Cluster node: .*REDIS_CLUSTER_NODES/);
+    const t = await startTestGateway(env);
+    try {
+      await expect.poll(() => t.logs.text, { timeout: 3000 }).toMatch(/is a Redis Cluster node/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('limits, usage and cooldowns on Redis Cluster (every script on one hash tag)', () => {
   let reg: Registry;
   let gwA: TestGateway;

@@ -83,6 +83,17 @@ export function isCluster(r: RedisClient): r is Cluster {
   return (r as Cluster).isCluster === true;
 }
 
+/**
+ * A standalone (or Sentinel) client pointed at a Redis Cluster node gets MOVED for most keys.
+ * Returns what to tell the operator, or null when the client matches the server.
+ */
+export async function topologyMismatch(redis: RedisClient, t: RedisTarget): Promise<string | null> {
+  if (isCluster(redis)) return null;
+  const info = await redis.info('server').catch(() => '');
+  if (!/redis_mode:cluster/.test(info)) return null;
+  return `${describeRedisTarget(t)} is a Redis Cluster node: give the cluster's nodes with REDIS_CLUSTER_NODES (gwctl: --redis-cluster-nodes) instead`;
+}
+
 /** Redis target from the conventional environment variables. */
 export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
   return {

@@ -1,4 +1,4 @@
-import { Registry, createRedis, describeRedisTarget, type RedisClient, type RedisTarget } from '@llmgw/core';
+import { Registry, createRedis, describeRedisTarget, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
@@ -79,6 +79,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway', commandTimeoutMs: config.GW_REDIS_COMMAND_TIMEOUT_MS || undefined });
   redis.on('error', () => {}); // state is watched through the cache and /ready
   if (!opts.redis) await waitForRedis(redis, config.GW_REDIS_BOOT_WAIT_MS, log);
+  // A misconfiguration that looks like an outage (every read MOVED): name it once at boot.
+  void topologyMismatch(redis, target).then((m) => m && log.error(m));
   const registry = new Registry(redis, { onInvalid: (bad) => log.warn(bad, 'invalid registry record skipped') });
   const cache = new RegistryCache(registry, { ttlMs: config.GW_CACHE_TTL_MS, negativeTtlMs: config.GW_NEGATIVE_CACHE_TTL_MS, revPollMs: config.GW_REV_POLL_MS }, log);
   await cache.start();

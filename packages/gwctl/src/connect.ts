@@ -1,4 +1,4 @@
-import { createRedis, describeRedisTarget, redisTargetFromEnv, type RedisClient, type RedisTarget } from '@llmgw/core';
+import { createRedis, describeRedisTarget, redisTargetFromEnv, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
 import { UserError } from './errors.js';
 
 /** The global options every command inherits. */
@@ -56,13 +56,18 @@ export async function connectRedis(target: RedisTarget, limits: ConnectLimits = 
         timer = setTimeout(() => reject(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
       }),
     ]);
-    return redis;
   } catch (e) {
     redis.disconnect();
     throw new UserError(`cannot reach Redis at ${describeRedisTarget(target)}: ${reason(lastError ?? e)}`);
   } finally {
     clearTimeout(timer);
   }
+  const mismatch = await topologyMismatch(redis, target);
+  if (mismatch) {
+    redis.disconnect();
+    throw new UserError(mismatch);
+  }
+  return redis;
 }
 
 function reason(e: unknown): string {
