@@ -13,7 +13,7 @@ let gw: TestGateway;
 let rawKey: string;
 
 beforeAll(async () => {
-  // Debug on: the routing decision logs (GW_DEBUG) must pass redaction too.
+  // Routing decision logs (GW_DEBUG) and debug lines must pass redaction too.
   fake = await startFakeProvider({ requireKey: SECRET });
   gw = await startTestGateway({ GW_ADMIN_PORT: '0', GW_LOG_LEVEL: 'debug', GW_DEBUG: '1' });
 });
@@ -145,6 +145,8 @@ describe('secrets never leak', () => {
     const status = await (await fetch(`http://127.0.0.1:${gw.gw.adminPort}/status`)).text();
     const logs = gw.logs.text;
     expect(accessLines().length).toBeGreaterThanOrEqual(8);
+    // GW_DEBUG's routing decisions are among the lines searched.
+    expect(gw.logs.lines.some((l) => l.includes('"msg":"routing decision"'))).toBe(true);
     expect(fake.received.some((r) => r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
     for (const [what, text] of Object.entries({ logs, metrics, status, bodies: bodies.join('\n') })) {
       expect(text.includes(rawKey), `raw key in ${what}`).toBe(false);

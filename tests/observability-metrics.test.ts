@@ -141,6 +141,24 @@ describe('per-request metrics change as expected', () => {
   });
 });
 
+describe('limits', () => {
+  it('a rate-limited request counts in llmgw_rate_limited_total and as a 4xx', async () => {
+    ({ rawKey } = await seedBasic(registry, fake.url, { key: { rpm: 1 } }));
+    const before = await settled();
+    const first = await chat();
+    expect(first.status).toBe(200);
+    await first.text();
+    const second = await chat();
+    expect(second.status).toBe(429);
+    await second.text();
+    const after = await settled();
+    expect(delta(before, after, 'llmgw_rate_limited_total')).toBe(1);
+    // Refused before any upstream was tried: the model is known, the provider is not.
+    expect(delta(before, after, 'llmgw_requests_total', { ...base, provider: 'none', status_class: '4xx' })).toBe(1);
+    expect(delta(before, after, 'llmgw_requests_total', { ...base, status_class: '2xx' })).toBe(1);
+  });
+});
+
 describe('counters owned by other modules are exported at scrape time', () => {
   it('reads GatewayStats and the registry cache counters', async () => {
     const s = gw.gw.stats;
