@@ -71,8 +71,11 @@ export const ConfigSchema = z.object({
   GW_REDIS_BOOT_WAIT_MS: ms(5_000),
   /** A Redis command with no answer after this long fails (a hung or partitioned Redis); 0 = never. */
   GW_REDIS_COMMAND_TIMEOUT_MS: ms(1_000),
-  /** Longest wait for a request body once its headers arrived (slow-body clients get 408 and a closed connection). */
-  GW_BODY_TIMEOUT_MS: ms(30_000),
+  /**
+   * Longest wait for a whole request body once its headers arrived: 408 and a closed connection
+   * after it (0 = none; uWS itself drops bodies slower than 16 KB/s after about 10 s).
+   */
+  GW_BODY_TIMEOUT_MS: ms(60_000),
   /** Name of this pod in logs and metrics. */
   GW_POD_NAME: z.string().optional(),
   /** Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open). */
