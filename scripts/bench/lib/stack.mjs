@@ -152,7 +152,7 @@ export async function startNginx(upstreamPort, log = () => {}) {
     rmSync(dir, { recursive: true, force: true });
     return { skipped: `nginx did not start: ${e.message.split('\n').slice(0, 4).join(' ')}` };
   }
-  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: ', '');
+  const version = spawnSync('nginx', ['-v'], { encoding: 'utf8' }).stderr.trim().replace('nginx version: nginx/', '');
   return {
     name: 'nginx',
     port,
