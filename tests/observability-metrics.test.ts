@@ -194,6 +194,18 @@ describe('counters owned by other modules are exported at scrape time', () => {
     }
   });
 
+  it('a stream being relayed shows in llmgw_open_streams until it ends', async () => {
+    fake.enqueue({ chunks: 6, chunkDelayMs: 100 });
+    const res = await chat({ stream: true });
+    expect(res.status).toBe(200);
+    // Headers are in, the events are still coming.
+    const during = await scrape(admin);
+    expect(sum(during, 'llmgw_open_streams')).toBe(1);
+    expect(sum(during, 'llmgw_in_flight_requests')).toBe(1);
+    await res.text();
+    expect(sum(await settled(), 'llmgw_open_streams')).toBe(0);
+  });
+
   it('in-flight requests and a slow upstream show in the gauge while they run', async () => {
     fake.enqueue({ headersDelayMs: 400 });
     const pending = chat();

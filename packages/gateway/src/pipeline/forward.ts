@@ -61,6 +61,7 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   const total = p.timeout_ms ?? deps.defaultTimeoutMs;
   const id = targetId(target);
   const started = performance.now();
+  let streaming = false; // counted in stats.openStreams while the relay runs
   targets.begin(id);
   try {
     return await runAttempt(ctx, deps.agents.for(p), {
@@ -74,6 +75,10 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
         record.status = status;
         record.ttfbMs = now - ctx.t0;
         if (status >= 400) return;
+        if (ctx.stream && !streaming) {
+          streaming = true;
+          deps.stats.openStreams++;
+        }
         // A good answer is what clears a cooldown (and ends a half-open probe), at once.
         targets.observeTtfb(id, now - started);
         health.succeed(p.name, c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT]);
@@ -81,6 +86,7 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     });
   } finally {
     targets.end(id);
+    if (streaming) deps.stats.openStreams--;
   }
 }
 
