@@ -130,10 +130,15 @@ describe('per-request metrics change as expected', () => {
     expect(scan.status).toBe(404);
     const wrongMethod = await fetch(`${gw.url}/v1${CHAT}`);
     expect(wrongMethod.status).toBe(405);
+    // A malformed escape used to throw inside the uWS callback (no answer, uncaught URIError).
+    const malformed = await fetch(`${gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${rawKey}` } });
+    expect(malformed.status).toBe(404);
+    expect((await malformed.json()).error.code).toBe('model_not_found');
     await Promise.all([bad.text(), unknownModel.text(), models.text(), scan.text(), wrongMethod.text()]);
     const after = await settled();
     expect(delta(before, after, 'llmgw_requests_total', { model: 'none', provider: 'none', status_class: '4xx', endpoint: CHAT })).toBe(3);
     expect(delta(before, after, 'llmgw_requests_total', { status_class: '2xx', endpoint: '/models' })).toBe(1);
+    expect(delta(before, after, 'llmgw_requests_total', { status_class: '4xx', endpoint: '/models' })).toBe(1);
     expect(delta(before, after, 'llmgw_requests_total', { status_class: '4xx', endpoint: 'other' })).toBe(1);
     const values = new Set(after.flatMap((s) => Object.values(s.labels)));
     expect(values.has('made-up-model-xyz')).toBe(false);

@@ -31,6 +31,14 @@ export interface AppDeps extends PipelineDeps {
 const JSON_CT = 'application/json';
 const MODELS_ENDPOINT: Endpoint = { path: '/models', body: 'json', streams: false, jsonResponse: true };
 
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 function sendJson(res: ResponseSink, status: number, id: string, body: string): void {
   res.send(status, { 'content-type': JSON_CT, 'x-request-id': id }, body);
 }
@@ -76,8 +84,11 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     if (sub === null) return refuse(res, id, Errors.routeNotFound(method, path), 'other');
     if (sub === '/models' || sub.startsWith('/models/')) {
       if (method !== 'GET') return refuse(res, id, Errors.methodNotAllowed(method, path), MODELS_ENDPOINT.path);
+      const model = sub === '/models' ? null : safeDecode(sub.slice(8));
+      // A malformed escape (`%E0%A4%A`) would throw inside the uWS callback: answer it instead.
+      if (model === undefined) return refuse(res, id, Errors.modelNotFound(sub.slice(8)), MODELS_ENDPOINT.path);
       const ctx = createContext(id, req, res, MODELS_ENDPOINT, log);
-      void models(ctx, sub === '/models' ? null : decodeURIComponent(sub.slice(8)));
+      void models(ctx, model);
       return;
     }
     const endpoint = ENDPOINTS.get(sub);
