@@ -16,14 +16,17 @@ export const ConfigSchema = z.object({
   GW_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Port of the admin listener (/metrics, /status, /health, /ready); unset = no admin listener. */
   GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Interface of the admin listener (0.0.0.0 in containers, so Prometheus can scrape it). */
   GW_ADMIN_HOST: z.string().default('127.0.0.1'),
   /** Standalone Redis. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME). */
   REDIS_SENTINELS: z.string().optional(),
+  /** Sentinel master name. */
   REDIS_SENTINEL_NAME: z.string().default('mymaster'),
   /** Cluster seed nodes `host:port,…`. */
   REDIS_CLUSTER_NODES: z.string().optional(),
+  /** Password of Sentinel-managed or Cluster nodes (a standalone URL carries its own). */
   REDIS_PASSWORD: z.string().optional(),
   /** How long a registry record is served from the local cache before it is re-read. */
   GW_CACHE_TTL_MS: ms(5_000),
@@ -39,7 +42,7 @@ export const ConfigSchema = z.object({
   GW_CONNECT_TIMEOUT_MS: ms(10_000),
   /** Idle keep-alive upstream connections are closed after this long. */
   GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
-  /** trace|debug|info|warn|error|fatal|silent */
+  /** One of trace, debug, info (one access line per request), warn, error, fatal, silent. */
   GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Log every routing decision. */
   GW_DEBUG: bool.default(false),
@@ -53,9 +56,11 @@ export const ConfigSchema = z.object({
   GW_RETRY_AFTER_MAX_MS: ms(2_000),
   /** Failures of a provider within GW_COOLDOWN_WINDOW_MS that start its cooldown (401/403/429 cool a secret at once). */
   GW_COOLDOWN_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  /** Window in which provider failures are counted. */
   GW_COOLDOWN_WINDOW_MS: z.coerce.number().int().positive().default(30_000),
   /** First cooldown; each further one without a success in between doubles, up to GW_COOLDOWN_MAX_MS. */
   GW_COOLDOWN_BASE_MS: z.coerce.number().int().positive().default(5_000),
+  /** Longest cooldown. */
   GW_COOLDOWN_MAX_MS: z.coerce.number().int().positive().default(300_000),
   /** After a cooldown one request probes; others wait this long for its answer before probing too. */
   GW_PROBE_LEASE_MS: z.coerce.number().int().positive().default(10_000),
