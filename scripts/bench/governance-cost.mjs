@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Registry } from '../../packages/core/dist/index.js';
-import { startRedis } from '../lib/local-redis.mjs';
+import { freePort, startRedis } from '../lib/local-redis.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
@@ -40,6 +40,8 @@ function spawnUntil(args, env, re) {
       const m = re.exec(out);
       if (m) {
         clearTimeout(t);
+        child.stdout.off('data', onData);
+        child.stdout.resume();
         resolve({ child, match: m });
       }
     };
@@ -77,16 +79,19 @@ try {
     { name: 'full', key: limited.raw, env: { GW_USAGE_ENABLED: '1' } },
   ];
   for (const v of variants) {
-    const gw = await spawnUntil(
-      [path.join(ROOT, 'packages/gateway/dist/main.js')],
-      { REDIS_URL: redisServer.url, GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'warn', ...v.env },
-      /"port":(\d+)/,
-    ).catch(async () => {
-      // GW_LOG_LEVEL=warn hides the "listening" line; ask for it at info and filter nothing else.
-      return spawnUntil([path.join(ROOT, 'packages/gateway/dist/main.js')], { REDIS_URL: redisServer.url, GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', ...v.env }, /"port":(\d+)/);
+    // warn level: no access line per request (and nothing for this script to read).
+    const port = await freePort();
+    const child = spawn(process.execPath, [path.join(ROOT, 'packages/gateway/dist/main.js')], {
+      env: { ...process.env, REDIS_URL: redisServer.url, GW_PORT: String(port), GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'warn', ...v.env },
+      stdio: ['ignore', 'ignore', 'inherit'],
     });
-    children.push(gw.child);
-    v.url = `http://127.0.0.1:${gw.match[1]}/v1/chat/completions`;
+    children.push(child);
+    const deadline = Date.now() + 20_000;
+    while (!(await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`gateway ${v.name} did not start`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    v.url = `http://127.0.0.1:${port}/v1/chat/completions`;
   }
 
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32, ...(STREAM ? { stream: true } : {}) });

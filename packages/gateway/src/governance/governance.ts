@@ -1,4 +1,4 @@
-import { utcDay, utcMonth, type RedisClient, type UsageEvent } from '@llmgw/core';
+import type { RedisClient, UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { RequestContext, Usage } from '../pipeline/context.js';
 import type { GatewayStats } from '../stats.js';
@@ -8,6 +8,7 @@ import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './li
 import { OutputCapture } from './output-capture.js';
 import { computeCost } from './pricing.js';
 import { UsageRecorder } from './usage-recorder.js';
+import { utcPeriod } from './utc-period.js';
 
 export interface GovernanceOptions extends LimiterOptions {
   /** Record usage events and spend counters (budgets need them). */
@@ -54,7 +55,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     if (!recorder) return;
     const key = ctx.key!;
     const served = ctx.served;
-    const now = new Date();
+    const now = Date.now();
     const event: UsageEvent = {
       id: ctx.id,
       key_id: key.id,
@@ -75,9 +76,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       stream: ctx.stream,
       aborted: ctx.clientAborted,
       error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
-      ts: now.getTime(),
+      ts: now,
     };
-    recorder.record({ event, day: utcDay(now), month: utcMonth(now) });
+    recorder.record({ event, ...utcPeriod(now) });
   }
 
   function onFinish(ctx: RequestContext, adm: Admission | null, capture: OutputCapture | null): void {
@@ -123,6 +124,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       return limiter.admit(key, key.tpm !== undefined ? estimateRequestTokens(ctx.body) : 0, ctx.responseHeaders).then((adm) => attach(ctx, adm));
     },
     flush: () => recorder?.flush() ?? Promise.resolve(true),
-    close: () => recorder?.close(),
+    close: () => {
+      limiter.close();
+      recorder?.close();
+    },
   };
 }

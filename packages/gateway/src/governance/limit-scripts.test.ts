@@ -65,11 +65,15 @@ describe('admission script', () => {
     expect((await admit('b', { conc: 1 }))[1]).toBe('concurrency');
     await redis.gwRelease(keys[2], keys[3], 'a', 0, '1');
     expect((await admit('b', { conc: 1 }))[0]).toBe(0);
+    // Several releases in one call (what the limiter sends for requests ending in the same turn).
+    await redis.zadd(keys[3], Date.now() + 60_000, 'x', Date.now() + 60_000, 'y');
+    await redis.gwRelease(keys[2], keys[3], 'x', 0, '1', 'y', 0, '1');
+    expect(await redis.zcard(keys[3])).toBe(1);
     const before = Number(await redis.zscore(keys[3], 'b'));
     await new Promise((r) => setTimeout(r, 5));
-    await redis.gwRenew(keys[3], 'b', 120_000);
+    await redis.gwRenew(keys[3], 120_000, 'b');
     expect(Number(await redis.zscore(keys[3], 'b'))).toBeGreaterThan(before);
-    await redis.gwRenew(keys[3], 'never-admitted', 120_000);
+    await redis.gwRenew(keys[3], 120_000, 'never-admitted');
     expect(await redis.zscore(keys[3], 'never-admitted')).toBeNull();
   });
 

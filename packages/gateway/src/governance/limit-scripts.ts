@@ -108,48 +108,64 @@ return {0, rpmRemaining, rpmReset, tpmRemaining, tpmReset}
 `;
 
 /**
- * After the request: give the concurrency slot back and replace the token estimate with the
+ * After requests: give their concurrency slots back and replace each token estimate with the
  * real count, if the admission is still inside the window (otherwise it already left it).
+ * The limiter sends the releases of one key that ended in the same event-loop turn together.
  *
  * KEYS: 1 tpm hash, 2 concurrency zset
- * ARGV: 1 member, 2 token delta (real - estimate), 3 '1' to release the lease
+ * ARGV: triples of member, token delta (real - estimate), '1' to release the lease
  */
 export const RELEASE_LUA = `
-if ARGV[3] == '1' then redis.call('ZREM', KEYS[2], ARGV[1]) end
-local d = tonumber(ARGV[2])
-if d ~= 0 and redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  local v = redis.call('HINCRBY', KEYS[1], ARGV[1], d)
-  if v < 0 then redis.call('HSET', KEYS[1], ARGV[1], 0) d = d - v end
-  local total = redis.call('HINCRBY', KEYS[1], '_t', d)
-  if total < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
+for i = 1, #ARGV, 3 do
+  local m, d = ARGV[i], tonumber(ARGV[i + 1])
+  if ARGV[i + 2] == '1' then redis.call('ZREM', KEYS[2], m) end
+  if d ~= 0 and redis.call('HEXISTS', KEYS[1], m) == 1 then
+    local v = redis.call('HINCRBY', KEYS[1], m, d)
+    if v < 0 then redis.call('HSET', KEYS[1], m, 0) d = d - v end
+    local total = redis.call('HINCRBY', KEYS[1], '_t', d)
+    if total < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
+  end
 end
 return 1
 `;
 
 /**
- * Extend a running request's lease (long streams outlive one lease). Only an existing lease
- * is extended: a lease already reclaimed stays released.
+ * Extend running requests' leases (long streams outlive one lease). Only existing leases are
+ * extended: a lease already reclaimed stays released.
  *
- * KEYS: 1 concurrency zset; ARGV: 1 member, 2 lease ms
+ * KEYS: 1 concurrency zset; ARGV: 1 lease ms, 2… members
  */
 export const RENEW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+local lease = tonumber(ARGV[1])
+for i = 2, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[i]) end
+redis.call('PEXPIRE', KEYS[1], lease * 2)
 return 1
 `;
 
 /**
- * Add one request's spend and tokens to the key's day and month counters.
+ * Append usage events to the stream, one entry each (field `e`, the event as JSON), in one
+ * call for a whole batch.
+ *
+ * KEYS: 1 stream; ARGV: 1 MAXLEN ~ bound, 2… events
+ */
+export const XADD_MANY_LUA = `
+for i = 2, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
+return #ARGV - 1
+`;
+
+/**
+ * Add requests' spend and tokens to the key's day and month counters.
  *
  * KEYS: 1 spend hash of the day, 2 spend hash of the month
- * ARGV: 1 cost USD, 2 prompt, 3 completion, 4 cached tokens, 5 day ttl s, 6 month ttl s
+ * ARGV: 1 cost USD, 2 prompt, 3 completion, 4 cached tokens, 5 day ttl s, 6 month ttl s,
+ *       7 requests (the recorder sums a batch per key; default 1)
  */
 export const ACCOUNT_LUA = `
 for i = 1, 2 do
   redis.call('HINCRBYFLOAT', KEYS[i], 'cost', ARGV[1])
-  redis.call('HINCRBY', KEYS[i], 'requests', 1)
+  redis.call('HINCRBY', KEYS[i], 'requests', ARGV[7] or 1)
   redis.call('HINCRBY', KEYS[i], 'prompt_tokens', ARGV[2])
   redis.call('HINCRBY', KEYS[i], 'completion_tokens', ARGV[3])
   redis.call('HINCRBY', KEYS[i], 'cached_tokens', ARGV[4])
@@ -163,15 +179,16 @@ type Arg = string | number;
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
 export interface GovernanceCommands {
   gwAdmit(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
-  gwRelease(k1: string, k2: string, member: string, delta: number, release: '0' | '1'): Promise<number>;
-  gwRenew(k1: string, member: string, leaseMs: number): Promise<number>;
+  gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
+  gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   gwAccount(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
+  gwXaddMany(stream: string, maxLen: number, ...events: string[]): Promise<number>;
 }
 
 /** Pipelines of a client with the commands defined (the recorder batches gwAccount). */
 export interface GovernancePipeline {
   gwAccount(k1: string, k2: string, ...argv: Arg[]): GovernancePipeline;
-  xadd(...args: Arg[]): GovernancePipeline;
+  gwXaddMany(stream: string, maxLen: number, ...events: string[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
@@ -183,6 +200,7 @@ export function defineGovernanceCommands(redis: RedisClient): RedisClient & Gove
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     redis.defineCommand('gwAccount', { numberOfKeys: 2, lua: ACCOUNT_LUA });
+    redis.defineCommand('gwXaddMany', { numberOfKeys: 1, lua: XADD_MANY_LUA });
   }
   return r as RedisClient & GovernanceCommands;
 }

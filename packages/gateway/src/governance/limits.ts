@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { RT_KEYS, utcDay, utcMonth, type ApiKey, type RedisClient } from '@llmgw/core';
+import { RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
 import { Errors, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './rate-limit-headers.js';
+import { utcPeriod } from './utc-period.js';
 
 export interface LimiterOptions {
   /** Sliding window of rpm and tpm. */
@@ -24,7 +25,6 @@ export interface Admission {
   /** Tokens the tpm window counts for this request until it is reconciled (0 without tpm). */
   estimate: number;
   concurrency: boolean;
-  renew: NodeJS.Timeout | null;
 }
 
 /** Does this key need the admission script at all? Keys without limits and budgets skip it. */
@@ -43,6 +43,12 @@ export class KeyLimiter {
   private readonly pod = randomBytes(6).toString('base64url');
   private seq = 0;
   private failing = false;
+  /** Admissions holding a concurrency lease, renewed together by one pod-wide timer. */
+  private readonly leases = new Set<Admission>();
+  private renewTimer: NodeJS.Timeout | null = null;
+  /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
+  private releases = new Map<string, Array<string | number>>();
+  private releaseScheduled = false;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
@@ -56,16 +62,17 @@ export class KeyLimiter {
    * rate-limit headers of admitted requests in `headers`. Resolves null when Redis failed
    * and the policy is to fail open.
    */
-  async admit(key: ApiKey, estimate: number, headers: Record<string, string>, now = new Date()): Promise<Admission | null> {
+  async admit(key: ApiKey, estimate: number, headers: Record<string, string>): Promise<Admission | null> {
     const id = key.id;
     const member = `${this.pod}.${(++this.seq).toString(36)}`;
     const tpmEstimate = key.tpm !== undefined ? estimate : 0;
+    const { day, month } = utcPeriod();
     let res: Array<number | string>;
     try {
       res = await this.withTimeout(
         this.redis.gwAdmit(
           RT_KEYS.keyRpm(id), RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id),
-          RT_KEYS.keySpendDay(id, utcDay(now)), RT_KEYS.keySpendMonth(id, utcMonth(now)),
+          RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month),
           member, key.rpm ?? 0, key.tpm ?? 0, tpmEstimate, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs,
           key.budget_daily ?? -1, key.budget_monthly ?? -1,
         ),
@@ -93,12 +100,8 @@ export class KeyLimiter {
       key.tpm !== undefined ? { limit: key.tpm, remaining: Number(res[3]), resetMs: Number(res[4]) } : null,
     );
     const concurrency = key.max_concurrency !== undefined;
-    const adm: Admission = { keyId: id, member, estimate: tpmEstimate, concurrency, renew: null };
-    if (concurrency) {
-      // A request longer than its lease keeps it alive; a dead pod stops renewing and the slot is reclaimed.
-      adm.renew = setInterval(() => void this.redis.gwRenew(RT_KEYS.keyConcurrency(id), member, this.o.leaseMs).catch(() => {}), Math.max(50, Math.floor(this.o.leaseMs / 3)));
-      adm.renew.unref();
-    }
+    const adm: Admission = { keyId: id, member, estimate: tpmEstimate, concurrency };
+    if (concurrency) this.hold(adm);
     return adm;
   }
 
@@ -107,15 +110,57 @@ export class KeyLimiter {
    * estimate). Pass `releaseSlot: false` to reconcile only (the slot went back earlier).
    */
   release(adm: Admission, realTokens: number | null, releaseSlot = true): void {
-    if (releaseSlot && adm.renew) clearInterval(adm.renew);
+    if (releaseSlot) this.leases.delete(adm);
     const delta = realTokens === null || adm.estimate === 0 ? 0 : realTokens - adm.estimate;
     const slot = releaseSlot && adm.concurrency;
     if (!slot && delta === 0) return;
-    this.redis
-      .gwRelease(RT_KEYS.keyTpmTokens(adm.keyId), RT_KEYS.keyConcurrency(adm.keyId), adm.member, delta, slot ? '1' : '0')
-      .catch(() => {
-        this.stats.redisErrors++; // the lease expires on its own; the estimate stays counted
+    let list = this.releases.get(adm.keyId);
+    if (!list) this.releases.set(adm.keyId, (list = []));
+    list.push(adm.member, delta, slot ? '1' : '0');
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    // Still before the next request is read (check phase precedes the next poll), and
+    // every request of a key that ended in this turn goes back in one call.
+    setImmediate(() => this.flushReleases());
+  }
+
+  /** Stop the lease renewal timer (shutdown). */
+  close(): void {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.renewTimer = null;
+    this.flushReleases();
+  }
+
+  private flushReleases(): void {
+    this.releaseScheduled = false;
+    const all = this.releases;
+    this.releases = new Map();
+    for (const [keyId, triples] of all) {
+      this.redis.gwRelease(RT_KEYS.keyTpmTokens(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {
+        this.stats.redisErrors++; // the leases expire on their own; the estimates stay counted
       });
+    }
+  }
+
+  /** A request longer than its lease keeps it alive; a dead pod stops renewing and its slots are reclaimed. */
+  private hold(adm: Admission): void {
+    this.leases.add(adm);
+    if (this.renewTimer) return;
+    this.renewTimer = setInterval(() => this.renewAll(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
+    this.renewTimer.unref();
+  }
+
+  private renewAll(): void {
+    if (this.leases.size === 0) return;
+    const byKey = new Map<string, string[]>();
+    for (const a of this.leases) {
+      let m = byKey.get(a.keyId);
+      if (!m) byKey.set(a.keyId, (m = []));
+      m.push(a.member);
+    }
+    for (const [keyId, members] of byKey) {
+      this.redis.gwRenew(RT_KEYS.keyConcurrency(keyId), this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);
+    }
   }
 
   private withTimeout<T>(p: Promise<T>, key: ApiKey, member: string): Promise<T> {

@@ -1,4 +1,4 @@
-import { encodeUsageEvent, isCluster, RT_KEYS, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { isCluster, RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands, GovernancePipeline } from './limit-scripts.js';
@@ -170,44 +170,60 @@ export class UsageRecorder {
 
   /** Per record: [accounting error, XADD error], null = done (or nothing to do). */
   private async send(batch: UsageRecord[]): Promise<Array<[Error | null, Error | null]>> {
-    const stream = RT_KEYS.usageStream;
-    const maxLen = String(this.o.streamMaxLen);
-    const accountArgs = (r: UsageRecord) => {
+    // The batch's spend is summed per key and period: one counter update per key, not per request.
+    const groups = new Map<string, { args: [string, string, number, number, number, number, number, number, number]; members: number[] }>();
+    batch.forEach((r, i) => {
+      if (r.accounted) return;
       const e = r.event;
-      return [RT_KEYS.keySpendDay(e.key_id, r.day), RT_KEYS.keySpendMonth(e.key_id, r.month), e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, DAY_TTL_S, MONTH_TTL_S] as const;
-    };
-    const needsAccount = (r: UsageRecord) => !r.accounted;
-    const needsXadd = (r: UsageRecord) => !r.streamed;
+      const id = `${e.key_id}\n${r.day}\n${r.month}`;
+      let g = groups.get(id);
+      if (!g) {
+        g = { args: [RT_KEYS.keySpendDay(e.key_id, r.day), RT_KEYS.keySpendMonth(e.key_id, r.month), 0, 0, 0, 0, DAY_TTL_S, MONTH_TTL_S, 0], members: [] };
+        groups.set(id, g);
+      }
+      g.args[2] = Math.round((g.args[2] + e.cost_usd) * 1e9) / 1e9;
+      g.args[3] += e.prompt_tokens;
+      g.args[4] += e.completion_tokens;
+      g.args[5] += e.cached_tokens;
+      g.args[8]++;
+      g.members.push(i);
+    });
+    const accounts = [...groups.values()];
+    const adds = batch.flatMap((r, i) => (r.streamed ? [] : [i]));
+    const events = adds.map((i) => usageEventJson(batch[i]!.event));
+
+    let accErr: Array<Error | null>;
+    let addErr: Array<Error | null>;
     if (isCluster(this.redis)) {
       // Cluster pipelines must stay in one slot; send the commands side by side instead.
       const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
-      return Promise.all(
-        batch.map(async (r) => {
-          const [k1, k2, ...argv] = accountArgs(r);
-          return Promise.all([
-            needsAccount(r) ? asError(this.redis.gwAccount(k1, k2, ...argv)) : null,
-            needsXadd(r) ? asError(this.redis.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...encodeUsageEvent(r.event))) : null,
-          ]) as Promise<[Error | null, Error | null]>;
-        }),
-      );
+      let streamErr: Error | null;
+      [accErr, streamErr] = await Promise.all([
+        Promise.all(accounts.map((g) => asError(this.redis.gwAccount(...g.args)))),
+        events.length ? asError(this.redis.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events)) : null,
+      ]);
+      addErr = adds.map(() => streamErr);
+    } else {
+      const p = this.redis.pipeline() as unknown as GovernancePipeline;
+      for (const g of accounts) p.gwAccount(...g.args);
+      // The whole batch of events in one script call: written all together or not at all.
+      if (events.length) p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events);
+      let res: Array<[Error | null, unknown]>;
+      try {
+        res = (await p.exec()) ?? [];
+      } catch (e) {
+        res = [];
+        const err = e as Error;
+        for (let k = 0; k <= accounts.length; k++) res.push([err, null]);
+      }
+      const at = (k: number): Error | null => (res[k] ? res[k][0] : new Error('no reply'));
+      accErr = accounts.map((_, k) => at(k));
+      const streamErr = events.length ? at(accounts.length) : null;
+      addErr = adds.map(() => streamErr);
     }
-    const p = this.redis.pipeline() as unknown as GovernancePipeline;
-    const slots: Array<[number, number]> = [];
-    let n = 0;
-    for (const r of batch) {
-      const [k1, k2, ...argv] = accountArgs(r);
-      const a = needsAccount(r) ? (p.gwAccount(k1, k2, ...argv), n++) : -1;
-      const x = needsXadd(r) ? (p.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...encodeUsageEvent(r.event)), n++) : -1;
-      slots.push([a, x]);
-    }
-    let res: Array<[Error | null, unknown]>;
-    try {
-      res = (await p.exec()) ?? [];
-    } catch (e) {
-      const err = e as Error;
-      return batch.map((r) => [needsAccount(r) ? err : null, needsXadd(r) ? err : null]);
-    }
-    const at = (i: number): Error | null => (i < 0 ? null : (res[i]?.[0] ?? (res[i] ? null : new Error('no reply'))));
-    return slots.map(([a, x]) => [at(a), at(x)]);
+    const out: Array<[Error | null, Error | null]> = batch.map(() => [null, null]);
+    accounts.forEach((g, k) => g.members.forEach((i) => (out[i]![0] = accErr[k]!)));
+    adds.forEach((i, k) => (out[i]![1] = addErr[k]!));
+    return out;
   }
 }
