@@ -16,7 +16,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 20_000,
     hookTimeout: 30_000,
-    // Tests start real servers and processes; keep logs of failures readable.
-    reporters: process.env.CI ? ['default'] : ['default'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });
