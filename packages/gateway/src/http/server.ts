@@ -110,6 +110,12 @@ class UwsSink implements ResponseSink {
     });
   }
 
+  batch(fn: () => void): void {
+    if (this.aborted || this.ended) return;
+    // uWS runs a cork nested in this one as a plain call: everything goes out at its end.
+    this.res.cork(fn);
+  }
+
   /** Answer and close the connection (the rest of an oversized body is never read). */
   reject(status: number, body: string, reqId: string): void {
     if (this.aborted || this.ended) return;

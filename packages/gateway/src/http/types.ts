@@ -29,4 +29,6 @@ export interface ResponseSink {
   /** Called once when a backed-up socket can take more. */
   onDrain(cb: () => void): void;
   end(chunk?: string | Uint8Array): void;
+  /** Run `fn`; the writes it makes leave together (one packet) when it returns. */
+  batch(fn: () => void): void;
 }

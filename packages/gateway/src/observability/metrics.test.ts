@@ -6,7 +6,7 @@ import { ENDPOINTS } from '../pipeline/endpoints.js';
 import { createStats } from '../stats.js';
 import { GatewayMetrics } from './metrics.js';
 
-const sink: ResponseSink = { aborted: false, headersSent: false, onAbort() {}, send() {}, writeHead() {}, write: () => true, onDrain() {}, end() {} };
+const sink: ResponseSink = { aborted: false, headersSent: false, onAbort() {}, send() {}, writeHead() {}, write: () => true, onDrain() {}, end() {}, batch: (fn) => fn() };
 const log = createLogger('silent');
 const provider = { name: 'prov-a' } as never;
 

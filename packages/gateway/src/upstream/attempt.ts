@@ -6,6 +6,7 @@ import { extractUsage } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
 import { SseTransform } from '../relay/sse-transform.js';
 import type { UpstreamRequest } from './build-request.js';
+import { ClientWriter } from './client-writer.js';
 import { answerLocally, codecFor, type StreamRelay } from './codec.js';
 import { ClientAbortedError, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
 
@@ -116,18 +117,20 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
       return h;
     };
 
+    const writer = new ClientWriter(res, () => {
+      if (!controller || pausedForClient) return;
+      // The client is slower than the upstream: stop reading until its socket drains.
+      pausedForClient = true;
+      controller.pause();
+      res.onDrain(() => {
+        pausedForClient = false;
+        controller?.resume();
+      });
+    });
     const writeToClient = (data: Buffer | string | null) => {
       if (data === null || data.length === 0 || res.aborted) return;
       if (mode === 'sse' && ctx.onOutput) ctx.onOutput(data);
-      if (!res.write(data) && controller && !pausedForClient) {
-        // The client is slower than the upstream: stop reading until its socket drains.
-        pausedForClient = true;
-        controller.pause();
-        res.onDrain(() => {
-          pausedForClient = false;
-          controller?.resume();
-        });
-      }
+      writer.write(data);
     };
 
     const handler: Dispatcher.DispatchHandler = {
@@ -157,13 +160,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
             onUsage: (u) => (ctx.usage = u),
           });
           ctx.status = statusCode;
-          res.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+          writer.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
         } else if (ctx.endpoint.jsonResponse && ct.includes('json')) {
           mode = 'buffer';
         } else {
           mode = 'raw';
           ctx.status = statusCode;
-          res.writeHead(statusCode, clientHeaders());
+          writer.writeHead(statusCode, clientHeaders());
         }
       },
       onResponseData(_c, chunk) {
@@ -195,11 +198,9 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
           text = converted ? converted.text : rewriteModel(text, target.model, ctx.publicModel);
           ctx.status = status;
           res.send(status, clientHeaders(), text);
-        } else if (mode === 'sse') {
-          writeToClient(sse!.flush());
-          res.end();
         } else {
-          res.end();
+          if (mode === 'sse') writeToClient(sse!.flush());
+          writer.end();
         }
         done({ kind: 'relayed' });
       },
@@ -211,17 +212,17 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
           return done({ kind: 'relayed' });
         }
         const mapped = mapUpstreamError(e, target.provider.name);
-        if (!res.headersSent) return done({ kind: 'failed', error: mapped });
+        if (!res.headersSent && !writer.committed) return done({ kind: 'failed', error: mapped });
         // Bytes already reached the client: the stream is theirs; end it with an error event.
         ctx.error = mapped.message;
         if (mode === 'sse') {
           if (sse!.fail) writeToClient(sse!.fail(mapped));
           else {
             writeToClient(sse!.flush());
-            res.write(streamErrorEvent(ctx.endpoint.format, mapped));
+            writer.write(streamErrorEvent(ctx.endpoint.format, mapped));
           }
         }
-        res.end();
+        writer.end();
         done({ kind: 'relayed' });
       },
     };
