@@ -27,4 +27,17 @@ describe('OutputCapture', () => {
     c.push('{"choices":[{"message":{"role":"assistant","content":"whole answer"}}]}');
     expect(c.text).toBe('whole answer');
   });
+  it('keeps every event in order however much waits unscanned, and one push larger than the buffer', () => {
+    const c = new OutputCapture();
+    const words: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      words.push(`w${i} é `);
+      c.push(Buffer.from(`data: {"choices":[{"delta":{"content":"w${i} \\u00e9 "}}]}\n\n`));
+    }
+    const big = 'x'.repeat(70_000);
+    c.push(`data: {"choices":[{"delta":{"content":"${big}"}}]}\n\n`);
+    c.push('data: {"choices":[{"delta":{"content":"end"}}]}\n\n');
+    expect(c.text).toBe(words.join('') + big + 'end');
+    expect(c.overflowTokens).toBe(0);
+  });
 });

@@ -3,11 +3,15 @@
  * estimated when the upstream reports none or the client leaves before the usage chunk.
  * It never parses whole events: it scans for the few JSON string fields that carry
  * generated text (`content`, `text`, `delta`, `arguments`) and decodes only those.
+ * Most upstreams do report usage, so the bytes are only copied as they pass and scanned
+ * when the text is asked for (or when too many wait).
  */
 
 const KEYS = ['"content":"', '"text":"', '"delta":"', '"arguments":"'];
 /** Beyond this many characters only the length is kept (counted as chars/4). */
 const MAX_KEPT_CHARS = 1 << 20;
+/** Unscanned bytes held at most; more are scanned at once. */
+const MAX_PENDING_BYTES = 1 << 16;
 
 /** End index (exclusive, at the closing quote) of a JSON string starting at `i`. */
 function stringEnd(s: string, i: number): number {
@@ -24,10 +28,42 @@ export class OutputCapture {
   private parts: string[] = [];
   private kept = 0;
   private overflowChars = 0;
+  /** Pushed bytes not scanned yet, back to back; `ends` marks where each push ended. */
+  private pending: Buffer | null = null;
+  private pendingLen = 0;
+  private ends: number[] = [];
 
   /** Feed bytes exactly as relayed (complete SSE events, or a whole JSON body). */
   push(data: Buffer | string): void {
-    const s = typeof data === 'string' ? data : data.toString('utf8');
+    const n = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    if (this.pendingLen + n > MAX_PENDING_BYTES) this.scanPending();
+    if (n > MAX_PENDING_BYTES) return this.scanPush(typeof data === 'string' ? data : data.toString('utf8'));
+    const need = this.pendingLen + n;
+    if (!this.pending || this.pending.length < need) {
+      // Copied, not referenced: the upstream's buffers may be reused.
+      const grown = Buffer.allocUnsafe(Math.min(MAX_PENDING_BYTES, Math.max(need, 2 * (this.pending?.length ?? 512))));
+      if (this.pending) this.pending.copy(grown, 0, 0, this.pendingLen);
+      this.pending = grown;
+    }
+    if (typeof data === 'string') this.pending.write(data, this.pendingLen);
+    else data.copy(this.pending, this.pendingLen);
+    this.pendingLen = need;
+    this.ends.push(need);
+  }
+
+  private scanPending(): void {
+    const buf = this.pending;
+    if (!buf) return;
+    let start = 0;
+    for (const end of this.ends) {
+      this.scanPush(buf.toString('utf8', start, end));
+      start = end;
+    }
+    this.ends = [];
+    this.pendingLen = 0;
+  }
+
+  private scanPush(s: string): void {
     // Summary events repeat the whole text (Responses API `*.done`, `response.completed`).
     if (s.includes('.done"') || s.includes('"response.completed"')) {
       for (const ev of s.split('\n\n')) if (!ev.includes('.done"') && !ev.includes('"response.completed"')) this.scan(ev);
@@ -68,11 +104,13 @@ export class OutputCapture {
 
   /** The kept text. */
   get text(): string {
+    this.scanPending();
     return this.parts.join('');
   }
 
   /** Tokens of the text beyond the kept bound (chars/4). */
   get overflowTokens(): number {
+    this.scanPending();
     return Math.ceil(this.overflowChars / 4);
   }
 }
