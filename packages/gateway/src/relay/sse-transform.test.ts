@@ -55,4 +55,15 @@ describe('SseTransform', () => {
     const out = run(t, ['data: {"model":"a"}\r\n\r\n', 'data: {"model":"a"}']);
     expect(out).toBe('data: {"model":"b"}\r\n\r\ndata: {"model":"b"}');
   });
+
+  it('finds usage written with a space after the colon, and not in "usage":null', () => {
+    const usages: Usage[] = [];
+    const t = new SseTransform({ upstreamModel: 'm', publicModel: 'm', dropUsageChunk: false, onUsage: (u) => usages.push(u) });
+    const nullUsage = 'data: {"choices":[{"delta":{"content":"a"}}],"usage":null}\n\n';
+    const spaced = 'data: {"choices":[], "usage": {"prompt_tokens": 4, "completion_tokens": 5}}\r\n\r\n';
+    expect(t.push(Buffer.from(nullUsage))?.toString()).toBe(nullUsage);
+    expect(t.push(Buffer.from(spaced))?.toString()).toBe(spaced);
+    expect(usages).toEqual([{ promptTokens: 4, completionTokens: 5, cachedTokens: 0, estimated: false }]);
+  });
 });
+

@@ -14,13 +14,29 @@ const LF2 = Buffer.from('\n\n');
 const CRLF2 = Buffer.from('\r\n\r\n');
 
 function lastEventEnd(buf: Buffer): number {
+  const n = buf.length;
+  // The usual read ends on an event boundary: no search.
+  if (n >= 2 && buf[n - 1] === 10 && (buf[n - 2] === 10 || (n >= 4 && buf[n - 2] === 13 && buf[n - 3] === 10 && buf[n - 4] === 13))) return n;
   const a = buf.lastIndexOf(LF2);
   const b = buf.lastIndexOf(CRLF2);
   return Math.max(a === -1 ? -1 : a + 2, b === -1 ? -1 : b + 4);
 }
 
+const USAGE = Buffer.from('"usage"');
+
+/** `"usage":{` or `"usage": {` anywhere in the bytes (Buffer needles: string ones are re-encoded per call). */
 function hasUsageObject(buf: Buffer): boolean {
-  return buf.indexOf('"usage":{') !== -1 || buf.indexOf('"usage": {') !== -1;
+  let i = buf.indexOf(USAGE);
+  while (i !== -1) {
+    let j = i + USAGE.length;
+    if (buf[j] === 58 /* : */) {
+      j++;
+      if (buf[j] === 32 /* space */) j++;
+      if (buf[j] === 123 /* { */) return true;
+    }
+    i = buf.indexOf(USAGE, j);
+  }
+  return false;
 }
 
 /**
