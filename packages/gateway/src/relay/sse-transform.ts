@@ -23,8 +23,10 @@ function lastEventEnd(buf: Buffer): number {
 }
 
 const USAGE = Buffer.from('"usage"');
+/** Shortest match: `"usage":{`. */
+const MIN_MATCH = USAGE.length + 2;
 
-/** `"usage":{` or `"usage": {` anywhere in the bytes (Buffer needles: string ones are re-encoded per call). */
+/** `"usage":{` or `"usage": {` anywhere in the bytes (Buffer needle: a string one is re-encoded per call). */
 function hasUsageObject(buf: Buffer): boolean {
   let i = buf.indexOf(USAGE);
   while (i !== -1) {
@@ -34,7 +36,11 @@ function hasUsageObject(buf: Buffer): boolean {
       if (buf[j] === 32 /* space */) j++;
       if (buf[j] === 123 /* { */) return true;
     }
-    i = buf.indexOf(USAGE, j);
+    // A match could start at j only with its quote. OpenAI's `"usage":null}` ends most events:
+    // no second search there.
+    const from = buf[j] === 34 ? j : j + 1;
+    if (buf.length - from < MIN_MATCH) return false;
+    i = buf.indexOf(USAGE, from);
   }
   return false;
 }
