@@ -1,55 +1,34 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lastAccessLine } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
 /**
  * Claude clients (the official @anthropic-ai/sdk) through the gateway: to an OpenAI-format
  * upstream (converted both ways) and to an Anthropic-format upstream (passed through).
  */
 
-useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+const stack = useGatewayStack();
+const { registry } = stack;
 let client: Anthropic;
 let rawKey: string;
 const OPENAI_SECRET = 'sk-upstream-openai-secret-9001';
 const ANTHROPIC_SECRET = 'sk-ant-upstream-secret-9002';
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
 beforeEach(async () => {
-  fake.reset();
-  await registry.addProvider({ name: 'oai', base_url: fake.url, secrets: [OPENAI_SECRET] });
-  await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: fake.url, secrets: [ANTHROPIC_SECRET] });
+  await registry.addProvider({ name: 'oai', base_url: stack.fake.url, secrets: [OPENAI_SECRET] });
+  await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: stack.fake.url, secrets: [ANTHROPIC_SECRET] });
   await registry.bindModel('claude-via-openai', { provider: 'oai', model: 'gpt-4o-upstream' });
   await registry.bindModel('claude-native', { provider: 'claude', model: 'claude-sonnet-4-5-upstream' });
   ({ raw: rawKey } = await registry.createKey({ name: `k-${Math.random().toString(36).slice(2, 10)}` }));
-  client = new Anthropic({ baseURL: gw.url, apiKey: rawKey, maxRetries: 0 });
+  client = new Anthropic({ baseURL: stack.gw.url, apiKey: rawKey, maxRetries: 0 });
 });
 
-/** The access log line of the last finished request on `endpoint` (written just after the response). */
-async function accessLine(endpoint: string): Promise<Record<string, any>> {
-  for (let i = 0; i < 100; i++) {
-    const line = gw.logs.json().filter((l) => l.msg === 'request' && l.endpoint === endpoint).at(-1);
-    if (line) return line as Record<string, any>;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`no access line for ${endpoint}`);
-}
+const accessLine = (endpoint: string) => lastAccessLine(stack.gw, endpoint);
 
 describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   it('messages.create: converted request, Anthropic-shaped answer under the public model, usage accounted', async () => {
-    fake.setBehaviour({ content: 'Bonjour tout le monde', chunks: 3, promptTokens: 21, completionTokens: 3 });
+    stack.fake.setBehaviour({ content: 'Bonjour tout le monde', chunks: 3, promptTokens: 21, completionTokens: 3 });
     const msg = await client.messages.create({
       model: 'claude-via-openai',
       max_tokens: 256,
@@ -67,7 +46,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
       stop_reason: 'end_turn',
       usage: { input_tokens: 21, output_tokens: 3 },
     });
-    const seen = fake.received.at(-1)!;
+    const seen = stack.fake.received.at(-1)!;
     expect(seen.path).toBe('/v1/chat/completions');
     expect(seen.headers.authorization).toBe(`Bearer ${OPENAI_SECRET}`);
     expect(JSON.stringify(seen.headers)).not.toContain(rawKey);
@@ -87,7 +66,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   });
 
   it('messages.stream: Anthropic events from an OpenAI stream, usage from the upstream usage chunk', async () => {
-    fake.setBehaviour({ content: 'one two three four', chunks: 4, promptTokens: 9, completionTokens: 4 });
+    stack.fake.setBehaviour({ content: 'one two three four', chunks: 4, promptTokens: 9, completionTokens: 4 });
     const stream = client.messages.stream({ model: 'claude-via-openai', max_tokens: 100, messages: [{ role: 'user', content: 'count' }] });
     const types: string[] = [];
     stream.on('streamEvent', (e) => types.push(e.type));
@@ -102,7 +81,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
     expect(final.usage).toMatchObject({ input_tokens: 9, output_tokens: 4 });
     expect(types[0]).toBe('message_start');
     expect(types.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
-    expect(fake.received.at(-1)!.json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    expect(stack.fake.received.at(-1)!.json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const line = await accessLine('/messages');
     expect(line.tokens).toMatchObject({ prompt: 9, completion: 4 });
   });
@@ -112,7 +91,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   ];
 
   it('tool use round trip, plain: tool_use out, tool_result back in as a tool message', async () => {
-    fake.enqueue({ toolCall: { name: 'get_weather', arguments: { location: 'Paris' }, id: 'call_w1' } }, { content: 'It is 18°C in Paris.' });
+    stack.fake.enqueue({ toolCall: { name: 'get_weather', arguments: { location: 'Paris' }, id: 'call_w1' } }, { content: 'It is 18°C in Paris.' });
     const first = await client.messages.create({
       model: 'claude-via-openai',
       max_tokens: 200,
@@ -123,7 +102,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
     expect(first.stop_reason).toBe('tool_use');
     const use = first.content.find((b) => b.type === 'tool_use') as Anthropic.ToolUseBlock;
     expect(use).toMatchObject({ id: 'call_w1', name: 'get_weather', input: { location: 'Paris' } });
-    expect(fake.received.at(-1)!.json).toMatchObject({
+    expect(stack.fake.received.at(-1)!.json).toMatchObject({
       tools: [{ type: 'function', function: { name: 'get_weather', parameters: tools[0]!.input_schema } }],
       tool_choice: 'required',
     });
@@ -139,7 +118,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
       ],
     });
     expect(second.content).toEqual([{ type: 'text', text: 'It is 18°C in Paris.' }]);
-    expect(fake.received.at(-1)!.json.messages).toEqual([
+    expect(stack.fake.received.at(-1)!.json.messages).toEqual([
       { role: 'user', content: 'Weather in Paris?' },
       { role: 'assistant', content: null, tool_calls: [{ id: 'call_w1', type: 'function', function: { name: 'get_weather', arguments: '{"location":"Paris"}' } }] },
       { role: 'tool', tool_call_id: 'call_w1', content: '18°C, sunny' },
@@ -147,7 +126,7 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   });
 
   it('tool use, streamed: input_json_delta pieces add up to the tool input', async () => {
-    fake.setBehaviour({ toolCall: { name: 'get_weather', arguments: { location: 'Tokyo', unit: 'celsius' } }, chunks: 5 });
+    stack.fake.setBehaviour({ toolCall: { name: 'get_weather', arguments: { location: 'Tokyo', unit: 'celsius' } }, chunks: 5 });
     const stream = client.messages.stream({ model: 'claude-via-openai', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Weather in Tokyo?' }] });
     const pieces: string[] = [];
     stream.on('inputJson', (partial) => pieces.push(partial));
@@ -158,21 +137,21 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   });
 
   it('count_tokens is estimated locally (no upstream call) for a model on an OpenAI-format provider', async () => {
-    const before = fake.received.length;
+    const before = stack.fake.received.length;
     const r = await client.messages.countTokens({ model: 'claude-via-openai', system: 'Be brief.', messages: [{ role: 'user', content: 'How many tokens is this sentence?' }] });
     expect(r.input_tokens).toBeGreaterThan(5);
     expect(r.input_tokens).toBeLessThan(40);
-    expect(fake.received.length).toBe(before);
+    expect(stack.fake.received.length).toBe(before);
   });
 
   it('is served under /anthropic/v1 too', async () => {
-    const c = new Anthropic({ baseURL: `${gw.url}/anthropic`, apiKey: rawKey, maxRetries: 0 });
+    const c = new Anthropic({ baseURL: `${stack.gw.url}/anthropic`, apiKey: rawKey, maxRetries: 0 });
     const msg = await c.messages.create({ model: 'claude-via-openai', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     expect(msg.type).toBe('message');
   });
 
   it('an upstream OpenAI error reaches the client in the Anthropic shape', async () => {
-    fake.setBehaviour({ status: 429, retryAfter: 7 });
+    stack.fake.setBehaviour({ status: 429, retryAfter: 7 });
     const err = await client.messages.create({ model: 'claude-via-openai', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.RateLimitError);
     expect(err.error).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Rate limit reached (fake provider).' } });
@@ -180,8 +159,8 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
   });
 
   it('a stream the upstream drops mid-way ends with an Anthropic error event', async () => {
-    fake.setBehaviour({ chunks: 6, dropAfterChunks: 2 });
-    const res = await fetch(`${gw.url}/v1/messages`, {
+    stack.fake.setBehaviour({ chunks: 6, dropAfterChunks: 2 });
+    const res = await fetch(`${stack.gw.url}/v1/messages`, {
       method: 'POST',
       headers: { 'x-api-key': rawKey, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({ model: 'claude-via-openai', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
@@ -198,11 +177,11 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
 
 describe('Anthropic SDK → gateway → Anthropic-format upstream (pass-through)', () => {
   it('messages.create goes to /v1/messages with the provider key and anthropic-version, model renamed both ways', async () => {
-    fake.setBehaviour({ content: 'native answer', chunks: 2, promptTokens: 12, completionTokens: 2 });
+    stack.fake.setBehaviour({ content: 'native answer', chunks: 2, promptTokens: 12, completionTokens: 2 });
     const msg = await client.messages.create({ model: 'claude-native', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     expect(msg.model).toBe('claude-native');
     expect(msg.content).toEqual([{ type: 'text', text: 'native answer' }]);
-    const seen = fake.received.at(-1)!;
+    const seen = stack.fake.received.at(-1)!;
     expect(seen.path).toBe('/v1/messages');
     expect(seen.headers['x-api-key']).toBe(ANTHROPIC_SECRET);
     expect(seen.headers['anthropic-version']).toBe('2023-06-01');
@@ -212,7 +191,7 @@ describe('Anthropic SDK → gateway → Anthropic-format upstream (pass-through)
   });
 
   it('streams pass through; usage merges message_start input and message_delta output', async () => {
-    fake.setBehaviour({ content: 'a b c', chunks: 3, promptTokens: 30, completionTokens: 3 });
+    stack.fake.setBehaviour({ content: 'a b c', chunks: 3, promptTokens: 30, completionTokens: 3 });
     const final = await client.messages.stream({ model: 'claude-native', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
     expect(final.model).toBe('claude-native');
     expect(final.content).toEqual([{ type: 'text', text: 'a b c' }]);
@@ -220,17 +199,17 @@ describe('Anthropic SDK → gateway → Anthropic-format upstream (pass-through)
   });
 
   it('count_tokens passes through to the Anthropic provider', async () => {
-    fake.setBehaviour({ promptTokens: 77 });
+    stack.fake.setBehaviour({ promptTokens: 77 });
     const r = await client.messages.countTokens({ model: 'claude-native', messages: [{ role: 'user', content: 'hi' }] });
     expect(r.input_tokens).toBe(77);
-    expect(fake.received.at(-1)!.path).toBe('/v1/messages/count_tokens');
-    expect(fake.received.at(-1)!.json.model).toBe('claude-sonnet-4-5-upstream');
+    expect(stack.fake.received.at(-1)!.path).toBe('/v1/messages/count_tokens');
+    expect(stack.fake.received.at(-1)!.json.model).toBe('claude-sonnet-4-5-upstream');
   });
 });
 
 describe('malformed Anthropic requests get Anthropic-shaped errors', () => {
   async function post(body: string, headers: Record<string, string> = { 'x-api-key': rawKey }, path = '/v1/messages') {
-    const res = await fetch(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const res = await fetch(`${stack.gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     return { status: res.status, body: (await res.json()) as any };
   }
 
@@ -247,7 +226,7 @@ describe('malformed Anthropic requests get Anthropic-shaped errors', () => {
   });
 
   it('a wrong key is an authentication_error (SDK: AuthenticationError)', async () => {
-    const bad = new Anthropic({ baseURL: gw.url, apiKey: 'sk-wrong-key', maxRetries: 0 });
+    const bad = new Anthropic({ baseURL: stack.gw.url, apiKey: 'sk-wrong-key', maxRetries: 0 });
     const err = await bad.messages.create({ model: 'claude-via-openai', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(Anthropic.AuthenticationError);
     expect(err.status).toBe(401);
@@ -262,7 +241,7 @@ describe('malformed Anthropic requests get Anthropic-shaped errors', () => {
   it('count_tokens and GET on /v1/messages answer in the Anthropic shape too', async () => {
     const r = await post(JSON.stringify({ model: 'claude-via-openai' }), { 'x-api-key': rawKey }, '/v1/messages/count_tokens');
     expect(r.body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/messages/) } });
-    const res = await fetch(`${gw.url}/v1/messages`, { headers: { 'x-api-key': rawKey } });
+    const res = await fetch(`${stack.gw.url}/v1/messages`, { headers: { 'x-api-key': rawKey } });
     expect(res.status).toBe(405);
     expect(((await res.json()) as any).type).toBe('error');
   });

@@ -1,47 +1,27 @@
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lastAccessLine } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
 /** OpenAI clients (the official openai SDK) served by a provider of type `anthropic`: converted both ways. */
 
-useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+const stack = useGatewayStack();
+const { registry } = stack;
 let client: OpenAI;
 const SECRET = 'sk-ant-upstream-secret-4242';
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
 beforeEach(async () => {
-  fake.reset();
-  await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: fake.url, secrets: [SECRET] });
+  await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: stack.fake.url, secrets: [SECRET] });
   await registry.bindModel('gpt-via-claude', { provider: 'claude', model: 'claude-haiku-upstream' });
   const { raw } = await registry.createKey({ name: `k-${Math.random().toString(36).slice(2, 10)}` });
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: raw, maxRetries: 0 });
+  client = new OpenAI({ baseURL: stack.gw.baseURL, apiKey: raw, maxRetries: 0 });
 });
 
-async function accessLine(): Promise<Record<string, any>> {
-  for (let i = 0; i < 100; i++) {
-    const line = gw.logs.json().filter((l) => l.msg === 'request' && l.endpoint === '/chat/completions').at(-1);
-    if (line) return line as Record<string, any>;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error('no access line');
-}
+const accessLine = () => lastAccessLine(stack.gw, '/chat/completions');
 
 describe('openai SDK → gateway → Anthropic-format upstream', () => {
   it('chat.completions.create: /v1/messages upstream with x-api-key and anthropic-version; chat.completion back', async () => {
-    fake.setBehaviour({ content: 'Hi from Claude', chunks: 3, promptTokens: 14, completionTokens: 3 });
+    stack.fake.setBehaviour({ content: 'Hi from Claude', chunks: 3, promptTokens: 14, completionTokens: 3 });
     const r = await client.chat.completions.create({
       model: 'gpt-via-claude',
       messages: [
@@ -57,7 +37,7 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
     expect(r.choices[0]!.message).toMatchObject({ role: 'assistant', content: 'Hi from Claude' });
     expect(r.choices[0]!.finish_reason).toBe('stop');
     expect(r.usage).toMatchObject({ prompt_tokens: 14, completion_tokens: 3, total_tokens: 17 });
-    const seen = fake.received.at(-1)!;
+    const seen = stack.fake.received.at(-1)!;
     expect(seen.path).toBe('/v1/messages');
     expect(seen.headers['x-api-key']).toBe(SECRET);
     expect(seen.headers['anthropic-version']).toBe('2023-06-01');
@@ -75,7 +55,7 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
   });
 
   it('streams: chunks with the public model, a finish chunk, the usage chunk only when asked', async () => {
-    fake.setBehaviour({ content: 'alpha beta gamma', chunks: 3, promptTokens: 5, completionTokens: 3 });
+    stack.fake.setBehaviour({ content: 'alpha beta gamma', chunks: 3, promptTokens: 5, completionTokens: 3 });
     const collect = async (includeUsage: boolean) => {
       const stream = await client.chat.completions.create({
         model: 'gpt-via-claude',
@@ -98,8 +78,8 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
     };
     const plain = await collect(false);
     expect(plain).toEqual({ text: 'alpha beta gamma', models: ['gpt-via-claude'], finish: ['stop'], usage: undefined });
-    expect(fake.received.at(-1)!.json).toMatchObject({ stream: true, max_tokens: 50 });
-    expect(fake.received.at(-1)!.json.stream_options).toBeUndefined();
+    expect(stack.fake.received.at(-1)!.json).toMatchObject({ stream: true, max_tokens: 50 });
+    expect(stack.fake.received.at(-1)!.json.stream_options).toBeUndefined();
     expect((await accessLine()).tokens).toMatchObject({ prompt: 5, completion: 3 });
 
     const withUsage = await collect(true);
@@ -112,12 +92,12 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
 
   it('tool calls, plain and streamed, and the tool result going back as a tool_result block', async () => {
     const toolCall = { name: 'lookup', arguments: { q: 'redis' }, id: 'toolu_77' };
-    fake.setBehaviour({ content: 'Redis is a database.', chunks: 4 });
-    fake.enqueue({ toolCall }, { toolCall });
+    stack.fake.setBehaviour({ content: 'Redis is a database.', chunks: 4 });
+    stack.fake.enqueue({ toolCall }, { toolCall });
     const r = await client.chat.completions.create({ model: 'gpt-via-claude', messages: [{ role: 'user', content: 'find redis' }], tools, tool_choice: 'required' });
     expect(r.choices[0]!.finish_reason).toBe('tool_calls');
     expect(r.choices[0]!.message.tool_calls).toEqual([{ id: 'toolu_77', type: 'function', function: { name: 'lookup', arguments: '{"q":"redis"}' } }]);
-    expect(fake.received.at(-1)!.json).toMatchObject({
+    expect(stack.fake.received.at(-1)!.json).toMatchObject({
       tools: [{ name: 'lookup', description: 'Look up', input_schema: { type: 'object', properties: { q: { type: 'string' } } } }],
       tool_choice: { type: 'any' },
     });
@@ -146,7 +126,7 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
       ],
     });
     expect(done.choices[0]!.message.content).toBe('Redis is a database.');
-    expect(fake.received.at(-1)!.json.messages).toEqual([
+    expect(stack.fake.received.at(-1)!.json.messages).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'find redis' }] },
       { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_77', name: 'lookup', input: { q: 'redis' } }] },
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_77', content: 'Redis: in-memory data store' }] },
@@ -154,15 +134,15 @@ describe('openai SDK → gateway → Anthropic-format upstream', () => {
   });
 
   it('an Anthropic upstream error reaches the OpenAI client in the OpenAI shape', async () => {
-    fake.setBehaviour({ status: 400 });
+    stack.fake.setBehaviour({ status: 400 });
     const err = await client.chat.completions.create({ model: 'gpt-via-claude', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect(err.error).toEqual({ message: 'invalid_request_error (fake provider)', type: 'invalid_request_error', param: null, code: 'invalid_request_error' });
   });
 
   it('a stream the upstream drops mid-way ends with an OpenAI error chunk, no [DONE]', async () => {
-    fake.setBehaviour({ chunks: 6, dropAfterChunks: 2 });
-    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+    stack.fake.setBehaviour({ chunks: 6, dropAfterChunks: 2 });
+    const res = await fetch(`${stack.gw.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-via-claude', stream: true, messages: [{ role: 'user', content: 'hi' }] }),

@@ -1,27 +1,13 @@
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
-
-const { redis } = useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+import { describe, expect, it } from 'vitest';
+import { seedBasic, startTestGateway } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
 // A long cache TTL and no rev polling: only gw:events can make these changes visible.
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '0' });
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
-beforeEach(() => fake.reset());
+const stack = useGatewayStack({ env: { GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '0' } });
+const { redis, registry } = stack;
 
 const chat = (key: string, model = 'gpt-4o-mini') =>
-  fetch(`${gw.url}/v1/chat/completions`, {
+  fetch(`${stack.gw.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }] }),
@@ -29,7 +15,7 @@ const chat = (key: string, model = 'gpt-4o-mini') =>
 
 describe('registry writes take effect on a running gateway without a restart', () => {
   it('a new key, a new binding and a disabled key, each through gw:events', async () => {
-    const { rawKey, keyHash } = await seedBasic(registry, fake.url);
+    const { rawKey, keyHash } = await seedBasic(registry, stack.fake.url);
     expect((await chat(rawKey)).status).toBe(200);
 
     // a key the gateway has already been asked about (and cached as unknown) starts working
@@ -42,7 +28,7 @@ describe('registry writes take effect on a running gateway without a restart', (
     expect((await chat(rawKey, 'gpt-live')).status).toBe(404);
     await registry.bindModel('gpt-live', { provider: 'fake', model: 'upstream-live' });
     await expect.poll(async () => (await chat(rawKey, 'gpt-live')).status).toBe(200);
-    expect(fake.received.at(-1)!.json.model).toBe('upstream-live');
+    expect(stack.fake.received.at(-1)!.json.model).toBe('upstream-live');
 
     // disabling a cached key stops it at once
     await registry.updateKey(keyHash, () => ({ status: 'disabled' }));
@@ -52,7 +38,7 @@ describe('registry writes take effect on a running gateway without a restart', (
   it('a missed event is caught by the gw:rev safety net', async () => {
     const poller = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '100' });
     try {
-      const { rawKey, keyHash } = await seedBasic(registry, fake.url);
+      const { rawKey, keyHash } = await seedBasic(registry, stack.fake.url);
       const call = () =>
         fetch(`${poller.url}/v1/chat/completions`, {
           method: 'POST',
@@ -72,14 +58,14 @@ describe('registry writes take effect on a running gateway without a restart', (
 
 describe('multipart audio transcription', () => {
   it('routes by the form field `model` and rewrites it for the upstream', async () => {
-    const { rawKey } = await seedBasic(registry, fake.url, { model: 'whisper-1', upstreamModel: 'whisper-large-v3' });
+    const { rawKey } = await seedBasic(registry, stack.fake.url, { model: 'whisper-1', upstreamModel: 'whisper-large-v3' });
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array([1, 2, 3, 0, 255])], { type: 'audio/wav' }), 'a.wav');
     form.append('model', 'whisper-1');
-    const r = await fetch(`${gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${rawKey}` }, body: form });
+    const r = await fetch(`${stack.gw.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${rawKey}` }, body: form });
     expect(r.status).toBe(200);
     expect(await r.json()).toHaveProperty('text');
-    const seen = fake.received.at(-1)!;
+    const seen = stack.fake.received.at(-1)!;
     expect(seen.path).toBe('/v1/audio/transcriptions');
     expect(seen.rawBody.includes(Buffer.from('whisper-large-v3'))).toBe(true);
     expect(seen.rawBody.includes(Buffer.from([1, 2, 3, 0, 255]))).toBe(true);

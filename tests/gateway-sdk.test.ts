@@ -1,32 +1,19 @@
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { seedBasic } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
-useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+const stack = useGatewayStack();
+const { registry } = stack;
 let client: OpenAI;
 let rawKey: string;
 const SECRET = 'sk-upstream-sdk-secret-000111';
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
 beforeEach(async () => {
-  fake.reset();
-  ({ rawKey } = await seedBasic(registry, fake.url, { model: 'gpt-4o-mini', upstreamModel: 'upstream-mini', secret: SECRET, key: { models: ['gpt-4o*', 'text-embedding-*'] } }));
+  ({ rawKey } = await seedBasic(registry, stack.fake.url, { model: 'gpt-4o-mini', upstreamModel: 'upstream-mini', secret: SECRET, key: { models: ['gpt-4o*', 'text-embedding-*'] } }));
   await registry.bindModel('text-embedding-3-small', { provider: 'fake' });
   await registry.bindModel('o1-secret', { provider: 'fake' });
-  client = new OpenAI({ baseURL: gw.baseURL, apiKey: rawKey, maxRetries: 0 });
+  client = new OpenAI({ baseURL: stack.gw.baseURL, apiKey: rawKey, maxRetries: 0 });
 });
 
 describe('the official openai SDK through the gateway', () => {
@@ -36,14 +23,14 @@ describe('the official openai SDK through the gateway', () => {
     expect(r.choices[0]!.message.content).toBeTruthy();
     expect(r.usage?.total_tokens).toBeGreaterThan(0);
     // what the upstream saw: its own model name, the provider secret, never the gateway key
-    const seen = fake.received.at(-1)!;
+    const seen = stack.fake.received.at(-1)!;
     expect(seen.json.model).toBe('upstream-mini');
     expect(seen.headers.authorization).toBe(`Bearer ${SECRET}`);
     expect(JSON.stringify(seen.headers)).not.toContain(rawKey);
   });
 
   it('streams with for await, model renamed in every chunk, no usage chunk unless asked', async () => {
-    fake.setBehaviour({ chunks: 6 });
+    stack.fake.setBehaviour({ chunks: 6 });
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
     let text = '';
     const models = new Set<string>();
@@ -57,7 +44,7 @@ describe('the official openai SDK through the gateway', () => {
     expect(text.length).toBeGreaterThan(0);
     expect(usageChunks).toBe(0);
     // the gateway asked the upstream for usage on the client's behalf
-    expect(fake.received.at(-1)!.json.stream_options).toEqual({ include_usage: true });
+    expect(stack.fake.received.at(-1)!.json.stream_options).toEqual({ include_usage: true });
   });
 
   it('streams the usage chunk to a client that asked for it', async () => {
@@ -80,7 +67,7 @@ describe('the official openai SDK through the gateway', () => {
   });
 
   it('raises the SDK error classes for 401, 403 and 404', async () => {
-    const bad = new OpenAI({ baseURL: gw.baseURL, apiKey: 'gw-not-a-real-key-000000000000', maxRetries: 0 });
+    const bad = new OpenAI({ baseURL: stack.gw.baseURL, apiKey: 'gw-not-a-real-key-000000000000', maxRetries: 0 });
     await expect(bad.chat.completions.create({ model: 'gpt-4o-mini', messages: [] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
     await expect(client.chat.completions.create({ model: 'o1-secret', messages: [] })).rejects.toBeInstanceOf(OpenAI.PermissionDeniedError);
     const nf = await client.chat.completions.create({ model: 'gpt-4o-nope', messages: [] }).catch((e: unknown) => e);
@@ -90,7 +77,7 @@ describe('the official openai SDK through the gateway', () => {
   });
 
   it('serves the same API under /openai/v1', async () => {
-    const c = new OpenAI({ baseURL: `${gw.url}/openai/v1`, apiKey: rawKey, maxRetries: 0 });
+    const c = new OpenAI({ baseURL: `${stack.gw.url}/openai/v1`, apiKey: rawKey, maxRetries: 0 });
     const r = await c.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
     expect(r.model).toBe('gpt-4o-mini');
   });

@@ -1,32 +1,15 @@
 // gwctl's governance commands against real gateway traffic: model price, usage, key show.
 import { encodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useGwctl } from '../packages/gwctl/test/harness.js';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { postChat, seedBasic } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
 const t = useGwctl();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+const stack = useGatewayStack({ testRedis: t, resetFakes: false });
+const { registry } = stack;
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
-
-function chat(raw: string, model = 'gpt-4o-mini'): Promise<Response> {
-  return fetch(`${gw.baseURL}/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'hello world' }] }),
-  });
-}
+const chat = (raw: string, model = 'gpt-4o-mini') => postChat(stack.gw, raw, { model });
 
 async function waitStream(n: number): Promise<void> {
   const end = Date.now() + 5000;
@@ -38,7 +21,7 @@ async function waitStream(n: number): Promise<void> {
 
 describe('gwctl model price', () => {
   it('sets, shows and removes prices; refuses aliases and negative prices', async () => {
-    await seedBasic(registry, fake.url);
+    await seedBasic(registry, stack.fake.url);
     let r = await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '0.15', '--output', '0.6', '--cached-input', '0.075']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('input $0.15/Mtok, output $0.6/Mtok, cached input $0.075/Mtok');
@@ -62,8 +45,8 @@ describe('gwctl model price', () => {
 
 describe('gwctl usage and key show', () => {
   it('reports gateway traffic by key, model, provider and day; key show has spend and what is left', async () => {
-    const a = await seedBasic(registry, fake.url, { key: { budget_daily: 1, rpm: 100 } });
-    const b = await seedBasic(registry, fake.url, { model: 'other-model' });
+    const a = await seedBasic(registry, stack.fake.url, { key: { budget_daily: 1, rpm: 100 } });
+    const b = await seedBasic(registry, stack.fake.url, { model: 'other-model' });
     await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '1000', '--output', '2000']);
     await t.cli(['model', 'price', 'other-model', '--input', '1', '--output', '1']);
     const nameA = (await registry.getKeyByHash(a.keyHash))!.name;

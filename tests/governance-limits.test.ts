@@ -1,48 +1,19 @@
 import { RT_KEYS, type ApiKey } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postChat, seedKeyWithId, type TestGateway } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
+import { until } from './support/wait.js';
 
-const { redis } = useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
+const stack = useGatewayStack({ gateways: [{}, {}] });
+const { redis, registry } = stack;
 let gwA: TestGateway;
 let gwB: TestGateway;
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  [gwA, gwB] = await Promise.all([startTestGateway(), startTestGateway()]);
+beforeAll(() => {
+  [gwA, gwB] = [stack.gws[0]!, stack.gws[1]!];
 });
-afterAll(async () => {
-  await Promise.all([gwA.close(), gwB.close()]);
-  await fake.close();
-  await registry.redis.quit();
-});
-beforeEach(() => fake.reset());
 
-async function seedKey(key: Partial<ApiKey>): Promise<{ raw: string; id: string }> {
-  const { rawKey, keyHash } = await seedBasic(registry, fake.url, { key });
-  const k = (await registry.getKeyByHash(keyHash))!;
-  return { raw: rawKey, id: k.id };
-}
-
-function chat(gw: TestGateway, raw: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${gw.baseURL}/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }], ...body }),
-    signal,
-  });
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const seedKey = (key: Partial<ApiKey>) => seedKeyWithId(registry, stack.fake.url, key);
 
 describe('rate limits, exact across pods', () => {
   it('two gateways on one Redis let exactly rpm requests through', async () => {
@@ -51,7 +22,7 @@ describe('rate limits, exact across pods', () => {
     const remaining: string[] = [];
     let refused: Response | null = null;
     for (let i = 0; i < 12; i++) {
-      const r = await chat(i % 2 === 0 ? gwA : gwB, raw);
+      const r = await postChat(i % 2 === 0 ? gwA : gwB, raw);
       statuses.push(r.status);
       if (r.status === 200) remaining.push(r.headers.get('x-ratelimit-remaining-requests')!);
       else refused ??= r;
@@ -66,22 +37,22 @@ describe('rate limits, exact across pods', () => {
     expect(refused!.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(Number(refused!.headers.get('retry-after'))).toBeLessThanOrEqual(60);
-    const body = (await chat(gwA, raw).then((r) => r.json())) as { error: Record<string, unknown> };
+    const body = (await postChat(gwA, raw).then((r) => r.json())) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
     expect(String(body.error.message)).toMatch(/Limit 5, Used 5/);
     expect(gwA.gw.stats.rateLimited + gwB.gw.stats.rateLimited).toBe(8);
-    expect(fake.received).toHaveLength(5);
+    expect(stack.fake.received).toHaveLength(5);
   });
 
   it('concurrent bursts on both pods never exceed rpm', async () => {
     const { raw } = await seedKey({ rpm: 7 });
-    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => chat(i % 2 ? gwA : gwB, raw).then(async (r) => (await r.arrayBuffer(), r.status))));
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => postChat(i % 2 ? gwA : gwB, raw).then(async (r) => (await r.arrayBuffer(), r.status))));
     expect(rs.filter((s) => s === 200)).toHaveLength(7);
   });
 
   it('keys without limits get no rate-limit headers and touch no limit state', async () => {
     const { raw, id } = await seedKey({});
-    const r = await chat(gwA, raw);
+    const r = await postChat(gwA, raw);
     expect(r.status).toBe(200);
     expect(r.headers.get('x-ratelimit-limit-requests')).toBeNull();
     expect(await redis.exists(RT_KEYS.keyRpm(id), RT_KEYS.keyTpm(id), RT_KEYS.keyConcurrency(id))).toBe(0);
@@ -93,27 +64,27 @@ describe('tokens per minute', () => {
     // "hello world": ceil(11/4) + 4 per message = 7, plus max_tokens 60 → estimate 67.
     // The fake answers 2 prompt + 5 completion = 7 real tokens.
     const { raw, id } = await seedKey({ tpm: 100 });
-    const a = await chat(gwA, raw, { max_tokens: 60 });
+    const a = await postChat(gwA, raw, { max_tokens: 60 });
     expect(a.status).toBe(200);
     expect(a.headers.get('x-ratelimit-limit-tokens')).toBe('100');
     expect(a.headers.get('x-ratelimit-remaining-tokens')).toBe('33');
     expect(((await a.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBe(7);
     // Without reconciliation 67 + 67 > 100 would be refused.
-    const b = await chat(gwB, raw, { max_tokens: 60 });
+    const b = await postChat(gwB, raw, { max_tokens: 60 });
     expect(b.status).toBe(200);
     expect(b.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - 7 - 67));
     await b.arrayBuffer();
     await until(async () => (await redis.hget(RT_KEYS.keyTpmTokens(id), '_t')) === '14', 'tpm window = 14 real tokens');
 
     // 14 in the window + 97 estimated > 100: refused as tokens, with the tokens header set.
-    const c = await chat(gwA, raw, { max_tokens: 90 });
+    const c = await postChat(gwA, raw, { max_tokens: 90 });
     expect(c.status).toBe(429);
     expect(c.headers.get('x-ratelimit-limit-tokens')).toBe('100');
     expect(c.headers.get('retry-after')).toBeTruthy();
     expect(((await c.json()) as { error: Record<string, unknown> }).error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' });
 
     // A request larger than the whole limit can never pass: said so, without Retry-After.
-    const d = await chat(gwA, raw, { max_tokens: 200 });
+    const d = await postChat(gwA, raw, { max_tokens: 200 });
     expect(d.status).toBe(429);
     expect(d.headers.get('retry-after')).toBeNull();
     expect(String(((await d.json()) as { error: { message: string } }).error.message)).toMatch(/Request too large/);
@@ -121,8 +92,8 @@ describe('tokens per minute', () => {
 
   it('a failed upstream call gives its estimate back', async () => {
     const { raw, id } = await seedKey({ tpm: 1000 });
-    fake.enqueue({ status: 400 });
-    const r = await chat(gwA, raw, { max_tokens: 500 });
+    stack.fake.enqueue({ status: 400 });
+    const r = await postChat(gwA, raw, { max_tokens: 500 });
     expect(r.status).toBe(400);
     await r.arrayBuffer();
     await until(async () => (await redis.hget(RT_KEYS.keyTpmTokens(id), '_t')) === '0', 'estimate refunded');
@@ -132,14 +103,14 @@ describe('tokens per minute', () => {
 describe('concurrency slots', () => {
   it('a slot is held while a stream runs and released when the client aborts', async () => {
     const { raw, id } = await seedKey({ max_concurrency: 1 });
-    fake.setBehaviour({ chunks: 200, chunkDelayMs: 20 });
+    stack.fake.setBehaviour({ chunks: 200, chunkDelayMs: 20 });
     const ac = new AbortController();
-    const slow = await chat(gwA, raw, { stream: true }, ac.signal);
+    const slow = await postChat(gwA, raw, { stream: true }, ac.signal);
     expect(slow.status).toBe(200);
     const reader = slow.body!.getReader();
     await reader.read(); // the stream is running
 
-    const second = await chat(gwB, raw, { stream: true });
+    const second = await postChat(gwB, raw, { stream: true });
     expect(second.status).toBe(429);
     const err = ((await second.json()) as { error: Record<string, unknown> }).error;
     expect(err).toMatchObject({ type: 'requests', code: 'rate_limit_exceeded' });
@@ -147,22 +118,22 @@ describe('concurrency slots', () => {
 
     ac.abort();
     await reader.cancel().catch(() => {});
-    await fake.waitFor((r) => r.aborted);
+    await stack.fake.waitFor((r) => r.aborted);
     await until(async () => (await redis.zcard(RT_KEYS.keyConcurrency(id))) === 0, 'slot released');
-    fake.setBehaviour({ chunks: 3, chunkDelayMs: 0 });
-    const third = await chat(gwB, raw);
+    stack.fake.setBehaviour({ chunks: 3, chunkDelayMs: 0 });
+    const third = await postChat(gwB, raw);
     expect(third.status).toBe(200);
     await third.arrayBuffer();
   });
 
   it('slots are released after plain requests and upstream errors', async () => {
     const { raw, id } = await seedKey({ max_concurrency: 1 });
-    fake.enqueue({ status: 422 });
-    const failed = await chat(gwA, raw);
+    stack.fake.enqueue({ status: 422 });
+    const failed = await postChat(gwA, raw);
     expect(failed.status).toBe(422);
     await failed.arrayBuffer();
     for (let i = 0; i < 3; i++) {
-      const r = await chat(i % 2 ? gwA : gwB, raw);
+      const r = await postChat(i % 2 ? gwA : gwB, raw);
       expect(r.status).toBe(200);
       await r.arrayBuffer();
     }
@@ -172,13 +143,13 @@ describe('concurrency slots', () => {
   it('an expired lease of a dead pod does not block; a live one does', async () => {
     const { raw, id } = await seedKey({ max_concurrency: 1 });
     await redis.zadd(RT_KEYS.keyConcurrency(id), Date.now() - 5_000, 'deadpod.1');
-    const ok = await chat(gwA, raw);
+    const ok = await postChat(gwA, raw);
     expect(ok.status).toBe(200);
     await ok.arrayBuffer();
     expect(await redis.zscore(RT_KEYS.keyConcurrency(id), 'deadpod.1')).toBeNull();
 
     await redis.zadd(RT_KEYS.keyConcurrency(id), Date.now() + 60_000, 'livepod.1');
-    const refused = await chat(gwB, raw);
+    const refused = await postChat(gwB, raw);
     expect(refused.status).toBe(429);
     await refused.arrayBuffer();
   });

@@ -4,7 +4,8 @@ import { decodeUsageEvent, Registry, RT_KEYS, utcDay } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
+import { postChat, seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
+import { until as waitUntil } from './support/wait.js';
 // @ts-expect-error plain JS module shared with the dev and bench scripts
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
@@ -26,21 +27,8 @@ afterAll(async () => {
   await Promise.all([server?.stop(), fake?.close()]);
 });
 
-function chat(t: TestGateway, key: string): Promise<Response> {
-  return fetch(`${t.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }] }),
-  });
-}
-
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const chat = (t: TestGateway, key: string) => postChat(t, key);
+const until = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) => waitUntil(check, what, timeoutMs, 25);
 
 describe('Redis restart', () => {
   it('buffers usage while Redis is away, writes every event within the bound in order, counts the overflow; limits fail open or closed', async () => {

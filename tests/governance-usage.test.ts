@@ -1,31 +1,15 @@
 import { decodeUsageEvent, RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { seedKeyWithId } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
-const { redis } = useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
-
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway();
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
-});
-beforeEach(() => fake.reset());
+const stack = useGatewayStack();
+const { redis, registry } = stack;
 
 async function seedKey(key: Partial<ApiKey> = {}, prices: { input?: number; output?: number } = {}): Promise<{ raw: string; id: string; client: OpenAI }> {
-  const { rawKey, keyHash } = await seedBasic(registry, fake.url, { key });
-  await registry.updateModel('gpt-4o-mini', () => ({ price_input: prices.input ?? 2, price_output: prices.output ?? 4 }));
-  const k = (await registry.getKeyByHash(keyHash))!;
-  return { raw: rawKey, id: k.id, client: new OpenAI({ baseURL: gw.baseURL, apiKey: rawKey, maxRetries: 0 }) };
+  const { raw, id } = await seedKeyWithId(registry, stack.fake.url, key, { input: prices.input ?? 2, output: prices.output ?? 4 });
+  return { raw, id, client: new OpenAI({ baseURL: stack.gw.baseURL, apiKey: raw, maxRetries: 0 }) };
 }
 
 async function events(): Promise<UsageEvent[]> {
@@ -62,12 +46,12 @@ describe('usage events', () => {
     expect(day).toMatchObject({ requests: '1', prompt_tokens: '2', completion_tokens: '5', cached_tokens: '0' });
     expect(Number(day.cost)).toBeCloseTo(24e-6, 12);
     expect((await redis.hgetall(RT_KEYS.keySpendMonth(id, utcMonth(now)))).requests).toBe('1');
-    expect(gw.gw.stats.usageEventsWritten).toBeGreaterThanOrEqual(1);
+    expect(stack.gw.gw.stats.usageEventsWritten).toBeGreaterThanOrEqual(1);
   });
 
   it('a stream where the client asked for usage: it sees the usage chunk, the event has the same numbers', async () => {
     const { client } = await seedKey();
-    fake.setBehaviour({ chunks: 4 });
+    stack.fake.setBehaviour({ chunks: 4 });
     const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true, stream_options: { include_usage: true } });
     let seen: OpenAI.CompletionUsage | undefined;
     for await (const c of s) if (c.usage) seen = c.usage;
@@ -78,8 +62,8 @@ describe('usage events', () => {
 
   it('a stream where the client did not ask: usage is recorded, and the client never sees the usage chunk', async () => {
     const { raw } = await seedKey();
-    fake.setBehaviour({ chunks: 4 });
-    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+    stack.fake.setBehaviour({ chunks: 4 });
+    const res = await fetch(`${stack.gw.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
@@ -87,14 +71,14 @@ describe('usage events', () => {
     const text = await res.text();
     expect(text).toContain('data: [DONE]');
     expect(text).not.toContain('"usage":{');
-    expect(fake.received.at(-1)!.json.stream_options).toEqual({ include_usage: true });
+    expect(stack.fake.received.at(-1)!.json.stream_options).toEqual({ include_usage: true });
     const [e] = await waitEvents(1);
     expect(e).toMatchObject({ prompt_tokens: 2, completion_tokens: 4, estimated: false, stream: true });
   });
 
   it('an upstream without usage: counted with the tokenizer and marked estimated', async () => {
     const { client } = await seedKey();
-    fake.setBehaviour({ noUsage: true, content: 'The quick brown fox jumps over the lazy dog' });
+    stack.fake.setBehaviour({ noUsage: true, content: 'The quick brown fox jumps over the lazy dog' });
     const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
     let text = '';
     for await (const c of s) text += c.choices[0]?.delta?.content ?? '';
@@ -110,9 +94,9 @@ describe('usage events', () => {
 
   it('a client that aborts mid-stream is billed for what was generated until then', async () => {
     const { raw } = await seedKey();
-    fake.setBehaviour({ chunks: 400, chunkDelayMs: 10 });
+    stack.fake.setBehaviour({ chunks: 400, chunkDelayMs: 10 });
     const ac = new AbortController();
-    const res = await fetch(`${gw.baseURL}/chat/completions`, {
+    const res = await fetch(`${stack.gw.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages, stream: true }),
@@ -132,7 +116,7 @@ describe('usage events', () => {
 
   it('a refused upstream call is recorded with its status and no tokens', async () => {
     const { client } = await seedKey();
-    fake.enqueue({ status: 400 });
+    stack.fake.enqueue({ status: 400 });
     await expect(client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toThrow();
     const [e] = await waitEvents(1);
     expect(e).toMatchObject({ status: 400, prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, estimated: false });
@@ -164,8 +148,8 @@ describe('budgets', () => {
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).type).toBe('insufficient_quota');
-    expect(fake.received).toHaveLength(1);
-    expect(gw.gw.stats.budgetRefused).toBeGreaterThanOrEqual(1);
+    expect(stack.fake.received).toHaveLength(1);
+    expect(stack.gw.gw.stats.budgetRefused).toBeGreaterThanOrEqual(1);
   });
 
   it('streamed requests where the client did not ask for usage are billed too', async () => {

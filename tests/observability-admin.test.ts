@@ -1,25 +1,16 @@
 import net from 'node:net';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseProm, sum, until } from './observability-helpers.js';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
-useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
+// Each describe starts the gateway it needs.
+const stack = useGatewayStack({ gateways: [] });
+const { registry } = stack;
 let rawKey: string;
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterAll(async () => {
-  await fake.close();
-  await registry.redis.quit();
-});
 beforeEach(async () => {
-  fake.reset();
-  ({ rawKey } = await seedBasic(registry, fake.url));
+  ({ rawKey } = await seedBasic(registry, stack.fake.url));
 });
 
 const adminGet = (gw: TestGateway, path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${gw.gw.adminPort}${path}`, init);
@@ -127,13 +118,13 @@ describe('draining', () => {
   it('/ready answers 503 on the admin port while in-flight requests finish, then the listener closes', async () => {
     const gw = await startTestGateway({ GW_ADMIN_PORT: '0' });
     const adminPort = gw.gw.adminPort!;
-    fake.enqueue({ headersDelayMs: 800 });
+    stack.fake.enqueue({ headersDelayMs: 800 });
     const slow = fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
     });
-    await fake.waitFor((r) => r.path === '/v1/chat/completions');
+    await stack.fake.waitFor((r) => r.path === '/v1/chat/completions');
     expect(gw.gw.inFlight.count).toBe(1);
     const stopped = gw.gw.shutdown(10_000);
     const ready = await fetch(`http://127.0.0.1:${adminPort}/ready`);

@@ -1,38 +1,27 @@
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { scrape, sum, until, type Sample } from './observability-helpers.js';
-import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { seedBasic } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
 
-useTestRedis();
-const registry = testRegistry();
-let fake: FakeProvider;
-let gw: TestGateway;
+const stack = useGatewayStack({ env: { GW_ADMIN_PORT: '0' } });
+const { registry } = stack;
 let rawKey: string;
 let admin: number;
 
 const CHAT = '/chat/completions';
 const base = { model: 'gpt-4o-mini', provider: 'fake', endpoint: CHAT };
 
-beforeAll(async () => {
-  fake = await startFakeProvider();
-  gw = await startTestGateway({ GW_ADMIN_PORT: '0' });
-  admin = gw.gw.adminPort!;
-});
-afterAll(async () => {
-  await gw.close();
-  await fake.close();
-  await registry.redis.quit();
+beforeAll(() => {
+  admin = stack.gw.gw.adminPort!;
 });
 beforeEach(async () => {
-  fake.reset();
-  fake.setBehaviour({ status: 200, chunks: 5, chunkDelayMs: 0, promptTokens: 11, completionTokens: 7 });
-  ({ rawKey } = await seedBasic(registry, fake.url));
+  stack.fake.setBehaviour({ status: 200, chunks: 5, chunkDelayMs: 0, promptTokens: 11, completionTokens: 7 });
+  ({ rawKey } = await seedBasic(registry, stack.fake.url));
 });
 
 function chat(body: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  return fetch(`${gw.url}/v1${CHAT}`, {
+  return fetch(`${stack.gw.url}/v1${CHAT}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...body }),
@@ -75,7 +64,7 @@ describe('per-request metrics change as expected', () => {
 
   it('a stream counts its usage (asked upstream by the gateway) under stream="true"', async () => {
     const before = await settled();
-    const client = new OpenAI({ apiKey: rawKey, baseURL: gw.baseURL });
+    const client = new OpenAI({ apiKey: rawKey, baseURL: stack.gw.baseURL });
     const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true });
     for await (const _ of stream) void _;
     const after = await settled();
@@ -87,8 +76,8 @@ describe('per-request metrics change as expected', () => {
 
   it('an upstream error counts as 5xx for the model and provider', async () => {
     // Own names, so that a cooldown this error may cause cannot touch the other tests.
-    ({ rawKey } = await seedBasic(registry, fake.url, { provider: 'p-err', model: 'm-err' }));
-    fake.enqueue({ status: 500 });
+    ({ rawKey } = await seedBasic(registry, stack.fake.url, { provider: 'p-err', model: 'm-err' }));
+    stack.fake.enqueue({ status: 500 });
     const before = await settled();
     const res = await chat({ model: 'm-err' });
     expect(res.status).toBe(500);
@@ -101,17 +90,17 @@ describe('per-request metrics change as expected', () => {
 
   it('a failover counts one 2xx request, the failed attempt on the first provider and a failover', async () => {
     // Two providers on the same fake upstream: whichever is tried first gets the one-shot 500.
-    ({ rawKey } = await seedBasic(registry, fake.url, { provider: 'fo-a', model: 'm-fo' }));
-    await registry.addProvider({ name: 'fo-b', base_url: fake.url, secrets: ['sk-upstream-test-secret-0002'] });
+    ({ rawKey } = await seedBasic(registry, stack.fake.url, { provider: 'fo-a', model: 'm-fo' }));
+    await registry.addProvider({ name: 'fo-b', base_url: stack.fake.url, secrets: ['sk-upstream-test-secret-0002'] });
     await registry.bindModel('m-fo', { provider: 'fo-b', model: 'm-fo' });
-    await until(async () => (await gw.gw.cache.getModel('m-fo'))?.targets.length === 2);
-    fake.enqueue({ status: 500 });
+    await until(async () => (await stack.gw.gw.cache.getModel('m-fo'))?.targets.length === 2);
+    stack.fake.enqueue({ status: 500 });
     const before = await settled();
     const res = await chat({ model: 'm-fo' });
     expect(res.status).toBe(200);
     await res.text();
     const after = await settled();
-    expect(fake.received.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
+    expect(stack.fake.received.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(2);
     expect(delta(before, after, 'llmgw_requests_total', { model: 'm-fo', status_class: '2xx', endpoint: CHAT })).toBe(1);
     expect(delta(before, after, 'llmgw_upstream_attempts_total', { status_class: '5xx' })).toBe(1);
     expect(delta(before, after, 'llmgw_upstream_attempts_total', { status_class: '2xx' })).toBe(1);
@@ -120,18 +109,18 @@ describe('per-request metrics change as expected', () => {
 
   it('refusals, /v1/models and unknown routes are counted without unbounded labels', async () => {
     const before = await settled();
-    const bad = await fetch(`${gw.url}/v1${CHAT}`, { method: 'POST', headers: { authorization: 'Bearer gw-nope-000000000000' }, body: '{}' });
+    const bad = await fetch(`${stack.gw.url}/v1${CHAT}`, { method: 'POST', headers: { authorization: 'Bearer gw-nope-000000000000' }, body: '{}' });
     expect(bad.status).toBe(401);
     const unknownModel = await chat({ model: 'made-up-model-xyz' });
     expect(unknownModel.status).toBe(404);
-    const models = await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${rawKey}` } });
+    const models = await fetch(`${stack.gw.url}/v1/models`, { headers: { authorization: `Bearer ${rawKey}` } });
     expect(models.status).toBe(200);
-    const scan = await fetch(`${gw.url}/wp-admin/secret-path-123`);
+    const scan = await fetch(`${stack.gw.url}/wp-admin/secret-path-123`);
     expect(scan.status).toBe(404);
-    const wrongMethod = await fetch(`${gw.url}/v1${CHAT}`);
+    const wrongMethod = await fetch(`${stack.gw.url}/v1${CHAT}`);
     expect(wrongMethod.status).toBe(405);
     // A malformed escape used to throw inside the uWS callback (no answer, uncaught URIError).
-    const malformed = await fetch(`${gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${rawKey}` } });
+    const malformed = await fetch(`${stack.gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${rawKey}` } });
     expect(malformed.status).toBe(404);
     expect((await malformed.json()).error.code).toBe('model_not_found');
     await Promise.all([bad.text(), unknownModel.text(), models.text(), scan.text(), wrongMethod.text()]);
@@ -148,7 +137,7 @@ describe('per-request metrics change as expected', () => {
 
 describe('limits', () => {
   it('a rate-limited request counts in llmgw_rate_limited_total and as a 4xx', async () => {
-    ({ rawKey } = await seedBasic(registry, fake.url, { key: { rpm: 1 } }));
+    ({ rawKey } = await seedBasic(registry, stack.fake.url, { key: { rpm: 1 } }));
     const before = await settled();
     const first = await chat();
     expect(first.status).toBe(200);
@@ -166,7 +155,7 @@ describe('limits', () => {
 
 describe('counters owned by other modules are exported at scrape time', () => {
   it('reads GatewayStats and the registry cache counters', async () => {
-    const s = gw.gw.stats;
+    const s = stack.gw.gw.stats;
     s.rateLimited += 3;
     s.budgetRefused += 2;
     s.retries += 4;
@@ -185,13 +174,13 @@ describe('counters owned by other modules are exported at scrape time', () => {
       expect(sum(m, 'llmgw_usage_events_dropped_total')).toBe(s.usageEventsDropped);
       expect(sum(m, 'llmgw_redis_errors_total')).toBe(s.redisErrors);
       expect(sum(m, 'llmgw_usage_events_buffered')).toBe(42);
-      const c = gw.gw.cache.stats;
+      const c = stack.gw.gw.cache.stats;
       expect(sum(m, 'llmgw_registry_cache_hits_total')).toBe(c.hits);
       expect(sum(m, 'llmgw_registry_cache_misses_total')).toBe(c.misses);
       expect(c.hits + c.misses).toBeGreaterThan(0);
-      expect(sum(m, 'llmgw_registry_revision')).toBe(gw.gw.cache.revision);
+      expect(sum(m, 'llmgw_registry_revision')).toBe(stack.gw.gw.cache.revision);
       expect(sum(m, 'llmgw_registry_up')).toBe(1);
-      expect(sum(m, 'llmgw_build_info', { uws_kind: gw.gw.uws.kind })).toBe(1);
+      expect(sum(m, 'llmgw_build_info', { uws_kind: stack.gw.gw.uws.kind })).toBe(1);
       expect(m.some((x) => x.name === 'process_cpu_seconds_total')).toBe(true);
       expect(m.some((x) => x.name === 'nodejs_eventloop_lag_seconds')).toBe(true);
     } finally {
@@ -200,7 +189,7 @@ describe('counters owned by other modules are exported at scrape time', () => {
   });
 
   it('a stream being relayed shows in llmgw_open_streams until it ends', async () => {
-    fake.enqueue({ chunks: 6, chunkDelayMs: 100 });
+    stack.fake.enqueue({ chunks: 6, chunkDelayMs: 100 });
     const res = await chat({ stream: true });
     expect(res.status).toBe(200);
     // Headers are in, the events are still coming.
@@ -212,7 +201,7 @@ describe('counters owned by other modules are exported at scrape time', () => {
   });
 
   it('in-flight requests and a slow upstream show in the gauge while they run', async () => {
-    fake.enqueue({ headersDelayMs: 400 });
+    stack.fake.enqueue({ headersDelayMs: 400 });
     const pending = chat();
     await until(async () => sum(await scrape(admin), 'llmgw_in_flight_requests') === 1);
     const res = await pending;

@@ -1,51 +1,35 @@
 import { maskSecret, PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { providerReset } from '../packages/gwctl/src/commands/provider/reset.js';
 import { providerStatus, type ProviderStatusView } from '../packages/gwctl/src/commands/provider/status.js';
 import { createRegistry, type Context } from '../packages/gwctl/src/context.js';
 import { memoryOutput } from '../packages/gwctl/src/output.js';
 import { createPrompt } from '../packages/gwctl/src/prompt.js';
-import { chat, seedModel, sleep } from './routing-helpers.js';
-import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { chat, seedModel, sleep, useRoutingStack } from './routing-helpers.js';
+import { startTestGateway, type TestGateway } from './support/gateway.js';
 
-const { redis, url: redisUrl } = useTestRedis();
-const registry = testRegistry();
-let a: FakeProvider;
-let b: FakeProvider;
+const BASE_MS = 1500;
+const env = { GW_COOLDOWN_THRESHOLD: '2', GW_COOLDOWN_BASE_MS: String(BASE_MS), GW_HEALTH_REFRESH_MS: '100', GW_PROBE_LEASE_MS: '3000' };
+const stack = useRoutingStack({ gateways: [{ ...env, GW_EXPOSE_SELECTION: '1' }, env] });
+const { redis, redisUrl, registry } = stack;
 /** Two gateways sharing one Redis, as two pods would. */
 let g1: TestGateway;
 let g2: TestGateway;
-let key: string;
 
-const BASE_MS = 1500;
-beforeAll(async () => {
-  [a, b] = await Promise.all([startFakeProvider(), startFakeProvider()]);
-  const env = { GW_COOLDOWN_THRESHOLD: '2', GW_COOLDOWN_BASE_MS: String(BASE_MS), GW_HEALTH_REFRESH_MS: '100', GW_PROBE_LEASE_MS: '3000' };
-  [g1, g2] = await Promise.all([startTestGateway({ ...env, GW_EXPOSE_SELECTION: '1' }), startTestGateway(env)]);
-});
-afterAll(async () => {
-  await Promise.all([g1.close(), g2.close()]);
-  await Promise.all([a.close(), b.close()]);
-  await registry.redis.quit();
-});
-beforeEach(async () => {
-  a.reset();
-  b.reset();
-  key = (await registry.createKey({ name: `k-${Date.now()}` })).raw;
+beforeAll(() => {
+  [g1, g2] = [stack.gws[0]!, stack.gws[1]!];
 });
 
 /** A first (priority 0), B as the fallback. */
-const seedAB = () => seedModel(registry, 'routed', { a: { fake: a, priority: 0 }, b: { fake: b, priority: 1 } });
+const seedAB = () => seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0 }, b: { fake: stack.b, priority: 1 } });
 
 /** Make A fail twice through g1, so that it cools down (threshold 2). */
 async function coolDownA(): Promise<number> {
-  a.setBehaviour({ status: 500 });
+  stack.a.setBehaviour({ status: 500 });
   const before = g1.gw.stats.cooldownsEntered;
-  for (let i = 0; i < 2; i++) expect((await chat(g1.url, key)).status).toBe(200);
+  for (let i = 0; i < 2; i++) expect((await chat(g1.url, stack.key)).status).toBe(200);
   await expect.poll(() => g1.gw.stats.cooldownsEntered).toBe(before + 1);
-  return a.received.length;
+  return stack.a.received.length;
 }
 
 const providerUntil = async (name: string) => Number(await redis.hget(RT_KEYS.providerHealth(name), `${PROVIDER_SUBJECT}.u`));
@@ -59,20 +43,20 @@ function gwctl(): { ctx: Context; out: ReturnType<typeof memoryOutput> } {
 describe('cooldowns shared across gateway instances', () => {
   it('a cooldown set by one instance is honoured by another sharing the same Redis', async () => {
     const n = await seedAB();
-    await chat(g2.url, key); // g2 has routed to A before: its mirror holds A as healthy
-    expect(a.received).toHaveLength(1);
+    await chat(g2.url, stack.key); // g2 has routed to A before: its mirror holds A as healthy
+    expect(stack.a.received).toHaveLength(1);
     const g2Entered = g2.gw.stats.cooldownsEntered;
 
     const seenByA = await coolDownA();
     expect(await providerUntil(n.a!)).toBeGreaterThan(Date.now());
     await expect.poll(() => g2.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind, { timeout: 1000 }).toBe('cooling');
     for (let i = 0; i < 4; i++) {
-      const r = await chat(g2.url, key);
+      const r = await chat(g2.url, stack.key);
       expect(r.status).toBe(200);
       expect(r.headers.get('x-gateway-provider')).toBeNull(); // GW_EXPOSE_SELECTION is off on g2
     }
-    expect(a.received).toHaveLength(seenByA);
-    expect(b.received.length).toBeGreaterThanOrEqual(6);
+    expect(stack.a.received).toHaveLength(seenByA);
+    expect(stack.b.received.length).toBeGreaterThanOrEqual(6);
     expect(g2.gw.stats.cooldownsEntered).toBe(g2Entered); // g2 decided nothing, it followed
   });
 
@@ -81,8 +65,8 @@ describe('cooldowns shared across gateway instances', () => {
     const seenByA = await coolDownA();
     const g3 = await startTestGateway({ GW_HEALTH_REFRESH_MS: '60000' });
     try {
-      expect((await chat(g3.url, key)).status).toBe(200);
-      expect(a.received).toHaveLength(seenByA);
+      expect((await chat(g3.url, stack.key)).status).toBe(200);
+      expect(stack.a.received).toHaveLength(seenByA);
       expect(g3.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('cooling');
     } finally {
       await g3.close();
@@ -92,21 +76,21 @@ describe('cooldowns shared across gateway instances', () => {
   it('after the cooldown exactly one probe goes through; its success brings the target back everywhere', async () => {
     const n = await seedAB();
     const seenByA = await coolDownA();
-    a.setBehaviour({ status: 200, headersDelayMs: 1000 }); // recovered, and slow enough for the probe to be out a while
+    stack.a.setBehaviour({ status: 200, headersDelayMs: 1000 }); // recovered, and slow enough for the probe to be out a while
     await sleep(Math.max(0, (await providerUntil(n.a!)) - Date.now()) + 150);
     await expect.poll(() => g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('half-open');
 
-    const burst = await Promise.all([g1, g2, g1, g2, g1, g2].map((g) => chat(g.url, key)));
+    const burst = await Promise.all([g1, g2, g1, g2, g1, g2].map((g) => chat(g.url, stack.key)));
     expect(burst.every((r) => r.status === 200)).toBe(true);
-    expect(a.received.length - seenByA).toBe(1);
+    expect(stack.a.received.length - seenByA).toBe(1);
 
     // The probe's success cleared the shared state; both instances route to A again.
     await expect.poll(async () => redis.hexists(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.l`)).toBe(0);
-    a.setBehaviour({ headersDelayMs: 0 });
+    stack.a.setBehaviour({ headersDelayMs: 0 });
     for (const g of [g1, g2]) await expect.poll(() => g.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok');
-    await chat(g1.url, key);
-    await chat(g2.url, key);
-    expect(a.received.length - seenByA).toBe(3);
+    await chat(g1.url, stack.key);
+    await chat(g2.url, stack.key);
+    expect(stack.a.received.length - seenByA).toBe(3);
   });
 
   it('a failed probe cools the target down again, for twice as long', async () => {
@@ -114,7 +98,7 @@ describe('cooldowns shared across gateway instances', () => {
     await coolDownA();
     await sleep(Math.max(0, (await providerUntil(n.a!)) - Date.now()) + 50);
     const t0 = Date.now();
-    const r = await chat(g1.url, key); // the probe: A still answers 500
+    const r = await chat(g1.url, stack.key); // the probe: A still answers 500
     expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
     const h = await redis.hgetall(RT_KEYS.providerHealth(n.a!));
     expect(Number(h['p.l'])).toBe(2);
@@ -124,17 +108,17 @@ describe('cooldowns shared across gateway instances', () => {
 
   it('when every target is cooling down, the one that recovers first is tried rather than failing', async () => {
     const n = await seedAB();
-    a.setBehaviour({ status: 500 });
-    b.setBehaviour({ status: 500 });
-    for (let i = 0; i < 2; i++) await chat(g1.url, key); // A and B fail twice each: both cool down, A first
+    stack.a.setBehaviour({ status: 500 });
+    stack.b.setBehaviour({ status: 500 });
+    for (let i = 0; i < 2; i++) await chat(g1.url, stack.key); // A and B fail twice each: both cool down, A first
     await expect.poll(() => g1.gw.routing.health.state(n.b!, PROVIDER_SUBJECT).kind).toBe('cooling');
     expect(g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('cooling');
-    a.setBehaviour({ status: 200 });
-    b.setBehaviour({ status: 200 });
-    const [aSeen, bSeen] = [a.received.length, b.received.length];
-    const r = await chat(g1.url, key);
+    stack.a.setBehaviour({ status: 200 });
+    stack.b.setBehaviour({ status: 200 });
+    const [aSeen, bSeen] = [stack.a.received.length, stack.b.received.length];
+    const r = await chat(g1.url, stack.key);
     expect(r).toMatchObject({ status: 200, provider: n.a, attempts: 1 });
-    expect([a.received.length - aSeen, b.received.length - bSeen]).toEqual([1, 0]);
+    expect([stack.a.received.length - aSeen, stack.b.received.length - bSeen]).toEqual([1, 0]);
   });
 });
 
@@ -157,9 +141,9 @@ describe('gwctl provider status / reset', () => {
 
     await providerReset(gwctl().ctx, { name: n.a! });
     expect(await redis.exists(RT_KEYS.providerHealth(n.a!))).toBe(0);
-    a.setBehaviour({ status: 200 });
+    stack.a.setBehaviour({ status: 200 });
     for (const g of [g1, g2]) await expect.poll(() => g.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok');
-    expect((await chat(g2.url, key)).status).toBe(200);
-    expect(a.received).toHaveLength(seenByA + 1);
+    expect((await chat(g2.url, stack.key)).status).toBe(200);
+    expect(stack.a.received).toHaveLength(seenByA + 1);
   });
 });

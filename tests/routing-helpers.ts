@@ -2,6 +2,8 @@
 // public model, and a chat call that returns what the selection headers say.
 import type { ModelTarget, Provider, Registry, RoutingPolicy } from '@llmgw/core';
 import type { FakeProvider } from '@llmgw/fake-provider';
+import { beforeAll, beforeEach } from 'vitest';
+import { useGatewayStack, type GatewayStack, type GatewayStackOptions } from './support/stack.js';
 
 let counter = 0;
 /** A name no other test in this file uses, so gateways' local health never leaks between tests. */
@@ -83,3 +85,23 @@ export function tally(results: ChatResult[]): Record<string, number> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RoutingStack extends GatewayStack {
+  /** Fake providers A and B; filled in by beforeAll. */
+  a: FakeProvider;
+  b: FakeProvider;
+  /** A new key, created before each test. */
+  key: string;
+}
+
+/** The gateway stack with two fakes, A and B, and a fresh key for each test. */
+export function useRoutingStack(opts: Omit<GatewayStackOptions, 'fakes'>): RoutingStack {
+  const stack = useGatewayStack({ ...opts, fakes: 2 }) as RoutingStack;
+  beforeAll(() => {
+    [stack.a, stack.b] = [stack.fakes[0]!, stack.fakes[1]!];
+  });
+  beforeEach(async () => {
+    stack.key = (await stack.registry.createKey({ name: `k-${Date.now()}` })).raw;
+  });
+  return stack;
+}

@@ -1,35 +1,13 @@
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chat, seedModel, tally, type ChatResult } from './routing-helpers.js';
-import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { chat, seedModel, tally, useRoutingStack, type ChatResult } from './routing-helpers.js';
 
-useTestRedis();
-const registry = testRegistry();
-let a: FakeProvider;
-let b: FakeProvider;
-let gw: TestGateway;
-let key: string;
+const stack = useRoutingStack({ env: { GW_EXPOSE_SELECTION: '1', GW_HEALTH_REFRESH_MS: '100' } });
+const { registry } = stack;
 
-beforeAll(async () => {
-  [a, b] = await Promise.all([startFakeProvider(), startFakeProvider()]);
-  gw = await startTestGateway({ GW_EXPOSE_SELECTION: '1', GW_HEALTH_REFRESH_MS: '100' });
-});
-afterAll(async () => {
-  await gw.close();
-  await Promise.all([a.close(), b.close()]);
-  await registry.redis.quit();
-});
-beforeEach(async () => {
-  a.reset();
-  b.reset();
-  key = (await registry.createKey({ name: `k-${Date.now()}` })).raw;
-});
-
-async function many(n: number, concurrency = 8, k = key): Promise<ChatResult[]> {
+async function many(n: number, concurrency = 8, k = stack.key): Promise<ChatResult[]> {
   const out: ChatResult[] = [];
   for (let i = 0; i < n; i += concurrency) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => chat(gw.url, k)))));
+    out.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, n - i) }, () => chat(stack.gw.url, k)))));
   }
   expect(out.every((r) => r.status === 200)).toBe(true);
   return out;
@@ -37,47 +15,47 @@ async function many(n: number, concurrency = 8, k = key): Promise<ChatResult[]> 
 
 describe('policies through the gateway', () => {
   it('weighted: traffic splits by weight (within statistical bounds)', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a, weight: 1 }, b: { fake: b, weight: 3 } }, 'weighted');
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a, weight: 1 }, b: { fake: stack.b, weight: 3 } }, 'weighted');
     const N = 300;
     const counts = tally(await many(N, 12));
     // B has p = 0.75: mean 225, sd = 7.5; 5 sd either side.
     expect(counts[n.b!]).toBeGreaterThanOrEqual(188);
     expect(counts[n.b!]).toBeLessThanOrEqual(262);
     expect(counts[n.a!]! + counts[n.b!]!).toBe(N);
-    expect(a.received.length + b.received.length).toBe(N);
+    expect(stack.a.received.length + stack.b.received.length).toBe(N);
   });
 
   it('priority: everything goes to the lowest priority value; the next one serves when it fails', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a, priority: 1 }, b: { fake: b, priority: 0 } }, 'priority');
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 1 }, b: { fake: stack.b, priority: 0 } }, 'priority');
     expect(tally(await many(40))).toEqual({ [n.b!]: 40 });
-    b.setBehaviour({ status: 500 });
-    const r = await chat(gw.url, key);
+    stack.b.setBehaviour({ status: 500 });
+    const r = await chat(stack.gw.url, stack.key);
     expect(r).toMatchObject({ status: 200, provider: n.a, attempts: 2 });
   });
 
   it('round-robin: targets take turns', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a }, b: { fake: b } }, 'round-robin');
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a }, b: { fake: stack.b } }, 'round-robin');
     const seq: Array<string | null> = [];
-    for (let i = 0; i < 6; i++) seq.push((await chat(gw.url, key)).provider);
+    for (let i = 0; i < 6; i++) seq.push((await chat(stack.gw.url, stack.key)).provider);
     expect(new Set([seq[0], seq[1]])).toEqual(new Set([n.a, n.b]));
     for (let i = 2; i < 6; i++) expect(seq[i]).toBe(seq[i - 2]);
   });
 
   it("a key's policy overrides the model's", async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a, priority: 0 }, b: { fake: b, priority: 1 } }, 'priority');
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0 }, b: { fake: stack.b, priority: 1 } }, 'priority');
     const rr = (await registry.createKey({ name: `k-rr-${Date.now()}`, policy: 'round-robin' })).raw;
     expect(tally(await many(10, 1))).toEqual({ [n.a!]: 10 });
     expect(tally(await many(10, 1, rr))).toEqual({ [n.a!]: 5, [n.b!]: 5 });
   });
 
   it('least-busy: new requests go where fewer are in flight', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a }, b: { fake: b } }, 'least-busy');
-    a.setBehaviour({ headersDelayMs: 1000 });
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a }, b: { fake: stack.b } }, 'least-busy');
+    stack.a.setBehaviour({ headersDelayMs: 1000 });
     // A holds each request for a second, B answers at once: under round robin each would get
     // half; least-busy sends A one request and then avoids it while that one is in flight.
     const pending: Array<Promise<ChatResult>> = [];
     for (let i = 0; i < 10; i++) {
-      pending.push(chat(gw.url, key));
+      pending.push(chat(stack.gw.url, stack.key));
       await new Promise((r) => setTimeout(r, 30));
     }
     const counts = tally(await Promise.all(pending));
@@ -86,8 +64,8 @@ describe('policies through the gateway', () => {
   });
 
   it('latency: most traffic goes to the target with the lower time to first byte', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a }, b: { fake: b } }, 'latency');
-    a.setBehaviour({ headersDelayMs: 80 });
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a }, b: { fake: stack.b } }, 'latency');
+    stack.a.setBehaviour({ headersDelayMs: 80 });
     const counts = tally(await many(60, 1));
     // Both are measured first; then B (fast) leads except for ~5% exploration.
     expect(counts[n.b!]).toBeGreaterThanOrEqual(45);

@@ -1,33 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chat, seedModel, sleep } from './routing-helpers.js';
-import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
-import { useTestRedis } from './support/redis.js';
+import { describe, expect, it } from 'vitest';
+import { chat, seedModel, sleep, useRoutingStack } from './routing-helpers.js';
 
-useTestRedis();
-const registry = testRegistry();
-let a: FakeProvider;
-let b: FakeProvider;
-let gw: TestGateway;
-let key: string;
-
-beforeAll(async () => {
-  [a, b] = await Promise.all([startFakeProvider(), startFakeProvider()]);
-  // Defaults far above what the tests use, so only the per-provider values can explain the timings.
-  gw = await startTestGateway({ GW_EXPOSE_SELECTION: '1', GW_CONNECT_TIMEOUT_MS: '30000', GW_UPSTREAM_TIMEOUT_MS: '60000' });
-});
-afterAll(async () => {
-  await gw.close();
-  await Promise.all([a.close(), b.close()]);
-  await registry.redis.quit();
-});
-beforeEach(async () => {
-  a.reset();
-  b.reset();
-  key = (await registry.createKey({ name: `k-${Date.now()}` })).raw;
-});
+// Defaults far above what the tests use, so only the per-provider values can explain the timings.
+const stack = useRoutingStack({ env: { GW_EXPOSE_SELECTION: '1', GW_CONNECT_TIMEOUT_MS: '30000', GW_UPSTREAM_TIMEOUT_MS: '60000' } });
+const { registry } = stack;
 
 /** SSE events of a streamed answer, parsed. */
 function events(text: string): any[] {
@@ -65,12 +43,12 @@ describe('per-provider timeouts', () => {
     try {
       const n = await seedModel(registry, 'routed', {
         a: { url: `http://127.0.0.1:${hole.port}/v1`, priority: 0, fields: { connect_timeout_ms: 300 } },
-        b: { fake: b, priority: 1 },
+        b: { fake: stack.b, priority: 1 },
       });
-      const r = await chat(gw.url, key);
+      const r = await chat(stack.gw.url, stack.key);
       expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
       expect(r.ms).toBeLessThan(5000); // the gateway default is 30 s
-      expect(b.received).toHaveLength(1);
+      expect(stack.b.received).toHaveLength(1);
     } finally {
       hole.close();
     }
@@ -78,41 +56,41 @@ describe('per-provider timeouts', () => {
 
   it('first byte: each provider has its own deadline for the response headers', async () => {
     const n = await seedModel(registry, 'routed', {
-      a: { fake: a, priority: 0, fields: { first_byte_timeout_ms: 300 } },
-      b: { fake: b, priority: 1, fields: { first_byte_timeout_ms: 5000 } },
+      a: { fake: stack.a, priority: 0, fields: { first_byte_timeout_ms: 300 } },
+      b: { fake: stack.b, priority: 1, fields: { first_byte_timeout_ms: 5000 } },
     });
-    a.setBehaviour({ headersDelayMs: 8000 });
-    b.setBehaviour({ headersDelayMs: 600 }); // slower than A's deadline, within B's
-    const r = await chat(gw.url, key);
+    stack.a.setBehaviour({ headersDelayMs: 8000 });
+    stack.b.setBehaviour({ headersDelayMs: 600 }); // slower than A's deadline, within B's
+    const r = await chat(stack.gw.url, stack.key);
     expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
     expect(r.ms).toBeGreaterThanOrEqual(900);
     expect(r.ms).toBeLessThan(4000);
   });
 
   it('a provider that hangs is cut at its first-byte deadline: 504 upstream_timeout', async () => {
-    await seedModel(registry, 'routed', { a: { fake: a, fields: { first_byte_timeout_ms: 300 } } });
-    a.setBehaviour({ hang: true });
-    const r = await chat(gw.url, key);
+    await seedModel(registry, 'routed', { a: { fake: stack.a, fields: { first_byte_timeout_ms: 300 } } });
+    stack.a.setBehaviour({ hang: true });
+    const r = await chat(stack.gw.url, stack.key);
     expect(r.status).toBe(504);
     expect(r.json.error.code).toBe('upstream_timeout');
     expect(r.ms).toBeLessThan(3000);
-    await expect.poll(() => a.received[0]?.aborted).toBe(true);
+    await expect.poll(() => stack.a.received[0]?.aborted).toBe(true);
   });
 
   it('idle: silence between stream chunks past idle_timeout_ms ends the stream with an error event (no retry)', async () => {
-    await seedModel(registry, 'routed', { a: { fake: a, priority: 0, fields: { idle_timeout_ms: 300 } }, b: { fake: b, priority: 1 } });
-    a.setBehaviour({ chunks: 5, chunkDelayMs: 5000 });
-    const r = await chat(gw.url, key, { stream: true });
+    await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0, fields: { idle_timeout_ms: 300 } }, b: { fake: stack.b, priority: 1 } });
+    stack.a.setBehaviour({ chunks: 5, chunkDelayMs: 5000 });
+    const r = await chat(stack.gw.url, stack.key, { stream: true });
     expect(r.status).toBe(200);
     expect(events(r.text).at(-1).error).toMatchObject({ code: 'upstream_timeout' });
     expect(r.ms).toBeLessThan(4000);
-    expect(b.received).toHaveLength(0);
+    expect(stack.b.received).toHaveLength(0);
   });
 
   it('total: timeout_ms cuts a stream that goes on too long, however lively', async () => {
-    await seedModel(registry, 'routed', { a: { fake: a, fields: { timeout_ms: 800, idle_timeout_ms: 5000 } } });
-    a.setBehaviour({ chunks: 40, chunkDelayMs: 100 }); // 4 s of steady chunks
-    const r = await chat(gw.url, key, { stream: true });
+    await seedModel(registry, 'routed', { a: { fake: stack.a, fields: { timeout_ms: 800, idle_timeout_ms: 5000 } } });
+    stack.a.setBehaviour({ chunks: 40, chunkDelayMs: 100 }); // 4 s of steady chunks
+    const r = await chat(stack.gw.url, stack.key, { stream: true });
     const ev = events(r.text);
     expect(ev.at(-1).error).toMatchObject({ code: 'upstream_timeout' });
     expect(ev.filter((e) => e.choices?.[0]?.delta?.content).length).toBeGreaterThan(1);
@@ -121,9 +99,9 @@ describe('per-provider timeouts', () => {
   });
 
   it('total also bounds the wait for headers when no first-byte timeout is set', async () => {
-    const n = await seedModel(registry, 'routed', { a: { fake: a, priority: 0, fields: { timeout_ms: 400 } }, b: { fake: b, priority: 1 } });
-    a.setBehaviour({ headersDelayMs: 8000 });
-    const r = await chat(gw.url, key);
+    const n = await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0, fields: { timeout_ms: 400 } }, b: { fake: stack.b, priority: 1 } });
+    stack.a.setBehaviour({ headersDelayMs: 8000 });
+    const r = await chat(stack.gw.url, stack.key);
     expect(r).toMatchObject({ status: 200, provider: n.b, attempts: 2 });
     expect(r.ms).toBeLessThan(3000);
   });

@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
-import { seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
+import { seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
 import { startRedisCluster, type LocalCluster } from './support/redis-cluster.js';
 
 let cluster: LocalCluster;
@@ -191,11 +191,7 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
     await reg?.redis.quit();
   });
 
-  async function seedKey(key: Partial<ApiKey>): Promise<{ raw: string; id: string }> {
-    const { rawKey, keyHash } = await seedBasic(reg, fake.url, { key });
-    await reg.updateModel('gpt-4o-mini', () => ({ price_input: 1_000_000, price_output: 1_000_000 })); // $1 per token
-    return { raw: rawKey, id: (await reg.getKeyByHash(keyHash))!.id };
-  }
+  const seedKey = (key: Partial<ApiKey>) => seedKeyWithId(reg, fake.url, key, { input: 1_000_000, output: 1_000_000 }); // $1 per token
 
   function chat(gw: TestGateway, raw: string, extra: Record<string, string> = {}): Promise<Response> {
     return fetch(`${gw.baseURL}/chat/completions`, {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Registry } from '@llmgw/core';
+import { Registry, type ApiKey } from '@llmgw/core';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../packages/gateway/src/config.js';
 import { startGateway, type RunningGateway } from '../../packages/gateway/src/gateway.js';
@@ -43,6 +43,16 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
   return { gw, url, baseURL: `${url}/v1`, logs, close: async () => void (await gw.shutdown(2000)) };
 }
 
+/** The access log line of the last finished request on `endpoint` (written just after the response). */
+export async function lastAccessLine(t: TestGateway, endpoint: string): Promise<Record<string, any>> {
+  for (let i = 0; i < 100; i++) {
+    const line = t.logs.json().filter((l) => l.msg === 'request' && l.endpoint === endpoint).at(-1);
+    if (line) return line as Record<string, any>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`no access line for ${endpoint}`);
+}
+
 /** A Registry on this worker's database, for seeding. Close with `registry.redis.quit()`. */
 export function testRegistry(): Registry {
   return new Registry(new Redis(workerRedisUrl()));
@@ -61,6 +71,28 @@ export async function seedBasic(
   await registry.bindModel(opts.model ?? 'gpt-4o-mini', { provider, model: opts.upstreamModel ?? opts.model ?? 'gpt-4o-mini' });
   const { raw, key } = await registry.createKey({ name: `k-${Math.random().toString(36).slice(2, 10)}`, ...(opts.key ?? {}) });
   return { rawKey: raw, keyHash: key.hash };
+}
+
+/** seedBasic with these key fields (and, given `prices`, the model's USD per million tokens); returns the raw key and the key's id. */
+export async function seedKeyWithId(
+  registry: Registry,
+  baseUrl: string,
+  key: Partial<ApiKey> = {},
+  prices?: { input: number; output: number },
+): Promise<{ raw: string; id: string }> {
+  const { rawKey, keyHash } = await seedBasic(registry, baseUrl, { key });
+  if (prices) await registry.updateModel('gpt-4o-mini', () => ({ price_input: prices.input, price_output: prices.output }));
+  return { raw: rawKey, id: (await registry.getKeyByHash(keyHash))!.id };
+}
+
+/** POST a chat completion for `gpt-4o-mini` ("hello world") to a gateway; `body` overrides fields of the request. */
+export function postChat(t: { url: string }, key: string, body: Record<string, unknown> = {}, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${t.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }], ...body }),
+    signal,
+  });
 }
 
 const MAIN = fileURLToPath(new URL('../../packages/gateway/dist/main.js', import.meta.url));
