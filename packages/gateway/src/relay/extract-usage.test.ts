@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extractUsage, findUsageObject } from './extract-usage.js';
+import { extractUsage, extractUsageFromBytes, findUsageObject } from './extract-usage.js';
 
 describe('extractUsage', () => {
   it('reads OpenAI chat usage with cached tokens', () => {
@@ -18,5 +18,13 @@ describe('extractUsage', () => {
     expect(findUsageObject('{"usage":null,"x":{"usage":{"prompt_tokens":1}}}')).toEqual({ prompt_tokens: 1 });
     expect(extractUsage('{"id":"x"}')).toBeNull();
     expect(extractUsage('{"usage":{"broken"')).toBeNull();
+  });
+});
+
+describe('extractUsageFromBytes', () => {
+  it('reads usage after multi-byte text, and none without it', () => {
+    const body = '{"choices":[{"message":{"content":"héllo \\"usage\\" 日本"}}],"usage":{"prompt_tokens":3,"completion_tokens":4}}';
+    expect(extractUsageFromBytes(Buffer.from(body))).toEqual(extractUsage(body));
+    expect(extractUsageFromBytes(Buffer.from('{"choices":[]}'))).toBeNull();
   });
 });

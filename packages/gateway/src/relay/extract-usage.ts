@@ -52,3 +52,11 @@ export function extractUsage(text: string): Usage | null {
   const u = findUsageObject(text);
   return u ? mapUsage(u) : null;
 }
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/** `extractUsage` of a UTF-8 body, decoding only from the first `"usage"` on. */
+export function extractUsageFromBytes(body: Buffer): Usage | null {
+  const i = body.indexOf(USAGE_KEY);
+  return i === -1 ? null : extractUsage(body.toString('utf8', i));
+}

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
-import { extractUsage } from '../relay/extract-usage.js';
+import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
 import { SseTransform } from '../relay/sse-transform.js';
 import type { UpstreamRequest } from './build-request.js';
@@ -189,7 +189,15 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
             ...(ra !== undefined ? { retryAfterMs: ra } : {}),
           });
         }
-        if (mode === 'buffer') {
+        if (mode === 'buffer' && !codec?.responseBody && target.model === ctx.publicModel) {
+          // Nothing to convert or rename: the upstream's bytes go as they are.
+          const body = Buffer.concat(chunks);
+          const usage = extractUsageFromBytes(body);
+          if (usage) ctx.usage = usage;
+          else ctx.onOutput?.(body);
+          ctx.status = status;
+          res.send(status, clientHeaders(), body);
+        } else if (mode === 'buffer') {
           let text = Buffer.concat(chunks).toString('utf8');
           const converted = codec?.responseBody?.(text, ctx.publicModel);
           const usage = converted ? converted.usage : extractUsage(text);
