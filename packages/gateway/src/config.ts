@@ -68,8 +68,6 @@ export const ConfigSchema = z.object({
   GW_HEALTH_REFRESH_MS: z.coerce.number().int().positive().default(500),
   /** Probability that the latency policy tries another target first, so recovered providers are measured again. */
   GW_LATENCY_EXPLORE: z.coerce.number().min(0).max(1).default(0.05),
-  /** Let the gateway run on uWebSockets.js's slow pure-JS fallback (loud warning). */
-  GW_ALLOW_UWS_FALLBACK: bool.default(false),
   /** On SIGTERM, how long in-flight requests may finish. */
   GW_DRAIN_TIMEOUT_MS: ms(30_000),
   /** At boot, how long to wait for Redis before listening anyway (not ready until it answers). */

@@ -58,13 +58,13 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {});
   const uws = loadUws();
   if (uws.kind === 'fallback') {
-    if (!config.GW_ALLOW_UWS_FALLBACK) {
-      throw new UwsFallbackError(
-        `uWebSockets.js could not load its native binary (${uws.detail}); refusing to run on the slow pure-JS fallback. ` +
-          'Use Node.js 16/18/20 on glibc ≥ 2.27 with the trufflesuite build, or set GW_ALLOW_UWS_FALLBACK=1 to run anyway.',
-      );
-    }
-    log.warn({ uws: uws.detail }, 'RUNNING ON THE SLOW PURE-JS uWebSockets.js FALLBACK (GW_ALLOW_UWS_FALLBACK=1): expect a fraction of normal throughput');
+    // Not only slow: the trufflesuite pure-JS fallback lacks HttpRequest.forEach ("Not
+    // implemented") and its getQuery() throws, so no request could be served on it.
+    throw new UwsFallbackError(
+      `uWebSockets.js could not load its native binary (${uws.detail}); refusing to run on its pure-JS fallback, ` +
+        'which is slow and cannot serve this gateway. Use Node.js 16/18/20 on glibc >= 2.27 with the pinned build, ' +
+        'or the official uWebSockets.js build on Node 22/24 with glibc >= 2.38 (one alias in the root package.json).',
+    );
   }
   const target: RedisTarget = {
     url: config.REDIS_URL,

@@ -14,24 +14,13 @@ export interface UwsBuild {
 
 /**
  * Load uWebSockets.js and say which build it is. The trufflesuite package silently falls
- * back to a pure-JS server (≈10× slower) when its binary cannot load; the fallback lacks the
- * native-only exports (`getParts`, `SSLApp`), which is how we tell.
+ * back to a pure-JS server (many times slower) when its binary cannot load; the fallback
+ * lacks the native-only exports (`getParts`, `SSLApp`), which is how we tell. The reason
+ * is found by loading the binary the package looked for.
  */
 export function loadUws(): UwsBuild {
   const require = createRequire(import.meta.url);
-  // The package prints its own fallback warning with console.*; keep it out of our logs.
-  const warn = console.warn;
-  const log = console.log;
-  let captured = '';
-  console.warn = (...a: unknown[]) => void (captured += a.join(' ') + '\n');
-  console.log = (...a: unknown[]) => void (captured += a.join(' ') + '\n');
-  let uws: Uws;
-  try {
-    uws = require('uWebSockets.js') as Uws;
-  } finally {
-    console.warn = warn;
-    console.log = log;
-  }
+  const uws = require('uWebSockets.js') as Uws;
   let pkg = 'uWebSockets.js';
   let version = 'unknown';
   try {
@@ -39,16 +28,17 @@ export function loadUws(): UwsBuild {
     pkg = meta.name ?? pkg;
     version = meta.version ?? version;
   } catch {
-    /* the official build has no exported package.json on some versions */
+    /* some builds do not export their package.json */
   }
-  const native = typeof (uws as unknown as Record<string, unknown>).getParts === 'function';
-  return {
-    uws,
-    kind: native ? 'native' : 'fallback',
-    pkg,
-    version,
-    detail: native
-      ? `native binary for ${process.platform}-${process.arch} ABI ${process.versions.modules}`
-      : captured.trim().split('\n').filter(Boolean).slice(-3).join(' ') || 'pure-JS fallback',
-  };
+  const binary = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
+  if (typeof (uws as unknown as Record<string, unknown>).getParts === 'function') {
+    return { uws, kind: 'native', pkg, version, detail: `native binary for ${process.platform}-${process.arch} ABI ${process.versions.modules}` };
+  }
+  let reason = process.env.UWS_USE_FALLBACK ? 'UWS_USE_FALLBACK is set' : `no loadable ${binary}`;
+  try {
+    require(`uWebSockets.js/binaries/${binary}`);
+  } catch (e) {
+    if (!process.env.UWS_USE_FALLBACK) reason = (e as Error).message.split('\n')[0]!;
+  }
+  return { uws, kind: 'fallback', pkg, version, detail: `pure-JS fallback (${reason})` };
 }
