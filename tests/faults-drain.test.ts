@@ -155,9 +155,8 @@ describe('graceful shutdown (SIGTERM)', () => {
     const key = await seed();
     const gw = await spawnGateway({ GW_DRAIN_TIMEOUT_MS: '300' });
     try {
-      // A cut stream's usage is estimated with the tokenizer, which loads in the background at
-      // boot; one estimated request first makes sure it is there (an estimate still pending at
-      // exit is not flushed — see the report).
+      // One estimated request first, so that this test is about the cut stream, not about the
+      // tokenizer loading (flush waiting for pending estimates: governance-flush.test.ts).
       const warm = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-fake-behaviour': '{"noUsage":true}' },

@@ -81,6 +81,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     recorder.record({ event, ...utcPeriod(now) });
   }
 
+  /** Estimates waiting for the tokenizer to load (only right after boot). */
+  const estimating = new Set<Promise<void>>();
+
   function onFinish(ctx: RequestContext, adm: Admission | null, capture: OutputCapture | null): void {
     let usage = ctx.usage;
     if (!usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
@@ -88,10 +91,13 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       if (!count) {
         // Only right after boot: the tokenizer is still loading. Free the slot now, count later.
         if (adm) limiter.release(adm, null);
-        void loadTokenizer().then(
+        const pending = loadTokenizer().then(
           (c) => finishEstimated(ctx, estimateUsage(ctx, capture, c), adm),
           () => finishEstimated(ctx, estimateUsage(ctx, capture, (t) => Math.ceil(t.length / 4)), adm),
         );
+        // flush() waits for these, so a shutdown right after boot still records their usage.
+        estimating.add(pending);
+        void pending.finally(() => estimating.delete(pending));
         return;
       }
       usage = ctx.usage = estimateUsage(ctx, capture, count);
@@ -123,7 +129,10 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       }
       return limiter.admit(key, key.tpm !== undefined ? estimateRequestTokens(ctx.body) : 0, ctx.responseHeaders).then((adm) => attach(ctx, adm));
     },
-    flush: () => recorder?.flush() ?? Promise.resolve(true),
+    async flush() {
+      await Promise.all(estimating);
+      return recorder ? recorder.flush() : true;
+    },
     close: () => {
       limiter.close();
       recorder?.close();
