@@ -1,17 +1,17 @@
 import { Errors } from '../errors.js';
 import type { RequestContext } from './context.js';
-import { readMultipartField } from './multipart.js';
+import { multipartBoundary, readMultipartField } from './multipart.js';
 
 /** Stage: parse the body and find the model the client asked for. */
 export function parseBody(ctx: RequestContext): void {
   const { req, endpoint } = ctx;
   if (endpoint.body === 'multipart') {
     const ct = req.headers['content-type'] ?? '';
-    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(ct);
+    const boundary = multipartBoundary(ct);
     if (!ct.toLowerCase().startsWith('multipart/form-data') || !boundary) {
       throw Errors.invalidBody('This endpoint expects a multipart/form-data body.');
     }
-    const model = readMultipartField(req.body, boundary[1] ?? boundary[2]!, 'model');
+    const model = readMultipartField(req.body, boundary, 'model');
     if (!model) throw Errors.missingModel();
     ctx.publicModel = model.trim();
     return;
