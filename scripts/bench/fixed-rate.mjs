@@ -7,13 +7,10 @@
 //   node scripts/bench/fixed-rate.mjs --url http://127.0.0.1:P/v1/chat/completions --rate 2000 \
 //     --duration 10 --warmup 2 --conns 64 --body-file body.json --headers '{"authorization":"Bearer …"}'
 import { readFileSync } from 'node:fs';
+import { cliOpt } from './lib/cli-opt.mjs';
 import { buildRequest, RawConnection } from './lib/raw-http.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const opt = cliOpt();
 const url = new URL(opt('url'));
 const rate = Number(opt('rate', '2000'));
 const durationS = Number(opt('duration', '10'));

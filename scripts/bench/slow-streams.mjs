@@ -7,14 +7,11 @@
 //   node scripts/bench/slow-streams.mjs --url http://127.0.0.1:P/v1/chat/completions --conns 10000 \
 //     --chunks 20 --delay-ms 500 --pid 1234 --headers '{"authorization":"Bearer …"}'
 import { readFileSync } from 'node:fs';
+import { cliOpt } from './lib/cli-opt.mjs';
 import { procNofile, procSample } from './lib/proc.mjs';
 import { buildRequest, RawConnection } from './lib/raw-http.mjs';
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const opt = cliOpt();
 const url = new URL(opt('url'));
 const n = Number(opt('conns', '1000'));
 const chunks = Number(opt('chunks', '20'));
