@@ -42,11 +42,13 @@ export class CounterSeries {
   }
 }
 
-/** A counter whose series are created once and then incremented without any lookup. */
-export class PlainCounter implements Exported {
-  readonly type = 'counter' as const;
+/**
+ * What both plain metric kinds share: registration in the prom-client Registry and the map of
+ * series, created once per label values and then kept by the caller.
+ */
+abstract class PlainMetric<S extends { labels: Labels }> {
   readonly aggregator = 'sum' as const;
-  private readonly series = new Map<string, CounterSeries>();
+  protected readonly series = new Map<string, S>();
 
   constructor(
     readonly name: string,
@@ -57,12 +59,23 @@ export class PlainCounter implements Exported {
     registry.registerMetric(this as never);
   }
 
-  /** The series of these label values (created at 0 on first use). */
-  labels(...values: string[]): CounterSeries {
+  protected abstract create(labels: Labels): S;
+
+  /** The series of these label values (created empty on first use). */
+  labels(...values: string[]): S {
     const key = values.join('\0');
     let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = new CounterSeries(zip(this.labelNames, values))));
+    if (!s) this.series.set(key, (s = this.create(zip(this.labelNames, values))));
     return s;
+  }
+}
+
+/** A counter whose series are created once and then incremented without any lookup. */
+export class PlainCounter extends PlainMetric<CounterSeries> implements Exported {
+  readonly type = 'counter' as const;
+
+  protected create(labels: Labels): CounterSeries {
+    return new CounterSeries(labels);
   }
 
   async get() {
@@ -94,26 +107,15 @@ export class HistogramSeries {
 }
 
 /** A histogram with the same exposition as prom-client's (cumulative `_bucket`, `_sum`, `_count`). */
-export class PlainHistogram implements Exported {
+export class PlainHistogram extends PlainMetric<HistogramSeries> implements Exported {
   readonly type = 'histogram' as const;
-  readonly aggregator = 'sum' as const;
-  private readonly series = new Map<string, HistogramSeries>();
 
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly labelNames: readonly string[],
-    private readonly bounds: readonly number[],
-    registry: Registry,
-  ) {
-    registry.registerMetric(this as never);
+  constructor(name: string, help: string, labelNames: readonly string[], private readonly bounds: readonly number[], registry: Registry) {
+    super(name, help, labelNames, registry);
   }
 
-  labels(...values: string[]): HistogramSeries {
-    const key = values.join('\0');
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = new HistogramSeries(zip(this.labelNames, values), this.bounds)));
-    return s;
+  protected create(labels: Labels): HistogramSeries {
+    return new HistogramSeries(labels, this.bounds);
   }
 
   async get() {
