@@ -1,3 +1,4 @@
+import { tokenizer } from '../tokenizer.js';
 import { isObject, type Json } from './types.js';
 
 /**
@@ -7,17 +8,6 @@ import { isObject, type Json } from './types.js';
 const IMAGE_TOKENS = 1600;
 /** Per-message framing (role markers), as OpenAI's own counting guide adds. */
 const MESSAGE_OVERHEAD = 3;
-
-let counter: ((text: string) => number) | null = null;
-
-/** gpt-tokenizer (o200k_base) is loaded on first use: its tables cost memory the hot path never needs. */
-async function tokenCounter(): Promise<(text: string) => number> {
-  if (!counter) {
-    const m = await import('gpt-tokenizer');
-    counter = (text) => m.countTokens(text);
-  }
-  return counter;
-}
 
 function blockText(b: unknown, images: { n: number }): string {
   if (typeof b === 'string') return b;
@@ -46,7 +36,6 @@ function blockText(b: unknown, images: { n: number }): string {
  * Used for `/v1/messages/count_tokens` when the model is not served by an Anthropic provider.
  */
 export async function estimateAnthropicInputTokens(body: Json): Promise<number> {
-  const count = await tokenCounter();
   const images = { n: 0 };
   const texts: string[] = [];
   const system = body.system;
@@ -60,6 +49,6 @@ export async function estimateAnthropicInputTokens(body: Json): Promise<number> 
   }
   if (Array.isArray(body.tools)) for (const t of body.tools) texts.push(JSON.stringify(t));
   let tokens = 0;
-  for (const t of texts) if (t) tokens += count(t);
+  for (const n of await tokenizer.count(texts)) tokens += n;
   return tokens + messages.length * MESSAGE_OVERHEAD + images.n * IMAGE_TOKENS;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completionCap, estimateRequestTokens, loadTokenizer, promptText, promptTokens } from './estimate-tokens.js';
+import { completionCap, estimateRequestTokens, promptForCount, promptText } from './estimate-tokens.js';
 
 describe('estimateRequestTokens (chars/4 + 4 per message + completion cap)', () => {
   it('counts chat message text, parts and the completion cap', () => {
@@ -32,9 +32,9 @@ describe('estimateRequestTokens (chars/4 + 4 per message + completion cap)', () 
   });
 });
 
-describe('promptTokens with gpt-tokenizer', () => {
-  it('counts the prompt text and adds the per-message overhead', async () => {
-    const count = await loadTokenizer();
-    expect(promptTokens({ messages: [{ role: 'user', content: 'hello world' }] }, count)).toBe(2 + 4);
+describe('promptForCount', () => {
+  it('joins the prompt parts for one count and adds the per-message overhead', () => {
+    const body = { system: 'sys', messages: [{ role: 'user', content: 'hello world' }, { role: 'assistant', content: [{ type: 'text', text: 'hi' }] }] };
+    expect(promptForCount(body)).toEqual({ text: 'hello world\nhi\nsys', overhead: 2 * 4 });
   });
 });

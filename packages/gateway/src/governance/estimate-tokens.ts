@@ -7,8 +7,8 @@
  * count after the call, so its only job is to keep a burst of big requests from all getting in.
  *
  * After the call, when the upstream reported no usage (or the client left before the usage
- * chunk), the prompt and the generated text are counted with gpt-tokenizer (o200k_base),
- * loaded lazily because it takes ~0.5 s to load.
+ * chunk), the prompt and the generated text are counted with gpt-tokenizer (o200k_base), in
+ * its worker thread (`../tokenizer.ts`).
  */
 
 type Body = Record<string, unknown>;
@@ -73,29 +73,8 @@ export function estimateRequestTokens(body: Body | null): number {
   return Math.ceil(chars / 4) + messages * MESSAGE_OVERHEAD + completionCap(body);
 }
 
-type Counter = (text: string) => number;
-let counter: Counter | null = null;
-let loading: Promise<Counter> | null = null;
-
-/** Load gpt-tokenizer once (idempotent); call at boot so the first estimate does not wait. */
-export function loadTokenizer(): Promise<Counter> {
-  loading ??= import('gpt-tokenizer').then((m) => (counter = (t: string) => m.countTokens(t)));
-  return loading;
-}
-
-/** Tokens of a text with gpt-tokenizer, or null while it is not loaded yet. */
-export function countTokensNow(text: string): number | null {
-  if (text.length === 0) return 0;
-  return counter ? counter(text) : null;
-}
-
-/** Tokens of a text with gpt-tokenizer, loading it first when needed. */
-export async function countTokens(text: string): Promise<number> {
-  return countTokensNow(text) ?? (await loadTokenizer())(text);
-}
-
-/** Prompt tokens of a request, counted with the tokenizer (for estimated usage). */
-export function promptTokens(body: Body | null, count: Counter): number {
+/** Prompt text of a request as one string for the tokenizer, and the tokens its framing adds. */
+export function promptForCount(body: Body | null): { text: string; overhead: number } {
   const { parts, messages } = promptText(body);
-  return count(parts.join('\n')) + messages * MESSAGE_OVERHEAD;
+  return { text: parts.join('\n'), overhead: messages * MESSAGE_OVERHEAD };
 }

@@ -2,7 +2,8 @@ import type { RedisClient, UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { RequestContext, Usage } from '../pipeline/context.js';
 import type { GatewayStats } from '../stats.js';
-import { countTokensNow, estimateRequestTokens, loadTokenizer, promptTokens, TOKEN_ENDPOINTS } from './estimate-tokens.js';
+import { tokenizer } from '../tokenizer.js';
+import { estimateRequestTokens, promptForCount, TOKEN_ENDPOINTS } from './estimate-tokens.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
 import { OutputCapture } from './output-capture.js';
@@ -28,25 +29,28 @@ export interface Governance {
   readonly recorder: UsageRecorder | null;
 }
 
-type Counter = (text: string) => number;
-
 /** Did an upstream start answering 2xx (so tokens were processed and may be billed)? */
 function upstreamAnswered(ctx: RequestContext): boolean {
   for (const a of ctx.attempts) if (a.status !== undefined && a.status < 300) return true;
   return false;
 }
 
-function estimateUsage(ctx: RequestContext, capture: OutputCapture | null, count: Counter): Usage {
-  const completion = capture ? count(capture.text) + capture.overflowTokens : 0;
-  return { promptTokens: promptTokens(ctx.body, count), completionTokens: completion, cachedTokens: 0, estimated: true };
+/** Usage counted with the tokenizer (in its worker), or chars/4 when it cannot load. */
+async function estimateUsage(ctx: RequestContext, capture: OutputCapture | null, onError: (e: Error) => void): Promise<Usage> {
+  const prompt = promptForCount(ctx.body);
+  const output = capture ? capture.text : '';
+  const overflow = capture ? capture.overflowTokens : 0;
+  const counts = await tokenizer.count([prompt.text, output]).catch((e: Error) => {
+    onError(e);
+    return [Math.ceil(prompt.text.length / 4), Math.ceil(output.length / 4)];
+  });
+  return { promptTokens: counts[0]! + prompt.overhead, completionTokens: counts[1]! + overflow, cachedTokens: 0, estimated: true };
 }
 
 export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
   const r = defineGovernanceCommands(redis);
   const limiter = new KeyLimiter(r, o, stats, log);
   const recorder = o.usageEnabled ? new UsageRecorder(r, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
-  // Loaded in the background so that the first estimate does not wait for it.
-  void loadTokenizer().catch((e: Error) => log.warn({ err: e.message }, 'gpt-tokenizer failed to load; usage estimates fall back to chars/4'));
 
   function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
     const cost = computeCost(ctx.model, usage);
@@ -81,28 +85,24 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     recorder.record({ event, ...utcPeriod(now) });
   }
 
-  /** Estimates waiting for the tokenizer to load (only right after boot). */
+  /** Estimates waiting for the tokenizer; flush() waits for them. */
   const estimating = new Set<Promise<void>>();
+  let warned = false;
+  const onTokenizerError = (e: Error) => {
+    if (!warned) log.warn({ err: e.message }, 'gpt-tokenizer is not available; usage estimates fall back to chars/4');
+    warned = true;
+  };
 
   function onFinish(ctx: RequestContext, adm: Admission | null, capture: OutputCapture | null): void {
-    let usage = ctx.usage;
-    if (!usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
-      const count = countTokensNow('x') === null ? null : (t: string) => countTokensNow(t)!;
-      if (!count) {
-        // Only right after boot: the tokenizer is still loading. Free the slot now, count later.
-        if (adm) limiter.release(adm, null);
-        const pending = loadTokenizer().then(
-          (c) => finishEstimated(ctx, estimateUsage(ctx, capture, c), adm),
-          () => finishEstimated(ctx, estimateUsage(ctx, capture, (t) => Math.ceil(t.length / 4)), adm),
-        );
-        // flush() waits for these, so a shutdown right after boot still records their usage.
-        estimating.add(pending);
-        void pending.finally(() => estimating.delete(pending));
-        return;
-      }
-      usage = ctx.usage = estimateUsage(ctx, capture, count);
+    if (!ctx.usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
+      // No usage from the upstream: counted off the event loop. Free the slot now, bill after.
+      if (adm) limiter.release(adm, null);
+      const pending = estimateUsage(ctx, capture, onTokenizerError).then((u) => finishEstimated(ctx, u, adm));
+      estimating.add(pending);
+      void pending.finally(() => estimating.delete(pending));
+      return;
     }
-    account(ctx, usage, adm, false);
+    account(ctx, ctx.usage, adm, false);
   }
 
   function finishEstimated(ctx: RequestContext, usage: Usage, adm: Admission | null): void {
