@@ -97,6 +97,12 @@ export function toMarkdown(results) {
       L.push(`| ${t} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 3)} | ${fmt(x.p90, 3)} | ${fmt(x.p99, 3)} | ${fmt(x.p999, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p50 - d.p50, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p99 - d.p99, 3)} | ${(x.errors ?? 0) + (x.non2xx ?? 0)} |`);
     }
     L.push('');
+    const g = fr.gateway?.median;
+    if (g && g.loopLagP99Ms !== undefined) {
+      const gc = (k) => `${fmt(g[`gc_${k}_n`])} ${k} (${fmt(g[`gc_${k}_ms`], 1)} ms)`;
+      L.push(`Inside the gateway during that run (its /metrics): event-loop lag p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (prom-client samples every 10 ms); GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
+      L.push('');
+    }
   }
   const slow = results.slow;
   if (slow && Object.keys(slow).length) {

@@ -110,7 +110,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/ready`, { child: proc.child, what: 'gateway', output: proc.output });
-  return { name, port, origin, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
+  return { name, port, origin, admin: `http://127.0.0.1:${adminPort}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
 }
 
 /** The bare uWS + undici proxy reference. */

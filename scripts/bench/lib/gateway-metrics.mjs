@@ -1,0 +1,42 @@
+// What the gateway's own /metrics say about a measured window: event-loop lag (prom-client
+// resets its delay histogram at every scrape, so scrape once before the window and once after)
+// and garbage collection (cumulative, so the window is after − before). Tells a stall inside
+// the gateway (GC, CPU) apart from time spent waiting on Redis or the upstream.
+
+/** Parse the Prometheus text into { 'name{labels}': value }. */
+function parse(text) {
+  const out = {};
+  for (const line of text.split('\n')) {
+    if (!line || line[0] === '#') continue;
+    const i = line.lastIndexOf(' ');
+    out[line.slice(0, i)] = Number(line.slice(i + 1));
+  }
+  return out;
+}
+
+/** One scrape of the admin listener; null when it cannot be read. */
+export async function scrape(adminOrigin) {
+  try {
+    const r = await fetch(`${adminOrigin}/metrics`);
+    return r.ok ? parse(await r.text()) : null;
+  } catch {
+    return null;
+  }
+}
+
+const GC_KINDS = ['minor', 'major', 'incremental'];
+
+/**
+ * The window between two scrapes, as flat numbers (so medians apply): event-loop lag p99 and
+ * max in ms, and per GC kind the number of pauses and their total ms.
+ */
+export function windowStats(before, after) {
+  if (!before || !after) return {};
+  const out = { loopLagP99Ms: after.nodejs_eventloop_lag_p99_seconds * 1000, loopLagMaxMs: after.nodejs_eventloop_lag_max_seconds * 1000 };
+  for (const kind of GC_KINDS) {
+    const k = (s) => `nodejs_gc_duration_seconds_${s}{kind="${kind}"}`;
+    out[`gc_${kind}_n`] = (after[k('count')] ?? 0) - (before[k('count')] ?? 0);
+    out[`gc_${kind}_ms`] = ((after[k('sum')] ?? 0) - (before[k('sum')] ?? 0)) * 1000;
+  }
+  return out;
+}
