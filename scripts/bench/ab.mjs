@@ -7,6 +7,7 @@
 //   … change, build …
 //   node scripts/bench/ab.mjs --a /tmp/before/dist/main.js [--b packages/gateway/dist/main.js] \
 //     [--scenario chat] [--rounds 6] [--duration 5] [--connections 64] [--b-nolimits]
+//     [--a-node-args "…"] [--b-node-args "--max-semi-space-size=32"]
 //   --b-nolimits: B uses a key without limits/budgets (what admission and accounting cost)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     // B uses a key without limits or budgets: the cost of admission and accounting.
     'b-nolimits': { type: 'boolean', default: false },
+    // Node.js flags for one side (space-separated), e.g. --b-node-args "--max-semi-space-size=32".
+    'a-node-args': { type: 'string', default: '' },
+    'b-node-args': { type: 'string', default: '' },
   },
 });
 if (!values.a) {
@@ -42,8 +46,9 @@ const gws = [];
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
   const keyB = values['b-nolimits'] ? await stack.seedRegistry(redis.url, fake.url, { plainKey: true }) : rawKey;
-  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A' }));
-  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B' }));
+  const nodeArgs = (side) => values[`${side}-node-args`].split(' ').filter(Boolean);
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A', nodeArgs: nodeArgs('a') }));
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B', nodeArgs: nodeArgs('b') }));
   for (const sc of scenarios) {
     const bodyFile = writeBody(tmp, sc);
     const conns = sc.connections ?? Number(values.connections);
