@@ -155,7 +155,7 @@ async function main() {
         const url = t.origin + sc.path;
         const conns = sc.connections ?? opts.connections;
         await waitIdle([fake.pid, t.pid]);
-        let r, s, sf;
+        let r, s, sf, sr;
         try {
           if (opts.warmupEveryCell || !warmed.has(t.name)) {
             await runWrk({ url, script, durationS: opts.warmup, connections: conns });
@@ -163,9 +163,12 @@ async function main() {
           }
           const w = watchProcess(t.pid);
           const wf = t === direct ? null : watchProcess(fake.pid);
+          // Redis works for the gateway only (admission, accounting): part of what it costs.
+          const wr = t === gateway ? watchProcess(redis.process.pid) : null;
           r = await runWrk({ url, script, durationS: opts.duration, connections: conns });
           s = w.stop();
           sf = wf?.stop();
+          sr = wr?.stop();
         } catch (e) {
           await new Promise((res) => setTimeout(res, 200));
           if (!alive(t, results)) continue;
@@ -174,7 +177,7 @@ async function main() {
         if (r.requests === r.errors && !alive(t, results)) continue;
         cellConnections[sc.name] = conns;
         const cpuUs = s.cpuPct !== null && r.rps > 0 ? (s.cpuPct / 100 / r.rps) * 1e6 : null;
-        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, cpuUsPerReq: cpuUs, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
+        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, cpuUsPerReq: cpuUs, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps , redisCpuPct: sr?.cpuPct ?? null, redisCpuUsPerReq: sr?.cpuPct != null && r.rps > 0 ? (sr.cpuPct / 100 / r.rps) * 1e6 : null };
         if (r.errorDetail) cell.errorDetail = r.errorDetail;
         const slot = ((results.throughput[sc.name] ??= {})[t.name] ??= { runs: [] });
         slot.runs.push(cell);

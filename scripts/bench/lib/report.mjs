@@ -73,14 +73,14 @@ export function toMarkdown(results) {
   L.push('');
   const tp = results.throughput;
   if (Object.keys(tp).length) {
-    L.push('| scenario | target | req/s | p50 ms | p99 ms | × direct | × nginx | CPU % | CPU µs/req | RSS MB | errors |');
-    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push('| scenario | target | req/s | p50 ms | p99 ms | × direct | × nginx | CPU % | CPU µs/req | + Redis µs/req | RSS MB | errors |');
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, byTarget] of Object.entries(tp)) {
       const d = byTarget.direct?.median?.rps;
       const n = byTarget.nginx?.median?.rps;
       for (const [t, cell] of Object.entries(byTarget)) {
         const x = cell.median;
-        L.push(`| ${name} | ${t} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(ratio(x.rps, d), 2)} | ${fmt(ratio(x.rps, n), 2)} | ${fmt(x.cpuPct)} | ${fmt(x.cpuUsPerReq)} | ${fmt(x.rssMaxMB)} | ${x.errors} |`);
+        L.push(`| ${name} | ${t} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(ratio(x.rps, d), 2)} | ${fmt(ratio(x.rps, n), 2)} | ${fmt(x.cpuPct)} | ${fmt(x.cpuUsPerReq)} | ${x.redisCpuUsPerReq == null ? '–' : fmt(x.redisCpuUsPerReq)} | ${fmt(x.rssMaxMB)} | ${x.errors} |`);
       }
     }
     L.push('');
