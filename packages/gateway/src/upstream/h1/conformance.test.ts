@@ -477,6 +477,39 @@ describe.each(CLIENTS)('upstream HTTP client conformance: %s', (client) => {
       expect(r.body.toString()).toBe('abc');
     });
 
+    it('a response the server finished and closed while paused is delivered whole on resume', async () => {
+      const s = await server((_q, sock) => sock.end('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n'));
+      let ctl!: { resume(): void };
+      const p = record(agent(), options(s.origin), {
+        onData(c) {
+          if (ctl) return;
+          ctl = c;
+          c.pause();
+        },
+      });
+      await until(() => ctl !== undefined && s.sockets.length === 1 && s.sockets[0]!.writableFinished);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(p.outcome.events).toEqual(['start', 'head:200', 'data']);
+      ctl.resume();
+      const r = await p;
+      expect(wellFormed(r)).toBe(true);
+      expect(r.events.at(-1)).toBe('end');
+      expect(r.body.toString()).toBe('ab');
+    });
+
+    it('a handler that throws ends its request with what it threw', async () => {
+      const s = await server((_q, sock) => sock.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n0\r\n\r\n'));
+      const boom = new Error('handler bug');
+      const r = await record(agent(), options(s.origin), {
+        onData() {
+          throw boom;
+        },
+      });
+      expect(wellFormed(r)).toBe(true);
+      expect(r.events).toEqual(['start', 'head:200', 'data', 'error']);
+      expect(r.error).toBe(boom);
+    });
+
     it('a paused response does not time out', async () => {
       const s = await server((_q, sock) => sock.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nab'));
       let ctl!: { resume(): void };
