@@ -1,5 +1,6 @@
 import type { UpstreamHeaders } from '../dispatcher.js';
 import { contentLengthMismatch, headersOverflow, protocolError, socketClosed } from './errors.js';
+import { isToken } from './token.js';
 
 /** What the parser hands over while it reads one response. */
 export interface ParserSink {
@@ -20,18 +21,33 @@ const BODY_UNTIL_CLOSE = 7;
 const DONE = 8;
 
 const CRLF2 = Buffer.from('\r\n\r\n');
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A control character other than HT, or a CR or LF that is not part of a CRLF. */
-const BAD_HEAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n/;
+/** A control character other than HT, CR and LF (a CR or LF outside a CRLF is found line by line). */
+const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HEX_SIZE = /^[0-9a-fA-F]{1,13}$/;
 /** Longest chunk-size line (size and extensions). */
 const MAX_CHUNK_LINE = 4_096;
-const EMPTY: UpstreamHeaders = Object.freeze(Object.create(null)) as UpstreamHeaders;
+const EMPTY: UpstreamHeaders = Object.freeze({});
 
+/** A CR or LF inside the line [from, eol): a line break the sender and we would read differently. */
+function hasBareBreak(text: string, from: number, eol: number): boolean {
+  const cr = text.indexOf('\r', from);
+  const lf = text.indexOf('\n', from);
+  return (cr !== -1 && cr < eol) || (lf !== -1 && lf < eol);
+}
+
+function define(h: UpstreamHeaders, name: string, value: string | string[]): void {
+  Object.defineProperty(h, name, { value, enumerable: true, configurable: true, writable: true });
+}
+
+/**
+ * Headers go into a plain object (fast properties, as undici's); the two lower-case names an
+ * Object already answers to (`constructor`, `__proto__`) are defined as own properties.
+ */
 function addHeader(h: UpstreamHeaders, name: string, value: string): void {
   const cur = h[name];
   if (cur === undefined) h[name] = value;
-  else if (typeof cur === 'string') h[name] = [cur, value];
+  else if (!Object.hasOwn(h, name)) define(h, name, value);
+  else if (typeof cur === 'string') define(h, name, [cur, value]);
   else cur.push(value);
 }
 
@@ -50,20 +66,18 @@ function hasToken(list: string, token: string): boolean {
  * LF, control characters, a space before the colon).
  */
 function parseFields(text: string, from: number, h: UpstreamHeaders): void {
-  if (BAD_HEAD_CHAR.test(text)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response head');
   let pos = from;
   while (pos < text.length) {
     let eol = text.indexOf('\r\n', pos);
     if (eol === -1) eol = text.length;
     const colon = text.indexOf(':', pos);
-    if (colon <= pos || colon > eol) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'malformed header line in the response');
-    const name = text.slice(pos, colon);
-    if (!TOKEN.test(name)) throw protocolError('HPE_INVALID_HEADER_TOKEN', `invalid header name ${JSON.stringify(name)} in the response`);
+    if (colon <= pos || colon > eol || !isToken(text, pos, colon)) throw protocolError('HPE_INVALID_HEADER_TOKEN', `malformed header line ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 40)))} in the response`);
+    if (hasBareBreak(text, colon, eol)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'a CR or LF alone in a response header');
     let vs = colon + 1;
     let ve = eol;
     while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-    addHeader(h, name.toLowerCase(), text.slice(vs, ve));
+    addHeader(h, text.slice(pos, colon).toLowerCase(), text.slice(vs, ve));
     pos = eol + 2;
   }
 }
@@ -160,7 +174,8 @@ export class ResponseParser {
           const next = this.readSection(buf, pos, true);
           if (next === -1) return end;
           pos = next;
-          const t = Object.create(null) as UpstreamHeaders;
+          const t: UpstreamHeaders = {};
+          if (BAD_CONTROL.test(this.section)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response trailers');
           parseFields(this.section, 0, t);
           this.finish(t);
           break;
@@ -268,8 +283,9 @@ export class ResponseParser {
     }
     if (eol > 12 && text.charCodeAt(12) !== 32) throw protocolError('HPE_INVALID_STATUS', 'invalid status line in the response');
     if (status < 100) throw protocolError('HPE_INVALID_STATUS', 'invalid status code in the response');
+    if (BAD_CONTROL.test(text) || hasBareBreak(text, 0, eol)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response head');
     const http11 = text.charCodeAt(7) === 49;
-    const headers = Object.create(null) as UpstreamHeaders;
+    const headers: UpstreamHeaders = {};
     parseFields(text, eol + 2, headers);
 
     if (status < 200) {

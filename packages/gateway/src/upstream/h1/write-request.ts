@@ -1,7 +1,7 @@
 import type { UpstreamDispatchOptions } from '../dispatcher.js';
 import { invalidArgument } from './errors.js';
+import { isToken } from './token.js';
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** What a header value may hold (undici's rule): HT, visible ASCII, space, obs-text. No CR, LF or NUL. */
 const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** What a request target may hold: no controls, no space, nothing outside latin1. */
@@ -23,7 +23,7 @@ export function serializeRequest(o: UpstreamDispatchOptions, host: string): Buff
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined) continue;
-    if (!TOKEN.test(name)) throw invalidArgument(`invalid request header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw invalidArgument(`invalid request header name ${JSON.stringify(name)}`);
     if (typeof value !== 'string' || BAD_VALUE.test(value)) throw invalidArgument(`invalid value of request header "${name}" (CR, LF, NUL or another control character)`);
     const len = name.length;
     if (len === 4 || len === 6 || len === 7 || len === 10 || len === 14 || len === 17) {
