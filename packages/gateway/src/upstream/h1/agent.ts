@@ -56,7 +56,12 @@ export class H1Agent implements UpstreamAgent {
       req.abort(e as Error);
     }
     if (req.done) return false;
-    pool.send(req);
+    try {
+      pool.send(req);
+    } catch (e) {
+      req.abort(e as Error);
+      return false;
+    }
     return true;
   }
 

@@ -67,8 +67,13 @@ export class Pool implements ConnectionOwner {
   }
 
   replay(req: H1Request): void {
-    if (this.destroyed) req.fail(agentDestroyed());
-    else this.open().send(req);
+    if (this.destroyed) return req.fail(agentDestroyed());
+    // Called from a socket event handler: whatever goes wrong goes to the request.
+    try {
+      this.open().send(req);
+    } catch (e) {
+      req.fail(e as Error);
+    }
   }
 
   release(conn: Connection): void {
