@@ -7,7 +7,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import type { UpstreamController, UpstreamDispatcher, UpstreamDispatchOptions, UpstreamHeaders } from '../../packages/gateway/src/upstream/dispatcher.js';
+import { afterEach } from 'vitest';
+import { createAgent } from '../../packages/gateway/src/upstream/agents.js';
+import type { UpstreamAgent, UpstreamController, UpstreamDispatcher, UpstreamDispatchOptions, UpstreamHeaders } from '../../packages/gateway/src/upstream/dispatcher.js';
+import { mapUpstreamError } from '../../packages/gateway/src/upstream/map-upstream-error.js';
 
 /** One request as a raw server read it. */
 export interface RawRequest {
@@ -267,3 +270,46 @@ export async function until(pred: () => boolean, ms = 5_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/** The two upstream clients the conformance suites run against. */
+export const CLIENTS = ['native', 'undici'] as const;
+export type Client = (typeof CLIENTS)[number];
+
+export interface AgentOverrides {
+  connectTimeoutMs?: number;
+  keepAliveMs?: number;
+  tls?: tls.ConnectionOptions;
+}
+
+/**
+ * Agents (built as the gateway builds them) and servers made during a test, destroyed after
+ * it; `track` registers anything else with a `close()`.
+ */
+export function useH1Fixtures() {
+  const servers: { close(): Promise<void> }[] = [];
+  const agents: UpstreamAgent[] = [];
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.destroy()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  const track = <T extends { close(): Promise<void> }>(s: T): T => {
+    servers.push(s);
+    return s;
+  };
+  return {
+    agent(client: Client, o: AgentOverrides = {}): UpstreamAgent {
+      const connectTimeoutMs = o.connectTimeoutMs ?? 2_000;
+      const a = createAgent({ client, connectTimeoutMs, keepAliveMs: o.keepAliveMs ?? 10_000, ...(o.tls ? { tls: o.tls } : {}) }, connectTimeoutMs);
+      agents.push(a);
+      return a;
+    },
+    server: async (respond: Respond, opts?: Parameters<typeof rawServer>[1]): Promise<RawServer> => track(await rawServer(respond, opts)),
+    track,
+  };
+}
+
+/** A 200 answer with a content-length body; `extra` = more header lines, each ending in CRLF. */
+export const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+
+/** The catalog code the gateway would answer an upstream error with. */
+export const mapped = (e: Error | undefined) => mapUpstreamError(e!, 'p').code;
