@@ -24,6 +24,9 @@ const CRLF2 = Buffer.from('\r\n\r\n');
 /** A control character other than HT, CR and LF (a CR or LF outside a CRLF is found line by line). */
 const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HEX_SIZE = /^[0-9a-fA-F]{1,13}$/;
+/** Value of a hex digit by byte, -1 for anything else. */
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = HEX['0123456789ABCDEF'.charCodeAt(i)] = i;
 /** Longest chunk-size line (size and extensions). */
 const MAX_CHUNK_LINE = 4_096;
 const EMPTY: UpstreamHeaders = Object.freeze({});
@@ -337,6 +340,16 @@ export class ResponseParser {
 
   /** The chunk-size line (hex size, optional extensions, CRLF), possibly in several pieces. */
   private readChunkSize(buf: Buffer, pos: number): number {
+    if (this.line === '') {
+      // The usual line, `<hex>\r\n` whole in this read, without making a string of it.
+      let size = 0;
+      let i = pos;
+      for (let d; i < buf.length && i - pos < 13 && (d = HEX[buf[i]!]!) >= 0; i++) size = size * 16 + d;
+      if (i > pos && i + 1 < buf.length && buf[i] === 13 && buf[i + 1] === 10) {
+        this.chunkSize(size);
+        return i + 2;
+      }
+    }
     const lf = buf.indexOf(10, pos);
     if (lf === -1) {
       this.line += buf.toString('latin1', pos);
@@ -351,12 +364,15 @@ export class ResponseParser {
     let hex = semi === -1 ? line : line.slice(0, semi);
     if (semi !== -1) hex = hex.replace(/[ \t]+$/, ''); // BWS before the extension
     if (!HEX_SIZE.test(hex)) throw protocolError('HPE_INVALID_CHUNK_SIZE', `invalid chunk size ${JSON.stringify(hex.slice(0, 20))}`);
-    const size = parseInt(hex, 16);
+    this.chunkSize(parseInt(hex, 16));
+    return lf + 1;
+  }
+
+  private chunkSize(size: number): void {
     if (size === 0) this.state = TRAILERS;
     else {
       this.state = CHUNK_DATA;
       this.remaining = size;
     }
-    return lf + 1;
   }
 }
