@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { chat, seedModel, sleep, useRoutingStack } from './routing-helpers.js';
+import { chat, seedModel, useRoutingStack } from './routing-helpers.js';
+import { blackhole } from './support/h1-servers.js';
 
 // Defaults far above what the tests use, so only the per-provider values can explain the timings.
 const stack = useRoutingStack({ env: { GW_EXPOSE_SELECTION: '1', GW_CONNECT_TIMEOUT_MS: '30000', GW_UPSTREAM_TIMEOUT_MS: '60000' } });
@@ -13,28 +12,6 @@ function events(text: string): any[] {
     .split('\n\n')
     .filter((e) => e.startsWith('data: ') && !e.includes('[DONE]'))
     .map((e) => JSON.parse(e.slice(6)));
-}
-
-/**
- * A TCP port whose listener never accepts (its process is blocked) and whose accept queue is
- * full: a new connection never completes its handshake, which is what a connect timeout needs.
- */
-async function blackhole(): Promise<{ port: number; close(): void }> {
-  const child: ChildProcess = spawn(process.execPath, [
-    '-e',
-    "const s=require('net').createServer().listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);setTimeout(()=>Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,60000),20)})",
-  ]);
-  const port = Number(await new Promise<string>((r) => child.stdout!.once('data', (d) => r(String(d).trim()))));
-  await sleep(100);
-  const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
-  await sleep(200);
-  return {
-    port,
-    close: () => {
-      fillers.forEach((s) => s.destroy());
-      child.kill('SIGKILL');
-    },
-  };
 }
 
 describe('per-provider timeouts', () => {

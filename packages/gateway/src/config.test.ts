@@ -19,4 +19,9 @@ describe('loadConfig', () => {
   it('parses booleans', () => {
     expect(loadConfig({ GW_EXPOSE_SELECTION: '1', GW_DEBUG: 'true' })).toMatchObject({ GW_EXPOSE_SELECTION: true, GW_DEBUG: true });
   });
+  it('picks the upstream HTTP client: native unless told undici', () => {
+    expect(loadConfig({}).GW_UPSTREAM_CLIENT).toBe('native');
+    expect(loadConfig({ GW_UPSTREAM_CLIENT: 'undici' }).GW_UPSTREAM_CLIENT).toBe('undici');
+    expect(() => loadConfig({ GW_UPSTREAM_CLIENT: 'curl' })).toThrow(/GW_UPSTREAM_CLIENT="curl"/);
+  });
 });

@@ -42,6 +42,8 @@ export const ConfigSchema = z.object({
   GW_CONNECT_TIMEOUT_MS: ms(10_000),
   /** Idle keep-alive upstream connections are closed after this long. */
   GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
+  /** HTTP client for upstream calls: native (the gateway's own lean HTTP/1.1 client) or undici (the fallback). */
+  GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native'),
   /** One of trace, debug, info (one access line per request), warn, error, fatal, silent. */
   GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Log every routing decision. */

@@ -85,7 +85,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const cache = new RegistryCache(registry, { ttlMs: config.GW_CACHE_TTL_MS, negativeTtlMs: config.GW_NEGATIVE_CACHE_TTL_MS, revPollMs: config.GW_REV_POLL_MS }, log);
   await cache.start();
 
-  const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS });
+  const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS, client: config.GW_UPSTREAM_CLIENT });
   const inFlight = { count: 0 };
   const stats = createStats();
   const routing = createRouting(config, redis, stats, log);

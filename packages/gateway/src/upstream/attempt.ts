@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
@@ -7,6 +6,7 @@ import { rewriteModel } from '../relay/rewrite-model.js';
 import { SseTransform } from '../relay/sse-transform.js';
 import type { UpstreamRequest } from './build-request.js';
 import { ClientWriter } from './client-writer.js';
+import type { UpstreamController, UpstreamDispatcher, UpstreamHandler, UpstreamHeaders } from './dispatcher.js';
 import { answerLocally, codecFor, type StreamRelay } from './codec.js';
 import { ClientAbortedError, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
 
@@ -51,7 +51,7 @@ export interface AttemptOptions {
 
 const FORWARD_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'openai-processing-ms'];
 
-function retryAfterMs(h: Record<string, string | string[] | undefined>): number | undefined {
+function retryAfterMs(h: UpstreamHeaders): number | undefined {
   const v = h['retry-after-ms'] ?? h['retry-after'];
   const s = Array.isArray(v) ? v[0] : v;
   if (!s) return undefined;
@@ -73,15 +73,15 @@ function scrub(text: string, secrets: string[]): string {
  * reach the client resolve as `failed` (the caller decides about failover); after that the
  * stream belongs to the client and an upstream failure ends it with an SSE error event.
  */
-export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: AttemptOptions): Promise<AttemptOutcome> {
+export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, o: AttemptOptions): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
     const { target, request } = o;
     const res = ctx.res;
     let settled = false;
-    let controller: Dispatcher.DispatchController | null = null;
+    let controller: UpstreamController | null = null;
     let mode: 'error' | 'buffer' | 'sse' | 'raw' = 'buffer';
     let status = 0;
-    let upstreamHeaders: Record<string, string | string[] | undefined> = {};
+    let upstreamHeaders: UpstreamHeaders = {};
     const chunks: Buffer[] = [];
     let sse: StreamRelay | null = null;
     let pausedForClient = false;
@@ -133,15 +133,15 @@ export function runAttempt(ctx: RequestContext, dispatcher: Dispatcher, o: Attem
       writer.write(data);
     };
 
-    const handler: Dispatcher.DispatchHandler = {
+    const handler: UpstreamHandler = {
       onRequestStart(c) {
         controller = c;
         if (res.aborted) c.abort(new ClientAbortedError('client aborted'));
       },
       onResponseStart(_c, statusCode, headers) {
-        if (statusCode < 200) return; // 1xx informational
+        if (statusCode < 200) return; // 1xx informational (undici reports them; the native client skips them)
         status = statusCode;
-        upstreamHeaders = headers as Record<string, string | string[] | undefined>;
+        upstreamHeaders = headers;
         ctx.tFirstByte = performance.now();
         o.onHeaders?.(statusCode);
         if (statusCode >= 400) {

@@ -1,6 +1,9 @@
 import { Errors, type GatewayError } from '../errors.js';
 
-/** Map an undici error to our catalog by its stable code, never by message text. */
+/**
+ * Map an upstream client error to our catalog by its stable code, never by message text. The
+ * native client (h1/errors.ts) uses undici's codes, so one switch serves both.
+ */
 export function mapUpstreamError(err: Error & { code?: string }, provider: string): GatewayError {
   switch (err.code) {
     case 'UND_ERR_CONNECT_TIMEOUT':

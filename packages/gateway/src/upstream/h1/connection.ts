@@ -1,0 +1,310 @@
+import type { Socket } from 'node:net';
+import type { UpstreamHeaders } from '../dispatcher.js';
+import { bodyTimeout, connectTimeout, headersTimeout, socketClosed } from './errors.js';
+import type { H1Request } from './request.js';
+import { ResponseParser, type ParserSink } from './response-parser.js';
+import { arm, disarm, type Tier, type Timed } from './ticker.js';
+
+/** What a connection needs from its pool. */
+export interface ConnectionOwner {
+  readonly origin: string;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveMs: number;
+  readonly maxHeaderSize: number;
+  /** The response is over and the socket may carry another request. */
+  release(conn: Connection): void;
+  /** The socket is gone. */
+  forget(conn: Connection): void;
+  /** Send `req` again on a fresh connection (its keep-alive socket was stale). */
+  replay(req: H1Request): void;
+}
+
+const CONNECTING = 0;
+const IDLE = 1;
+const HEADERS = 2;
+const BODY = 3;
+const CLOSED = 4;
+
+/** The server closes idle connections on its own clock: stop reusing one this long before its `Keep-Alive: timeout`. */
+const KEEP_ALIVE_MARGIN_MS = 1_000;
+
+/**
+ * One socket to an upstream and the request it carries, if any. It reads the socket into the
+ * parser, hands the parser's output to the request, holds what is already read while the
+ * request is paused, and runs the connection's one deadline at a time (connect, response
+ * head, body idle, keep-alive idle). Nothing here throws out of a socket event handler.
+ */
+export class Connection implements Timed, ParserSink {
+  deadline = 0;
+  tier: Tier | null = null;
+  /** The request on this socket, if any. */
+  req: H1Request | null = null;
+  /** Responses completed on this socket: above 0 it is a reused keep-alive socket. */
+  private served = 0;
+  private phase = CONNECTING;
+  /** A byte of the current response arrived. */
+  private gotBytes = false;
+  private readonly parser: ResponseParser;
+  /** Read but not yet parsed (the request is paused). */
+  private pending: Buffer | null = null;
+  private pendingPos = 0;
+  /** The socket ended (null) or failed (the error) while data was held; handled after it. */
+  private ended: Error | null | undefined = undefined;
+  /** Inside parser.execute: a resume() must not start a second one. */
+  private feeding = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: ConnectionOwner,
+    connectEvent: 'connect' | 'secureConnect',
+  ) {
+    this.parser = new ResponseParser(this, owner.maxHeaderSize);
+    socket.once(connectEvent, this.onConnect);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    arm(this, owner.connectTimeoutMs);
+  }
+
+  /** Idle and still open: may take a request. */
+  get usable(): boolean {
+    return this.phase === IDLE && !this.socket.destroyed && this.socket.writable;
+  }
+
+  /** Write `req` and read its response. */
+  send(req: H1Request): void {
+    this.req = req;
+    req.conn = this;
+    this.gotBytes = false;
+    this.parser.reset(req.noBody);
+    if (this.phase === IDLE) {
+      this.socket.ref();
+      this.phase = HEADERS;
+      arm(this, req.opts.headersTimeout);
+    }
+    // While connecting, net/tls queue the write until the socket is ready.
+    const wire = req.wire;
+    if (Buffer.isBuffer(wire)) this.socket.write(wire);
+    else {
+      this.socket.cork();
+      this.socket.write(wire[0]);
+      this.socket.write(wire[1]);
+      this.socket.uncork();
+    }
+    if (req.paused) this.pause();
+  }
+
+  /** Stop reading; data already read is held until resume(). */
+  pause(): void {
+    this.parser.halt = true;
+    this.socket.pause();
+    // Time the consumer keeps us waiting is not the upstream's silence.
+    if (this.phase === HEADERS || this.phase === BODY) disarm(this);
+  }
+
+  resume(): void {
+    const req = this.req;
+    if (req === null) return;
+    this.parser.halt = false;
+    if (this.feeding) return; // the parse loop under way goes on by itself
+    if (this.pending !== null) {
+      const buf = this.pending;
+      this.pending = null;
+      this.feed(buf, this.pendingPos);
+      if (this.req !== req || req.paused) return;
+    }
+    if (this.ended !== undefined) {
+      this.atEnd(this.ended);
+      return;
+    }
+    this.socket.resume();
+    if (this.phase === BODY) arm(this, req.opts.bodyTimeout);
+    else if (this.phase === HEADERS) arm(this, req.opts.headersTimeout);
+  }
+
+  /** The request gave up (abort): the socket goes with it. */
+  drop(req: H1Request): void {
+    if (this.req !== req) return;
+    this.req = null;
+    this.parser.halt = true;
+    this.close();
+  }
+
+  /** Fail the request on this socket (if any) and close it; no replay. */
+  fail(err: Error): void {
+    const req = this.req;
+    this.req = null;
+    this.parser.halt = true;
+    this.close();
+    req?.fail(err);
+  }
+
+  /** Destroy the socket (idempotent). */
+  close(): void {
+    if (this.phase === CLOSED) return;
+    this.phase = CLOSED;
+    disarm(this);
+    this.pending = null;
+    this.socket.destroy();
+    this.owner.forget(this);
+  }
+
+  /** Park as an idle keep-alive socket until `ms` from now. */
+  idle(ms: number): void {
+    this.phase = IDLE;
+    this.socket.unref();
+    arm(this, ms);
+  }
+
+  onDeadline(): void {
+    const req = this.req;
+    switch (this.phase) {
+      case CONNECTING:
+        this.fail(connectTimeout(this.owner.origin, this.owner.connectTimeoutMs));
+        break;
+      case HEADERS:
+        if (req) this.fail(headersTimeout(req.opts.headersTimeout));
+        break;
+      case BODY:
+        if (req) this.fail(bodyTimeout(req.opts.bodyTimeout));
+        break;
+      case IDLE:
+        this.close();
+        break;
+    }
+  }
+
+  onHead(status: number, headers: UpstreamHeaders, reason: string): void {
+    const req = this.req!;
+    this.phase = BODY;
+    arm(this, req.opts.bodyTimeout);
+    req.head(status, headers, reason);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.req!.data(chunk);
+  }
+
+  private readonly onConnect = (): void => {
+    if (this.phase !== CONNECTING) return;
+    this.phase = HEADERS;
+    const req = this.req;
+    if (req === null) return;
+    if (req.paused) disarm(this);
+    else arm(this, req.opts.headersTimeout);
+  };
+
+  private readonly onData = (buf: Buffer): void => {
+    if (this.req === null) {
+      // Bytes nobody asked for (an idle socket, or after a complete response): the framing
+      // can no longer be trusted.
+      this.close();
+      return;
+    }
+    this.gotBytes = true;
+    if (this.pending !== null) {
+      this.pending = Buffer.concat([this.pending.subarray(this.pendingPos), buf]);
+      this.pendingPos = 0;
+      return;
+    }
+    if (this.phase === BODY) arm(this, this.req.opts.bodyTimeout);
+    this.feed(buf, 0);
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.pending !== null) this.ended ??= null;
+    else this.atEnd(null);
+  };
+
+  private readonly onError = (err: Error): void => {
+    if (this.pending !== null) this.ended ??= err;
+    else this.atEnd(err);
+  };
+
+  private readonly onClose = (): void => {
+    if (this.phase === CLOSED) return;
+    if (this.pending !== null) this.ended ??= null;
+    else this.atEnd(null);
+  };
+
+  /** Parse `buf` from `pos` for the current request. */
+  private feed(buf: Buffer, pos: number): void {
+    const req = this.req!;
+    let n: number;
+    this.feeding = true;
+    try {
+      n = this.parser.execute(buf, pos);
+    } catch (e) {
+      this.feeding = false;
+      this.fail(e as Error);
+      return;
+    }
+    this.feeding = false;
+    if (this.req !== req) return; // aborted or failed from a callback
+    if (req.paused) {
+      // Hold the rest (and the end, if the response is complete) until resume().
+      if (n < buf.length || this.parser.complete) {
+        this.pending = buf;
+        this.pendingPos = n;
+      }
+      return;
+    }
+    if (this.parser.complete) this.completed(buf.length - n);
+  }
+
+  /** The response is complete; `leftover` bytes followed it in the same read. */
+  private completed(leftover: number): void {
+    const req = this.req!;
+    this.req = null;
+    this.served++;
+    disarm(this);
+    let idleMs = this.owner.keepAliveMs;
+    const hint = this.parser.keepAliveHintMs;
+    if (hint >= 0) idleMs = Math.min(idleMs, hint - KEEP_ALIVE_MARGIN_MS);
+    if (leftover === 0 && this.parser.keepAlive && idleMs > 0 && this.ended === undefined && this.phase !== CLOSED && !this.socket.destroyed) {
+      this.idle(idleMs);
+      this.owner.release(this);
+    } else {
+      this.close();
+    }
+    req.end(this.parser.trailers);
+  }
+
+  /** The socket ended (`err` null: EOF) with nothing held. */
+  private atEnd(err: Error | null): void {
+    this.ended = undefined;
+    const req = this.req;
+    if (req === null || this.phase === CLOSED) {
+      this.close();
+      return;
+    }
+    if (err === null && this.phase !== CONNECTING) {
+      const e = this.parser.eof();
+      if (e === null) {
+        if (this.parser.complete) this.completed(0);
+        return;
+      }
+      err = e;
+    }
+    this.lost(err ?? socketClosed('while connecting'));
+  }
+
+  /**
+   * The socket died under the request. A keep-alive socket that dies before a single byte of
+   * the response arrived was most likely closed by the server while idle, as we reused it:
+   * the request (fully buffered) is sent once more on a fresh connection, as Go's net/http does.
+   */
+  private lost(err: Error): void {
+    const req = this.req!;
+    this.req = null;
+    this.close();
+    if (this.served > 0 && !this.gotBytes && !req.retried) {
+      req.retried = true;
+      req.conn = null;
+      this.owner.replay(req);
+      return;
+    }
+    req.fail(err);
+  }
+}

@@ -1,0 +1,122 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { Connection, type ConnectionOwner } from './connection.js';
+import { agentDestroyed, invalidArgument } from './errors.js';
+import type { H1Request } from './request.js';
+
+export interface PoolOptions {
+  connectTimeoutMs: number;
+  keepAliveMs: number;
+  maxHeaderSize: number;
+  /** Extra options for https origins (a test's `ca`, say). */
+  tls?: tls.ConnectionOptions | undefined;
+}
+
+/** TCP keep-alive probes on upstream sockets (as undici sets them), so a dead peer is noticed. */
+const TCP_KEEPALIVE_DELAY_MS = 60_000;
+
+/**
+ * The connections to one origin: as many as there are requests in flight (no queue, no
+ * pipelining), idle ones reused last-in first-out so that the fewest stay warm. https goes
+ * through node:tls with SNI, ALPN http/1.1 and the last TLS session resumed.
+ */
+export class Pool implements ConnectionOwner {
+  /** The Host header. */
+  readonly host: string;
+  readonly connectTimeoutMs: number;
+  readonly keepAliveMs: number;
+  readonly maxHeaderSize: number;
+  /** New connections are closed once their response is over. */
+  closing = false;
+  destroyed = false;
+  private readonly hostname: string;
+  private readonly port: number;
+  private readonly secure: boolean;
+  private readonly tlsOptions: tls.ConnectionOptions | undefined;
+  private session: Buffer | undefined;
+  private readonly idleConns: Connection[] = [];
+  private readonly conns = new Set<Connection>();
+
+  constructor(
+    readonly origin: string,
+    opts: PoolOptions,
+  ) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw invalidArgument(`invalid upstream origin ${JSON.stringify(origin)}`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.username || url.password) {
+      throw invalidArgument(`invalid upstream origin ${JSON.stringify(origin)}`);
+    }
+    this.secure = url.protocol === 'https:';
+    this.host = url.host;
+    this.hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.port = url.port ? Number(url.port) : this.secure ? 443 : 80;
+    this.connectTimeoutMs = opts.connectTimeoutMs;
+    this.keepAliveMs = opts.keepAliveMs;
+    this.maxHeaderSize = opts.maxHeaderSize;
+    this.tlsOptions = opts.tls;
+  }
+
+  send(req: H1Request): void {
+    let conn: Connection | undefined;
+    while ((conn = this.idleConns.pop()) !== undefined && !conn.usable) conn.close();
+    (conn ?? this.open()).send(req);
+  }
+
+  replay(req: H1Request): void {
+    if (this.destroyed) return req.fail(agentDestroyed());
+    // Called from a socket event handler: whatever goes wrong goes to the request.
+    try {
+      this.open().send(req);
+    } catch (e) {
+      req.fail(e as Error);
+    }
+  }
+
+  release(conn: Connection): void {
+    if (this.closing) conn.close();
+    else this.idleConns.push(conn);
+  }
+
+  forget(conn: Connection): void {
+    this.conns.delete(conn);
+    const i = this.idleConns.lastIndexOf(conn);
+    if (i !== -1) this.idleConns.splice(i, 1);
+  }
+
+  /** Close the idle connections; busy ones close when their response is over. */
+  close(): void {
+    this.closing = true;
+    for (const c of this.idleConns.splice(0)) c.close();
+  }
+
+  /** Fail every request in flight with `err` and close every connection. */
+  destroy(err: Error): void {
+    this.closing = this.destroyed = true;
+    this.idleConns.length = 0;
+    for (const c of [...this.conns]) c.fail(err);
+  }
+
+  private open(): Connection {
+    const common = { host: this.hostname, port: this.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS };
+    let conn: Connection;
+    if (this.secure) {
+      const socket = tls.connect({
+        ...common,
+        ...(net.isIP(this.hostname) === 0 ? { servername: this.hostname } : {}),
+        ALPNProtocols: ['http/1.1'],
+        session: this.session,
+        ...this.tlsOptions,
+      });
+      socket.on('session', (s: Buffer) => (this.session = s));
+      conn = new Connection(socket, this, 'secureConnect');
+    } else {
+      conn = new Connection(net.connect(common), this, 'connect');
+    }
+    this.conns.add(conn);
+    return conn;
+  }
+}
