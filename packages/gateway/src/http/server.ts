@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { arm, disarm, type Timed } from '../deadlines.js';
 import { Errors, errorBody } from '../errors.js';
 import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
@@ -155,14 +156,17 @@ function readBody(
   }
   // uWS drops a body slower than 16 KB/s only after ~10 s of shortfall and without an answer;
   // this deadline bounds the whole body and answers 408 before closing.
-  const timer =
-    timeoutMs > 0
-      ? setTimeout(() => {
-          size = Infinity;
-          sink.reject(408, errorBody(Errors.bodyTimeout(timeoutMs)), requestId(clientReqId));
-        }, timeoutMs)
-      : null;
-  sink.onAbort(() => clearTimeout(timer ?? undefined));
+  // Checked by the shared deadline ticks: no timer per request.
+  const timer: Timed = {
+    deadline: 0,
+    tier: null,
+    onDeadline: () => {
+      size = Infinity;
+      sink.reject(408, errorBody(Errors.bodyTimeout(timeoutMs)), requestId(clientReqId));
+    },
+  };
+  arm(timer, timeoutMs);
+  sink.onAbort(() => disarm(timer));
   let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
   let chunks: Buffer[] | null = null;
   let size = 0;
@@ -171,7 +175,7 @@ function readBody(
     const n = ab.byteLength;
     if (size + n > limit) {
       size = Infinity;
-      clearTimeout(timer ?? undefined);
+      disarm(timer);
       tooLarge();
       return;
     }
@@ -186,7 +190,7 @@ function readBody(
     }
     size += n;
     if (isLast) {
-      clearTimeout(timer ?? undefined);
+      disarm(timer);
       const body = chunks ? Buffer.concat(chunks, size) : buf ? buf.subarray(0, size) : Buffer.alloc(0);
       done(body);
     }

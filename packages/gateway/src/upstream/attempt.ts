@@ -1,4 +1,5 @@
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
+import { arm, disarm, type Timed } from '../deadlines.js';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
@@ -95,11 +96,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
       return;
     }
 
-    const totalTimer = setTimeout(() => controller?.abort(new TotalTimeoutError('total deadline')), o.timeouts.totalMs);
+    // Checked by the shared deadline ticks: no timer per request.
+    const total: Timed = { deadline: 0, tier: null, onDeadline: () => controller?.abort(new TotalTimeoutError('total deadline')) };
+    arm(total, o.timeouts.totalMs);
     const done = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
-      clearTimeout(totalTimer);
+      disarm(total);
       resolve(outcome);
     };
     const abortOnClientLeave = () => {

@@ -3,7 +3,7 @@ import type { UpstreamHeaders } from '../dispatcher.js';
 import { bodyTimeout, connectTimeout, headersTimeout, socketClosed } from './errors.js';
 import type { H1Request } from './request.js';
 import { ResponseParser, type ParserSink } from './response-parser.js';
-import { arm, disarm, type Tier, type Timed } from './ticker.js';
+import { arm, disarm, type Tier, type Timed } from '../../deadlines.js';
 
 /** What a connection needs from its pool. */
 export interface ConnectionOwner {

@@ -1,4 +1,7 @@
-/** Something with at most one deadline at a time (a connection: connect, headers, body idle or keep-alive). */
+/**
+ * Something with at most one deadline at a time: an upstream connection (connect, headers, body
+ * idle or keep-alive), an attempt's total deadline, a request body being read.
+ */
 export interface Timed {
   /** `performance.now()` after which `onDeadline` runs; 0 = none. Owned by the ticker. */
   deadline: number;
