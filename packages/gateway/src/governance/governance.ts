@@ -6,6 +6,7 @@ import { countTokensNow, estimateRequestTokens, loadTokenizer, promptTokens, TOK
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
 import { OutputCapture } from './output-capture.js';
+import { RedisTurn } from './redis-turn.js';
 import { computeCost } from './pricing.js';
 import { UsageRecorder } from './usage-recorder.js';
 import { utcPeriod } from './utc-period.js';
@@ -43,8 +44,10 @@ function estimateUsage(ctx: RequestContext, capture: OutputCapture | null, count
 
 export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
   const r = defineGovernanceCommands(redis);
-  const limiter = new KeyLimiter(r, o, stats, log);
-  const recorder = o.usageEnabled ? new UsageRecorder(r, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
+  // Admissions, releases and usage of one event-loop turn go to Redis in one write.
+  const turn = new RedisTurn(r);
+  const limiter = new KeyLimiter(r, turn, o, stats, log);
+  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
   // Loaded in the background so that the first estimate does not wait for it.
   void loadTokenizer().catch((e: Error) => log.warn({ err: e.message }, 'gpt-tokenizer failed to load; usage estimates fall back to chars/4'));
 
@@ -78,7 +81,8 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
       ts: now,
     };
-    recorder.record({ event, ...utcPeriod(now) });
+    const { day, month } = utcPeriod(now);
+    recorder.record({ event, day, month });
   }
 
   /** Estimates waiting for the tokenizer to load (only right after boot). */

@@ -242,8 +242,10 @@ export interface GovernanceCommands {
   gwXaddMany(stream: string, maxLen: number, ...events: string[]): Promise<number>;
 }
 
-/** Pipelines of a client with the commands defined (the recorder batches gwAccount). */
+/** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
 export interface GovernancePipeline {
+  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
+  gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
   gwAccount(k1: string, k2: string, ...argv: Arg[]): GovernancePipeline;
   gwXaddMany(stream: string, maxLen: number, ...events: string[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;

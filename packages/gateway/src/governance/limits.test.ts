@@ -8,6 +8,7 @@ import { useTestRedis } from '../../../../tests/support/redis.js';
 import { GatewayError } from '../errors.js';
 import { createStats, type GatewayStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
+import { RedisTurn } from './redis-turn.js';
 import { KeyLimiter, MAX_ADMISSION_BATCH, type Admission, type LimiterOptions } from './limits.js';
 
 const { redis, url } = useTestRedis();
@@ -19,15 +20,20 @@ function apiKey(id: string, limits: Partial<ApiKey>): ApiKey {
 }
 
 function limiter(client: RedisClient, o: Partial<LimiterOptions> = {}, stats: GatewayStats = createStats()): KeyLimiter {
-  return new KeyLimiter(defineGovernanceCommands(client), { ...OPTS, ...o }, stats, log);
+  const r = defineGovernanceCommands(client);
+  return new KeyLimiter(r, new RedisTurn(r), { ...OPTS, ...o }, stats, log);
 }
 
-/** Count the admission script calls a client makes (one per batch). */
+/** Count the admission script calls a client makes (one per batch; they go out in the turn's pipeline). */
 function countBatches(client: RedisClient): { calls: number } {
-  const r = defineGovernanceCommands(client);
   const counter = { calls: 0 };
-  const send = r.gwAdmitBatch.bind(r);
-  r.gwAdmitBatch = (...args) => (counter.calls++, send(...args));
+  const pipeline = client.pipeline.bind(client);
+  client.pipeline = ((...args: Parameters<typeof client.pipeline>) => {
+    const p = pipeline(...args) as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const admit = p.gwAdmitBatch!;
+    p.gwAdmitBatch = (...a: unknown[]) => (counter.calls++, admit.apply(p, a));
+    return p;
+  }) as typeof client.pipeline;
   return counter;
 }
 

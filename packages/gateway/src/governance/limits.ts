@@ -4,6 +4,7 @@ import { Errors, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
+import type { RedisTurn } from './redis-turn.js';
 import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './rate-limit-headers.js';
 import { utcPeriod } from './utc-period.js';
 
@@ -67,13 +68,13 @@ export class KeyLimiter {
    * key while it is cached; a record edited mid-turn gets a batch of its own).
    */
   private admissions = new Map<ApiKey, PendingAdmission[]>();
-  private admitScheduled = false;
   /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
   private releases = new Map<string, Array<string | number>>();
-  private releaseScheduled = false;
+  private flushScheduled = false;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
+    private readonly turn: RedisTurn,
     private readonly o: LimiterOptions,
     private readonly stats: GatewayStats,
     private readonly log: Logger,
@@ -90,17 +91,22 @@ export class KeyLimiter {
     let list = this.admissions.get(key);
     if (!list) this.admissions.set(key, (list = []));
     const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, headers, resolve, reject }));
-    if (!this.admitScheduled) {
-      this.admitScheduled = true;
-      // uWS hands every request of one poll wake-up to JS in the same poll phase; the check
-      // phase right after it sends them together, before the loop waits for more I/O.
-      setImmediate(() => this.flushAdmissions());
-    }
+    this.scheduleFlush();
     return p;
   }
 
+  /** At the end of this turn: releases first (slots freed in this turn count for its admissions), then admissions. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.turn.defer(() => {
+      this.flushScheduled = false;
+      this.flushReleases();
+      this.flushAdmissions();
+    });
+  }
+
   private flushAdmissions(): void {
-    this.admitScheduled = false;
     const all = this.admissions;
     this.admissions = new Map();
     const { day, month } = utcPeriod();
@@ -117,9 +123,9 @@ export class KeyLimiter {
       key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
     ];
     for (const a of batch) argv.push(a.member, a.estimate);
-    const call = this.redis.gwAdmitBatch(
-      RT_KEYS.keyRpm(id), RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id),
-      RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv,
+    const rpmKey = RT_KEYS.keyRpm(id);
+    const call = this.turn.send<Array<number | string>>(rpmKey, (p) =>
+      p.gwAdmitBatch(rpmKey, RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv),
     );
     // One timer for the whole batch; whichever comes first (reply, error, timeout) settles it.
     let settled = false;
@@ -205,11 +211,8 @@ export class KeyLimiter {
     let list = this.releases.get(adm.keyId);
     if (!list) this.releases.set(adm.keyId, (list = []));
     list.push(adm.member, delta, slot ? '1' : '0');
-    if (this.releaseScheduled) return;
-    this.releaseScheduled = true;
-    // Still before the next request is read (check phase precedes the next poll), and
-    // every request of a key that ended in this turn goes back in one call.
-    setImmediate(() => this.flushReleases());
+    // Every request of a key that ended in this turn goes back in one call.
+    this.scheduleFlush();
   }
 
   /** Stop the lease renewal timer (shutdown). */
@@ -217,14 +220,16 @@ export class KeyLimiter {
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
     this.flushReleases();
+    this.turn.writeNow();
   }
 
   private flushReleases(): void {
-    this.releaseScheduled = false;
+    if (this.releases.size === 0) return;
     const all = this.releases;
     this.releases = new Map();
     for (const [keyId, triples] of all) {
-      this.redis.gwRelease(RT_KEYS.keyTpmTokens(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {
+      const tok = RT_KEYS.keyTpmTokens(keyId);
+      this.turn.send(tok, (p) => p.gwRelease(tok, RT_KEYS.keyConcurrency(keyId), ...triples)).catch(() => {
         this.stats.redisErrors++; // the leases expire on their own; the estimates stay counted
       });
     }

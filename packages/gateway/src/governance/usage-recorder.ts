@@ -1,7 +1,8 @@
-import { isCluster, RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
-import type { GovernanceCommands, GovernancePipeline } from './limit-scripts.js';
+import type { GovernanceCommands } from './limit-scripts.js';
+import type { RedisTurn } from './redis-turn.js';
 
 export interface UsageRecorderOptions {
   /** Most events kept in memory while Redis is unreachable. */
@@ -29,7 +30,8 @@ const MONTH_TTL_S = 400 * 86_400;
 
 /**
  * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
- * MAXLEN ~), batched into one pipeline per event-loop turn. While Redis is unreachable the
+ * MAXLEN ~), batched per event-loop turn and written with the turn's other governance
+ * commands (`RedisTurn`). While Redis is unreachable the
  * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
  * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers
  * again (on its `ready` event, or the next retry), and on `flush()` at shutdown.
@@ -51,6 +53,7 @@ export class UsageRecorder {
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
+    private readonly turn: RedisTurn,
     private readonly o: UsageRecorderOptions,
     private readonly stats: GatewayStats,
     private readonly log: Logger,
@@ -98,8 +101,8 @@ export class UsageRecorder {
   private kick(): void {
     if (this.scheduled || this.running || this.retryTimer) return;
     this.scheduled = true;
-    // One pipeline per event-loop turn collects the records of every request that ended in it.
-    setImmediate(() => {
+    // At the end of this turn: the records of every request that ended in it, in one batch.
+    this.turn.defer(() => {
       this.scheduled = false;
       void this.drain();
     });
@@ -139,8 +142,8 @@ export class UsageRecorder {
         r.streamed = true;
         this.stats.usageEventsWritten++;
       }
+      if (acc === null && xadd === null) continue;
       const failed = [acc, xadd].filter((e): e is Error => e instanceof Error);
-      if (failed.length === 0) continue;
       if (failed.some((e) => e.name !== 'ReplyError')) {
         unreachable = true;
         keep.push(r); // retried later for the part that is not written yet
@@ -172,9 +175,16 @@ export class UsageRecorder {
   private async send(batch: UsageRecord[]): Promise<Array<[Error | null, Error | null]>> {
     // The batch's spend is summed per key and period: one counter update per key, not per request.
     const groups = new Map<string, { args: [string, string, number, number, number, number, number, number, number]; members: number[] }>();
-    batch.forEach((r, i) => {
-      if (r.accounted) return;
+    const events: string[] = [];
+    const adds: number[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
       const e = r.event;
+      if (!r.streamed) {
+        adds.push(i);
+        events.push(usageEventJson(e));
+      }
+      if (r.accounted) continue;
       const id = `${e.key_id}\n${r.day}\n${r.month}`;
       let g = groups.get(id);
       if (!g) {
@@ -187,43 +197,18 @@ export class UsageRecorder {
       g.args[5] += e.cached_tokens;
       g.args[8]++;
       g.members.push(i);
-    });
-    const accounts = [...groups.values()];
-    const adds = batch.flatMap((r, i) => (r.streamed ? [] : [i]));
-    const events = adds.map((i) => usageEventJson(batch[i]!.event));
-
-    let accErr: Array<Error | null>;
-    let addErr: Array<Error | null>;
-    if (isCluster(this.redis)) {
-      // Cluster pipelines must stay in one slot; send the commands side by side instead.
-      const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
-      let streamErr: Error | null;
-      [accErr, streamErr] = await Promise.all([
-        Promise.all(accounts.map((g) => asError(this.redis.gwAccount(...g.args)))),
-        events.length ? asError(this.redis.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events)) : null,
-      ]);
-      addErr = adds.map(() => streamErr);
-    } else {
-      const p = this.redis.pipeline() as unknown as GovernancePipeline;
-      for (const g of accounts) p.gwAccount(...g.args);
-      // The whole batch of events in one script call: written all together or not at all.
-      if (events.length) p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events);
-      let res: Array<[Error | null, unknown]>;
-      try {
-        res = (await p.exec()) ?? [];
-      } catch (e) {
-        res = [];
-        const err = e as Error;
-        for (let k = 0; k <= accounts.length; k++) res.push([err, null]);
-      }
-      const at = (k: number): Error | null => (res[k] ? res[k][0] : new Error('no reply'));
-      accErr = accounts.map((_, k) => at(k));
-      const streamErr = events.length ? at(accounts.length) : null;
-      addErr = adds.map(() => streamErr);
     }
+    // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
+    const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
+    const accounts = [...groups.values()];
+    const [accErr, streamErr] = await Promise.all([
+      Promise.all(accounts.map((g) => asError(this.turn.send(g.args[0], (p) => p.gwAccount(...g.args))))),
+      // The whole batch of events in one script call: written all together or not at all.
+      events.length ? asError(this.turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events))) : null,
+    ]);
     const out: Array<[Error | null, Error | null]> = batch.map(() => [null, null]);
     accounts.forEach((g, k) => g.members.forEach((i) => (out[i]![0] = accErr[k]!)));
-    adds.forEach((i, k) => (out[i]![1] = addErr[k]!));
+    for (const i of adds) out[i]![1] = streamErr;
     return out;
   }
 }
