@@ -142,6 +142,16 @@ describe('admission script', () => {
     }
   });
 
+  it('release: many members in one call, the same member twice, counts never below zero', async () => {
+    await redis.hset(keys[2], 'a', 50, 'b', 20, 'c', 10, '_t', 80);
+    await redis.zadd(keys[3], Date.now() + 60_000, 'a', Date.now() + 60_000, 'b');
+    // a: 50 → 45 → 40 (twice); b: 20 - 30 → 0 (clamped, moves the total by 20 only); c: slot only; gone: not in the window.
+    await redis.gwRelease(keys[2], keys[3], 'a', -5, '0', 'b', -30, '1', 'a', -5, '1', 'c', 0, '0', 'gone', 40, '1');
+    expect(await redis.hgetall(keys[2])).toEqual({ a: '40', b: '0', c: '10', _t: '50' });
+    expect(await redis.zcard(keys[3])).toBe(0);
+    expect(await redis.hexists(keys[2], 'gone')).toBe(0);
+  });
+
   it('accounting adds spend and tokens to the day and month hashes', async () => {
     await redis.gwAccount(keys[4], keys[5], 0.25, 10, 5, 2, 100, 1000);
     await redis.gwAccount(keys[4], keys[5], 0.5, 1, 1, 0, 100, 1000);

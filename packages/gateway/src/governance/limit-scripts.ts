@@ -167,20 +167,41 @@ return out
 /**
  * After requests: give their concurrency slots back and replace each token estimate with the
  * real count, if the admission is still inside the window (otherwise it already left it).
- * The limiter sends the releases of one key that ended in the same event-loop turn together.
+ * The limiter sends the releases of one key that ended in the same event-loop turn together;
+ * the script reads and writes them with one command each (not one per request).
  *
  * KEYS: 1 tpm hash, 2 concurrency zset
  * ARGV: triples of member, token delta (real - estimate), '1' to release the lease
  */
 export const RELEASE_LUA = `
+local slots, members, delta = {}, {}, {}
 for i = 1, #ARGV, 3 do
   local m, d = ARGV[i], tonumber(ARGV[i + 1])
-  if ARGV[i + 2] == '1' then redis.call('ZREM', KEYS[2], m) end
-  if d ~= 0 and redis.call('HEXISTS', KEYS[1], m) == 1 then
-    local v = redis.call('HINCRBY', KEYS[1], m, d)
-    if v < 0 then redis.call('HSET', KEYS[1], m, 0) d = d - v end
-    local total = redis.call('HINCRBY', KEYS[1], '_t', d)
-    if total < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
+  if ARGV[i + 2] == '1' then slots[#slots + 1] = m end
+  if d ~= 0 then
+    if not delta[m] then members[#members + 1] = m delta[m] = 0 end
+    delta[m] = delta[m] + d
+  end
+end
+if #slots > 0 then redis.call('ZREM', KEYS[2], unpack(slots)) end
+if #members > 0 then
+  local vals = redis.call('HMGET', KEYS[1], unpack(members))
+  local set, sum = {}, 0
+  for k = 1, #members do
+    if vals[k] then
+      local m = members[k]
+      local d = delta[m]
+      local v = tonumber(vals[k]) + d
+      -- A count never goes below zero; the window total moves by what the count really moved.
+      if v < 0 then d = d - v v = 0 end
+      set[#set + 1] = m
+      set[#set + 1] = v
+      sum = sum + d
+    end
+  end
+  if #set > 0 then
+    redis.call('HSET', KEYS[1], unpack(set))
+    if sum ~= 0 and redis.call('HINCRBY', KEYS[1], '_t', sum) < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
   end
 end
 return 1
