@@ -87,21 +87,26 @@ if tpm > 0 then
 end
 
 -- Taken admissions are written together at the end (or before a refusal reads the sets).
+-- Scores go in as strings: redis.call would format a Lua number for every member.
 local rpmAdd, tpmAdd, tokAdd, concAdd = {}, {}, {}, {}
-local taken = 0
+local nowArg, leaseEnd = tostring(now), tostring(now + lease)
+local pending, taken = 0, 0
 local function write()
-  if #rpmAdd > 0 then redis.call('ZADD', KEYS[1], unpack(rpmAdd)) rpmAdd = {} end
-  if #tpmAdd > 0 then
-    redis.call('ZADD', KEYS[2], unpack(tpmAdd))
-    redis.call('HSET', KEYS[3], unpack(tokAdd))
-    tpmAdd, tokAdd = {}, {}
+  if pending == 0 then return end
+  local last = 2 * pending
+  if rpm > 0 then redis.call('ZADD', KEYS[1], unpack(rpmAdd, 1, last)) end
+  if tpm > 0 then
+    redis.call('ZADD', KEYS[2], unpack(tpmAdd, 1, last))
+    redis.call('HSET', KEYS[3], unpack(tokAdd, 1, last))
   end
-  if #concAdd > 0 then redis.call('ZADD', KEYS[4], unpack(concAdd)) concAdd = {} end
+  if conc > 0 then redis.call('ZADD', KEYS[4], unpack(concAdd, 1, last)) end
+  pending = 0
 end
 
+local o = 0
 for i = 1, n do
-  local member, est = ARGV[6 + 2 * i], tonumber(ARGV[7 + 2 * i])
-  local o = #out
+  local member, estArg = ARGV[6 + 2 * i], ARGV[7 + 2 * i]
+  local est = tonumber(estArg)
   if conc > 0 and inflight >= conc then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'concurrency', 1000, inflight, 0
   elseif rpm > 0 and used >= rpm then
@@ -123,32 +128,31 @@ for i = 1, n do
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'tokens', math.max(1, retry), total, 0
   else
     local rpmRemaining, rpmReset, tpmRemaining, tpmReset = -1, 0, -1, 0
+    pending = pending + 1
+    taken = taken + 1
+    local j = 2 * pending
     if rpm > 0 then
       rpmRemaining = rpm - used - 1
       rpmReset = rpmFirst and (rpmFirst + win - now) or win
       if not rpmFirst or now < rpmFirst then rpmFirst = now end
       used = used + 1
-      rpmAdd[#rpmAdd + 1] = now
-      rpmAdd[#rpmAdd + 1] = member
+      rpmAdd[j - 1], rpmAdd[j] = nowArg, member
     end
     if tpm > 0 then
       tpmRemaining = tpm - total - est
       tpmReset = tpmFirst and (tpmFirst + win - now) or win
       if not tpmFirst or now < tpmFirst then tpmFirst = now end
       total = total + est
-      tpmAdd[#tpmAdd + 1] = now
-      tpmAdd[#tpmAdd + 1] = member
-      tokAdd[#tokAdd + 1] = member
-      tokAdd[#tokAdd + 1] = est
+      tpmAdd[j - 1], tpmAdd[j] = nowArg, member
+      tokAdd[j - 1], tokAdd[j] = member, estArg
     end
     if conc > 0 then
       inflight = inflight + 1
-      concAdd[#concAdd + 1] = now + lease
-      concAdd[#concAdd + 1] = member
+      concAdd[j - 1], concAdd[j] = leaseEnd, member
     end
-    taken = taken + 1
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 0, rpmRemaining, rpmReset, tpmRemaining, tpmReset
   end
+  o = o + 5
 end
 
 write()
