@@ -25,6 +25,18 @@ export interface UsageRecord {
   streamed?: boolean;
 }
 
+/** The spend of one key and period summed over a batch, and the records it covers. */
+interface SpendGroup {
+  keyId: string;
+  day: string;
+  month: string;
+  cost: number;
+  prompt: number;
+  completion: number;
+  cached: number;
+  members: number[];
+}
+
 const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
 
@@ -131,12 +143,13 @@ export class UsageRecorder {
   /** Write the head of the queue; false when Redis could not be reached. */
   private async writeBatch(): Promise<boolean> {
     const batch = this.queue.slice(0, this.batchSize);
-    const results = await this.send(batch);
+    const { accounts, stream } = await this.send(batch);
     let unreachable = false;
     const keep: UsageRecord[] = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
-      const [acc, xadd] = results[i]!;
+      const acc = accounts[i]!;
+      const xadd = r.streamed ? null : stream;
       if (acc === null) r.accounted = true;
       if (xadd === null && !r.streamed) {
         r.streamed = true;
@@ -171,44 +184,45 @@ export class UsageRecorder {
     return true;
   }
 
-  /** Per record: [accounting error, XADD error], null = done (or nothing to do). */
-  private async send(batch: UsageRecord[]): Promise<Array<[Error | null, Error | null]>> {
+  /**
+   * Write a batch: the error of each record's spend update (null = done, or nothing to do) and
+   * the error of the one XADD call that carries every event not streamed yet.
+   */
+  private async send(batch: UsageRecord[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
     // The batch's spend is summed per key and period: one counter update per key, not per request.
-    const groups = new Map<string, { args: [string, string, number, number, number, number, number, number, number]; members: number[] }>();
+    const groups = new Map<string, SpendGroup>();
     const events: string[] = [];
-    const adds: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       const e = r.event;
-      if (!r.streamed) {
-        adds.push(i);
-        events.push(usageEventJson(e));
-      }
+      if (!r.streamed) events.push(usageEventJson(e));
       if (r.accounted) continue;
-      const id = `${e.key_id}\n${r.day}\n${r.month}`;
+      // By key id; a record of another day or month (around midnight UTC) gets a group of its own.
+      let id = e.key_id;
       let g = groups.get(id);
-      if (!g) {
-        g = { args: [RT_KEYS.keySpendDay(e.key_id, r.day), RT_KEYS.keySpendMonth(e.key_id, r.month), 0, 0, 0, 0, DAY_TTL_S, MONTH_TTL_S, 0], members: [] };
-        groups.set(id, g);
-      }
-      g.args[2] = Math.round((g.args[2] + e.cost_usd) * 1e9) / 1e9;
-      g.args[3] += e.prompt_tokens;
-      g.args[4] += e.completion_tokens;
-      g.args[5] += e.cached_tokens;
-      g.args[8]++;
+      if (g && (g.day !== r.day || g.month !== r.month)) g = groups.get((id = `${e.key_id}\n${r.day}\n${r.month}`));
+      if (!g) groups.set(id, (g = { day: r.day, month: r.month, keyId: e.key_id, cost: 0, prompt: 0, completion: 0, cached: 0, members: [] }));
+      g.cost += e.cost_usd;
+      g.prompt += e.prompt_tokens;
+      g.completion += e.completion_tokens;
+      g.cached += e.cached_tokens;
       g.members.push(i);
     }
     // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
     const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
-    const accounts = [...groups.values()];
-    const [accErr, streamErr] = await Promise.all([
-      Promise.all(accounts.map((g) => asError(this.turn.send(g.args[0], (p) => p.gwAccount(...g.args))))),
-      // The whole batch of events in one script call: written all together or not at all.
-      events.length ? asError(this.turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events))) : null,
-    ]);
-    const out: Array<[Error | null, Error | null]> = batch.map(() => [null, null]);
-    accounts.forEach((g, k) => g.members.forEach((i) => (out[i]![0] = accErr[k]!)));
-    for (const i of adds) out[i]![1] = streamErr;
-    return out;
+    const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
+    const updates = [...groups.values()].map((g) => {
+      const day = RT_KEYS.keySpendDay(g.keyId, g.day);
+      const cost = Math.round(g.cost * 1e9) / 1e9;
+      return asError(this.turn.send(day, (p) => p.gwAccount(day, RT_KEYS.keySpendMonth(g.keyId, g.month), cost, g.prompt, g.completion, g.cached, DAY_TTL_S, MONTH_TTL_S, g.members.length))).then(
+        (err) => {
+          if (err) for (const i of g.members) accounts[i] = err;
+        },
+      );
+    });
+    // The whole batch of events in one script call: written all together or not at all.
+    const stream = events.length ? asError(this.turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events))) : null;
+    const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
+    return { accounts, stream: streamErr };
   }
 }
