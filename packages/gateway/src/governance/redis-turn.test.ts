@@ -46,6 +46,18 @@ describe('RedisTurn', () => {
     expect(await r.hget(spend('b')[1], 'requests')).toBe('1');
   });
 
+  it('late tasks send after the others of the turn, whatever order they were deferred in', async () => {
+    const r = defineGovernanceCommands(redis);
+    const turn = new RedisTurn(r);
+    const add = (e: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, 1000, e))));
+    const sent: Array<Promise<unknown>> = [];
+    turn.defer(() => void sent.push(add('usage')), true);
+    turn.defer(() => void sent.push(add('admission')));
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(sent);
+    expect((await r.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => f[1])).toEqual(['admission', 'usage']);
+  });
+
   it('writeNow writes at once (shutdown, before the connection closes)', async () => {
     const r = defineGovernanceCommands(redis);
     const turn = new RedisTurn(r);

@@ -31,6 +31,7 @@ export function hashTag(key: string): string {
  */
 export class RedisTurn {
   private tasks: Array<() => void> = [];
+  private lateTasks: Array<() => void> = [];
   private batches = new Map<string, Batch>();
   private scheduled = false;
   private readonly cluster: boolean;
@@ -39,9 +40,13 @@ export class RedisTurn {
     this.cluster = isCluster(redis);
   }
 
-  /** Run `task` at the end of this turn, before the write: the commands it sends go out with the others. */
-  defer(task: () => void): void {
-    this.tasks.push(task);
+  /**
+   * Run `task` at the end of this turn, before the write: the commands it sends go out with the
+   * others. `late` tasks run after the rest, so their commands come later in the pipeline and
+   * Redis answers the others (admissions, which requests wait for) first.
+   */
+  defer(task: () => void, late = false): void {
+    (late ? this.lateTasks : this.tasks).push(task);
     this.schedule();
   }
 
@@ -61,7 +66,7 @@ export class RedisTurn {
 
   /** Run the deferred tasks and write now (shutdown: before the connection closes). */
   writeNow(): void {
-    if (this.tasks.length > 0 || this.batches.size > 0) this.run();
+    if (this.tasks.length > 0 || this.lateTasks.length > 0 || this.batches.size > 0) this.run();
   }
 
   private schedule(): void {
@@ -72,16 +77,19 @@ export class RedisTurn {
 
   private run(): void {
     const tasks = this.tasks;
+    const late = this.lateTasks;
     this.tasks = [];
+    this.lateTasks = [];
     try {
       // Still marked scheduled: what the tasks send joins this write instead of scheduling another.
       for (const task of tasks) task();
+      for (const task of late) task();
     } finally {
       this.scheduled = false;
       const batches = this.batches;
       this.batches = new Map();
       for (const b of batches.values()) this.write(b);
-      if (this.tasks.length > 0) this.schedule(); // deferred by a task: next turn
+      if (this.tasks.length > 0 || this.lateTasks.length > 0) this.schedule(); // deferred by a task: next turn
     }
   }
 

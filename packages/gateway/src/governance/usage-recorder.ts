@@ -113,11 +113,12 @@ export class UsageRecorder {
   private kick(): void {
     if (this.scheduled || this.running || this.retryTimer) return;
     this.scheduled = true;
-    // At the end of this turn: the records of every request that ended in it, in one batch.
+    // At the end of this turn: the records of every request that ended in it, in one batch,
+    // behind the turn's admissions (nothing waits for usage).
     this.turn.defer(() => {
       this.scheduled = false;
       void this.drain();
-    });
+    }, true);
   }
 
   private async drain(): Promise<void> {
