@@ -116,10 +116,8 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
 
   function attach(ctx: RequestContext, adm: Admission | null): void {
     let capture: OutputCapture | null = null;
-    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) {
-      const c = (capture = new OutputCapture());
-      ctx.onOutput = (data) => c.push(data);
-    }
+    // Created on the first output the relay hands over: most upstreams report usage, and then none comes.
+    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) ctx.onOutput = (data) => (capture ??= new OutputCapture()).push(data);
     ctx.onFinish.push((c) => onFinish(c, adm, capture));
   }
 
