@@ -1,6 +1,7 @@
 import type { ApiKey, Model, Provider, Registry, RegistryEvent } from '@llmgw/core';
 import { Errors } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { KeyHashMemo } from './key-hash-memo.js';
 
 export interface CacheOptions {
   ttlMs: number;
@@ -31,6 +32,8 @@ type Kind = 'key' | 'model' | 'provider';
  */
 export class RegistryCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, errors: 0 };
+  /** Hashes of raw keys that authenticated (authentication hashes each raw key once). */
+  readonly keyHashes = new KeyHashMemo();
   private readonly maps: Record<Kind, Map<string, Entry<unknown>>> = { key: new Map(), model: new Map(), provider: new Map() };
   private readonly loading = new Map<string, Promise<unknown>>();
   private modelList: Entry<Model[]> | null = null;

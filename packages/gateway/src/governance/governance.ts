@@ -7,6 +7,7 @@ import { estimateRequestTokens, promptForCount, TOKEN_ENDPOINTS } from './estima
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
 import { OutputCapture } from './output-capture.js';
+import { RedisTurn } from './redis-turn.js';
 import { computeCost } from './pricing.js';
 import { UsageRecorder } from './usage-recorder.js';
 import { utcPeriod } from './utc-period.js';
@@ -49,8 +50,10 @@ async function estimateUsage(ctx: RequestContext, capture: OutputCapture | null,
 
 export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
   const r = defineGovernanceCommands(redis);
-  const limiter = new KeyLimiter(r, o, stats, log);
-  const recorder = o.usageEnabled ? new UsageRecorder(r, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
+  // Admissions, releases and usage of one event-loop turn go to Redis in one write.
+  const turn = new RedisTurn(r);
+  const limiter = new KeyLimiter(r, turn, o, stats, log);
+  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
 
   function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
     const cost = computeCost(ctx.model, usage);
@@ -82,7 +85,8 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
       ts: now,
     };
-    recorder.record({ event, ...utcPeriod(now) });
+    const { day, month } = utcPeriod(now);
+    recorder.record({ event, day, month });
   }
 
   /** Estimates waiting for the tokenizer; flush() waits for them. */
@@ -112,10 +116,8 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
 
   function attach(ctx: RequestContext, adm: Admission | null): void {
     let capture: OutputCapture | null = null;
-    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) {
-      const c = (capture = new OutputCapture());
-      ctx.onOutput = (data) => c.push(data);
-    }
+    // Created on the first output the relay hands over: most upstreams report usage, and then none comes.
+    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) ctx.onOutput = (data) => (capture ??= new OutputCapture()).push(data);
     ctx.onFinish.push((c) => onFinish(c, adm, capture));
   }
 

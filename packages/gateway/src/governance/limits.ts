@@ -4,6 +4,7 @@ import { Errors, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
+import type { RedisTurn } from './redis-turn.js';
 import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './rate-limit-headers.js';
 import { utcPeriod } from './utc-period.js';
 
@@ -34,9 +35,25 @@ export function hasLimits(k: ApiKey): boolean {
 
 class TimeoutError extends Error {}
 
+/** One request waiting for the admission script call of its key's batch. */
+interface PendingAdmission {
+  member: string;
+  estimate: number;
+  headers: Record<string, string>;
+  resolve(adm: Admission | null): void;
+  reject(e: unknown): void;
+}
+
+/** Most admissions in one script call (a bigger batch is split): bounds the script's run time. */
+export const MAX_ADMISSION_BATCH = 256;
+/** Values per admission in the script's reply. */
+const STRIDE = 5;
+
 /**
- * Per-key rpm, tpm, concurrency and budgets, checked and taken in ONE Redis round trip by
- * the admission script, so that every pod enforces the same limit exactly.
+ * Per-key rpm, tpm, concurrency and budgets, checked and taken by the admission script, so
+ * that every pod enforces the same limit exactly. The admissions of one key that arrive in
+ * the same event-loop turn go to Redis as one batch (one script call, one timeout timer);
+ * the script takes them in arrival order, each all or nothing, exactly as one call each would.
  */
 export class KeyLimiter {
   // Members must be unique across pods and requests (client request ids are not).
@@ -46,63 +63,140 @@ export class KeyLimiter {
   /** Admissions holding a concurrency lease, renewed together by one pod-wide timer. */
   private readonly leases = new Set<Admission>();
   private renewTimer: NodeJS.Timeout | null = null;
+  /**
+   * Admissions waiting for the end of this event-loop turn, per key record (one record per
+   * key while it is cached; a record edited mid-turn gets a batch of its own).
+   */
+  private admissions = new Map<ApiKey, PendingAdmission[]>();
   /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
   private releases = new Map<string, Array<string | number>>();
-  private releaseScheduled = false;
+  private flushScheduled = false;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
+    private readonly turn: RedisTurn,
     private readonly o: LimiterOptions,
     private readonly stats: GatewayStats,
     private readonly log: Logger,
   ) {}
 
   /**
-   * Admit or throw the 429 (rate limit, budget) or 503 (fail closed) to answer. Sets the
-   * rate-limit headers of admitted requests in `headers`. Resolves null when Redis failed
-   * and the policy is to fail open.
+   * Admit or reject with the 429 (rate limit, budget) or 503 (fail closed) to answer. Sets
+   * the rate-limit headers of admitted requests in `headers`. Resolves null when Redis
+   * failed and the policy is to fail open.
    */
-  async admit(key: ApiKey, estimate: number, headers: Record<string, string>): Promise<Admission | null> {
-    const id = key.id;
+  admit(key: ApiKey, estimate: number, headers: Record<string, string>): Promise<Admission | null> {
     const member = `${this.pod}.${(++this.seq).toString(36)}`;
     const tpmEstimate = key.tpm !== undefined ? estimate : 0;
+    let list = this.admissions.get(key);
+    if (!list) this.admissions.set(key, (list = []));
+    const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, headers, resolve, reject }));
+    this.scheduleFlush();
+    return p;
+  }
+
+  /** At the end of this turn: releases first (slots freed in this turn count for its admissions), then admissions. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.turn.defer(() => {
+      this.flushScheduled = false;
+      this.flushReleases();
+      this.flushAdmissions();
+    });
+  }
+
+  private flushAdmissions(): void {
+    const all = this.admissions;
+    this.admissions = new Map();
     const { day, month } = utcPeriod();
-    let res: Array<number | string>;
-    try {
-      res = await this.withTimeout(
-        this.redis.gwAdmit(
-          RT_KEYS.keyRpm(id), RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id),
-          RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month),
-          member, key.rpm ?? 0, key.tpm ?? 0, tpmEstimate, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs,
-          key.budget_daily ?? -1, key.budget_monthly ?? -1,
-        ),
-        key, member,
-      );
-    } catch (e) {
-      return this.redisFailed(e as Error);
+    for (const [key, list] of all) {
+      for (let i = 0; i < list.length; i += MAX_ADMISSION_BATCH) {
+        this.sendBatch(key, list.length <= MAX_ADMISSION_BATCH ? list : list.slice(i, i + MAX_ADMISSION_BATCH), day, month);
+      }
     }
-    if (this.failing) {
-      this.failing = false;
-      this.log.info('rate limits are checked again (Redis answers)');
-    }
-    const code = Number(res[0]);
+  }
+
+  private sendBatch(key: ApiKey, batch: PendingAdmission[], day: string, month: string): void {
+    const id = key.id;
+    const argv: Array<string | number> = [
+      key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
+    ];
+    for (const a of batch) argv.push(a.member, a.estimate);
+    const rpmKey = RT_KEYS.keyRpm(id);
+    const call = this.turn.send<Array<number | string>>(rpmKey, (p) =>
+      p.gwAdmitBatch(rpmKey, RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv),
+    );
+    // One timer for the whole batch; whichever comes first (reply, error, timeout) settles it.
+    let settled = false;
+    const timer =
+      this.o.timeoutMs > 0
+        ? setTimeout(() => {
+            settled = true;
+            const err = new TimeoutError(`admission script took more than ${this.o.timeoutMs} ms`);
+            for (const a of batch) this.failOne(a, err);
+            // If the script still runs, do not let the slots it takes linger until their leases end.
+            if (key.max_concurrency !== undefined) void call.then((res) => this.releaseLate(id, batch, res), () => {});
+          }, this.o.timeoutMs)
+        : null;
+    call.then(
+      (res) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        if (this.failing) {
+          this.failing = false;
+          this.log.info('rate limits are checked again (Redis answers)');
+        }
+        for (let i = 0; i < batch.length; i++) this.settle(key, batch[i]!, res, i * STRIDE);
+      },
+      (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        for (const a of batch) this.failOne(a, e as Error);
+      },
+    );
+  }
+
+  /** Turn one admission's part of the script reply into its answer. */
+  private settle(key: ApiKey, a: PendingAdmission, res: Array<number | string>, at: number): void {
+    const code = Number(res[at]);
     if (code === 2) {
       this.stats.budgetRefused++;
-      throw Errors.insufficientQuota(res[1] === 'monthly' ? 'monthly' : 'daily');
+      return a.reject(Errors.insufficientQuota(res[at + 1] === 'monthly' ? 'monthly' : 'daily'));
     }
     if (code === 1) {
       this.stats.rateLimited++;
-      throw this.refusal(key, String(res[1]), Number(res[2]), Number(res[3]), tpmEstimate);
+      return a.reject(this.refusal(key, String(res[at + 1]), Number(res[at + 2]), Number(res[at + 3]), a.estimate));
     }
     setRateLimitHeaders(
-      headers,
-      key.rpm !== undefined ? { limit: key.rpm, remaining: Number(res[1]), resetMs: Number(res[2]) } : null,
-      key.tpm !== undefined ? { limit: key.tpm, remaining: Number(res[3]), resetMs: Number(res[4]) } : null,
+      a.headers,
+      key.rpm !== undefined ? { limit: key.rpm, remaining: Number(res[at + 1]), resetMs: Number(res[at + 2]) } : null,
+      key.tpm !== undefined ? { limit: key.tpm, remaining: Number(res[at + 3]), resetMs: Number(res[at + 4]) } : null,
     );
     const concurrency = key.max_concurrency !== undefined;
-    const adm: Admission = { keyId: id, member, estimate: tpmEstimate, concurrency };
+    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, concurrency };
     if (concurrency) this.hold(adm);
-    return adm;
+    a.resolve(adm);
+  }
+
+  /** Slots a timed-out batch took after all: its requests went on without them, give them back. */
+  private releaseLate(keyId: string, batch: PendingAdmission[], res: Array<number | string>): void {
+    const triples: Array<string | number> = [];
+    batch.forEach((a, i) => {
+      if (Number(res[i * STRIDE]) === 0) triples.push(a.member, 0, '1');
+    });
+    if (triples.length) this.redis.gwRelease(RT_KEYS.keyTpmTokens(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {});
+  }
+
+  /** Redis could not answer for this admission: fail open (null) or closed (503). */
+  private failOne(a: PendingAdmission, e: Error): void {
+    try {
+      a.resolve(this.redisFailed(e));
+    } catch (refused) {
+      a.reject(refused);
+    }
   }
 
   /**
@@ -117,11 +211,8 @@ export class KeyLimiter {
     let list = this.releases.get(adm.keyId);
     if (!list) this.releases.set(adm.keyId, (list = []));
     list.push(adm.member, delta, slot ? '1' : '0');
-    if (this.releaseScheduled) return;
-    this.releaseScheduled = true;
-    // Still before the next request is read (check phase precedes the next poll), and
-    // every request of a key that ended in this turn goes back in one call.
-    setImmediate(() => this.flushReleases());
+    // Every request of a key that ended in this turn goes back in one call.
+    this.scheduleFlush();
   }
 
   /** Stop the lease renewal timer (shutdown). */
@@ -129,14 +220,16 @@ export class KeyLimiter {
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
     this.flushReleases();
+    this.turn.writeNow();
   }
 
   private flushReleases(): void {
-    this.releaseScheduled = false;
+    if (this.releases.size === 0) return;
     const all = this.releases;
     this.releases = new Map();
     for (const [keyId, triples] of all) {
-      this.redis.gwRelease(RT_KEYS.keyTpmTokens(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {
+      const tok = RT_KEYS.keyTpmTokens(keyId);
+      this.turn.send(tok, (p) => p.gwRelease(tok, RT_KEYS.keyConcurrency(keyId), ...triples)).catch(() => {
         this.stats.redisErrors++; // the leases expire on their own; the estimates stay counted
       });
     }
@@ -161,29 +254,6 @@ export class KeyLimiter {
     for (const [keyId, members] of byKey) {
       this.redis.gwRenew(RT_KEYS.keyConcurrency(keyId), this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);
     }
-  }
-
-  private withTimeout<T>(p: Promise<T>, key: ApiKey, member: string): Promise<T> {
-    if (this.o.timeoutMs <= 0) return p;
-    return new Promise<T>((resolve, reject) => {
-      const t = setTimeout(() => {
-        reject(new TimeoutError(`admission script took more than ${this.o.timeoutMs} ms`));
-        // If the script still runs, do not let the slot it may take linger until its lease ends.
-        if (key.max_concurrency !== undefined) {
-          void p.then(() => this.redis.gwRelease(RT_KEYS.keyTpmTokens(key.id), RT_KEYS.keyConcurrency(key.id), member, 0, '1')).catch(() => {});
-        }
-      }, this.o.timeoutMs);
-      p.then(
-        (v) => {
-          clearTimeout(t);
-          resolve(v);
-        },
-        (e: unknown) => {
-          clearTimeout(t);
-          reject(e as Error);
-        },
-      );
-    });
   }
 
   private redisFailed(e: Error): null {

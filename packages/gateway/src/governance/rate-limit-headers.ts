@@ -3,13 +3,27 @@
  * (x-ratelimit-*-requests / -tokens) work unchanged against the gateway.
  */
 
+/** Whole milliseconds as seconds, without trailing zeros: 1500 → `1.5`, 2000 → `2`, 1005 → `1.005`. */
+function seconds(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  let frac = ms - s * 1000;
+  if (frac === 0) return String(s);
+  let digits = 3;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  // Integer arithmetic: no toFixed and no Number() round trip on every request.
+  return `${s}.${String(frac).padStart(digits, '0')}`;
+}
+
 /** A duration the way OpenAI writes it: `20ms`, `1.5s`, `6m0s`. */
 export function formatResetDuration(ms: number): string {
   const v = Math.max(0, Math.round(ms));
   if (v < 1000) return `${v}ms`;
-  if (v < 60_000) return `${Number((v / 1000).toFixed(3))}s`;
+  if (v < 60_000) return `${seconds(v)}s`;
   const m = Math.floor(v / 60_000);
-  return `${m}m${Number(((v - m * 60_000) / 1000).toFixed(3))}s`;
+  return `${m}m${seconds(v - m * 60_000)}s`;
 }
 
 /** The state of one window after an admission (`remaining` already counts this request). */

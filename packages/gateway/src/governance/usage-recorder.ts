@@ -1,7 +1,8 @@
-import { isCluster, RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
-import type { GovernanceCommands, GovernancePipeline } from './limit-scripts.js';
+import type { GovernanceCommands } from './limit-scripts.js';
+import type { RedisTurn } from './redis-turn.js';
 
 export interface UsageRecorderOptions {
   /** Most events kept in memory while Redis is unreachable. */
@@ -24,12 +25,25 @@ export interface UsageRecord {
   streamed?: boolean;
 }
 
+/** The spend of one key and period summed over a batch, and the records it covers. */
+interface SpendGroup {
+  keyId: string;
+  day: string;
+  month: string;
+  cost: number;
+  prompt: number;
+  completion: number;
+  cached: number;
+  members: number[];
+}
+
 const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
 
 /**
  * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
- * MAXLEN ~), batched into one pipeline per event-loop turn. While Redis is unreachable the
+ * MAXLEN ~), batched per event-loop turn and written with the turn's other governance
+ * commands (`RedisTurn`). While Redis is unreachable the
  * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
  * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers
  * again (on its `ready` event, or the next retry), and on `flush()` at shutdown.
@@ -51,6 +65,7 @@ export class UsageRecorder {
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
+    private readonly turn: RedisTurn,
     private readonly o: UsageRecorderOptions,
     private readonly stats: GatewayStats,
     private readonly log: Logger,
@@ -98,11 +113,12 @@ export class UsageRecorder {
   private kick(): void {
     if (this.scheduled || this.running || this.retryTimer) return;
     this.scheduled = true;
-    // One pipeline per event-loop turn collects the records of every request that ended in it.
-    setImmediate(() => {
+    // At the end of this turn: the records of every request that ended in it, in one batch,
+    // behind the turn's admissions (nothing waits for usage).
+    this.turn.defer(() => {
       this.scheduled = false;
       void this.drain();
-    });
+    }, true);
   }
 
   private async drain(): Promise<void> {
@@ -128,19 +144,20 @@ export class UsageRecorder {
   /** Write the head of the queue; false when Redis could not be reached. */
   private async writeBatch(): Promise<boolean> {
     const batch = this.queue.slice(0, this.batchSize);
-    const results = await this.send(batch);
+    const { accounts, stream } = await this.send(batch);
     let unreachable = false;
     const keep: UsageRecord[] = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
-      const [acc, xadd] = results[i]!;
+      const acc = accounts[i]!;
+      const xadd = r.streamed ? null : stream;
       if (acc === null) r.accounted = true;
       if (xadd === null && !r.streamed) {
         r.streamed = true;
         this.stats.usageEventsWritten++;
       }
+      if (acc === null && xadd === null) continue;
       const failed = [acc, xadd].filter((e): e is Error => e instanceof Error);
-      if (failed.length === 0) continue;
       if (failed.some((e) => e.name !== 'ReplyError')) {
         unreachable = true;
         keep.push(r); // retried later for the part that is not written yet
@@ -168,62 +185,45 @@ export class UsageRecorder {
     return true;
   }
 
-  /** Per record: [accounting error, XADD error], null = done (or nothing to do). */
-  private async send(batch: UsageRecord[]): Promise<Array<[Error | null, Error | null]>> {
+  /**
+   * Write a batch: the error of each record's spend update (null = done, or nothing to do) and
+   * the error of the one XADD call that carries every event not streamed yet.
+   */
+  private async send(batch: UsageRecord[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
     // The batch's spend is summed per key and period: one counter update per key, not per request.
-    const groups = new Map<string, { args: [string, string, number, number, number, number, number, number, number]; members: number[] }>();
-    batch.forEach((r, i) => {
-      if (r.accounted) return;
+    const groups = new Map<string, SpendGroup>();
+    const events: string[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const r = batch[i]!;
       const e = r.event;
-      const id = `${e.key_id}\n${r.day}\n${r.month}`;
+      if (!r.streamed) events.push(usageEventJson(e));
+      if (r.accounted) continue;
+      // By key id; a record of another day or month (around midnight UTC) gets a group of its own.
+      let id = e.key_id;
       let g = groups.get(id);
-      if (!g) {
-        g = { args: [RT_KEYS.keySpendDay(e.key_id, r.day), RT_KEYS.keySpendMonth(e.key_id, r.month), 0, 0, 0, 0, DAY_TTL_S, MONTH_TTL_S, 0], members: [] };
-        groups.set(id, g);
-      }
-      g.args[2] = Math.round((g.args[2] + e.cost_usd) * 1e9) / 1e9;
-      g.args[3] += e.prompt_tokens;
-      g.args[4] += e.completion_tokens;
-      g.args[5] += e.cached_tokens;
-      g.args[8]++;
+      if (g && (g.day !== r.day || g.month !== r.month)) g = groups.get((id = `${e.key_id}\n${r.day}\n${r.month}`));
+      if (!g) groups.set(id, (g = { day: r.day, month: r.month, keyId: e.key_id, cost: 0, prompt: 0, completion: 0, cached: 0, members: [] }));
+      g.cost += e.cost_usd;
+      g.prompt += e.prompt_tokens;
+      g.completion += e.completion_tokens;
+      g.cached += e.cached_tokens;
       g.members.push(i);
-    });
-    const accounts = [...groups.values()];
-    const adds = batch.flatMap((r, i) => (r.streamed ? [] : [i]));
-    const events = adds.map((i) => usageEventJson(batch[i]!.event));
-
-    let accErr: Array<Error | null>;
-    let addErr: Array<Error | null>;
-    if (isCluster(this.redis)) {
-      // Cluster pipelines must stay in one slot; send the commands side by side instead.
-      const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
-      let streamErr: Error | null;
-      [accErr, streamErr] = await Promise.all([
-        Promise.all(accounts.map((g) => asError(this.redis.gwAccount(...g.args)))),
-        events.length ? asError(this.redis.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events)) : null,
-      ]);
-      addErr = adds.map(() => streamErr);
-    } else {
-      const p = this.redis.pipeline() as unknown as GovernancePipeline;
-      for (const g of accounts) p.gwAccount(...g.args);
-      // The whole batch of events in one script call: written all together or not at all.
-      if (events.length) p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events);
-      let res: Array<[Error | null, unknown]>;
-      try {
-        res = (await p.exec()) ?? [];
-      } catch (e) {
-        res = [];
-        const err = e as Error;
-        for (let k = 0; k <= accounts.length; k++) res.push([err, null]);
-      }
-      const at = (k: number): Error | null => (res[k] ? res[k][0] : new Error('no reply'));
-      accErr = accounts.map((_, k) => at(k));
-      const streamErr = events.length ? at(accounts.length) : null;
-      addErr = adds.map(() => streamErr);
     }
-    const out: Array<[Error | null, Error | null]> = batch.map(() => [null, null]);
-    accounts.forEach((g, k) => g.members.forEach((i) => (out[i]![0] = accErr[k]!)));
-    adds.forEach((i, k) => (out[i]![1] = addErr[k]!));
-    return out;
+    // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
+    const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
+    const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
+    const updates = [...groups.values()].map((g) => {
+      const day = RT_KEYS.keySpendDay(g.keyId, g.day);
+      const cost = Math.round(g.cost * 1e9) / 1e9;
+      return asError(this.turn.send(day, (p) => p.gwAccount(day, RT_KEYS.keySpendMonth(g.keyId, g.month), cost, g.prompt, g.completion, g.cached, DAY_TTL_S, MONTH_TTL_S, g.members.length))).then(
+        (err) => {
+          if (err) for (const i of g.members) accounts[i] = err;
+        },
+      );
+    });
+    // The whole batch of events in one script call: written all together or not at all.
+    const stream = events.length ? asError(this.turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events))) : null;
+    const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
+    return { accounts, stream: streamErr };
   }
 }

@@ -42,13 +42,19 @@ export class CounterSeries {
   }
 }
 
+/** One level of the series tree: a label value → the next level, or the series at the last label. */
+type Level<S> = Map<string, Level<S> | S>;
+
 /**
- * What both plain metric kinds share: registration in the prom-client Registry and the map of
- * series, created once per label values and then kept by the caller.
+ * What both plain metric kinds share: registration in the prom-client Registry and the
+ * series, created once per label values and then kept by the caller. The series are found
+ * through a tree with one Map level per label, so a lookup hashes the values it is given
+ * (strings cache their hash) and builds no key string per request.
  */
 abstract class PlainMetric<S extends { labels: Labels }> {
   readonly aggregator = 'sum' as const;
-  protected readonly series = new Map<string, S>();
+  private readonly tree: Level<S> = new Map();
+  protected readonly series: S[] = [];
 
   constructor(
     readonly name: string,
@@ -63,9 +69,20 @@ abstract class PlainMetric<S extends { labels: Labels }> {
 
   /** The series of these label values (created empty on first use). */
   labels(...values: string[]): S {
-    const key = values.join('\0');
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = this.create(zip(this.labelNames, values))));
+    const last = this.labelNames.length - 1;
+    if (values.length !== last + 1) zip(this.labelNames, values); // throws, naming the counts
+    let level = this.tree;
+    for (let i = 0; i < last; i++) {
+      let next = level.get(values[i]!) as Level<S> | undefined;
+      if (next === undefined) level.set(values[i]!, (next = new Map()));
+      level = next;
+    }
+    let s = level.get(values[last]!) as S | undefined;
+    if (s === undefined) {
+      s = this.create(zip(this.labelNames, values));
+      level.set(values[last]!, s);
+      this.series.push(s);
+    }
     return s;
   }
 }
@@ -79,7 +96,7 @@ export class PlainCounter extends PlainMetric<CounterSeries> implements Exported
   }
 
   async get() {
-    const values = [...this.series.values()].map((s) => ({ labels: s.labels, value: s.value }));
+    const values = this.series.map((s) => ({ labels: s.labels, value: s.value }));
     return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
   }
 }
@@ -121,7 +138,7 @@ export class PlainHistogram extends PlainMetric<HistogramSeries> implements Expo
   async get() {
     const values: MetricValue[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       let acc = 0;
       this.bounds.forEach((le, i) => {
         acc += s.counts[i]!;

@@ -17,8 +17,12 @@ export function readRawKey(headers: Record<string, string>): string | null {
 export async function authenticate(ctx: RequestContext, cache: RegistryCache): Promise<void> {
   const raw = readRawKey(ctx.req.headers);
   if (!raw) throw Errors.missingKey();
-  const key = await cache.getKey(hashKey(raw));
+  const memo = cache.keyHashes;
+  const known = memo.get(raw);
+  const hash = known ?? hashKey(raw);
+  const key = await cache.getKey(hash);
   if (!key) throw Errors.invalidKey();
+  if (known === undefined) memo.remember(raw, hash);
   if (key.status !== 'active') throw Errors.disabledKey();
   if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) throw Errors.expiredKey();
   ctx.key = key;

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { decodeUsageEvent, usageEventJson, type UsageEvent } from './usage.js';
+
+function event(over: Partial<UsageEvent> = {}): UsageEvent {
+  return {
+    id: 'req_1', key_id: 'key_1', key_name: 'bench', model: 'gpt-4o-mini', provider: 'fake', upstream_model: 'gpt-4o-mini',
+    endpoint: '/chat/completions', prompt_tokens: 12, completion_tokens: 34, cached_tokens: 0, estimated: false, cost_usd: 0.0000222,
+    latency_ms: 3, ttfb_ms: 2, status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: 1_700_000_000_000, ...over,
+  };
+}
+
+describe('usageEventJson', () => {
+  it('writes what JSON.stringify writes, whatever the strings and numbers hold', () => {
+    const strings = ['', 'plain', 'quote "x"', 'back\\slash', 'new\nline', 'tab\t', '\u0000\u001f', 'ünïcødé ✓', '😀 pair', 'lone \ud800 high', 'lone \udc00 low', '\u2028\u2029', '</script>'];
+    const numbers = [0, -0, 1.5, 1e-7, 123456789012, 1e21, NaN, Infinity, -Infinity];
+    for (const s of strings) {
+      for (const field of ['id', 'key_name', 'model', 'provider', 'upstream_model', 'endpoint', 'error', 'key_id'] as const) {
+        const e = event({ [field]: s });
+        expect(usageEventJson(e)).toBe(JSON.stringify(e));
+      }
+    }
+    for (const n of numbers) {
+      for (const field of ['prompt_tokens', 'cost_usd', 'latency_ms', 'ts'] as const) {
+        const e = event({ [field]: n });
+        expect(usageEventJson(e)).toBe(JSON.stringify(e));
+      }
+    }
+    const flags = event({ estimated: true, stream: true, aborted: true });
+    expect(usageEventJson(flags)).toBe(JSON.stringify(flags));
+  });
+
+  it('round-trips through decodeUsageEvent', () => {
+    const e = event({ key_name: 'a "quoted" name', error: 'upstream_timeout', stream: true });
+    expect(decodeUsageEvent(['e', usageEventJson(e)])).toEqual(e);
+  });
+});

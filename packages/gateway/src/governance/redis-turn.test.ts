@@ -1,0 +1,97 @@
+import { createRedis, RT_KEYS, type RedisClient } from '@llmgw/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisCluster, type LocalCluster } from '../../../../tests/support/redis-cluster.js';
+import { useTestRedis } from '../../../../tests/support/redis.js';
+import { defineGovernanceCommands } from './limit-scripts.js';
+import { hashTag, RedisTurn } from './redis-turn.js';
+
+const { redis } = useTestRedis();
+
+/** Count the pipelines a client opens (one per write of a turn, or per hash tag on Cluster). */
+function countPipelines(client: RedisClient): { count: number } {
+  const counter = { count: 0 };
+  const pipeline = client.pipeline.bind(client);
+  client.pipeline = ((...args: Parameters<typeof client.pipeline>) => (counter.count++, pipeline(...args))) as typeof client.pipeline;
+  return counter;
+}
+
+const spend = (id: string) => [RT_KEYS.keySpendDay(id, 'd'), RT_KEYS.keySpendMonth(id, 'm')] as const;
+
+describe('RedisTurn', () => {
+  it('hashTag: the part of a key Redis Cluster hashes', () => {
+    expect(hashTag(RT_KEYS.keyRpm('key_1'))).toBe('k:key_1');
+    expect(hashTag(RT_KEYS.usageStream)).toBe('usage');
+    expect(hashTag('plain')).toBe('plain');
+    expect(hashTag('a{}b')).toBe('a{}b');
+  });
+
+  it('sends what every producer of one turn queued in one pipeline, each reply to its own caller', async () => {
+    const r = defineGovernanceCommands(redis);
+    const turn = new RedisTurn(r);
+    const pipelines = countPipelines(r);
+    await r.set('not-a-hash', 'x');
+    // Two producers deferred to the end of the turn, and a command sent outside any task.
+    const fromTask = (id: string, cost: number) =>
+      new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend(id)[0], (p) => p.gwAccount(...spend(id), cost, 1, 2, 0, 100, 100)))));
+    const a = fromTask('a', 0.5);
+    const b = fromTask('b', 0.25);
+    // A command that fails (wrong type) fails alone.
+    const bad = turn.send('not-a-hash', (p) => p.gwAccount('not-a-hash', spend('c')[1], 1, 1, 1, 0, 100, 100));
+    const replies = [bad, a, b];
+    const settled = await Promise.allSettled(replies);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
+    expect(pipelines.count).toBe(1);
+    expect(await r.hget(spend('a')[0], 'cost')).toBe('0.5');
+    expect(await r.hget(spend('b')[1], 'requests')).toBe('1');
+  });
+
+  it('late tasks send after the others of the turn, whatever order they were deferred in', async () => {
+    const r = defineGovernanceCommands(redis);
+    const turn = new RedisTurn(r);
+    const add = (e: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, 1000, e))));
+    const sent: Array<Promise<unknown>> = [];
+    turn.defer(() => void sent.push(add('usage')), true);
+    turn.defer(() => void sent.push(add('admission')));
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all(sent);
+    expect((await r.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => f[1])).toEqual(['admission', 'usage']);
+  });
+
+  it('writeNow writes at once (shutdown, before the connection closes)', async () => {
+    const r = defineGovernanceCommands(redis);
+    const turn = new RedisTurn(r);
+    const sent = new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend('now')[0], (p) => p.gwAccount(...spend('now'), 1, 1, 1, 0, 100, 100)))));
+    turn.writeNow();
+    // Written before this read on the same connection (not at the end of the turn).
+    expect(await r.hget(spend('now')[0], 'cost')).toBe('1');
+    expect(await sent).toBe(1);
+  });
+});
+
+describe('RedisTurn on Redis Cluster', () => {
+  let cluster: LocalCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('one pipeline per hash tag, so no pipeline crosses a slot', async () => {
+    const client = createRedis({ clusterNodes: cluster.nodes });
+    try {
+      const r = defineGovernanceCommands(client);
+      const turn = new RedisTurn(r);
+      const pipelines = countPipelines(r);
+      const ids = ['c1', 'c2', 'c3', 'c4', 'c5'];
+      const replies = ids.flatMap((id) => [1, 2].map(() => turn.send(spend(id)[0], (p) => p.gwAccount(...spend(id), 1, 1, 1, 0, 100, 100))));
+      replies.push(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, 1000, '{"id":"x"}', '{"id":"y"}')));
+      expect(await Promise.all(replies)).toEqual([...Array<number>(10).fill(1), 2]);
+      expect(pipelines.count).toBe(ids.length + 1);
+      for (const id of ids) expect(await client.hget(spend(id)[0], 'requests')).toBe('2');
+    } finally {
+      await client.quit();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import { decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { useTestRedis } from '../../../../tests/support/redis.js';
+import { createStats } from '../stats.js';
+import { defineGovernanceCommands } from './limit-scripts.js';
+import { RedisTurn } from './redis-turn.js';
+import { UsageRecorder } from './usage-recorder.js';
+
+const { redis } = useTestRedis();
+
+function event(id: string, keyId: string, cost: number): UsageEvent {
+  return {
+    id, key_id: keyId, key_name: keyId, model: 'm', provider: 'p', upstream_model: 'm', endpoint: '/chat/completions', prompt_tokens: 10,
+    completion_tokens: 5, cached_tokens: 1, estimated: false, cost_usd: cost, latency_ms: 1, ttfb_ms: 1, status: 200, attempts: 1,
+    stream: false, aborted: false, error: '', ts: 0,
+  };
+}
+
+describe('usage recorder', () => {
+  it('one batch: spend summed per key and period (a record past midnight gets its own), every event streamed in order', async () => {
+    const r = defineGovernanceCommands(redis);
+    const stats = createStats();
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100 }, stats, pino({ level: 'silent' }));
+    rec.record({ event: event('r1', 'ka', 0.1), day: '2030-01-31', month: '2030-01' });
+    rec.record({ event: event('r2', 'kb', 0.2), day: '2030-01-31', month: '2030-01' });
+    rec.record({ event: event('r3', 'ka', 0.3), day: '2030-02-01', month: '2030-02' });
+    rec.record({ event: event('r4', 'ka', 0.4), day: '2030-01-31', month: '2030-01' });
+    expect(await rec.flush()).toBe(true);
+    expect(await redis.hgetall(RT_KEYS.keySpendDay('ka', '2030-01-31'))).toEqual({ cost: '0.5', requests: '2', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '2' });
+    expect(await redis.hgetall(RT_KEYS.keySpendMonth('ka', '2030-02'))).toMatchObject({ cost: '0.3', requests: '1' });
+    expect(await redis.hgetall(RT_KEYS.keySpendDay('kb', '2030-01-31'))).toMatchObject({ cost: '0.2', requests: '1' });
+    const entries = await redis.xrange(RT_KEYS.usageStream, '-', '+');
+    expect(entries.map(([, f]) => decodeUsageEvent(f).id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(stats.usageEventsWritten).toBe(4);
+    rec.close();
+  });
+});
