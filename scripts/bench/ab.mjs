@@ -7,7 +7,7 @@
 //   … change, build …
 //   node scripts/bench/ab.mjs --a /tmp/before/dist/main.js [--b packages/gateway/dist/main.js] \
 //     [--scenario chat] [--rounds 6] [--duration 5] [--connections 64] [--b-nolimits]
-//     [--a-node-args "…"] [--b-node-args "--max-semi-space-size=32"]
+//     [--a-node-args=…] [--b-node-args=--max-semi-space-size=32]  (with "=": the value starts with a dash)
 //   --b-nolimits: B uses a key without limits/budgets (what admission and accounting cost)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     // B uses a key without limits or budgets: the cost of admission and accounting.
     'b-nolimits': { type: 'boolean', default: false },
-    // Node.js flags for one side (space-separated), e.g. --b-node-args "--max-semi-space-size=32".
+    // Node.js flags for one side (space-separated), e.g. --b-node-args=--max-semi-space-size=32.
     'a-node-args': { type: 'string', default: '' },
     'b-node-args': { type: 'string', default: '' },
   },

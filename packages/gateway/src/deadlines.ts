@@ -78,7 +78,20 @@ export function arm(item: Timed, timeoutMs: number): void {
   tier.add(item);
 }
 
-/** Clear the item's deadline (the tier forgets it on its next tick). */
+/**
+ * Clear the item's deadline; the tier forgets it on its next tick. For items that live on
+ * (a connection re-armed by its next request): no Set work per request.
+ */
 export function disarm(item: Timed): void {
   item.deadline = 0;
+}
+
+/**
+ * Clear the item's deadline and forget it now. For items of one request: left to the next
+ * tick (up to a second away) the item would keep the request's closures alive through young-
+ * generation GCs and get them promoted to the old generation.
+ */
+export function release(item: Timed): void {
+  item.deadline = 0;
+  item.tier?.remove(item);
 }

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { arm, disarm, type Timed } from '../deadlines.js';
+import { arm, release, type Timed } from '../deadlines.js';
 import { Errors, errorBody } from '../errors.js';
 import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
@@ -166,7 +166,7 @@ function readBody(
     },
   };
   arm(timer, timeoutMs);
-  sink.onAbort(() => disarm(timer));
+  sink.onAbort(() => release(timer));
   let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
   let chunks: Buffer[] | null = null;
   let size = 0;
@@ -175,7 +175,7 @@ function readBody(
     const n = ab.byteLength;
     if (size + n > limit) {
       size = Infinity;
-      disarm(timer);
+      release(timer);
       tooLarge();
       return;
     }
@@ -190,7 +190,7 @@ function readBody(
     }
     size += n;
     if (isLast) {
-      disarm(timer);
+      release(timer);
       const body = chunks ? Buffer.concat(chunks, size) : buf ? buf.subarray(0, size) : Buffer.alloc(0);
       done(body);
     }

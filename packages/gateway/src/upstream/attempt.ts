@@ -1,5 +1,5 @@
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
-import { arm, disarm, type Timed } from '../deadlines.js';
+import { arm, release, type Timed } from '../deadlines.js';
 import { toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
@@ -102,7 +102,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     const done = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
-      disarm(total);
+      release(total);
       resolve(outcome);
     };
     const abortOnClientLeave = () => {
