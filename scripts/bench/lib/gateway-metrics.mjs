@@ -25,6 +25,8 @@ export async function scrape(adminOrigin) {
 }
 
 const GC_KINDS = ['minor', 'major', 'incremental'];
+/** prom-client's event-loop sampling interval (its eventLoopMonitoringPrecision default). */
+const SAMPLE_MS = 10;
 
 /**
  * The window between two scrapes, as flat numbers (so medians apply): event-loop lag p99 and
@@ -32,7 +34,9 @@ const GC_KINDS = ['minor', 'major', 'incremental'];
  */
 export function windowStats(before, after) {
   if (!before || !after) return {};
-  const out = { loopLagP99Ms: after.nodejs_eventloop_lag_p99_seconds * 1000, loopLagMaxMs: after.nodejs_eventloop_lag_max_seconds * 1000 };
+  // prom-client times a 10 ms timer: an idle loop reads ~10 ms. The stall is what is above it.
+  const stall = (s) => Math.max(0, s * 1000 - SAMPLE_MS);
+  const out = { loopLagP99Ms: stall(after.nodejs_eventloop_lag_p99_seconds), loopLagMaxMs: stall(after.nodejs_eventloop_lag_max_seconds) };
   for (const kind of GC_KINDS) {
     const k = (s) => `nodejs_gc_duration_seconds_${s}{kind="${kind}"}`;
     out[`gc_${kind}_n`] = (after[k('count')] ?? 0) - (before[k('count')] ?? 0);

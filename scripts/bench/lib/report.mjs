@@ -100,7 +100,7 @@ export function toMarkdown(results) {
     const g = fr.gateway?.median;
     if (g && g.loopLagP99Ms !== undefined) {
       const gc = (k) => `${fmt(g[`gc_${k}_n`])} ${k} (${fmt(g[`gc_${k}_ms`], 1)} ms)`;
-      L.push(`Inside the gateway during that run (its /metrics): event-loop lag p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (prom-client samples every 10 ms); GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
+      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer); GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
       L.push('');
     }
   }
