@@ -18,6 +18,9 @@ export function summarise(runs) {
   return out;
 }
 
+/** Above this p99 the direct reference was disturbed and the fixed-rate comparison is void. */
+const DIRECT_P99_SANE_MS = 2;
+
 const fmt = (x, digits = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const ratio = (a, b) => (a && b ? a / b : null);
 
@@ -46,7 +49,13 @@ export function checkTargets(results) {
   if (fr?.gateway?.median && fr?.direct?.median) {
     const added = fr.gateway.median.p99 - fr.direct.median.p99;
     const rate = results.options.rate;
-    add(`p99 added latency ≤ 1 ms at ${fmt(rate)} req/s`, added <= 1 ? 'PASS' : 'MISS', `${added.toFixed(3)} ms (p99 ${fr.gateway.median.p99.toFixed(3)} vs direct ${fr.direct.median.p99.toFixed(3)} ms)`);
+    const goal = `p99 added latency ≤ 1 ms at ${fmt(rate)} req/s`;
+    const measured = `${added.toFixed(3)} ms (p99 ${fr.gateway.median.p99.toFixed(3)} vs direct ${fr.direct.median.p99.toFixed(3)} ms)`;
+    // The fake provider alone answers in well under a millisecond at p99 on loopback. When it
+    // did not, the machine stalled (other work, the VM host) and a difference means nothing.
+    if (fr.direct.median.p99 > DIRECT_P99_SANE_MS || added < 0) {
+      add(goal, 'n/a', measured, `the direct reference itself had p99 ${fr.direct.median.p99.toFixed(1)} ms (a quiet run: < ${DIRECT_P99_SANE_MS} ms): the machine stalled during this scenario; rerun it`);
+    } else add(goal, added <= 1 ? 'PASS' : 'MISS', measured);
   }
   const slow = results.slow?.slow10k?.gateway;
   if (slow) {
