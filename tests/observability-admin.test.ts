@@ -54,6 +54,10 @@ describe('the admin listener', () => {
   });
 
   it('/status reports build, uWS build, Redis, cache, registry revision and load', async () => {
+    // The seeding's eviction events must have reached the gateway first, or one arriving late
+    // would empty the cache this test then counts.
+    const rev = await registry.revision();
+    await until(() => gw.gw.cache.revision >= rev, 5000);
     const r = await fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' },

@@ -50,13 +50,16 @@ describe('policies through the gateway', () => {
 
   it('least-busy: new requests go where fewer are in flight', async () => {
     const n = await seedModel(registry, 'routed', { a: { fake: stack.a }, b: { fake: stack.b } }, 'least-busy');
-    stack.a.setBehaviour({ headersDelayMs: 1000 });
-    // A holds each request for a second, B answers at once: under round robin each would get
+    stack.a.setBehaviour({ headersDelayMs: 2000 });
+    // A holds each request for two seconds, B answers at once: under round robin each would get
     // half; least-busy sends A one request and then avoids it while that one is in flight.
+    // Each request gets up to 500 ms to come back before the next is sent, so B's answers are
+    // in (and B idle again) whatever the machine's load, and only A's request stays pending.
     const pending: Array<Promise<ChatResult>> = [];
     for (let i = 0; i < 10; i++) {
-      pending.push(chat(stack.gw.url, stack.key));
-      await new Promise((r) => setTimeout(r, 30));
+      const p = chat(stack.gw.url, stack.key);
+      pending.push(p);
+      await Promise.race([p, new Promise((r) => setTimeout(r, 500))]);
     }
     const counts = tally(await Promise.all(pending));
     expect(counts[n.a!]).toBe(1);
