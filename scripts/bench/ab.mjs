@@ -8,6 +8,7 @@
 //   node scripts/bench/ab.mjs --a /tmp/before/dist/main.js [--b packages/gateway/dist/main.js] \
 //     [--scenario chat] [--rounds 6] [--duration 5] [--connections 64] [--b-nolimits]
 //     [--a-node-args=…] [--b-node-args=--max-semi-space-size=32]  (with "=": the value starts with a dash)
+//     [--a-env '{"GW_UPSTREAM_CLIENT":"undici"}'] [--b-env '{…}']   (one build, two settings)
 //   --b-nolimits: B uses a key without limits/budgets (what admission and accounting cost)
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,9 @@ const { values } = parseArgs({
     // Node.js flags for one side (space-separated), e.g. --b-node-args=--max-semi-space-size=32.
     'a-node-args': { type: 'string', default: '' },
     'b-node-args': { type: 'string', default: '' },
+    // Extra environment for one side (JSON), e.g. --a-env '{"GW_UPSTREAM_CLIENT":"undici"}'.
+    'a-env': { type: 'string', default: '{}' },
+    'b-env': { type: 'string', default: '{}' },
   },
 });
 if (!values.a) {
@@ -47,8 +51,9 @@ try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
   const keyB = values['b-nolimits'] ? await stack.seedRegistry(redis.url, fake.url, { plainKey: true }) : rawKey;
   const nodeArgs = (side) => values[`${side}-node-args`].split(' ').filter(Boolean);
-  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A', nodeArgs: nodeArgs('a') }));
-  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B', nodeArgs: nodeArgs('b') }));
+  const env = (side) => JSON.parse(values[`${side}-env`]);
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A', nodeArgs: nodeArgs('a'), env: env('a') }));
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B', nodeArgs: nodeArgs('b'), env: env('b') }));
   for (const sc of scenarios) {
     const bodyFile = writeBody(tmp, sc);
     const conns = sc.connections ?? Number(values.connections);
