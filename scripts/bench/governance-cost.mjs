@@ -10,6 +10,7 @@
 //   usage   usage events + spend counters on, a key without limits (no admission script)
 //   full    usage on, a key with rpm, tpm, concurrency and daily/monthly budgets far above the
 //           load (admission script + release + usage for every request), model with prices
+//   no-windows  as full, but the key has concurrency and budgets only (no rpm/tpm windows)
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,11 +72,14 @@ try {
     budget_daily: 1_000_000,
     budget_monthly: 10_000_000,
   });
+  // The same limits without the rpm/tpm windows: what the windows cost on their own.
+  const leased = await registry.createKey({ name: 'bench-leased', max_concurrency: 100_000, budget_daily: 1_000_000, budget_monthly: 10_000_000 });
   await registry.redis.quit();
 
   const variants = [
     { name: 'off', key: free.raw, env: { GW_USAGE_ENABLED: '0' } },
     { name: 'usage', key: free.raw, env: { GW_USAGE_ENABLED: '1' } },
+    { name: 'no-windows', key: leased.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'full', key: limited.raw, env: { GW_USAGE_ENABLED: '1' } },
   ];
   for (const v of variants) {

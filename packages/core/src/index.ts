@@ -1,6 +1,7 @@
 export * from './schemas.js';
 export * from './redis-keys.js';
 export * from './usage.js';
+export * from './rate-window.js';
 export * from './provider-health.js';
 export * from './key-hash.js';
 export * from './secrets.js';

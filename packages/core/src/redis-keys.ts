@@ -26,9 +26,8 @@ export const RT_KEYS = {
   /** The bounded usage event stream. */
   usageStream: 'gw:rt:{usage}:events',
   /** Governance state of one key, all under its tag (one Cluster slot per key). */
-  keyRpm: (keyId: string) => `gw:rt:{k:${keyId}}:rpm`,
-  keyTpm: (keyId: string) => `gw:rt:{k:${keyId}}:tpm`,
-  keyTpmTokens: (keyId: string) => `gw:rt:{k:${keyId}}:tpm:tok`,
+  /** The rpm and tpm window: per-bucket request and token counters (see rate-window.ts). */
+  keyWindow: (keyId: string) => `gw:rt:{k:${keyId}}:win`,
   keyConcurrency: (keyId: string) => `gw:rt:{k:${keyId}}:conc`,
   /** Spend and token totals of one key for one UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
   keySpendDay: (keyId: string, day: string) => `gw:rt:{k:${keyId}}:spend:d:${day}`,

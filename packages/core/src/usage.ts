@@ -1,5 +1,6 @@
 import { RT_KEYS } from './redis-keys.js';
 import type { RedisClient } from './redis-connect.js';
+import { windowTotals } from './rate-window.js';
 
 /**
  * One usage event per request the gateway admitted, as written to `RT_KEYS.usageStream`
@@ -141,16 +142,17 @@ export interface KeySpend {
 }
 
 /** Read a key's spend counters and rate windows (for `gwctl key show`); one pipeline. */
-export async function readKeySpend(redis: RedisClient, keyId: string, now: Date, windowMs = 60_000): Promise<KeySpend> {
+export async function readKeySpend(redis: RedisClient, keyId: string, now: Date): Promise<KeySpend> {
   const day = utcDay(now);
   const month = utcMonth(now);
   const t = now.getTime();
-  const [d, m, rpm, tok, conc] = await Promise.all([
+  const [d, m, win, conc] = await Promise.all([
     redis.hgetall(RT_KEYS.keySpendDay(keyId, day)),
     redis.hgetall(RT_KEYS.keySpendMonth(keyId, month)),
-    redis.zcount(RT_KEYS.keyRpm(keyId), `(${t - windowMs}`, '+inf'),
-    redis.hget(RT_KEYS.keyTpmTokens(keyId), '_t'),
+    redis.hgetall(RT_KEYS.keyWindow(keyId)),
     redis.zcount(RT_KEYS.keyConcurrency(keyId), `(${t}`, '+inf'),
   ]);
-  return { day, month, today: toTotals(d), thisMonth: toTotals(m), requestsInWindow: rpm, tokensInWindow: Number(tok ?? 0) || 0, inFlight: conc };
+  // Summed from the buckets, not the stored totals: those are brought up to date only by the next admission.
+  const w = windowTotals(win, t);
+  return { day, month, today: toTotals(d), thisMonth: toTotals(m), requestsInWindow: w.requests, tokensInWindow: w.tokens, inFlight: conc };
 }

@@ -1,4 +1,4 @@
-import { Registry, createRedis, describeRedisTarget, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
+import { RATE_WINDOW_MS, Registry, createRedis, describeRedisTarget, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
@@ -92,7 +92,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const governance = createGovernance(
     redis,
     {
-      windowMs: 60_000,
+      windowMs: RATE_WINDOW_MS,
       leaseMs: config.GW_CONCURRENCY_LEASE_MS,
       timeoutMs: config.GW_LIMITS_TIMEOUT_MS,
       failClosed: config.GW_LIMITS_FAIL_CLOSED,

@@ -1,4 +1,4 @@
-import { RT_KEYS } from '@llmgw/core';
+import { RT_KEYS, windowTotals } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
@@ -6,8 +6,11 @@ import { defineGovernanceCommands } from './limit-scripts.js';
 const { redis: raw } = useTestRedis();
 const redis = defineGovernanceCommands(raw);
 const id = 'key_unit';
-const keysOf = (k: string) => [RT_KEYS.keyRpm(k), RT_KEYS.keyTpm(k), RT_KEYS.keyTpmTokens(k), RT_KEYS.keyConcurrency(k), RT_KEYS.keySpendDay(k, 'd'), RT_KEYS.keySpendMonth(k, 'm')] as const;
+const keysOf = (k: string) => [RT_KEYS.keyWindow(k), RT_KEYS.keyConcurrency(k), RT_KEYS.keySpendDay(k, 'd'), RT_KEYS.keySpendMonth(k, 'm')] as const;
 const keys = keysOf(id);
+const [WIN, CONC, DAY, MONTH] = keys;
+const WINDOW = 60_000;
+const BUCKET = 1_000;
 
 interface Limits {
   rpm?: number;
@@ -17,17 +20,35 @@ interface Limits {
   bm?: number;
 }
 
-/** A batch of admissions (member, estimate) in one script call; the reply split per admission. */
+/** A batch of admissions (member, estimate) in one script call; the reply split per admission, and the batch's bucket. */
+async function admitBatchB(o: Limits, batch: Array<[string, number]>, ks: readonly string[] = keys): Promise<{ res: Array<Array<number | string>>; bucket: number }> {
+  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, ...batch.flat()];
+  const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ...argv);
+  expect(res).toHaveLength(batch.length * 5 + 1);
+  return { res: batch.map((_, i) => res.slice(i * 5, i * 5 + 5)), bucket: Number(res[batch.length * 5]) };
+}
+
 async function admitBatch(o: Limits, batch: Array<[string, number]>, ks: readonly string[] = keys): Promise<Array<Array<number | string>>> {
-  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, 60_000, o.bd ?? -1, o.bm ?? -1, ...batch.flat()];
-  const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ks[4]!, ks[5]!, ...argv);
-  expect(res).toHaveLength(batch.length * 5);
-  return batch.map((_, i) => res.slice(i * 5, i * 5 + 5));
+  return (await admitBatchB(o, batch, ks)).res;
 }
 
 /** One admission alone in its batch. */
 async function admit(member: string, o: Limits & { est?: number } = {}) {
   return (await admitBatch(o, [[member, o.est ?? 0]]))[0]!;
+}
+
+/** Redis's clock in ms and the bucket it is in (the script counts by it). */
+async function redisNow(): Promise<{ now: number; bucket: number }> {
+  const [s, us] = await raw.time();
+  const now = Number(s) * 1000 + Math.floor(Number(us) / 1000);
+  return { now, bucket: Math.floor(now / BUCKET) };
+}
+
+/** A reset or retry time: when bucket `b` leaves the window, seen from a moment inside bucket `now` (ms may have passed). */
+function expectLeaves(ms: number | string, b: number, nowBucket: number): void {
+  const lo = (b + 1) * BUCKET + WINDOW - (nowBucket + 1) * BUCKET;
+  expect(Number(ms)).toBeGreaterThanOrEqual(Math.max(1, lo - 50));
+  expect(Number(ms)).toBeLessThanOrEqual(lo + BUCKET);
 }
 
 describe('admission script', () => {
@@ -36,90 +57,142 @@ describe('admission script', () => {
     expect(res.filter((r) => r[0] === 0)).toHaveLength(10);
     const refused = res.find((r) => r[0] === 1)!;
     expect(refused[1]).toBe('requests');
-    expect(Number(refused[2])).toBeGreaterThan(0);
-    expect(Number(refused[2])).toBeLessThanOrEqual(60_000);
+    expect(Number(refused[2])).toBeGreaterThan(WINDOW - 2_000);
+    expect(Number(refused[2])).toBeLessThanOrEqual(WINDOW + BUCKET);
+    expect(await redis.hget(WIN, '_r')).toBe('10');
   });
 
   it('takes nothing when one check fails (all or nothing)', async () => {
-    await redis.zadd(keys[3], Date.now() + 60_000, 'busy');
+    await redis.zadd(CONC, Date.now() + 60_000, 'busy');
     expect((await admit('a', { rpm: 5, tpm: 100, est: 10, conc: 1 }))[1]).toBe('concurrency');
-    expect(await redis.zcard(keys[0])).toBe(0);
-    expect(await redis.hget(keys[2], '_t')).toBeNull();
+    expect(await redis.exists(WIN)).toBe(0);
   });
 
-  it('tpm: counts the estimate, reconciles it, refuses what does not fit, and says when a request never fits', async () => {
-    expect(await admit('a', { tpm: 100, est: 80 })).toEqual([0, -1, 0, 20, 60_000]);
+  it('the window is a few counters, whatever the traffic: 1,000 admissions are one bucket', async () => {
+    const { res, bucket } = await admitBatchB({ rpm: 100_000, tpm: 10_000_000 }, Array.from({ length: 1000 }, (_, i): [string, number] => [`m${i}`, 7]));
+    expect(res.every((r) => r[0] === 0)).toBe(true);
+    const h = await redis.hgetall(WIN);
+    // One batch has one clock, so one bucket.
+    expect(h).toEqual({ [`r${bucket}`]: '1000', [`t${bucket}`]: '7000', _r: '1000', _t: '7000', _o: String(bucket) });
+    const ttl = await redis.pttl(WIN);
+    expect(ttl).toBeGreaterThan(WINDOW);
+    expect(ttl).toBeLessThanOrEqual(WINDOW + 2 * BUCKET);
+    expect(windowTotals(h, Date.now())).toEqual({ requests: 1000, tokens: 7000 });
+  });
+
+  it('tpm: counts the estimate, reconciles it in its bucket, refuses what does not fit, and says when a request never fits', async () => {
+    const { res, bucket } = await admitBatchB({ tpm: 100 }, [['a', 80]]);
+    const { bucket: nowB } = await redisNow();
+    expect([res[0]![0], res[0]![1], res[0]![3]]).toEqual([0, -1, 20]);
+    // The first admission of an empty window: reset when its own bucket leaves.
+    expectLeaves(res[0]![4]!, bucket, bucket);
+    expect(nowB - bucket).toBeLessThanOrEqual(1);
     expect((await admit('b', { tpm: 100, est: 30 }))[1]).toBe('tokens');
-    await redis.gwRelease(keys[2], keys[3], 'a', 10 - 80, '0');
-    expect(await redis.hget(keys[2], '_t')).toBe('10');
+    await redis.gwRelease(WIN, CONC, '', bucket, 10 - 80);
+    expect(await redis.hget(WIN, '_t')).toBe('10');
     expect((await admit('b', { tpm: 100, est: 30 }))[0]).toBe(0);
     expect((await admit('c', { tpm: 100, est: 101 }))[1]).toBe('too_large');
-    // Reconciling an admission that already left the window changes nothing.
-    await redis.gwRelease(keys[2], keys[3], 'gone', 50, '0');
-    expect(await redis.hget(keys[2], '_t')).toBe('40');
+    // Reconciling an admission whose bucket already left the window changes nothing.
+    await redis.gwRelease(WIN, CONC, '', bucket - 100, 50);
+    expect(await redis.hget(WIN, '_t')).toBe('40');
+    expect(await redis.hexists(WIN, `t${bucket - 100}`)).toBe(0);
   });
 
-  it('tpm: admissions older than the window leave it with their reconciled tokens', async () => {
-    const old = Date.now() - 120_000;
-    await redis.zadd(keys[1], old, 'old');
-    await redis.hset(keys[2], 'old', 90, '_t', 90);
-    expect(await admit('new', { tpm: 100, est: 50 })).toEqual([0, -1, 0, 50, 60_000]);
-    expect(await redis.hget(keys[2], 'old')).toBeNull();
-    expect(await redis.hget(keys[2], '_t')).toBe('50');
+  it('buckets that left the window leave it with their (reconciled) counts; the rest stay', async () => {
+    const { bucket: b } = await redisNow();
+    // 70 s ago (out), 61 s ago (out: a bucket counts until it has left the window), 30 s ago (in).
+    await redis.hset(WIN, `r${b - 70}`, 4, `t${b - 70}`, 400, `r${b - 61}`, 2, `t${b - 61}`, 90, `r${b - 30}`, 3, `t${b - 30}`, 30, '_r', 9, '_t', 520, '_o', b - 70);
+    const res = await admit('new', { rpm: 10, tpm: 100, est: 50 });
+    expect([res[0], res[1], res[3]]).toEqual([0, 10 - 3 - 1, 100 - 30 - 50]);
+    // Reset: when the oldest counted bucket (30 s ago) leaves.
+    expectLeaves(res[2]!, b - 30, b);
+    expect(res[4]).toBe(res[2]);
+    const h = await redis.hgetall(WIN);
+    expect(h[`r${b - 70}`]).toBeUndefined();
+    expect(h[`t${b - 61}`]).toBeUndefined();
+    expect(h[`r${b - 30}`]).toBe('3');
+    expect([h._r, h._t, h._o]).toEqual(['4', '80', String(b - 30)]);
+  });
+
+  it('a key idle for longer than the window starts from an empty one', async () => {
+    const { bucket: b } = await redisNow();
+    await redis.hset(WIN, `r${b - 500}`, 7, `t${b - 500}`, 70, '_r', 7, '_t', 70, '_o', b - 500);
+    const { bucket } = await admitBatchB({ rpm: 10 }, [['a', 0]]);
+    expect(await redis.hgetall(WIN)).toEqual({ [`r${bucket}`]: '1', _r: '1', _t: '0', _o: String(bucket) });
+  });
+
+  it('retry-after is when enough of the oldest buckets have left the window (rpm and tpm)', async () => {
+    const { bucket: b } = await redisNow();
+    await redis.hset(WIN, `r${b - 30}`, 3, `t${b - 30}`, 60, `r${b - 10}`, 2, `t${b - 10}`, 40, '_r', 5, '_t', 100, '_o', b - 30);
+    // rpm 5, used 5: one must leave, the oldest bucket (30 s ago) frees 3.
+    const r5 = await admit('x', { rpm: 5 });
+    expect([r5[0], r5[1], r5[3]]).toEqual([1, 'requests', 5]);
+    expectLeaves(r5[2]!, b - 30, b);
+    // rpm 2, used 5: four must leave: 3 with the oldest bucket, the 4th with the next (10 s ago).
+    const r2 = await admit('y', { rpm: 2 });
+    expectLeaves(r2[2]!, b - 10, b);
+    // tpm 100 full: 50 tokens must leave: 60 leave with the oldest bucket.
+    const t1 = await admit('z', { tpm: 100, est: 50 });
+    expect([t1[0], t1[1], t1[3]]).toEqual([1, 'tokens', 100]);
+    expectLeaves(t1[2]!, b - 30, b);
+    // tpm 100, estimate 90: 90 must leave: only after both buckets.
+    expectLeaves((await admit('w', { tpm: 100, est: 90 }))[2]!, b - 10, b);
+    // Refusals write nothing.
+    expect(await redis.hget(WIN, '_r')).toBe('5');
   });
 
   it('budgets: refuses once the spend reaches the daily or monthly budget', async () => {
     expect((await admit('a', { bd: 1, bm: 10 }))[0]).toBe(0);
-    await redis.hset(keys[4], 'cost', '1.5');
+    await redis.hset(DAY, 'cost', '1.5');
     expect(await admit('b', { bd: 1 })).toEqual([2, 'daily', 1_500_000, 0, 0]);
-    await redis.hset(keys[5], 'cost', '10');
+    await redis.hset(MONTH, 'cost', '10');
     expect((await admit('c', { bd: 2, bm: 10 }))[1]).toBe('monthly');
   });
 
   it('concurrency: expired leases are reclaimed, release frees a slot, renew only extends a live lease', async () => {
-    await redis.zadd(keys[3], Date.now() - 1, 'dead');
+    await redis.zadd(CONC, Date.now() - 1, 'dead');
     expect((await admit('a', { conc: 1 }))[0]).toBe(0);
     expect((await admit('b', { conc: 1 }))[1]).toBe('concurrency');
-    await redis.gwRelease(keys[2], keys[3], 'a', 0, '1');
+    await redis.gwRelease(WIN, CONC, 'a', 0, 0);
     expect((await admit('b', { conc: 1 }))[0]).toBe(0);
     // Several releases in one call (what the limiter sends for requests ending in the same turn).
-    await redis.zadd(keys[3], Date.now() + 60_000, 'x', Date.now() + 60_000, 'y');
-    await redis.gwRelease(keys[2], keys[3], 'x', 0, '1', 'y', 0, '1');
-    expect(await redis.zcard(keys[3])).toBe(1);
-    const before = Number(await redis.zscore(keys[3], 'b'));
+    await redis.zadd(CONC, Date.now() + 60_000, 'x', Date.now() + 60_000, 'y');
+    await redis.gwRelease(WIN, CONC, 'x', 0, 0, 'y', 0, 0);
+    expect(await redis.zcard(CONC)).toBe(1);
+    const before = Number(await redis.zscore(CONC, 'b'));
     await new Promise((r) => setTimeout(r, 5));
-    await redis.gwRenew(keys[3], 120_000, 'b');
-    expect(Number(await redis.zscore(keys[3], 'b'))).toBeGreaterThan(before);
-    await redis.gwRenew(keys[3], 120_000, 'never-admitted');
-    expect(await redis.zscore(keys[3], 'never-admitted')).toBeNull();
+    await redis.gwRenew(CONC, 120_000, 'b');
+    expect(Number(await redis.zscore(CONC, 'b'))).toBeGreaterThan(before);
+    await redis.gwRenew(CONC, 120_000, 'never-admitted');
+    expect(await redis.zscore(CONC, 'never-admitted')).toBeNull();
+    // Concurrency alone keeps no window.
+    expect(await redis.exists(WIN)).toBe(0);
   });
 
   it('a batch admits in order: exactly rpm of it, with the remaining count going down', async () => {
-    const res = await admitBatch({ rpm: 5 }, Array.from({ length: 12 }, (_, i): [string, number] => [`m${i}`, 0]));
+    const { res, bucket } = await admitBatchB({ rpm: 5 }, Array.from({ length: 12 }, (_, i): [string, number] => [`m${i}`, 0]));
     expect(res.map((r) => r[0])).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
     expect(res.slice(0, 5).map((r) => r[1])).toEqual([4, 3, 2, 1, 0]);
     expect(res[5]!.slice(0, 2)).toEqual([1, 'requests']);
     expect(res[5]![3]).toBe(5); // used
-    expect(await redis.zrange(keys[0], 0, -1)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(await redis.hmget(WIN, `r${bucket}`, '_r')).toEqual(['5', '5']);
   });
 
   it('a batch takes each admission all or nothing: a refused one in the middle takes nothing', async () => {
     // est 101 never fits; 60 + 30 fit; then 20 does not (tokens), 10 does.
-    const res = await admitBatch({ tpm: 100, rpm: 10 }, [['a', 60], ['big', 101], ['b', 30], ['c', 20], ['d', 10]]);
+    const { res, bucket } = await admitBatchB({ tpm: 100, rpm: 10 }, [['a', 60], ['big', 101], ['b', 30], ['c', 20], ['d', 10]]);
     expect(res.map((r) => [r[0], r[1]])).toEqual([[0, 9], [1, 'too_large'], [0, 8], [1, 'tokens'], [0, 7]]);
     expect(res.filter((r) => r[0] === 0).map((r) => r[3])).toEqual([40, 10, 0]);
-    expect(await redis.hget(keys[2], '_t')).toBe('100');
-    expect(await redis.zrange(keys[0], 0, -1)).toEqual(['a', 'b', 'd']);
-    expect(await redis.hmget(keys[2], 'a', 'big', 'c')).toEqual(['60', null, null]);
+    expect(await redis.hmget(WIN, '_t', '_r', `t${bucket}`, `r${bucket}`)).toEqual(['100', '3', '100', '3']);
   });
 
   it('a batch over a budget is refused as a whole, and concurrency counts the batch itself', async () => {
-    await redis.hset(keys[5], 'cost', '3');
+    await redis.hset(MONTH, 'cost', '3');
     expect(await admitBatch({ bm: 3 }, [['a', 0], ['b', 0]])).toEqual([[2, 'monthly', 3_000_000, 0, 0], [2, 'monthly', 3_000_000, 0, 0]]);
     const res = await admitBatch({ conc: 2 }, [['x', 0], ['y', 0], ['z', 0]]);
     expect(res.map((r) => r[0])).toEqual([0, 0, 1]);
     expect(res[2]!.slice(1, 4)).toEqual(['concurrency', 1000, 2]);
-    expect((await redis.zrange(keys[3], 0, -1)).sort()).toEqual(['x', 'y']);
+    expect((await redis.zrange(CONC, 0, -1)).sort()).toEqual(['x', 'y']);
   });
 
   it('a batch answers what the same admissions one call each would (random mixes of limits)', async () => {
@@ -136,26 +209,24 @@ describe('admission script', () => {
       // Codes, kinds, remaining counts and usage must agree; reset and retry times may differ by the ms that passed.
       const shape = (r: Array<number | string>) => (r[0] === 0 ? [0, r[1], r[3]] : [r[0], r[1], r[3]]);
       expect(batched.map(shape), JSON.stringify(limits)).toEqual(single.map(shape));
-      expect(await redis.zcard(all[0])).toBe(await redis.zcard(one[0]));
-      expect(await redis.hget(all[2], '_t')).toBe(await redis.hget(one[2], '_t'));
-      expect(await redis.zcard(all[3])).toBe(await redis.zcard(one[3]));
+      expect(await redis.hmget(all[0], '_r', '_t')).toEqual(await redis.hmget(one[0], '_r', '_t'));
+      expect(await redis.zcard(all[1])).toBe(await redis.zcard(one[1]));
     }
   });
 
-  it('release: many members in one call, the same member twice, counts never below zero', async () => {
-    await redis.hset(keys[2], 'a', 50, 'b', 20, 'c', 10, '_t', 80);
-    await redis.zadd(keys[3], Date.now() + 60_000, 'a', Date.now() + 60_000, 'b');
-    // a: 50 → 45 → 40 (twice); b: 20 - 30 → 0 (clamped, moves the total by 20 only); c: slot only; gone: not in the window.
-    await redis.gwRelease(keys[2], keys[3], 'a', -5, '0', 'b', -30, '1', 'a', -5, '1', 'c', 0, '0', 'gone', 40, '1');
-    expect(await redis.hgetall(keys[2])).toEqual({ a: '40', b: '0', c: '10', _t: '50' });
-    expect(await redis.zcard(keys[3])).toBe(0);
-    expect(await redis.hexists(keys[2], 'gone')).toBe(0);
+  it('release: many admissions in one call, the same bucket twice, counts never below zero', async () => {
+    await redis.hset(WIN, 't100', 50, 't101', 20, 't102', 10, '_t', 80);
+    await redis.zadd(CONC, Date.now() + 60_000, 'a', Date.now() + 60_000, 'b');
+    // 100: 50 → 45 → 40 (twice); 101: 20 - 30 → 0 (clamped, moves the total by 20 only); 102: slot only; 50: not in the window.
+    await redis.gwRelease(WIN, CONC, '', 100, -5, 'b', 101, -30, 'a', 100, -5, '', 102, 0, 'gone', 50, 40);
+    expect(await redis.hgetall(WIN)).toEqual({ t100: '40', t101: '0', t102: '10', _t: '50' });
+    expect(await redis.zcard(CONC)).toBe(0);
   });
 
   it('accounting adds spend and tokens to the day and month hashes', async () => {
-    await redis.gwAccount(keys[4], keys[5], 0.25, 10, 5, 2, 100, 1000);
-    await redis.gwAccount(keys[4], keys[5], 0.5, 1, 1, 0, 100, 1000);
-    expect(await redis.hgetall(keys[4])).toEqual({ cost: '0.75', requests: '2', prompt_tokens: '11', completion_tokens: '6', cached_tokens: '2' });
-    expect(await redis.ttl(keys[5])).toBeGreaterThan(100);
+    await redis.gwAccount(DAY, MONTH, 0.25, 10, 5, 2, 100, 1000);
+    await redis.gwAccount(DAY, MONTH, 0.5, 1, 1, 0, 100, 1000);
+    expect(await redis.hgetall(DAY)).toEqual({ cost: '0.75', requests: '2', prompt_tokens: '11', completion_tokens: '6', cached_tokens: '2' });
+    expect(await redis.ttl(MONTH)).toBeGreaterThan(100);
   });
 });

@@ -8,18 +8,28 @@ import type { RedisClient } from '@llmgw/core';
 
 /**
  * Admit a batch of requests of one key, in order, in ONE call: each admission is checked
- * and taken all or nothing (budgets read only, concurrency lease, the rpm sliding log, the
- * tpm sliding window) exactly as if the admissions ran one after the other, and the whole
- * batch is atomic, so N pods that batch their own requests still share one exact limit.
- * The limiter sends the admissions of one key that arrived in the same event-loop turn.
+ * and taken all or nothing (budgets read only, concurrency lease, the rpm and tpm windows)
+ * exactly as if the admissions ran one after the other, and the whole batch is atomic, so N
+ * pods that batch their own requests still share one exact limit. The limiter sends the
+ * admissions of one key that arrived in the same event-loop turn.
  *
- * KEYS: 1 rpm zset (member → admit ms), 2 tpm zset (member → admit ms), 3 tpm hash
- *       (member → tokens, `_t` → total in window), 4 concurrency zset (member → lease expiry ms),
- *       5 spend hash of today, 6 spend hash of this month
+ * The rpm and tpm windows are one hash of per-bucket counters (a bucket = 1/60 of the
+ * window: one second of a minute), not a log of every admission: memory and work per call
+ * stay constant whatever the traffic (a log of a key at 10k req/s held 600k entries per
+ * window). An admission counts from its bucket until that bucket has left the window, so
+ * it counts for the window plus at most one bucket: never more than the limit in any
+ * window, and a refused caller is told when enough buckets leave.
+ *   `r<b>` / `t<b>`  requests / tokens admitted in bucket b (b = floor(ms / bucket))
+ *   `_r` / `_t`      the sums over the buckets in the window
+ *   `_o`             the oldest bucket that may still hold counts
+ *
+ * KEYS: 1 window hash, 2 concurrency zset (member → lease expiry ms),
+ *       3 spend hash of today, 4 spend hash of this month
  * ARGV: 1 rpm (0 = none), 2 tpm (0 = none), 3 max concurrency (0 = none), 4 lease ms,
- *       5 window ms, 6 daily budget (-1 = none), 7 monthly budget (-1 = none),
+ *       5 window ms, 6 bucket ms, 7 daily budget (-1 = none), 8 monthly budget (-1 = none),
  *       then per admission: member, token estimate
- * Returns 5 values per admission, in order:
+ * Returns 5 values per admission, in order, then the bucket the batch counts in (its
+ * releases reconcile tokens there):
  *   0, rpmRemaining, rpmResetMs, tpmRemaining, tpmResetMs                  admitted
  *   1, 'requests'|'tokens'|'concurrency'|'too_large', retryMs, used, 0    rate limited
  *   2, 'daily'|'monthly', spentMicroUsd, 0, 0                             over budget
@@ -28,19 +38,20 @@ export const ADMIT_BATCH_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local lease, win = tonumber(ARGV[4]), tonumber(ARGV[5])
-local bd, bm = tonumber(ARGV[6]), tonumber(ARGV[7])
-local n = (#ARGV - 7) / 2
+local lease, win, g = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local bd, bm = tonumber(ARGV[7]), tonumber(ARGV[8])
+local n = (#ARGV - 8) / 2
+local b = math.floor(now / g)
 local out = {}
 
 -- Admissions spend nothing: one read of each budget answers the whole batch.
 local over, spent = nil, 0
 if bd >= 0 then
-  local s = tonumber(redis.call('HGET', KEYS[5], 'cost') or '0')
+  local s = tonumber(redis.call('HGET', KEYS[3], 'cost') or '0')
   if s >= bd then over, spent = 'daily', s end
 end
 if not over and bm >= 0 then
-  local s = tonumber(redis.call('HGET', KEYS[6], 'cost') or '0')
+  local s = tonumber(redis.call('HGET', KEYS[4], 'cost') or '0')
   if s >= bm then over, spent = 'monthly', s end
 end
 if over then
@@ -48,6 +59,7 @@ if over then
     local o = #out
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 2, over, math.floor(spent * 1000000), 0, 0
   end
+  out[#out + 1] = b
   return out
 end
 
@@ -56,99 +68,106 @@ end
 local inflight = 0
 if conc > 0 then
   -- Leases past their expiry belong to requests of a pod that died: reclaim them.
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-  inflight = redis.call('ZCARD', KEYS[4])
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  inflight = redis.call('ZCARD', KEYS[2])
 end
-local used, rpmFirst = 0, nil
-if rpm > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)
-  used = redis.call('ZCARD', KEYS[1])
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  rpmFirst = first[2] and tonumber(first[2])
-end
-local total, tpmFirst = 0, nil
-if tpm > 0 then
-  total = tonumber(redis.call('HGET', KEYS[3], '_t') or '0')
-  local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - win)
-  if #old > 0 then
-    -- Expired admissions take their (reconciled) tokens out of the window total.
-    for i = 1, #old, 500 do
-      local part = {unpack(old, i, math.min(i + 499, #old))}
-      local vals = redis.call('HMGET', KEYS[3], unpack(part))
-      for _, v in ipairs(vals) do if v then total = total - tonumber(v) end end
-      redis.call('HDEL', KEYS[3], unpack(part))
+local windows = rpm > 0 or tpm > 0
+-- Buckets lo..b are inside the window: bucket i leaves it at (i + 1) * g + win.
+local lo = math.floor((now - win) / g)
+local used, total, oldest = 0, 0, nil
+local swept = false
+if windows then
+  local st = redis.call('HMGET', KEYS[1], '_o', '_r', '_t')
+  oldest, used, total = tonumber(st[1]), tonumber(st[2]) or 0, tonumber(st[3]) or 0
+  if oldest and oldest < lo then
+    swept = true
+    if b - oldest > 2 * math.ceil(win / g) + 2 then
+      -- \`_o\` was inside the window at the last write, so that write (the newest bucket) is
+      -- more than a window old too: every bucket has left it.
+      redis.call('DEL', KEYS[1])
+      oldest, used, total = nil, 0, 0
+    else
+      -- Take the buckets that left the window out of the sums; the first one still in it is the new oldest.
+      local f = {}
+      for i = oldest, b do f[#f + 1] = 'r' .. i f[#f + 1] = 't' .. i end
+      local v = redis.call('HMGET', KEYS[1], unpack(f))
+      local del, first = {}, oldest
+      oldest = nil
+      for i = 0, b - first do
+        local r, tk = v[2 * i + 1], v[2 * i + 2]
+        if r or tk then
+          local bi = first + i
+          if bi >= lo then oldest = bi break end
+          used = used - (tonumber(r) or 0)
+          total = total - (tonumber(tk) or 0)
+          del[#del + 1] = 'r' .. bi
+          del[#del + 1] = 't' .. bi
+        end
+      end
+      if #del > 0 then redis.call('HDEL', KEYS[1], unpack(del)) end
+      if used < 0 then used = 0 end
+      if total < 0 then total = 0 end
     end
-    redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - win)
-    if total < 0 then total = 0 end
-    redis.call('HSET', KEYS[3], '_t', total)
   end
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-  tpmFirst = first[2] and tonumber(first[2])
 end
 
--- Taken admissions are written together at the end (or before a refusal reads the sets).
--- Scores go in as strings: redis.call would format a Lua number for every member.
-local rpmAdd, tpmAdd, tokAdd, concAdd = {}, {}, {}, {}
-local nowArg, leaseEnd = tostring(now), tostring(now + lease)
-local pending, taken = 0, 0
+-- When enough of the window leaves it to free \`need\` of field kind \`kind\` ('r' or 't').
+local function retryAfter(kind, need)
+  if not oldest then return g end
+  local f = {}
+  for i = oldest, b do f[#f + 1] = kind .. i end
+  local v = redis.call('HMGET', KEYS[1], unpack(f))
+  local freed = 0
+  for i = 1, #v do
+    freed = freed + (tonumber(v[i]) or 0)
+    if freed >= need then return math.max(1, (oldest + i) * g + win - now) end
+  end
+  return math.max(1, (b + 1) * g + win - now)
+end
+
+-- Taken admissions are written together at the end (or before a refusal reads the window).
+local concAdd = {}
+local leaseEnd = tostring(now + lease)
+local pending, pendingTok, taken = 0, 0, 0
 local function write()
   if pending == 0 then return end
-  local last = 2 * pending
-  if rpm > 0 then redis.call('ZADD', KEYS[1], unpack(rpmAdd, 1, last)) end
-  if tpm > 0 then
-    redis.call('ZADD', KEYS[2], unpack(tpmAdd, 1, last))
-    redis.call('HSET', KEYS[3], unpack(tokAdd, 1, last))
-  end
-  if conc > 0 then redis.call('ZADD', KEYS[4], unpack(concAdd, 1, last)) end
-  pending = 0
+  if windows then redis.call('HINCRBY', KEYS[1], 'r' .. b, pending) end
+  if tpm > 0 then redis.call('HINCRBY', KEYS[1], 't' .. b, pendingTok) end
+  if conc > 0 then redis.call('ZADD', KEYS[2], unpack(concAdd, 1, 2 * pending)) end
+  pending, pendingTok = 0, 0
 end
 
 local o = 0
 for i = 1, n do
-  local member, estArg = ARGV[6 + 2 * i], ARGV[7 + 2 * i]
-  local est = tonumber(estArg)
+  local member, est = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
   if conc > 0 and inflight >= conc then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'concurrency', 1000, inflight, 0
   elseif rpm > 0 and used >= rpm then
     write()
-    -- The (used - rpm + 1)th oldest admission must leave the window before the next fits.
-    local old = redis.call('ZRANGE', KEYS[1], used - rpm, used - rpm, 'WITHSCORES')
-    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'requests', math.max(1, tonumber(old[2]) + win - now), used, 0
+    -- The (used - rpm + 1) oldest admissions must leave the window before the next fits.
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'requests', retryAfter('r', used - rpm + 1), used, 0
   elseif tpm > 0 and est > tpm then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'too_large', 0, total, 0
   elseif tpm > 0 and total + est > tpm then
     write()
-    -- Walk the window from its oldest admission until enough tokens would have left it.
-    local need, freed, retry = total + est - tpm, 0, win
-    local entries = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
-    for k = 1, #entries, 2 do
-      freed = freed + tonumber(redis.call('HGET', KEYS[3], entries[k]) or '0')
-      if freed >= need then retry = tonumber(entries[k + 1]) + win - now break end
-    end
-    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'tokens', math.max(1, retry), total, 0
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'tokens', retryAfter('t', total + est - tpm), total, 0
   else
+    if windows and (not oldest or b < oldest) then oldest = b end
+    -- Reset: when the oldest admission counted (maybe this one) leaves the window.
+    local reset = windows and ((oldest + 1) * g + win - now) or 0
     local rpmRemaining, rpmReset, tpmRemaining, tpmReset = -1, 0, -1, 0
     pending = pending + 1
     taken = taken + 1
-    local j = 2 * pending
-    if rpm > 0 then
-      rpmRemaining = rpm - used - 1
-      rpmReset = rpmFirst and (rpmFirst + win - now) or win
-      if not rpmFirst or now < rpmFirst then rpmFirst = now end
-      used = used + 1
-      rpmAdd[j - 1], rpmAdd[j] = nowArg, member
-    end
+    used = used + 1
+    if rpm > 0 then rpmRemaining, rpmReset = rpm - used, reset end
     if tpm > 0 then
-      tpmRemaining = tpm - total - est
-      tpmReset = tpmFirst and (tpmFirst + win - now) or win
-      if not tpmFirst or now < tpmFirst then tpmFirst = now end
       total = total + est
-      tpmAdd[j - 1], tpmAdd[j] = nowArg, member
-      tokAdd[j - 1], tokAdd[j] = member, estArg
+      pendingTok = pendingTok + est
+      tpmRemaining, tpmReset = tpm - total, reset
     end
     if conc > 0 then
       inflight = inflight + 1
-      concAdd[j - 1], concAdd[j] = leaseEnd, member
+      concAdd[2 * pending - 1], concAdd[2 * pending] = leaseEnd, member
     end
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 0, rpmRemaining, rpmReset, tpmRemaining, tpmReset
   end
@@ -156,49 +175,53 @@ for i = 1, n do
 end
 
 write()
-if taken > 0 then
-  if rpm > 0 then redis.call('PEXPIRE', KEYS[1], win) end
-  if tpm > 0 then
-    redis.call('HSET', KEYS[3], '_t', total)
-    redis.call('PEXPIRE', KEYS[2], win)
-    redis.call('PEXPIRE', KEYS[3], win)
+if windows and (taken > 0 or swept) then
+  if oldest then
+    redis.call('HSET', KEYS[1], '_o', oldest, '_r', used, '_t', total)
+    -- The hash outlives its newest bucket by the window: then every bucket has left it.
+    redis.call('PEXPIRE', KEYS[1], win + 2 * g)
+  else
+    redis.call('DEL', KEYS[1])
   end
-  if conc > 0 then redis.call('PEXPIRE', KEYS[4], lease * 2) end
 end
+if taken > 0 and conc > 0 then redis.call('PEXPIRE', KEYS[2], lease * 2) end
+out[o + 1] = b
 return out
 `;
 
 /**
  * After requests: give their concurrency slots back and replace each token estimate with the
- * real count, if the admission is still inside the window (otherwise it already left it).
- * The limiter sends the releases of one key that ended in the same event-loop turn together;
- * the script reads and writes them with one command each (not one per request).
+ * real count in the bucket the admission was counted in, if that bucket is still in the
+ * window (otherwise the estimate already left it). The limiter sends the releases of one key
+ * that ended in the same event-loop turn together; the script reads and writes them with one
+ * command each (not one per request).
  *
- * KEYS: 1 tpm hash, 2 concurrency zset
- * ARGV: triples of member, token delta (real - estimate), '1' to release the lease
+ * KEYS: 1 window hash, 2 concurrency zset
+ * ARGV: triples of member whose lease to release ('' = none), bucket, token delta (real - estimate)
  */
 export const RELEASE_LUA = `
-local slots, members, delta = {}, {}, {}
+local slots, fields, delta = {}, {}, {}
 for i = 1, #ARGV, 3 do
-  local m, d = ARGV[i], tonumber(ARGV[i + 1])
-  if ARGV[i + 2] == '1' then slots[#slots + 1] = m end
+  if ARGV[i] ~= '' then slots[#slots + 1] = ARGV[i] end
+  local d = tonumber(ARGV[i + 2])
   if d ~= 0 then
-    if not delta[m] then members[#members + 1] = m delta[m] = 0 end
-    delta[m] = delta[m] + d
+    local f = 't' .. ARGV[i + 1]
+    if not delta[f] then fields[#fields + 1] = f delta[f] = 0 end
+    delta[f] = delta[f] + d
   end
 end
 if #slots > 0 then redis.call('ZREM', KEYS[2], unpack(slots)) end
-if #members > 0 then
-  local vals = redis.call('HMGET', KEYS[1], unpack(members))
+if #fields > 0 then
+  local vals = redis.call('HMGET', KEYS[1], unpack(fields))
   local set, sum = {}, 0
-  for k = 1, #members do
+  for k = 1, #fields do
     if vals[k] then
-      local m = members[k]
-      local d = delta[m]
+      local f = fields[k]
+      local d = delta[f]
       local v = tonumber(vals[k]) + d
       -- A count never goes below zero; the window total moves by what the count really moved.
       if v < 0 then d = d - v v = 0 end
-      set[#set + 1] = m
+      set[#set + 1] = f
       set[#set + 1] = v
       sum = sum + d
     end
@@ -260,7 +283,7 @@ type Arg = string | number;
 
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
 export interface GovernanceCommands {
-  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
+  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<Array<number | string>>;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   gwAccount(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
@@ -269,7 +292,7 @@ export interface GovernanceCommands {
 
 /** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
 export interface GovernancePipeline {
-  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
+  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
   gwAccount(k1: string, k2: string, ...argv: Arg[]): GovernancePipeline;
   gwXaddMany(stream: string, maxLen: number, ...events: string[]): GovernancePipeline;
@@ -280,7 +303,7 @@ export interface GovernancePipeline {
 export function defineGovernanceCommands(redis: RedisClient): RedisClient & GovernanceCommands {
   const r = redis as RedisClient & Partial<GovernanceCommands>;
   if (typeof r.gwAdmitBatch !== 'function') {
-    redis.defineCommand('gwAdmitBatch', { numberOfKeys: 6, lua: ADMIT_BATCH_LUA });
+    redis.defineCommand('gwAdmitBatch', { numberOfKeys: 4, lua: ADMIT_BATCH_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     redis.defineCommand('gwAccount', { numberOfKeys: 2, lua: ACCOUNT_LUA });

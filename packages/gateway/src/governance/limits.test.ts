@@ -76,7 +76,7 @@ describe('batched admissions', () => {
       expect(refused.err.status).toBe(429);
       expect(refused.err.headers?.['x-ratelimit-remaining-requests']).toBe('0');
       expect(refused.err.message).toMatch(/Limit 10, Used 10/);
-      expect(await redis.zcard(RT_KEYS.keyRpm(key.id))).toBe(10);
+      expect(await redis.hget(RT_KEYS.keyWindow(key.id), '_r')).toBe('10');
     } finally {
       await other.quit();
     }
@@ -99,7 +99,7 @@ describe('batched admissions', () => {
     expect(rs.filter((r) => r.ok).map((r) => (r as { headers: Record<string, string> }).headers['x-ratelimit-remaining-tokens'])).toEqual(['70', '40', '10']);
     expect((rs[3] as { err: GatewayError }).err.message).toMatch(/Used 90, Requested 30/);
     for (const r of rs) if (r.ok) l.release(r.adm!, 5);
-    await expect.poll(() => redis.hget(RT_KEYS.keyTpmTokens(key.id), '_t')).toBe('15');
+    await expect.poll(() => redis.hget(RT_KEYS.keyWindow(key.id), '_t')).toBe('15');
     l.close();
   });
 });

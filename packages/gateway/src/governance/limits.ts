@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
+import { rateBucketMs, RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
 import { Errors, type GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
@@ -9,7 +9,7 @@ import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './r
 import { utcPeriod } from './utc-period.js';
 
 export interface LimiterOptions {
-  /** Sliding window of rpm and tpm. */
+  /** The rpm and tpm window (counted in buckets of 1/60 of it). */
   windowMs: number;
   /** A concurrency slot's lease; renewed while the request runs, reclaimed when a pod dies. */
   leaseMs: number;
@@ -25,6 +25,8 @@ export interface Admission {
   member: string;
   /** Tokens the tpm window counts for this request until it is reconciled (0 without tpm). */
   estimate: number;
+  /** The window bucket the admission counts in (its tokens are reconciled there). */
+  bucket: number;
   concurrency: boolean;
 }
 
@@ -71,6 +73,7 @@ export class KeyLimiter {
   /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
   private releases = new Map<string, Array<string | number>>();
   private flushScheduled = false;
+  private readonly bucketMs: number;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
@@ -78,7 +81,9 @@ export class KeyLimiter {
     private readonly o: LimiterOptions,
     private readonly stats: GatewayStats,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.bucketMs = rateBucketMs(o.windowMs);
+  }
 
   /**
    * Admit or reject with the 429 (rate limit, budget) or 503 (fail closed) to answer. Sets
@@ -120,12 +125,12 @@ export class KeyLimiter {
   private sendBatch(key: ApiKey, batch: PendingAdmission[], day: string, month: string): void {
     const id = key.id;
     const argv: Array<string | number> = [
-      key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
+      key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, this.bucketMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
     ];
     for (const a of batch) argv.push(a.member, a.estimate);
-    const rpmKey = RT_KEYS.keyRpm(id);
-    const call = this.turn.send<Array<number | string>>(rpmKey, (p) =>
-      p.gwAdmitBatch(rpmKey, RT_KEYS.keyTpm(id), RT_KEYS.keyTpmTokens(id), RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv),
+    const winKey = RT_KEYS.keyWindow(id);
+    const call = this.turn.send<Array<number | string>>(winKey, (p) =>
+      p.gwAdmitBatch(winKey, RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv),
     );
     // One timer for the whole batch; whichever comes first (reply, error, timeout) settles it.
     let settled = false;
@@ -148,7 +153,8 @@ export class KeyLimiter {
           this.failing = false;
           this.log.info('rate limits are checked again (Redis answers)');
         }
-        for (let i = 0; i < batch.length; i++) this.settle(key, batch[i]!, res, i * STRIDE);
+        const bucket = Number(res[batch.length * STRIDE]);
+        for (let i = 0; i < batch.length; i++) this.settle(key, batch[i]!, res, i * STRIDE, bucket);
       },
       (e: unknown) => {
         if (settled) return;
@@ -160,7 +166,7 @@ export class KeyLimiter {
   }
 
   /** Turn one admission's part of the script reply into its answer. */
-  private settle(key: ApiKey, a: PendingAdmission, res: Array<number | string>, at: number): void {
+  private settle(key: ApiKey, a: PendingAdmission, res: Array<number | string>, at: number, bucket: number): void {
     const code = Number(res[at]);
     if (code === 2) {
       this.stats.budgetRefused++;
@@ -176,7 +182,7 @@ export class KeyLimiter {
       key.tpm !== undefined ? { limit: key.tpm, remaining: Number(res[at + 3]), resetMs: Number(res[at + 4]) } : null,
     );
     const concurrency = key.max_concurrency !== undefined;
-    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, concurrency };
+    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency };
     if (concurrency) this.hold(adm);
     a.resolve(adm);
   }
@@ -185,9 +191,9 @@ export class KeyLimiter {
   private releaseLate(keyId: string, batch: PendingAdmission[], res: Array<number | string>): void {
     const triples: Array<string | number> = [];
     batch.forEach((a, i) => {
-      if (Number(res[i * STRIDE]) === 0) triples.push(a.member, 0, '1');
+      if (Number(res[i * STRIDE]) === 0) triples.push(a.member, 0, 0);
     });
-    if (triples.length) this.redis.gwRelease(RT_KEYS.keyTpmTokens(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {});
+    if (triples.length) this.redis.gwRelease(RT_KEYS.keyWindow(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {});
   }
 
   /** Redis could not answer for this admission: fail open (null) or closed (503). */
@@ -210,7 +216,7 @@ export class KeyLimiter {
     if (!slot && delta === 0) return;
     let list = this.releases.get(adm.keyId);
     if (!list) this.releases.set(adm.keyId, (list = []));
-    list.push(adm.member, delta, slot ? '1' : '0');
+    list.push(slot ? adm.member : '', adm.bucket, delta);
     // Every request of a key that ended in this turn goes back in one call.
     this.scheduleFlush();
   }
@@ -228,8 +234,8 @@ export class KeyLimiter {
     const all = this.releases;
     this.releases = new Map();
     for (const [keyId, triples] of all) {
-      const tok = RT_KEYS.keyTpmTokens(keyId);
-      this.turn.send(tok, (p) => p.gwRelease(tok, RT_KEYS.keyConcurrency(keyId), ...triples)).catch(() => {
+      const win = RT_KEYS.keyWindow(keyId);
+      this.turn.send(win, (p) => p.gwRelease(win, RT_KEYS.keyConcurrency(keyId), ...triples)).catch(() => {
         this.stats.redisErrors++; // the leases expire on their own; the estimates stay counted
       });
     }

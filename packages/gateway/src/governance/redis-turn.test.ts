@@ -19,7 +19,7 @@ const spend = (id: string) => [RT_KEYS.keySpendDay(id, 'd'), RT_KEYS.keySpendMon
 
 describe('RedisTurn', () => {
   it('hashTag: the part of a key Redis Cluster hashes', () => {
-    expect(hashTag(RT_KEYS.keyRpm('key_1'))).toBe('k:key_1');
+    expect(hashTag(RT_KEYS.keyWindow('key_1'))).toBe('k:key_1');
     expect(hashTag(RT_KEYS.usageStream)).toBe('usage');
     expect(hashTag('plain')).toBe('plain');
     expect(hashTag('a{}b')).toBe('a{}b');
