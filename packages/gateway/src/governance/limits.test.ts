@@ -24,16 +24,17 @@ function limiter(client: RedisClient, o: Partial<LimiterOptions> = {}, stats: Ga
   return new KeyLimiter(r, new RedisTurn(r), { ...OPTS, ...o }, stats, log);
 }
 
-/** Count the admission script calls a client makes (one per batch; they go out in the turn's pipeline). */
+/** Count the admission script calls a client makes (one per batch; they go out with the turn's write). */
 function countBatches(client: RedisClient): { calls: number } {
   const counter = { calls: 0 };
-  const pipeline = client.pipeline.bind(client);
-  client.pipeline = ((...args: Parameters<typeof client.pipeline>) => {
-    const p = pipeline(...args) as unknown as Record<string, (...a: unknown[]) => unknown>;
-    const admit = p.gwAdmitBatch!;
-    p.gwAdmitBatch = (...a: unknown[]) => (counter.calls++, admit.apply(p, a));
-    return p;
-  }) as typeof client.pipeline;
+  // Standalone: commands go to the client itself; Cluster: to pipelines, which copy the
+  // client's script functions when they are created (and call them with themselves as this).
+  const target = defineGovernanceCommands(client) as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const admit = target.gwAdmitBatch!;
+  target.gwAdmitBatch = function (this: unknown, ...a: unknown[]) {
+    counter.calls++;
+    return admit.apply(this, a);
+  };
   return counter;
 }
 

@@ -15,6 +15,21 @@ function countPipelines(client: RedisClient): { count: number } {
   return counter;
 }
 
+/** Count the writes that reach a standalone client's socket (one per turn, however many commands). */
+function countSocketWrites(client: RedisClient): { count: number; commands: number } {
+  const counter = { count: 0, commands: 0 };
+  const stream = (client as unknown as { stream: Record<string, (...a: unknown[]) => unknown> }).stream;
+  for (const m of ['_write', '_writev'] as const) {
+    const orig = stream[m]!;
+    stream[m] = function (this: unknown, ...a: unknown[]) {
+      counter.count++;
+      counter.commands += m === '_writev' ? (a[0] as unknown[]).length : 1;
+      return orig.apply(this, a);
+    };
+  }
+  return counter;
+}
+
 const spend = (id: string) => [RT_KEYS.keySpendDay(id, 'd'), RT_KEYS.keySpendMonth(id, 'm')] as const;
 
 describe('RedisTurn', () => {
@@ -25,11 +40,14 @@ describe('RedisTurn', () => {
     expect(hashTag('a{}b')).toBe('a{}b');
   });
 
-  it('sends what every producer of one turn queued in one pipeline, each reply to its own caller', async () => {
+  it('sends what every producer of one turn queued in one socket write, without a pipeline, each reply to its own caller', async () => {
     const r = defineGovernanceCommands(redis);
     const turn = new RedisTurn(r);
-    const pipelines = countPipelines(r);
     await r.set('not-a-hash', 'x');
+    // Scripts go out as EVALSHA once the connection has seen them: load them first, as a running pod has.
+    await r.gwAccount(...spend('warm'), 0, 0, 0, 0, 100, 100);
+    const pipelines = countPipelines(r);
+    const writes = countSocketWrites(r);
     // Two producers deferred to the end of the turn, and a command sent outside any task.
     const fromTask = (id: string, cost: number) =>
       new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend(id)[0], (p) => p.gwAccount(...spend(id), cost, 1, 2, 0, 100, 100)))));
@@ -41,7 +59,8 @@ describe('RedisTurn', () => {
     const settled = await Promise.allSettled(replies);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
     expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
-    expect(pipelines.count).toBe(1);
+    expect(pipelines.count).toBe(0);
+    expect(writes).toEqual({ count: 1, commands: 3 });
     expect(await r.hget(spend('a')[0], 'cost')).toBe('0.5');
     expect(await r.hget(spend('b')[1], 'requests')).toBe('1');
   });
