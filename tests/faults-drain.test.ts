@@ -174,6 +174,8 @@ describe('graceful shutdown (SIGTERM)', () => {
       expect(gw.output()).toMatch(/drain deadline reached/);
       expect(gw.output()).toMatch(/"drained":false/);
       expect(await redis.xlen(RT_KEYS.usageStream)).toBe(2);
+      // The gateway cut it, not the provider: its health is untouched.
+      expect(await redis.exists(RT_KEYS.providerHealth('fake'))).toBe(0);
     } finally {
       await gw.stop('SIGKILL');
     }

@@ -13,6 +13,7 @@
 import { execFileSync } from 'node:child_process';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { scrape, sum, type Sample } from './observability-helpers.js';
 import { ensureBuilt } from './support/cli.js';
 import { seedBasic, spawnGateway, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
 import { parseResponses, rawConnect, type RawConn } from './support/raw-client.js';
@@ -27,7 +28,7 @@ const LIMIT = 4096;
 beforeAll(async () => {
   ensureBuilt();
   fake = await startFakeProvider();
-  t = await startTestGateway({ GW_MAX_BODY_BYTES: String(LIMIT), GW_BODY_TIMEOUT_MS: '600' });
+  t = await startTestGateway({ GW_MAX_BODY_BYTES: String(LIMIT), GW_BODY_TIMEOUT_MS: '600', GW_ADMIN_PORT: '0' });
 });
 afterAll(async () => {
   await t?.close();
@@ -52,8 +53,8 @@ async function normalRequest(url = t.url): Promise<number> {
   return r.status;
 }
 
-function postHead(extra: string): string {
-  return `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n${extra}\r\n`;
+function postHead(extra: string, path = '/v1/chat/completions'): string {
+  return `POST ${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n${extra}\r\n`;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -101,6 +102,94 @@ describe('request bodies', () => {
     expect(res?.status).toBe(408);
     expect(JSON.parse(res!.body)).toMatchObject({ error: { code: 'request_timeout' } });
     expect(await normalRequest()).toBe(200);
+  });
+});
+
+describe('bodies the listener refuses are counted and answered in the shape of their route', () => {
+  /** llmgw_requests_total of a refusal: no model or provider was ever resolved. */
+  const refused = (s: Sample[], endpoint: string) =>
+    sum(s, 'llmgw_requests_total', { model: 'none', provider: 'none', status_class: '4xx', endpoint });
+
+  /** Send `head` (and, if given, trickle `{"a"` until the server closes); the one answer and the metrics after it. */
+  async function refusedBy(head: string, trickle: boolean): Promise<{ status: number; body: any; requestId: string | undefined; after: Sample[] }> {
+    const c = await rawConnect(t.gw.port);
+    c.write(head);
+    const timer = trickle ? setInterval(() => c.write('{"a"'), 50) : null;
+    try {
+      await c.waitClosed(5000);
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    const [res] = parseResponses(c.data());
+    return { status: res!.status, body: JSON.parse(res!.body), requestId: res!.headers['x-request-id'], after: await scrape(t.gw.adminPort!) };
+  }
+
+  it('413 on /v1/chat/completions: OpenAI shape, one 4xx for the endpoint', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const r = await refusedBy(postHead(`Content-Length: ${LIMIT * 100}\r\nX-Request-Id: big-chat-1\r\n`), false);
+    expect(r.status).toBe(413);
+    expect(r.requestId).toBe('big-chat-1');
+    expect(r.body).toEqual({ error: { message: `Request body exceeds the limit of ${LIMIT} bytes.`, type: 'invalid_request_error', param: null, code: 'request_too_large' } });
+    expect(refused(r.after, '/chat/completions') - refused(before, '/chat/completions')).toBe(1);
+  });
+
+  it('413 on /v1/messages (chunked, crossing the limit): Anthropic shape, counted under /messages', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const c = await rawConnect(t.gw.port);
+    c.write(postHead('Transfer-Encoding: chunked\r\n', '/v1/messages'));
+    const piece = 'x'.repeat(1000);
+    for (let sent = 0; !c.closed() && sent < LIMIT * 4; sent += piece.length) {
+      c.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
+      await sleep(5);
+    }
+    await c.waitClosed();
+    const [res] = parseResponses(c.data());
+    expect(res?.status).toBe(413);
+    expect(JSON.parse(res!.body)).toEqual({ type: 'error', error: { type: 'request_too_large', message: `Request body exceeds the limit of ${LIMIT} bytes.` } });
+    const after = await scrape(t.gw.adminPort!);
+    expect(refused(after, '/messages') - refused(before, '/messages')).toBe(1);
+  });
+
+  it('413 on /anthropic/v1/messages/count_tokens (declared): Anthropic shape, counted under its endpoint', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const r = await refusedBy(postHead(`Content-Length: ${LIMIT + 1}\r\n`, '/anthropic/v1/messages/count_tokens'), false);
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ type: 'error', error: { type: 'request_too_large' } });
+    expect(refused(r.after, '/messages/count_tokens') - refused(before, '/messages/count_tokens')).toBe(1);
+  });
+
+  it('408 on /v1/messages: Anthropic shape (invalid_request_error, as every other 4xx without a type of its own), counted', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const r = await refusedBy(postHead('Content-Length: 2000\r\n', '/v1/messages'), true);
+    expect(r.status).toBe(408);
+    expect(r.body).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'The request body was not received within 600 ms.' } });
+    expect(refused(r.after, '/messages') - refused(before, '/messages')).toBe(1);
+  });
+
+  it('408 on /v1/chat/completions: OpenAI shape, counted; an unknown route is counted as `other`, never by its path', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const r = await refusedBy(postHead('Content-Length: 2000\r\n'), true);
+    expect(r.status).toBe(408);
+    expect(r.body).toMatchObject({ error: { code: 'request_timeout', type: 'invalid_request_error' } });
+    expect(refused(r.after, '/chat/completions') - refused(before, '/chat/completions')).toBe(1);
+
+    const scan = await refusedBy(postHead(`Content-Length: ${LIMIT * 2}\r\n`, '/wp-admin/upload-123'), false);
+    expect(scan.status).toBe(413);
+    expect(scan.body).toMatchObject({ error: { code: 'request_too_large' } });
+    expect(refused(scan.after, 'other') - refused(r.after, 'other')).toBe(1);
+    expect(scan.after.some((s) => Object.values(s.labels).some((v) => v.includes('wp-admin')))).toBe(false);
+  });
+
+  it('a client gone before its body timed out is not answered, so not counted', async () => {
+    const before = await scrape(t.gw.adminPort!);
+    const c = await rawConnect(t.gw.port);
+    c.write(postHead('Content-Length: 2000\r\n', '/v1/messages'));
+    c.write('{"a"');
+    await sleep(50);
+    c.destroy();
+    await sleep(900); // past GW_BODY_TIMEOUT_MS
+    const after = await scrape(t.gw.adminPort!);
+    expect(refused(after, '/messages') - refused(before, '/messages')).toBe(0);
   });
 });
 

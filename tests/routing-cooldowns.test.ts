@@ -5,8 +5,9 @@ import { providerStatus, type ProviderStatusView } from '../packages/gwctl/src/c
 import { createRegistry, type Context } from '../packages/gwctl/src/context.js';
 import { memoryOutput } from '../packages/gwctl/src/output.js';
 import { createPrompt } from '../packages/gwctl/src/prompt.js';
-import { chat, seedModel, sleep, useRoutingStack } from './routing-helpers.js';
+import { chat, seedModel, sleep, useRoutingStack, type ChatResult, type ProviderSpec } from './routing-helpers.js';
 import { startTestGateway, type TestGateway } from './support/gateway.js';
+import { rawServer, type RawServer } from './support/h1-servers.js';
 
 const BASE_MS = 1500;
 const env = { GW_COOLDOWN_THRESHOLD: '2', GW_COOLDOWN_BASE_MS: String(BASE_MS), GW_HEALTH_REFRESH_MS: '100', GW_PROBE_LEASE_MS: '3000' };
@@ -36,7 +37,7 @@ const providerUntil = async (name: string) => Number(await redis.hget(RT_KEYS.pr
 
 function gwctl(): { ctx: Context; out: ReturnType<typeof memoryOutput> } {
   const out = memoryOutput();
-  const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt: createPrompt({ interactive: false }), target: { url: redisUrl }, env: {}, now: () => new Date() };
+  const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt: createPrompt({ interactive: false }), target: { url: redisUrl }, env: {}, now: () => new Date(), readStdin: async () => '' };
   return { ctx, out };
 }
 
@@ -119,6 +120,118 @@ describe('cooldowns shared across gateway instances', () => {
     const r = await chat(g1.url, stack.key);
     expect(r).toMatchObject({ status: 200, provider: n.a, attempts: 1 });
     expect([stack.a.received.length - aSeen, stack.b.received.length - bSeen]).toEqual([1, 0]);
+  });
+});
+
+describe('failures after the first byte count towards the provider cooldown', () => {
+  /** The SSE events of a stream, parsed. */
+  const events = (text: string): any[] =>
+    text
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: ') && e !== 'data: [DONE]')
+      .map((e) => JSON.parse(e.slice(6)));
+
+  /** A streamed chat through g1 that A answers 200 and then fails: the client sees content, then the error event; no failover. */
+  async function brokenStream(n: Record<string, string>, code: string): Promise<ChatResult> {
+    const r = await chat(g1.url, stack.key, { stream: true });
+    expect(r).toMatchObject({ status: 200, provider: n.a, attempts: 1 });
+    const ev = events(r.text);
+    expect(ev[0].choices).toBeDefined(); // bytes of the answer reached the client first…
+    expect(ev.at(-1).error).toMatchObject({ code }); // …then the stream ended with an error event
+    return r;
+  }
+
+  /** Two such streams (GW_COOLDOWN_THRESHOLD is 2) cool A down, in Redis, for both gateways; B then serves. `seenByA`: requests A received. */
+  async function expectCooledDownBy(n: Record<string, string>, code: string, reason: string, seenByA: () => number): Promise<void> {
+    const entered = g1.gw.stats.cooldownsEntered;
+    await brokenStream(n, code);
+    expect(g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok'); // one failure: below the threshold
+    expect(await redis.hget(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.n`)).toBe('1');
+    await brokenStream(n, code);
+    await expect.poll(() => g1.gw.stats.cooldownsEntered).toBe(entered + 1);
+    expect(await providerUntil(n.a!)).toBeGreaterThan(Date.now());
+    expect(await redis.hget(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.r`)).toBe(reason);
+    expect(seenByA()).toBe(2);
+    // g2 never routed to A: it reads the shared state before its first request there.
+    for (const g of [g1, g2]) {
+      const r = await chat(g.url, stack.key, { stream: true });
+      expect(r.status).toBe(200);
+      expect(events(r.text).some((e) => e.error)).toBe(false);
+    }
+    expect(seenByA()).toBe(2);
+    expect(g2.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('cooling');
+  }
+
+  const seed = (a: ProviderSpec) => seedModel(registry, 'routed', { a: { priority: 0, ...a }, b: { fake: stack.b, priority: 1 } });
+
+  it('a connection dropped mid-stream', async () => {
+    const n = await seed({ fake: stack.a });
+    stack.a.setBehaviour({ chunks: 10, dropAfterChunks: 2 });
+    await expectCooledDownBy(n, 'upstream_error', 'protocol', () => stack.a.received.length);
+    expect(stack.a.received.every((r) => r.dropped)).toBe(true);
+  });
+
+  it('a malformed body mid-stream (broken chunked framing)', async () => {
+    const chunk = `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content: 'Hello' } }] })}\n\n`;
+    let raw: RawServer | null = null;
+    try {
+      raw = await rawServer((_req, socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+        setTimeout(() => socket.write('not-a-chunk-size\r\n\r\n'), 50);
+      });
+      const n = await seed({ url: `${raw.origin}/v1` });
+      await expectCooledDownBy(n, 'upstream_error', 'protocol', () => raw!.requests.length);
+    } finally {
+      await raw?.close();
+    }
+  });
+
+  it('the idle timeout mid-stream', async () => {
+    const n = await seed({ fake: stack.a, fields: { idle_timeout_ms: 300 } });
+    stack.a.setBehaviour({ chunks: 5, chunkDelayMs: 3000 });
+    await expectCooledDownBy(n, 'upstream_timeout', 'timeout', () => stack.a.received.length);
+  });
+
+  it('a stream that ends well clears the failures counted before it', async () => {
+    const n = await seed({ fake: stack.a });
+    const failures = async () => Number((await redis.hget(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.n`)) ?? 0);
+    stack.a.enqueue({ chunks: 10, dropAfterChunks: 2 }, {}, { chunks: 10, dropAfterChunks: 2 });
+    await brokenStream(n, 'upstream_error');
+    expect(await failures()).toBe(1);
+    const good = await chat(g1.url, stack.key, { stream: true });
+    expect(events(good.text).some((e) => e.error)).toBe(false);
+    await expect.poll(failures).toBe(0);
+    // Counted afresh: one failure, below the threshold of 2, so A serves on.
+    await brokenStream(n, 'upstream_error');
+    expect(await failures()).toBe(1);
+    expect(g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok');
+    expect((await chat(g1.url, stack.key)).provider).toBe(n.a);
+  });
+
+  it('a client that goes away mid-stream is not a provider failure', async () => {
+    const n = await seed({ fake: stack.a });
+    stack.a.setBehaviour({ chunks: 50, chunkDelayMs: 50 });
+    const entered = g1.gw.stats.cooldownsEntered;
+    for (let i = 0; i < 3; i++) {
+      const seen = stack.a.received.length;
+      const ac = new AbortController();
+      const res = await fetch(`${g1.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'routed', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+        signal: ac.signal,
+      });
+      expect(res.headers.get('x-gateway-provider')).toBe(n.a);
+      await res.body!.getReader().read(); // the first bytes arrived: the stream is the client's
+      ac.abort();
+      await stack.a.waitFor((r) => r.id > seen && r.aborted); // the gateway cut the upstream call
+    }
+    await sleep(100); // any health write would have been made by now
+    expect(g1.gw.stats.cooldownsEntered).toBe(entered);
+    expect(g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok');
+    expect(await redis.exists(RT_KEYS.providerHealth(n.a!))).toBe(0);
+    stack.a.setBehaviour({ chunks: 5, chunkDelayMs: 0 });
+    expect((await chat(g1.url, stack.key)).provider).toBe(n.a);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { RegistryCache } from './cache/registry-cache.js';
 import { Errors, errorBody, toGatewayError, type GatewayError } from './errors.js';
-import type { GatewayRequest, ResponseSink } from './http/types.js';
+import type { BodyRefusal, GatewayRequest, ResponseSink } from './http/types.js';
 import type { Logger } from './logger.js';
 import { authenticate } from './pipeline/authenticate.js';
 import { createContext, type RequestContext } from './pipeline/context.js';
@@ -37,6 +37,27 @@ function safeDecode(s: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The `endpoint` label of a path: the API path after its prefix (`/models` for model lookups), `other` when unknown. */
+function endpointOf(path: string): string {
+  const sub = stripApiPrefix(path);
+  if (sub === null) return 'other';
+  if (sub === '/models' || sub.startsWith('/models/')) return MODELS_ENDPOINT.path;
+  return ENDPOINTS.get(sub)?.path ?? 'other';
+}
+
+/**
+ * The public listener's answer to a body it refuses itself (413 too large, 408 too slow):
+ * counted like any refusal before a context, in the error shape of its route (Anthropic on
+ * `/messages`), as the request would have been answered had its body arrived.
+ */
+export function createBodyRefusal(deps: Pick<AppDeps, 'onRefused'>): BodyRefusal {
+  return (head, err) => {
+    const endpoint = endpointOf(head.path);
+    deps.onRefused?.(endpoint, err.status);
+    return renderErrorBody(ENDPOINTS.get(endpoint)?.format, err);
+  };
 }
 
 function sendJson(res: ResponseSink, status: number, id: string, body: string): void {

@@ -1,6 +1,6 @@
 import { RATE_WINDOW_MS, Registry, createRedis, describeRedisTarget, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
 import type { DestinationStream } from 'pino';
-import { createApp } from './app.js';
+import { createApp, createBodyRefusal } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
 import type { GatewayConfig } from './config.js';
 import { listen, type HttpListener } from './http/server.js';
@@ -123,7 +123,17 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     onRefused: obs.observer.onRefused,
   });
   const adminPort = await obs.startAdmin();
-  const listener: HttpListener = await listen(uws.uws, { host: config.GW_HOST, port: config.GW_PORT, maxBodyBytes: config.GW_MAX_BODY_BYTES, bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS }, handler);
+  const listener: HttpListener = await listen(
+    uws.uws,
+    {
+      host: config.GW_HOST,
+      port: config.GW_PORT,
+      maxBodyBytes: config.GW_MAX_BODY_BYTES,
+      bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
+      refuseBody: createBodyRefusal({ onRefused: obs.observer.onRefused }),
+    },
+    handler,
+  );
   log.info(
     { port: listener.port, host: config.GW_HOST, uws: `${uws.pkg}@${uws.version} (${uws.kind}: ${uws.detail})`, redis: describeRedisTarget(target), node: process.version },
     'gateway listening',

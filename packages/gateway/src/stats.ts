@@ -19,6 +19,8 @@ export interface GatewayStats {
   usageEventsBuffered: number;
   /** Usage events that did not fit the in-memory buffer. */
   usageEventsDropped: number;
+  /** Requests whose usage estimate or accounting threw after the response (their usage is lost). */
+  usageAccountingErrors: number;
   /** Redis commands that failed on the hot path. */
   redisErrors: number;
   /** SSE streams being relayed now (a gauge). */
@@ -35,6 +37,7 @@ export function createStats(): GatewayStats {
     usageEventsWritten: 0,
     usageEventsBuffered: 0,
     usageEventsDropped: 0,
+    usageAccountingErrors: 0,
     redisErrors: 0,
     openStreams: 0,
   };

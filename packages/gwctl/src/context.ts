@@ -13,6 +13,8 @@ export interface Context {
   /** Environment used to resolve `env:NAME` secrets (`provider models --remote`). */
   env: NodeJS.ProcessEnv;
   now: () => Date;
+  /** All of standard input (for `--key -`); a user error when it is a terminal. */
+  readStdin(flag: string): Promise<string>;
 }
 
 /** A handler: plain options in, output through ctx.out, errors thrown. */

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hashKey, MIN_IMPORTED_KEY_LENGTH } from '@llmgw/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../tests/support/redis.js';
 
@@ -18,15 +19,19 @@ interface Result {
   ms: number;
 }
 
-/** Run the built CLI through ops/gwctl as a real process, with only the environment given. */
-function gwctl(args: string[], env: Record<string, string> = {}, launcher = LAUNCHER): Promise<Result> {
+/** Run the built CLI through ops/gwctl as a real process, with only the environment given; `input` is piped to its stdin. */
+function gwctl(args: string[], env: Record<string, string> = {}, launcher = LAUNCHER, input?: string): Promise<Result> {
   const t0 = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(launcher, args, { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(launcher, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
   });
@@ -83,6 +88,34 @@ describe('ops/gwctl as a process', () => {
     const dup = await gwctl(['provider', 'add', 'x', '--base-url', 'not-a-url'], env());
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/^error: invalid provider: base_url: [^\n]*\n$/);
+    expect(await redis.get('gw:rev')).toBe(before);
+  });
+
+  it('`key add --key -` imports the key piped on stdin, without its trailing newline', async () => {
+    const raw = 'sk-from-stdin-0123456789abcdef';
+    const r = await gwctl(['key', 'add', 'piped', '--key', '-', '--json'], env(), LAUNCHER, `${raw}\n`);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ key: raw, name: 'piped', prefix: raw.slice(0, 10) });
+    expect(await redis.hget(`gw:key:${hashKey(raw)}`, 'name')).toBe('piped');
+    expect(await redis.exists(`gw:key:${hashKey(`${raw}\n`)}`)).toBe(0);
+
+    // Without a newline at all (printf, a here-string's content, a secret manager's output).
+    const bare = 'sk-no-newline-0123456789abcdef';
+    expect((await gwctl(['key', 'add', 'bare', '--key', '-'], env(), LAUNCHER, bare)).code).toBe(0);
+    expect(await redis.hget(`gw:key:${hashKey(bare)}`, 'name')).toBe('bare');
+  });
+
+  it('`key add --key -` refuses an empty, short or multi-line stdin with the error of --key, writing nothing', async () => {
+    const before = await redis.get('gw:rev');
+    const tooShort = `error: --key is too short: an imported key needs at least ${MIN_IMPORTED_KEY_LENGTH} characters\n`;
+    for (const input of ['', '\n', 'too-short\n']) {
+      const r = await gwctl(['key', 'add', 'bad', '--key', '-'], env(), LAUNCHER, input);
+      expect(r, JSON.stringify(input)).toMatchObject({ code: 1, stdout: '', stderr: tooShort });
+    }
+    // Nothing piped at all (stdin is /dev/null) reads as empty too.
+    expect(await gwctl(['key', 'add', 'bad', '--key', '-'], env())).toMatchObject({ code: 1, stderr: tooShort });
+    const twoLines = await gwctl(['key', 'add', 'bad', '--key', '-'], env(), LAUNCHER, 'sk-first-line-0123456789abcdef\nsk-second-line-0123456789abcdef\n');
+    expect(twoLines).toMatchObject({ code: 1, stderr: 'error: --key -: standard input holds more than one line; pipe the key alone\n' });
     expect(await redis.get('gw:rev')).toBe(before);
   });
 

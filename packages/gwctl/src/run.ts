@@ -6,10 +6,13 @@ import { asUserError, EXIT } from './errors.js';
 import { createOutput, type Writer } from './output.js';
 import { buildProgram, type OpenedContext } from './program.js';
 import { createPrompt, type Asker } from './prompt.js';
+import { readStdin, type StdinLike } from './stdin.js';
 
 export interface RunIO {
   stdout?: Writer;
   stderr?: Writer;
+  /** Standard input (`--key -`); default process.stdin. */
+  stdin?: StdinLike;
   env?: NodeJS.ProcessEnv;
   /** Replace how a command gets its context (tests pass one bound to a test Redis). */
   openContext?: (globals: GlobalOptions, base: { out: Context['out']; env: NodeJS.ProcessEnv }) => Promise<OpenedContext>;
@@ -33,7 +36,8 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
     const target = redisTargetFrom(globals, env);
     const redis = await connectRedis(target);
     const prompt = createPrompt({ yes: globals.yes, ...(io.asker ? { asker: io.asker } : {}), ...(io.interactive !== undefined ? { interactive: io.interactive } : {}) });
-    const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt, target, env, now: () => new Date() };
+    const stdin = io.stdin ?? process.stdin;
+    const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt, target, env, now: () => new Date(), readStdin: (flag) => readStdin(stdin, flag) };
     return {
       ctx,
       close: async () => {

@@ -1,10 +1,12 @@
 // Test helpers for gwctl: a handler context bound to this worker's test Redis, and a way to
 // run argv through the real commander program without spawning a process.
+import { Readable } from 'node:stream';
 import { useTestRedis } from '../../../tests/support/redis.js';
 import { createRegistry, type Context } from '../src/context.js';
 import { memoryOutput } from '../src/output.js';
 import { createPrompt, type Asker } from '../src/prompt.js';
 import { run } from '../src/run.js';
+import { readStdin } from '../src/stdin.js';
 
 export interface ContextOptions {
   /** Pretend a person is at a terminal, answering with `asker`. */
@@ -13,6 +15,13 @@ export interface ContextOptions {
   asker?: Partial<Asker>;
   env?: NodeJS.ProcessEnv;
   now?: Date;
+  /** What the command finds on standard input (default: nothing). */
+  stdin?: string;
+}
+
+/** Standard input holding `text`, read through the same function as a real run. */
+function stdinOf(text = ''): (flag: string) => Promise<string> {
+  return (flag) => readStdin(Readable.from([Buffer.from(text)]), flag);
 }
 
 /** An Asker that fails the test when asked something it was not scripted for. */
@@ -40,6 +49,7 @@ export function useGwctl() {
       target: { url },
       env: o.env ?? {},
       now: () => o.now ?? new Date(),
+      readStdin: stdinOf(o.stdin),
     };
     return { ctx, out, registry: ctx.registry };
   }
@@ -54,7 +64,7 @@ export function useGwctl() {
       env: o.env ?? {},
       openContext: async (globals, base) => {
         const prompt = createPrompt({ yes: globals.yes ?? o.yes, interactive: o.interactive ?? false, asker: scriptedAsker(o.asker ?? {}) });
-        const ctx: Context = { registry: createRegistry(redis, base.out), redis, out: base.out, prompt, target: { url }, env: base.env, now: () => new Date() };
+        const ctx: Context = { registry: createRegistry(redis, base.out), redis, out: base.out, prompt, target: { url }, env: base.env, now: () => new Date(), readStdin: stdinOf(o.stdin) };
         return { ctx, close: async () => {} };
       },
     });

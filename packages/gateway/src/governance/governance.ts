@@ -101,7 +101,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     if (!ctx.usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
       // No usage from the upstream: counted off the event loop. Free the slot now, bill after.
       if (adm) limiter.release(adm, null);
-      const pending = estimateUsage(ctx, capture, onTokenizerError).then((u) => finishEstimated(ctx, u, adm));
+      const pending = estimateUsage(ctx, capture, onTokenizerError)
+        .then((u) => finishEstimated(ctx, u, adm))
+        .catch((e: unknown) => accountingFailed(ctx, e));
       estimating.add(pending);
       void pending.finally(() => estimating.delete(pending));
       return;
@@ -112,6 +114,17 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   function finishEstimated(ctx: RequestContext, usage: Usage, adm: Admission | null): void {
     ctx.usage = usage;
     account(ctx, usage, adm, true);
+  }
+
+  /**
+   * An estimate or its accounting threw after the request was over. Not retried: account()
+   * may have done part of its work (tpm reconciled, usage queued), and running it again
+   * would count that twice. The slot was released before the estimate, so nothing is held;
+   * this request's usage is lost, which the log and the counter say.
+   */
+  function accountingFailed(ctx: RequestContext, e: unknown): void {
+    stats.usageAccountingErrors++;
+    ctx.log.warn({ reqId: ctx.id, err: e instanceof Error ? e.message : String(e) }, 'usage accounting failed after the request; its usage is not recorded');
   }
 
   function attach(ctx: RequestContext, adm: Admission | null): void {

@@ -1,9 +1,9 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { arm, release, type Timed } from '../deadlines.js';
-import { Errors, errorBody } from '../errors.js';
+import { Errors, errorBody, type GatewayError } from '../errors.js';
 import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
-import type { GatewayRequest, ResponseSink } from './types.js';
+import type { BodyRefusal, GatewayRequest, ResponseSink } from './types.js';
 import type { Uws } from './uws.js';
 
 /**
@@ -21,6 +21,8 @@ export interface ListenOptions {
   maxBodyBytes: number;
   /** Longest wait for a whole request body (0 = only uWS's own throughput rule); 408 and close after it. */
   bodyTimeoutMs?: number;
+  /** Body (and accounting) of a 413/408 this listener sends itself. Default: the OpenAI shape, not counted. */
+  refuseBody?: BodyRefusal;
 }
 
 export interface HttpListener {
@@ -117,16 +119,20 @@ class UwsSink implements ResponseSink {
     this.res.cork(fn);
   }
 
-  /** Answer and close the connection (the rest of an oversized body is never read). */
-  reject(status: number, body: string, reqId: string): void {
+  /**
+   * Answer and close the connection (the rest of an oversized body is never read). `body` is
+   * only called when the answer is sent: once, never for a client already gone.
+   */
+  reject(status: number, body: () => string, reqId: string): void {
     if (this.aborted || this.ended) return;
     this.ended = this.headersSent = true;
+    const text = body();
     const res = this.res;
     res.cork(() => {
       res.writeStatus(statusLine(status));
       res.writeHeader('content-type', 'application/json');
       res.writeHeader('x-request-id', reqId);
-      res.end(body, true);
+      res.end(text, true);
     });
   }
 }
@@ -146,10 +152,10 @@ function readBody(
   limit: number,
   timeoutMs: number,
   declared: number,
-  clientReqId: string | undefined,
+  refuse: (err: GatewayError) => void,
   done: (body: Buffer) => void,
 ): void {
-  const tooLarge = () => sink.reject(413, errorBody(Errors.bodyTooLarge(limit)), requestId(clientReqId));
+  const tooLarge = () => refuse(Errors.bodyTooLarge(limit));
   if (declared > limit) {
     tooLarge();
     return;
@@ -162,7 +168,7 @@ function readBody(
     tier: null,
     onDeadline: () => {
       size = Infinity;
-      sink.reject(408, errorBody(Errors.bodyTimeout(timeoutMs)), requestId(clientReqId));
+      refuse(Errors.bodyTimeout(timeoutMs));
     },
   };
   arm(timer, timeoutMs);
@@ -204,6 +210,7 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
   const app: TemplatedApp = uws.App();
   const state: ListenerState = { closing: false };
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
+  const refuseBody: BodyRefusal = opts.refuseBody ?? ((_head, err) => errorBody(err));
   app.any('/*', (res, req) => {
     const sink = new UwsSink(res, state);
     res.onAborted(() => sink.markAborted());
@@ -217,7 +224,9 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, headers['x-request-id'], (body) =>
+    const refuse = (err: GatewayError) =>
+      sink.reject(err.status, () => refuseBody({ method, path, headers }, err), requestId(headers['x-request-id']));
+    readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, refuse, (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );
   });

@@ -1,3 +1,5 @@
+import type { GatewayError } from '../errors.js';
+
 /** What the pipeline sees of a request: plain data, copied out of uWS before any await. */
 export interface GatewayRequest {
   /** Upper-case method. */
@@ -32,3 +34,13 @@ export interface ResponseSink {
   /** Run `fn`; the writes it makes leave together (one packet) when it returns. */
   batch(fn: () => void): void;
 }
+
+/** What is known of a request before its body: method, path and headers. */
+export type RequestHead = Pick<GatewayRequest, 'method' | 'path' | 'headers'>;
+
+/**
+ * Asked by the listener when it refuses a request itself while reading its body (413, 408):
+ * the body of the answer, in the API shape of the request's route. Called once per refusal
+ * actually sent, so it is also where the refusal is counted.
+ */
+export type BodyRefusal = (head: RequestHead, err: GatewayError) => string;

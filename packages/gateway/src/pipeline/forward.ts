@@ -61,10 +61,12 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   const total = p.timeout_ms ?? deps.defaultTimeoutMs;
   const id = targetId(target);
   const started = performance.now();
+  const subjects = c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT];
+  let answered = false; // 2xx headers came in
   let streaming = false; // counted in stats.openStreams while the relay runs
   targets.begin(id);
   try {
-    return await runAttempt(ctx, deps.agents.for(p), {
+    const outcome = await runAttempt(ctx, deps.agents.for(p), {
       target,
       request: buildUpstreamRequest(ctx, target, c.secret, patch),
       timeouts: { firstByteMs: p.first_byte_timeout_ms ?? total, idleMs: p.idle_timeout_ms ?? total, totalMs: total },
@@ -79,11 +81,16 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
           streaming = true;
           deps.stats.openStreams++;
         }
-        // A good answer is what clears a cooldown (and ends a half-open probe), at once.
+        // A good answer ends a cooldown (and a half-open probe) at once…
+        answered = true;
         targets.observeTtfb(id, now - started);
-        health.succeed(p.name, c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT]);
+        health.recover(p.name, subjects);
       },
     });
+    // …and clears the failures counted so far only once it also ended well. A client that
+    // left says nothing either way; an upstream failure after the first byte is the caller's.
+    if (answered && outcome.kind === 'relayed' && !outcome.failure && !ctx.clientAborted) health.succeed(p.name, subjects);
+    return outcome;
   } finally {
     targets.end(id);
     if (streaming) deps.stats.openStreams--;
@@ -126,7 +133,8 @@ function logDecision(ctx: RequestContext, plan: Plan, cursor: CandidateCursor, c
 /**
  * Stage: try the planned targets in order, each provider's secrets in rotation, until one
  * answers. Failover happens only before the first byte reaches the client (runAttempt
- * reports `failed` only then); a request-caused error (400, 404, 422, …) goes back as is.
+ * reports `failed` only then); an upstream failure after it still counts towards the
+ * provider's cooldown. A request-caused error (400, 404, 422, …) goes back as is.
  * Bounded by GW_MAX_ATTEMPTS and GW_RETRY_DEADLINE_MS; a short Retry-After is waited out
  * when nothing else is healthy.
  */
@@ -154,6 +162,8 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
     const outcome = await attempt(ctx, deps, c, patch, clientWantsUsage);
     if (outcome.kind === 'relayed') {
       ctx.served = c.target;
+      // Failed after the first byte: too late to fail over, not too late to count against the provider.
+      if (outcome.failure) recordHealth(deps, c, { kind: 'failed', error: outcome.failure });
       return;
     }
     last = outcome;

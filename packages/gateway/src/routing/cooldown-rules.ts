@@ -26,6 +26,11 @@ export function hasState(h: SubjectHealth | undefined): boolean {
   return !!h && (h.fails > 0 || h.level > 0 || h.until > 0);
 }
 
+/** True in a cooldown or half-open (a cooldown entered, no success since); not for a bare failure count. */
+export function isCoolingDown(h: SubjectHealth | undefined): boolean {
+  return !!h && (h.level > 0 || h.until > 0);
+}
+
 export function cooldownLength(level: number, s: CooldownSettings, durationMs?: number): number {
   if (durationMs !== undefined && durationMs > 0) return Math.min(durationMs, s.maxMs);
   return Math.min(s.baseMs * 2 ** Math.min(level, 30), s.maxMs);

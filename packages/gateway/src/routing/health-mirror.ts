@@ -1,7 +1,7 @@
 import { subjectState, type SubjectHealth, type SubjectState } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
-import { applyFailure, applyProbe, hasState, type CooldownSettings, type FailureInput } from './cooldown-rules.js';
+import { applyFailure, applyProbe, hasState, isCoolingDown, type CooldownSettings, type FailureInput } from './cooldown-rules.js';
 import type { HealthStore } from './cooldowns.js';
 
 export interface MirrorOptions extends CooldownSettings {
@@ -127,10 +127,17 @@ export class HealthMirror {
 
   /** A success through these subjects clears their failures and cooldown level (no write when clean). */
   succeed(provider: string, subjects: readonly string[]): void {
-    const dirty = subjects.filter((s) => hasState(this.get(provider, s)));
-    if (dirty.length === 0) return;
-    for (const s of dirty) this.health.get(provider)?.delete(s);
-    this.store.clear(provider, dirty).catch(() => this.stats.redisErrors++);
+    this.clear(provider, subjects.filter((s) => hasState(this.get(provider, s))));
+  }
+
+  /**
+   * A good answer has started (2xx headers): subjects in a cooldown or half-open come back at
+   * once, so a probe's answer readmits the target without waiting for its end. A bare count
+   * of failures stays until `succeed`, when the answer also ended well: a stream that starts
+   * and then dies must count towards the threshold, not reset it.
+   */
+  recover(provider: string, subjects: readonly string[]): void {
+    this.clear(provider, subjects.filter((s) => isCoolingDown(this.get(provider, s))));
   }
 
   /** Re-read the providers in use now (the timer's job; tests call it to skip the wait). */
@@ -156,6 +163,13 @@ export class HealthMirror {
       // Keep what this pod knows; the next refresh tries again.
       this.log.debug({ err: (e as Error).message }, 'provider health refresh failed');
     }
+  }
+
+  /** Forget these subjects here and in Redis. */
+  private clear(provider: string, subjects: string[]): void {
+    if (subjects.length === 0) return;
+    for (const s of subjects) this.health.get(provider)?.delete(s);
+    this.store.clear(provider, subjects).catch(() => this.stats.redisErrors++);
   }
 
   private set(provider: string, subject: string, h: SubjectHealth): void {

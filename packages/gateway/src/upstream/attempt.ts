@@ -9,7 +9,7 @@ import type { UpstreamRequest } from './build-request.js';
 import { ClientWriter } from './client-writer.js';
 import type { UpstreamController, UpstreamDispatcher, UpstreamHandler, UpstreamHeaders } from './dispatcher.js';
 import { answerLocally, codecFor, type StreamRelay } from './codec.js';
-import { ClientAbortedError, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
+import { ClientAbortedError, endedByGateway, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
 
 export interface AttemptTimeouts {
   /** Until response headers. */
@@ -22,8 +22,12 @@ export interface AttemptTimeouts {
 
 /** How one attempt ended. */
 export type AttemptOutcome =
-  /** The client got a response (any status) or went away; nothing more to try. */
-  | { kind: 'relayed' }
+  /**
+   * The client got a response (any status) or went away; nothing more to try. `failure`: the
+   * upstream failed after bytes reached the client (dropped, malformed, timed out), so the
+   * response ended with an error event; a provider failure all the same, never a client abort.
+   */
+  | { kind: 'relayed'; failure?: GatewayError }
   /** Nothing reached the client; the caller may try elsewhere or report `error`. */
   | {
       kind: 'failed';
@@ -234,7 +238,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           }
         }
         writer.end();
-        done({ kind: 'relayed' });
+        done(endedByGateway(e) ? { kind: 'relayed' } : { kind: 'relayed', failure: mapped });
       },
     };
 

@@ -26,6 +26,14 @@ export function mapUpstreamError(err: Error & { code?: string }, provider: strin
   }
 }
 
+/**
+ * The gateway itself ended the call: its upstream pools were closed or destroyed (the drain
+ * deadline at shutdown). Says nothing about the provider's health.
+ */
+export function endedByGateway(err: { code?: string }): boolean {
+  return err.code === 'UND_ERR_DESTROYED' || err.code === 'UND_ERR_CLOSED';
+}
+
 /** Error raised when our own whole-request deadline fires. */
 export class TotalTimeoutError extends Error {
   readonly code = 'GW_TOTAL_TIMEOUT';

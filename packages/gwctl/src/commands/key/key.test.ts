@@ -67,6 +67,21 @@ describe('key handlers', () => {
     expect(await t.context().registry.getKeyByRaw(IMPORTED)).not.toBeNull();
   });
 
+  it('add --key - reads the key from stdin, dropping one trailing newline (LF or CRLF) and no more', async () => {
+    const { ctx, out } = t.context({ stdin: `${IMPORTED}\r\n` });
+    await keyAdd(ctx, { name: 'piped', key: '-', json: true });
+    expect(JSON.parse(out.stdout())).toMatchObject({ key: IMPORTED, name: 'piped' });
+    expect(await t.context().registry.getKeyByRaw(IMPORTED)).not.toBeNull();
+
+    const before = await t.revision();
+    const tooShort = /^--key is too short: an imported key needs at least 20 characters$/;
+    await expect(keyAdd(t.context({ stdin: '' }).ctx, { name: 'empty', key: '-' })).rejects.toThrow(tooShort);
+    await expect(keyAdd(t.context({ stdin: 'short-key\n' }).ctx, { name: 'short', key: '-' })).rejects.toThrow(tooShort);
+    await expect(keyAdd(t.context({ stdin: `${IMPORTED}x\n\n` }).ctx, { name: 'two', key: '-' })).rejects.toThrow(/more than one line/);
+    await expect(keyAdd(t.context({ stdin: `${IMPORTED}\n` }).ctx, { name: 'again', key: '-' })).rejects.toThrow(/already registered/);
+    expect(await t.revision()).toBe(before);
+  });
+
   it('add rejects a short imported key, a duplicate, unknown providers, bad expiry and limits, writing nothing', async () => {
     await add('team-a', { key: IMPORTED });
     const before = await t.revision();
