@@ -54,7 +54,15 @@ export class Tokenizer {
   count(texts: string[]): Promise<number[]> {
     if (texts.every((t) => t.length === 0)) return Promise.resolve(texts.map(() => 0));
     if (this.broken) return Promise.reject(this.broken);
-    const w = this.worker ?? this.start();
+    let w: Worker;
+    try {
+      w = this.worker ?? this.start();
+    } catch (e) {
+      // A worker that cannot even be created (e.g. the permission model without --allow-worker)
+      // fails the count like one that dies: callers fall back to their own estimate.
+      this.broken = e as Error;
+      return Promise.reject(this.broken);
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
