@@ -3,8 +3,8 @@
  * estimated when the upstream reports none or the client leaves before the usage chunk.
  * It never parses whole events: it scans for the few JSON string fields that carry
  * generated text (`content`, `text`, `delta`, `arguments`) and decodes only those.
- * Most upstreams do report usage, so the bytes are only copied as they pass and scanned
- * when the text is asked for (or when too many wait).
+ * Most upstreams do report usage, so what passes is only kept (by reference) and scanned
+ * when the text is asked for (or when too much waits).
  */
 
 const KEYS = ['"content":"', '"text":"', '"delta":"', '"arguments":"'];
@@ -28,39 +28,25 @@ export class OutputCapture {
   private parts: string[] = [];
   private kept = 0;
   private overflowChars = 0;
-  /** Pushed bytes not scanned yet, back to back; `ends` marks where each push ended. */
-  private pending: Buffer | null = null;
+  /** Pushed data not scanned yet, kept by reference (strings are immutable; the upstream clients never write into a chunk they handed out). */
+  private pending: Array<Buffer | string> = [];
   private pendingLen = 0;
-  private ends: number[] = [];
 
   /** Feed bytes exactly as relayed (complete SSE events, or a whole JSON body). */
   push(data: Buffer | string): void {
-    const n = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const n = data.length;
     if (this.pendingLen + n > MAX_PENDING_BYTES) this.scanPending();
     if (n > MAX_PENDING_BYTES) return this.scanPush(typeof data === 'string' ? data : data.toString('utf8'));
-    const need = this.pendingLen + n;
-    if (!this.pending || this.pending.length < need) {
-      // Copied, not referenced: the upstream's buffers may be reused.
-      const grown = Buffer.allocUnsafe(Math.min(MAX_PENDING_BYTES, Math.max(need, 2 * (this.pending?.length ?? 512))));
-      if (this.pending) this.pending.copy(grown, 0, 0, this.pendingLen);
-      this.pending = grown;
-    }
-    if (typeof data === 'string') this.pending.write(data, this.pendingLen);
-    else data.copy(this.pending, this.pendingLen);
-    this.pendingLen = need;
-    this.ends.push(need);
+    this.pending.push(data);
+    this.pendingLen += n;
   }
 
   private scanPending(): void {
-    const buf = this.pending;
-    if (!buf) return;
-    let start = 0;
-    for (const end of this.ends) {
-      this.scanPush(buf.toString('utf8', start, end));
-      start = end;
-    }
-    this.ends = [];
+    const all = this.pending;
+    if (all.length === 0) return;
+    this.pending = [];
     this.pendingLen = 0;
+    for (const d of all) this.scanPush(typeof d === 'string' ? d : d.toString('utf8'));
   }
 
   private scanPush(s: string): void {

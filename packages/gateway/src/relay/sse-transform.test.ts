@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../pipeline/context.js';
-import { SseTransform } from './sse-transform.js';
+import { hasUsageObject, SseTransform } from './sse-transform.js';
 
 const chunk = (model: string, content: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","model":"${model}","choices":[{"index":0,"delta":{"content":"${content}"}}]}\n\n`;
@@ -67,3 +67,27 @@ describe('SseTransform', () => {
   });
 });
 
+
+describe('hasUsageObject', () => {
+  const has = (s: string) => hasUsageObject(Buffer.from(s));
+  it('finds a usage object wherever it is, and only an object', () => {
+    expect(has('{"usage":{}')).toBe(true);
+    expect(has('data: {"choices":[],"usage": {"prompt_tokens":1}}\n\n')).toBe(true);
+    expect(has('{"x":"usage","usage":{"a":1}}')).toBe(true);
+    expect(has('data: {"choices":[{"delta":{"content":"hi"}}],"usage":null}\n\n')).toBe(false);
+    expect(has('{"content":"the usage of it","usage" :{}}')).toBe(false);
+    expect(has('"usage":')).toBe(false);
+    expect(has('"usage":{')).toBe(true);
+    expect(has('"usag":{"usage":{')).toBe(true);
+    expect(has('')).toBe(false);
+  });
+  it('agrees with a regular expression on random bytes around the pattern', () => {
+    let seed = 3;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const parts = ['"usage"', ':', ' ', '{', 'null', '"', 'u', 'x', '"usag', 'e"'];
+    for (let i = 0; i < 2000; i++) {
+      const s = Array.from({ length: rnd(12) }, () => parts[rnd(parts.length)]).join('');
+      expect(has(s), s).toBe(/"usage": ?\{/.test(s));
+    }
+  });
+});

@@ -179,7 +179,8 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
       onResponseData(_c, chunk) {
         if (mode === 'sse') writeToClient(sse!.push(chunk));
         else if (mode === 'raw') writeToClient(chunk);
-        else chunks.push(Buffer.from(chunk));
+        // Kept, not copied: the clients never write into a chunk they handed out (conformance-framing).
+        else chunks.push(chunk);
       },
       onResponseEnd() {
         ctx.tUpstreamEnd = performance.now();
@@ -198,7 +199,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
         }
         if (mode === 'buffer' && !codec?.responseBody && target.model === ctx.publicModel) {
           // Nothing to convert or rename: the upstream's bytes go as they are.
-          const body = Buffer.concat(chunks);
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
           const usage = extractUsageFromBytes(body);
           if (usage) ctx.usage = usage;
           else ctx.onOutput?.(body);

@@ -40,6 +40,7 @@ export interface UpstreamController {
 export interface UpstreamHandler {
   onRequestStart?(controller: UpstreamController, context: unknown): void;
   onResponseStart?(controller: UpstreamController, statusCode: number, headers: UpstreamHeaders, statusMessage?: string): void;
+  /** `chunk` is the handler's: the client never writes into it again, so it may be kept without a copy. */
   onResponseData?(controller: UpstreamController, chunk: Buffer): void;
   onResponseEnd?(controller: UpstreamController, trailers: UpstreamHeaders): void;
   onResponseError?(controller: UpstreamController, error: Error): void;

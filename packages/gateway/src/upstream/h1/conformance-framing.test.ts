@@ -83,6 +83,29 @@ describe.each(CLIENTS)('upstream HTTP client conformance, framing: %s', (client)
       expect(s.sockets).toHaveLength(1);
     });
 
+    it('never writes into a chunk it handed out (the gateway keeps them without copying)', async () => {
+      // Many reads of different sizes, chunked and content-length, then a second answer on the
+      // same connection: if the client reused a read buffer, the chunks kept by reference would
+      // no longer add up to the body.
+      const parts = Array.from({ length: 40 }, (_, i) => `event ${i} ${'x'.repeat(i * 7)}\n`);
+      const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${parts.map((p) => `${p.length.toString(16)}\r\n${p}\r\n`).join('')}0\r\n\r\n`;
+      const whole = parts.join('');
+      const s = await server((_q, sock) => {
+        void (async () => {
+          await dribble(sock, chunked, 13);
+          await dribble(sock, ok(whole), 29);
+        })();
+      });
+      const a = agent();
+      for (let i = 0; i < 2; i++) {
+        const kept: Buffer[] = [];
+        const r = await record(a, options(s.origin), { onData: (_c, chunk) => void kept.push(chunk) });
+        expect(r.body.toString()).toBe(whole);
+        expect(kept.length).toBeGreaterThan(5);
+        expect(Buffer.concat(kept).toString()).toBe(whole);
+      }
+    });
+
     it('reads a content-length response whose head is split at awkward places', async () => {
       const s = await server((_q, sock) => {
         const parts = ['HTTP/1.1 200 OK\r\nx-a: 1\r', '\nContent-Length: 5\r\n\r', '\nhel', 'lo'];
