@@ -100,6 +100,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       usageBufferMax: config.GW_USAGE_BUFFER_MAX,
       usageStreamMaxLen: config.GW_USAGE_STREAM_MAXLEN,
       usageRetryMs: 500,
+      usageFlushMs: config.GW_USAGE_FLUSH_MS,
     },
     stats,
     log,

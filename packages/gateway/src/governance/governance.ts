@@ -18,6 +18,8 @@ export interface GovernanceOptions extends LimiterOptions {
   usageBufferMax: number;
   usageStreamMaxLen: number;
   usageRetryMs: number;
+  /** Longest wait before usage is written (0 = end of the turn). */
+  usageFlushMs?: number;
 }
 
 /** The `admit` stage and the end-of-request accounting, built once at boot. */
@@ -53,7 +55,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   // Admissions, releases and usage of one event-loop turn go to Redis in one write.
   const turn = new RedisTurn(r);
   const limiter = new KeyLimiter(r, turn, o, stats, log);
-  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs }, stats, log) : null;
+  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0 }, stats, log) : null;
 
   function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
     const cost = computeCost(ctx.model, usage);

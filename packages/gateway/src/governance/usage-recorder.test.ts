@@ -35,4 +35,33 @@ describe('usage recorder', () => {
     expect(stats.usageEventsWritten).toBe(4);
     rec.close();
   });
+
+  it('flushMs: records of several turns wait and go in one call; a full batch goes at once', async () => {
+    const r = defineGovernanceCommands(redis);
+    let calls = 0;
+    const xadd = r.gwXaddMany;
+    r.gwXaddMany = function (this: unknown, ...a: Parameters<typeof xadd>) {
+      calls++;
+      return xadd.apply(this, a);
+    } as typeof xadd;
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, flushMs: 200, batchSize: 5 }, createStats(), pino({ level: 'silent' }));
+    try {
+      for (let i = 0; i < 3; i++) {
+        rec.record({ event: event(`w${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
+        await turn();
+      }
+      expect(await redis.xlen(RT_KEYS.usageStream)).toBe(0);
+      await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { interval: 10, timeout: 2000 }).toBe(3);
+      expect(calls).toBe(1);
+      // Five records (the batch size) in one turn do not wait.
+      for (let i = 0; i < 5; i++) rec.record({ event: event(`b${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
+      await turn();
+      await turn();
+      expect(await redis.xlen(RT_KEYS.usageStream)).toBe(8);
+      expect(calls).toBe(2);
+    } finally {
+      rec.close();
+    }
+  });
 });
