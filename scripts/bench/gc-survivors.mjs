@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// What the gateway's young-generation GCs cost under the fixed-rate load, and which
+// allocation sites survive them. The gateway runs with --trace-gc-nvp and a preload that
+// samples only allocations surviving a scavenge (lib/survivor-sampling.mjs); fixed-rate.mjs
+// drives it; then: the load's latency, the median scavenge (pause, allocated, promoted), and
+// the allocation sites of the survivors. Promoted objects make scavenges long: this found the
+// per-turn ioredis pipelines (1.6 MB promoted per scavenge, 4 ms pauses).
+//   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20]
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as stack from './lib/stack.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' } } });
+const durationS = Number(values.duration);
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-survivors-'));
+const out = path.join(tmp, 'survivors.heapprofile');
+const redis = await stack.startRedis();
+const fake = await stack.startFake();
+let gw;
+try {
+  const rawKey = await stack.seedRegistry(redis.url, fake.url);
+  gw = await stack.startGatewayProcess(redis.url, {
+    nodeArgs: ['--trace-gc-nvp', `--import=${path.join(HERE, 'lib/survivor-sampling.mjs')}`],
+    // Sampling covers the measured part of the load (after its 2 s warm-up).
+    env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)) },
+  });
+  const bodyFile = path.join(tmp, 'chat.json');
+  writeFileSync(bodyFile, JSON.stringify({ model: stack.CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 }));
+  const args = ['--url', `${gw.origin}/v1/chat/completions`, '--rate', values.rate, '--duration', String(durationS), '--warmup', '2', '--conns', '64', '--body-file', bodyFile, '--headers', JSON.stringify({ authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' })];
+  const load = await new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [path.join(HERE, 'fixed-rate.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    c.stdout.on('data', (d) => (text += d));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`fixed-rate.mjs exited ${code}`))));
+  });
+  for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+  console.log(`load: ${Math.round(load.achievedRate)} req/s, p50 ${load.p50.toFixed(3)} ms, p99 ${load.p99.toFixed(3)} ms, errors ${load.errors + load.non2xx}`);
+
+  // --trace-gc-nvp: one line per GC; the scavenges ("gc=s") of the second half of the run.
+  const scav = gw.output().split('\n').filter((l) => l.includes('gc=s '));
+  const tail = scav.slice(Math.floor(scav.length / 2));
+  const med = (key) => {
+    const xs = tail.map((l) => Number(new RegExp(`(?:^| )${key}=([\\d.]+)`).exec(l)?.[1])).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    return xs.length ? xs[Math.floor(xs.length / 2)] : NaN;
+  };
+  console.log(`scavenges: ${scav.length} in the run; median pause ${med('pause')} ms, ${med('mutator')} ms apart, promoted ${(med('promoted') / 1024).toFixed(0)} KB, allocation ${(med('new_space_allocation_throughput') / 1024).toFixed(1)} MB/s`);
+
+  if (!existsSync(out)) throw new Error('the gateway wrote no survivor profile');
+  const profile = JSON.parse(readFileSync(out, 'utf8'));
+  const bySite = new Map();
+  let total = 0;
+  const walk = (node, parent) => {
+    const f = node.callFrame;
+    const site = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*?\/(packages|node_modules)\//, '$1/')}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    const key = parent ? `${site}  < ${parent}` : site;
+    if (node.selfSize) {
+      total += node.selfSize;
+      bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+    }
+    for (const c of node.children ?? []) walk(c, site);
+  };
+  walk(profile.head, null);
+  console.log(`\nsurvivors sampled: ${(total / 1e6).toFixed(1)} MB (with the long-lived heap); by allocation site (< caller):`);
+  for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${(v / 1e6).toFixed(2).padStart(8)} MB  ${k}`);
+} finally {
+  await gw?.stop();
+  await fake.stop();
+  await redis.stop();
+}

@@ -1,0 +1,20 @@
+// Preloaded into the gateway by gc-survivors.mjs (`node --import`): samples allocations with
+// V8's sampling heap profiler, dropping objects that die in a scavenge, so what is left after
+// the window is what survived one: the objects whose promotion makes scavenges long. Starts
+// after GW_SURVIVORS_DELAY_MS, samples for GW_SURVIVORS_MS, writes GW_SURVIVORS_OUT.
+import { writeFileSync } from 'node:fs';
+import inspector from 'node:inspector';
+
+const session = new inspector.Session();
+session.connect();
+const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+
+setTimeout(async () => {
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  setTimeout(async () => {
+    const { profile } = await post('HeapProfiler.getSamplingProfile');
+    await post('HeapProfiler.stopSampling');
+    writeFileSync(process.env.GW_SURVIVORS_OUT, JSON.stringify(profile));
+  }, Number(process.env.GW_SURVIVORS_MS)).unref();
+}, Number(process.env.GW_SURVIVORS_DELAY_MS)).unref();
