@@ -3,6 +3,7 @@
 // accounting on vs off, in the same run, against the fake provider on loopback.
 //
 //   npm run build && node scripts/bench/governance-cost.mjs [--duration 10] [--rounds 3] [--connections 64] [--stream]
+//   node scripts/bench/governance-cost.mjs --fixed-rate [--rate 2000]   # latency instead of throughput
 //
 // Three gateway processes share one private Redis and one fake provider (each its own
 // process); autocannon drives them in turn, round after round, and the medians are printed:
@@ -11,9 +12,14 @@
 //   full    usage on, a key with rpm, tpm, concurrency and daily/monthly budgets far above the
 //           load (admission script + release + usage for every request), model with prices
 //   no-windows  as full, but the key has concurrency and budgets only (no rpm/tpm windows)
+// With --fixed-rate, fixed-rate.mjs sends --rate requests/s (open loop) to each variant and to
+// the fake provider itself (direct), in turn, and prints the latency percentiles: which layer
+// the added latency comes from.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Registry } from '../../packages/core/dist/index.js';
@@ -29,6 +35,8 @@ const DURATION = Number(opt('duration', '10'));
 const ROUNDS = Number(opt('rounds', '3'));
 const CONNECTIONS = Number(opt('connections', '64'));
 const STREAM = argv.includes('--stream');
+const FIXED = argv.includes('--fixed-rate');
+const RATE = Number(opt('rate', '2000'));
 
 /** Spawn a node script; resolve with the child and the first stdout line matching `re`. */
 function spawnUntil(args, env, re) {
@@ -107,6 +115,10 @@ try {
       );
     });
 
+  if (FIXED) {
+    await fixedRateRounds(variants, body, fakeUrl);
+    process.exitCode = 0;
+  } else {
   const results = Object.fromEntries(variants.map((v) => [v.name, []]));
   for (const v of variants) await run(v, 2); // warm-up: JIT, pools, tokenizer
   for (let round = 0; round < ROUNDS; round++) {
@@ -132,7 +144,42 @@ try {
     console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} |`);
   }
   console.log(`\nusage events in the stream: ${events}`);
+  }
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await redisServer.stop();
+}
+
+/** Open-loop latency of each variant and of the fake provider itself, round after round. */
+async function fixedRateRounds(variants, body, fakeUrl) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-govcost-'));
+  const bodyFile = path.join(dir, 'body.json');
+  writeFileSync(bodyFile, body);
+  const targets = [{ name: 'direct', url: `${fakeUrl.replace(/\/v1\/?$/, '')}/v1/chat/completions`, key: 'sk-bench-upstream-0001' }, ...variants];
+  const once = (t, seconds, warmup) =>
+    new Promise((resolve, reject) => {
+      const args = [path.join(ROOT, 'scripts/bench/fixed-rate.mjs'), '--url', t.url, '--rate', String(RATE), '--duration', String(seconds), '--warmup', String(warmup), '--conns', String(CONNECTIONS), '--body-file', bodyFile, '--headers', JSON.stringify({ authorization: `Bearer ${t.key}` })];
+      const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d) => (out += d));
+      c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`fixed-rate.mjs exited ${code}`))));
+    });
+  const results = Object.fromEntries(targets.map((t) => [t.name, []]));
+  for (const t of targets) await once(t, 2, 1); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) {
+      const r = await once(t, DURATION, 1);
+      results[t.name].push(r);
+      process.stderr.write(`round ${round + 1} ${t.name}: p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, p99.9 ${r.p999.toFixed(3)} ms, non-2xx ${r.non2xx}, errors ${r.errors}\n`);
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`\ngovernance latency, non-stream chat, ${RATE} req/s open loop over ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per target (medians, ms)\n`);
+  console.log('| target | p50 | p90 | p99 | p99.9 | non-2xx | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const t of targets) {
+    const rs = results[t.name];
+    const m = (k) => median(rs.map((x) => x[k])).toFixed(3);
+    console.log(`| ${t.name} | ${m('p50')} | ${m('p90')} | ${m('p99')} | ${m('p999')} | ${rs.reduce((a, x) => a + x.non2xx, 0)} | ${rs.reduce((a, x) => a + x.errors, 0)} |`);
+  }
 }
