@@ -6,7 +6,7 @@ import { isToken } from './token.js';
 export interface ParserSink {
   /** The final (non-1xx) status line and headers. */
   onHead(status: number, headers: UpstreamHeaders, reason: string): void;
-  /** A piece of the body (a view into the socket's buffer), de-chunked. */
+  /** The body bytes of one read (a view into the socket's buffer), de-chunked. */
   onBody(chunk: Buffer): void;
 }
 
@@ -130,14 +130,25 @@ export class ResponseParser {
     this.line = '';
   }
 
-  /** Read `buf` from `pos`; returns the offset of the first byte not consumed. */
+  /**
+   * Read `buf` from `pos`; returns the offset of the first byte not consumed. The body bytes
+   * of one call go to the sink once, at its end: the pieces of a chunked body are moved
+   * together inside `buf` (its chunk-size lines dropped), so the twenty small chunks of a
+   * stream that came in one read are one piece for the relay, not twenty.
+   */
   execute(buf: Buffer, pos: number): number {
     const end = buf.length;
-    while (pos < end && !this.halt) {
+    // The body bytes gathered so far in this call: buf[bodyFrom, bodyTo).
+    let bodyFrom = -1;
+    let bodyTo = -1;
+    loop: while (pos < end && !this.halt) {
       switch (this.state) {
         case HEAD: {
           const next = this.readSection(buf, pos, false);
-          if (next === -1) return end;
+          if (next === -1) {
+            pos = end;
+            break loop;
+          }
           pos = next;
           this.onHead(this.section);
           break;
@@ -145,10 +156,10 @@ export class ResponseParser {
         case BODY_LENGTH: {
           const n = Math.min(this.remaining, end - pos);
           this.remaining -= n;
-          const chunk = buf.subarray(pos, pos + n);
+          bodyFrom = pos;
+          bodyTo = pos + n;
           pos += n;
           if (this.remaining === 0) this.finish(EMPTY);
-          this.sink.onBody(chunk);
           break;
         }
         case CHUNK_SIZE:
@@ -157,10 +168,16 @@ export class ResponseParser {
         case CHUNK_DATA: {
           const n = Math.min(this.remaining, end - pos);
           this.remaining -= n;
-          const chunk = buf.subarray(pos, pos + n);
+          if (bodyFrom === -1) {
+            bodyFrom = pos;
+            bodyTo = pos + n;
+          } else {
+            // Never ahead of pos: this only closes the gaps the size lines left.
+            if (bodyTo !== pos) buf.copyWithin(bodyTo, pos, pos + n);
+            bodyTo += n;
+          }
           pos += n;
           if (this.remaining === 0) this.state = CHUNK_DATA_CR;
-          this.sink.onBody(chunk);
           break;
         }
         case CHUNK_DATA_CR:
@@ -175,7 +192,10 @@ export class ResponseParser {
           break;
         case TRAILERS: {
           const next = this.readSection(buf, pos, true);
-          if (next === -1) return end;
+          if (next === -1) {
+            pos = end;
+            break loop;
+          }
           pos = next;
           const t: UpstreamHeaders = {};
           if (BAD_CONTROL.test(this.section)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response trailers');
@@ -184,15 +204,16 @@ export class ResponseParser {
           break;
         }
         case BODY_UNTIL_CLOSE: {
-          const chunk = pos === 0 ? buf : buf.subarray(pos);
+          bodyFrom = pos;
+          bodyTo = end;
           pos = end;
-          this.sink.onBody(chunk);
           break;
         }
         default: // DONE: what follows is not ours to read
-          return pos;
+          break loop;
       }
     }
+    if (bodyTo > bodyFrom) this.sink.onBody(bodyFrom === 0 && bodyTo === end ? buf : buf.subarray(bodyFrom, bodyTo));
     return pos;
   }
 
