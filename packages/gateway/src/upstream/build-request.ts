@@ -38,6 +38,30 @@ export function providerSecret(p: Provider, index: number): string | undefined {
   return ref === undefined ? undefined : resolveSecret(ref);
 }
 
+const isJsonSpace = (b: number | undefined): boolean => b === 32 || b === 10 || b === 13 || b === 9;
+
+/**
+ * The client's JSON object with `fields` added at its end, without decoding and re-encoding
+ * it (a streamed chat request gets `stream_options` this way). Null when that could change
+ * its meaning: a field is already there (duplicate keys are read differently by different
+ * parsers), or the object is empty or not what the body ends with.
+ */
+export function appendFields(raw: Buffer, parsed: Record<string, unknown>, fields: Record<string, unknown>): Buffer | null {
+  let some = false;
+  for (const _ in parsed) {
+    some = true;
+    break;
+  }
+  if (!some) return null;
+  for (const k in fields) if (Object.hasOwn(parsed, k)) return null;
+  let end = raw.length - 1;
+  while (end > 0 && isJsonSpace(raw[end])) end--;
+  if (raw[end] !== 125 /* } */) return null;
+  let text = '';
+  for (const k in fields) text += `,${JSON.stringify(k)}:${JSON.stringify(fields[k])}`;
+  return Buffer.concat([raw.subarray(0, end), Buffer.from(`${text}}`)]);
+}
+
 /**
  * The upstream request for one attempt: the client's body with `model` rewritten (and any
  * body patches stages asked for), the client's credentials replaced by the provider secret.
@@ -59,8 +83,10 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
     body = codec.requestBody(bodyPatch ? { ...ctx.body, ...bodyPatch } : ctx.body, target.model);
     headers['content-type'] = 'application/json';
   } else if (ctx.body) {
-    if (target.model !== ctx.publicModel || bodyPatch) {
+    if (target.model !== ctx.publicModel) {
       body = JSON.stringify({ ...ctx.body, ...bodyPatch, model: target.model });
+    } else if (bodyPatch) {
+      body = appendFields(ctx.req.body, ctx.body, bodyPatch) ?? JSON.stringify({ ...ctx.body, ...bodyPatch });
     }
     headers['content-type'] = 'application/json';
   } else if (ctx.endpoint.body === 'multipart' && target.model !== ctx.publicModel) {
