@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../pipeline/context.js';
-import { hasUsageObject, SseTransform } from './sse-transform.js';
+import { extractUsage } from './extract-usage.js';
+import { hasUsageObject, SseTransform, usageObjectAt } from './sse-transform.js';
 
 const chunk = (model: string, content: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","model":"${model}","choices":[{"index":0,"delta":{"content":"${content}"}}]}\n\n`;
@@ -65,8 +66,76 @@ describe('SseTransform', () => {
     expect(t.push(Buffer.from(spaced))?.toString()).toBe(spaced);
     expect(usages).toEqual([{ promptTokens: 4, completionTokens: 5, cachedTokens: 0, estimated: false }]);
   });
+
+  it('cuts only the dropped usage event out of the bytes, whatever the framing, as an event-by-event reference does', () => {
+    // The reference: split into events, read usage from each, drop the usage-only ones.
+    const reference = (input: string, drop: boolean): { out: string; usages: Usage[] } => {
+      const usages: Usage[] = [];
+      let out = '';
+      for (const ev of input.split(/(?<=\r?\n\r?\n)/)) {
+        const u = ev.includes('"usage"') ? extractUsage(ev) : null;
+        if (u) {
+          usages.push(u);
+          if (drop && /"choices"\s*:\s*\[\s*\]/.test(ev)) continue;
+        }
+        out += ev;
+      }
+      return { out, usages };
+    };
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const events = [
+      (nl: string) => `data: {"choices":[{"delta":{"content":"é${rnd(9)}"}}]}${nl}${nl}`,
+      (nl: string) => `data: {"choices":[],"usage":{"prompt_tokens":${rnd(50)},"completion_tokens":${rnd(50)}}}${nl}${nl}`,
+      (nl: string) => `data: {"choices":[{"delta":{}}], "usage": {"prompt_tokens":${rnd(50)},"completion_tokens":2}}${nl}${nl}`,
+      (nl: string) => `data: {"choices":[{"delta":{"content":"usage"}}],"usage":null}${nl}${nl}`,
+      (nl: string) => `: keep-alive${nl}${nl}`,
+      (nl: string) => `event: x${nl}data: {"choices": [ ], "usage":{"prompt_tokens":1}}${nl}${nl}`,
+      () => 'data: [DONE]\n\n',
+    ];
+    for (let i = 0; i < 400; i++) {
+      const nl = rnd(3) === 0 ? '\r\n' : '\n';
+      const input = Array.from({ length: 1 + rnd(8) }, () => events[rnd(events.length)]!(nl)).join('');
+      const drop = rnd(2) === 0;
+      const bytes = Buffer.from(input);
+      const parts: string[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const len = rnd(4) === 0 ? bytes.length : 1 + rnd(60);
+        parts.push(bytes.subarray(at, at + len).toString('latin1'));
+        at += len;
+      }
+      const usages: Usage[] = [];
+      const t = new SseTransform({ upstreamModel: 'm', publicModel: 'm', dropUsageChunk: drop, onUsage: (u) => usages.push(u) });
+      let out = Buffer.alloc(0);
+      for (const p of parts) {
+        const r = t.push(Buffer.from(p, 'latin1'));
+        if (r) out = Buffer.concat([out, Buffer.isBuffer(r) ? r : Buffer.from(r)]);
+      }
+      const f = t.flush();
+      if (f) out = Buffer.concat([out, Buffer.isBuffer(f) ? f : Buffer.from(f)]);
+      const want = reference(input, drop);
+      expect(out.toString('utf8'), JSON.stringify(input)).toBe(want.out);
+      expect(usages).toEqual(want.usages);
+    }
+  });
+
+  it('sends the bytes it was given when no event is dropped (no decode, no copy)', () => {
+    const t = new SseTransform({ upstreamModel: 'm', publicModel: 'm', dropUsageChunk: false, onUsage: () => {} });
+    const bytes = Buffer.from(chunk('m', 'a') + usageChunk('m'));
+    expect(t.push(bytes)).toBe(bytes);
+  });
 });
 
+describe('usageObjectAt', () => {
+  it('gives the position of each usage object in turn', () => {
+    const b = Buffer.from('{"usage":{}} {"usage":null} {"usage": {"a":1}}');
+    const first = usageObjectAt(b, 0);
+    expect(first).toBe(1);
+    const second = usageObjectAt(b, first + 1);
+    expect(b.subarray(second, second + 9).toString()).toBe('"usage": ');
+    expect(usageObjectAt(b, second + 1)).toBe(-1);
+  });
+});
 
 describe('hasUsageObject', () => {
   const has = (s: string) => hasUsageObject(Buffer.from(s));
