@@ -5,7 +5,10 @@ type Failed = Extract<AttemptOutcome, { kind: 'failed' }>;
 
 /** What a failed attempt says about where to go next and whose health suffers. */
 export type FailureClass =
-  /** Caused by the request (400, 404, 422, …): goes back to the client as is, never retried. */
+  /**
+   * Caused by the request (400, 404, 422, …), or by the gateway itself (its drain deadline cut
+   * the call: `shutting_down`): goes back to the client as is, never retried, no health change.
+   */
   | { scope: 'final' }
   /** The secret was refused (401/403) or rate limited (429): it cools down; another secret may serve. */
   | { scope: 'secret'; health: FailureInput }

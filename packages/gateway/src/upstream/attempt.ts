@@ -1,6 +1,6 @@
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
 import { arm, release, type Timed } from '../deadlines.js';
-import { toGatewayError, type GatewayError } from '../errors.js';
+import { Errors, toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
@@ -228,7 +228,12 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           return done({ kind: 'relayed' });
         }
         const mapped = mapUpstreamError(e, target.provider.name);
-        if (!res.headersSent && !writer.committed) return done({ kind: 'failed', error: mapped });
+        if (!res.headersSent && !writer.committed) {
+          // The gateway closed its own pools (the drain deadline): the provider did nothing
+          // wrong, and there is nowhere left to fail over to. Not retryable, so a final answer
+          // that touches no health.
+          return done({ kind: 'failed', error: endedByGateway(e) ? Errors.shuttingDown() : mapped });
+        }
         // Bytes already reached the client: the stream is theirs; end it with an error event.
         ctx.error = mapped.message;
         if (mode === 'sse') {
