@@ -181,6 +181,32 @@ describe('graceful shutdown (SIGTERM)', () => {
     }
   });
 
+  it('a request the drain deadline cuts before the upstream answered gets 503 shutting_down and is not held against the provider', async () => {
+    const key = await seed();
+    const gw = await spawnGateway({ GW_DRAIN_TIMEOUT_MS: '300' });
+    try {
+      const content = 'cut before the first byte';
+      // The upstream holds its headers for 10 s: the deadline falls before its first byte.
+      const pending = fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-fake-behaviour': '{"headersDelayMs":10000}', 'x-request-id': 'drain-cut-1' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] }),
+      });
+      await fake.waitFor((r) => r.json?.messages?.[0]?.content === content);
+      const exited = gw.stop('SIGTERM');
+      const res = await pending;
+      // The gateway ended it, so it says so: not a 502 blaming the upstream.
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: 'shutting_down', type: 'server_error' } });
+      expect(await exited).toBe(1);
+      expect(gw.output()).toMatch(/"reqId":"drain-cut-1".*"status":503.*"errorCode":"shutting_down"/);
+      // Not a provider failure: no failure counted, no cooldown, in Redis or anywhere.
+      expect(await redis.exists(RT_KEYS.providerHealth('fake'))).toBe(0);
+    } finally {
+      await gw.stop('SIGKILL');
+    }
+  });
+
   it('a second signal during the drain exits at once', async () => {
     const key = await seed();
     const gw = await spawnGateway({ GW_DRAIN_TIMEOUT_MS: '20000' });

@@ -180,6 +180,40 @@ describe('bodies the listener refuses are counted and answered in the shape of t
     expect(scan.after.some((s) => Object.values(s.labels).some((v) => v.includes('wp-admin')))).toBe(false);
   });
 
+  it('413 and 408 each get the access line of any other request, without the body or the key', async () => {
+    const lines = (reqId: string) => t.logs.json().filter((l) => l.msg === 'request' && l.reqId === reqId);
+    const refusal = { keyId: null, keyName: null, model: null, provider: null, upstreamModel: null, attempts: 0, stream: false, ttfbMs: null, overheadMs: null, tokens: null, costUsd: null, clientAborted: false };
+    const big = await refusedBy(postHead(`Content-Length: ${LIMIT * 100}\r\nX-Request-Id: log-413\r\n`), false);
+    expect(big.status).toBe(413);
+    await expect.poll(() => lines('log-413')).toHaveLength(1);
+    expect(lines('log-413')[0]).toMatchObject({
+      level: 30,
+      method: 'POST',
+      endpoint: '/chat/completions',
+      status: 413,
+      errorCode: 'request_too_large',
+      error: `Request body exceeds the limit of ${LIMIT} bytes.`,
+      ...refusal,
+    });
+
+    const slow = await refusedBy(postHead('Content-Length: 2000\r\nX-Request-Id: log-408\r\n', '/v1/messages'), true);
+    expect(slow.status).toBe(408);
+    await expect.poll(() => lines('log-408')).toHaveLength(1);
+    const timedOut = lines('log-408')[0]!;
+    expect(timedOut).toMatchObject({ endpoint: '/messages', status: 408, errorCode: 'request_timeout', ...refusal });
+    expect(timedOut.durationMs).toBeGreaterThanOrEqual(500); // GW_BODY_TIMEOUT_MS is 600
+
+    // The same line format as a request that went through: same fields, nothing more.
+    expect(await normalRequest()).toBe(200);
+    const served = t.logs.json().filter((l) => l.msg === 'request' && l.status === 200).at(-1)!;
+    expect(Object.keys(lines('log-413')[0]!).sort()).toEqual(Object.keys(served).sort());
+    // Neither the trickled body nor the raw key in the Authorization header is logged.
+    for (const l of [...lines('log-413'), timedOut]) {
+      expect(JSON.stringify(l)).not.toContain(key);
+      expect(JSON.stringify(l)).not.toContain('{"a"');
+    }
+  });
+
   it('a client gone before its body timed out is not answered, so not counted', async () => {
     const before = await scrape(t.gw.adminPort!);
     const c = await rawConnect(t.gw.port);

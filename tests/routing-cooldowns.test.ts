@@ -192,6 +192,48 @@ describe('failures after the first byte count towards the provider cooldown', ()
     await expectCooledDownBy(n, 'upstream_timeout', 'timeout', () => stack.a.received.length);
   });
 
+  it('an error event inside a 200 stream (OpenRouter, vLLM, LiteLLM), relayed to the client byte for byte', async () => {
+    const n = await seed({ fake: stack.a });
+    // OpenRouter's shape: the error beside the chunk's usual fields, then the stream just ends.
+    const errorChunk = { id: 'gen-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', provider: 'x', error: { code: 'server_error', message: 'Provider disconnected unexpectedly' }, choices: [{ index: 0, delta: { content: '' }, finish_reason: 'error' }] };
+    // As the client gets it: the model renamed to the public one, like every chunk.
+    const errorEvent = `data: ${JSON.stringify({ ...errorChunk, model: 'routed' })}\n\n`;
+    stack.a.setBehaviour({ chunks: 10, errorEventAfterChunks: 2, errorEvent: errorChunk });
+    const before = g1.logs.lines.length;
+    await expectCooledDownBy(n, 'server_error', 'error_event', () => stack.a.received.length);
+    expect(stack.a.received.slice(0, 2).every((r) => r.status === 200 && !r.dropped)).toBe(true); // clean ends, not drops
+
+    // What the client got ends with the upstream's own error event, as sent: nothing added, nothing after it.
+    stack.a.setBehaviour({ chunks: 10, errorEventAfterChunks: 2, errorEvent: errorChunk });
+    await providerReset(gwctl().ctx, { name: n.a! });
+    await expect.poll(() => g1.gw.routing.health.state(n.a!, PROVIDER_SUBJECT).kind).toBe('ok');
+    await g1.gw.routing.health.refresh();
+    const r = await chat(g1.url, stack.key, { stream: true });
+    expect(r.provider).toBe(n.a);
+    expect(r.text.endsWith(errorEvent)).toBe(true);
+    expect(r.text.split('"error":')).toHaveLength(2); // no error event of the gateway's after it
+    expect(events(r.text).filter((e) => e.choices?.[0]?.delta?.content)).toHaveLength(2);
+
+    // The access line says so, as for a stream that died mid-way.
+    const lines = g1.logs.lines.slice(before).map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(lines.at(-1)).toMatchObject({ status: 200, stream: true, provider: n.a, error: `The upstream provider "${n.a}" reported an error mid-stream.` });
+  });
+
+  it('an error event converted for an Anthropic client counts too', async () => {
+    const n = await seed({ fake: stack.a });
+    stack.a.setBehaviour({ chunks: 10, errorEventAfterChunks: 1 });
+    const failures = async () => Number((await redis.hget(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.n`)) ?? 0);
+    const res = await fetch(`${g1.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': stack.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'routed', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"The model failed while generating \(fake provider\)\."\}\}\n\n$/);
+    await expect.poll(failures).toBe(1);
+  });
+
   it('a stream that ends well clears the failures counted before it', async () => {
     const n = await seed({ fake: stack.a });
     const failures = async () => Number((await redis.hget(RT_KEYS.providerHealth(n.a!), `${PROVIDER_SUBJECT}.n`)) ?? 0);

@@ -20,6 +20,32 @@ function randomString(length: number): string {
   return out;
 }
 
+function describeCharacter(code: number): string {
+  if (code === 0x20) return 'a space';
+  if (code === 0x09) return 'a tab';
+  if (code === 0x0a || code === 0x0d) return 'a line break';
+  if (code < 0x20 || code === 0x7f) return 'a control character';
+  return 'a character outside printable ASCII';
+}
+
+/**
+ * Why `raw` cannot be imported as a gateway key, as the end of a sentence about it
+ * (`is too short: …`), or null when it can. A key travels in an HTTP header
+ * (`Authorization: Bearer <key>`, `x-api-key`): whitespace splits or is trimmed away, control
+ * characters are refused by HTTP clients, and bytes beyond ASCII are encoded differently by
+ * different clients, so a key holding any of them could never authenticate. Never quotes the key.
+ */
+export function importedKeyProblem(raw: string): string | null {
+  if (raw.length < MIN_IMPORTED_KEY_LENGTH) return `is too short: an imported key needs at least ${MIN_IMPORTED_KEY_LENGTH} characters`;
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e) {
+      return `holds ${describeCharacter(code)} (character ${i + 1}): an imported key must be printable ASCII, without whitespace or control characters`;
+    }
+  }
+  return null;
+}
+
 /** A new raw gateway key: `gw-` + 40 base62 characters (~238 bits). Shown once, never stored. */
 export function generateRawKey(): string {
   return GATEWAY_KEY_PREFIX + randomString(40);

@@ -92,6 +92,8 @@ describe('Registry keys', () => {
   it('rejects short imported keys and duplicate names', async () => {
     const reg = registry();
     await expect(reg.createKey({ name: 'x' }, 'short')).rejects.toBeInstanceOf(RegistryValidationError);
+    await expect(reg.createKey({ name: 'x' }, 'imported key 0123456789')).rejects.toThrow(/^the imported key holds a space \(character 9\)/);
+    await expect(reg.createKey({ name: 'x' }, 'imported-key-0123456789\n')).rejects.toBeInstanceOf(RegistryValidationError);
     await reg.createKey({ name: 'x' }, 'imported-key-0123456789');
     await expect(reg.createKey({ name: 'x' })).rejects.toBeInstanceOf(RegistryConflictError);
     expect(await redis.scard(REDIS_KEYS.keys)).toBe(1);

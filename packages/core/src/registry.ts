@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
-import { displayPrefix, generateKeyId, generateRawKey, hashKey, MIN_IMPORTED_KEY_LENGTH } from './key-hash.js';
+import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem } from './key-hash.js';
 import { isCluster, type RedisClient } from './redis-connect.js';
 import { REDIS_KEYS, type EntityKind } from './redis-keys.js';
 import { writeEntity, RegistryConflictError, type Precondition } from './registry-write.js';
@@ -29,6 +29,12 @@ export class RegistryValidationError extends Error {
     super(message);
     this.name = 'RegistryValidationError';
   }
+}
+
+/** A raw key given to import that no client could send (see `importedKeyProblem`) is refused before anything is written. */
+function checkImportedKey(raw: string | undefined): void {
+  const problem = raw === undefined ? null : importedKeyProblem(raw);
+  if (problem) throw new RegistryValidationError(`the imported key ${problem}`);
 }
 
 export interface RegistryOptions {
@@ -197,9 +203,7 @@ export class Registry {
 
   /** Create a key (generated, or imported with `raw`). Returns the raw key once. */
   async createKey(input: NewKey, raw?: string): Promise<CreatedKey> {
-    if (raw !== undefined && raw.length < MIN_IMPORTED_KEY_LENGTH) {
-      throw new RegistryValidationError(`an imported key must be at least ${MIN_IMPORTED_KEY_LENGTH} characters long`);
-    }
+    checkImportedKey(raw);
     const secret = raw ?? generateRawKey();
     if ((await this.listKeys()).some((k) => k.name === input.name)) {
       throw new RegistryConflictError(`key "${input.name}" already exists`, 'exists');
@@ -229,9 +233,7 @@ export class Registry {
   /** Issue a new secret with the same settings and id; the old secret stops working at once. */
   async rotateKey(hash: string, raw?: string): Promise<CreatedKey> {
     const prev = await this.mustGet('key', hash, () => this.getKeyByHash(hash));
-    if (raw !== undefined && raw.length < MIN_IMPORTED_KEY_LENGTH) {
-      throw new RegistryValidationError(`an imported key must be at least ${MIN_IMPORTED_KEY_LENGTH} characters long`);
-    }
+    checkImportedKey(raw);
     const secret = raw ?? generateRawKey();
     const key = this.stamp(this.validate(ApiKeySchema, 'key', { ...prev, hash: hashKey(secret), prefix: displayPrefix(secret) }), prev);
     await this.write('key', REDIS_KEYS.key(key.hash), key.hash, { kind: 'absent' }, key);

@@ -98,6 +98,15 @@ describe('Anthropic Messages API', () => {
     expect((await json(bad)).error.type).toBe('invalid_request_error');
   });
 
+  it('streams an error event after N deltas with errorEventAfterChunks (no message_stop)', async () => {
+    const res = await post('/messages', { ...MSG, stream: true }, { 'x-fake-behaviour': '{"errorEventAfterChunks":1}' });
+    expect(res.status).toBe(200);
+    const evs = await events(res);
+    expect(evs.filter((e) => e.event === 'content_block_delta')).toHaveLength(1);
+    expect(evs.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded (fake provider).' } } });
+    expect(evs.map((e) => e.event)).not.toContain('message_stop');
+  });
+
   it('omits usage with noUsage', async () => {
     const evs = await events(await post('/messages', { ...MSG, stream: true }, { 'x-fake-behaviour': '{"noUsage":true}' }));
     expect(evs[0]!.data.message.usage).toBeUndefined();

@@ -150,6 +150,23 @@ describe('behaviours', () => {
     expect(rec.aborted).toBe(false);
   });
 
+  it('sends an error event after N chunks and ends the stream cleanly (errorEventAfterChunks), or the given errorEvent', async () => {
+    const res = await post('/chat/completions', { ...CHAT, stream: true }, { 'x-fake-behaviour': '{"errorEventAfterChunks":2}' });
+    expect(res.status).toBe(200);
+    const text = await res.text(); // a clean end: no read error
+    expect(text).not.toContain('[DONE]');
+    const chunks = chunksOf(text);
+    expect(chunks.filter((c) => c.choices?.[0]?.delta?.content)).toHaveLength(2);
+    expect(chunks.at(-1)).toEqual({ error: { message: 'The model failed while generating (fake provider).', type: 'server_error', param: null, code: null } });
+    const rec = await fp.waitFor((r) => r.status === 200);
+    expect(rec.dropped).toBe(false);
+
+    const custom = { error: { code: 'x' }, choices: [] };
+    const own = await (await post('/chat/completions', { ...CHAT, stream: true }, { 'x-fake-behaviour': JSON.stringify({ errorEventAfterChunks: 0, errorEvent: custom }) })).text();
+    expect(chunksOf(own)).toHaveLength(2); // the role preamble, then the error event
+    expect(own.endsWith(`data: ${JSON.stringify(custom)}\n\n`)).toBe(true);
+  });
+
   it('drops the connection before any header', async () => {
     await expect(post('/chat/completions', CHAT, { 'x-fake-behaviour': '{"dropBeforeHeaders":true}' })).rejects.toThrow();
   });

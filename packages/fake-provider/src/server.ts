@@ -1,5 +1,6 @@
 import { BehaviourHeaderError, DEFAULT_BEHAVIOUR, mergeBehaviour, parseBehaviourHeader } from './behaviour.js';
 import { errorBody, type ErrorFlavour } from './errors.js';
+import { cutAfterContent, dataFrame, eventFrame, type Frame } from './sse.js';
 import { listen, type Header, type Incoming, type RequestListener, type Writer } from './http-io.js';
 import { Recorder } from './recorder.js';
 import type { FakeRequest, Reply, RouteContext } from './reply.js';
@@ -142,7 +143,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       w.send(reply.status, headers, reply.contentType, reply.body);
       return done(reply.status);
     }
-    w.stream(200, headers, reply.frames, {
+    const frames = b.errorEventAfterChunks === undefined ? reply.frames : cutAfterContent(reply.frames, b.errorEventAfterChunks, errorEventFrame(flavour, b.errorEvent));
+    w.stream(200, headers, frames, {
       delayMs: b.chunkDelayMs,
       dropAfter: b.dropAfterChunks,
       onEnd: (how) => (how === 'done' ? done(200) : dropped()),
@@ -186,6 +188,14 @@ function authorised(headers: Record<string, string>, keys: Set<string>): boolean
   if (auth && /^bearer /i.test(auth) && keys.has(auth.slice(7).trim())) return true;
   const x = headers['x-api-key'];
   return x !== undefined && keys.has(x);
+}
+
+/** The in-band error event of `errorEventAfterChunks`, in the stream's own API. */
+function errorEventFrame(flavour: ErrorFlavour, custom: unknown): Frame {
+  const anthropic = flavour === 'anthropic';
+  const fallback = anthropic ? errorBody(flavour, 529, 'Overloaded (fake provider).') : errorBody(flavour, 500, 'The model failed while generating (fake provider).');
+  const data = custom === undefined ? fallback : typeof custom === 'string' ? custom : JSON.stringify(custom);
+  return anthropic ? eventFrame('error', data) : dataFrame(data);
 }
 
 function isJson(contentType: string | undefined): boolean {

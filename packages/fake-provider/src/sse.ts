@@ -16,6 +16,19 @@ export function eventFrame(event: string, json: string, content = false): Frame 
 
 export const DONE_FRAME: Frame = { text: 'data: [DONE]\n\n', content: false };
 
+/** The frames up to the `n`-th content frame (0 = the preamble only), then `last` and nothing more. */
+export function cutAfterContent(frames: readonly Frame[], n: number, last: Frame): Frame[] {
+  const out: Frame[] = [];
+  let content = 0;
+  for (const f of frames) {
+    if (f.content && content >= n) break;
+    out.push(f);
+    if (f.content) content++;
+  }
+  out.push(last);
+  return out;
+}
+
 /** Parse raw SSE text into events (for tests and fixtures). */
 export function parseSse(text: string): { event?: string; data: string }[] {
   const out: { event?: string; data: string }[] = [];

@@ -20,6 +20,15 @@ export interface Behaviour {
   chunkDelayMs: number;
   /** Close the TCP connection abruptly once this many content deltas have been streamed (0 = right after the preamble). */
   dropAfterChunks?: number;
+  /**
+   * Streams: once this many content deltas have been streamed (0 = right after the preamble),
+   * send an error event and end the stream cleanly (no `[DONE]`, no `message_stop`), as
+   * OpenRouter, vLLM and LiteLLM report a failure after their 200: `data: {"error":{…}}`
+   * (Anthropic: `event: error` with an `overloaded_error`).
+   */
+  errorEventAfterChunks?: number;
+  /** The data of that error event: an object is sent as JSON, a string as is. Default: an OpenAI-shaped (Anthropic-shaped on `/v1/messages`) server error. */
+  errorEvent?: unknown;
   /** Close the TCP connection without sending anything (after `headersDelayMs`, if any). */
   dropBeforeHeaders?: boolean;
   /** Never answer; the request stays open until the client goes away or the server closes. */

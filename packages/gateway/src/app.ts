@@ -2,6 +2,7 @@ import type { RegistryCache } from './cache/registry-cache.js';
 import { Errors, errorBody, toGatewayError, type GatewayError } from './errors.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './http/types.js';
 import type { Logger } from './logger.js';
+import type { RefusedRequest } from './observability/access-log.js';
 import { authenticate } from './pipeline/authenticate.js';
 import { createContext, type RequestContext } from './pipeline/context.js';
 import { renderErrorBody } from './anthropic/anthropic-errors.js';
@@ -49,13 +50,14 @@ function endpointOf(path: string): string {
 
 /**
  * The public listener's answer to a body it refuses itself (413 too large, 408 too slow):
- * counted like any refusal before a context, in the error shape of its route (Anthropic on
- * `/messages`), as the request would have been answered had its body arrived.
+ * counted like any refusal before a context and written to the access log like any other
+ * request, in the error shape of its route (Anthropic on `/messages`), as the request would
+ * have been answered had its body arrived.
  */
-export function createBodyRefusal(deps: Pick<AppDeps, 'onRefused'>): BodyRefusal {
-  return (head, err) => {
+export function createBodyRefusal(deps: { onBodyRefused?(r: RefusedRequest): void }): BodyRefusal {
+  return (head, err, reqId) => {
     const endpoint = endpointOf(head.path);
-    deps.onRefused?.(endpoint, err.status);
+    deps.onBodyRefused?.({ reqId, method: head.method, endpoint, err, receivedAt: head.receivedAt, refusedAt: performance.now() });
     return renderErrorBody(ENDPOINTS.get(endpoint)?.format, err);
   };
 }

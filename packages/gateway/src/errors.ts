@@ -51,6 +51,9 @@ export const Errors = {
     new GatewayError(504, 'server_error', 'upstream_timeout', `The upstream provider "${provider}" timed out (${phase}).`, null, true),
   upstreamProtocol: (provider: string) =>
     new GatewayError(502, 'server_error', 'upstream_error', `The upstream provider "${provider}" closed the connection unexpectedly.`, null, true),
+  /** An error event inside a 2xx stream: the stream (and its error event) went to the client as it came. */
+  upstreamErrorEvent: (provider: string) =>
+    new GatewayError(502, 'server_error', 'upstream_error_event', `The upstream provider "${provider}" reported an error mid-stream.`, null, true),
   registryUnavailable: () =>
     new GatewayError(503, 'server_error', 'registry_unavailable', 'The gateway cannot reach its registry right now; try again shortly.', null, true),
   shuttingDown: () => new GatewayError(503, 'server_error', 'shutting_down', 'The gateway is shutting down; retry on another instance.'),

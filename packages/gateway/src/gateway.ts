@@ -131,7 +131,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       port: config.GW_PORT,
       maxBodyBytes: config.GW_MAX_BODY_BYTES,
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
-      refuseBody: createBodyRefusal({ onRefused: obs.observer.onRefused }),
+      refuseBody: createBodyRefusal({ onBodyRefused: obs.observer.onBodyRefused }),
     },
     handler,
   );

@@ -31,7 +31,7 @@ const messagesViaOpenai: Codec = {
   keepQuery: false,
   requestBody: (body, model) => JSON.stringify(convertAnthropicRequestToOpenai(body, model)),
   responseBody: (text, publicModel) => convertJson(text, (j) => convertOpenaiResponseToAnthropic(j, publicModel)),
-  stream: (o) => new OpenaiToAnthropicStream({ publicModel: o.publicModel, onUsage: o.onUsage }),
+  stream: (o) => new OpenaiToAnthropicStream({ publicModel: o.publicModel, onUsage: o.onUsage, onErrorEvent: o.onErrorEvent }),
   errorBody: convertOpenaiErrorToAnthropic,
 };
 
@@ -49,6 +49,7 @@ const messagesPassthrough: Codec = {
       upstreamModel: o.upstreamModel,
       publicModel: o.publicModel,
       dropUsageChunk: false,
+      onErrorEvent: o.onErrorEvent,
       onUsage: (u) => {
         acc = acc
           ? { promptTokens: Math.max(acc.promptTokens, u.promptTokens), completionTokens: Math.max(acc.completionTokens, u.completionTokens), cachedTokens: Math.max(acc.cachedTokens, u.cachedTokens), estimated: false }
@@ -72,7 +73,7 @@ const chatViaAnthropic: Codec = {
   keepQuery: false,
   requestBody: (body, model) => JSON.stringify(convertOpenaiRequestToAnthropic(body, model)),
   responseBody: (text, publicModel) => convertJson(text, (j) => convertAnthropicResponseToOpenai(j, publicModel)),
-  stream: (o) => new AnthropicToOpenaiStream({ publicModel: o.publicModel, includeUsage: o.clientWantsUsage, onUsage: o.onUsage }),
+  stream: (o) => new AnthropicToOpenaiStream({ publicModel: o.publicModel, includeUsage: o.clientWantsUsage, onUsage: o.onUsage, onErrorEvent: o.onErrorEvent }),
   errorBody: convertAnthropicErrorToOpenai,
 };
 

@@ -6,9 +6,10 @@ import { AnthropicToOpenaiStream } from './convert-anthropic-stream-to-openai.js
 
 function convert(name: string, includeUsage: boolean, size?: number) {
   const usages: Usage[] = [];
-  const t = new AnthropicToOpenaiStream({ publicModel: 'gpt-public', includeUsage, onUsage: (u) => usages.push(u), created: 1700000000 });
+  let errorEvents = 0;
+  const t = new AnthropicToOpenaiStream({ publicModel: 'gpt-public', includeUsage, onUsage: (u) => usages.push(u), onErrorEvent: () => errorEvents++, created: 1700000000 });
   const events = parseEvents(feed(t, fixture(name), size));
-  return { chunks: events.map((e) => e.data), usages };
+  return { chunks: events.map((e) => e.data), usages, errorEvents };
 }
 
 describe('AnthropicToOpenaiStream', () => {
@@ -46,8 +47,10 @@ describe('AnthropicToOpenaiStream', () => {
   });
 
   it('turns an Anthropic error event into an OpenAI error chunk and stops', () => {
-    const { chunks } = convert('anthropic-error.sse', true);
+    const { chunks, errorEvents } = convert('anthropic-error.sse', true);
     expect(chunks.at(-1)).toEqual({ error: { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' } });
+    expect(errorEvents).toBe(1);
+    expect(convert('anthropic-text.sse', true).errorEvents).toBe(0);
     expect(chunks).not.toContain('[DONE]');
   });
 

@@ -13,6 +13,8 @@ export interface AnthropicToOpenaiStreamOptions {
   /** The client asked for `stream_options.include_usage`: send the usage chunk (`choices: []`). */
   includeUsage: boolean;
   onUsage(u: Usage): void;
+  /** Called when the upstream sends an `error` event. */
+  onErrorEvent?(): void;
   /** Unix seconds for `created` (default: now). */
   created?: number;
 }
@@ -123,6 +125,7 @@ export class AnthropicToOpenaiStream {
         return this.finish('stop');
       case 'error':
         this.finished = true;
+        this.o.onErrorEvent?.();
         return anthropicErrorEventToOpenai(raw);
       default:
         return ''; // ping, content_block_stop, and event types added later

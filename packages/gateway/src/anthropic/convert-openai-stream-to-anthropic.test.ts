@@ -73,9 +73,18 @@ describe('OpenaiToAnthropicStream', () => {
     expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type: 'timeout_error', message: 'The upstream provider "p" timed out (idle between chunks).' } } });
   });
 
-  it('turns an in-stream OpenAI error object into an Anthropic error event', () => {
-    const t = new OpenaiToAnthropicStream({ publicModel: 'm', onUsage: () => {} });
+  it('turns an in-stream OpenAI error object into an Anthropic error event, and reports it', () => {
+    let reported = 0;
+    const t = new OpenaiToAnthropicStream({ publicModel: 'm', onUsage: () => {}, onErrorEvent: () => reported++ });
     const events = parseEvents(feed(t, 'data: {"error":{"message":"boom","type":"server_error"}}\n\ndata: [DONE]\n\n'));
     expect(events).toEqual([{ event: 'error', data: { type: 'error', error: { type: 'api_error', message: 'boom' } } }]);
+    expect(reported).toBe(1);
+  });
+
+  it('reports no error event for a stream that has none', () => {
+    let reported = 0;
+    const t = new OpenaiToAnthropicStream({ publicModel: 'm', onUsage: () => {}, onErrorEvent: () => reported++ });
+    feed(t, fixture('openai-chat-text.sse'));
+    expect(reported).toBe(0);
   });
 });

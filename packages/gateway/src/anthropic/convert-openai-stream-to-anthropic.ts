@@ -12,6 +12,8 @@ export interface OpenaiToAnthropicStreamOptions {
   publicModel: string;
   /** Called with the usage when the upstream reports it (the last chunk, with include_usage). */
   onUsage(u: Usage): void;
+  /** Called when the upstream reports an error in-band (`{"error":{…}}` in a chunk). */
+  onErrorEvent?(): void;
 }
 
 type OpenBlock = { kind: 'text' | 'thinking' } | { kind: 'tool'; toolIndex: number };
@@ -97,6 +99,7 @@ export class OpenaiToAnthropicStream {
   private chunk(c: Json): string {
     if (isObject(c.error)) {
       this.finished = true;
+      this.o.onErrorEvent?.();
       return openaiErrorChunkToAnthropic(c.error);
     }
     let out = this.started ? '' : this.start(c.id);

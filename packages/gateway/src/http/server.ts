@@ -224,8 +224,10 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    const refuse = (err: GatewayError) =>
-      sink.reject(err.status, () => refuseBody({ method, path, headers }, err), requestId(headers['x-request-id']));
+    const refuse = (err: GatewayError) => {
+      const reqId = requestId(headers['x-request-id']);
+      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
+    };
     readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, refuse, (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );

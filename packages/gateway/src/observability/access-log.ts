@@ -1,4 +1,5 @@
 import { pino, type DestinationStream } from 'pino';
+import type { GatewayError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { RequestContext } from '../pipeline/context.js';
 import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
@@ -64,6 +65,43 @@ export function accessLogFields(ctx: RequestContext): AccessLogFields {
   };
 }
 
+/** A request the listener refused while reading its body (413, 408): no context, key or model yet. */
+export interface RefusedRequest {
+  reqId: string;
+  method: string;
+  /** The endpoint label of its path (`other` when unknown; never the path itself). */
+  endpoint: string;
+  err: GatewayError;
+  /** performance.now() marks: headers arrived, refusal sent. */
+  receivedAt: number;
+  refusedAt: number;
+}
+
+/** The access log fields of a refused body: the same line as any request, with what is known of it. */
+export function refusedAccessLogFields(r: RefusedRequest): AccessLogFields {
+  return {
+    reqId: r.reqId,
+    method: r.method,
+    endpoint: r.endpoint,
+    keyId: null,
+    keyName: null,
+    model: null,
+    provider: null,
+    upstreamModel: null,
+    status: r.err.status,
+    attempts: 0,
+    stream: false,
+    durationMs: round(r.refusedAt - r.receivedAt),
+    ttfbMs: null,
+    overheadMs: null,
+    tokens: null,
+    costUsd: null,
+    errorCode: r.err.code,
+    error: r.err.message,
+    clientAborted: false,
+  };
+}
+
 /**
  * The logger of access lines: same destination, level and base fields as `root`, but without
  * `redact`. Redaction paths with wildcards cost more than the rest of the line (measured
@@ -80,4 +118,10 @@ export function createAccessLogger(root: Logger): Logger {
 export function writeAccessLog(log: Logger, ctx: RequestContext): void {
   if (!log.isLevelEnabled('info')) return;
   log.info(accessLogFields(ctx), 'request');
+}
+
+/** The access line of a body the listener refused (same message and fields as `writeAccessLog`). */
+export function writeRefusedAccessLog(log: Logger, r: RefusedRequest): void {
+  if (!log.isLevelEnabled('info')) return;
+  log.info(refusedAccessLogFields(r), 'request');
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.js';
 import type { RequestContext } from '../pipeline/context.js';
-import { writeAccessLog } from './access-log.js';
+import { writeAccessLog, writeRefusedAccessLog, type RefusedRequest } from './access-log.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the app calls when an API request is over, and when it refuses one without a context. */
@@ -9,16 +9,24 @@ export interface RequestObserver {
   onRequestEnd(ctx: RequestContext): void;
   /** A request refused before it had a context (unknown route → endpoint `other`, wrong method, draining). */
   onRefused(endpoint: string, status: number): void;
+  /** A body the listener refused itself (413 too large, 408 too slow): counted as `onRefused`, and its access line. */
+  onBodyRefused(r: RefusedRequest): void;
 }
 
 /** Metrics (when an admin listener exports them) and the access log (written with `accessLog`). */
 export function createRequestObserver(metrics: GatewayMetrics | null, accessLog: Logger): RequestObserver {
-  if (!metrics) return { onRequestEnd: (ctx) => writeAccessLog(accessLog, ctx), onRefused: () => {} };
+  if (!metrics) {
+    return { onRequestEnd: (ctx) => writeAccessLog(accessLog, ctx), onRefused: () => {}, onBodyRefused: (r) => writeRefusedAccessLog(accessLog, r) };
+  }
   return {
     onRequestEnd(ctx) {
       metrics.observeRequest(ctx);
       writeAccessLog(accessLog, ctx);
     },
     onRefused: (endpoint, status) => metrics.observeRefused(endpoint, status),
+    onBodyRefused(r) {
+      metrics.observeRefused(r.endpoint, r.err.status);
+      writeRefusedAccessLog(accessLog, r);
+    },
   };
 }

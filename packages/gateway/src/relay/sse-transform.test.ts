@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../pipeline/context.js';
 import { extractUsage } from './extract-usage.js';
-import { hasUsageObject, SseTransform, usageObjectAt } from './sse-transform.js';
+import { hasUsageOrErrorObject, isErrorEvent, keyObjectAt, SseTransform } from './sse-transform.js';
 
 const chunk = (model: string, content: string) =>
   `data: {"id":"c1","object":"chat.completion.chunk","model":"${model}","choices":[{"index":0,"delta":{"content":"${content}"}}]}\n\n`;
@@ -126,19 +126,81 @@ describe('SseTransform', () => {
   });
 });
 
-describe('usageObjectAt', () => {
-  it('gives the position of each usage object in turn', () => {
-    const b = Buffer.from('{"usage":{}} {"usage":null} {"usage": {"a":1}}');
-    const first = usageObjectAt(b, 0);
+describe('keyObjectAt', () => {
+  it('gives the position of each usage or error object in turn', () => {
+    const b = Buffer.from('{"usage":{}} {"usage":null} {"error": {"a":1}}');
+    const first = keyObjectAt(b, 0);
     expect(first).toBe(1);
-    const second = usageObjectAt(b, first + 1);
-    expect(b.subarray(second, second + 9).toString()).toBe('"usage": ');
-    expect(usageObjectAt(b, second + 1)).toBe(-1);
+    const second = keyObjectAt(b, first + 1);
+    expect(b.subarray(second, second + 9).toString()).toBe('"error": ');
+    expect(keyObjectAt(b, second + 1)).toBe(-1);
   });
 });
 
-describe('hasUsageObject', () => {
-  const has = (s: string) => hasUsageObject(Buffer.from(s));
+describe('SseTransform and upstream error events', () => {
+  /** Relay `parts` (TCP reads); the bytes the client gets and how many error events were reported. */
+  function relay(parts: string[], upstreamModel = 'm', publicModel = 'm') {
+    let errorEvents = 0;
+    const t = new SseTransform({ upstreamModel, publicModel, dropUsageChunk: true, onUsage: () => {}, onErrorEvent: () => errorEvents++ });
+    return { out: run(t, parts), errorEvents };
+  }
+  const openrouter =
+    'data: {"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"m","provider":"x","error":{"code":502,"message":"Provider disconnected"},"choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}\n\n';
+
+  it('reports an error event (vLLM / LiteLLM, OpenRouter, Anthropic shapes) and relays every byte unchanged', () => {
+    const shapes = [
+      'data: {"error":{"message":"boom","type":"BadRequestError","param":null,"code":400}}\n\n',
+      'data: {"error": {"message":"boom"}}\r\n\r\n',
+      openrouter,
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    ];
+    for (const ev of shapes) {
+      const input = chunk('m', 'a') + ev;
+      expect(relay([input]), ev).toEqual({ out: input, errorEvents: 1 });
+      // Split at every 5 bytes: the event is seen whole, once.
+      const parts: string[] = [];
+      for (let i = 0; i < input.length; i += 5) parts.push(input.slice(i, i + 5));
+      expect(relay(parts), ev).toEqual({ out: input, errorEvents: 1 });
+    }
+    // With the model renamed (the slow path for every event), and as an unterminated last event.
+    expect(relay([chunk('up', 'a') + openrouter], 'up', 'pub')).toEqual({ out: (chunk('up', 'a') + openrouter).replaceAll('"model":"up"', '"model":"pub"'), errorEvents: 1 });
+    expect(relay([chunk('m', 'a'), 'data: {"error":{"message":"x"}}'])).toEqual({ out: chunk('m', 'a') + 'data: {"error":{"message":"x"}}', errorEvents: 1 });
+  });
+
+  it('is not fooled by "error" as text, a value, null or a nested key', () => {
+    const clean = [
+      chunk('m', 'an \\"error\\": {} in the text'),
+      'data: {"choices":[{"index":0,"delta":{"content":"error"},"finish_reason":"error"}]}\n\n',
+      'data: {"object":"error","message":"old vLLM shape, no error key"}\n\n',
+      'data: {"error":null,"choices":[]}\n\n',
+      'event: response.created\ndata: {"type":"response.created","response":{"id":"r1","error":null}}\n\n',
+      'event: response.failed\ndata: {"type":"response.failed","response":{"id":"r1","error":{"code":"server_error"}}}\n\n',
+      'data: {"error":{"message":"not JSON after all"\n\n',
+    ];
+    for (const ev of clean) expect(relay([ev]), ev).toEqual({ out: ev, errorEvents: 0 });
+    expect(relay([chunk('m', 'a') + usageChunk('m') + 'data: [DONE]\n\n']).errorEvents).toBe(0);
+  });
+});
+
+describe('isErrorEvent', () => {
+  it('reads the data lines of one event, with or without the space after the colon', () => {
+    expect(isErrorEvent('data:{"error":{"message":"x"}}\n\n')).toBe(true);
+    expect(isErrorEvent('event: error\r\ndata: {"type":"error",\r\ndata: "error":{"type":"api_error"}}\r\n\r\n')).toBe(true);
+    expect(isErrorEvent('data: {"a":{"error":{}}}\n\n')).toBe(false);
+    expect(isErrorEvent('data: [DONE]\n\n')).toBe(false);
+  });
+});
+
+describe('hasUsageOrErrorObject', () => {
+  const has = (s: string) => hasUsageOrErrorObject(Buffer.from(s));
+  it('finds an error object wherever it is, and only an object', () => {
+    expect(has('{"error":{}')).toBe(true);
+    expect(has('data: {"id":"x","error": {"code":1}}\n\n')).toBe(true);
+    expect(has('{"error":null}')).toBe(false);
+    expect(has('{"object":"error","x":{}}')).toBe(false);
+    expect(has('"error":{')).toBe(true);
+    expect(has('"erro":{"error":{')).toBe(true);
+  });
   it('finds a usage object wherever it is, and only an object', () => {
     expect(has('{"usage":{}')).toBe(true);
     expect(has('data: {"choices":[],"usage": {"prompt_tokens":1}}\n\n')).toBe(true);
@@ -153,10 +215,10 @@ describe('hasUsageObject', () => {
   it('agrees with a regular expression on random bytes around the pattern', () => {
     let seed = 3;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
-    const parts = ['"usage"', ':', ' ', '{', 'null', '"', 'u', 'x', '"usag', 'e"'];
-    for (let i = 0; i < 2000; i++) {
+    const parts = ['"usage"', '"error"', ':', ' ', '{', 'null', '"', 'u', 'r', 'o', 'x', '"usag', 'e"', '"err', 'or"'];
+    for (let i = 0; i < 4000; i++) {
       const s = Array.from({ length: rnd(12) }, () => parts[rnd(parts.length)]).join('');
-      expect(has(s), s).toBe(/"usage": ?\{/.test(s));
+      expect(has(s), s).toBe(/"(usage|error)": ?\{/.test(s));
     }
   });
 });

@@ -5,11 +5,14 @@ type Failed = Extract<AttemptOutcome, { kind: 'failed' }>;
 
 /** What a failed attempt says about where to go next and whose health suffers. */
 export type FailureClass =
-  /** Caused by the request (400, 404, 422, …): goes back to the client as is, never retried. */
+  /**
+   * Caused by the request (400, 404, 422, …), or by the gateway itself (its drain deadline cut
+   * the call: `shutting_down`): goes back to the client as is, never retried, no health change.
+   */
   | { scope: 'final' }
   /** The secret was refused (401/403) or rate limited (429): it cools down; another secret may serve. */
   | { scope: 'secret'; health: FailureInput }
-  /** The provider failed (connect error, timeout, 408, 5xx): counted towards its cooldown; next target. */
+  /** The provider failed (connect error, timeout, 408, 5xx; after the first byte also an error event): counted towards its cooldown; next target. */
   | { scope: 'provider'; health: FailureInput }
   /** Worth trying elsewhere but says nothing about health (409). */
   | { scope: 'other' };
@@ -17,6 +20,7 @@ export type FailureClass =
 function reasonOf(code: string | null): string {
   if (code === 'upstream_timeout') return 'timeout';
   if (code === 'upstream_unreachable') return 'connect';
+  if (code === 'upstream_error_event') return 'error_event';
   return 'protocol';
 }
 

@@ -1,6 +1,6 @@
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
 import { arm, release, type Timed } from '../deadlines.js';
-import { toGatewayError, type GatewayError } from '../errors.js';
+import { Errors, toGatewayError, type GatewayError } from '../errors.js';
 import type { RequestContext, Target } from '../pipeline/context.js';
 import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
@@ -24,8 +24,9 @@ export interface AttemptTimeouts {
 export type AttemptOutcome =
   /**
    * The client got a response (any status) or went away; nothing more to try. `failure`: the
-   * upstream failed after bytes reached the client (dropped, malformed, timed out), so the
-   * response ended with an error event; a provider failure all the same, never a client abort.
+   * upstream failed after bytes reached the client (dropped, malformed, timed out: the response
+   * ended with our error event; or it sent an error event itself inside its 2xx stream); a
+   * provider failure all the same, never a client abort.
    */
   | { kind: 'relayed'; failure?: GatewayError }
   /** Nothing reached the client; the caller may try elsewhere or report `error`. */
@@ -67,6 +68,11 @@ function retryAfterMs(h: UpstreamHeaders): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+/** Relayed; a provider failure all the same when the upstream sent an error event, however the stream then ended. */
+function relayed(errorEvent: GatewayError | null): AttemptOutcome {
+  return errorEvent ? { kind: 'relayed', failure: errorEvent } : { kind: 'relayed' };
+}
+
 function scrub(text: string, secrets: string[]): string {
   let out = text;
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
@@ -89,6 +95,8 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     let upstreamHeaders: UpstreamHeaders = {};
     const chunks: Buffer[] = [];
     let sse: StreamRelay | null = null;
+    // Set when the upstream reports an error inside its 2xx stream (the event is relayed as it came).
+    let errorEvent: GatewayError | null = null;
     let pausedForClient = false;
     // Converts between client API and upstream API; null (the usual case) relays as is.
     const codec = codecFor(ctx.endpoint, target.provider.type);
@@ -158,13 +166,15 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
         const ct = String(upstreamHeaders['content-type'] ?? '');
         if (ctx.stream && ct.includes('text/event-stream')) {
           mode = 'sse';
+          const onErrorEvent = () => void (errorEvent ??= Errors.upstreamErrorEvent(target.provider.name));
           sse = codec?.stream
-            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u) })
+            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u), onErrorEvent })
             : new SseTransform({
             upstreamModel: target.model,
             publicModel: ctx.publicModel,
             dropUsageChunk: !o.clientWantsUsage,
             onUsage: (u) => (ctx.usage = u),
+            onErrorEvent,
           });
           ctx.status = statusCode;
           writer.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
@@ -218,17 +228,25 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           if (mode === 'sse') writeToClient(sse!.flush());
           writer.end();
         }
-        done({ kind: 'relayed' });
+        // A stream that carried an error event ended well on the wire, not in substance.
+        if (errorEvent) ctx.error = errorEvent.message;
+        done(relayed(errorEvent));
       },
       onResponseError(_c, err) {
         const e = err as Error & { code?: string };
         if (e.code === 'GW_CLIENT_ABORTED' || res.aborted) {
           ctx.clientAborted = true;
           ctx.error = 'client aborted';
-          return done({ kind: 'relayed' });
+          // A client (the OpenAI SDK does) may leave as soon as it reads the upstream's error event.
+          return done(relayed(errorEvent));
         }
         const mapped = mapUpstreamError(e, target.provider.name);
-        if (!res.headersSent && !writer.committed) return done({ kind: 'failed', error: mapped });
+        if (!res.headersSent && !writer.committed) {
+          // The gateway closed its own pools (the drain deadline): the provider did nothing
+          // wrong, and there is nowhere left to fail over to. Not retryable, so a final answer
+          // that touches no health.
+          return done({ kind: 'failed', error: endedByGateway(e) ? Errors.shuttingDown() : mapped });
+        }
         // Bytes already reached the client: the stream is theirs; end it with an error event.
         ctx.error = mapped.message;
         if (mode === 'sse') {
@@ -239,7 +257,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           }
         }
         writer.end();
-        done(endedByGateway(e) ? { kind: 'relayed' } : { kind: 'relayed', failure: mapped });
+        done(endedByGateway(e) ? relayed(errorEvent) : { kind: 'relayed', failure: mapped });
       },
     };
 

@@ -20,6 +20,8 @@ export interface StreamRelayOptions {
   /** The client asked for usage in the stream. */
   clientWantsUsage: boolean;
   onUsage(u: Usage): void;
+  /** The upstream reported an error inside its 2xx stream (an error event); the relay still passes it on, converted. */
+  onErrorEvent(): void;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { MIN_IMPORTED_KEY_LENGTH } from '@llmgw/core';
+import { importedKeyProblem, MIN_IMPORTED_KEY_LENGTH } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { Runner } from '../../program.js';
@@ -23,11 +23,11 @@ async function importedKey(ctx: Context, flag: string | undefined): Promise<stri
   if (flag === FROM_STDIN) {
     raw = withoutTrailingNewline(await ctx.readStdin('--key'));
     // A second line would become part of the key, which no client could ever send in a header.
-    if (/[\r\n]/.test(raw)) throw new UserError('--key -: standard input holds more than one line; pipe the key alone');
+    if (raw.includes('\n')) throw new UserError('--key -: standard input holds more than one line; pipe the key alone');
   }
-  if (raw.length < MIN_IMPORTED_KEY_LENGTH) {
-    throw new UserError(`--key is too short: an imported key needs at least ${MIN_IMPORTED_KEY_LENGTH} characters`);
-  }
+  // Checked before anything is read from or written to Redis; the message never quotes the key.
+  const problem = importedKeyProblem(raw);
+  if (problem) throw new UserError(`--key ${problem}`);
   return raw;
 }
 
@@ -44,7 +44,7 @@ export function addCommand(run: Runner): Command {
   const cmd = new Command('add')
     .description('create a gateway key and print it once')
     .argument('<name>', 'key name (letters, digits, . _ -), unique')
-    .option('--key <raw>', `import an existing raw key instead of generating one (at least ${MIN_IMPORTED_KEY_LENGTH} characters); - reads it from stdin`)
+    .option('--key <raw>', `import an existing raw key instead of generating one (at least ${MIN_IMPORTED_KEY_LENGTH} printable ASCII characters, no whitespace); - reads it from stdin`)
     .option('--json', 'print {key, id, name, prefix} as JSON');
   withKeyFlags(cmd, 'add').addHelpText(
     'after',

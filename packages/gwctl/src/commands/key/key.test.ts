@@ -82,6 +82,41 @@ describe('key handlers', () => {
     expect(await t.revision()).toBe(before);
   });
 
+  it('add refuses an imported key with whitespace, control or non-ASCII characters, from the flag or stdin, writing nothing', async () => {
+    const before = await t.revision();
+    const half = IMPORTED.slice(0, 12);
+    const rest = IMPORTED.slice(12);
+    const cases: Array<[string, RegExp]> = [
+      [`${half} ${rest}`, /^--key holds a space \(character 13\): an imported key must be printable ASCII, without whitespace or control characters$/],
+      [` ${IMPORTED}`, /^--key holds a space \(character 1\)/],
+      [`${IMPORTED} `, /^--key holds a space \(character 33\)/],
+      [`${half}\t${rest}`, /^--key holds a tab \(character 13\)/],
+      [`${half}\u0000${rest}`, /^--key holds a control character \(character 13\)/],
+      [`${half}\u001b[0m${rest}`, /^--key holds a control character/],
+      [`${half}\u007f${rest}`, /^--key holds a control character/],
+      [`${half}\u00a0${rest}`, /^--key holds a character outside printable ASCII/],
+      [`${half}é${rest}`, /^--key holds a character outside printable ASCII/],
+    ];
+    for (const [raw, message] of cases) {
+      await expect(keyAdd(t.context().ctx, { name: 'bad', key: raw }), JSON.stringify(raw)).rejects.toThrow(message);
+      // The same key piped in, with the trailing newline a shell leaves.
+      await expect(keyAdd(t.context({ stdin: `${raw}\n` }).ctx, { name: 'bad', key: '-' }), JSON.stringify(raw)).rejects.toThrow(message);
+    }
+    // A lone carriage return (no LF after it) is not a newline to drop: it is part of the key, and refused.
+    await expect(keyAdd(t.context({ stdin: `${IMPORTED}\r` }).ctx, { name: 'bad', key: '-' })).rejects.toThrow(/^--key holds a line break \(character 33\)/);
+    expect(await t.revision()).toBe(before);
+    expect(await t.redis.scard('gw:keys')).toBe(0);
+
+    // Through the real program: one clean line on stderr that never echoes the key, exit code 1.
+    const secretish = `${half} ${rest}`;
+    const r = await t.cli(['key', 'add', 'bad', '--key', secretish]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: --key holds a space \(character 13\)/);
+    expect(r.stderr).not.toContain(half);
+    expect(r.stdout).toBe('');
+    expect(await t.revision()).toBe(before);
+  });
+
   it('add rejects a short imported key, a duplicate, unknown providers, bad expiry and limits, writing nothing', async () => {
     await add('team-a', { key: IMPORTED });
     const before = await t.revision();
