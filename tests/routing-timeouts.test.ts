@@ -44,6 +44,20 @@ describe('per-provider timeouts', () => {
     expect(r.ms).toBeLessThan(4000);
   });
 
+  it('a slow model is not cut by the listener: 13 s to the first byte, past uWS\'s keep-alive idle clock (8-12 s)', { timeout: 40_000 }, async () => {
+    // Reasoning models can think for longer than uWS lets a connection sit idle between
+    // requests; that clock must not run while an answer is pending.
+    await seedModel(registry, 'routed', { a: { fake: stack.a, fields: { first_byte_timeout_ms: 30_000 } } });
+    stack.a.setBehaviour({ headersDelayMs: 13_000 });
+    const [plain, streamed] = await Promise.all([chat(stack.gw.url, stack.key), chat(stack.gw.url, stack.key, { stream: true })]);
+    expect(plain.status).toBe(200);
+    expect(plain.json.choices[0].message.content.length).toBeGreaterThan(0);
+    expect(plain.ms).toBeGreaterThanOrEqual(12_900);
+    expect(streamed.status).toBe(200);
+    expect(events(streamed.text).length).toBeGreaterThan(1);
+    expect(streamed.text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+  });
+
   it('a provider that hangs is cut at its first-byte deadline: 504 upstream_timeout', async () => {
     await seedModel(registry, 'routed', { a: { fake: stack.a, fields: { first_byte_timeout_ms: 300 } } });
     stack.a.setBehaviour({ hang: true });
