@@ -1,12 +1,12 @@
 // Private Redis Cluster and Sentinel topologies for the tests that need them (not the
 // global setup: they cost a few hundred milliseconds and most tests run on standalone).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 // @ts-expect-error plain JS module shared with the dev and bench scripts
-import { freePort, pingRedis, startRedis } from '../../scripts/lib/local-redis.mjs';
+import { freePort, pingRedis, pingRedisTls, startRedis } from '../../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
   url: string;
@@ -60,26 +60,44 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15
   }
 }
 
+/** Server certificate, its key and the CA: a node then speaks TLS only, on its port and its Cluster bus. */
+export interface NodeTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** ioredis options of the helpers' own clients: the node's certificate doubles as a client certificate. */
+function clientTlsOf(tls: NodeTls | undefined): { tls?: { ca: Buffer; cert: Buffer; key: Buffer } } {
+  return tls ? { tls: { ca: readFileSync(tls.caFile), cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) } } : {};
+}
+
 /**
  * Start a 3-master Redis Cluster (no replicas) on free loopback ports, wait until every
  * node reports `cluster_state:ok`, and return its seed list. `stop()` kills the nodes.
+ * With `tls`, clients and the Cluster bus speak TLS only (`--tls-cluster yes`).
  */
-export async function startRedisCluster(masters = 3): Promise<LocalCluster> {
+export async function startRedisCluster(masters = 3, opts: { tls?: NodeTls } = {}): Promise<LocalCluster> {
   const nodes: LocalRedis[] = [];
+  const tls = opts.tls;
+  const tlsArgs = tls ? ['--tls-cluster', 'yes'] : [];
+  const cliTls = tls ? ['--tls', '--cacert', tls.caFile, '--cert', tls.certFile, '--key', tls.keyFile] : [];
+  const clientTls = clientTlsOf(tls);
   try {
     for (let i = 0; i < masters; i++) {
       // startRedis gives each node its own temporary --dir, so the nodes.conf files never clash.
       nodes.push(
         (await startRedis({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...tlsArgs],
+          ...(tls ? { tls: { ...tls, authClients: 'no' } } : {}),
         })) as LocalRedis,
       );
     }
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
-    await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);
+    await run('redis-cli', [...cliTls, '--cluster', 'create', ...addrs, '--cluster-replicas', '0', '--cluster-yes']);
     for (const n of nodes) {
       await until(`cluster_state:ok on ${n.port}`, async () => {
-        const c = new Redis(n.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+        const c = new Redis(n.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });
         try {
           await c.connect();
           const info = await c.cluster('INFO');
@@ -105,13 +123,18 @@ export async function startRedisCluster(masters = 3): Promise<LocalCluster> {
 /**
  * Start one master and one Sentinel monitoring it (quorum 1) on free loopback ports.
  * Clients connect through the Sentinel (`REDIS_SENTINELS` + `REDIS_SENTINEL_NAME`).
+ * With `tls`, the master, the replica and the Sentinel speak TLS only, also among themselves.
  */
-export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: boolean } = {}): Promise<LocalSentinel> {
-  const master = (await startRedis()) as LocalRedis;
-  const replica = opts.replica ? ((await startRedis({ args: ['--replicaof', '127.0.0.1', String(master.port)] })) as LocalRedis) : null;
+export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: boolean; tls?: NodeTls } = {}): Promise<LocalSentinel> {
+  const tls = opts.tls;
+  const nodeTls = tls ? { tls: { ...tls, authClients: 'no' } } : {};
+  const clientTls = clientTlsOf(tls);
+  const master = (await startRedis(nodeTls)) as LocalRedis;
+  const replicaArgs = ['--replicaof', '127.0.0.1', String(master.port), ...(tls ? ['--tls-replication', 'yes'] : [])];
+  const replica = opts.replica ? ((await startRedis({ args: replicaArgs, ...nodeTls })) as LocalRedis) : null;
   if (replica) {
     await until('the replica to sync', async () => {
-      const c = new Redis(replica.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      const c = new Redis(replica.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });
       try {
         await c.connect();
         return (await c.info('replication')).includes('master_link_status:up');
@@ -127,7 +150,9 @@ export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: 
   writeFileSync(
     conf,
     [
-      `port ${port}`,
+      ...(tls
+        ? ['port 0', `tls-port ${port}`, `tls-cert-file ${tls.certFile}`, `tls-key-file ${tls.keyFile}`, `tls-ca-cert-file ${tls.caFile}`, 'tls-replication yes', 'tls-auth-clients no']
+        : [`port ${port}`]),
       'bind 127.0.0.1',
       `dir ${dir}`,
       `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
@@ -153,10 +178,10 @@ export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: 
   try {
     await until('the sentinel to answer', async () => {
       if (child.exitCode !== null) throw new Error(`redis-sentinel exited:\n${log.slice(-2000)}`);
-      return (await pingRedis('127.0.0.1', port)) as boolean;
+      return (await (clientTls.tls ? pingRedisTls('127.0.0.1', port, clientTls.tls) : pingRedis('127.0.0.1', port))) as boolean;
     });
     await until('the sentinel to know its master', async () => {
-      const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+      const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });
       try {
         await c.connect();
         const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', name)) as string[] | null;
@@ -171,7 +196,7 @@ export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: 
     throw e;
   }
   const currentMaster = async () => {
-    const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });
     try {
       await c.connect();
       const addr = (await c.call('SENTINEL', 'get-master-addr-by-name', name)) as string[];

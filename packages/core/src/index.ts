@@ -10,3 +10,6 @@ export * from './events.js';
 export * from './redis-connect.js';
 export * from './registry-write.js';
 export * from './registry.js';
+export * from './redis-tls.js';
+export * from './redis-connect-error.js';
+export * from './redis-tls-probe.js';

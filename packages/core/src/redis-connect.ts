@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { loadRedisTls, redisTlsFromEnv, tlsEnabled, type RedisTlsSettings } from './redis-tls.js';
 
 /** How to reach Redis: standalone URL, Sentinel, or Cluster (first match wins: cluster, sentinel, url). */
 export interface RedisTarget {
@@ -11,6 +12,8 @@ export interface RedisTarget {
   clusterNodes?: string;
   /** Password for Sentinel-managed or Cluster nodes (standalone takes it from the URL). */
   password?: string;
+  /** TLS for every connection (file paths; read when the client is created). */
+  tls?: RedisTlsSettings;
 }
 
 export type RedisClient = Redis | Cluster;
@@ -38,16 +41,33 @@ function parseNodes(list: string): Array<{ host: string; port: number }> {
     });
 }
 
-/** A human-readable name of the target, for messages. Never includes a password. */
-export function describeRedisTarget(t: RedisTarget): string {
-  if (t.clusterNodes) return `cluster ${t.clusterNodes}`;
-  if (t.sentinels) return `sentinel ${t.sentinels} (master ${t.sentinelName ?? 'mymaster'})`;
-  const url = t.url ?? 'redis://127.0.0.1:6379';
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+/** The URL of a standalone target (none when Cluster or Sentinel take precedence). */
+function standaloneUrl(t: RedisTarget): string | undefined {
+  return t.clusterNodes || t.sentinels ? undefined : (t.url ?? 'redis://127.0.0.1:6379');
 }
 
-/** Build an ioredis client for the target. The caller owns it (and must `quit()` it). */
+/** True when the target's connections use TLS (REDIS_TLS, or a `rediss://` standalone URL). */
+export function redisUsesTls(t: RedisTarget): boolean {
+  return tlsEnabled(t.tls, standaloneUrl(t));
+}
+
+/** A human-readable name of the target, for messages. Never includes a password. */
+export function describeRedisTarget(t: RedisTarget): string {
+  // A rediss:// URL says TLS by itself; REDIS_TLS on a redis:// URL or a topology does not.
+  const overTls = redisUsesTls(t) && !standaloneUrl(t)?.startsWith('rediss://') ? ' over TLS' : '';
+  if (t.clusterNodes) return `cluster ${t.clusterNodes}${overTls}`;
+  if (t.sentinels) return `sentinel ${t.sentinels} (master ${t.sentinelName ?? 'mymaster'})${overTls}`;
+  const url = t.url ?? 'redis://127.0.0.1:6379';
+  return url.replace(/\/\/([^@/]*)@/, '//***@') + overTls;
+}
+
+/**
+ * Build an ioredis client for the target. The caller owns it (and must `quit()` it).
+ * TLS files are read here, once per client (its duplicates share them); a file missing,
+ * unreadable or not PEM throws RedisConfigError naming the variable.
+ */
 export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient {
+  const tls = loadRedisTls(t.tls, redisUsesTls(t));
   const retryStrategy = (times: number): number | null =>
     o.maxReconnects !== undefined && times > o.maxReconnects ? null : Math.min(times * 100, 2000);
   const base: RedisOptions = {
@@ -64,7 +84,10 @@ export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient
       enableOfflineQueue: base.enableOfflineQueue,
       lazyConnect: base.lazyConnect,
       clusterRetryStrategy: retryStrategy,
-      redisOptions: { ...base, password: t.password },
+      // Over TLS, connect to nodes by the names given (ioredis would resolve them to IPs first),
+      // so certificates issued for host names verify (ioredis's note on ElastiCache with TLS).
+      ...(tls ? { dnsLookup: (address: string, done: (err: Error | null, address: string) => void) => done(null, address) } : {}),
+      redisOptions: { ...base, password: t.password, ...(tls ? { tls } : {}) },
     });
   }
   if (t.sentinels) {
@@ -74,9 +97,12 @@ export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient
       name: t.sentinelName ?? 'mymaster',
       password: t.password,
       sentinelRetryStrategy: retryStrategy,
+      // The Sentinels themselves and the master they name, both over TLS.
+      ...(tls ? { tls, sentinelTLS: tls, enableTLSForSentinelMode: true } : {}),
     });
   }
-  return new Redis(t.url ?? 'redis://127.0.0.1:6379', base);
+  // A rediss:// URL alone gives ioredis `tls: true`; settings given here take its place.
+  return new Redis(t.url ?? 'redis://127.0.0.1:6379', { ...base, ...(tls ? { tls } : {}) });
 }
 
 export function isCluster(r: RedisClient): r is Cluster {
@@ -94,7 +120,7 @@ export async function topologyMismatch(redis: RedisClient, t: RedisTarget): Prom
   return `${describeRedisTarget(t)} is a Redis Cluster node: give the cluster's nodes with REDIS_CLUSTER_NODES (gwctl: --redis-cluster-nodes) instead`;
 }
 
-/** Redis target from the conventional environment variables. */
+/** Redis target from the conventional environment variables; throws RedisConfigError on a bad REDIS_TLS* switch. */
 export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
   return {
     url: env.REDIS_URL,
@@ -102,5 +128,6 @@ export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisT
     sentinelName: env.REDIS_SENTINEL_NAME,
     clusterNodes: env.REDIS_CLUSTER_NODES,
     password: env.REDIS_PASSWORD,
+    tls: redisTlsFromEnv(env),
   };
 }

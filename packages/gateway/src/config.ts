@@ -28,6 +28,18 @@ export const ConfigSchema = z.object({
   REDIS_CLUSTER_NODES: z.string().optional(),
   /** Password of Sentinel-managed or Cluster nodes (a standalone URL carries its own). */
   REDIS_PASSWORD: z.string().optional(),
+  /** TLS for every Redis connection: standalone, the Sentinels and their master, every Cluster node (a rediss:// REDIS_URL needs no switch). */
+  REDIS_TLS: bool.default(false),
+  /** PEM bundle of the CAs that Redis certificates must chain to; replaces Node's default CAs (Mozilla's) for Redis, as tls's `ca` option does. Unset: the default CAs. */
+  REDIS_TLS_CA_FILE: z.string().optional(),
+  /** PEM client certificate (and chain) for mutual TLS, with REDIS_TLS_KEY_FILE. */
+  REDIS_TLS_CERT_FILE: z.string().optional(),
+  /** Unencrypted PEM private key of REDIS_TLS_CERT_FILE. */
+  REDIS_TLS_KEY_FILE: z.string().optional(),
+  /** Name sent as SNI and checked against Redis certificates instead of the host connected to (nodes reached by IP, a shared certificate). */
+  REDIS_TLS_SERVERNAME: z.string().optional(),
+  /** Accept any Redis certificate (warned about at boot): encrypted, but anyone on the path can pose as Redis. Never in production. */
+  REDIS_TLS_INSECURE_SKIP_VERIFY: bool.default(false),
   /** How long a registry record is served from the local cache before it is re-read. */
   GW_CACHE_TTL_MS: ms(5_000),
   /** How long an unknown key or model is remembered as unknown. */

@@ -1,4 +1,14 @@
-import { RATE_WINDOW_MS, Registry, createRedis, describeRedisTarget, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
+import {
+  RATE_WINDOW_MS,
+  Registry,
+  createRedis,
+  describeRedisTarget,
+  redisTlsWarning,
+  redisUsesTls,
+  topologyMismatch,
+  type RedisClient,
+  type RedisTarget,
+} from '@llmgw/core';
 import type { DestinationStream } from 'pino';
 import { createApp, createBodyRefusal } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
@@ -8,6 +18,7 @@ import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
 import { createObservability } from './observability/setup.js';
+import { watchRedisConnection, type RedisConnectionWatch } from './redis-connection.js';
 import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { createStats, type GatewayStats } from './stats.js';
@@ -41,7 +52,7 @@ export interface RunningGateway {
 export class UwsFallbackError extends Error {}
 
 /** Give Redis a moment at boot; start anyway (not ready) when it does not come. */
-async function waitForRedis(redis: RedisClient, ms: number, log: Logger): Promise<void> {
+async function waitForRedis(redis: RedisClient, ms: number, log: Logger, watch: RedisConnectionWatch): Promise<void> {
   if (redis.status === 'ready') return;
   const ok = await new Promise<boolean>((resolve) => {
     const t = setTimeout(() => resolve(false), ms);
@@ -50,7 +61,7 @@ async function waitForRedis(redis: RedisClient, ms: number, log: Logger): Promis
       resolve(true);
     });
   });
-  if (!ok) log.warn('Redis is not reachable yet; starting anyway, /ready stays 503 until it is');
+  if (!ok) log.warn({ err: watch.lastError() ?? 'no answer yet' }, 'Redis is not reachable yet; starting anyway, /ready stays 503 until it is');
 }
 
 /** Assemble and start a gateway: Redis, registry cache, upstream pools, the listener. */
@@ -72,13 +83,25 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     sentinelName: config.REDIS_SENTINEL_NAME,
     clusterNodes: config.REDIS_CLUSTER_NODES,
     password: config.REDIS_PASSWORD,
+    tls: {
+      enabled: config.REDIS_TLS,
+      caFile: config.REDIS_TLS_CA_FILE,
+      certFile: config.REDIS_TLS_CERT_FILE,
+      keyFile: config.REDIS_TLS_KEY_FILE,
+      servername: config.REDIS_TLS_SERVERNAME,
+      insecureSkipVerify: config.REDIS_TLS_INSECURE_SKIP_VERIFY,
+    },
   };
+  const tlsWarning = opts.redis ? null : redisTlsWarning(target.tls, redisUsesTls(target));
+  if (tlsWarning) log.warn(tlsWarning);
   // The data plane never waits on a disconnected Redis: commands fail fast and the cache serves.
+  // TLS files are read here, once; one that cannot be used throws RedisConfigError (exit 2).
   const redis =
     opts.redis ??
     createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway', commandTimeoutMs: config.GW_REDIS_COMMAND_TIMEOUT_MS || undefined });
-  redis.on('error', () => {}); // state is watched through the cache and /ready
-  if (!opts.redis) await waitForRedis(redis, config.GW_REDIS_BOOT_WAIT_MS, log);
+  // Outages are watched through the cache and /ready; the watch names TLS failures.
+  const watch = watchRedisConnection(redis, target, log);
+  if (!opts.redis) await waitForRedis(redis, config.GW_REDIS_BOOT_WAIT_MS, log, watch);
   // A misconfiguration that looks like an outage (every read MOVED): name it once at boot.
   void topologyMismatch(redis, target).then((m) => m && log.error(m));
   const registry = new Registry(redis, { onInvalid: (bad) => log.warn(bad, 'invalid registry record skipped') });
@@ -107,7 +130,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   );
   let accepting = true;
   let serving = true;
-  const obs = createObservability(config, { log, uws, redis, target, cache, stats, inFlight, isAccepting: () => accepting });
+  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting });
   const handler = createApp({
     log,
     cache,

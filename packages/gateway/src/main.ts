@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { RedisConfigError } from '@llmgw/core';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway, UwsFallbackError } from './gateway.js';
 
@@ -21,6 +22,11 @@ async function main(): Promise<void> {
     if (e instanceof UwsFallbackError) {
       process.stderr.write(`llmgw: ${e.message}\n`);
       process.exit(3);
+    }
+    // A Redis setting that cannot work (a TLS file missing or not PEM): a configuration error.
+    if (e instanceof RedisConfigError) {
+      process.stderr.write(`llmgw: invalid configuration: ${e.message}\n`);
+      process.exit(2);
     }
     throw e;
   }

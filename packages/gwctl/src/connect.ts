@@ -1,4 +1,16 @@
-import { createRedis, describeRedisTarget, redisTargetFromEnv, topologyMismatch, type RedisClient, type RedisTarget } from '@llmgw/core';
+import {
+  createRedis,
+  describeRedisTarget,
+  explainRedisFailure,
+  isCluster,
+  moreTellingRedisError,
+  REDIS_TLS_ENV,
+  redisTargetFromEnv,
+  topologyMismatch,
+  type RedisClient,
+  type RedisTarget,
+  type RedisTlsSettings,
+} from '@llmgw/core';
 import { UserError } from './errors.js';
 
 /** The global options every command inherits. */
@@ -7,14 +19,32 @@ export interface GlobalOptions {
   redisSentinels?: string;
   redisSentinelName?: string;
   redisClusterNodes?: string;
+  redisTls?: boolean;
+  redisTlsCaFile?: string;
+  redisTlsCertFile?: string;
+  redisTlsKeyFile?: string;
+  redisTlsServername?: string;
+  redisTlsInsecureSkipVerify?: boolean;
   /** Assume yes to confirmations; never prompt. */
   yes?: boolean;
 }
 
+/** The `--redis-tls*` flag of each TLS setting. */
+const TLS_FLAGS: Record<keyof RedisTlsSettings, { option: keyof GlobalOptions; flag: string }> = {
+  enabled: { option: 'redisTls', flag: '--redis-tls' },
+  caFile: { option: 'redisTlsCaFile', flag: '--redis-tls-ca-file' },
+  certFile: { option: 'redisTlsCertFile', flag: '--redis-tls-cert-file' },
+  keyFile: { option: 'redisTlsKeyFile', flag: '--redis-tls-key-file' },
+  servername: { option: 'redisTlsServername', flag: '--redis-tls-servername' },
+  insecureSkipVerify: { option: 'redisTlsInsecureSkipVerify', flag: '--redis-tls-insecure-skip-verify' },
+};
+
 /**
  * Where Redis is: the `--redis-*` flags when any is given (so a flag never mixes with a
  * stray environment variable), else REDIS_URL / REDIS_SENTINELS / REDIS_SENTINEL_NAME /
- * REDIS_CLUSTER_NODES; REDIS_PASSWORD applies to Sentinel and Cluster either way.
+ * REDIS_CLUSTER_NODES; REDIS_PASSWORD applies to Sentinel and Cluster either way. TLS, like
+ * the password, says how to talk to whichever Redis that is: each `--redis-tls*` flag given
+ * wins over its REDIS_TLS* variable, the others still apply.
  */
 export function redisTargetFrom(g: GlobalOptions, env: NodeJS.ProcessEnv = process.env): RedisTarget {
   const fromEnv = redisTargetFromEnv(env);
@@ -23,7 +53,20 @@ export function redisTargetFrom(g: GlobalOptions, env: NodeJS.ProcessEnv = proce
     ? { url: g.redisUrl, sentinels: g.redisSentinels, sentinelName: g.redisSentinelName ?? fromEnv.sentinelName, clusterNodes: g.redisClusterNodes, password: fromEnv.password }
     : { ...fromEnv, sentinelName: g.redisSentinelName ?? fromEnv.sentinelName };
   if (!t.url && !t.sentinels && !t.clusterNodes) t.url = 'redis://127.0.0.1:6379';
+  const tls: RedisTlsSettings = { ...fromEnv.tls };
+  for (const [setting, { option }] of Object.entries(TLS_FLAGS) as Array<[keyof RedisTlsSettings, { option: keyof GlobalOptions }]>) {
+    if (g[option] !== undefined) (tls as Record<string, unknown>)[setting] = g[option];
+  }
+  t.tls = tls;
   return t;
+}
+
+/** A message about REDIS_TLS* settings, naming the flag instead wherever a flag gave the value. */
+export function withFlagNames(message: string, g: GlobalOptions): string {
+  return message.replace(/\bREDIS_TLS(?:_[A-Z_]+)?\b/g, (name) => {
+    const setting = (Object.keys(REDIS_TLS_ENV) as Array<keyof RedisTlsSettings>).find((k) => REDIS_TLS_ENV[k] === name);
+    return setting && g[TLS_FLAGS[setting].option] !== undefined ? TLS_FLAGS[setting].flag : name;
+  });
 }
 
 export interface ConnectLimits {
@@ -44,10 +87,13 @@ export async function connectRedis(target: RedisTarget, limits: ConnectLimits = 
     connectionName: 'gwctl',
   });
   let lastError: unknown;
-  // ioredis reports every failed attempt as an 'error' event; keep the last for the message.
-  redis.on('error', (e: unknown) => {
-    lastError = e;
-  });
+  // ioredis reports every failed attempt as an 'error' event; keep the one that says most.
+  const onError = (e: unknown) => {
+    lastError = moreTellingRedisError(lastError, e);
+  };
+  redis.on('error', onError);
+  // A Cluster's own error says only "Failed to refresh slots cache"; its nodes say why.
+  if (isCluster(redis)) redis.on('node error', onError);
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -58,7 +104,7 @@ export async function connectRedis(target: RedisTarget, limits: ConnectLimits = 
     ]);
   } catch (e) {
     redis.disconnect();
-    throw new UserError(`cannot reach Redis at ${describeRedisTarget(target)}: ${reason(lastError ?? e)}`);
+    throw new UserError(`cannot reach Redis at ${describeRedisTarget(target)}: ${await explainRedisFailure(lastError ?? e, target)}`);
   } finally {
     clearTimeout(timer);
   }
@@ -68,12 +114,4 @@ export async function connectRedis(target: RedisTarget, limits: ConnectLimits = 
     throw new UserError(mismatch);
   }
   return redis;
-}
-
-function reason(e: unknown): string {
-  const err = e as { code?: string; message?: string; errors?: unknown[] };
-  // A refused dual-stack connect arrives as an AggregateError with one error per address.
-  if (Array.isArray(err?.errors) && err.errors.length > 0) return reason(err.errors[0]);
-  const msg = (err?.message ?? String(e)).split('\n')[0]!;
-  return err?.code && !msg.includes(err.code) ? `${err.code} ${msg}` : msg;
 }

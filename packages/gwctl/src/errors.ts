@@ -1,4 +1,4 @@
-import { RegistryConflictError, RegistryValidationError } from '@llmgw/core';
+import { RedisConfigError, RegistryConflictError, RegistryValidationError } from '@llmgw/core';
 
 /**
  * A mistake the user can fix (bad value, unknown name, refused confirmation, unreachable
@@ -14,7 +14,7 @@ export class UserError extends Error {
 /** The user error an error stands for, or null when it is a bug. */
 export function asUserError(e: unknown): UserError | null {
   if (e instanceof UserError) return e;
-  if (e instanceof RegistryValidationError || e instanceof RegistryConflictError) return new UserError(e.message);
+  if (e instanceof RegistryValidationError || e instanceof RegistryConflictError || e instanceof RedisConfigError) return new UserError(e.message);
   return null;
 }
 

@@ -43,6 +43,12 @@ export function buildProgram(deps: ProgramDeps): Command {
     .option('--redis-sentinels <host:port,...>', 'Sentinel endpoints (env REDIS_SENTINELS)')
     .option('--redis-sentinel-name <name>', 'Sentinel master name (env REDIS_SENTINEL_NAME; default mymaster)')
     .option('--redis-cluster-nodes <host:port,...>', 'Cluster seed nodes (env REDIS_CLUSTER_NODES); REDIS_PASSWORD applies to Sentinel and Cluster')
+    .option('--redis-tls', 'TLS for every Redis connection, also Sentinel and Cluster (env REDIS_TLS=1; a rediss:// URL implies it)')
+    .option('--redis-tls-ca-file <path>', "PEM CA bundle to trust instead of Node's default CAs (env REDIS_TLS_CA_FILE)")
+    .option('--redis-tls-cert-file <path>', 'PEM client certificate for mutual TLS (env REDIS_TLS_CERT_FILE)')
+    .option('--redis-tls-key-file <path>', 'PEM private key of the client certificate (env REDIS_TLS_KEY_FILE)')
+    .option('--redis-tls-servername <name>', 'name to send (SNI) and verify instead of the host (env REDIS_TLS_SERVERNAME)')
+    .option('--redis-tls-insecure-skip-verify', "do not verify Redis's certificate; tests only (env REDIS_TLS_INSECURE_SKIP_VERIFY=1)")
     .option('-y, --yes', 'assume yes to confirmations and never prompt (for scripts)')
     .addHelpText(
       'after',

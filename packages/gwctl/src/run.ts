@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
-import { describeRedisTarget } from '@llmgw/core';
-import { connectRedis, redisTargetFrom, type GlobalOptions } from './connect.js';
+import { describeRedisTarget, redisTlsWarning, redisUsesTls } from '@llmgw/core';
+import { connectRedis, redisTargetFrom, withFlagNames, type GlobalOptions } from './connect.js';
 import { createRegistry, type Context } from './context.js';
 import { asUserError, EXIT } from './errors.js';
 import { createOutput, type Writer } from './output.js';
@@ -34,6 +34,8 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
   const openContext = async (globals: GlobalOptions): Promise<OpenedContext> => {
     if (io.openContext) return io.openContext(globals, { out, env });
     const target = redisTargetFrom(globals, env);
+    const tlsWarning = redisTlsWarning(target.tls, redisUsesTls(target));
+    if (tlsWarning) out.warn(withFlagNames(tlsWarning, globals));
     const redis = await connectRedis(target);
     const prompt = createPrompt({ yes: globals.yes, ...(io.asker ? { asker: io.asker } : {}), ...(io.interactive !== undefined ? { interactive: io.interactive } : {}) });
     const stdin = io.stdin ?? process.stdin;
@@ -55,9 +57,10 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
       // Help and --version end with exit code 0; everything else commander raises is usage.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const user = asUserError(e) ?? redisFailure(e, program.opts() as GlobalOptions, env);
+    const globals = program.opts() as GlobalOptions;
+    const user = asUserError(e) ?? redisFailure(e, globals, env);
     if (user) {
-      stderr.write(`error: ${oneLine(user.message)}\n`);
+      stderr.write(`error: ${oneLine(withFlagNames(user.message, globals))}\n`);
       return EXIT.user;
     }
     stderr.write(`gwctl hit a bug; please report it with this trace:\n${(e as Error)?.stack ?? String(e)}\n`);

@@ -1,9 +1,10 @@
-import { describeRedisTarget, type RedisClient, type RedisTarget } from '@llmgw/core';
+import { describeRedisTarget, redisUsesTls, type RedisClient, type RedisTarget } from '@llmgw/core';
 import type { RegistryCache } from '../cache/registry-cache.js';
 import type { GatewayConfig } from '../config.js';
 import type { HttpListener } from '../http/server.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { Logger } from '../logger.js';
+import type { RedisConnectionWatch } from '../redis-connection.js';
 import type { GatewayStats } from '../stats.js';
 import { createAccessLogger } from './access-log.js';
 import { startAdminServer } from './admin-server.js';
@@ -17,6 +18,7 @@ export interface ObservedParts {
   uws: UwsBuild;
   redis: RedisClient;
   target: RedisTarget;
+  redisWatch: RedisConnectionWatch;
   cache: RegistryCache;
   stats: GatewayStats;
   inFlight: { count: number };
@@ -67,6 +69,8 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
           redis: p.redis,
           redisMode: redisMode(p.target),
           redisTarget: describeRedisTarget(p.target),
+          redisTls: redisUsesTls(p.target),
+          redisLastError: p.redisWatch.lastError,
           cache: p.cache,
           stats: p.stats,
           inFlight: p.inFlight,

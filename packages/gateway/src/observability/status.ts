@@ -16,6 +16,9 @@ export interface StatusSources {
   redisMode: RedisMode;
   /** The Redis target with any password masked. */
   redisTarget: string;
+  redisTls: boolean;
+  /** Why the last connection attempt failed (a TLS failure named as such); null while connected. */
+  redisLastError(): string | null;
   cache: RegistryCache;
   stats: GatewayStats;
   inFlight: { count: number };
@@ -70,8 +73,10 @@ export async function buildStatus(s: StatusSources): Promise<Record<string, unkn
     redis: {
       mode: s.redisMode,
       target: s.redisTarget,
+      tls: s.redisTls,
       connection: s.redis.status,
-      ...(ping.ok ? { latencyMs: ping.latencyMs } : { latencyMs: null, error: ping.error }),
+      // A failed PING only says the connection is down; the connection's own error says why.
+      ...(ping.ok ? { latencyMs: ping.latencyMs } : { latencyMs: null, error: s.redisLastError() ?? ping.error }),
     },
     registry: { healthy: s.cache.healthy, revision: s.cache.revision },
     cache: { ...s.cache.sizes(), hits: c.hits, misses: c.misses, stale: c.stale, errors: c.errors },

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
-import { describeRedisTarget, isCluster, REDIS_KEYS } from '@llmgw/core';
+import { describeRedisTarget, isCluster, REDIS_KEYS, redisUsesTls } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import type { Runner } from '../../program.js';
 
@@ -14,6 +14,8 @@ export interface PingReport {
   latency_ms: number;
   version: string;
   mode: 'standalone' | 'sentinel' | 'cluster';
+  /** Whether the connection uses TLS. */
+  tls: boolean;
   revision: number;
   providers: number;
   keys: number;
@@ -51,6 +53,7 @@ export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void
     latency_ms: Math.round(best * 100) / 100,
     version: info.redis_version ?? 'unknown',
     mode,
+    tls: redisUsesTls(ctx.target),
     revision: await ctx.registry.revision(),
     providers,
     keys,
@@ -61,6 +64,7 @@ export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void
   ctx.out.fields([
     ['redis version', report.version],
     ['mode', report.mode],
+    ['tls', report.tls ? 'yes' : 'no'],
     ['registry revision', report.revision],
     ['providers', report.providers],
     ['keys', report.keys],
