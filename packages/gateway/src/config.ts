@@ -107,7 +107,7 @@ export const ConfigSchema = z.object({
   GW_USAGE_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000_000),
   /** Usage events kept in memory while Redis is unreachable; beyond it they are dropped and counted. */
   GW_USAGE_BUFFER_MAX: z.coerce.number().int().positive().default(10_000),
-  /** Longest wait before usage events and spend are written (0 = at the end of each event-loop turn); batches them at low load. */
+  /** Longest wait before usage events and spend counters are written (0 = at the end of each event-loop turn). At low load this writes many requests' usage in one call instead of two commands per request; budgets see spend this much later. */
   GW_USAGE_FLUSH_MS: ms(10),
 });
 
