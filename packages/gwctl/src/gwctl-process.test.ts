@@ -53,6 +53,19 @@ describe('ops/gwctl as a process', () => {
     expect(r.stdout).toMatch(/provider[\s\S]*key[\s\S]*model[\s\S]*redis/);
   });
 
+  it('stops quietly when the reader of its output goes away (`gwctl --help | head -1`)', async () => {
+    const child = spawn(LAUNCHER, ['--help'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    // Close the reading end before the CLI writes (it takes ~100 ms to start): its writes
+    // meet a closed pipe, as they do once `head -1` has its line.
+    child.stdout!.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).not.toContain('Unhandled');
+    expect(code).toBe(0);
+  });
+
   it('adds a provider and a key, lists and shows them (exit 0)', async () => {
     const add = await gwctl(['provider', 'add', 'openai', '--base-url', 'https://api.openai.com/v1', '--api-key', 'sk-proc-0123456789abcdefghij', '--models', 'gpt-4o-mini'], env());
     expect(add).toMatchObject({ code: 0, stderr: '' });
