@@ -54,6 +54,35 @@ describe('registry writes take effect on a running gateway without a restart', (
       await poller.close();
     }
   });
+  it('a revision read before its event arrives does not clear the cache (only a difference that stays does)', async () => {
+    const poller = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '50' });
+    try {
+      const { rawKey } = await seedBasic(registry, stack.fake.url);
+      const call = () =>
+        fetch(`${poller.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${rawKey}` },
+          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+        }).then((r) => r.status);
+      expect(await call()).toBe(200);
+      await expect.poll(() => poller.gw.cache.revision).toBe(Number(await redis.get('gw:rev')));
+      const cleared = () => poller.logs.lines.filter((l) => l.includes('registry cache cleared')).length;
+      const before = cleared();
+      // A write whose event comes 40 ms after its revision, ten times: polls every 50 ms read
+      // the new revision before the event in most of those windows.
+      for (let i = 0; i < 10; i++) {
+        const rev = await redis.incr('gw:rev');
+        await new Promise((r) => setTimeout(r, 40));
+        await redis.publish('gw:events', JSON.stringify({ kind: 'provider', name: 'not-cached', op: 'put', rev }));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 400));
+      expect(cleared()).toBe(before);
+      expect(poller.gw.cache.sizes().keys).toBeGreaterThanOrEqual(1);
+    } finally {
+      await poller.close();
+    }
+  });
 });
 
 describe('multipart audio transcription', () => {

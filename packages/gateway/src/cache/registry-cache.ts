@@ -24,6 +24,9 @@ interface Entry<T> {
 
 type Kind = 'key' | 'model' | 'provider';
 
+/** How long a `gw:rev` that differs from the last event's is given to catch up before it counts. */
+const REV_CONFIRM_MS = 250;
+
 /**
  * The local cache every registry read goes through. Records live `ttlMs`; unknown names
  * are remembered for `negativeTtlMs`; `gw:events` evicts at once and a `gw:rev` poll clears
@@ -38,6 +41,7 @@ export class RegistryCache {
   private readonly loading = new Map<string, Promise<unknown>>();
   private modelList: Entry<Model[]> | null = null;
   private lastRev = -1;
+  private polling = false;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
   /** True once a revision was read and while Redis answers. */
@@ -166,16 +170,35 @@ export class RegistryCache {
     this.modelList = null;
   }
 
-  /** The safety net: a revision we did not hear about means we missed events. */
+  /**
+   * The safety net: a revision we did not hear about means we missed events; one that went
+   * back means Redis restarted empty (or was flushed). An event travels on the subscriber
+   * connection, and a write may bump `gw:rev` a moment before it publishes, so a revision read
+   * can be ahead of the last event heard without anything being missed. A difference is
+   * therefore judged REV_CONFIRM_MS later: the cache is cleared only when the revision read
+   * then has still not been heard of, or when Redis's revision is behind ours. (A needless
+   * clear empties every pod's cache at once and sends its next requests to Redis.)
+   */
   private async pollRevision(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
     try {
-      const rev = await this.registry.revision();
-      // A poll racing an event can only cause one needless clear, never a stale read.
-      if (this.lastRev !== -1 && rev !== this.lastRev) this.clear(`gw:rev is ${rev}, last seen ${this.lastRev}`);
-      this.lastRev = rev;
-      this.reachable(rev);
+      const seen = await this.registry.revision();
+      if (this.lastRev === -1) this.lastRev = seen;
+      else if (seen !== this.lastRev) {
+        await new Promise((r) => setTimeout(r, REV_CONFIRM_MS));
+        const now = await this.registry.revision();
+        const missed = seen > this.lastRev;
+        if (missed || now < this.lastRev) {
+          this.clear(missed ? `gw:rev ${seen} was never announced (last heard ${this.lastRev})` : `gw:rev went back to ${now} (last heard ${this.lastRev})`);
+          this.lastRev = now;
+        }
+      }
+      this.reachable(seen);
     } catch (e) {
       this.unreachable(e);
+    } finally {
+      this.polling = false;
     }
   }
 
