@@ -39,6 +39,7 @@ let cluster: LocalCluster;
 let reg: Registry;
 let redis: Cluster;
 let gw: GatewayProcess;
+let adminPort: number;
 
 beforeAll(async () => {
   ensureBuilt();
@@ -52,7 +53,8 @@ beforeAll(async () => {
   // Fail closed, so that a request whose limits cannot be checked is a visible 503 rather than a
   // silent admission: every 200 of the limited key was counted by the admission script. A short
   // cache TTL, so that records expire during the failover and must be served stale.
-  gw = await spawnGateway({ REDIS_CLUSTER_NODES: cluster.nodes, GW_LIMITS_FAIL_CLOSED: '1', GW_CACHE_TTL_MS: '500' });
+  gw = await spawnGateway({ REDIS_CLUSTER_NODES: cluster.nodes, GW_LIMITS_FAIL_CLOSED: '1', GW_CACHE_TTL_MS: '500', GW_ADMIN_PORT: '0' });
+  adminPort = Number(/"adminPort":(\d+)/.exec(gw.output())?.[1]);
 });
 afterAll(async () => {
   await gw?.stop();
@@ -78,6 +80,21 @@ async function call(raw: string, key: Outcome['key']): Promise<Outcome> {
   } catch (e) {
     return { key, at, status: 0, code: (e as Error).name };
   }
+}
+
+/** The gateway's /status (admin listener). */
+async function status(): Promise<{ registry: { revision: number }; usageEvents: { buffered: number; dropped: number } }> {
+  return (await fetch(`http://127.0.0.1:${adminPort}/status`)).json() as never;
+}
+
+/**
+ * Resolves once the gateway has seen the registry's last write. Until then a late gw:rev poll
+ * or event may still evict cached records, and a record not cached when the failover starts
+ * cannot be served (503 registry_unavailable, as documented for a key never seen).
+ */
+async function caughtUp(): Promise<void> {
+  const rev = await reg.revision();
+  await expect.poll(async () => (await status()).registry.revision, { timeout: 5000 }).toBe(rev);
 }
 
 async function ready(): Promise<number> {
@@ -144,14 +161,16 @@ async function scenario(how: How): Promise<void> {
     outcomes.push(o);
     return o;
   };
-  const xlen0 = await redis.xlen(RT_KEYS.usageStream);
-  for (let i = 0; i < 3; i++) expect((await send(limitedRaw, 'limited')).status).toBe(200);
-  for (let i = 0; i < 2; i++) expect((await send(openRaw, 'open')).status).toBe(200);
-  await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { timeout: 5000 }).toBeGreaterThanOrEqual(xlen0 + 5);
-
+  await caughtUp();
   const events: RegistryEvent[] = [];
   const unsubscribe = await subscribeOn(victim, events);
+  const xlen0 = await redis.xlen(RT_KEYS.usageStream);
   try {
+    // Served before the failover; this also caches the records the gateway serves through it.
+    for (let i = 0; i < 3; i++) expect((await send(limitedRaw, 'limited')).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await send(openRaw, 'open')).status).toBe(200);
+    await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { timeout: 5000 }).toBeGreaterThanOrEqual(xlen0 + 5);
+
     // Nothing the master acknowledged is missing on its replica: the counts below are exact.
     await cluster.replicated(victim);
 
@@ -245,6 +264,7 @@ async function scenario(how: How): Promise<void> {
   await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { timeout: 10_000 }).toBeGreaterThanOrEqual(xlen0 + served);
 
   expect(await ready()).toBe(200);
+  expect((await status()).usageEvents).toEqual({ buffered: 0, dropped: 0 });
   expect(gw.child.exitCode, gw.output().slice(-2000)).toBeNull();
   expect(gw.child.signalCode).toBeNull();
   // No error logged (a usage record dropped as refused by Redis would be one), nothing uncaught.
