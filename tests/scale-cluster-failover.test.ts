@@ -31,7 +31,7 @@ const RPM = 60;
  * GW_LIMITS_TIMEOUT_MS (0.5 s); the rest is margin for a busy machine.
  */
 const HANG_MS = 5_000;
-/** Connection name of the test's own registry subscription, to find the node it lives on. */
+/** Connection name of the test's own registry subscriptions, to find the node each lives on. */
 const PROBE = 'llmgw-failover-probe';
 
 let fake: FakeProvider;
@@ -127,7 +127,9 @@ async function pickVictim(how: How): Promise<number> {
 /** A registry subscription (the code every pod runs) living on the node at `port`. */
 async function subscribeOn(port: number, events: RegistryEvent[]): Promise<() => Promise<void>> {
   for (let i = 0; i < 100; i++) {
-    const probe = new Registry(createRedis({ clusterNodes: cluster.nodes }, { connectionName: PROBE }));
+    // A name of its own per attempt: a closed attempt may linger a moment in CLIENT LIST.
+    const name = `${PROBE}-${i}`;
+    const probe = new Registry(createRedis({ clusterNodes: cluster.nodes }, { connectionName: name }));
     probe.redis.on('error', () => {});
     const off = await probe.subscribe((e) => events.push(e));
     const close = async () => {
@@ -135,7 +137,7 @@ async function subscribeOn(port: number, events: RegistryEvent[]): Promise<() =>
       probe.redis.disconnect();
     };
     // ioredis puts a Cluster subscription on a node of its choosing: try until it is this one.
-    if ((await cluster.nodeWithClient(`(subscriber):${PROBE}`)) === port) return close;
+    if ((await cluster.nodeWithClient(`(subscriber):${name}`)) === port) return close;
     await close();
   }
   throw new Error(`no subscription landed on ${port}`);
