@@ -141,6 +141,27 @@ function parseNodes(text: string): NodeLine[] {
 }
 
 /**
+ * One cluster node. Its bus port is a free port of its own rather than the default port +
+ * 10000, which nobody checked was free; and since a free port can be taken by another process
+ * before redis-server binds it, a node that cannot bind is started again on other ports.
+ */
+async function startClusterNode(nodeTimeoutMs: number): Promise<LocalRedis> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // startRedis gives each node its own temporary --dir, so the nodes.conf files never clash.
+      return (await startRedis({
+        args: [
+          '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(await freePort()),
+          '--cluster-node-timeout', String(nodeTimeoutMs), '--repl-diskless-sync-delay', '0',
+        ],
+      })) as LocalRedis;
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+/**
  * Start a Redis Cluster on free loopback ports: `masters` masters (default 3) sharing the
  * slots, each with `replicas` replicas; wait until every node reports `cluster_state:ok`, knows
  * every node, and every replica has synced; return its seed list. `stop()` kills the nodes.
@@ -152,14 +173,7 @@ export async function startRedisCluster(masters = 3, opts: ClusterOptions = {}):
   const dead = new Set<number>();
   const stopAll = async () => void (await Promise.all(nodes.map((n) => n.stop())));
   try {
-    for (let i = 0; i < total; i++) {
-      // startRedis gives each node its own temporary --dir, so the nodes.conf files never clash.
-      nodes.push(
-        (await startRedis({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 2000), '--repl-diskless-sync-delay', '0'],
-        })) as LocalRedis,
-      );
-    }
+    for (let i = 0; i < total; i++) nodes.push(await startClusterNode(opts.nodeTimeoutMs ?? 2000));
     const addrs = nodes.map((n) => `127.0.0.1:${n.port}`);
     // redis-cli picks which nodes become masters (and whose replica each other one is); `ports` reports its choice.
     await run('redis-cli', ['--cluster', 'create', ...addrs, '--cluster-replicas', String(replicas), '--cluster-yes']);
