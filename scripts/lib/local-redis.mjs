@@ -98,7 +98,8 @@ export async function startRedis({ port, args = [], tls: tlsFiles } = {}) {
   }
   const stop = () =>
     new Promise((resolve) => {
-      if (child.exitCode !== null) {
+      // Already gone (exited, or killed by a signal: then exitCode stays null and no 'exit' comes again).
+      if (child.exitCode !== null || child.signalCode !== null) {
         rmSync(dir, { recursive: true, force: true });
         return resolve();
       }

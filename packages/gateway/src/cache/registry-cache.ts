@@ -31,7 +31,8 @@ const REV_CONFIRM_MS = 250;
  * The local cache every registry read goes through. Records live `ttlMs`; unknown names
  * are remembered for `negativeTtlMs`; `gw:events` evicts at once and a `gw:rev` poll clears
  * everything when an event was missed. While Redis is unreachable the last good copy keeps
- * serving (counted as `stale`); a name never seen then is a 503, not a 401/404.
+ * serving (counted as `stale`), without waiting for Redis once a read has found it away; a
+ * name never seen then is a 503, not a 401/404.
  */
 export class RegistryCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, errors: 0 };
@@ -132,6 +133,28 @@ export class RegistryCache {
       return Promise.resolve(entry.value);
     }
     this.stats.misses++;
+    const read = this.read(kind, name, map, load);
+    if (!this.healthy && entry && entry.value !== null) {
+      // Redis is known to be away: a read would only fail after GW_REDIS_COMMAND_TIMEOUT_MS
+      // (a hung Redis, a Cluster failing over), and a request reads several records one after
+      // the other. Serve the last good copy now; the read goes on in the background and brings
+      // the record (and readiness) back as soon as Redis answers.
+      this.stats.stale++;
+      read.catch(() => {});
+      return Promise.resolve(entry.value);
+    }
+    return read.catch(() => {
+      const last = map.get(name);
+      if (last && last.value !== null) {
+        this.stats.stale++;
+        return last.value;
+      }
+      throw Errors.registryUnavailable();
+    });
+  }
+
+  /** One read of a record at a time (concurrent callers share it); rejects when Redis could not answer. */
+  private read<T>(kind: Kind, name: string, map: Map<string, Entry<T>>, load: () => Promise<T | null>): Promise<T | null> {
     const id = `${kind}\0${name}`;
     let p = this.loading.get(id) as Promise<T | null> | undefined;
     if (!p) {
@@ -145,12 +168,7 @@ export class RegistryCache {
         .catch((e: unknown) => {
           this.stats.errors++;
           this.unreachable(e);
-          const last = map.get(name);
-          if (last && last.value !== null) {
-            this.stats.stale++;
-            return last.value;
-          }
-          throw Errors.registryUnavailable();
+          throw e;
         })
         .finally(() => this.loading.delete(id));
       this.loading.set(id, p);

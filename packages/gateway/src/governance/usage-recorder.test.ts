@@ -1,11 +1,12 @@
 import { decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import { createStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';
-import { UsageRecorder } from './usage-recorder.js';
+import { isTransientReply, UsageRecorder } from './usage-recorder.js';
 
 const { redis } = useTestRedis();
 
@@ -62,6 +63,25 @@ describe('usage recorder', () => {
       expect(calls).toBe(2);
     } finally {
       rec.close();
+    }
+  });
+});
+
+describe('which Redis replies keep a usage record buffered', () => {
+  it('a cluster failing over or a node loading: later; a command Redis refuses for good: never', () => {
+    for (const later of [
+      'CLUSTERDOWN The cluster is down',
+      'CLUSTERDOWN Hash slot not served',
+      'TRYAGAIN Multiple keys request during rehashing of slot',
+      'MOVED 3999 127.0.0.1:6381',
+      'LOADING Redis is loading the dataset in memory',
+      "READONLY You can't write against a read only replica.",
+      'MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no.',
+    ]) {
+      expect(isTransientReply(new ReplyError(later)), later).toBe(true);
+    }
+    for (const never of ['WRONGTYPE Operation against a key holding the wrong kind of value', 'ERR Error running script (call to f_x): @user_script:1: oops']) {
+      expect(isTransientReply(new ReplyError(never)), never).toBe(false);
     }
   });
 });

@@ -47,6 +47,21 @@ const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
 
 /**
+ * Replies with which Redis refuses a command for now, not for good: a Cluster failing over
+ * (CLUSTERDOWN while a failed master's slots have no owner yet, TRYAGAIN, MOVED or ASK while
+ * slots move, READONLY from a demoted master), a node still loading its data (LOADING), a
+ * replica cut off from its master (MASTERDOWN). ioredis retries a refused Cluster pipeline 16
+ * times, 100 ms apart, and then hands the reply over: a failover that takes longer than that
+ * must leave the record buffered, as a lost connection does, not drop it.
+ */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MOVED|ASK|LOADING|READONLY|MASTERDOWN)\b/;
+
+/** Is `e` a reply that means "try again later" (see TRANSIENT_REPLY)? */
+export function isTransientReply(e: Error): boolean {
+  return e.name === 'ReplyError' && TRANSIENT_REPLY.test(e.message);
+}
+
+/**
  * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
  * MAXLEN ~), batched over `flushMs` (or a full batch) and written with the other governance
  * commands of that turn (`RedisTurn`). While Redis is unreachable the
@@ -185,7 +200,7 @@ export class UsageRecorder {
       }
       if (acc === null && xadd === null) continue;
       const failed = [acc, xadd].filter((e): e is Error => e instanceof Error);
-      if (failed.some((e) => e.name !== 'ReplyError')) {
+      if (failed.some((e) => e.name !== 'ReplyError' || isTransientReply(e))) {
         unreachable = true;
         keep.push(r); // retried later for the part that is not written yet
       } else {
