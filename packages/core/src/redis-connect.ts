@@ -1,4 +1,6 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Duplex } from 'node:stream';
+import { Cluster, Redis, SentinelConnector, type RedisOptions } from 'ioredis';
 import { loadRedisTls, redisTlsFromEnv, tlsEnabled, type RedisTlsSettings } from './redis-tls.js';
 
 /** How to reach Redis: standalone URL, Sentinel, or Cluster (first match wins: cluster, sentinel, url). */
@@ -66,7 +68,37 @@ export function describeRedisTarget(t: RedisTarget): string {
  * TLS files are read here, once per client (its duplicates share them); a file missing,
  * unreadable or not PEM throws RedisConfigError naming the variable.
  */
+type Connect = (...args: unknown[]) => Promise<Duplex>;
+const GUARDED = Symbol('llmgw.socketErrorsGuarded');
+const ignore = (): void => {};
+
+/**
+ * ioredis listens for its socket's errors with `once`: a socket that emits two of them (a TLS
+ * alert, then ECONNRESET, as a server that requires a client certificate does) throws the
+ * second as an unhandled 'error' event, and the process dies (ioredis PR #962, closed
+ * unmerged). So every socket ioredis opens (standalone, Sentinel, every Cluster node and
+ * subscriber) also gets a lasting listener: ioredis still sees the first error, and the close
+ * that follows drives its reconnect as before.
+ */
+export function guardRedisSocketErrors(): void {
+  const require = createRequire(import.meta.url);
+  const standalone = (require('ioredis/built/connectors/StandaloneConnector.js') as { default: { prototype: { connect: Connect } } }).default;
+  for (const proto of [standalone.prototype, (SentinelConnector as unknown as { prototype: { connect: Connect } }).prototype]) {
+    const connect = proto.connect;
+    if ((connect as unknown as Record<symbol, boolean>)[GUARDED]) continue;
+    const guarded: Connect = function (this: unknown, ...args: unknown[]) {
+      return connect.apply(this, args).then((stream) => {
+        stream.on('error', ignore);
+        return stream;
+      });
+    };
+    (guarded as unknown as Record<symbol, boolean>)[GUARDED] = true;
+    proto.connect = guarded;
+  }
+}
+
 export function createRedis(t: RedisTarget, o: ConnectOptions = {}): RedisClient {
+  guardRedisSocketErrors();
   const tls = loadRedisTls(t.tls, redisUsesTls(t));
   const retryStrategy = (times: number): number | null =>
     o.maxReconnects !== undefined && times > o.maxReconnects ? null : Math.min(times * 100, 2000);
