@@ -35,16 +35,19 @@ describe('registry writes take effect on a running gateway without a restart', (
     await expect.poll(async () => (await chat(rawKey)).status).toBe(403);
   });
 
+  /** Status of a small chat request to the gateway at `url`. */
+  const chatStatus = (url: string, rawKey: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${rawKey}` },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+    }).then((r) => r.status);
+
   it('a missed event is caught by the gw:rev safety net', async () => {
     const poller = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '100' });
     try {
       const { rawKey, keyHash } = await seedBasic(registry, stack.fake.url);
-      const call = () =>
-        fetch(`${poller.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${rawKey}` },
-          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
-        }).then((r) => r.status);
+      const call = () => chatStatus(poller.url, rawKey);
       expect(await call()).toBe(200);
       // change the record behind the registry's back (no event), then bump the revision
       await redis.hset(`gw:key:${keyHash}`, 'status', 'disabled');
@@ -58,12 +61,7 @@ describe('registry writes take effect on a running gateway without a restart', (
     const poller = await startTestGateway({ GW_CACHE_TTL_MS: '600000', GW_NEGATIVE_CACHE_TTL_MS: '600000', GW_REV_POLL_MS: '50' });
     try {
       const { rawKey } = await seedBasic(registry, stack.fake.url);
-      const call = () =>
-        fetch(`${poller.url}/v1/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${rawKey}` },
-          body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
-        }).then((r) => r.status);
+      const call = () => chatStatus(poller.url, rawKey);
       expect(await call()).toBe(200);
       await expect.poll(() => poller.gw.cache.revision).toBe(Number(await redis.get('gw:rev')));
       const cleared = () => poller.logs.lines.filter((l) => l.includes('registry cache cleared')).length;
