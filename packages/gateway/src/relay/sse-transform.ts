@@ -40,16 +40,9 @@ const KEY_SHIFT = (() => {
 })();
 
 /**
- * `"usage":{` or `"error":{` (or with a space after the colon) anywhere in the bytes: events
- * that may carry usage or report an upstream error, the only ones worth decoding.
- */
-export function hasUsageOrErrorObject(buf: Buffer): boolean {
-  return keyObjectAt(buf, 0) !== -1;
-}
-
-/**
  * Where the first `"usage":{` or `"error":{` (or with a space after the colon) at or after
- * `from` starts, or -1. A Horspool search for both keys in one pass, in JS: every byte of a
+ * `from` starts, or -1: events that may carry usage or report an upstream error, the only
+ * ones worth decoding. A Horspool search for both keys in one pass, in JS: every byte of a
  * stream passes here, and a native `Buffer#indexOf` call (or a plain byte loop) costs about
  * 2 ns per byte, this under 1 (0.8 ns per byte on a 3.5 KB read of twenty events).
  */
@@ -166,16 +159,10 @@ export class SseTransform {
     while (at !== -1) {
       const start = eventStart(bytes, at);
       const end = eventEnd(bytes, at);
-      const ev = bytes.toString('utf8', start, end);
-      if (this.o.onErrorEvent && isErrorEvent(ev)) this.o.onErrorEvent();
-      const usage = ev.includes('"usage"') ? extractUsage(ev) : null;
-      if (usage) {
-        this.o.onUsage(usage);
-        if (this.o.dropUsageChunk && EMPTY_CHOICES.test(ev)) {
-          pieces ??= [];
-          if (start > keptFrom) pieces.push(bytes.subarray(keptFrom, start));
-          keptFrom = end;
-        }
+      if (this.inspect(bytes.toString('utf8', start, end))) {
+        pieces ??= [];
+        if (start > keptFrom) pieces.push(bytes.subarray(keptFrom, start));
+        keptFrom = end;
       }
       at = keyObjectAt(bytes, end);
     }
@@ -196,16 +183,18 @@ export class SseTransform {
     const events = text.split(/(?<=\r?\n\r?\n)/);
     let out = '';
     for (const ev of events) {
-      if (this.o.onErrorEvent && ev.includes('"error"') && isErrorEvent(ev)) this.o.onErrorEvent();
-      if (ev.includes('"usage"')) {
-        const usage = extractUsage(ev);
-        if (usage) {
-          this.o.onUsage(usage);
-          if (this.o.dropUsageChunk && EMPTY_CHOICES.test(ev)) continue;
-        }
-      }
+      if (this.inspect(ev)) continue;
       out += this.rename ? rewriteModel(ev, this.o.upstreamModel, this.o.publicModel) : ev;
     }
     return out;
+  }
+
+  /** One whole event: report its error and usage; true when it is the usage chunk to drop. */
+  private inspect(ev: string): boolean {
+    if (this.o.onErrorEvent && ev.includes('"error"') && isErrorEvent(ev)) this.o.onErrorEvent();
+    const usage = ev.includes('"usage"') ? extractUsage(ev) : null;
+    if (!usage) return false;
+    this.o.onUsage(usage);
+    return this.o.dropUsageChunk && EMPTY_CHOICES.test(ev);
   }
 }
