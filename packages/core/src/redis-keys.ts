@@ -25,10 +25,18 @@ export const RT_KEYS = {
   providerHealth: (provider: string) => `gw:rt:{p:${provider}}:health`,
   /** The bounded usage event stream. */
   usageStream: 'gw:rt:{usage}:events',
+  /** Highest usage record sequence of one pod process applied to the stream (exactly-once marks). */
+  usageApplied: (pod: string) => `gw:rt:{usage}:applied:${pod}`,
   /** Governance state of one key, all under its tag (one Cluster slot per key). */
   /** The rpm and tpm window: per-bucket request and token counters (see rate-window.ts). */
   keyWindow: (keyId: string) => `gw:rt:{k:${keyId}}:win`,
   keyConcurrency: (keyId: string) => `gw:rt:{k:${keyId}}:conc`,
+  /** Budget reservations of requests in flight: zset of `<member>|<micro-USD>` → lease expiry ms. */
+  keyReservations: (keyId: string) => `gw:rt:{k:${keyId}}:resv`,
+  /** Sum of those reservations in micro-USD (kept by the scripts that add and remove them). */
+  keyReserved: (keyId: string) => `gw:rt:{k:${keyId}}:resv:sum`,
+  /** Highest usage record sequence of one pod process applied to this key's spend counters. */
+  keyApplied: (keyId: string, pod: string) => `gw:rt:{k:${keyId}}:applied:${pod}`,
   /** Spend and token totals of one key for one UTC day (`YYYY-MM-DD`) or month (`YYYY-MM`). */
   keySpendDay: (keyId: string, day: string) => `gw:rt:{k:${keyId}}:spend:d:${day}`,
   keySpendMonth: (keyId: string, month: string) => `gw:rt:{k:${keyId}}:spend:m:${month}`,

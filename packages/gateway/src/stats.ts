@@ -19,6 +19,10 @@ export interface GatewayStats {
   usageEventsBuffered: number;
   /** Usage events that did not fit the in-memory buffer. */
   usageEventsDropped: number;
+  /** Usage records sent to Redis again after a write that failed or whose reply never came. */
+  usageWriteRetries: number;
+  /** Usage writes Redis had already applied (a retry of a write whose reply was lost): skipped, not counted twice. */
+  usageDuplicatesSkipped: number;
   /** Requests whose usage estimate or accounting threw after the response (their usage is lost). */
   usageAccountingErrors: number;
   /** Redis commands that failed on the hot path. */
@@ -37,6 +41,8 @@ export function createStats(): GatewayStats {
     usageEventsWritten: 0,
     usageEventsBuffered: 0,
     usageEventsDropped: 0,
+    usageWriteRetries: 0,
+    usageDuplicatesSkipped: 0,
     usageAccountingErrors: 0,
     redisErrors: 0,
     openStreams: 0,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RedisClient, UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { RequestContext, Usage } from '../pipeline/context.js';
@@ -52,10 +53,12 @@ async function estimateUsage(ctx: RequestContext, capture: OutputCapture | null,
 
 export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
   const r = defineGovernanceCommands(redis);
+  // Names this process in Redis (lease members, exactly-once marks): unique across pods and restarts.
+  const pod = o.pod ?? randomBytes(9).toString('base64url');
   // Admissions, releases and usage of one event-loop turn go to Redis in one write.
   const turn = new RedisTurn(r);
-  const limiter = new KeyLimiter(r, turn, o, stats, log);
-  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0 }, stats, log) : null;
+  const limiter = new KeyLimiter(r, turn, { ...o, pod }, stats, log);
+  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { pod, bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0 }, stats, log) : null;
 
   function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
     const cost = computeCost(ctx.model, usage);

@@ -1,4 +1,5 @@
 import type { RedisClient } from '@llmgw/core';
+import { ACCOUNT_ONCE_LUA, XADD_ONCE_LUA } from './usage-scripts.js';
 
 // The governance scripts. Each runs atomically in Redis, so N pods that share one Redis
 // enforce one limit exactly: no read-then-write race between check and take. Every key a
@@ -249,36 +250,6 @@ redis.call('PEXPIRE', KEYS[1], lease * 2)
 return 1
 `;
 
-/**
- * Append usage events to the stream, one entry each (field `e`, the event as JSON), in one
- * call for a whole batch.
- *
- * KEYS: 1 stream; ARGV: 1 MAXLEN ~ bound, 2… events
- */
-export const XADD_MANY_LUA = `
-for i = 2, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
-return #ARGV - 1
-`;
-
-/**
- * Add requests' spend and tokens to the key's day and month counters.
- *
- * KEYS: 1 spend hash of the day, 2 spend hash of the month
- * ARGV: 1 cost USD, 2 prompt, 3 completion, 4 cached tokens, 5 day ttl s, 6 month ttl s,
- *       7 requests (the recorder sums a batch per key; default 1)
- */
-export const ACCOUNT_LUA = `
-for i = 1, 2 do
-  redis.call('HINCRBYFLOAT', KEYS[i], 'cost', ARGV[1])
-  redis.call('HINCRBY', KEYS[i], 'requests', ARGV[7] or 1)
-  redis.call('HINCRBY', KEYS[i], 'prompt_tokens', ARGV[2])
-  redis.call('HINCRBY', KEYS[i], 'completion_tokens', ARGV[3])
-  redis.call('HINCRBY', KEYS[i], 'cached_tokens', ARGV[4])
-  redis.call('EXPIRE', KEYS[i], ARGV[4 + i])
-end
-return 1
-`;
-
 type Arg = string | number;
 
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
@@ -286,16 +257,18 @@ export interface GovernanceCommands {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<Array<number | string>>;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
-  gwAccount(k1: string, k2: string, ...argv: Arg[]): Promise<number>;
-  gwXaddMany(stream: string, maxLen: number, ...events: string[]): Promise<number>;
+  /** ACCOUNT_ONCE_LUA: `numKeys`, then its keys and arguments. Resolves [applied, skipped]. */
+  gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
+  /** XADD_ONCE_LUA. Resolves [applied, skipped]. */
+  gwXaddOnce(stream: string, mark: string, ...argv: Arg[]): Promise<[number, number]>;
 }
 
 /** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
 export interface GovernancePipeline {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
-  gwAccount(k1: string, k2: string, ...argv: Arg[]): GovernancePipeline;
-  gwXaddMany(stream: string, maxLen: number, ...events: string[]): GovernancePipeline;
+  gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
+  gwXaddOnce(stream: string, mark: string, ...argv: Arg[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
@@ -306,8 +279,9 @@ export function defineGovernanceCommands(redis: RedisClient): RedisClient & Gove
     redis.defineCommand('gwAdmitBatch', { numberOfKeys: 4, lua: ADMIT_BATCH_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    redis.defineCommand('gwAccount', { numberOfKeys: 2, lua: ACCOUNT_LUA });
-    redis.defineCommand('gwXaddMany', { numberOfKeys: 1, lua: XADD_MANY_LUA });
+    // The number of keys varies with the periods a batch spans: the caller passes it first.
+    redis.defineCommand('gwAccountOnce', { lua: ACCOUNT_ONCE_LUA });
+    redis.defineCommand('gwXaddOnce', { numberOfKeys: 2, lua: XADD_ONCE_LUA });
   }
   return r as RedisClient & GovernanceCommands;
 }

@@ -17,6 +17,8 @@ export interface LimiterOptions {
   timeoutMs: number;
   /** Refuse (503) instead of admitting when Redis cannot answer. */
   failClosed: boolean;
+  /** This pod process's id (unique across pods and restarts); random when unset. */
+  pod?: string;
 }
 
 /** What a request holds after admission, given back by `release`. */
@@ -59,7 +61,7 @@ const STRIDE = 5;
  */
 export class KeyLimiter {
   // Members must be unique across pods and requests (client request ids are not).
-  private readonly pod = randomBytes(6).toString('base64url');
+  private readonly pod: string;
   private seq = 0;
   private failing = false;
   /** Admissions holding a concurrency lease, renewed together by one pod-wide timer. */
@@ -83,6 +85,7 @@ export class KeyLimiter {
     private readonly log: Logger,
   ) {
     this.bucketMs = rateBucketMs(o.windowMs);
+    this.pod = o.pod ?? randomBytes(9).toString('base64url');
   }
 
   /**

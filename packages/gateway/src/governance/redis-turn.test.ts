@@ -32,6 +32,14 @@ function countSocketWrites(client: RedisClient): { count: number; commands: numb
 
 const spend = (id: string) => [RT_KEYS.keySpendDay(id, 'd'), RT_KEYS.keySpendMonth(id, 'm')] as const;
 
+let seq = 0;
+/** gwAccountOnce's arguments adding `cost` to key `id`'s spend (`day` overrides its day hash), as a new record. */
+const account = (id: string, cost: number, day = spend(id)[0]): [number, ...Array<string | number>] => {
+  const keys = [RT_KEYS.keyApplied(id, 'pod'), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), day, spend(id)[1]];
+  return [keys.length, ...keys, 100, 100, 60_000, seq++, 1, cost, 1, 2, 0, ''];
+};
+const xadd = (...events: string[]) => [RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, ...events.flatMap((e) => [seq++, e])] as const;
+
 describe('RedisTurn', () => {
   it('hashTag: the part of a key Redis Cluster hashes', () => {
     expect(hashTag(RT_KEYS.keyWindow('key_1'))).toBe('k:key_1');
@@ -45,16 +53,16 @@ describe('RedisTurn', () => {
     const turn = new RedisTurn(r);
     await r.set('not-a-hash', 'x');
     // Scripts go out as EVALSHA once the connection has seen them: load them first, as a running pod has.
-    await r.gwAccount(...spend('warm'), 0, 0, 0, 0, 100, 100);
+    await r.gwAccountOnce(...account('warm', 0));
     const pipelines = countPipelines(r);
     const writes = countSocketWrites(r);
     // Two producers deferred to the end of the turn, and a command sent outside any task.
     const fromTask = (id: string, cost: number) =>
-      new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend(id)[0], (p) => p.gwAccount(...spend(id), cost, 1, 2, 0, 100, 100)))));
+      new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend(id)[0], (p) => p.gwAccountOnce(...account(id, cost))))));
     const a = fromTask('a', 0.5);
     const b = fromTask('b', 0.25);
     // A command that fails (wrong type) fails alone.
-    const bad = turn.send('not-a-hash', (p) => p.gwAccount('not-a-hash', spend('c')[1], 1, 1, 1, 0, 100, 100));
+    const bad = turn.send('not-a-hash', (p) => p.gwAccountOnce(...account('c', 1, 'not-a-hash')));
     const replies = [bad, a, b];
     const settled = await Promise.allSettled(replies);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
@@ -68,7 +76,7 @@ describe('RedisTurn', () => {
   it('late tasks send after the others of the turn, whatever order they were deferred in', async () => {
     const r = defineGovernanceCommands(redis);
     const turn = new RedisTurn(r);
-    const add = (e: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, 1000, e))));
+    const add = (e: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddOnce(...xadd(e)))));
     const sent: Array<Promise<unknown>> = [];
     turn.defer(() => void sent.push(add('usage')), true);
     turn.defer(() => void sent.push(add('admission')));
@@ -80,11 +88,11 @@ describe('RedisTurn', () => {
   it('writeNow writes at once (shutdown, before the connection closes)', async () => {
     const r = defineGovernanceCommands(redis);
     const turn = new RedisTurn(r);
-    const sent = new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend('now')[0], (p) => p.gwAccount(...spend('now'), 1, 1, 1, 0, 100, 100)))));
+    const sent = new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend('now')[0], (p) => p.gwAccountOnce(...account('now', 1))))));
     turn.writeNow();
     // Written before this read on the same connection (not at the end of the turn).
     expect(await r.hget(spend('now')[0], 'cost')).toBe('1');
-    expect(await sent).toBe(1);
+    expect(await sent).toEqual([1, 0]);
   });
 });
 
@@ -104,9 +112,9 @@ describe('RedisTurn on Redis Cluster', () => {
       const turn = new RedisTurn(r);
       const pipelines = countPipelines(r);
       const ids = ['c1', 'c2', 'c3', 'c4', 'c5'];
-      const replies = ids.flatMap((id) => [1, 2].map(() => turn.send(spend(id)[0], (p) => p.gwAccount(...spend(id), 1, 1, 1, 0, 100, 100))));
-      replies.push(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, 1000, '{"id":"x"}', '{"id":"y"}')));
-      expect(await Promise.all(replies)).toEqual([...Array<number>(10).fill(1), 2]);
+      const replies = ids.flatMap((id) => [1, 2].map(() => turn.send(spend(id)[0], (p) => p.gwAccountOnce(...account(id, 1)))));
+      replies.push(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddOnce(...xadd('{"id":"x"}', '{"id":"y"}'))));
+      expect(await Promise.all(replies)).toEqual([...Array<number[]>(10).fill([1, 0]), [2, 0]]);
       expect(pipelines.count).toBe(ids.length + 1);
       for (const id of ids) expect(await client.hget(spend(id)[0], 'requests')).toBe('2');
     } finally {

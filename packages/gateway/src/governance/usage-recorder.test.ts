@@ -1,14 +1,16 @@
-import { decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { createRedis, decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
 import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { startLossyProxy } from '../../../../tests/support/lossy-proxy.js';
 import { useTestRedis } from '../../../../tests/support/redis.js';
+import { until } from '../../../../tests/support/wait.js';
 import { createStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';
 import { isTransientReply, UsageRecorder } from './usage-recorder.js';
 
-const { redis } = useTestRedis();
+const { redis, url } = useTestRedis();
 
 function event(id: string, keyId: string, cost: number): UsageEvent {
   return {
@@ -22,7 +24,7 @@ describe('usage recorder', () => {
   it('one batch: spend summed per key and period (a record past midnight gets its own), every event streamed in order', async () => {
     const r = defineGovernanceCommands(redis);
     const stats = createStats();
-    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100 }, stats, pino({ level: 'silent' }));
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, pod: 'p1' }, stats, pino({ level: 'silent' }));
     rec.record({ event: event('r1', 'ka', 0.1), day: '2030-01-31', month: '2030-01' });
     rec.record({ event: event('r2', 'kb', 0.2), day: '2030-01-31', month: '2030-01' });
     rec.record({ event: event('r3', 'ka', 0.3), day: '2030-02-01', month: '2030-02' });
@@ -40,13 +42,13 @@ describe('usage recorder', () => {
   it('flushMs: records of several turns wait and go in one call; a full batch goes at once', async () => {
     const r = defineGovernanceCommands(redis);
     let calls = 0;
-    const xadd = r.gwXaddMany;
-    r.gwXaddMany = function (this: unknown, ...a: Parameters<typeof xadd>) {
+    const xadd = r.gwXaddOnce;
+    r.gwXaddOnce = function (this: unknown, ...a: Parameters<typeof xadd>) {
       calls++;
       return xadd.apply(this, a);
     } as typeof xadd;
     const turn = () => new Promise((resolve) => setImmediate(resolve));
-    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, flushMs: 200, batchSize: 5 }, createStats(), pino({ level: 'silent' }));
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, flushMs: 200, batchSize: 5, pod: 'p2' }, createStats(), pino({ level: 'silent' }));
     try {
       for (let i = 0; i < 3; i++) {
         rec.record({ event: event(`w${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
@@ -63,6 +65,38 @@ describe('usage recorder', () => {
       expect(calls).toBe(2);
     } finally {
       rec.close();
+    }
+  });
+});
+
+describe('usage recorder: a write whose reply is lost', () => {
+  it('is sent again and applied once: each event streamed once, each record counted once', async () => {
+    const proxy = await startLossyProxy(Number(new URL(url).port));
+    const through = new URL(url);
+    through.port = String(proxy.port);
+    // As the gateway connects: no offline queue, a command timeout.
+    const client = createRedis({ url: through.toString() }, { offlineQueue: false, commandTimeoutMs: 1000 });
+    client.on('error', () => {});
+    const r = defineGovernanceCommands(client);
+    const stats = createStats();
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 50, pod: 'p3' }, stats, pino({ level: 'silent' }));
+    try {
+      await until(() => client.status === 'ready', 'client ready');
+      rec.record({ event: event('x0', 'kx', 0.25), day: '2030-01-31', month: '2030-01' });
+      expect(await rec.flush()).toBe(true);
+      // The next write reaches Redis and runs; its reply is lost with the connection.
+      proxy.dropReplies = 1;
+      for (let i = 1; i <= 3; i++) rec.record({ event: event(`x${i}`, 'kx', 0.25), day: '2030-01-31', month: '2030-01' });
+      await until(() => proxy.dropped === 1 && stats.usageEventsBuffered === 0, 'written after the lost reply', 10_000);
+      const ids = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f).id);
+      expect(ids).toEqual(['x0', 'x1', 'x2', 'x3']);
+      expect(await redis.hgetall(RT_KEYS.keySpendDay('kx', '2030-01-31'))).toMatchObject({ cost: '1', requests: '4' });
+      expect(stats.usageWriteRetries).toBeGreaterThan(0);
+      expect(stats.usageDuplicatesSkipped).toBeGreaterThan(0);
+    } finally {
+      rec.close();
+      client.disconnect();
+      await proxy.close();
     }
   });
 });

@@ -3,8 +3,11 @@ import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
+import { USAGE_MARK_TTL_MS } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
+  /** This pod process's id, unique across pods and restarts: names its exactly-once marks. */
+  pod: string;
   /** Most events kept in memory while Redis is unreachable. */
   bufferMax: number;
   /** XADD MAXLEN ~ bound of the usage stream. */
@@ -26,20 +29,26 @@ export interface UsageRecord {
   event: UsageEvent;
   day: string;
   month: string;
+  /** Add to the key's spend counters (false: a refused request, in the stream only). Default true. */
+  spend?: boolean;
+  /** The budget reservation the spend replaces (`<member>|<micro-USD>`), released with it. */
+  reservation?: string;
   /** Set once the spend counters / the stream took it, so a retry after a partial failure does not write it twice. */
   accounted?: boolean;
   streamed?: boolean;
+  /** This pod's sequence number of the record (set by the recorder): what makes a retried write apply once. */
+  seq?: number;
+  /** Writes of this record sent so far. */
+  sends?: number;
 }
 
-/** The spend of one key and period summed over a batch, and the records it covers. */
+/** The spend records of one key in a batch (in seq order), and the periods they add to. */
 interface SpendGroup {
   keyId: string;
-  day: string;
-  month: string;
-  cost: number;
-  prompt: number;
-  completion: number;
-  cached: number;
+  /** `day\nmonth` → period number (1-based) in the script call. */
+  periods: Map<string, number>;
+  keys: string[];
+  argv: Array<string | number>;
   members: number[];
 }
 
@@ -71,6 +80,7 @@ export function isTransientReply(e: Error): boolean {
  */
 export class UsageRecorder {
   private queue: UsageRecord[] = [];
+  private seq = 0;
   private running: Promise<boolean> | null = null;
   private scheduled = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -105,6 +115,7 @@ export class UsageRecorder {
       }
       return;
     }
+    r.seq = this.seq++;
     this.queue.push(r);
     this.stats.usageEventsBuffered = this.queue.length;
     this.kick();
@@ -229,42 +240,53 @@ export class UsageRecorder {
 
   /**
    * Write a batch: the error of each record's spend update (null = done, or nothing to do) and
-   * the error of the one XADD call that carries every event not streamed yet.
+   * the error of the one call that carries every event not streamed yet. Records this pod
+   * applied before (a write whose reply was lost) are skipped by the scripts and counted.
    */
   private async send(batch: UsageRecord[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
-    // The batch's spend is summed per key and period: one counter update per key, not per request.
+    const pod = this.o.pod;
+    // One script call per key for the whole batch, whatever periods it spans (around midnight UTC).
     const groups = new Map<string, SpendGroup>();
-    const events: string[] = [];
+    const events: Array<string | number> = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       const e = r.event;
-      if (!r.streamed) events.push(usageEventJson(e));
-      if (r.accounted) continue;
-      // By key id; a record of another day or month (around midnight UTC) gets a group of its own.
-      let id = e.key_id;
-      let g = groups.get(id);
-      if (g && (g.day !== r.day || g.month !== r.month)) g = groups.get((id = `${e.key_id}\n${r.day}\n${r.month}`));
-      if (!g) groups.set(id, (g = { day: r.day, month: r.month, keyId: e.key_id, cost: 0, prompt: 0, completion: 0, cached: 0, members: [] }));
-      g.cost += e.cost_usd;
-      g.prompt += e.prompt_tokens;
-      g.completion += e.completion_tokens;
-      g.cached += e.cached_tokens;
+      if (r.sends !== undefined && r.sends > 0) this.stats.usageWriteRetries++;
+      r.sends = (r.sends ?? 0) + 1;
+      if (!r.streamed) events.push(r.seq!, usageEventJson(e));
+      if (r.accounted || r.spend === false) continue;
+      let g = groups.get(e.key_id);
+      if (!g) {
+        const id = e.key_id;
+        groups.set(id, (g = { keyId: id, periods: new Map(), keys: [RT_KEYS.keyApplied(id, pod), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id)], argv: [DAY_TTL_S, MONTH_TTL_S, USAGE_MARK_TTL_MS], members: [] }));
+      }
+      const period = `${r.day}\n${r.month}`;
+      let p = g.periods.get(period);
+      if (p === undefined) {
+        g.periods.set(period, (p = g.periods.size + 1));
+        g.keys.push(RT_KEYS.keySpendDay(g.keyId, r.day), RT_KEYS.keySpendMonth(g.keyId, r.month));
+      }
+      g.argv.push(r.seq!, p, e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
       g.members.push(i);
     }
     // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
-    const asError = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e);
-    const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
-    const updates = [...groups.values()].map((g) => {
-      const day = RT_KEYS.keySpendDay(g.keyId, g.day);
-      const cost = Math.round(g.cost * 1e9) / 1e9;
-      return asError(this.turn.send(day, (p) => p.gwAccount(day, RT_KEYS.keySpendMonth(g.keyId, g.month), cost, g.prompt, g.completion, g.cached, DAY_TTL_S, MONTH_TTL_S, g.members.length))).then(
-        (err) => {
-          if (err) for (const i of g.members) accounts[i] = err;
+    const settle = (p: Promise<[number, number]>): Promise<Error | null> =>
+      p.then(
+        ([, skipped]) => {
+          this.stats.usageDuplicatesSkipped += Number(skipped);
+          return null;
         },
+        (e: Error) => e,
       );
-    });
+    const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
+    const updates = [...groups.values()].map((g) =>
+      settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...g.argv))).then((err) => {
+        if (err) for (const i of g.members) accounts[i] = err;
+      }),
+    );
     // The whole batch of events in one script call: written all together or not at all.
-    const stream = events.length ? asError(this.turn.send(RT_KEYS.usageStream, (p) => p.gwXaddMany(RT_KEYS.usageStream, this.o.streamMaxLen, ...events))) : null;
+    const mark = RT_KEYS.usageApplied(pod);
+    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(RT_KEYS.usageStream, mark, this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...events))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
   }

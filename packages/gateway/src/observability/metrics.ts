@@ -131,6 +131,8 @@ export class GatewayMetrics {
     exportedCounter(this.registry, 'llmgw_redis_errors_total', 'Redis commands that failed on the request path.', () => stats.redisErrors);
     exportedCounter(this.registry, 'llmgw_usage_events_written_total', 'Usage events written to Redis.', () => stats.usageEventsWritten);
     exportedCounter(this.registry, 'llmgw_usage_events_dropped_total', 'Usage events lost because the in-memory buffer was full.', () => stats.usageEventsDropped);
+    exportedCounter(this.registry, 'llmgw_usage_write_retries_total', 'Usage records sent to Redis again after a failed or unanswered write.', () => stats.usageWriteRetries);
+    exportedCounter(this.registry, 'llmgw_usage_duplicates_skipped_total', 'Usage records (spend update or stream entry) Redis had already applied when a retried write came: skipped, so each request counts once.', () => stats.usageDuplicatesSkipped);
     exportedCounter(this.registry, 'llmgw_usage_accounting_errors_total', 'Requests whose usage estimate or accounting failed after the response (logged at warn); their usage and spend are not recorded.', () => stats.usageAccountingErrors);
     exportedGauge(this.registry, 'llmgw_usage_events_buffered', 'Usage events waiting in memory for Redis.', () => stats.usageEventsBuffered);
     exportedGauge(this.registry, 'llmgw_open_streams', 'Streamed responses being relayed now.', () => stats.openStreams);

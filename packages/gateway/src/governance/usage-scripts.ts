@@ -1,0 +1,101 @@
+// The usage scripts: spend counters and the usage stream, each applied once per request however
+// often a write is retried (a reply lost to a stalled or restarted Redis, a command that ran
+// after its timeout, ioredis resending a command on reconnect).
+//
+// How "once" is kept: every record a pod writes carries a sequence number of that pod process
+// (`seq`, 0, 1, 2, … in the order the requests were accounted), and the pod writes the records
+// of one key (or of the stream) in seq order, one batch at a time, a failed batch's records
+// first in the next one. So a per-pod mark holding the highest seq applied for that key (or the
+// stream) tells which records of a call were applied before: those at or below it are skipped.
+// The mark lives next to what it guards, under the same hash tag, and is written by the same
+// script, so both survive (or are lost by) a Redis crash together, AOF or not. It expires a day
+// after the pod's last write there (see USAGE_MARK_TTL_MS).
+
+/** How long a pod's applied mark outlives its last write: the longest a retried write can come late. */
+export const USAGE_MARK_TTL_MS = 86_400_000;
+
+/**
+ * Add a key's records to its day and month spend counters, and give back their budget
+ * reservations, skipping the records this pod applied before.
+ *
+ * KEYS: 1 this pod's applied mark for the key, 2 the key's reservations zset
+ *       (member `<id>|<micro-USD>` → lease expiry ms), 3 the key's reserved sum (micro-USD),
+ *       then per period: 2p+2 spend hash of the day, 2p+3 spend hash of the month (p = 1, 2, …)
+ * ARGV: 1 day ttl s, 2 month ttl s, 3 mark ttl ms, then per record (in seq order):
+ *       seq, period p, cost USD, prompt, completion, cached tokens, reservation member ('' = none)
+ * Returns { records applied, records skipped as applied before }.
+ */
+export const ACCOUNT_ONCE_LUA = `
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local applied, skipped, top = 0, 0, last
+local sums, periods, held = {}, {}, {}
+for i = 4, #ARGV, 7 do
+  local seq = tonumber(ARGV[i])
+  if seq <= last then
+    skipped = skipped + 1
+  else
+    applied = applied + 1
+    if seq > top then top = seq end
+    local p = tonumber(ARGV[i + 1])
+    local s = sums[p]
+    if not s then
+      s = { 0, 0, 0, 0, 0 }
+      sums[p] = s
+      periods[#periods + 1] = p
+    end
+    s[1] = s[1] + tonumber(ARGV[i + 2])
+    s[2] = s[2] + 1
+    s[3] = s[3] + tonumber(ARGV[i + 3])
+    s[4] = s[4] + tonumber(ARGV[i + 4])
+    s[5] = s[5] + tonumber(ARGV[i + 5])
+    if ARGV[i + 6] ~= '' then held[#held + 1] = ARGV[i + 6] end
+  end
+end
+for _, p in ipairs(periods) do
+  local s = sums[p]
+  -- Costs are nano-dollar rounded: a fixed format keeps the counters free of float noise.
+  local cost = string.format('%.9f', s[1])
+  for j = 0, 1 do
+    local k = KEYS[2 * p + 2 + j]
+    redis.call('HINCRBYFLOAT', k, 'cost', cost)
+    redis.call('HINCRBY', k, 'requests', s[2])
+    redis.call('HINCRBY', k, 'prompt_tokens', s[3])
+    redis.call('HINCRBY', k, 'completion_tokens', s[4])
+    redis.call('HINCRBY', k, 'cached_tokens', s[5])
+    redis.call('EXPIRE', k, ARGV[1 + j])
+  end
+end
+-- The spend is in: the reservations made for it go. One that already expired was taken off the sum then.
+local freed = 0
+for _, m in ipairs(held) do
+  if redis.call('ZREM', KEYS[2], m) == 1 then freed = freed + tonumber(string.match(m, '|(%d+)$')) end
+end
+if freed > 0 then redis.call('DECRBY', KEYS[3], freed) end
+if applied > 0 then redis.call('SET', KEYS[1], top, 'PX', ARGV[3]) end
+return { applied, skipped }
+`;
+
+/**
+ * Append usage events to the stream (one entry each, field `e` = the event as JSON), skipping
+ * the records this pod streamed before.
+ *
+ * KEYS: 1 the stream, 2 this pod's applied mark for the stream
+ * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, then per record (in seq order): seq, event JSON
+ * Returns { records applied, records skipped as applied before }.
+ */
+export const XADD_ONCE_LUA = `
+local last = tonumber(redis.call('GET', KEYS[2]) or '-1')
+local applied, skipped, top = 0, 0, last
+for i = 3, #ARGV, 2 do
+  local seq = tonumber(ARGV[i])
+  if seq <= last then
+    skipped = skipped + 1
+  else
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
+    applied = applied + 1
+    if seq > top then top = seq end
+  end
+end
+if applied > 0 then redis.call('SET', KEYS[2], top, 'PX', ARGV[2]) end
+return { applied, skipped }
+`;
