@@ -9,7 +9,8 @@ const t = useGwctl();
 const stack = useGatewayStack({ testRedis: t, resetFakes: false });
 const { registry } = stack;
 
-const chat = (raw: string, model = 'gpt-4o-mini') => postChat(stack.gw, raw, { model });
+// max_tokens: what a key with a budget reserves besides the prompt.
+const chat = (raw: string, model = 'gpt-4o-mini') => postChat(stack.gw, raw, { model, max_tokens: 5 });
 
 async function waitStream(n: number): Promise<void> {
   const end = Date.now() + 5000;

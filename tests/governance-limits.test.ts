@@ -62,23 +62,23 @@ describe('rate limits, exact across pods', () => {
 
 describe('tokens per minute', () => {
   it('admits on an estimate and reconciles the window with the real usage', async () => {
-    // "hello world": ceil(11/4) + 4 per message = 7, plus max_tokens 60 → estimate 67.
+    // "hello world": its 11 bytes (an upper bound of its tokens) + 4 per message = 15, plus max_tokens 60 → estimate 75.
     // The fake answers 2 prompt + 5 completion = 7 real tokens.
     const { raw, id } = await seedKey({ tpm: 100 });
     const a = await postChat(gwA, raw, { max_tokens: 60 });
     expect(a.status).toBe(200);
     expect(a.headers.get('x-ratelimit-limit-tokens')).toBe('100');
-    expect(a.headers.get('x-ratelimit-remaining-tokens')).toBe('33');
+    expect(a.headers.get('x-ratelimit-remaining-tokens')).toBe('25');
     expect(((await a.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBe(7);
-    // Without reconciliation 67 + 67 > 100 would be refused.
+    // Without reconciliation 75 + 75 > 100 would be refused.
     const b = await postChat(gwB, raw, { max_tokens: 60 });
     expect(b.status).toBe(200);
-    expect(b.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - 7 - 67));
+    expect(b.headers.get('x-ratelimit-remaining-tokens')).toBe(String(100 - 7 - 75));
     await b.arrayBuffer();
     await until(async () => (await redis.hget(RT_KEYS.keyWindow(id), '_t')) === '14', 'tpm window = 14 real tokens');
 
-    // 14 in the window + 97 estimated > 100: refused as tokens, with the tokens header set.
-    const c = await postChat(gwA, raw, { max_tokens: 90 });
+    // 14 in the window + 95 estimated > 100: refused as tokens, with the tokens header set.
+    const c = await postChat(gwA, raw, { max_tokens: 80 });
     expect(c.status).toBe(429);
     expect(c.headers.get('x-ratelimit-limit-tokens')).toBe('100');
     expect(c.headers.get('retry-after')).toBeTruthy();

@@ -78,15 +78,18 @@ describe('Redis restart', () => {
       await until(() => all.every((t) => t.gw.stats.usageEventsBuffered === 0), 'buffers flushed');
       expect(open.gw.stats.usageEventsWritten).toBe(2 + 8);
       expect(tiny.gw.stats.usageEventsWritten).toBe(2 + 3);
+      expect(closed.gw.stats.usageEventsWritten).toBe(2 + 2);
 
       const check = new Redis(server!.url);
       try {
         const evs = (await check.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
-        // open: 8, tiny: 3 kept of 5, closed: 1 (its free-key request; the refused one was never admitted).
-        expect(evs).toHaveLength(8 + 3 + 1);
+        // open: 8, tiny: 3 kept of 5, closed: 2 (its free-key request, and the refused one at zero cost).
+        expect(evs).toHaveLength(8 + 3 + 2);
         const fromOpen = evs.filter((e) => ids.includes(e.id)).map((e) => e.id);
         expect(fromOpen).toEqual(ids); // in order
-        expect(evs.every((e) => e.status === 200 && e.prompt_tokens === 2 && e.completion_tokens === 5)).toBe(true);
+        const [refused] = evs.filter((e) => e.status !== 200);
+        expect(refused).toMatchObject({ status: 503, error: 'limits_unavailable', cost_usd: 0, prompt_tokens: 0, attempts: 0 });
+        expect(evs.filter((e) => e !== refused).every((e) => e.status === 200 && e.prompt_tokens === 2 && e.completion_tokens === 5)).toBe(true);
         // The spend counters of the outage were written too.
         expect(Number(await check.hget(RT_KEYS.keySpendDay(freeId, utcDay(new Date())), 'requests'))).toBe(7 + 3 + 1);
       } finally {

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { seedKeyWithId } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
+import { until } from './support/wait.js';
 
 const stack = useGatewayStack();
 const { redis, registry } = stack;
@@ -131,42 +132,68 @@ describe('budgets', () => {
     return Number((await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')) ?? 0);
   }
 
-  async function waitSpend(id: string): Promise<void> {
+  async function waitSpend(id: string, atLeast = 1e-12): Promise<void> {
     const end = Date.now() + 5000;
-    while ((await spent(id)) === 0) {
+    while ((await spent(id)) < atLeast) {
       if (Date.now() > end) throw new Error('no spend recorded');
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  it('plain requests: the request that crosses the daily budget completes, the next gets insufficient_quota', async () => {
-    const { id, client } = await seedKey({ budget_daily: 5 }, pricey);
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages });
-    await waitSpend(id);
-    expect(await spent(id)).toBe(7);
-    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages }).catch((e: unknown) => e);
+  // A request reserves its prompt (11 bytes + 4 per message = 15 tokens) plus max_tokens: 5 → $20; it spends $7.
+  const capped = { model: 'gpt-4o-mini', messages, max_tokens: 5 };
+
+  it('plain requests: admitted while the reserved cost fits what is left; the spend replaces the reservation', async () => {
+    const { id, client } = await seedKey({ budget_daily: 50 }, pricey);
+    for (let i = 1; i <= 5; i++) {
+      await client.chat.completions.create(capped);
+      await waitSpend(id, 7 * i);
+    }
+    // $35 spent: $20 more does not fit the $15 left. Refused before any upstream call.
+    const err = await client.chat.completions.create(capped).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).type).toBe('insufficient_quota');
-    expect(stack.fake.received).toHaveLength(1);
+    expect(String((err as Error).message)).toMatch(/may cost up to \$20 .*more than the \$15 left of this API key's daily budget/);
+    expect(stack.fake.received).toHaveLength(5);
+    expect(await spent(id)).toBe(35);
     expect(stack.gw.gw.stats.budgetRefused).toBeGreaterThanOrEqual(1);
+    // Nothing stays reserved once the spend is in.
+    expect(await redis.zcard(RT_KEYS.keyReservations(id))).toBe(0);
+    expect(await redis.get(RT_KEYS.keyReserved(id))).toBe('0');
   });
 
-  it('streamed requests where the client did not ask for usage are billed too', async () => {
-    const { id, client } = await seedKey({ budget_monthly: 5 }, pricey);
-    const s = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true });
-    for await (const _ of s) void _;
-    await waitSpend(id);
-    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages, stream: true }).catch((e: unknown) => e);
+  it('streamed requests where the client did not ask for usage are billed too, against the monthly budget', async () => {
+    const { id, client } = await seedKey({ budget_monthly: 30 }, pricey);
+    for (let i = 1; i <= 2; i++) {
+      const s = await client.chat.completions.create({ ...capped, stream: true });
+      for await (const _ of s) void _;
+      await waitSpend(id, 7 * i);
+    }
+    const err = await client.chat.completions.create({ ...capped, stream: true }).catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).status).toBe(429);
     expect((err as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('insufficient_quota');
     expect(String((err as Error).message)).toMatch(/monthly budget/);
   });
 
+  it('without max_tokens the completion is reserved at the default, or at what the model sets', async () => {
+    const a = await seedKey({ budget_daily: 1000 }, pricey);
+    // 15 + 4096 (GW_RESERVE_OUTPUT_TOKENS) at $1 a token cannot fit $1000.
+    const err = await a.client.chat.completions.create({ model: 'gpt-4o-mini', messages }).catch((e: unknown) => e);
+    expect(String((err as Error).message)).toMatch(/may cost up to \$4111 .*Lower max_tokens/);
+    await registry.updateModel('gpt-4o-mini', () => ({ reserve_output_tokens: 10 }));
+    await until(async () => (await a.client.chat.completions.create({ model: 'gpt-4o-mini', messages }).then(() => true, () => false)), 'the model reservation applies');
+  });
+
   it('a key under its budget keeps going; a zero budget refuses at once', async () => {
     const a = await seedKey({ budget_daily: 1000 }, pricey);
-    for (let i = 0; i < 3; i++) await a.client.chat.completions.create({ model: 'gpt-4o-mini', messages });
+    for (let i = 0; i < 3; i++) await a.client.chat.completions.create(capped);
     const b = await seedKey({ budget_daily: 0 }, pricey);
-    await expect(b.client.chat.completions.create({ model: 'gpt-4o-mini', messages })).rejects.toMatchObject({ status: 429, code: 'insufficient_quota' });
+    await expect(b.client.chat.completions.create(capped)).rejects.toMatchObject({ status: 429, code: 'insufficient_quota' });
+    // Refused requests are in the usage stream with their reason, at zero cost, and spend nothing.
+    let refused: UsageEvent[] = [];
+    await until(async () => (refused = (await events()).filter((e) => e.key_id === b.id)).length > 0, 'the refused request in the stream');
+    expect(refused).toMatchObject([{ status: 429, error: 'insufficient_quota', cost_usd: 0, attempts: 0, provider: '' }]);
+    expect(await redis.exists(RT_KEYS.keySpendDay(b.id, utcDay(new Date())))).toBe(0);
   });
 });

@@ -197,7 +197,8 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
     return fetch(`${gw.baseURL}/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json', ...extra },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }] }),
+      // max_tokens 5: a budget reserves 15 prompt tokens (the prompt's bytes + 4) + 5 = $20 a request.
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 5 }),
     });
   }
 
@@ -222,7 +223,8 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
   });
 
   it('usage events, spend counters and a daily budget', async () => {
-    const { raw, id } = await seedKey({ budget_daily: 5 });
+    // $20 reserved fits $25; $7 spent leaves $18, where the next $20 does not fit.
+    const { raw, id } = await seedKey({ budget_daily: 25 });
     const stream = reg.redis as Cluster;
     const before = await stream.xlen(RT_KEYS.usageStream);
     const first = await chat(gwA, raw);

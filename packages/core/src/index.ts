@@ -13,3 +13,4 @@ export * from './registry.js';
 export * from './redis-tls.js';
 export * from './redis-connect-error.js';
 export * from './redis-tls-probe.js';
+export * from './prices.js';

@@ -138,6 +138,14 @@ export const ModelSchema = z
     price_input: optional(num.pipe(z.number().nonnegative())),
     price_output: optional(num.pipe(z.number().nonnegative())),
     price_cached_input: optional(num.pipe(z.number().nonnegative())),
+    /** USD per million prompt tokens written to the provider's cache (Anthropic's cache writes). */
+    price_cache_write: optional(num.pipe(z.number().nonnegative())),
+    /**
+     * Completion tokens reserved for a request that sets no max_tokens, when it is admitted
+     * against a tpm limit or a budget (replaced by the real count afterwards). Default:
+     * GW_RESERVE_OUTPUT_TOKENS.
+     */
+    reserve_output_tokens: optional(int.pipe(z.number().nonnegative())),
     owned_by: optional(z.string().max(100)),
   })
   .superRefine((m, ctx) => {

@@ -99,7 +99,7 @@ export const ConfigSchema = z.object({
   GW_LIMITS_FAIL_CLOSED: bool.default(false),
   /** Longest wait for the admission script before the fail-open/closed policy applies. */
   GW_LIMITS_TIMEOUT_MS: ms(500),
-  /** Lease of a concurrency slot: renewed while the request runs; a slot of a dead pod frees after this. */
+  /** Lease of a concurrency slot or a budget reservation: renewed while the request runs; a dead pod's slots and reservations free after this. */
   GW_CONCURRENCY_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   /** Record usage events and per-key spend counters (budgets need them). */
   GW_USAGE_ENABLED: bool.default(true),
@@ -109,6 +109,10 @@ export const ConfigSchema = z.object({
   GW_USAGE_BUFFER_MAX: z.coerce.number().int().positive().default(10_000),
   /** Longest wait before usage events and spend counters are written (0 = at the end of each event-loop turn). At low load this writes many requests' usage in one call instead of two commands per request; budgets see spend this much later. */
   GW_USAGE_FLUSH_MS: ms(10),
+  /** Completion tokens reserved (tpm, budgets) for a request without max_tokens, unless its model sets its own (gwctl model reserve). */
+  GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
+  /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
+  GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

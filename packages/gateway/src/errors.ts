@@ -62,10 +62,42 @@ export const Errors = {
     new GatewayError(429, type, 'rate_limit_exceeded', message, null, false, headers),
   insufficientQuota: (period: 'daily' | 'monthly') =>
     new GatewayError(429, 'insufficient_quota', 'insufficient_quota', `You exceeded the ${period} budget of this API key. Please check its limits with your gateway administrator.`),
+  /** The request's reserved cost does not fit what is left of a budget (`heldUsd`: reserved by requests in flight). */
+  budgetTooSmall: (period: 'daily' | 'monthly', needUsd: number, leftUsd: number, heldUsd: number) =>
+    heldUsd > 0 && needUsd <= leftUsd
+      ? new GatewayError(
+          429,
+          'insufficient_quota',
+          'insufficient_quota',
+          `This request may cost up to $${usd(needUsd)}, and $${usd(heldUsd)} of the $${usd(leftUsd)} left of this API key's ${period} budget is reserved by its requests in flight. Please try again when they finish.`,
+          null,
+          false,
+          { 'retry-after': '1' },
+        )
+      : new GatewayError(
+          429,
+          'insufficient_quota',
+          'insufficient_quota',
+          `This request may cost up to $${usd(needUsd)} (its prompt and max_tokens at the model's price), more than the $${usd(leftUsd)} left of this API key's ${period} budget. Lower max_tokens, or check the key's limits with your gateway administrator.`,
+        ),
+  /** A key with a budget asked for a model the gateway cannot price. */
+  modelUnpriced: (model: string, upstreams: string) =>
+    new GatewayError(
+      403,
+      'permission_denied',
+      'model_unpriced',
+      `The model \`${model}\` has no price (${upstreams}), so the budget of this API key cannot be enforced on it. An administrator can set one with \`gwctl model price ${model} --input <usd> --output <usd>\` (USD per million tokens), or allow unpriced models for keys with budgets with GW_UNPRICED_MODELS=serve.`,
+      'model',
+    ),
   limitsUnavailable: () =>
     new GatewayError(503, 'server_error', 'limits_unavailable', 'The gateway cannot check the rate limits of this key right now; try again shortly.', null, false, { 'retry-after': '1' }),
   internal: () => new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to process the request.'),
 } as const;
+
+/** Dollars for a message: up to 6 decimals, no trailing zeros. */
+function usd(v: number): string {
+  return (Math.round(v * 1e6) / 1e6).toFixed(6).replace(/\.?0+$/, '');
+}
 
 /** Map any thrown value to a GatewayError (unknown errors become a 500 without details). */
 export function toGatewayError(e: unknown): GatewayError {

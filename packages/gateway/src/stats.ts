@@ -13,6 +13,8 @@ export interface GatewayStats {
   rateLimited: number;
   /** Requests refused because a budget is spent. */
   budgetRefused: number;
+  /** Requests of keys with a budget served by a model with no price (GW_UNPRICED_MODELS=serve): their spend counts 0. */
+  unpricedServed: number;
   /** Usage events written to Redis. */
   usageEventsWritten: number;
   /** Usage events waiting in memory for Redis (a gauge). */
@@ -38,6 +40,7 @@ export function createStats(): GatewayStats {
     cooldownsEntered: 0,
     rateLimited: 0,
     budgetRefused: 0,
+    unpricedServed: 0,
     usageEventsWritten: 0,
     usageEventsBuffered: 0,
     usageEventsDropped: 0,

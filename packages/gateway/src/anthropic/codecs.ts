@@ -51,8 +51,15 @@ const messagesPassthrough: Codec = {
       dropUsageChunk: false,
       onErrorEvent: o.onErrorEvent,
       onUsage: (u) => {
+        const write = Math.max(acc?.cacheWriteTokens ?? 0, u.cacheWriteTokens ?? 0);
         acc = acc
-          ? { promptTokens: Math.max(acc.promptTokens, u.promptTokens), completionTokens: Math.max(acc.completionTokens, u.completionTokens), cachedTokens: Math.max(acc.cachedTokens, u.cachedTokens), estimated: false }
+          ? {
+              promptTokens: Math.max(acc.promptTokens, u.promptTokens),
+              completionTokens: Math.max(acc.completionTokens, u.completionTokens),
+              cachedTokens: Math.max(acc.cachedTokens, u.cachedTokens),
+              ...(write > 0 ? { cacheWriteTokens: write } : {}),
+              estimated: false,
+            }
           : u;
         o.onUsage(acc);
       },

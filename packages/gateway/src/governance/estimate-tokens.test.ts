@@ -1,22 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { completionCap, estimateRequestTokens, promptForCount, promptText } from './estimate-tokens.js';
+import { admissionPromptTokens, completionCap, promptForCount, promptText, SMALL_PROMPT_CHARS } from './estimate-tokens.js';
 
-describe('estimateRequestTokens (chars/4 + 4 per message + completion cap)', () => {
-  it('counts chat message text, parts and the completion cap', () => {
+const noCount = () => Promise.reject(new Error('the tokenizer is not for small prompts'));
+
+describe('admissionPromptTokens (an upper bound for small prompts, the tokenizer for larger ones)', () => {
+  it('a small prompt counts its UTF-8 bytes and 4 per message; images are not text', () => {
     const body = {
       messages: [
         { role: 'system', content: 'x'.repeat(40) },
-        { role: 'user', content: [{ type: 'text', text: 'y'.repeat(20) }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(10_000)}` } }] },
+        { role: 'user', content: [{ type: 'text', text: 'é'.repeat(20) }, { type: 'image_url', image_url: { url: `data:image/png;base64,${'A'.repeat(10_000)}` } }] },
       ],
       max_tokens: 100,
     };
-    expect(estimateRequestTokens(body)).toBe(10 + 5 + 2 * 4 + 100);
+    expect(admissionPromptTokens(body, noCount)).toBe(40 + 40 + 2 * 4);
   });
   it('reads completions prompts, responses input/instructions and embeddings token arrays', () => {
-    expect(estimateRequestTokens({ prompt: ['abcd', 'efgh'] })).toBe(2);
-    expect(estimateRequestTokens({ instructions: 'abcd', input: 'efgh', max_output_tokens: 10 })).toBe(12);
-    expect(estimateRequestTokens({ input: [1, 2, 3] })).toBe(3);
-    expect(estimateRequestTokens(null)).toBe(0);
+    expect(admissionPromptTokens({ prompt: ['abcd', 'efgh'] }, noCount)).toBe(8);
+    expect(admissionPromptTokens({ instructions: 'abcd', input: 'efgh', max_output_tokens: 10 }, noCount)).toBe(8);
+    expect(admissionPromptTokens({ input: [1, 2, 3] }, noCount)).toBe(12);
+    expect(admissionPromptTokens(null, noCount)).toBe(0);
+  });
+  it('a larger prompt is counted by the tokenizer, or by its bytes when the count fails', async () => {
+    const text = 'word '.repeat(SMALL_PROMPT_CHARS);
+    const body = { messages: [{ role: 'user', content: text }] };
+    expect(await admissionPromptTokens(body, async (t) => (t === text ? 1234 : -1))).toBe(1234 + 4);
+    expect(await admissionPromptTokens(body, noCount)).toBe(text.length + 4);
   });
   it('takes max_completion_tokens over max_tokens and ignores junk', () => {
     expect(completionCap({ max_completion_tokens: 5, max_tokens: 9 })).toBe(5);

@@ -1,10 +1,12 @@
 /**
  * Token counts the gateway makes itself.
  *
- * Before the call (tpm admission) the estimate must be cheap: characters of the prompt text / 4
- * (rounded up), plus 4 per chat message, plus the completion cap the client set (`max_tokens`,
- * `max_completion_tokens`, `max_output_tokens`) when it set one. It is replaced by the real
- * count after the call, so its only job is to keep a burst of big requests from all getting in.
+ * Before the call (tpm and budget admission, `admissionPromptTokens`) the prompt count must not
+ * fall short, since what is admitted is reserved and reconciled afterwards: a small prompt
+ * counts its UTF-8 bytes (no token of any byte-level tokenizer is shorter than a byte: an upper
+ * bound, at no cost), a larger one is counted with the tokenizer (in its worker), plus 4 per
+ * chat message. The completion is reserved at the cap the client set (`max_tokens`,
+ * `max_completion_tokens`, `max_output_tokens`), or else at the model's default reservation.
  *
  * After the call, when the upstream reported no usage (or the client left before the usage
  * chunk), the prompt and the generated text are counted with gpt-tokenizer (o200k_base), in
@@ -65,12 +67,29 @@ export function completionCap(body: Body | null): number {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
 }
 
-/** The cheap pre-call estimate used for tpm admission. */
-export function estimateRequestTokens(body: Body | null): number {
+/** Prompts up to this many characters are counted by their UTF-8 bytes instead of the tokenizer. */
+export const SMALL_PROMPT_CHARS = 2048;
+
+/**
+ * Prompt tokens a request is admitted with: an upper bound for a small prompt (its UTF-8 bytes),
+ * the tokenizer's count for a larger one (`count`, async; its bytes again if the count fails).
+ * Both plus the per-message overhead.
+ */
+export function admissionPromptTokens(body: Body | null, count: (text: string) => Promise<number>): number | Promise<number> {
   const { parts, messages } = promptText(body);
+  const overhead = messages * MESSAGE_OVERHEAD;
   let chars = 0;
   for (const p of parts) chars += p.length;
-  return Math.ceil(chars / 4) + messages * MESSAGE_OVERHEAD + completionCap(body);
+  if (chars <= SMALL_PROMPT_CHARS) {
+    let bytes = 0;
+    for (const p of parts) bytes += Buffer.byteLength(p, 'utf8');
+    return bytes + overhead;
+  }
+  const text = parts.join('\n');
+  return count(text).then(
+    (n) => n + overhead,
+    () => Buffer.byteLength(text, 'utf8') + overhead,
+  );
 }
 
 /** Prompt text of a request as one string for the tokenizer, and the tokens its framing adds. */

@@ -29,7 +29,8 @@ describe('governance flush', () => {
     ctx.publicModel = 'm';
     ctx.attempts.push({ provider: 'p', model: 'm', secretIndex: 0, status: 200 });
     ctx.status = 200;
-    await gov.admit(ctx); // a key without limits: no script, only the accounting hook
+    gov.account(ctx);
+    await gov.admit(ctx); // a key without limits: no script
     finish(ctx); // the upstream sent no usage: an estimate is needed
     expect(await gov.flush()).toBe(true);
     const events = await redis.xrange(RT_KEYS.usageStream, '-', '+');

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClient, UsageEvent } from '@llmgw/core';
+import { costOf, type ApiKey, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { RequestContext, Usage } from '../pipeline/context.js';
 import type { GatewayStats } from '../stats.js';
 import { tokenizer } from '../tokenizer.js';
-import { estimateRequestTokens, promptForCount, TOKEN_ENDPOINTS } from './estimate-tokens.js';
+import { admissionPromptTokens, completionCap, promptForCount, TOKEN_ENDPOINTS } from './estimate-tokens.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
 import { OutputCapture } from './output-capture.js';
 import { RedisTurn } from './redis-turn.js';
-import { computeCost } from './pricing.js';
+import { pricedTargets, targetPrice, type UnpricedPolicy } from './target-prices.js';
 import { UsageRecorder } from './usage-recorder.js';
 import { utcPeriod } from './utc-period.js';
 
@@ -21,11 +21,17 @@ export interface GovernanceOptions extends LimiterOptions {
   usageRetryMs: number;
   /** Longest wait before usage is written (0 = end of the turn). */
   usageFlushMs?: number;
+  /** Completion tokens reserved for a request without max_tokens, unless its model sets its own. */
+  reserveOutputTokens?: number;
+  /** A key with a budget asking for a model with no price: refuse (default) or serve at cost 0. */
+  unpricedModels?: UnpricedPolicy;
 }
 
 /** The `admit` stage and the end-of-request accounting, built once at boot. */
 export interface Governance {
-  /** Stage: limits and budgets of the key; registers the accounting hook. Sync for unlimited keys. */
+  /** Stage, right after authentication: this request's usage is recorded when it is over, refused or served. */
+  account(ctx: RequestContext): void;
+  /** Stage: limits and budgets of the key (reserving the request's cost). Sync for unlimited keys. */
   admit(ctx: RequestContext): Promise<void> | void;
   /** Write buffered usage (shutdown calls it before closing Redis). */
   flush(): Promise<boolean>;
@@ -33,10 +39,24 @@ export interface Governance {
   readonly recorder: UsageRecorder | null;
 }
 
+/** What governance keeps of one request (`ctx.accounting`). */
+interface Accounting {
+  /** Admission passed (limits taken, or none to take): its usage is billed. */
+  admitted: boolean;
+  adm: Admission | null;
+  capture: OutputCapture | null;
+}
+
+const DEFAULT_RESERVE_OUTPUT_TOKENS = 4096;
+
 /** Did an upstream start answering 2xx (so tokens were processed and may be billed)? */
 function upstreamAnswered(ctx: RequestContext): boolean {
   for (const a of ctx.attempts) if (a.status !== undefined && a.status < 300) return true;
   return false;
+}
+
+function hasBudget(k: ApiKey): boolean {
+  return k.budget_daily !== undefined || k.budget_monthly !== undefined;
 }
 
 /** Usage counted with the tokenizer (in its worker), or chars/4 when it cannot load. */
@@ -51,6 +71,8 @@ async function estimateUsage(ctx: RequestContext, capture: OutputCapture | null,
   return { promptTokens: counts[0]! + prompt.overhead, completionTokens: counts[1]! + overflow, cachedTokens: 0, estimated: true };
 }
 
+const countPrompt = (text: string) => tokenizer.count([text]).then((c) => c[0]!);
+
 export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats: GatewayStats, log: Logger): Governance {
   const r = defineGovernanceCommands(redis);
   // Names this process in Redis (lease members, exactly-once marks): unique across pods and restarts.
@@ -59,16 +81,15 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   const turn = new RedisTurn(r);
   const limiter = new KeyLimiter(r, turn, { ...o, pod }, stats, log);
   const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { pod, bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0 }, stats, log) : null;
+  const defaultReserve = o.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS;
+  const unpricedPolicy = o.unpricedModels ?? 'refuse';
+  // Budgets are counted from recorded spend: without usage there is nothing to reserve against.
+  const reserving = recorder !== null;
 
-  function account(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
-    const cost = computeCost(ctx.model, usage);
-    ctx.costUsd = cost;
-    if (adm) limiter.release(adm, usage ? usage.promptTokens + usage.completionTokens : 0, !slotReleased);
-    if (!recorder) return;
+  function usageEvent(ctx: RequestContext, usage: Usage | null, cost: number): UsageEvent {
     const key = ctx.key!;
     const served = ctx.served;
-    const now = Date.now();
-    const event: UsageEvent = {
+    return {
       id: ctx.id,
       key_id: key.id,
       key_name: key.name,
@@ -88,10 +109,29 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       stream: ctx.stream,
       aborted: ctx.clientAborted,
       error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
-      ts: now,
+      ts: Date.now(),
     };
-    const { day, month } = utcPeriod(now);
-    recorder.record({ event, day, month });
+  }
+
+  function bill(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
+    const price = ctx.served && ctx.model ? targetPrice(ctx.model, ctx.served) : null;
+    const cost = usage ? costOf(price, { prompt: usage.promptTokens, completion: usage.completionTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens }) : 0;
+    ctx.costUsd = cost;
+    if (adm) limiter.release(adm, usage ? usage.promptTokens + usage.completionTokens : 0, !slotReleased);
+    if (!recorder) return;
+    const event = usageEvent(ctx, usage, cost);
+    const { day, month } = utcPeriod(event.ts);
+    // The spend replaces the request's budget reservation in the same script call.
+    recorder.record(adm?.reservation ? { event, day, month, reservation: adm.reservation } : { event, day, month });
+  }
+
+  /** Refused before admission passed (bad body, unknown or forbidden model, limits, budget): in the stream at zero cost, no spend. */
+  function recordRefused(ctx: RequestContext): void {
+    ctx.costUsd = 0;
+    if (!recorder) return;
+    const event = usageEvent(ctx, null, 0);
+    const { day, month } = utcPeriod(event.ts);
+    recorder.record({ event, day, month, spend: false });
   }
 
   /** Estimates waiting for the tokenizer; flush() waits for them. */
@@ -102,52 +142,100 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     warned = true;
   };
 
-  function onFinish(ctx: RequestContext, adm: Admission | null, capture: OutputCapture | null): void {
+  /** The accounting hook of every authenticated request (one function, state on the context). */
+  function onFinish(ctx: RequestContext): void {
+    const st = ctx.accounting as Accounting;
+    if (!st.admitted) return recordRefused(ctx);
+    const { adm, capture } = st;
     if (!ctx.usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
       // No usage from the upstream: counted off the event loop. Free the slot now, bill after.
       if (adm) limiter.release(adm, null);
       const pending = estimateUsage(ctx, capture, onTokenizerError)
-        .then((u) => finishEstimated(ctx, u, adm))
+        .then((u) => {
+          ctx.usage = u;
+          bill(ctx, u, adm, true);
+        })
         .catch((e: unknown) => accountingFailed(ctx, e));
       estimating.add(pending);
       void pending.finally(() => estimating.delete(pending));
       return;
     }
-    account(ctx, ctx.usage, adm, false);
-  }
-
-  function finishEstimated(ctx: RequestContext, usage: Usage, adm: Admission | null): void {
-    ctx.usage = usage;
-    account(ctx, usage, adm, true);
+    bill(ctx, ctx.usage, adm, false);
   }
 
   /**
-   * An estimate or its accounting threw after the request was over. Not retried: account()
+   * An estimate or its accounting threw after the request was over. Not retried: bill()
    * may have done part of its work (tpm reconciled, usage queued), and running it again
    * would count that twice. The slot was released before the estimate, so nothing is held;
-   * this request's usage is lost, which the log and the counter say.
+   * this request's usage is lost (its reservation runs out with its lease), which the log
+   * and the counter say.
    */
   function accountingFailed(ctx: RequestContext, e: unknown): void {
     stats.usageAccountingErrors++;
     ctx.log.warn({ reqId: ctx.id, err: e instanceof Error ? e.message : String(e) }, 'usage accounting failed after the request; its usage is not recorded');
   }
 
-  function attach(ctx: RequestContext, adm: Admission | null): void {
-    let capture: OutputCapture | null = null;
+  function admitted(ctx: RequestContext, adm: Admission | null): void {
+    const st = ctx.accounting as Accounting;
+    st.admitted = true;
+    st.adm = adm;
     // Created on the first output the relay hands over: most upstreams report usage, and then none comes.
-    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) ctx.onOutput = (data) => (capture ??= new OutputCapture()).push(data);
-    ctx.onFinish.push((c) => onFinish(c, adm, capture));
+    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) ctx.onOutput = (data) => (st.capture ??= new OutputCapture()).push(data);
+  }
+
+  let unpricedWarnedAt = 0;
+  function warnUnpriced(ctx: RequestContext, unpriced: NonNullable<ReturnType<typeof pricedTargets>['unpriced']>): void {
+    stats.unpricedServed++;
+    const now = Date.now();
+    if (now - unpricedWarnedAt < 60_000) return;
+    unpricedWarnedAt = now;
+    log.warn(
+      { model: ctx.publicModel, targets: unpriced.map((t) => `${t.provider.name}/${t.model}`) },
+      'serving a model with no price to a key with a budget (GW_UNPRICED_MODELS=serve): its spend counts as 0; set a price with gwctl model price',
+    );
+  }
+
+  /**
+   * The request's reservation: tokens for the tpm window, USD for the budgets — its prompt (see
+   * admissionPromptTokens) plus its completion cap, or the model's default reservation, priced
+   * at the dearest target it may be sent to.
+   */
+  function reserve(ctx: RequestContext, key: ApiKey, prompt: number): { tokens: number; usd: number } {
+    const cap = completionCap(ctx.body);
+    const output = cap > 0 ? cap : (ctx.model?.reserve_output_tokens ?? defaultReserve);
+    let tokens = prompt + output;
+    // A default reservation never makes a request too large for the tpm limit on its own.
+    if (cap === 0 && key.tpm !== undefined && prompt <= key.tpm) tokens = Math.min(tokens, key.tpm);
+    let usd = 0;
+    if (reserving && hasBudget(key) && ctx.model) {
+      for (const t of ctx.targets) usd = Math.max(usd, costOf(targetPrice(ctx.model, t), { prompt, completion: output }));
+    }
+    return { tokens, usd };
   }
 
   return {
     recorder,
+    account(ctx) {
+      ctx.accounting = { admitted: false, adm: null, capture: null } as Accounting;
+      ctx.onFinish.push(onFinish);
+    },
     admit(ctx) {
       const key = ctx.key!;
-      if (!hasLimits(key)) {
-        if (recorder) attach(ctx, null); // zero Redis cost for unlimited keys: no script
-        return;
+      if (reserving && hasBudget(key) && ctx.model) {
+        const r = pricedTargets(ctx.model, ctx.publicModel, ctx.targets, unpricedPolicy);
+        ctx.targets = r.targets;
+        if (r.unpriced) warnUnpriced(ctx, r.unpriced);
       }
-      return limiter.admit(key, key.tpm !== undefined ? estimateRequestTokens(ctx.body) : 0, ctx.responseHeaders).then((adm) => attach(ctx, adm));
+      if (!hasLimits(key)) return admitted(ctx, null); // zero Redis cost for unlimited keys: no script
+      if (key.tpm === undefined && !(reserving && hasBudget(key))) {
+        return limiter.admit(key, 0, ctx.responseHeaders).then((adm) => admitted(ctx, adm));
+      }
+      const take = (prompt: number) => {
+        const { tokens, usd } = reserve(ctx, key, prompt);
+        return limiter.admit(key, tokens, ctx.responseHeaders, usd).then((adm) => admitted(ctx, adm));
+      };
+      const prompt = admissionPromptTokens(ctx.body, countPrompt);
+      return typeof prompt === 'number' ? take(prompt) : prompt.then(take);
     },
     async flush() {
       await Promise.all(estimating);

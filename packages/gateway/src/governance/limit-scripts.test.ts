@@ -6,9 +6,10 @@ import { defineGovernanceCommands } from './limit-scripts.js';
 const { redis: raw } = useTestRedis();
 const redis = defineGovernanceCommands(raw);
 const id = 'key_unit';
-const keysOf = (k: string) => [RT_KEYS.keyWindow(k), RT_KEYS.keyConcurrency(k), RT_KEYS.keySpendDay(k, 'd'), RT_KEYS.keySpendMonth(k, 'm')] as const;
+const keysOf = (k: string) =>
+  [RT_KEYS.keyWindow(k), RT_KEYS.keyConcurrency(k), RT_KEYS.keySpendDay(k, 'd'), RT_KEYS.keySpendMonth(k, 'm'), RT_KEYS.keyReservations(k), RT_KEYS.keyReserved(k)] as const;
 const keys = keysOf(id);
-const [WIN, CONC, DAY, MONTH] = keys;
+const [WIN, CONC, DAY, MONTH, RESV, RESERVED] = keys;
 const WINDOW = 60_000;
 const BUCKET = 1_000;
 
@@ -20,21 +21,21 @@ interface Limits {
   bm?: number;
 }
 
-/** A batch of admissions (member, estimate) in one script call; the reply split per admission, and the batch's bucket. */
-async function admitBatchB(o: Limits, batch: Array<[string, number]>, ks: readonly string[] = keys): Promise<{ res: Array<Array<number | string>>; bucket: number }> {
-  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, ...batch.flat()];
-  const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ...argv);
+/** A batch of admissions (member, token estimate, reservation in nano-USD) in one script call; the reply split per admission, and the batch's bucket. */
+async function admitBatchB(o: Limits, batch: Array<[string, number] | [string, number, number]>, ks: readonly string[] = keys): Promise<{ res: Array<Array<number | string>>; bucket: number }> {
+  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, ...batch.flatMap(([m, e, r]) => [m, e, r ?? 0])];
+  const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ks[4]!, ks[5]!, ...argv);
   expect(res).toHaveLength(batch.length * 5 + 1);
   return { res: batch.map((_, i) => res.slice(i * 5, i * 5 + 5)), bucket: Number(res[batch.length * 5]) };
 }
 
-async function admitBatch(o: Limits, batch: Array<[string, number]>, ks: readonly string[] = keys): Promise<Array<Array<number | string>>> {
+async function admitBatch(o: Limits, batch: Array<[string, number] | [string, number, number]>, ks: readonly string[] = keys): Promise<Array<Array<number | string>>> {
   return (await admitBatchB(o, batch, ks)).res;
 }
 
 /** One admission alone in its batch. */
-async function admit(member: string, o: Limits & { est?: number } = {}) {
-  return (await admitBatch(o, [[member, o.est ?? 0]]))[0]!;
+async function admit(member: string, o: Limits & { est?: number; reserve?: number } = {}) {
+  return (await admitBatch(o, [[member, o.est ?? 0, o.reserve ?? 0]]))[0]!;
 }
 
 /** Redis's clock in ms and the bucket it is in (the script counts by it). */
@@ -144,7 +145,7 @@ describe('admission script', () => {
   it('budgets: refuses once the spend reaches the daily or monthly budget', async () => {
     expect((await admit('a', { bd: 1, bm: 10 }))[0]).toBe(0);
     await redis.hset(DAY, 'cost', '1.5');
-    expect(await admit('b', { bd: 1 })).toEqual([2, 'daily', 1_500_000, 0, 0]);
+    expect(await admit('b', { bd: 1 })).toEqual([2, 'daily', 1_500_000, -1, 0]);
     await redis.hset(MONTH, 'cost', '10');
     expect((await admit('c', { bd: 2, bm: 10 }))[1]).toBe('monthly');
   });
@@ -186,9 +187,42 @@ describe('admission script', () => {
     expect(await redis.hmget(WIN, '_t', '_r', `t${bucket}`, `r${bucket}`)).toEqual(['100', '3', '100', '3']);
   });
 
+  it('budgets: each admission reserves its cost; spent + reserved + its own must fit, in a batch and across calls', async () => {
+    await redis.hset(DAY, 'cost', '0.4');
+    // Budget 1 USD, 0.4 spent: 0.25 + 0.25 fit, the third 0.25 does not (0.4 + 0.5 + 0.25 > 1); 0.1 still does.
+    const q = 250_000_000;
+    const res = await admitBatch({ bd: 1 }, [['a', 0, q], ['b', 0, q], ['c', 0, q], ['d', 0, 50_000_000]]);
+    expect(res.map((r) => r[0])).toEqual([0, 0, 2, 0]);
+    // Refused: spent, reserved by the others, its own (micro-USD).
+    expect(res[2]).toEqual([2, 'daily', 400_000, 500_000, 250_000]);
+    expect(await redis.get(RESERVED)).toBe(String(2 * q + 50_000_000));
+    expect((await redis.zrange(RESV, 0, -1)).sort()).toEqual(['a|250000000', 'b|250000000', 'd|50000000']);
+    // Another call (another pod) sees the reservations of the first: 0.4 + 0.55 + 0.05 = the budget exactly.
+    expect((await admit('e', { bd: 1, reserve: 50_000_000 }))[0]).toBe(0);
+    expect((await admit('f', { bd: 1, reserve: 1 }))[0]).toBe(2);
+    // A request costing more than what is left, with nothing in flight, says so (reserved 0 after release).
+    await redis.gwUnreserve(RESV, RESERVED, 'a|250000000', 'b|250000000', 'd|50000000', 'e|50000000', 'gone|5');
+    expect(await redis.get(RESERVED)).toBe('0');
+    expect(await admit('g', { bd: 1, reserve: 700_000_000 })).toEqual([2, 'daily', 400_000, 0, 700_000]);
+  });
+
+  it("budgets: a dead pod's reservations free when their lease ends; a sum left without reservations resets", async () => {
+    const now = (await redisNow()).now;
+    await redis.zadd(RESV, now - 1, 'dead|600000000', now + 60_000, 'live|100000000');
+    await redis.set(RESERVED, 700_000_000);
+    expect((await admit('a', { bd: 1, reserve: 800_000_000 }))[0]).toBe(0);
+    expect(await redis.get(RESERVED)).toBe('900000000');
+    expect(await redis.zscore(RESV, 'dead|600000000')).toBeNull();
+    // Keys lost (eviction, a flush of one of them): the zset is the truth.
+    await redis.del(RESV);
+    await redis.set(RESERVED, 123);
+    expect((await admit('b', { bd: 1, reserve: 999_999_999 }))[0]).toBe(0);
+    expect(await redis.get(RESERVED)).toBe('999999999');
+  });
+
   it('a batch over a budget is refused as a whole, and concurrency counts the batch itself', async () => {
     await redis.hset(MONTH, 'cost', '3');
-    expect(await admitBatch({ bm: 3 }, [['a', 0], ['b', 0]])).toEqual([[2, 'monthly', 3_000_000, 0, 0], [2, 'monthly', 3_000_000, 0, 0]]);
+    expect(await admitBatch({ bm: 3 }, [['a', 0], ['b', 0]])).toEqual([[2, 'monthly', 3_000_000, -1, 0], [2, 'monthly', 3_000_000, -1, 0]]);
     const res = await admitBatch({ conc: 2 }, [['x', 0], ['y', 0], ['z', 0]]);
     expect(res.map((r) => r[0])).toEqual([0, 0, 1]);
     expect(res[2]!.slice(1, 4)).toEqual(['concurrency', 1000, 2]);

@@ -24,16 +24,22 @@ import { ACCOUNT_ONCE_LUA, XADD_ONCE_LUA } from './usage-scripts.js';
  *   `_r` / `_t`      the sums over the buckets in the window
  *   `_o`             the oldest bucket that may still hold counts
  *
+ * Budgets are checked against what is spent plus what requests in flight have reserved: each
+ * admission reserves its estimated cost (`reserve`, nano-USD) in the key's reservations zset
+ * (member `<member>|<nano-USD>` → lease expiry) and their sum, both released when its real
+ * spend is written (ACCOUNT_ONCE_LUA), or when its lease runs out (a pod that died).
+ *
  * KEYS: 1 window hash, 2 concurrency zset (member → lease expiry ms),
- *       3 spend hash of today, 4 spend hash of this month
+ *       3 spend hash of today, 4 spend hash of this month, 5 reservations zset, 6 reserved sum
  * ARGV: 1 rpm (0 = none), 2 tpm (0 = none), 3 max concurrency (0 = none), 4 lease ms,
- *       5 window ms, 6 bucket ms, 7 daily budget (-1 = none), 8 monthly budget (-1 = none),
- *       then per admission: member, token estimate
+ *       5 window ms, 6 bucket ms, 7 daily budget USD (-1 = none), 8 monthly budget USD (-1 = none),
+ *       then per admission: member, token estimate, cost reservation in nano-USD (0 = none)
  * Returns 5 values per admission, in order, then the bucket the batch counts in (its
  * releases reconcile tokens there):
  *   0, rpmRemaining, rpmResetMs, tpmRemaining, tpmResetMs                  admitted
  *   1, 'requests'|'tokens'|'concurrency'|'too_large', retryMs, used, 0    rate limited
- *   2, 'daily'|'monthly', spentMicroUsd, 0, 0                             over budget
+ *   2, 'daily'|'monthly', spent, reserved by others, this reservation     over budget (micro-USD);
+ *      reserved = -1: spent already reaches the budget
  */
 export const ADMIT_BATCH_LUA = `
 local t = redis.call('TIME')
@@ -41,27 +47,40 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local lease, win, g = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local bd, bm = tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = (#ARGV - 8) / 2
+local n = (#ARGV - 8) / 3
 local b = math.floor(now / g)
 local out = {}
 
--- Admissions spend nothing: one read of each budget answers the whole batch.
-local over, spent = nil, 0
-if bd >= 0 then
-  local s = tonumber(redis.call('HGET', KEYS[3], 'cost') or '0')
-  if s >= bd then over, spent = 'daily', s end
-end
-if not over and bm >= 0 then
-  local s = tonumber(redis.call('HGET', KEYS[4], 'cost') or '0')
-  if s >= bm then over, spent = 'monthly', s end
-end
-if over then
-  for i = 1, n do
-    local o = #out
-    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 2, over, math.floor(spent * 1000000), 0, 0
+-- Budgets: spent (read once for the batch) plus what requests in flight reserved, in nano-USD.
+local budgets = bd >= 0 or bm >= 0
+local spentD, spentM, reserved = 0, 0, 0
+local nano = function(usd) return math.floor(usd * 1e9 + 0.5) end
+if budgets then
+  if bd >= 0 then spentD = nano(tonumber(redis.call('HGET', KEYS[3], 'cost') or '0')) bd = nano(bd) end
+  if bm >= 0 then spentM = nano(tonumber(redis.call('HGET', KEYS[4], 'cost') or '0')) bm = nano(bm) end
+  -- Reservations past their lease belong to requests of a pod that died: take them off.
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)
+  if #gone > 0 then
+    local freed = 0
+    for _, m in ipairs(gone) do freed = freed + tonumber(string.match(m, '|(%d+)$')) end
+    redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+    redis.call('DECRBY', KEYS[6], freed)
   end
-  out[#out + 1] = b
-  return out
+  reserved = tonumber(redis.call('GET', KEYS[6]) or '0')
+  -- Nothing held, or a sum gone wrong (keys lost to eviction): the zset is the truth.
+  if reserved ~= 0 and (reserved < 0 or redis.call('ZCARD', KEYS[5]) == 0) then
+    reserved = 0
+    redis.call('DEL', KEYS[6])
+  end
+end
+local micro = function(v) return math.floor(v / 1000) end
+-- nil when admission i fits the budgets; else its refusal (5 values).
+local function overBudget(need)
+  if bd >= 0 and spentD >= bd then return { 2, 'daily', micro(spentD), -1, micro(need) } end
+  if bm >= 0 and spentM >= bm then return { 2, 'monthly', micro(spentM), -1, micro(need) } end
+  if bd >= 0 and spentD + reserved + need > bd then return { 2, 'daily', micro(spentD), micro(reserved), micro(need) } end
+  if bm >= 0 and spentM + reserved + need > bm then return { 2, 'monthly', micro(spentM), micro(reserved), micro(need) } end
+  return nil
 end
 
 -- Expire once for the batch (one clock for all of it), then keep the counts up to date in
@@ -127,21 +146,29 @@ local function retryAfter(kind, need)
 end
 
 -- Taken admissions are written together at the end (or before a refusal reads the window).
-local concAdd = {}
+local concAdd, resvAdd = {}, {}
 local leaseEnd = tostring(now + lease)
-local pending, pendingTok, taken = 0, 0, 0
+local pending, pendingTok, pendingResv, taken = 0, 0, 0, 0
 local function write()
   if pending == 0 then return end
   if windows then redis.call('HINCRBY', KEYS[1], 'r' .. b, pending) end
   if tpm > 0 then redis.call('HINCRBY', KEYS[1], 't' .. b, pendingTok) end
   if conc > 0 then redis.call('ZADD', KEYS[2], unpack(concAdd, 1, 2 * pending)) end
-  pending, pendingTok = 0, 0
+  if #resvAdd > 0 then
+    redis.call('ZADD', KEYS[5], unpack(resvAdd))
+    redis.call('INCRBY', KEYS[6], pendingResv)
+    resvAdd = {}
+  end
+  pending, pendingTok, pendingResv = 0, 0, 0
 end
 
 local o = 0
 for i = 1, n do
-  local member, est = ARGV[7 + 2 * i], tonumber(ARGV[8 + 2 * i])
-  if conc > 0 and inflight >= conc then
+  local member, est, need = ARGV[6 + 3 * i], tonumber(ARGV[7 + 3 * i]), tonumber(ARGV[8 + 3 * i])
+  local budgetRefusal = budgets and overBudget(need) or nil
+  if budgetRefusal then
+    out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = unpack(budgetRefusal)
+  elseif conc > 0 and inflight >= conc then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 1, 'concurrency', 1000, inflight, 0
   elseif rpm > 0 and used >= rpm then
     write()
@@ -170,6 +197,12 @@ for i = 1, n do
       inflight = inflight + 1
       concAdd[2 * pending - 1], concAdd[2 * pending] = leaseEnd, member
     end
+    if budgets and need > 0 then
+      reserved = reserved + need
+      pendingResv = pendingResv + need
+      resvAdd[#resvAdd + 1] = leaseEnd
+      resvAdd[#resvAdd + 1] = member .. '|' .. need
+    end
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = 0, rpmRemaining, rpmReset, tpmRemaining, tpmReset
   end
   o = o + 5
@@ -186,6 +219,8 @@ if windows and (taken > 0 or swept) then
   end
 end
 if taken > 0 and conc > 0 then redis.call('PEXPIRE', KEYS[2], lease * 2) end
+-- The sum has no expiry of its own: when the zset expires with nothing held, the check above resets it.
+if budgets and taken > 0 then redis.call('PEXPIRE', KEYS[5], lease * 2) end
 out[o + 1] = b
 return out
 `;
@@ -250,11 +285,27 @@ redis.call('PEXPIRE', KEYS[1], lease * 2)
 return 1
 `;
 
+/**
+ * Give back reservations whose requests will write no spend for them (an admission that timed
+ * out on the pod but ran in Redis). One already expired is not taken off the sum twice.
+ *
+ * KEYS: 1 reservations zset, 2 reserved sum; ARGV: members `<id>|<nano-USD>`
+ */
+export const UNRESERVE_LUA = `
+local freed = 0
+for i = 1, #ARGV do
+  if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then freed = freed + tonumber(string.match(ARGV[i], '|(%d+)$')) end
+end
+if freed > 0 then redis.call('DECRBY', KEYS[2], freed) end
+return freed
+`;
+
 type Arg = string | number;
 
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
 export interface GovernanceCommands {
-  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): Promise<Array<number | string>>;
+  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
+  gwUnreserve(zset: string, sum: string, ...members: string[]): Promise<number>;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   /** ACCOUNT_ONCE_LUA: `numKeys`, then its keys and arguments. Resolves [applied, skipped]. */
@@ -265,7 +316,7 @@ export interface GovernanceCommands {
 
 /** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
 export interface GovernancePipeline {
-  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, ...argv: Arg[]): GovernancePipeline;
+  gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   gwXaddOnce(stream: string, mark: string, ...argv: Arg[]): GovernancePipeline;
@@ -276,7 +327,8 @@ export interface GovernancePipeline {
 export function defineGovernanceCommands(redis: RedisClient): RedisClient & GovernanceCommands {
   const r = redis as RedisClient & Partial<GovernanceCommands>;
   if (typeof r.gwAdmitBatch !== 'function') {
-    redis.defineCommand('gwAdmitBatch', { numberOfKeys: 4, lua: ADMIT_BATCH_LUA });
+    redis.defineCommand('gwAdmitBatch', { numberOfKeys: 6, lua: ADMIT_BATCH_LUA });
+    redis.defineCommand('gwUnreserve', { numberOfKeys: 2, lua: UNRESERVE_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     // The number of keys varies with the periods a batch spans: the caller passes it first.

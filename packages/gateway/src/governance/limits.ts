@@ -30,6 +30,8 @@ export interface Admission {
   /** The window bucket the admission counts in (its tokens are reconciled there). */
   bucket: number;
   concurrency: boolean;
+  /** Its budget reservation (`<member>|<nano-USD>`), '' when none: released when its spend is written. */
+  reservation: string;
 }
 
 /** Does this key need the admission script at all? Keys without limits and budgets skip it. */
@@ -43,6 +45,8 @@ class TimeoutError extends Error {}
 interface PendingAdmission {
   member: string;
   estimate: number;
+  /** Cost to reserve against the budgets, nano-USD (0 = none). */
+  reserve: number;
   headers: Record<string, string>;
   resolve(adm: Admission | null): void;
   reject(e: unknown): void;
@@ -91,14 +95,17 @@ export class KeyLimiter {
   /**
    * Admit or reject with the 429 (rate limit, budget) or 503 (fail closed) to answer. Sets
    * the rate-limit headers of admitted requests in `headers`. Resolves null when Redis
-   * failed and the policy is to fail open.
+   * failed and the policy is to fail open. `reserveUsd`: the request's estimated cost,
+   * reserved against the key's budgets until its real spend is written.
    */
-  admit(key: ApiKey, estimate: number, headers: Record<string, string>): Promise<Admission | null> {
+  admit(key: ApiKey, estimate: number, headers: Record<string, string>, reserveUsd = 0): Promise<Admission | null> {
     const member = `${this.pod}.${(++this.seq).toString(36)}`;
     const tpmEstimate = key.tpm !== undefined ? estimate : 0;
+    const budgets = key.budget_daily !== undefined || key.budget_monthly !== undefined;
+    const reserve = budgets && reserveUsd > 0 ? Math.ceil(reserveUsd * 1e9) : 0;
     let list = this.admissions.get(key);
     if (!list) this.admissions.set(key, (list = []));
-    const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, headers, resolve, reject }));
+    const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, reserve, headers, resolve, reject }));
     this.scheduleFlush();
     return p;
   }
@@ -130,10 +137,10 @@ export class KeyLimiter {
     const argv: Array<string | number> = [
       key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, this.bucketMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
     ];
-    for (const a of batch) argv.push(a.member, a.estimate);
+    for (const a of batch) argv.push(a.member, a.estimate, a.reserve);
     const winKey = RT_KEYS.keyWindow(id);
     const call = this.turn.send<Array<number | string>>(winKey, (p) =>
-      p.gwAdmitBatch(winKey, RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), ...argv),
+      p.gwAdmitBatch(winKey, RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...argv),
     );
     // One timer for the whole batch; whichever comes first (reply, error, timeout) settles it.
     let settled = false;
@@ -143,8 +150,8 @@ export class KeyLimiter {
             settled = true;
             const err = new TimeoutError(`admission script took more than ${this.o.timeoutMs} ms`);
             for (const a of batch) this.failOne(a, err);
-            // If the script still runs, do not let the slots it takes linger until their leases end.
-            if (key.max_concurrency !== undefined) void call.then((res) => this.releaseLate(id, batch, res), () => {});
+            // If the script still runs, do not let the slots and reservations it takes linger until their leases end.
+            void call.then((res) => this.releaseLate(key, batch, res), () => {});
           }, this.o.timeoutMs)
         : null;
     call.then(
@@ -173,7 +180,11 @@ export class KeyLimiter {
     const code = Number(res[at]);
     if (code === 2) {
       this.stats.budgetRefused++;
-      return a.reject(Errors.insufficientQuota(res[at + 1] === 'monthly' ? 'monthly' : 'daily'));
+      const period = res[at + 1] === 'monthly' ? 'monthly' : 'daily';
+      const held = Number(res[at + 3]);
+      if (held < 0) return a.reject(Errors.insufficientQuota(period));
+      const budget = (period === 'daily' ? key.budget_daily : key.budget_monthly) ?? 0;
+      return a.reject(Errors.budgetTooSmall(period, Number(res[at + 4]) / 1e6, Math.max(0, budget - Number(res[at + 2]) / 1e6), held / 1e6));
     }
     if (code === 1) {
       this.stats.rateLimited++;
@@ -185,18 +196,24 @@ export class KeyLimiter {
       key.tpm !== undefined ? { limit: key.tpm, remaining: Number(res[at + 3]), resetMs: Number(res[at + 4]) } : null,
     );
     const concurrency = key.max_concurrency !== undefined;
-    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency };
-    if (concurrency) this.hold(adm);
+    const reservation = a.reserve > 0 ? `${a.member}|${a.reserve}` : '';
+    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation };
+    if (concurrency || reservation) this.hold(adm);
     a.resolve(adm);
   }
 
-  /** Slots a timed-out batch took after all: its requests went on without them, give them back. */
-  private releaseLate(keyId: string, batch: PendingAdmission[], res: Array<number | string>): void {
+  /** Slots and reservations a timed-out batch took after all: its requests went on without them, give them back. */
+  private releaseLate(key: ApiKey, batch: PendingAdmission[], res: Array<number | string>): void {
     const triples: Array<string | number> = [];
+    const reservations: string[] = [];
     batch.forEach((a, i) => {
-      if (Number(res[i * STRIDE]) === 0) triples.push(a.member, 0, 0);
+      if (Number(res[i * STRIDE]) !== 0) return;
+      if (key.max_concurrency !== undefined) triples.push(a.member, 0, 0);
+      if (a.reserve > 0) reservations.push(`${a.member}|${a.reserve}`);
     });
-    if (triples.length) this.redis.gwRelease(RT_KEYS.keyWindow(keyId), RT_KEYS.keyConcurrency(keyId), ...triples).catch(() => {});
+    const id = key.id;
+    if (triples.length) this.redis.gwRelease(RT_KEYS.keyWindow(id), RT_KEYS.keyConcurrency(id), ...triples).catch(() => {});
+    if (reservations.length) this.redis.gwUnreserve(RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...reservations).catch(() => {});
   }
 
   /** Redis could not answer for this admission: fail open (null) or closed (503). */
@@ -254,14 +271,19 @@ export class KeyLimiter {
 
   private renewAll(): void {
     if (this.leases.size === 0) return;
-    const byKey = new Map<string, string[]>();
+    // Per zset (a key's concurrency slots, a key's reservations): the members to renew.
+    const byZset = new Map<string, string[]>();
+    const add = (zset: string, member: string) => {
+      let m = byZset.get(zset);
+      if (!m) byZset.set(zset, (m = []));
+      m.push(member);
+    };
     for (const a of this.leases) {
-      let m = byKey.get(a.keyId);
-      if (!m) byKey.set(a.keyId, (m = []));
-      m.push(a.member);
+      if (a.concurrency) add(RT_KEYS.keyConcurrency(a.keyId), a.member);
+      if (a.reservation) add(RT_KEYS.keyReservations(a.keyId), a.reservation);
     }
-    for (const [keyId, members] of byKey) {
-      this.redis.gwRenew(RT_KEYS.keyConcurrency(keyId), this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);
+    for (const [zset, members] of byZset) {
+      this.redis.gwRenew(zset, this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);
     }
   }
 

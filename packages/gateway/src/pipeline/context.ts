@@ -29,6 +29,8 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Part of promptTokens written to the provider's prompt cache (Anthropic), priced apart. */
+  cacheWriteTokens?: number;
   /** True when counted by the gateway because the upstream reported none. */
   estimated: boolean;
 }
@@ -75,6 +77,8 @@ export interface RequestContext {
   responseHeaders: Record<string, string>;
   /** Hooks run once when the request is over, whatever happened (release slots, account usage). */
   onFinish: Array<(ctx: RequestContext) => void>;
+  /** Governance's state of this request (what admission took); null until accounting is set up. */
+  accounting: { admitted: boolean } | null;
   /** Sees the generated output as relayed (SSE events; a JSON body that had no usage), for usage estimation. */
   onOutput: ((data: Buffer | string) => void) | null;
 }
@@ -107,6 +111,7 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     tEnd: 0,
     responseHeaders: {},
     onFinish: [],
+    accounting: null,
     onOutput: null,
   };
 }

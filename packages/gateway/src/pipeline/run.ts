@@ -9,6 +9,8 @@ import { respondError } from './respond-error.js';
 
 export interface PipelineDeps extends ForwardDeps {
   cache: RegistryCache;
+  /** Sets up the accounting of an authenticated request: its usage is recorded when it is over, refused or served. */
+  account(ctx: RequestContext): void;
   /** Limits and budgets; throws a 429 GatewayError to refuse. */
   admit(ctx: RequestContext): Promise<void> | void;
   /** Called last, after every onFinish hook: metrics and the access log (observability). */
@@ -22,6 +24,7 @@ export interface PipelineDeps extends ForwardDeps {
 export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
   try {
     await authenticate(ctx, deps.cache);
+    deps.account(ctx);
     parseBody(ctx);
     await resolveModel(ctx, deps.cache);
     await deps.admit(ctx);

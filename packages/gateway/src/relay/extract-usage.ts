@@ -43,7 +43,10 @@ export function mapUsage(u: Record<string, unknown>): Usage | null {
     const cached = n(details?.cached_tokens) + n(u.cache_read_input_tokens);
     // Anthropic counts cache reads and writes outside input_tokens; fold them in as prompt tokens.
     const prompt = n(u.input_tokens) + n(u.cache_read_input_tokens) + n(u.cache_creation_input_tokens);
-    return { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, estimated: false };
+    const write = n(u.cache_creation_input_tokens);
+    return write > 0
+      ? { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, cacheWriteTokens: write, estimated: false }
+      : { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, estimated: false };
   }
   return null;
 }
