@@ -61,6 +61,7 @@ const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: PlainCounter;
+  private readonly refused: PlainCounter;
   private readonly attemptsByProvider: PlainCounter;
   private readonly duration: PlainHistogram;
   private readonly ttfb: PlainHistogram;
@@ -74,6 +75,12 @@ export class GatewayMetrics {
       'llmgw_requests_total',
       'API requests answered, by public model, provider that served (or last tried), status class (2xx/4xx/5xx; a client gone before any answer counts as 4xx) and endpoint (`other` for unknown routes). Model and provider are `none` when the request never resolved one.',
       ['model', 'provider', 'status_class', 'endpoint'],
+      this.registry,
+    );
+    this.refused = new PlainCounter(
+      'llmgw_requests_refused_total',
+      'Requests the gateway refused itself before any upstream call, by reason (the error code: invalid_api_key, model_not_allowed, model_unpriced, rate_limit_exceeded, insufficient_quota, limits_unavailable, …) and endpoint.',
+      ['reason', 'endpoint'],
       this.registry,
     );
     this.attemptsByProvider = new PlainCounter(
@@ -162,6 +169,8 @@ export class GatewayMetrics {
     const provider = ctx.served?.provider.name ?? lastAttempt?.provider ?? NONE;
     const status = ctx.status === 0 && ctx.clientAborted ? 499 : ctx.status;
     this.requests.labels(model, provider, statusClass(status), endpoint).inc();
+    // Codes come from the gateway's own catalog, never from the client: a bounded label set.
+    if (ctx.attempts.length === 0 && status >= 400 && ctx.errorCode) this.refused.labels(ctx.errorCode, endpoint).inc();
     for (const a of ctx.attempts) this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
 
     this.duration.labels(endpoint, ctx.stream ? 'true' : 'false').observe((ctx.tEnd - ctx.t0) / 1000);
@@ -180,8 +189,9 @@ export class GatewayMetrics {
   }
 
   /** Count a request refused before it had a context (unknown route, wrong method, draining). */
-  observeRefused(endpoint: string, status: number): void {
+  observeRefused(endpoint: string, status: number, reason?: string | null): void {
     this.requests.labels(NONE, NONE, statusClass(status), endpoint).inc();
+    if (reason) this.refused.labels(reason, endpoint).inc();
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -25,7 +25,7 @@ export function createRequestObserver(metrics: GatewayMetrics | null, accessLog:
     },
     onRefused: (endpoint, status) => metrics.observeRefused(endpoint, status),
     onBodyRefused(r) {
-      metrics.observeRefused(r.endpoint, r.err.status);
+      metrics.observeRefused(r.endpoint, r.err.status, r.err.code);
       writeRefusedAccessLog(accessLog, r);
     },
   };
