@@ -29,8 +29,15 @@ describe('gwctl model price', () => {
     expect(await registry.getModel('gpt-4o-mini')).toMatchObject({ price_input: 0.15, price_output: 0.6, price_cached_input: 0.075 });
 
     r = await t.cli(['model', 'price', 'gpt-4o-mini', '--no-cached-input', '--json']);
-    expect(JSON.parse(r.stdout)).toEqual({ name: 'gpt-4o-mini', price_input: 0.15, price_output: 0.6 });
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'gpt-4o-mini', price_input: 0.15, price_output: 0.6, table: [] });
     expect((await registry.getModel('gpt-4o-mini'))!.price_cached_input).toBeUndefined();
+
+    // Without prices of its own, each target is billed at the price table's entry (or has none).
+    r = await t.cli(['model', 'price', 'gpt-4o-mini', '--no-input', '--no-output']);
+    expect(r.stdout).toMatch(/fake\/gpt-4o-mini: input \$0\.15\/Mtok, output \$0\.6\/Mtok, cached input \$0\.075\/Mtok.*\(price table: openai:gpt-4o-mini\)/);
+    await registry.bindModel('gpt-4o-mini', { provider: 'fake', model: 'my-finetune' });
+    r = await t.cli(['model', 'price', 'gpt-4o-mini', '--json']);
+    expect(JSON.parse(r.stdout).table).toEqual([expect.objectContaining({ target: 'fake/gpt-4o-mini', input: 0.15 }), { target: 'fake/my-finetune', price: null }]);
 
     r = await t.cli(['model', 'price', 'gpt-4o-mini', '--input', '-1']);
     expect(r.code).toBe(1);
@@ -41,6 +48,30 @@ describe('gwctl model price', () => {
     expect(r.stderr).toMatch(/alias of "gpt-4o-mini"/);
     r = await t.cli(['model', 'price', 'nope', '--input', '1']);
     expect(r.code).toBe(1);
+  });
+});
+
+describe('gwctl warns about unpriced models and sets reservations', () => {
+  it('warns when a key with a budget can reach a target nobody priced, from key add/edit and model bind', async () => {
+    await seedBasic(registry, stack.fake.url, { model: 'llama3:8b' });
+    let r = await t.cli(['key', 'add', 'capped', '--budget-daily', '5', '--yes']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: model llama3:8b has no price for fake\/llama3:8b, and key\(s\) with a budget can reach it \(capped\).*gwctl model price llama3:8b/);
+    r = await t.cli(['key', 'add', 'narrow', '--budget-daily', '5', '--model-allow', 'gpt-4o*', '--yes']);
+    expect(r.stderr).not.toMatch(/warning/);
+    r = await t.cli(['model', 'bind', 'gpt-4o-turbo-local', '--provider', 'fake', '--upstream-model', 'my-finetune']);
+    expect(r.stderr).toMatch(/model gpt-4o-turbo-local has no price for fake\/my-finetune, and key\(s\) with a budget can reach it \((capped, narrow|narrow, capped)\)/);
+    r = await t.cli(['model', 'price', 'gpt-4o-turbo-local', '--input', '1', '--output', '2']);
+    expect(r.stderr).not.toMatch(/warning/);
+  });
+
+  it('model reserve: the completion tokens reserved for a request without max_tokens', async () => {
+    await seedBasic(registry, stack.fake.url);
+    let r = await t.cli(['model', 'reserve', 'gpt-4o-mini', '--output-tokens', '512']);
+    expect(r.stdout).toMatch(/reserves 512 completion tokens/);
+    expect((await registry.getModel('gpt-4o-mini'))!.reserve_output_tokens).toBe(512);
+    r = await t.cli(['model', 'reserve', 'gpt-4o-mini', '--no-output-tokens', '--json']);
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'gpt-4o-mini', reserve_output_tokens: null });
   });
 });
 

@@ -14,3 +14,4 @@ export * from './redis-tls.js';
 export * from './redis-connect-error.js';
 export * from './redis-tls-probe.js';
 export * from './prices.js';
+export * from './unpriced.js';

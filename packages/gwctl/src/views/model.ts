@@ -21,6 +21,8 @@ export function toModelFields(m: Model): Array<[string, string | number]> {
     ['price_input', price(m.price_input)],
     ['price_output', price(m.price_output)],
     ['price_cached_input', price(m.price_cached_input)],
+    ['price_cache_write', price(m.price_cache_write)],
+    ['reserve_output_tokens', m.reserve_output_tokens ?? '-'],
     ['owned_by', m.owned_by ?? '-'],
     ['created_at', m.created_at ?? '-'],
     ['updated_at', m.updated_at ?? '-'],

@@ -4,6 +4,7 @@ import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { Runner } from '../../program.js';
 import { withoutTrailingNewline } from '../../stdin.js';
+import { warnUnpriced } from '../../warn-unpriced.js';
 import { checkProviders, keyChange, printNewKey, withKeyFlags, type KeyFlags } from './options.js';
 
 export interface KeyAddOptions extends KeyFlags {
@@ -38,6 +39,7 @@ export async function keyAdd(ctx: Context, o: KeyAddOptions): Promise<void> {
   if (imported !== undefined && (await ctx.registry.getKeyByRaw(imported))) throw new UserError('that key is already registered');
   const { key, raw } = await ctx.registry.createKey({ ...change, name: o.name }, imported);
   printNewKey(ctx, key, raw, 'created', o.json);
+  await warnUnpriced(ctx, { keys: [key] });
 }
 
 export function addCommand(run: Runner): Command {

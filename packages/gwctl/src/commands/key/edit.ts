@@ -3,6 +3,7 @@ import { EntityName } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';
 import type { Runner } from '../../program.js';
+import { warnUnpriced } from '../../warn-unpriced.js';
 import { checkProviders, keyChange, mustFindKey, withKeyFlags, type KeyFlags } from './options.js';
 
 export interface KeyEditOptions extends KeyFlags {
@@ -23,6 +24,7 @@ export async function keyEdit(ctx: Context, o: KeyEditOptions): Promise<void> {
   }
   const next = await ctx.registry.updateKey(k.hash, () => change);
   ctx.out.line(`key ${next.name} updated (id ${next.id})`);
+  await warnUnpriced(ctx, { keys: [next] });
 }
 
 export function editCommand(run: Runner): Command {

@@ -5,6 +5,7 @@ import { UserError } from '../../errors.js';
 import { parseInteger, parseNumber } from '../../parse.js';
 import type { Runner } from '../../program.js';
 import { formatTarget } from '../../views/model.js';
+import { warnUnpriced } from '../../warn-unpriced.js';
 
 export interface ModelBindOptions {
   name: string;
@@ -34,6 +35,7 @@ export async function modelBind(ctx: Context, o: ModelBindOptions): Promise<void
   const t = m.targets.find((x) => x.provider === provider && x.model === (o.upstreamModel ?? o.name))!;
   ctx.out.line(`model ${m.name} → ${formatTarget(t)}; ${m.targets.length} target(s), policy ${m.policy}`);
   if (p.status === 'disabled') ctx.out.warn(`provider ${provider} is disabled; this target routes nothing until it is enabled`);
+  await warnUnpriced(ctx, { models: [m.name] });
 }
 
 export function bindCommand(run: Runner): Command {

@@ -6,13 +6,14 @@ import { delCommand } from './del.js';
 import { listCommand } from './list.js';
 import { policyCommand } from './policy.js';
 import { priceCommand } from './price.js';
+import { reserveCommand } from './reserve.js';
 import { showCommand } from './show.js';
 import { unbindCommand } from './unbind.js';
 
 /** `gwctl model …`: public model names and the provider targets that serve them. */
 export function modelCommand(run: Runner): Command {
   return new Command('model')
-    .description('public models: bind, unbind, list, show, alias, policy, price, del')
+    .description('public models: bind, unbind, list, show, alias, policy, price, reserve, del')
     .addCommand(bindCommand(run))
     .addCommand(unbindCommand(run))
     .addCommand(listCommand(run))
@@ -20,5 +21,6 @@ export function modelCommand(run: Runner): Command {
     .addCommand(aliasCommand(run))
     .addCommand(policyCommand(run))
     .addCommand(priceCommand(run))
+    .addCommand(reserveCommand(run))
     .addCommand(delCommand(run));
 }

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import type { Context } from '../../context.js';
+import { UserError } from '../../errors.js';
+import { parseInteger } from '../../parse.js';
+import type { Runner } from '../../program.js';
+import { mustGetModel } from './show.js';
+
+export interface ModelReserveOptions {
+  name: string;
+  /** Completion tokens reserved for a request without max_tokens; `false` (--no-output-tokens) goes back to the gateway default. */
+  outputTokens?: number | false;
+  json?: boolean;
+}
+
+export async function modelReserve(ctx: Context, o: ModelReserveOptions): Promise<void> {
+  const m = await mustGetModel(ctx, o.name);
+  if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set it there`);
+  if (typeof o.outputTokens === 'number' && o.outputTokens < 0) throw new UserError('--output-tokens must not be negative');
+  const updated = o.outputTokens === undefined ? m : await ctx.registry.updateModel(o.name, () => ({ reserve_output_tokens: o.outputTokens === false ? undefined : (o.outputTokens as number) }));
+  if (o.json) return ctx.out.json({ name: updated.name, reserve_output_tokens: updated.reserve_output_tokens ?? null });
+  ctx.out.line(
+    `model ${updated.name}: a request without max_tokens reserves ${updated.reserve_output_tokens ?? 'the gateway default (GW_RESERVE_OUTPUT_TOKENS)'} completion tokens against tpm limits and budgets`,
+  );
+}
+
+export function reserveCommand(run: Runner): Command {
+  return new Command('reserve')
+    .description('completion tokens reserved (tpm limits, budgets) for a request that sets no max_tokens; without flags, show it')
+    .argument('<name>', 'public model name')
+    .option('--output-tokens <n>', 'tokens to reserve (replaced by the real count when the request ends)', parseInteger)
+    .option('--no-output-tokens', 'use the gateway default (GW_RESERVE_OUTPUT_TOKENS, 4096)')
+    .option('--json', 'machine-readable output')
+    .addHelpText(
+      'after',
+      `
+A request is admitted against a key's tpm limit and budgets with its prompt plus max_tokens
+(or this reservation) and reconciled with its real usage afterwards: the larger the
+reservation, the fewer requests run at once near a limit; the smaller, the more a long
+answer without max_tokens can overshoot (see "Guarantees" in the README).
+
+Example:
+  gwctl model reserve gpt-4o-mini --output-tokens 1024`,
+    )
+    .action((name: string, opts: Omit<ModelReserveOptions, 'name'>, c: Command) => run(c, (ctx) => modelReserve(ctx, { ...opts, name })));
+}
