@@ -43,6 +43,15 @@ export const Errors = {
     new GatewayError(404, 'invalid_request_error', 'unknown_url', `Invalid URL (${method} ${path})`),
   methodNotAllowed: (method: string, path: string) =>
     new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}`),
+  /** No target of the model is of a provider type that can serve the endpoint (adapters' `endpoints`). */
+  unsupportedEndpoint: (path: string, model: string, types: readonly string[]) =>
+    new GatewayError(
+      400,
+      'invalid_request_error',
+      'unsupported_endpoint',
+      `The model \`${model}\` cannot be used with ${path}: its providers are of type ${types.map((t) => `\`${t}\``).join(', ')}, which cannot serve this endpoint.`,
+      'model',
+    ),
   noTarget: (model: string) =>
     new GatewayError(503, 'server_error', 'no_available_provider', `No provider is available for the model \`${model}\`.`, 'model'),
   upstreamConnect: (provider: string) =>

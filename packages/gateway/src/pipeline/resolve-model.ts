@@ -1,12 +1,14 @@
-import type { RegistryCache } from '../cache/registry-cache.js';
+import type { ProviderType } from '@llmgw/core';
 import { keyMayReach, modelAccess } from '../access/model-access.js';
+import { servesEndpoint } from '../adapters/index.js';
+import type { RegistryCache } from '../cache/registry-cache.js';
 import { Errors } from '../errors.js';
 import type { RequestContext, Target } from './context.js';
 
 /**
  * Stage: the model the client named, resolved through its aliases to the model that serves,
  * checked against the key's allow-lists (access/model-access.ts), and its targets narrowed to
- * active providers the key may reach.
+ * active providers the key may reach whose type can serve the endpoint (adapters' `endpoints`).
  */
 export async function resolveModel(ctx: RequestContext, cache: RegistryCache): Promise<void> {
   const key = ctx.key!;
@@ -18,12 +20,22 @@ export async function resolveModel(ctx: RequestContext, cache: RegistryCache): P
   const model = resolved.model;
   ctx.model = model;
   const targets: Target[] = [];
+  // Types of the reachable targets skipped because they cannot serve this endpoint, and
+  // whether any reachable target could (then an empty list is an outage, not a bad request).
+  const cannot = new Set<ProviderType>();
+  let some = false;
   for (const t of model.targets) {
     if (!keyMayReach(key, t.provider)) continue;
     const provider = await cache.getProvider(t.provider);
-    if (!provider || provider.status !== 'active') continue;
+    if (!provider) continue;
+    if (!servesEndpoint(provider.type, ctx.endpoint.path)) {
+      cannot.add(provider.type);
+      continue;
+    }
+    some = true;
+    if (provider.status !== 'active') continue;
     targets.push({ provider, model: t.model, weight: t.weight * provider.weight, priority: t.priority + provider.priority });
   }
-  if (targets.length === 0) throw Errors.noTarget(name);
+  if (targets.length === 0) throw !some && cannot.size > 0 ? Errors.unsupportedEndpoint(ctx.req.path, name, [...cannot]) : Errors.noTarget(name);
   ctx.targets = targets;
 }
