@@ -35,6 +35,8 @@ export const Errors = {
   disabledKey: () => new GatewayError(403, 'permission_denied', 'key_disabled', 'This API key is disabled.'),
   modelNotAllowed: (model: string) =>
     new GatewayError(403, 'permission_denied', 'model_not_allowed', `This API key is not allowed to use the model \`${model}\`.`, 'model'),
+  conflictingContentLength: () =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_content_length', 'The request has several Content-Length headers with different values; it is refused and the connection closed.'),
   bodyTimeout: (ms: number) =>
     new GatewayError(408, 'invalid_request_error', 'request_timeout', `The request body was not received within ${ms} ms.`),
   bodyTooLarge: (limit: number) =>

@@ -137,12 +137,22 @@ class UwsSink implements ResponseSink {
   }
 }
 
-function readHeaders(req: HttpRequest): Record<string, string> {
+/**
+ * The request's headers, repeated ones joined with `, `. A Content-Length repeated with the
+ * same value is kept once (RFC 9110 §8.6 allows either that or a refusal); with different
+ * values `conflictingLength` is set: uWS frames the body by the first one, a proxy in front
+ * may have used another, and the bytes after the first body must never be read as a request
+ * (RFC 9112 §6.3, request smuggling).
+ */
+function readHeaders(req: HttpRequest): { headers: Record<string, string>; conflictingLength: boolean } {
   const headers: Record<string, string> = {};
+  let conflictingLength = false;
   req.forEach((k, v) => {
-    headers[k] = k in headers ? `${headers[k]}, ${v}` : v;
+    if (!(k in headers)) headers[k] = v;
+    else if (k !== 'content-length') headers[k] = `${headers[k]}, ${v}`;
+    else if (headers[k] !== v) conflictingLength = true;
   });
-  return headers;
+  return { headers, conflictingLength };
 }
 
 /** Collect the body with a size limit, copying each chunk once. */
@@ -217,17 +227,25 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
-    const headers = readHeaders(req);
+    const { headers, conflictingLength } = readHeaders(req);
     const receivedAt = performance.now();
+    const refuse = (err: GatewayError) => {
+      const reqId = requestId(headers['x-request-id']);
+      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
+    };
+    if (conflictingLength) {
+      // Answered on the next turn, not now: this callback runs inside uWS's parser, which goes
+      // on reading the bytes after the first body, and an answer ended here would let it serve
+      // them as the next request. Unanswered, that next request makes uWS close the connection
+      // instead; otherwise the 400 goes out with `Connection: close`.
+      setImmediate(() => refuse(Errors.conflictingContentLength()));
+      return;
+    }
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'DELETE') {
       handler({ method, path, query, headers, body: NO_BODY, receivedAt }, sink);
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    const refuse = (err: GatewayError) => {
-      const reqId = requestId(headers['x-request-id']);
-      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
-    };
     readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, refuse, (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );

@@ -1,0 +1,115 @@
+// Hostile HTTP/1.1 on raw sockets: request smuggling by Content-Length, bodies nested deep
+// enough to blow a recursion, heads uWS's parser refuses, odd methods, HEAD, and the server
+// banner. What the JS listener can answer it answers in the OpenAI (or Anthropic) shape; what
+// uWS's C++ parser decides before JS sees anything is pinned here as it behaves: never an
+// answer, never a hang past uWS's idle timeout, never a crash, and others are served meanwhile.
+//
+// The pinned build (@trufflesuite/uws-js-unofficial 20.30.0 = uWebSockets C++ at 7999d09, just
+// before v20.44.0 added parser error pages):
+// - Transfer-Encoding with Content-Length, a Content-Length that is not digits ("abc", "3, 3"),
+//   a method outside GET POST HEAD PUT DELETE CONNECT OPTIONS TRACE PATCH (or lower case), a
+//   missing Host: the connection is closed at once, without a status;
+// - a head the parser cannot read (obs-fold, a space before the colon, HTTP/1.0, an
+//   authority-form or absolute-form target): it waits for more bytes, then closes the
+//   connection without a status after HTTP_IDLE_TIMEOUT_S (10 s, 4 s timer granularity: 8–12 s),
+//   or as soon as the unread head reaches 4 KB.
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { parseResponses, rawConnect } from './support/raw-client.js';
+import { useTestRedis } from './support/redis.js';
+
+useTestRedis();
+let fake: FakeProvider;
+let t: TestGateway;
+let key: string;
+
+beforeAll(async () => {
+  fake = await startFakeProvider();
+  t = await startTestGateway({ GW_ADMIN_PORT: '0' });
+});
+afterAll(async () => {
+  await t?.close();
+  await fake?.close();
+});
+beforeEach(async () => {
+  fake.reset();
+  const registry = testRegistry();
+  key = (await seedBasic(registry, fake.url)).rawKey;
+  // An upstream model name that differs from the public one: the body is re-serialised.
+  await registry.bindModel('renamed', { provider: 'fake', model: 'gpt-4o-mini-upstream' });
+  await registry.redis.quit();
+});
+
+const CHAT = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+
+function head(method: string, path: string, extra: string): string {
+  return `${method} ${path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n${extra}\r\n`;
+}
+
+/** Write `text`, wait until the server closes, and return the responses it sent. */
+async function exchange(text: string, timeoutMs = 5000): Promise<{ responses: ReturnType<typeof parseResponses>; raw: string }> {
+  const c = await rawConnect(t.gw.port);
+  c.write(text);
+  await c.waitClosed(timeoutMs);
+  return { responses: parseResponses(c.data()), raw: c.data() };
+}
+
+/** A well-behaved client on its own connection. */
+async function normalRequest(): Promise<number> {
+  const r = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: CHAT });
+  await r.text();
+  return r.status;
+}
+
+describe('Content-Length (RFC 9112 §6.3, RFC 9110 §8.6)', () => {
+  it('conflicting duplicates → 400 in the OpenAI shape and the connection closed; nothing goes upstream', async () => {
+    const n = Buffer.byteLength(CHAT);
+    const { responses } = await exchange(`${head('POST', '/v1/chat/completions', `Content-Length: ${n}\r\nContent-Length: ${n + 5}\r\nX-Request-Id: smuggle-1\r\n`)}${CHAT}GET /`);
+    expect(responses).toHaveLength(1);
+    expect(responses[0]!.status).toBe(400);
+    expect(responses[0]!.headers.connection).toBe('close');
+    expect(responses[0]!.headers['x-request-id']).toBe('smuggle-1');
+    expect(JSON.parse(responses[0]!.body)).toEqual({
+      error: { message: expect.stringContaining('Content-Length'), type: 'invalid_request_error', param: null, code: 'invalid_content_length' },
+    });
+    expect(fake.received).toHaveLength(0);
+    expect(await normalRequest()).toBe(200);
+  });
+
+  it('a whole request smuggled behind conflicting lengths is never served (the connection closes first)', async () => {
+    // Behind a request answered at once (a health check)…
+    const hidden = 'GET /health HTTP/1.1\r\nHost: gw\r\nX-Request-Id: smuggled-1\r\n\r\n';
+    const health = await exchange(`GET /health HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\nContent-Length: ${hidden.length}\r\n\r\n${hidden}`);
+    expect(health.raw).not.toContain('smuggled-1');
+    for (const r of health.responses) expect(r.status).toBe(400);
+    // …and behind one that goes upstream.
+    const n = Buffer.byteLength(CHAT);
+    const smuggled = `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${key}\r\nContent-Length: ${n}\r\n\r\n${CHAT}`;
+    const { responses } = await exchange(`${head('POST', '/v1/chat/completions', `Content-Length: ${n}\r\nContent-Length: ${n + smuggled.length}\r\n`)}${CHAT}${smuggled}`);
+    // uWS closes a connection whose next request arrives while one is unanswered; the 400 is
+    // sent only when the connection is still there for it. Either way nothing is served.
+    for (const r of responses) expect(r.status).toBe(400);
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('on an Anthropic route the 400 is Anthropic-shaped; on a GET it is refused too', async () => {
+    const body = JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const n = Buffer.byteLength(body);
+    const a = await exchange(`${head('POST', '/v1/messages', `Content-Length: ${n}\r\nContent-Length: 1\r\n`)}${body}`);
+    expect(a.responses[0]!.status).toBe(400);
+    expect(JSON.parse(a.responses[0]!.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    const g = await exchange(head('GET', '/v1/models', 'Content-Length: 0\r\nContent-Length: 7\r\n'));
+    expect(g.responses.map((r) => r.status)).toEqual([400]);
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('identical duplicates are accepted (RFC 9110 §8.6 allows it; the framing is not ambiguous)', async () => {
+    const n = Buffer.byteLength(CHAT);
+    const c = await rawConnect(t.gw.port);
+    c.write(`${head('POST', '/v1/chat/completions', `Content-Length: ${n}\r\nContent-Length: ${n}\r\n`)}${CHAT}`);
+    await c.waitFor(/"chat\.completion"[\s\S]*\}$/);
+    expect(parseResponses(c.data()).map((r) => r.status)).toEqual([200]);
+    c.destroy();
+  });
+});
