@@ -113,3 +113,25 @@ describe('Content-Length (RFC 9112 §6.3, RFC 9110 §8.6)', () => {
     c.destroy();
   });
 });
+
+describe('the server banner', () => {
+  it('no response says which server build answers (public listener: 200, 4xx, a stream, a listener refusal; admin listener)', async () => {
+    const n = Buffer.byteLength(CHAT);
+    const stream = JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const texts = [
+      (await exchange(`${head('POST', '/v1/chat/completions', `Content-Length: ${n}\r\nConnection: close\r\n`)}${CHAT}`)).raw,
+      (await exchange(`${head('POST', '/v1/chat/completions', `Content-Length: ${Buffer.byteLength(stream)}\r\nConnection: close\r\n`)}${stream}`)).raw,
+      (await exchange('GET /v1/nope HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n')).raw,
+      (await exchange(head('POST', '/v1/chat/completions', `Content-Length: 999999999\r\n`))).raw,
+    ];
+    const admin = await rawConnect(t.gw.adminPort!);
+    admin.write('GET /health HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n');
+    await admin.waitClosed();
+    texts.push(admin.data());
+    expect(texts[1]).toMatch(/text\/event-stream/);
+    for (const text of texts) {
+      expect(text).toMatch(/^HTTP\/1\.1 \d{3} /);
+      expect(text.toLowerCase()).not.toContain('uwebsockets');
+    }
+  });
+});

@@ -215,8 +215,19 @@ function readBody(
 
 const NO_BODY = Buffer.alloc(0);
 
+/**
+ * Drop the `uWebSockets: 20` header uWS writes on every response (it names the server build).
+ * This build has no UWS_HTTPRESPONSE_NO_WRITEMARK; its undocumented `_cfg('silent')` sets the
+ * loop's `noMark` flag, which writeMark() checks (the Date header stays). Loop-wide: every
+ * listener of this thread (public and admin) is silenced.
+ */
+function silence(uws: Uws): void {
+  (uws as unknown as { _cfg?: (key: string) => void })._cfg?.('silent');
+}
+
 /** Start a listener that turns every request into (GatewayRequest, ResponseSink). */
 export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): Promise<HttpListener> {
+  silence(uws);
   const app: TemplatedApp = uws.App();
   const state: ListenerState = { closing: false };
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
