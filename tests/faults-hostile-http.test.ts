@@ -114,6 +114,30 @@ describe('Content-Length (RFC 9112 §6.3, RFC 9110 §8.6)', () => {
   });
 });
 
+describe('methods', () => {
+  it.each(['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])('%s on an API route → 405 in the route\'s shape', async (m) => {
+    const openai = await exchange(head(m, '/v1/chat/completions', 'Content-Length: 0\r\nConnection: close\r\n'));
+    expect(openai.responses.map((r) => r.status)).toEqual([405]);
+    expect(JSON.parse(openai.responses[0]!.body).error).toMatchObject({ code: 'method_not_allowed', type: 'invalid_request_error' });
+    const anthropic = await exchange(head(m, '/v1/messages', 'Content-Length: 0\r\nConnection: close\r\n'));
+    expect(anthropic.responses.map((r) => r.status)).toEqual([405]);
+    expect(JSON.parse(anthropic.responses[0]!.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+  });
+
+  it('HEAD gets the headers of GET and no body, so the next response on the connection is read right', async () => {
+    const c = await rawConnect(t.gw.port);
+    c.write('HEAD /health HTTP/1.1\r\nHost: gw\r\nX-Request-Id: head-1\r\n\r\nGET /health HTTP/1.1\r\nHost: gw\r\nX-Request-Id: get-1\r\n\r\n');
+    await c.waitFor(/get-1[\s\S]*\}$/);
+    const text = c.data();
+    const first = text.slice(0, text.indexOf('\r\n\r\n') + 4);
+    expect(first).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(first).toMatch(/x-request-id: head-1/);
+    expect(first).toMatch(/Content-Length: 15\r\n/);
+    expect(text.slice(first.length)).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*x-request-id: get-1[\s\S]*\r\n\r\n\{"status":"ok"\}$/);
+    c.destroy();
+  });
+});
+
 describe('the server banner', () => {
   it('no response says which server build answers (public listener: 200, 4xx, a stream, a listener refusal; admin listener)', async () => {
     const n = Buffer.byteLength(CHAT);

@@ -50,6 +50,8 @@ class UwsSink implements ResponseSink {
   constructor(
     private readonly res: HttpResponse,
     private readonly listener: ListenerState,
+    /** A HEAD request: the answer carries the headers of GET, never a body. */
+    private readonly head: boolean,
   ) {}
 
   markAborted(): void {
@@ -72,7 +74,19 @@ class UwsSink implements ResponseSink {
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
-      res.end(body, this.listener.closing);
+      if (!this.head) {
+        res.end(body, this.listener.closing);
+        return;
+      }
+      // Not endWithoutBody(length): in this build it then waits for that many body bytes and
+      // keeps the response pending, so uWS would close the connection at the next request.
+      // While draining (the connection must close) the length is reported as 0.
+      if (this.listener.closing) {
+        res.endWithoutBody(0, true);
+        return;
+      }
+      res.writeHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      res.endWithoutBody();
     });
   }
 
@@ -233,9 +247,9 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
   const refuseBody: BodyRefusal = opts.refuseBody ?? ((_head, err) => errorBody(err));
   app.any('/*', (res, req) => {
-    const sink = new UwsSink(res, state);
-    res.onAborted(() => sink.markAborted());
     const method = req.getMethod().toUpperCase();
+    const sink = new UwsSink(res, state, method === 'HEAD');
+    res.onAborted(() => sink.markAborted());
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
     const { headers, conflictingLength } = readHeaders(req);
