@@ -114,6 +114,31 @@ describe('Content-Length (RFC 9112 §6.3, RFC 9110 §8.6)', () => {
   });
 });
 
+describe('deeply nested JSON', () => {
+  const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const cases: Array<[string, string, string]> = [
+    ['chat, model renamed upstream (was a 500)', '/v1/chat/completions', `{"model":"renamed","messages":[{"role":"user","content":"hi"}],"x":${deep(100_000)}}`],
+    ['chat, passed through as is (was sent upstream)', '/v1/chat/completions', `{"model":"gpt-4o-mini","messages":${deep(100_000)}}`],
+    ['messages converted for an OpenAI upstream', '/v1/messages', `{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"metadata":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`],
+    ['count_tokens estimated locally', '/v1/messages/count_tokens', `{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":${deep(100_000)}}]}]}`],
+  ];
+
+  it.each(cases)('%s → 400 invalid_json, nothing upstream', async (_name, path, body) => {
+    const { responses } = await exchange(`${head('POST', path, `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`)}${body}`);
+    expect(responses.map((r) => r.status)).toEqual([400]);
+    const parsed = JSON.parse(responses[0]!.body);
+    if (path.startsWith('/v1/messages')) expect(parsed).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('nested') } });
+    else expect(parsed.error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('nested') });
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it('nesting up to the limit is served', async () => {
+    const body = `{"model":"renamed","messages":[{"role":"user","content":"hi"}],"x":${deep(120)}}`;
+    const { responses } = await exchange(`${head('POST', '/v1/chat/completions', `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n`)}${body}`);
+    expect(responses.map((r) => r.status)).toEqual([200]);
+  });
+});
+
 describe('methods', () => {
   it.each(['PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'])('%s on an API route → 405 in the route\'s shape', async (m) => {
     const openai = await exchange(head(m, '/v1/chat/completions', 'Content-Length: 0\r\nConnection: close\r\n'));
