@@ -184,3 +184,48 @@ describe('the server banner', () => {
     }
   });
 });
+
+describe('heads uWS refuses before JS sees them: closed without an answer, never a hang or a crash', () => {
+  it(
+    'closed at once: TE + CL, bad Content-Length, unknown or lower-case method, no Host; after the idle timeout: obs-fold, a space before the colon, HTTP/1.0, CONNECT host:port, an absolute URL',
+    async () => {
+      const now: Array<[string, string]> = [
+        ['TE + CL', 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+        ['Content-Length abc', 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: abc\r\n\r\n'],
+        ['Content-Length list', 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: 3, 3\r\n\r\nabc'],
+        ['unknown method', 'FOO /v1/models HTTP/1.1\r\nHost: gw\r\n\r\n'],
+        ['WebDAV method', 'PROPFIND /v1/models HTTP/1.1\r\nHost: gw\r\n\r\n'],
+        ['lower-case method', 'get /health HTTP/1.1\r\nHost: gw\r\n\r\n'],
+        ['no Host', 'GET /health HTTP/1.1\r\nX-A: b\r\n\r\n'],
+      ];
+      const idle: Array<[string, string]> = [
+        ['obs-fold (space)', 'GET /v1/models HTTP/1.1\r\nHost: gw\r\nX-Folded: one\r\n two\r\n\r\n'],
+        ['obs-fold (tab)', 'GET /v1/models HTTP/1.1\r\nHost: gw\r\nX-Folded: one\r\n\ttwo\r\n\r\n'],
+        ['space before colon', 'GET /health HTTP/1.1\r\nHost : gw\r\n\r\n'],
+        ['HTTP/1.0', 'GET /health HTTP/1.0\r\nHost: gw\r\n\r\n'],
+        ['CONNECT authority-form', 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
+        ['absolute-form', 'GET http://gw/health HTTP/1.1\r\nHost: gw\r\n\r\n'],
+      ];
+      const open = async (cases: Array<[string, string]>) =>
+        Promise.all(
+          cases.map(async ([name, text]) => {
+            const c = await rawConnect(t.gw.port);
+            c.write(text);
+            return { name, c };
+          }),
+        );
+      const waiting = await open(idle);
+      const closing = await open(now);
+      await Promise.all(closing.map(({ c }) => c.waitClosed(5000)));
+      // The immediate ones closed while the unreadable heads still wait (8 s at least).
+      expect(waiting.filter(({ c }) => c.closed()).map(({ name }) => name)).toEqual([]);
+      expect(await normalRequest()).toBe(200);
+      await Promise.all(waiting.map(({ c }) => c.waitClosed(20_000)));
+      const answered = [...closing, ...waiting].filter(({ c }) => c.data() !== '').map(({ name, c }) => `${name}: ${c.data().slice(0, 40)}`);
+      expect(answered).toEqual([]);
+      expect(await normalRequest()).toBe(200);
+      expect(fake.received.filter((r) => r.path !== '/v1/chat/completions')).toHaveLength(0);
+    },
+    40_000,
+  );
+});
