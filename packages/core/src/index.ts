@@ -6,6 +6,7 @@ export * from './provider-health.js';
 export * from './key-hash.js';
 export * from './secrets.js';
 export * from './glob.js';
+export * from './aliases.js';
 export * from './events.js';
 export * from './redis-connect.js';
 export * from './registry-write.js';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { followAliases } from './aliases.js';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
 import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem } from './key-hash.js';
 import { isCluster, type RedisClient } from './redis-connect.js';
@@ -256,11 +257,9 @@ export class Registry {
     return this.readMany(ModelSchema, REDIS_KEYS.models, REDIS_KEYS.model);
   }
 
-  /** A model by public name, following aliases (at most 4 hops). */
+  /** A model by public name, following aliases (at most MAX_ALIAS_HOPS hops). */
   async resolveModel(name: string): Promise<Model | null> {
-    let m = await this.getModel(name);
-    for (let hops = 0; m?.alias_of && hops < 4; hops++) m = await this.getModel(m.alias_of);
-    return m && !m.alias_of ? m : null;
+    return (await followAliases(name, (n) => this.getModel(n)))?.model ?? null;
   }
 
   /** Create or replace a whole model record. */

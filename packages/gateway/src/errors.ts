@@ -35,6 +35,8 @@ export const Errors = {
   disabledKey: () => new GatewayError(403, 'permission_denied', 'key_disabled', 'This API key is disabled.'),
   modelNotAllowed: (model: string) =>
     new GatewayError(403, 'permission_denied', 'model_not_allowed', `This API key is not allowed to use the model \`${model}\`.`, 'model'),
+  conflictingContentLength: () =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_content_length', 'The request has several Content-Length headers with different values; it is refused and the connection closed.'),
   bodyTimeout: (ms: number) =>
     new GatewayError(408, 'invalid_request_error', 'request_timeout', `The request body was not received within ${ms} ms.`),
   bodyTooLarge: (limit: number) =>
@@ -43,6 +45,15 @@ export const Errors = {
     new GatewayError(404, 'invalid_request_error', 'unknown_url', `Invalid URL (${method} ${path})`),
   methodNotAllowed: (method: string, path: string) =>
     new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}`),
+  /** No target of the model is of a provider type that can serve the endpoint (adapters' `endpoints`). */
+  unsupportedEndpoint: (path: string, model: string, types: readonly string[]) =>
+    new GatewayError(
+      400,
+      'invalid_request_error',
+      'unsupported_endpoint',
+      `The model \`${model}\` cannot be used with ${path}: its providers are of type ${types.map((t) => `\`${t}\``).join(', ')}, which cannot serve this endpoint.`,
+      'model',
+    ),
   noTarget: (model: string) =>
     new GatewayError(503, 'server_error', 'no_available_provider', `No provider is available for the model \`${model}\`.`, 'model'),
   upstreamConnect: (provider: string) =>

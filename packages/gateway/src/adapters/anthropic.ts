@@ -7,4 +7,7 @@ export const anthropicAdapter: ProviderAdapter = {
   // `bearer` on an anthropic provider means "the family's usual header", i.e. x-api-key.
   authHeaders: (provider, secret) => authHeadersFor(provider, secret, 'x-api-key'),
   staticHeaders: { 'anthropic-version': '2023-06-01' },
+  // Its own Messages API, and chat completions converted to it. No Responses, legacy
+  // completions, embeddings, moderation, image or audio API to convert to.
+  endpoints: ['/chat/completions', '/messages', '/messages/count_tokens'],
 };

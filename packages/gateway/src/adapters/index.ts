@@ -9,3 +9,10 @@ export const ADAPTERS = {
 } satisfies Record<ProviderType, ProviderAdapter>;
 
 export type { ProviderAdapter };
+
+const SERVES = new Map<ProviderType, ReadonlySet<string>>(Object.values(ADAPTERS).map((a) => [a.id, new Set<string>(a.endpoints)]));
+
+/** Can a provider of this type serve this client endpoint (path after `/v1`)? */
+export function servesEndpoint(type: ProviderType, path: string): boolean {
+  return SERVES.get(type)?.has(path) ?? false;
+}

@@ -1,3 +1,4 @@
+import { ENDPOINT_PATHS } from '../pipeline/endpoints.js';
 import { authHeadersFor } from './auth-headers.js';
 import type { ProviderAdapter } from './types.js';
 
@@ -6,4 +7,6 @@ export const openaiAdapter: ProviderAdapter = {
   id: 'openai',
   authHeaders: (provider, secret) => authHeadersFor(provider, secret),
   staticHeaders: {},
+  // All of them: `/messages` is converted to chat completions, `count_tokens` answered locally.
+  endpoints: ENDPOINT_PATHS,
 };

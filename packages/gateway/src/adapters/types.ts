@@ -1,4 +1,5 @@
 import type { Provider, ProviderType } from '@llmgw/core';
+import type { EndpointPath } from '../pipeline/endpoints.js';
 
 /**
  * What differs between upstream API families, as data plus small pure functions.
@@ -10,4 +11,9 @@ export interface ProviderAdapter {
   authHeaders(provider: Provider, secret: string | undefined): Record<string, string>;
   /** Headers every request to this family carries. */
   staticHeaders: Record<string, string>;
+  /**
+   * The client endpoints a provider of this type can serve, natively or through a codec
+   * (upstream/codec.ts). A request on any other endpoint never goes to it.
+   */
+  endpoints: readonly EndpointPath[];
 }

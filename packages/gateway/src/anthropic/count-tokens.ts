@@ -9,8 +9,10 @@ const IMAGE_TOKENS = 1600;
 /** Per-message framing (role markers), as OpenAI's own counting guide adds. */
 const MESSAGE_OVERHEAD = 3;
 
-function blockText(b: unknown, images: { n: number }): string {
+function blockText(b: unknown, images: { n: number }, depth = 0): string {
   if (typeof b === 'string') return b;
+  // A tool_result holds text and image blocks; nothing legitimate nests deeper than that.
+  if (depth > 2) return '';
   if (!isObject(b)) return '';
   switch (b.type) {
     case 'text':
@@ -24,7 +26,7 @@ function blockText(b: unknown, images: { n: number }): string {
     case 'tool_use':
       return `${String(b.name ?? '')} ${JSON.stringify(b.input ?? {})}`;
     case 'tool_result':
-      return Array.isArray(b.content) ? b.content.map((c) => blockText(c, images)).join('\n') : String(b.content ?? '');
+      return Array.isArray(b.content) ? b.content.map((c) => blockText(c, images, depth + 1)).join('\n') : String(b.content ?? '');
     default:
       return '';
   }

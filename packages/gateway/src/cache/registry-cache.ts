@@ -1,4 +1,4 @@
-import type { ApiKey, Model, Provider, Registry, RegistryEvent } from '@llmgw/core';
+import { followAliases, type ApiKey, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
 import { Errors } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { KeyHashMemo } from './key-hash-memo.js';
@@ -95,14 +95,14 @@ export class RegistryCache {
     return this.get('provider', name, () => this.registry.getProvider(name));
   }
 
-  /** A model by public name, aliases followed (each hop cached). */
+  /** A public model name resolved to the model that serves it, with the aliases passed through (each hop cached). */
+  resolveModel(name: string): Promise<ResolvedModel | null> {
+    return followAliases(name, (n) => this.get('model', n, () => this.registry.getModel(n)));
+  }
+
+  /** A model by public name, aliases followed. */
   async getModel(name: string): Promise<Model | null> {
-    let m = await this.get('model', name, () => this.registry.getModel(name));
-    for (let hops = 0; m?.alias_of && hops < 4; hops++) {
-      const target = m.alias_of;
-      m = await this.get('model', target, () => this.registry.getModel(target));
-    }
-    return m && !m.alias_of ? m : null;
+    return (await this.resolveModel(name))?.model ?? null;
   }
 
   /** Every model (for /v1/models), cached like a record. */

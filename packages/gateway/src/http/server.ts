@@ -50,6 +50,8 @@ class UwsSink implements ResponseSink {
   constructor(
     private readonly res: HttpResponse,
     private readonly listener: ListenerState,
+    /** A HEAD request: the answer carries the headers of GET, never a body. */
+    private readonly head: boolean,
   ) {}
 
   markAborted(): void {
@@ -72,7 +74,19 @@ class UwsSink implements ResponseSink {
     res.cork(() => {
       res.writeStatus(statusLine(status));
       for (const k in headers) res.writeHeader(k, headers[k]!);
-      res.end(body, this.listener.closing);
+      if (!this.head) {
+        res.end(body, this.listener.closing);
+        return;
+      }
+      // Not endWithoutBody(length): in this build it then waits for that many body bytes and
+      // keeps the response pending, so uWS would close the connection at the next request.
+      // While draining (the connection must close) the length is reported as 0.
+      if (this.listener.closing) {
+        res.endWithoutBody(0, true);
+        return;
+      }
+      res.writeHeader('Content-Length', String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength));
+      res.endWithoutBody();
     });
   }
 
@@ -137,12 +151,22 @@ class UwsSink implements ResponseSink {
   }
 }
 
-function readHeaders(req: HttpRequest): Record<string, string> {
+/**
+ * The request's headers, repeated ones joined with `, `. A Content-Length repeated with the
+ * same value is kept once (RFC 9110 §8.6 allows either that or a refusal); with different
+ * values `conflictingLength` is set: uWS frames the body by the first one, a proxy in front
+ * may have used another, and the bytes after the first body must never be read as a request
+ * (RFC 9112 §6.3, request smuggling).
+ */
+function readHeaders(req: HttpRequest): { headers: Record<string, string>; conflictingLength: boolean } {
   const headers: Record<string, string> = {};
+  let conflictingLength = false;
   req.forEach((k, v) => {
-    headers[k] = k in headers ? `${headers[k]}, ${v}` : v;
+    if (!(k in headers)) headers[k] = v;
+    else if (k !== 'content-length') headers[k] = `${headers[k]}, ${v}`;
+    else if (headers[k] !== v) conflictingLength = true;
   });
-  return headers;
+  return { headers, conflictingLength };
 }
 
 /** Collect the body with a size limit, copying each chunk once. */
@@ -205,29 +229,48 @@ function readBody(
 
 const NO_BODY = Buffer.alloc(0);
 
+/**
+ * Drop the `uWebSockets: 20` header uWS writes on every response (it names the server build).
+ * This build has no UWS_HTTPRESPONSE_NO_WRITEMARK; its undocumented `_cfg('silent')` sets the
+ * loop's `noMark` flag, which writeMark() checks (the Date header stays). Loop-wide: every
+ * listener of this thread (public and admin) is silenced.
+ */
+function silence(uws: Uws): void {
+  (uws as unknown as { _cfg?: (key: string) => void })._cfg?.('silent');
+}
+
 /** Start a listener that turns every request into (GatewayRequest, ResponseSink). */
 export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): Promise<HttpListener> {
+  silence(uws);
   const app: TemplatedApp = uws.App();
   const state: ListenerState = { closing: false };
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
   const refuseBody: BodyRefusal = opts.refuseBody ?? ((_head, err) => errorBody(err));
   app.any('/*', (res, req) => {
-    const sink = new UwsSink(res, state);
-    res.onAborted(() => sink.markAborted());
     const method = req.getMethod().toUpperCase();
+    const sink = new UwsSink(res, state, method === 'HEAD');
+    res.onAborted(() => sink.markAborted());
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
-    const headers = readHeaders(req);
+    const { headers, conflictingLength } = readHeaders(req);
     const receivedAt = performance.now();
+    const refuse = (err: GatewayError) => {
+      const reqId = requestId(headers['x-request-id']);
+      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
+    };
+    if (conflictingLength) {
+      // Answered on the next turn, not now: this callback runs inside uWS's parser, which goes
+      // on reading the bytes after the first body, and an answer ended here would let it serve
+      // them as the next request. Unanswered, that next request makes uWS close the connection
+      // instead; otherwise the 400 goes out with `Connection: close`.
+      setImmediate(() => refuse(Errors.conflictingContentLength()));
+      return;
+    }
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'DELETE') {
       handler({ method, path, query, headers, body: NO_BODY, receivedAt }, sink);
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    const refuse = (err: GatewayError) => {
-      const reqId = requestId(headers['x-request-id']);
-      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
-    };
     readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, refuse, (body) =>
       handler({ method, path, query, headers, body, receivedAt }, sink),
     );

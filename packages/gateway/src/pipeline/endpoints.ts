@@ -17,7 +17,23 @@ export interface Endpoint {
   validate?(body: Record<string, unknown>): void;
 }
 
-const list: Endpoint[] = [
+/** Every POST endpoint routed by model, as the path after `/v1`. */
+export const ENDPOINT_PATHS = [
+  '/chat/completions',
+  '/completions',
+  '/embeddings',
+  '/responses',
+  '/moderations',
+  '/images/generations',
+  '/audio/speech',
+  '/audio/transcriptions',
+  '/audio/translations',
+  '/messages',
+  '/messages/count_tokens',
+] as const;
+export type EndpointPath = (typeof ENDPOINT_PATHS)[number];
+
+const list: Array<Endpoint & { path: EndpointPath }> = [
   { path: '/chat/completions', body: 'json', streams: true, jsonResponse: true },
   { path: '/completions', body: 'json', streams: true, jsonResponse: true },
   { path: '/embeddings', body: 'json', streams: false, jsonResponse: true },

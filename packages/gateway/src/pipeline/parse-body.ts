@@ -1,5 +1,6 @@
 import { Errors } from '../errors.js';
 import type { RequestContext } from './context.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { multipartBoundary, readMultipartField } from './multipart.js';
 
 /** Stage: parse the body and find the model the client asked for. */
@@ -26,6 +27,7 @@ export function parseBody(ctx: RequestContext): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw Errors.invalidBody('The request body must be a JSON object.');
   }
+  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw Errors.invalidJson(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
   const b = body as Record<string, unknown>;
   if (b.model === undefined || b.model === null || b.model === '') throw Errors.missingModel();
   if (typeof b.model !== 'string') throw Errors.invalidBody('model must be a string', 'model');

@@ -1,12 +1,6 @@
-import type { ApiKey, Model } from '@llmgw/core';
+import { followAliases, type ApiKey, type Model } from '@llmgw/core';
+import { modelAccess } from '../access/model-access.js';
 import type { RegistryCache } from '../cache/registry-cache.js';
-import { keyAllowsModel } from '../pipeline/resolve-model.js';
-
-function visible(key: ApiKey, m: Model): boolean {
-  if (!keyAllowsModel(key, m.name)) return false;
-  if (m.alias_of) return true;
-  return key.providers.length === 0 || m.targets.some((t) => key.providers.includes(t.provider));
-}
 
 function toOpenAIModel(m: Model) {
   return {
@@ -17,15 +11,27 @@ function toOpenAIModel(m: Model) {
   };
 }
 
+/** The public names (models and aliases) this key may use: exactly those a request would be let through for. */
+async function usable(cache: RegistryCache, key: ApiKey, only?: string): Promise<Model[]> {
+  const all = await cache.listModels();
+  const byName = new Map(all.map((m) => [m.name, m]));
+  const out: Model[] = [];
+  for (const m of all) {
+    if (only !== undefined && m.name !== only) continue;
+    const r = await followAliases(m.name, (n) => byName.get(n) ?? null);
+    if (r && modelAccess(key, r) === 'ok') out.push(m);
+  }
+  return out;
+}
+
 /** `GET /v1/models`: the public models this key may use. */
 export async function listModels(cache: RegistryCache, key: ApiKey): Promise<string> {
-  const models = (await cache.listModels()).filter((m) => visible(key, m));
+  const models = await usable(cache, key);
   return JSON.stringify({ object: 'list', data: models.map(toOpenAIModel) });
 }
 
 /** `GET /v1/models/{id}`: one model, or null when unknown or not allowed. */
 export async function getModel(cache: RegistryCache, key: ApiKey, id: string): Promise<string | null> {
-  const raw = (await cache.listModels()).find((m) => m.name === id);
-  if (!raw || !visible(key, raw)) return null;
-  return JSON.stringify(toOpenAIModel(raw));
+  const [m] = await usable(cache, key, id);
+  return m ? JSON.stringify(toOpenAIModel(m)) : null;
 }
