@@ -18,8 +18,9 @@ function hasBudget(k: ApiKey): boolean {
 /**
  * The (key, model, target) combinations among `keys` (those with a budget) and `models`
  * (default: every model) where the target has no price, neither the model's own nor from the
- * price table. A key reaches a model its allow-list names, directly or through an alias of it,
- * on providers it may use. For gwctl's warnings when it creates such a combination.
+ * price table. A key reaches a model its allow-list matches, or one an alias names exactly
+ * in its allow-list points to (the gateway's access rule), on providers it may use. For gwctl's
+ * warnings when it creates such a combination.
  */
 export async function unpricedReach(registry: Registry, keys: ApiKey[], models?: string[]): Promise<UnpricedReach[]> {
   const budgeted = keys.filter(hasBudget);
@@ -31,12 +32,9 @@ export async function unpricedReach(registry: Registry, keys: ApiKey[], models?:
     if (!providers.has(name)) providers.set(name, await registry.getProvider(name));
     return providers.get(name)!;
   };
-  // The names a key may ask for to reach each model: its own and its aliases'.
-  const names = new Map<string, string[]>();
-  for (const m of all) {
-    const target = m.alias_of ?? m.name;
-    names.set(target, [...(names.get(target) ?? []), m.name]);
-  }
+  // The aliases of each model (one hop: gwctl makes no chains).
+  const aliases = new Map<string, string[]>();
+  for (const m of all) if (m.alias_of) aliases.set(m.alias_of, [...(aliases.get(m.alias_of) ?? []), m.name]);
   const out: UnpricedReach[] = [];
   for (const m of all) {
     if (m.alias_of || (wanted && !wanted.has(m.name))) continue;
@@ -47,8 +45,8 @@ export async function unpricedReach(registry: Registry, keys: ApiKey[], models?:
     }
     if (unpriced.length === 0) continue;
     for (const k of budgeted) {
-      const allows = compileGlobs(k.models);
-      if (!(names.get(m.name) ?? [m.name]).some(allows)) continue;
+      const exact = new Set(k.models.filter((x) => !/[*?]/.test(x)));
+      if (!compileGlobs(k.models)(m.name) && !(aliases.get(m.name) ?? []).some((a) => exact.has(a))) continue;
       for (const { p, t } of unpriced) {
         if (k.providers.length > 0 && !k.providers.includes(p.name)) continue;
         out.push({ key: k.name, model: m.name, provider: p.name, upstreamModel: t.model });
