@@ -62,6 +62,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: PlainCounter;
   private readonly attemptsByProvider: PlainCounter;
+  private readonly timeouts: PlainCounter;
   private readonly duration: PlainHistogram;
   private readonly ttfb: PlainHistogram;
   private readonly overhead: PlainHistogram;
@@ -80,6 +81,12 @@ export class GatewayMetrics {
       'llmgw_upstream_attempts_total',
       'Upstream calls, by provider and the upstream status class (`error` = no HTTP answer: connect error, timeout, dropped connection).',
       ['provider', 'status_class'],
+      this.registry,
+    );
+    this.timeouts = new PlainCounter(
+      'llmgw_upstream_timeouts_total',
+      'Upstream attempts ended by a deadline, by provider and phase: `connect`, `first_byte` (no response headers in time: failed over, counted towards the cooldown), `idle` (a silent body: a stream ends with an error event), `total`.',
+      ['provider', 'phase'],
       this.registry,
     );
     this.duration = new PlainHistogram(
@@ -159,7 +166,10 @@ export class GatewayMetrics {
     const provider = ctx.served?.provider.name ?? lastAttempt?.provider ?? NONE;
     const status = ctx.status === 0 && ctx.clientAborted ? 499 : ctx.status;
     this.requests.labels(model, provider, statusClass(status), endpoint).inc();
-    for (const a of ctx.attempts) this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
+    for (const a of ctx.attempts) {
+      this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
+      if (a.timeout) this.timeouts.labels(a.provider, a.timeout).inc();
+    }
 
     this.duration.labels(endpoint, ctx.stream ? 'true' : 'false').observe((ctx.tEnd - ctx.t0) / 1000);
     const ttfb = upstreamTtfbMs(ctx);
