@@ -21,6 +21,8 @@ export function toModelFields(m: Model): Array<[string, string | number]> {
     ['price_input', price(m.price_input)],
     ['price_output', price(m.price_output)],
     ['price_cached_input', price(m.price_cached_input)],
+    ['first_byte_timeout_ms', m.first_byte_timeout_ms ?? '-'],
+    ['idle_timeout_ms', m.idle_timeout_ms ?? '-'],
     ['owned_by', m.owned_by ?? '-'],
     ['created_at', m.created_at ?? '-'],
     ['updated_at', m.updated_at ?? '-'],

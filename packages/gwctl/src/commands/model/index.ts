@@ -7,12 +7,13 @@ import { listCommand } from './list.js';
 import { policyCommand } from './policy.js';
 import { priceCommand } from './price.js';
 import { showCommand } from './show.js';
+import { timeoutCommand } from './timeout.js';
 import { unbindCommand } from './unbind.js';
 
 /** `gwctl model …`: public model names and the provider targets that serve them. */
 export function modelCommand(run: Runner): Command {
   return new Command('model')
-    .description('public models: bind, unbind, list, show, alias, policy, price, del')
+    .description('public models: bind, unbind, list, show, alias, policy, price, timeout, del')
     .addCommand(bindCommand(run))
     .addCommand(unbindCommand(run))
     .addCommand(listCommand(run))
@@ -20,5 +21,6 @@ export function modelCommand(run: Runner): Command {
     .addCommand(aliasCommand(run))
     .addCommand(policyCommand(run))
     .addCommand(priceCommand(run))
+    .addCommand(timeoutCommand(run))
     .addCommand(delCommand(run));
 }
