@@ -55,4 +55,13 @@ describe('ModelSchema', () => {
     expect(m.targets[0]).toEqual({ provider: 'openai', model: 'gpt-4o', weight: 1, priority: 0 });
     expect(m.policy).toBe('round-robin');
   });
+
+  it('takes optional first-byte and idle timeouts, positive integers, absent when empty', () => {
+    const targets = '[{"provider":"openai","model":"gpt-4o"}]';
+    const m = ModelSchema.parse({ name: 'o3', targets, first_byte_timeout_ms: '300000', idle_timeout_ms: '' });
+    expect(m.first_byte_timeout_ms).toBe(300_000);
+    expect(m.idle_timeout_ms).toBeUndefined();
+    expect(ModelSchema.safeParse({ name: 'o3', targets, idle_timeout_ms: '0' }).success).toBe(false);
+    expect(ModelSchema.safeParse({ name: 'o3', targets, first_byte_timeout_ms: '1.5' }).success).toBe(false);
+  });
 });

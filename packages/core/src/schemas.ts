@@ -79,9 +79,9 @@ export const ProviderSchema = z
     /** Whole-request deadline. */
     timeout_ms: int.pipe(z.number().positive()).default(600_000),
     connect_timeout_ms: optional(int.pipe(z.number().positive())),
-    /** Deadline for the response headers (time to first byte). */
+    /** Deadline for the response headers (time to first byte); the model's own wins, else the gateway default. */
     first_byte_timeout_ms: optional(int.pipe(z.number().positive())),
-    /** Longest silence allowed between two body chunks. */
+    /** Longest silence allowed between two body chunks; the model's own wins, else the gateway default. */
     idle_timeout_ms: optional(int.pipe(z.number().positive())),
     status: z.enum(STATUSES).default('active'),
     /** Extra headers sent upstream on every request. */
@@ -147,6 +147,10 @@ export const ModelSchema = z
      */
     reserve_output_tokens: optional(int.pipe(z.number().nonnegative())),
     owned_by: optional(z.string().max(100)),
+    /** Deadline for the response headers on every target of this model; wins over the provider's. */
+    first_byte_timeout_ms: optional(int.pipe(z.number().positive())),
+    /** Longest silence between two body chunks on every target of this model; wins over the provider's. */
+    idle_timeout_ms: optional(int.pipe(z.number().positive())),
   })
   .superRefine((m, ctx) => {
     if (m.alias_of && m.targets.length > 0) {

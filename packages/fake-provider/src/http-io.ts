@@ -29,6 +29,8 @@ export interface StreamOptions {
   delayMs: number;
   /** Close the connection once this many content frames are written. */
   dropAfter?: number;
+  /** Write nothing more, and keep the connection open, once this many content frames are written. */
+  stallAfter?: number;
   /** 'done', or 'dropped' when `dropAfter` closed the connection. Not called when the client aborted. */
   onEnd: (how: 'done' | 'dropped') => void;
 }
@@ -112,6 +114,7 @@ export class Writer {
     let contentSent = 0;
     const res = this.res;
     const dropAfter = opts.dropAfter ?? Infinity;
+    const stallAfter = opts.stallAfter ?? Infinity;
     const dropSoon = (): void => {
       // Let the corked frames reach the socket first, so the client sees them before the close.
       this.later(0, () => {
@@ -124,6 +127,7 @@ export class Writer {
       while (i < frames.length) {
         const frame = frames[i]!;
         if (frame.content && contentSent >= dropAfter) return dropSoon();
+        if (frame.content && contentSent >= stallAfter) return; // silent until the client leaves
         i++;
         const ok = res.write(frame.text);
         if (frame.content && ++contentSent >= dropAfter) return dropSoon();

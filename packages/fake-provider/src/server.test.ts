@@ -150,6 +150,21 @@ describe('behaviours', () => {
     expect(rec.aborted).toBe(false);
   });
 
+  it('goes silent after N chunks with the connection open (stallAfterChunks) until the client leaves', async () => {
+    const ac = new AbortController();
+    const res = await post('/chat/completions', { ...CHAT, stream: true }, { 'x-fake-behaviour': '{"stallAfterChunks":2}' }, ac.signal);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const whole = () => text.slice(0, text.lastIndexOf('\n\n') + 2);
+    while (chunksOf(whole()).filter((c) => c.choices[0].delta.content).length < 2) text += Buffer.from((await reader.read()).value!).toString();
+    const more = await Promise.race([reader.read().then(() => 'more', () => 'aborted'), new Promise((r) => setTimeout(() => r('silent'), 200))]);
+    expect(more).toBe('silent');
+    ac.abort();
+    const rec = await fp.waitFor((r) => r.aborted);
+    expect(rec.dropped).toBe(false);
+  });
+
   it('sends an error event after N chunks and ends the stream cleanly (errorEventAfterChunks), or the given errorEvent', async () => {
     const res = await post('/chat/completions', { ...CHAT, stream: true }, { 'x-fake-behaviour': '{"errorEventAfterChunks":2}' });
     expect(res.status).toBe(200);

@@ -147,6 +147,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     w.stream(200, headers, frames, {
       delayMs: b.chunkDelayMs,
       dropAfter: b.dropAfterChunks,
+      stallAfter: b.stallAfterChunks,
       onEnd: (how) => (how === 'done' ? done(200) : dropped()),
     });
   };

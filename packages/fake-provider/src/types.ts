@@ -20,6 +20,8 @@ export interface Behaviour {
   chunkDelayMs: number;
   /** Close the TCP connection abruptly once this many content deltas have been streamed (0 = right after the preamble). */
   dropAfterChunks?: number;
+  /** Streams: once this many content deltas have been streamed (0 = right after the preamble), go silent and keep the connection open until the client leaves. */
+  stallAfterChunks?: number;
   /**
    * Streams: once this many content deltas have been streamed (0 = right after the preamble),
    * send an error event and end the stream cleanly (no `[DONE]`, no `message_stop`), as

@@ -50,6 +50,15 @@ export const ConfigSchema = z.object({
   GW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
   /** Default whole-request upstream deadline when the provider sets none. */
   GW_UPSTREAM_TIMEOUT_MS: ms(600_000),
+  /**
+   * Default wait for an upstream's response headers when neither the model nor the provider sets
+   * `first_byte_timeout_ms` (0 = none). Past it the attempt fails as a provider fault: the next
+   * target is tried and the provider's cooldown counts it. A non-streamed answer's headers come
+   * with its last token: raise it per model for slow non-streamed generations.
+   */
+  GW_FIRST_BYTE_TIMEOUT_MS: ms(120_000),
+  /** Default longest silence between two pieces of an upstream response body when neither the model nor the provider sets `idle_timeout_ms` (0 = none). Past it a stream ends with an error event, counted against the provider. */
+  GW_STREAM_IDLE_TIMEOUT_MS: ms(120_000),
   /** Default connect timeout to an upstream. */
   GW_CONNECT_TIMEOUT_MS: ms(10_000),
   /** Idle keep-alive upstream connections are closed after this long. */
@@ -64,8 +73,8 @@ export const ConfigSchema = z.object({
   GW_EXPOSE_SELECTION: bool.default(false),
   /** Most upstream attempts (targets × secrets × Retry-After waits) for one request. */
   GW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
-  /** No new upstream attempt starts later than this after the request arrived. */
-  GW_RETRY_DEADLINE_MS: ms(60_000),
+  /** No new upstream attempt starts later than this after the request arrived; above GW_FIRST_BYTE_TIMEOUT_MS, so that a first-byte timeout can fail over. */
+  GW_RETRY_DEADLINE_MS: ms(180_000),
   /** An upstream Retry-After up to this long is waited out (then retried) when no other target is healthy. */
   GW_RETRY_AFTER_MAX_MS: ms(2_000),
   /** Failures of a provider within GW_COOLDOWN_WINDOW_MS that start its cooldown (401/403/429 cool a secret at once). */

@@ -138,7 +138,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     cache,
     routing,
     agents,
-    defaultTimeoutMs: config.GW_UPSTREAM_TIMEOUT_MS,
+    timeouts: { totalMs: config.GW_UPSTREAM_TIMEOUT_MS, firstByteMs: config.GW_FIRST_BYTE_TIMEOUT_MS, idleMs: config.GW_STREAM_IDLE_TIMEOUT_MS },
     exposeSelection: config.GW_EXPOSE_SELECTION,
     account: governance.account,
     admit: governance.admit,

@@ -66,6 +66,18 @@ describe('GatewayMetrics.observeRequest', () => {
     expect(await value(m, 'llmgw_gateway_overhead_seconds_sum')).toBeCloseTo(0.002);
   });
 
+  it('counts the attempts a deadline ended, by provider and phase', async () => {
+    const m = metrics();
+    const attempts = [
+      { provider: 'prov-a', model: 'x', secretIndex: 0, error: 'upstream_timeout', timeout: 'first_byte' as const },
+      { provider: 'prov-b', model: 'x', secretIndex: 0, status: 200, error: 'upstream_timeout', timeout: 'idle' as const },
+    ];
+    m.observeRequest(ctxWith({ model: {} as never, publicModel: 'pub', status: 200, attempts, tUpstreamStart: 1002, tEnd: 1500 }));
+    expect(await value(m, 'llmgw_upstream_timeouts_total', { provider: 'prov-a', phase: 'first_byte' })).toBe(1);
+    expect(await value(m, 'llmgw_upstream_timeouts_total', { provider: 'prov-b', phase: 'idle' })).toBe(1);
+    expect(await value(m, 'llmgw_upstream_attempts_total', { provider: 'prov-a', status_class: 'error' })).toBe(1);
+  });
+
   it('exports the plain counters and gauges read at scrape time', async () => {
     const stats = createStats();
     const inFlight = { count: 3 };

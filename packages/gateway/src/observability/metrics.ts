@@ -63,6 +63,7 @@ export class GatewayMetrics {
   private readonly requests: PlainCounter;
   private readonly refused: PlainCounter;
   private readonly attemptsByProvider: PlainCounter;
+  private readonly timeouts: PlainCounter;
   private readonly duration: PlainHistogram;
   private readonly ttfb: PlainHistogram;
   private readonly overhead: PlainHistogram;
@@ -87,6 +88,12 @@ export class GatewayMetrics {
       'llmgw_upstream_attempts_total',
       'Upstream calls, by provider and the upstream status class (`error` = no HTTP answer: connect error, timeout, dropped connection).',
       ['provider', 'status_class'],
+      this.registry,
+    );
+    this.timeouts = new PlainCounter(
+      'llmgw_upstream_timeouts_total',
+      'Upstream attempts ended by a deadline, by provider and phase: `connect`, `first_byte` (no response headers in time: failed over, counted towards the cooldown), `idle` (a silent body: a stream ends with an error event), `total`.',
+      ['provider', 'phase'],
       this.registry,
     );
     this.duration = new PlainHistogram(
@@ -171,7 +178,10 @@ export class GatewayMetrics {
     this.requests.labels(model, provider, statusClass(status), endpoint).inc();
     // Codes come from the gateway's own catalog, never from the client: a bounded label set.
     if (ctx.attempts.length === 0 && status >= 400 && ctx.errorCode) this.refused.labels(ctx.errorCode, endpoint).inc();
-    for (const a of ctx.attempts) this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
+    for (const a of ctx.attempts) {
+      this.attemptsByProvider.labels(a.provider, a.status ? statusClass(a.status) : 'error').inc();
+      if (a.timeout) this.timeouts.labels(a.provider, a.timeout).inc();
+    }
 
     this.duration.labels(endpoint, ctx.stream ? 'true' : 'false').observe((ctx.tEnd - ctx.t0) / 1000);
     const ttfb = upstreamTtfbMs(ctx);

@@ -12,6 +12,9 @@ export interface Target {
   priority: number;
 }
 
+/** Which upstream deadline ended an attempt: TCP/TLS connect, response headers, silence between body chunks, whole request. */
+export type TimeoutPhase = 'connect' | 'first_byte' | 'idle' | 'total';
+
 /** One try against one target with one secret. */
 export interface Attempt {
   provider: string;
@@ -19,7 +22,10 @@ export interface Attempt {
   /** Index of the provider secret used (never the secret). */
   secretIndex: number;
   status?: number;
+  /** Catalog code of the failure that ended it (`upstream_timeout`, `upstream_error`, …), before or after the first byte. */
   error?: string;
+  /** Set when that failure was an upstream deadline. */
+  timeout?: TimeoutPhase;
   /** ms from request start to upstream response headers. */
   ttfbMs?: number;
 }

@@ -9,13 +9,15 @@ import type { Routing } from '../routing/routing.js';
 import type { GatewayStats } from '../stats.js';
 import { runAttempt, type AttemptOutcome } from '../upstream/attempt.js';
 import type { UpstreamAgents } from '../upstream/agents.js';
+import { attemptTimeouts, type TimeoutDefaults } from '../upstream/attempt-timeouts.js';
 import { buildUpstreamRequest } from '../upstream/build-request.js';
 import type { Attempt, RequestContext, Target } from './context.js';
 
 export interface ForwardDeps {
   routing: Routing;
   agents: UpstreamAgents;
-  defaultTimeoutMs: number;
+  /** Used where neither the model nor the provider sets a timeout. */
+  timeouts: TimeoutDefaults;
   exposeSelection: boolean;
   stats: GatewayStats;
 }
@@ -58,7 +60,6 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     ctx.responseHeaders['x-gateway-upstream-model'] = target.model;
     ctx.responseHeaders['x-gateway-attempts'] = String(ctx.attempts.length);
   }
-  const total = p.timeout_ms ?? deps.defaultTimeoutMs;
   const id = targetId(target);
   const started = performance.now();
   const subjects = c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT];
@@ -69,7 +70,7 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     const outcome = await runAttempt(ctx, deps.agents.for(p), {
       target,
       request: buildUpstreamRequest(ctx, target, c.secret, patch),
-      timeouts: { firstByteMs: p.first_byte_timeout_ms ?? total, idleMs: p.idle_timeout_ms ?? total, totalMs: total },
+      timeouts: attemptTimeouts(ctx.model, p, deps.timeouts),
       clientWantsUsage,
       secrets: p.secrets,
       onHeaders: (status) => {
@@ -90,6 +91,9 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     // …and clears the failures counted so far only once it also ended well. A client that
     // left says nothing either way; an upstream failure after the first byte is the caller's.
     if (answered && outcome.kind === 'relayed' && !outcome.failure && !ctx.clientAborted) health.succeed(p.name, subjects);
+    const failure = outcome.kind === 'failed' ? outcome.error : outcome.failure;
+    if (failure) record.error = failure.code ?? 'error';
+    if (outcome.timeout) record.timeout = outcome.timeout;
     return outcome;
   } finally {
     targets.end(id);

@@ -1,7 +1,7 @@
 import { streamErrorEvent } from '../anthropic/anthropic-errors.js';
 import { arm, release, type Timed } from '../deadlines.js';
 import { Errors, toGatewayError, type GatewayError } from '../errors.js';
-import type { RequestContext, Target } from '../pipeline/context.js';
+import type { RequestContext, Target, TimeoutPhase } from '../pipeline/context.js';
 import { extractUsage, extractUsageFromBytes } from '../relay/extract-usage.js';
 import { rewriteModel } from '../relay/rewrite-model.js';
 import { SseTransform } from '../relay/sse-transform.js';
@@ -9,7 +9,7 @@ import type { UpstreamRequest } from './build-request.js';
 import { ClientWriter } from './client-writer.js';
 import type { UpstreamController, UpstreamDispatcher, UpstreamHandler, UpstreamHeaders } from './dispatcher.js';
 import { answerLocally, codecFor, type StreamRelay } from './codec.js';
-import { ClientAbortedError, endedByGateway, mapUpstreamError, TotalTimeoutError } from './map-upstream-error.js';
+import { ClientAbortedError, endedByGateway, mapUpstreamError, timeoutPhase, TotalTimeoutError } from './map-upstream-error.js';
 
 export interface AttemptTimeouts {
   /** Until response headers. */
@@ -28,11 +28,13 @@ export type AttemptOutcome =
    * ended with our error event; or it sent an error event itself inside its 2xx stream); a
    * provider failure all the same, never a client abort.
    */
-  | { kind: 'relayed'; failure?: GatewayError }
+  | { kind: 'relayed'; failure?: GatewayError; timeout?: TimeoutPhase }
   /** Nothing reached the client; the caller may try elsewhere or report `error`. */
   | {
       kind: 'failed';
       error: GatewayError;
+      /** The upstream deadline that ended it, if one did. */
+      timeout?: TimeoutPhase;
       /** Upstream HTTP status when it answered with an error. */
       status?: number;
       /** Upstream error body (already scrubbed of secrets) and content type. */
@@ -241,11 +243,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           return done(relayed(errorEvent));
         }
         const mapped = mapUpstreamError(e, target.provider.name);
+        const timeout = timeoutPhase(e);
         if (!res.headersSent && !writer.committed) {
           // The gateway closed its own pools (the drain deadline): the provider did nothing
           // wrong, and there is nowhere left to fail over to. Not retryable, so a final answer
           // that touches no health.
-          return done({ kind: 'failed', error: endedByGateway(e) ? Errors.shuttingDown() : mapped });
+          if (endedByGateway(e)) return done({ kind: 'failed', error: Errors.shuttingDown() });
+          return done(timeout ? { kind: 'failed', error: mapped, timeout } : { kind: 'failed', error: mapped });
         }
         // Bytes already reached the client: the stream is theirs; end it with an error event.
         ctx.error = mapped.message;
@@ -257,7 +261,8 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           }
         }
         writer.end();
-        done(endedByGateway(e) ? relayed(errorEvent) : { kind: 'relayed', failure: mapped });
+        if (endedByGateway(e)) done(relayed(errorEvent));
+        else done(timeout ? { kind: 'relayed', failure: mapped, timeout } : { kind: 'relayed', failure: mapped });
       },
     };
 

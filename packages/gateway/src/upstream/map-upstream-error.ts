@@ -1,4 +1,5 @@
 import { Errors, type GatewayError } from '../errors.js';
+import type { TimeoutPhase } from '../pipeline/context.js';
 
 /**
  * Map an upstream client error to our catalog by its stable code, never by message text. The
@@ -23,6 +24,22 @@ export function mapUpstreamError(err: Error & { code?: string }, provider: strin
       return Errors.upstreamConnect(provider);
     default:
       return Errors.upstreamProtocol(provider);
+  }
+}
+
+/** The deadline an upstream client error stands for, if it is one. */
+export function timeoutPhase(err: { code?: string }): TimeoutPhase | undefined {
+  switch (err.code) {
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return 'connect';
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return 'first_byte';
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'idle';
+    case 'GW_TOTAL_TIMEOUT':
+      return 'total';
+    default:
+      return undefined;
   }
 }
 

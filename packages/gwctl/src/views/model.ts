@@ -23,6 +23,8 @@ export function toModelFields(m: Model): Array<[string, string | number]> {
     ['price_cached_input', price(m.price_cached_input)],
     ['price_cache_write', price(m.price_cache_write)],
     ['reserve_output_tokens', m.reserve_output_tokens ?? '-'],
+    ['first_byte_timeout_ms', m.first_byte_timeout_ms ?? '-'],
+    ['idle_timeout_ms', m.idle_timeout_ms ?? '-'],
     ['owned_by', m.owned_by ?? '-'],
     ['created_at', m.created_at ?? '-'],
     ['updated_at', m.updated_at ?? '-'],

@@ -22,8 +22,9 @@ const NO_BYTES = Buffer.alloc(0);
  * A lean HTTP/1.1 client with undici's dispatch contract (the subset in `dispatcher.ts`): a
  * keep-alive pool per origin with as many connections as requests in flight. It does what the
  * gateway needs and no more: buffered request bodies, one request per connection at a time,
- * responses streamed with backpressure. A keep-alive socket found dead before the first byte
- * of its response is replayed once on a fresh connection (see Connection.lost).
+ * responses streamed with backpressure. A request is written at most once: an idle socket is
+ * checked before it is reused (Pool.send), and a request whose socket dies once it was written
+ * fails with the socket's error rather than being sent again (Connection.atEnd).
  */
 export class H1Agent implements UpstreamAgent {
   private readonly pools = new Map<string, Pool>();

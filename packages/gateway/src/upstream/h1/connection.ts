@@ -15,8 +15,6 @@ export interface ConnectionOwner {
   release(conn: Connection): void;
   /** The socket is gone. */
   forget(conn: Connection): void;
-  /** Send `req` again on a fresh connection (its keep-alive socket was stale). */
-  replay(req: H1Request): void;
 }
 
 const CONNECTING = 0;
@@ -25,8 +23,12 @@ const HEADERS = 2;
 const BODY = 3;
 const CLOSED = 4;
 
-/** The server closes idle connections on its own clock: stop reusing one this long before its `Keep-Alive: timeout`. */
-const KEEP_ALIVE_MARGIN_MS = 1_000;
+/**
+ * The server closes idle connections on its own clock: stop reusing one this long before its
+ * `Keep-Alive: timeout` (undici's keepAliveTimeoutThreshold), so that a request is not written
+ * just as the server closes.
+ */
+const KEEP_ALIVE_MARGIN_MS = 2_000;
 
 /**
  * One socket to an upstream and the request it carries, if any. It reads the socket into the
@@ -39,11 +41,9 @@ export class Connection implements Timed, ParserSink {
   tier: Tier | null = null;
   /** The request on this socket, if any. */
   req: H1Request | null = null;
-  /** Responses completed on this socket: above 0 it is a reused keep-alive socket. */
-  private served = 0;
+  /** `performance.now()` when it last became idle. */
+  idleSince = 0;
   private phase = CONNECTING;
-  /** A byte of the current response arrived. */
-  private gotBytes = false;
   private readonly parser: ResponseParser;
   /** Read but not yet parsed (the request is paused). */
   private pending: Buffer | null = null;
@@ -76,7 +76,6 @@ export class Connection implements Timed, ParserSink {
   send(req: H1Request): void {
     this.req = req;
     req.conn = this;
-    this.gotBytes = false;
     this.parser.reset(req.noBody);
     if (this.phase === IDLE) {
       this.socket.ref();
@@ -131,7 +130,7 @@ export class Connection implements Timed, ParserSink {
     this.close();
   }
 
-  /** Fail the request on this socket (if any) and close it; no replay. */
+  /** Fail the request on this socket (if any) and close it. */
   fail(err: Error): void {
     const req = this.req;
     this.req = null;
@@ -153,6 +152,7 @@ export class Connection implements Timed, ParserSink {
   /** Park as an idle keep-alive socket until `ms` from now. */
   idle(ms: number): void {
     this.phase = IDLE;
+    this.idleSince = performance.now();
     this.socket.unref();
     arm(this, ms);
   }
@@ -202,7 +202,6 @@ export class Connection implements Timed, ParserSink {
       this.close();
       return;
     }
-    this.gotBytes = true;
     if (this.pending !== null) {
       this.pending = Buffer.concat([this.pending.subarray(this.pendingPos), buf]);
       this.pendingPos = 0;
@@ -257,7 +256,6 @@ export class Connection implements Timed, ParserSink {
   private completed(leftover: number): void {
     const req = this.req!;
     this.req = null;
-    this.served++;
     disarm(this);
     let idleMs = this.owner.keepAliveMs;
     const hint = this.parser.keepAliveHintMs;
@@ -287,24 +285,9 @@ export class Connection implements Timed, ParserSink {
       }
       err = e;
     }
-    this.lost(err ?? socketClosed('while connecting'));
-  }
-
-  /**
-   * The socket died under the request. A keep-alive socket that dies before a single byte of
-   * the response arrived was most likely closed by the server while idle, as we reused it:
-   * the request (fully buffered) is sent once more on a fresh connection, as Go's net/http does.
-   */
-  private lost(err: Error): void {
-    const req = this.req!;
-    this.req = null;
-    this.close();
-    if (this.served > 0 && !this.gotBytes && !req.retried) {
-      req.retried = true;
-      req.conn = null;
-      this.owner.replay(req);
-      return;
-    }
-    req.fail(err);
+    // The request was written (or queued behind the handshake) and may have reached the
+    // upstream, which may have acted on it: it is never sent again here, whatever the method.
+    // The caller gets the error and decides (a failover is an attempt of its own).
+    this.fail(err ?? socketClosed('while connecting'));
   }
 }

@@ -14,6 +14,11 @@ export interface PoolOptions {
 
 /** TCP keep-alive probes on upstream sockets (as undici sets them), so a dead peer is noticed. */
 const TCP_KEEPALIVE_DELAY_MS = 60_000;
+/**
+ * A connection idle at least this long is checked before reuse (see send). One back in use
+ * sooner is reused at once: no server's idle timer is that short, and busy pools pay nothing.
+ */
+const IDLE_CHECK_AFTER_MS = 100;
 
 /**
  * The connections to one origin: as many as there are requests in flight (no queue, no
@@ -60,21 +65,44 @@ export class Pool implements ConnectionOwner {
     this.tlsOptions = opts.tls;
   }
 
+  /**
+   * Write `req` on an idle connection, or a new one. A connection idle for a while may have
+   * been closed by the server's idle timer a moment ago, its FIN (or a reset, or stray bytes)
+   * not read yet: before it is reused, the event loop reads what reached it (undici does the
+   * same), so a request is never written into a connection already known dead. That is the one
+   * case where it is certain the upstream saw nothing, and the request takes another connection.
+   */
   send(req: H1Request): void {
     let conn: Connection | undefined;
     while ((conn = this.idleConns.pop()) !== undefined && !conn.usable) conn.close();
-    (conn ?? this.open()).send(req);
+    if (conn === undefined) this.open().send(req);
+    else if (performance.now() - conn.idleSince < IDLE_CHECK_AFTER_MS) conn.send(req);
+    // The first immediate runs after this turn's poll phase, which may already have passed;
+    // the second runs after the next one, which reads whatever reached the socket by then.
+    else setImmediate(this.checkSoon, conn, req);
   }
 
-  replay(req: H1Request): void {
-    if (this.destroyed) return req.fail(agentDestroyed());
-    // Called from a socket event handler: whatever goes wrong goes to the request.
+  private readonly checkSoon = (conn: Connection, req: H1Request): void => void setImmediate(this.sendChecked, conn, req);
+
+  /** Two turns after send() picked an idle `conn` for `req`. */
+  private readonly sendChecked = (conn: Connection, req: H1Request): void => {
+    if (req.done) {
+      // Aborted meanwhile: the connection goes back unused.
+      if (conn.usable) this.release(conn);
+      return;
+    }
+    if (this.destroyed) {
+      conn.close();
+      return req.fail(agentDestroyed());
+    }
+    // Called from an immediate: whatever goes wrong goes to the request.
     try {
-      this.open().send(req);
+      if (conn.usable) conn.send(req);
+      else this.send(req);
     } catch (e) {
       req.fail(e as Error);
     }
-  }
+  };
 
   release(conn: Connection): void {
     if (this.closing) conn.close();

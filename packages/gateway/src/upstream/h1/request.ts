@@ -15,15 +15,13 @@ export class H1Request implements UpstreamController {
   started = false;
   /** The consumer asked to stop receiving body data. */
   paused = false;
-  /** Already replayed once on a fresh connection (a stale keep-alive socket). */
-  retried = false;
   /** The connection carrying it, while it does. */
   conn: Connection | null = null;
 
   constructor(
     readonly opts: UpstreamDispatchOptions,
     readonly handler: UpstreamHandler,
-    /** The serialized request, kept for a replay. */
+    /** The serialized request (set once the pool's Host is known). */
     public wire: Buffer | [Buffer, Buffer],
     private readonly onSettled: () => void,
   ) {}

@@ -8,12 +8,13 @@ import { policyCommand } from './policy.js';
 import { priceCommand } from './price.js';
 import { reserveCommand } from './reserve.js';
 import { showCommand } from './show.js';
+import { timeoutCommand } from './timeout.js';
 import { unbindCommand } from './unbind.js';
 
 /** `gwctl model …`: public model names and the provider targets that serve them. */
 export function modelCommand(run: Runner): Command {
   return new Command('model')
-    .description('public models: bind, unbind, list, show, alias, policy, price, reserve, del')
+    .description('public models: bind, unbind, list, show, alias, policy, price, reserve, timeout, del')
     .addCommand(bindCommand(run))
     .addCommand(unbindCommand(run))
     .addCommand(listCommand(run))
@@ -22,5 +23,6 @@ export function modelCommand(run: Runner): Command {
     .addCommand(policyCommand(run))
     .addCommand(priceCommand(run))
     .addCommand(reserveCommand(run))
+    .addCommand(timeoutCommand(run))
     .addCommand(delCommand(run));
 }

@@ -7,6 +7,7 @@ import { modelDel } from './del.js';
 import { modelList } from './list.js';
 import { modelPolicy } from './policy.js';
 import { modelShow } from './show.js';
+import { modelTimeout } from './timeout.js';
 import { modelUnbind } from './unbind.js';
 
 describe('model handlers', () => {
@@ -147,5 +148,36 @@ describe('model handlers', () => {
     await modelDel(ctx, { name: 'x' });
     await modelDel(ctx, { name: 'a' });
     expect(await registry.listModels()).toEqual([]);
+  });
+
+  it('timeout sets, shows and removes the model\'s first-byte and idle timeouts; refuses aliases and non-positive values', async () => {
+    await seed();
+    const { ctx, out, registry } = t.context();
+    await modelBind(ctx, { name: 'o3', provider: 'openai' });
+    await modelTimeout(ctx, { name: 'o3', firstByteTimeoutMs: 600_000, idleTimeoutMs: 300_000 });
+    expect(await registry.getModel('o3')).toMatchObject({ first_byte_timeout_ms: 600_000, idle_timeout_ms: 300_000 });
+    expect(out.stdout()).toContain('model o3: first byte 600000 ms, idle stream 300000 ms');
+    await modelTimeout(ctx, { name: 'o3', idleTimeoutMs: false });
+    expect((await registry.getModel('o3'))!.idle_timeout_ms).toBeUndefined();
+    expect(out.stdout()).toContain("model o3: first byte 600000 ms, idle stream the provider's, else the gateway default");
+    const before = await t.revision();
+    await expect(modelTimeout(ctx, { name: 'o3', firstByteTimeoutMs: 0 })).rejects.toThrow(/--first-byte-timeout-ms must be a positive/);
+    await modelAlias(ctx, { alias: 'reasoner', target: 'o3' });
+    await expect(modelTimeout(ctx, { name: 'reasoner', idleTimeoutMs: 1 })).rejects.toThrow(/alias of "o3"/);
+    expect(await t.revision()).toBe(before + 1); // only the alias was written
+  });
+
+  it('timeout through the command line: flags, --no-… and --json; show lists the timeouts', async () => {
+    await seed();
+    await modelBind(t.context().ctx, { name: 'o3', provider: 'openai' });
+    let r = await t.cli(['model', 'timeout', 'o3', '--first-byte-timeout-ms', '90000', '--idle-timeout-ms', '60000']);
+    expect(r.code).toBe(0);
+    r = await t.cli(['model', 'timeout', 'o3', '--no-first-byte-timeout-ms', '--json']);
+    expect(JSON.parse(r.stdout)).toEqual({ name: 'o3', idle_timeout_ms: 60000 });
+    r = await t.cli(['model', 'show', 'o3']);
+    expect(r.stdout).toMatch(/idle_timeout_ms\W+60000/);
+    expect(r.stdout).toMatch(/first_byte_timeout_ms\W+-/);
+    r = await t.cli(['model', 'timeout', 'o3', '--idle-timeout-ms', 'soon']);
+    expect(r.code).toBe(2);
   });
 });

@@ -41,8 +41,8 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
     .option('--priority <n>', 'lower runs first under the priority policy (default 0)', parseInteger)
     .option('--timeout-ms <ms>', 'whole-request deadline (default 600000)', parseInteger)
     .option('--connect-timeout-ms <ms>', 'TCP/TLS connect deadline', parseInteger)
-    .option('--first-byte-timeout-ms <ms>', 'deadline for the response headers', parseInteger)
-    .option('--idle-timeout-ms <ms>', 'longest silence between two body chunks', parseInteger)
+    .option('--first-byte-timeout-ms <ms>', 'deadline for the response headers (a model\'s own wins; default GW_FIRST_BYTE_TIMEOUT_MS)', parseInteger)
+    .option('--idle-timeout-ms <ms>', 'longest silence between two body chunks (a model\'s own wins; default GW_STREAM_IDLE_TIMEOUT_MS)', parseInteger)
     .option('--header <"Name: value">', edit ? 'add or replace an extra upstream header (repeatable)' : 'an extra header sent upstream on every request (repeatable)', collectHeader);
   if (edit) {
     cmd
