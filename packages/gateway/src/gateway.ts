@@ -17,6 +17,7 @@ import { listen, type HttpListener } from './http/server.js';
 import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
+import { providersStatus } from './observability/provider-status.js';
 import { createObservability } from './observability/setup.js';
 import { watchRedisConnection, type RedisConnectionWatch } from './redis-connection.js';
 import { createRouting, type Routing } from './routing/routing.js';
@@ -130,7 +131,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   );
   let accepting = true;
   let serving = true;
-  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting });
+  const providers = () => providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names) }, Date.now());
+  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers });
   const handler = createApp({
     log,
     cache,

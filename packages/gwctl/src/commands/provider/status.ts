@@ -1,5 +1,16 @@
 import { Command } from 'commander';
-import { maskSecret, parseHealthHash, PROVIDER_SUBJECT, RT_KEYS, secretSubject, subjectState, type Provider, type SubjectHealth } from '@llmgw/core';
+import {
+  healthProblems,
+  maskSecret,
+  parseHealthHash,
+  parseTargetSubject,
+  PROVIDER_SUBJECT,
+  RT_KEYS,
+  secretSubject,
+  subjectState,
+  type Provider,
+  type SubjectHealth,
+} from '@llmgw/core';
 import type { Context } from '../../context.js';
 import type { Runner } from '../../program.js';
 import { mustGetProvider } from './show.js';
@@ -30,6 +41,10 @@ export interface ProviderStatusView {
   health: HealthView;
   /** `index` is 1-based, as `provider show` numbers secrets; `secret` is masked. */
   secrets: Array<{ index: number; secret: string } & HealthView>;
+  /** Upstream models that failed on an endpoint (an upstream 404: base URL or model wrong), by endpoint then model. */
+  targets: Array<{ model: string; endpoint: string } & HealthView>;
+  /** One readable line per subject cooling down or not recovered since (the gateway's /status shows the same). */
+  problems: string[];
 }
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -53,11 +68,19 @@ export function toHealthView(h: SubjectHealth | undefined, now: number): HealthV
 
 export function toStatusView(p: Provider, hash: Record<string, string>, now: number): ProviderStatusView {
   const subjects = parseHealthHash(hash);
+  const targets: ProviderStatusView['targets'] = [];
+  for (const [subject, h] of subjects) {
+    const t = parseTargetSubject(subject);
+    if (t) targets.push({ ...t, ...toHealthView(h, now) });
+  }
+  targets.sort((a, b) => a.endpoint.localeCompare(b.endpoint) || a.model.localeCompare(b.model));
   return {
     provider: p.name,
     status: p.status,
     health: toHealthView(subjects.get(PROVIDER_SUBJECT), now),
     secrets: p.secrets.map((ref, i) => ({ index: i + 1, secret: maskSecret(ref), ...toHealthView(subjects.get(secretSubject(ref)), now) })),
+    targets,
+    problems: healthProblems(subjects, p.secrets, now),
   };
 }
 
@@ -81,13 +104,14 @@ export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Pr
     views.flatMap((v) => [
       row(v.provider, v.status === 'active' ? 'provider' : `provider (${v.status})`, v.health),
       ...v.secrets.map((s) => row(v.provider, `secret #${s.index} ${s.secret}`, s)),
+      ...v.targets.map((t) => row(v.provider, `model ${t.model} POST ${t.endpoint}`, t)),
     ]),
   );
 }
 
 export function statusCommand(run: Runner): Command {
   return new Command('status')
-    .description('health shared by the gateways: failures, cooldowns and probes per provider and per secret')
+    .description('health shared by the gateways: failures, cooldowns and probes per provider, per secret and per upstream model')
     .argument('[name]', 'provider name (default: all)')
     .option('--json', 'machine-readable output (secrets masked)')
     .action((name: string | undefined, opts: Omit<ProviderStatusOptions, 'name'>, c: Command) => run(c, (ctx) => providerStatus(ctx, { ...opts, ...(name ? { name } : {}) })));
