@@ -155,7 +155,7 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   const pending = routing.health.watch(ctx.targets.map((t) => t.provider.name));
   if (pending) await pending;
   const plan = routing.router.plan(ctx);
-  const cursor = new CandidateCursor(plan.targets, routing.health, routing.rotation, { endpoint: ctx.endpoint });
+  const cursor = new CandidateCursor(plan.targets, routing.health, routing.rotation, { endpoint: ctx.endpoint, secrets: routing.secrets });
   const { patch, clientWantsUsage } = usagePatch(ctx);
   const deadline = ctx.t0 + deadlineMs;
   let last: Failed | null = null;
@@ -195,5 +195,5 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   }
   if (ctx.res.aborted) return;
   if (misconfigured) throw misconfigured;
-  sendFailure(ctx, last, Errors.noTarget(ctx.publicModel));
+  sendFailure(ctx, last, (!last && routing.secrets.nothingUsable(ctx.targets, ctx.publicModel)) || Errors.noTarget(ctx.publicModel));
 }

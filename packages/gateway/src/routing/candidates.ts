@@ -4,6 +4,7 @@ import type { Endpoint } from '../pipeline/endpoints.js';
 import { providerSecret } from '../upstream/build-request.js';
 import type { HealthMirror } from './health-mirror.js';
 import { targetSubjectOf } from './misconfiguration.js';
+import type { SecretResolver } from './secret-env.js';
 import type { SecretRotation } from './secret-rotation.js';
 import { secretSubjects } from './secret-subjects.js';
 
@@ -27,8 +28,8 @@ export interface Skip {
   model: string;
   /** `provider`, `model <upstream model>` or `secret #N` (1-based, as gwctl shows it). */
   what: string;
-  state: 'cooling' | 'probe taken';
-  /** When it may be tried again (epoch ms). */
+  state: 'cooling' | 'probe taken' | 'env unset';
+  /** When it may be tried again (epoch ms; Infinity for a secret unset on this pod). */
   until: number;
 }
 
@@ -36,6 +37,8 @@ export interface Skip {
 export interface CursorOptions {
   /** The request's endpoint: a target's model is healthy or not per endpoint. */
   endpoint: Endpoint;
+  /** Resolves `env:` secrets in this pod's environment (default: process.env, silently). */
+  secrets?: SecretResolver;
   now?: () => number;
 }
 
@@ -45,7 +48,8 @@ type Gate = { pass: true; probing: boolean } | { pass: false; what: string; stat
 /**
  * Walks a request's plan: targets in policy order, and within a target its secrets in
  * rotation, passing over what is cooling down (the provider, the target's model on this
- * endpoint, a secret) and taking the half-open probe where one is due. `next('secret')` stays on the current provider when another secret may serve (after
+ * endpoint, a secret) or cannot be used on this pod (a secret whose `env:` variable is
+ * unset), and taking the half-open probe where one is due. `next('secret')` stays on the current provider when another secret may serve (after
  * a 401/403/429); `next('target')` moves on. When nothing could be tried at all, the one
  * that recovers first is tried anyway rather than failing outright.
  */
@@ -58,6 +62,7 @@ export class CandidateCursor {
   private readonly passed: Array<{ target: Target; until: number }> = [];
   readonly skipped: Skip[] = [];
   private readonly endpoint: Endpoint;
+  private readonly secrets: SecretResolver;
   private readonly now: () => number;
 
   constructor(
@@ -67,6 +72,7 @@ export class CandidateCursor {
     opts: CursorOptions,
   ) {
     this.endpoint = opts.endpoint;
+    this.secrets = opts.secrets ?? { resolve: providerSecret };
     this.now = opts.now ?? Date.now;
   }
 
@@ -142,18 +148,25 @@ export class CandidateCursor {
   private async secretOf(t: Target, anyway: boolean): Promise<Candidate | number> {
     const p = t.provider;
     const targetSubject = targetSubjectOf(this.endpoint, t);
-    const pick = (i: number, subject: string | null): Candidate => ({ target: t, secretIndex: i, secret: providerSecret(p, i), secretSubject: subject, targetSubject, why: 'healthy' });
-    if (p.secrets.length === 0) return this.triedSecrets.has(0) ? Infinity : pick(0, null);
+    const pick = (i: number, subject: string | null, secret: string | undefined): Candidate => ({ target: t, secretIndex: i, secret, secretSubject: subject, targetSubject, why: 'healthy' });
+    if (p.secrets.length === 0) return this.triedSecrets.has(0) ? Infinity : pick(0, null, undefined);
     const subjects = secretSubjects(p);
     let soonest = Infinity;
     let soonestIndex = -1;
+    let soonestSecret: string | undefined;
     for (const i of this.order) {
-      if (this.triedSecrets.has(i) || providerSecret(p, i) === undefined) continue; // tried, or an env: ref unset here
+      if (this.triedSecrets.has(i)) continue;
+      const secret = this.secrets.resolve(p, i);
+      if (secret === undefined) {
+        // An env: reference unset on this pod: never usable here, whatever the wait.
+        this.skip(t, `secret #${i + 1}`, 'env unset', Infinity);
+        continue;
+      }
       const subject = subjects[i]!;
       let st = this.health.state(p.name, subject, this.now());
-      if (st.kind === 'ok') return pick(i, subject);
+      if (st.kind === 'ok') return pick(i, subject, secret);
       if (st.kind === 'half-open') {
-        if (await this.health.probe(p.name, subject)) return { ...pick(i, subject), why: 'half-open probe' };
+        if (await this.health.probe(p.name, subject)) return { ...pick(i, subject, secret), why: 'half-open probe' };
         st = this.health.state(p.name, subject, this.now());
       }
       const until = st.kind === 'cooling' ? st.until : this.now();
@@ -161,9 +174,10 @@ export class CandidateCursor {
       if (until < soonest) {
         soonest = until;
         soonestIndex = i;
+        soonestSecret = secret;
       }
     }
-    if (anyway && soonestIndex >= 0) return pick(soonestIndex, subjects[soonestIndex]!);
+    if (anyway && soonestIndex >= 0) return pick(soonestIndex, subjects[soonestIndex]!, soonestSecret);
     return soonest;
   }
 
