@@ -11,7 +11,7 @@ const env = { GW_EXPOSE_SELECTION: '1', GW_HEALTH_REFRESH_MS: '100', GW_COOLDOWN
 const stack = useRoutingStack({ gateways: [env, env] });
 const { redis, redisUrl, registry } = stack;
 const SECRET = 'sk-misconfig-upstream-secret-0001';
-const LINE_404 = /^404 from upstream for model gpt-nope \(POST \/chat\/completions\): the base URL may lack \/v1, or the model does not exist there$/;
+const LINE_404 = /^404 from upstream for model gpt-nope \(POST \/chat\/completions\): the base URL may lack \/v1, or the model does not exist there or does not serve this endpoint$/;
 
 let g1: TestGateway;
 let g2: TestGateway;
@@ -97,7 +97,11 @@ describe('an upstream 404 for a configured target is a misconfiguration', () => 
     expect(m.status).toBe(502);
     const body = await m.json();
     expect(body).toEqual({ type: 'error', error: { type: 'api_error', message: expect.stringContaining('is misconfigured') } });
-    for (const g of [g1, g2]) expect(g.logs.text).not.toContain(SECRET);
+    for (const g of [g1, g2]) {
+      expect(g.logs.text).not.toContain(SECRET);
+      expect(await (await fetch(`http://127.0.0.1:${g.gw.adminPort}/metrics`)).text()).not.toContain(SECRET);
+      expect(JSON.stringify(await status(g))).not.toContain(SECRET);
+    }
   });
 
   it('a genuine client error (400, 422) still goes back as is, with no failover and no cooldown', async () => {

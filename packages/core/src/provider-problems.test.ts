@@ -16,7 +16,7 @@ describe('provider problems', () => {
   });
 
   it('one line per subject cooling or half-open: provider, secrets in order, then models; a failure count alone is no problem', () => {
-    const line404 = '404 from upstream for model m (POST /embeddings): the base URL may lack /v1, or the model does not exist there';
+    const line404 = '404 from upstream for model m (POST /embeddings): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint';
     const subjects = new Map<string, SubjectHealth>([
       [targetSubject('m', '/embeddings'), cooling(line404)],
       [secretSubject(SECRETS[1]!), halfOpen('401 from upstream: the secret was refused (wrong, revoked or without access)')],

@@ -12,7 +12,7 @@ const failed = (status: number) => ({ kind: 'failed' as const, error: upstreamSt
 
 describe('classifyFailure', () => {
   it('an upstream 404 on an endpoint routed by model is the target misconfigured: forced cooldown, one readable line', () => {
-    const line = '404 from upstream for model gpt-x (POST /chat/completions): the base URL may lack /v1, or the model does not exist there';
+    const line = '404 from upstream for model gpt-x (POST /chat/completions): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint';
     expect(classifyFailure(failed(404), at('/chat/completions'))).toEqual({ scope: 'target', health: { force: true, reason: line }, misconfigured: line });
     for (const path of ['/completions', '/embeddings', '/responses', '/moderations', '/images/generations', '/audio/speech', '/audio/transcriptions']) {
       expect(classifyFailure(failed(404), at(path)).scope, path).toBe('target');

@@ -40,7 +40,7 @@ export function targetSubjectOf(endpoint: Endpoint, target: Target): string {
 }
 
 export function notFoundLine(model: string, path: string): string {
-  return `404 from upstream for model ${model} (POST ${path}): the base URL may lack /v1, or the model does not exist there`;
+  return `404 from upstream for model ${model} (POST ${path}): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint`;
 }
 
 export function refusedLine(status: number): string {

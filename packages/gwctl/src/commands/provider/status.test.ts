@@ -9,7 +9,7 @@ const S1 = 'sk-live-first-0123456789abcdef';
 const S2 = 'sk-live-second-0123456789abcdef';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const T = NOW.getTime();
-const LINE_404 = '404 from upstream for model gpt-nope (POST /chat/completions): the base URL may lack /v1, or the model does not exist there';
+const LINE_404 = '404 from upstream for model gpt-nope (POST /chat/completions): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint';
 
 /** Health fields as the gateway's scripts write them (n e u l q k r). */
 function fields(subject: string, v: [number, number, number, number, number, number, string]): string[] {
