@@ -34,11 +34,12 @@ export interface TestGateway {
 /**
  * An in-process gateway on port 0 against this worker's Redis database. `env` overrides
  * any configuration variable; the rev poll is fast so registry changes show up quickly.
+ * `secretEnv` is the environment its `env:` provider secrets are read from (default process.env).
  */
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, opts: { secretEnv?: NodeJS.ProcessEnv } = {}): Promise<TestGateway> {
   const logs = new LogSink();
   const config = loadConfig({ REDIS_URL: workerRedisUrl(), GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_REV_POLL_MS: '200', ...env });
-  const gw = await startGateway(config, { logDestination: logs });
+  const gw = await startGateway(config, { logDestination: logs, ...opts });
   const url = `http://127.0.0.1:${gw.port}`;
   return { gw, url, baseURL: `${url}/v1`, logs, close: async () => void (await gw.shutdown(2000)) };
 }

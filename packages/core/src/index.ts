@@ -3,6 +3,8 @@ export * from './redis-keys.js';
 export * from './usage.js';
 export * from './rate-window.js';
 export * from './provider-health.js';
+export * from './provider-problems.js';
+export * from './unset-secrets.js';
 export * from './key-hash.js';
 export * from './secrets.js';
 export * from './glob.js';

@@ -5,11 +5,29 @@ import { createHash } from 'node:crypto';
  * one Redis hash per provider (`RT_KEYS.providerHealth`). The gateway writes it (failures,
  * cooldowns, half-open probes); gwctl reads it (`provider status`) and clears it
  * (`provider reset`). Field names are `<subject>.<letter>`, where the subject is
- * `p` for the provider as a whole or `s:<id>` for one of its secrets.
+ * `p` for the provider as a whole, `s:<id>` for one of its secrets, or
+ * `t:<endpoint>:<upstream model>` for one model of it on one endpoint.
  */
 
 /** Subject of the provider as a whole (connect errors, timeouts, 5xx). */
 export const PROVIDER_SUBJECT = 'p';
+
+/**
+ * Subject of one upstream model of a provider on one endpoint (`/chat/completions`): an
+ * upstream 404 there (a base URL without /v1, a model the upstream does not serve) cools only
+ * that, not the provider's other models or endpoints.
+ */
+export function targetSubject(model: string, endpoint: string): string {
+  return `t:${endpoint}:${model}`;
+}
+
+/** The model and endpoint of a `targetSubject`; null for other subjects. */
+export function parseTargetSubject(subject: string): { model: string; endpoint: string } | null {
+  if (!subject.startsWith('t:')) return null;
+  // Endpoints have no ':', models may (`llama3:8b`).
+  const i = subject.indexOf(':', 2);
+  return i < 0 ? null : { endpoint: subject.slice(2, i), model: subject.slice(i + 1) };
+}
 
 /** A stable, non-reversible id of a secret reference: its health survives reordering the list. */
 export function secretSubject(ref: string): string {
@@ -30,7 +48,11 @@ export interface SubjectHealth {
   probeUntil: number;
   /** Half-open probes let through since the last success. */
   probes: number;
-  /** Why the last cooldown started: an HTTP status (`401`, `429`, `503`), `timeout`, `connect`, `protocol`. */
+  /**
+   * Why the last cooldown started: an HTTP status (`429`, `503`), `timeout`, `connect`,
+   * `protocol`; for a misconfiguration (an upstream 404, 401 or 403) one readable line
+   * (`404 from upstream for model X (POST /chat/completions): the base URL may lack /v1, …`).
+   */
   reason: string;
 }
 

@@ -23,6 +23,8 @@ export const RT_KEYS = {
   providerTag: (provider: string) => `gw:rt:{p:${provider}}`,
   /** Hash of the health of one provider and its secrets (see provider-health.ts). */
   providerHealth: (provider: string) => `gw:rt:{p:${provider}}:health`,
+  /** Hash, per pod, of the `env:` secrets of one provider that pod cannot resolve (see unset-secrets.ts). */
+  providerUnsetSecrets: (provider: string) => `gw:rt:{p:${provider}}:unset`,
   /** The bounded usage event stream. */
   usageStream: 'gw:rt:{usage}:events',
   /** Highest usage record sequence of one pod process applied to the stream (exactly-once marks). */

@@ -8,6 +8,11 @@ export function isEnvRef(ref: SecretRef): boolean {
   return ref.startsWith('env:');
 }
 
+/** The variable an `env:NAME` reference reads; null for a literal. */
+export function envVariable(ref: SecretRef): string | null {
+  return isEnvRef(ref) ? ref.slice(4) : null;
+}
+
 /** Resolve a secret reference; returns undefined when an `env:` reference is unset. */
 export function resolveSecret(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (isEnvRef(ref)) {

@@ -318,6 +318,22 @@ describe('auth', () => {
     }
   });
 
+  it('strictModels: a POST naming a model it does not serve gets 404 in the caller API shape', async () => {
+    const strict = await startFakeProvider({ strictModels: true, models: ['gpt-4o-mini'] });
+    try {
+      const call = (path: string, model: string) => fetch(`${strict.url}${path}`, { method: 'POST', body: JSON.stringify({ ...CHAT, model, max_tokens: 5 }) });
+      expect((await call('/chat/completions', 'gpt-4o-mini')).status).toBe(200);
+      const nope = await call('/chat/completions', 'gpt-nope');
+      expect(nope.status).toBe(404);
+      expect((await json(nope)).error).toMatchObject({ code: 'model_not_found', message: expect.stringContaining('gpt-nope') });
+      const anthropic = await call('/messages', 'claude-nope');
+      expect(anthropic.status).toBe(404);
+      expect(await json(anthropic)).toEqual({ type: 'error', error: { type: 'not_found_error', message: 'model: claude-nope' } });
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('records nothing with record: false', async () => {
     const quiet = await startFakeProvider({ record: false });
     try {

@@ -126,6 +126,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     if (route.jsonBody && (json === undefined || json === null || typeof json !== 'object')) {
       return fail(400, errorBody(flavour, 400, 'We could not parse the JSON body of your request.', 'invalid_json'));
     }
+    const model = (json as { model?: unknown } | undefined)?.model;
+    if (options.strictModels && route.method === 'post' && typeof model === 'string' && !ctx.models.includes(model)) {
+      return fail(404, unknownModelBody(flavour, model));
+    }
 
     const req: FakeRequest = { seq: id, path: inc.path, param: inc.param, contentType: inc.headers['content-type'] ?? '', body, json };
     let reply: Reply;
@@ -197,6 +201,13 @@ function errorEventFrame(flavour: ErrorFlavour, custom: unknown): Frame {
   const fallback = anthropic ? errorBody(flavour, 529, 'Overloaded (fake provider).') : errorBody(flavour, 500, 'The model failed while generating (fake provider).');
   const data = custom === undefined ? fallback : typeof custom === 'string' ? custom : JSON.stringify(custom);
   return anthropic ? eventFrame('error', data) : dataFrame(data);
+}
+
+/** What OpenAI and Anthropic answer for a model they do not serve. */
+function unknownModelBody(flavour: ErrorFlavour, model: string): string {
+  return flavour === 'anthropic'
+    ? errorBody(flavour, 404, `model: ${model}`)
+    : errorBody(flavour, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found');
 }
 
 function isJson(contentType: string | undefined): boolean {

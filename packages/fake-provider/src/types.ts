@@ -112,6 +112,11 @@ export interface FakeProviderOptions {
   models?: string[];
   /** When set, requests must carry one of these keys as `Authorization: Bearer <k>` or `x-api-key: <k>`, else 401. */
   requireKey?: string | string[];
+  /**
+   * Answer a POST whose JSON `model` is not one of `models` with 404, as real upstreams do
+   * (OpenAI: `model_not_found`; Anthropic routes: `not_found_error`). Default false: any model is served.
+   */
+  strictModels?: boolean;
 }
 
 export interface FakeProvider {

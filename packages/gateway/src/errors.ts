@@ -65,6 +65,24 @@ export const Errors = {
   /** An error event inside a 2xx stream: the stream (and its error event) went to the client as it came. */
   upstreamErrorEvent: (provider: string) =>
     new GatewayError(502, 'server_error', 'upstream_error_event', `The upstream provider "${provider}" reported an error mid-stream.`, null, true),
+  /**
+   * The last target tried failed by the gateway's configuration (an upstream 404 for its base
+   * URL or model, a 401/403 for its secret): `detail` is the one readable line gwctl shows too,
+   * never the upstream's body (which may echo the secret).
+   */
+  upstreamMisconfigured: (model: string, provider: string, detail: string) =>
+    new GatewayError(502, 'server_error', 'upstream_misconfigured', `The model \`${model}\` could not be served: provider "${provider}" is misconfigured (${detail}).`),
+  /** Every target's secrets come from environment variables unset on this pod: names them, never a value. */
+  secretsUnset: (model: string, missing: ReadonlyArray<{ provider: string; variables: readonly string[] }>) => {
+    const vars = missing.flatMap((m) => m.variables.map((v) => `${v} (provider "${m.provider}")`));
+    const one = vars.length === 1;
+    return new GatewayError(
+      503,
+      'server_error',
+      'provider_secret_unset',
+      `No provider can serve the model \`${model}\` on this gateway instance: the environment ${one ? 'variable' : 'variables'} ${vars.join(', ')} ${one ? 'is' : 'are'} unset here.`,
+    );
+  },
   registryUnavailable: () =>
     new GatewayError(503, 'server_error', 'registry_unavailable', 'The gateway cannot reach its registry right now; try again shortly.', null, true),
   shuttingDown: () => new GatewayError(503, 'server_error', 'shutting_down', 'The gateway is shutting down; retry on another instance.'),

@@ -9,6 +9,7 @@ import {
   type RedisClient,
   type RedisTarget,
 } from '@llmgw/core';
+import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
 import { createApp, createBodyRefusal } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
@@ -17,6 +18,8 @@ import { listen, type HttpListener } from './http/server.js';
 import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
 import type { GatewayMetrics } from './observability/metrics.js';
+import { providersStatus } from './observability/provider-status.js';
+import { UnsetSecretsReport } from './observability/unset-secrets-report.js';
 import { createObservability } from './observability/setup.js';
 import { watchRedisConnection, type RedisConnectionWatch } from './redis-connection.js';
 import { createRouting, type Routing } from './routing/routing.js';
@@ -29,6 +32,8 @@ export interface StartOptions {
   logDestination?: DestinationStream;
   /** Reuse a Redis client instead of creating one from the config. */
   redis?: RedisClient;
+  /** Where `env:NAME` provider secrets are read (default process.env; tests give each gateway its own, as pods have). */
+  secretEnv?: NodeJS.ProcessEnv;
 }
 
 export interface RunningGateway {
@@ -111,7 +116,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS, client: config.GW_UPSTREAM_CLIENT });
   const inFlight = { count: 0 };
   const stats = createStats();
-  const routing = createRouting(config, redis, stats, log);
+  const routing = createRouting(config, redis, stats, log, opts.secretEnv);
+  const unsetSecrets = new UnsetSecretsReport({ listProviders: () => registry.listProviders(), secrets: routing.secrets, redis, pod: config.GW_POD_NAME ?? hostname(), log });
+  unsetSecrets.start();
   const governance = createGovernance(
     redis,
     {
@@ -132,7 +139,9 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   );
   let accepting = true;
   let serving = true;
-  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting });
+  const providers = () =>
+    providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names), secrets: routing.secrets }, Date.now());
+  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers });
   const handler = createApp({
     log,
     cache,
@@ -196,6 +205,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       obs.stop();
       await cache.stop();
       routing.stop();
+      await unsetSecrets.stop();
       await agents.close();
       // Usage still buffered (Redis was away) gets its last chance before the connection closes.
       if (!(await governance.flush())) log.error({ pending: governance.recorder?.pending }, 'usage events still buffered at shutdown are lost');

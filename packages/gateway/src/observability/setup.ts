@@ -10,6 +10,7 @@ import { createAccessLogger } from './access-log.js';
 import { startAdminServer } from './admin-server.js';
 import { GatewayMetrics } from './metrics.js';
 import { createRequestObserver, type RequestObserver } from './request-observer.js';
+import type { ProviderStatus } from './provider-status.js';
 import { GATEWAY_VERSION, type RedisMode } from './status.js';
 
 /** The parts of a running gateway that observability reads. */
@@ -23,6 +24,8 @@ export interface ObservedParts {
   stats: GatewayStats;
   inFlight: { count: number };
   isAccepting(): boolean;
+  /** Every provider with its problems, for /status. */
+  providers(): Promise<ProviderStatus[] | null>;
 }
 
 /** Metrics, the access log and the admin listener of one gateway. */
@@ -77,6 +80,7 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
           isAccepting: p.isAccepting,
           isReady: () => p.isAccepting() && p.cache.healthy,
           startedAt,
+          providers: p.providers,
         },
       );
       p.log.info({ adminPort: admin.port, adminHost: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready)');

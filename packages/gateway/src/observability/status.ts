@@ -4,6 +4,7 @@ import type { RedisClient } from '@llmgw/core';
 import type { RegistryCache } from '../cache/registry-cache.js';
 import type { UwsBuild } from '../http/uws.js';
 import type { GatewayStats } from '../stats.js';
+import type { ProviderStatus } from './provider-status.js';
 
 /** How the gateway reaches Redis. */
 export type RedisMode = 'standalone' | 'sentinel' | 'cluster';
@@ -25,6 +26,8 @@ export interface StatusSources {
   isAccepting(): boolean;
   /** Date.now() at start. */
   startedAt: number;
+  /** Every provider with its problems (misconfigured, cooling down); null when the registry cannot be read. */
+  providers(): Promise<ProviderStatus[] | null>;
 }
 
 /** The gateway package version (read once). */
@@ -57,9 +60,9 @@ export async function pingRedis(redis: RedisClient): Promise<{ ok: true; latency
   }
 }
 
-/** The `/status` document: build, uWS build in use, Redis, cache, load. */
+/** The `/status` document: build, uWS build in use, Redis, cache, load, providers. */
 export async function buildStatus(s: StatusSources): Promise<Record<string, unknown>> {
-  const ping = await pingRedis(s.redis);
+  const [ping, providers] = await Promise.all([pingRedis(s.redis), s.providers()]);
   const c = s.cache.stats;
   return {
     status: s.isAccepting() ? (s.cache.healthy ? 'ok' : 'degraded') : 'draining',
@@ -83,5 +86,6 @@ export async function buildStatus(s: StatusSources): Promise<Record<string, unkn
     inFlight: s.inFlight.count,
     openStreams: s.stats.openStreams,
     usageEvents: { buffered: s.stats.usageEventsBuffered, dropped: s.stats.usageEventsDropped },
+    providers,
   };
 }

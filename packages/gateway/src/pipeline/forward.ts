@@ -2,7 +2,7 @@ import { PROVIDER_SUBJECT } from '@llmgw/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Errors, type GatewayError } from '../errors.js';
 import { CandidateCursor, type Candidate } from '../routing/candidates.js';
-import { classifyFailure } from '../routing/classify-failure.js';
+import { classifyFailure, type FailureClass } from '../routing/classify-failure.js';
 import { targetId } from '../routing/policy.js';
 import type { Plan } from '../routing/router.js';
 import type { Routing } from '../routing/routing.js';
@@ -62,7 +62,7 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   }
   const id = targetId(target);
   const started = performance.now();
-  const subjects = c.secretSubject ? [PROVIDER_SUBJECT, c.secretSubject] : [PROVIDER_SUBJECT];
+  const subjects = c.secretSubject ? [PROVIDER_SUBJECT, c.targetSubject, c.secretSubject] : [PROVIDER_SUBJECT, c.targetSubject];
   let answered = false; // 2xx headers came in
   let streaming = false; // counted in stats.openStreams while the relay runs
   targets.begin(id);
@@ -101,20 +101,29 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   }
 }
 
-/** What a failed attempt says about health: the secret's or the provider's. */
-function recordHealth(deps: ForwardDeps, c: Candidate, outcome: Failed): ReturnType<typeof classifyFailure> {
-  const cls = classifyFailure(outcome);
+/** What a failed attempt says about health: the secret's, the target's or the provider's. */
+function recordHealth(ctx: RequestContext, deps: ForwardDeps, c: Candidate, outcome: Failed): FailureClass {
+  const cls = classifyFailure(outcome, { endpoint: ctx.endpoint, body: ctx.body, target: c.target });
   const provider = c.target.provider.name;
   const health = deps.routing.health;
   if (cls.scope === 'secret' && c.secretSubject) {
     health.fail(provider, c.secretSubject, cls.health, { provider, what: `secret #${c.secretIndex + 1}` });
+  } else if (cls.scope === 'target') {
+    health.fail(provider, c.targetSubject, cls.health, { provider, what: `model ${c.target.model}` });
   } else if (cls.scope === 'secret' || cls.scope === 'provider') {
     health.fail(provider, PROVIDER_SUBJECT, cls.health, { provider, what: 'provider' });
   } else if (cls.scope === 'final' && outcome.status !== undefined && outcome.status < 500) {
-    // A request-caused 4xx still shows the provider is up: it ends a half-open probe like a success.
-    health.succeed(provider, [PROVIDER_SUBJECT]);
+    // A request-caused 4xx still shows the provider and the model are there: it ends a half-open probe like a success.
+    health.succeed(provider, [PROVIDER_SUBJECT, c.targetSubject]);
   }
   return cls;
+}
+
+/** The client's error when the gateway's configuration caused the failure (never the upstream's 404/401 body). */
+function misconfiguredError(ctx: RequestContext, c: Candidate, cls: FailureClass): GatewayError | null {
+  if ((cls.scope !== 'target' && cls.scope !== 'secret') || !cls.misconfigured) return null;
+  const detail = cls.scope === 'secret' && c.secretSubject ? `secret #${c.secretIndex + 1}: ${cls.misconfigured}` : cls.misconfigured;
+  return Errors.upstreamMisconfigured(ctx.publicModel, c.target.provider.name, detail);
 }
 
 function logDecision(ctx: RequestContext, plan: Plan, cursor: CandidateCursor, c: Candidate, why: string): void {
@@ -138,7 +147,9 @@ function logDecision(ctx: RequestContext, plan: Plan, cursor: CandidateCursor, c
  * Stage: try the planned targets in order, each provider's secrets in rotation, until one
  * answers. Failover happens only before the first byte reaches the client (runAttempt
  * reports `failed` only then); an upstream failure after it still counts towards the
- * provider's cooldown. A request-caused error (400, 404, 422, …) goes back as is.
+ * provider's cooldown. A request-caused error (400, 422, …) goes back as is; an upstream
+ * 404/401/403 is the target's misconfiguration (routing/misconfiguration.ts): failover, and
+ * when it was the last failure the client gets `upstream_misconfigured` instead.
  * Bounded by GW_MAX_ATTEMPTS and GW_RETRY_DEADLINE_MS; a short Retry-After is waited out
  * when nothing else is healthy.
  */
@@ -148,10 +159,11 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   const pending = routing.health.watch(ctx.targets.map((t) => t.provider.name));
   if (pending) await pending;
   const plan = routing.router.plan(ctx);
-  const cursor = new CandidateCursor(plan.targets, routing.health, routing.rotation);
+  const cursor = new CandidateCursor(plan.targets, routing.health, routing.rotation, { endpoint: ctx.endpoint, secrets: routing.secrets });
   const { patch, clientWantsUsage } = usagePatch(ctx);
   const deadline = ctx.t0 + deadlineMs;
   let last: Failed | null = null;
+  let misconfigured: GatewayError | null = null;
   let why = `first in ${plan.policy} order`;
   ctx.tUpstreamStart = performance.now();
 
@@ -167,11 +179,12 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
     if (outcome.kind === 'relayed') {
       ctx.served = c.target;
       // Failed after the first byte: too late to fail over, not too late to count against the provider.
-      if (outcome.failure) recordHealth(deps, c, { kind: 'failed', error: outcome.failure });
+      if (outcome.failure) recordHealth(ctx, deps, c, { kind: 'failed', error: outcome.failure });
       return;
     }
     last = outcome;
-    const cls = recordHealth(deps, c, outcome);
+    const cls = recordHealth(ctx, deps, c, outcome);
+    misconfigured = misconfiguredError(ctx, c, cls);
     if (cls.scope === 'final' || ctx.attempts.length >= maxAttempts || performance.now() >= deadline || ctx.res.aborted) break;
     prev = c;
     why = `${outcome.status ?? outcome.error.code} from ${c.target.provider.name} secret #${c.secretIndex + 1}`;
@@ -185,5 +198,6 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
     }
   }
   if (ctx.res.aborted) return;
-  sendFailure(ctx, last, Errors.noTarget(ctx.publicModel));
+  if (misconfigured) throw misconfigured;
+  sendFailure(ctx, last, (!last && routing.secrets.nothingUsable(ctx.targets, ctx.publicModel)) || Errors.noTarget(ctx.publicModel));
 }

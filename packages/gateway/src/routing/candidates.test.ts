@@ -1,7 +1,8 @@
-import { PROVIDER_SUBJECT, secretSubject, type Provider, type SubjectHealth } from '@llmgw/core';
+import { PROVIDER_SUBJECT, secretSubject, targetSubject, type Provider, type SubjectHealth } from '@llmgw/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../pipeline/context.js';
+import { ENDPOINTS } from '../pipeline/endpoints.js';
 import { createStats } from '../stats.js';
 import { CandidateCursor } from './candidates.js';
 import { applyFailure, applyProbe, type CooldownSettings } from './cooldown-rules.js';
@@ -9,6 +10,7 @@ import type { HealthStore } from './cooldowns.js';
 import { HealthMirror } from './health-mirror.js';
 import { SecretRotation } from './secret-rotation.js';
 
+const CHAT = ENDPOINTS.get('/chat/completions')!;
 const S: CooldownSettings = { threshold: 2, windowMs: 10_000, baseMs: 1000, maxMs: 8000, probeLeaseMs: 500 };
 
 /** The shared store, in memory, with the same rules as the Lua scripts. */
@@ -46,7 +48,7 @@ function setup() {
 }
 
 function target(name: string, secrets: string[] = [`sk-${name}-1`]): Target {
-  return { provider: { name, secrets } as Provider, model: `m-${name}`, weight: 1, priority: 0 };
+  return { provider: { name, type: 'openai', secrets } as Provider, model: `m-${name}`, weight: 1, priority: 0 };
 }
 
 const label = (c: { target: Target; secretIndex: number } | null) => (c ? `${c.target.provider.name}#${c.secretIndex + 1}` : null);
@@ -57,13 +59,13 @@ describe('CandidateCursor', () => {
     const h = mirror();
     const a = target('a', ['sk-a-1', 'sk-a-2']);
     const b = target('b');
-    const cur = new CandidateCursor([a, b], h, new SecretRotation(), clock.now);
+    const cur = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
     expect(label(await cur.next('target'))).toBe('a#1');
     expect(label(await cur.next('secret'))).toBe('a#2');
     expect(label(await cur.next('secret'))).toBe('b#1');
     expect(await cur.next('secret')).toBeNull();
     // Rotation: the next request starts on the other secret.
-    const cur2 = new CandidateCursor([a, b], h, new SecretRotation(), clock.now);
+    const cur2 = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
     expect(label(await cur2.next('target'))).toBe('a#1');
     expect(label(await cur2.next('target'))).toBe('b#1');
   });
@@ -75,10 +77,32 @@ describe('CandidateCursor', () => {
     const b = target('b');
     h.fail('b', PROVIDER_SUBJECT, { force: true, reason: '503' }, { provider: 'b', what: 'provider' });
     h.fail('a', secretSubject('sk-a-1'), { force: true, reason: '401' }, { provider: 'a', what: 'secret #1' });
-    const cur = new CandidateCursor([b, a], h, new SecretRotation(), clock.now);
+    const cur = new CandidateCursor([b, a], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
     expect(label(await cur.next('target'))).toBe('a#2');
     expect(cur.skipped.map((s) => `${s.provider} ${s.what} ${s.state}`)).toEqual(['b provider cooling', 'a secret #1 cooling']);
     expect(await cur.next('secret')).toBeNull();
+  });
+
+  it('passes over a target whose model is cooling on this endpoint only, without taking the provider probe', async () => {
+    const { mirror, clock } = setup();
+    const h = mirror();
+    const a = target('a');
+    const b = target('b');
+    h.fail('a', targetSubject('m-a', '/chat/completions'), { force: true, reason: '404 …' }, { provider: 'a', what: 'model m-a' });
+    const cur = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
+    const c = await cur.next('target');
+    expect(c).toMatchObject({ target: b, targetSubject: 't:/chat/completions:m-b' });
+    expect(cur.skipped.map((s) => `${s.provider} ${s.what} ${s.state}`)).toEqual(['a model m-a cooling']);
+    // The same model on another endpoint is another subject.
+    const emb = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: ENDPOINTS.get('/embeddings')!, now: clock.now });
+    expect(await emb.next('target')).toMatchObject({ target: a, targetSubject: 't:/embeddings:m-a' });
+    // Half-open: the model's probe lets one request through.
+    clock.advance(1000);
+    const probe = await new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now }).next('target');
+    expect(probe).toMatchObject({ target: a, why: 'half-open probe' });
+    const other = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
+    expect(await other.next('target')).toMatchObject({ target: b });
+    expect(other.skipped[0]).toMatchObject({ provider: 'a', what: 'model m-a', state: 'probe taken' });
   });
 
   it('when everything is cooling down, tries the one that recovers first (once)', async () => {
@@ -89,7 +113,7 @@ describe('CandidateCursor', () => {
     h.fail('a', PROVIDER_SUBJECT, { force: true, durationMs: 5000, reason: '503' }, { provider: 'a', what: 'provider' });
     h.fail('b', secretSubject('sk-b-1'), { force: true, durationMs: 3000, reason: '429' }, { provider: 'b', what: 'secret #1' });
     h.fail('b', secretSubject('sk-b-2'), { force: true, durationMs: 2000, reason: '429' }, { provider: 'b', what: 'secret #2' });
-    const cur = new CandidateCursor([a, b], h, new SecretRotation(), clock.now);
+    const cur = new CandidateCursor([a, b], h, new SecretRotation(), { endpoint: CHAT, now: clock.now });
     const c = await cur.next('target');
     expect(label(c)).toBe('b#2');
     expect(c!.why).toBe('everything cooling down: recovers first');
@@ -106,10 +130,10 @@ describe('CandidateCursor', () => {
     await new Promise((r) => setImmediate(r)); // the write reaches the store
     await pod2.watch(['a', 'b']); // first sight: read from the store
     clock.advance(1000);
-    const first = await new CandidateCursor([a, b], pod1, new SecretRotation(), clock.now).next('target');
+    const first = await new CandidateCursor([a, b], pod1, new SecretRotation(), { endpoint: CHAT, now: clock.now }).next('target');
     expect(label(first)).toBe('a#1');
     expect(first!.why).toBe('half-open probe');
-    const other = new CandidateCursor([a, b], pod2, new SecretRotation(), clock.now);
+    const other = new CandidateCursor([a, b], pod2, new SecretRotation(), { endpoint: CHAT, now: clock.now });
     expect(label(await other.next('target'))).toBe('b#1');
     expect(other.skipped[0]).toMatchObject({ provider: 'a', state: 'probe taken' });
     // The probe succeeds: the state is gone for everyone.
@@ -117,20 +141,20 @@ describe('CandidateCursor', () => {
     await new Promise((r) => setImmediate(r));
     expect(store.data.get('a')!.has(PROVIDER_SUBJECT)).toBe(false);
     await pod2.refresh();
-    expect(label(await new CandidateCursor([a, b], pod2, new SecretRotation(), clock.now).next('target'))).toBe('a#1');
+    expect(label(await new CandidateCursor([a, b], pod2, new SecretRotation(), { endpoint: CHAT, now: clock.now }).next('target'))).toBe('a#1');
   });
 
   it('skips secrets whose env: reference is unset on this pod', async () => {
     const { mirror, clock } = setup();
     const a = target('a', ['env:GW_TEST_UNSET_SECRET_X', 'sk-literal']);
-    const cur = new CandidateCursor([a], mirror(), new SecretRotation(), clock.now);
+    const cur = new CandidateCursor([a], mirror(), new SecretRotation(), { endpoint: CHAT, now: clock.now });
     expect(label(await cur.next('target'))).toBe('a#2');
     expect(await cur.next('secret')).toBeNull();
   });
 
   it('a provider without secrets is one candidate', async () => {
     const { mirror, clock } = setup();
-    const cur = new CandidateCursor([target('a', [])], mirror(), new SecretRotation(), clock.now);
+    const cur = new CandidateCursor([target('a', [])], mirror(), new SecretRotation(), { endpoint: CHAT, now: clock.now });
     const c = await cur.next('target');
     expect(c).toMatchObject({ secretIndex: 0, secret: undefined, secretSubject: null });
     expect(await cur.next('secret')).toBeNull();

@@ -1,7 +1,10 @@
 import { PROVIDER_SUBJECT } from '@llmgw/core';
 import type { Target } from '../pipeline/context.js';
+import type { Endpoint } from '../pipeline/endpoints.js';
 import { providerSecret } from '../upstream/build-request.js';
 import type { HealthMirror } from './health-mirror.js';
+import { targetSubjectOf } from './misconfiguration.js';
+import type { SecretResolver } from './secret-env.js';
 import type { SecretRotation } from './secret-rotation.js';
 import { secretSubjects } from './secret-subjects.js';
 
@@ -13,6 +16,8 @@ export interface Candidate {
   secret: string | undefined;
   /** Health subject of that secret; null when the provider has no secret. */
   secretSubject: string | null;
+  /** Health subject of the target's upstream model on this request's endpoint (an upstream 404 cools it). */
+  targetSubject: string;
   /** How the cursor chose it, for GW_DEBUG logs. */
   why: 'healthy' | 'half-open probe' | 'everything cooling down: recovers first';
 }
@@ -21,17 +26,30 @@ export interface Candidate {
 export interface Skip {
   provider: string;
   model: string;
-  /** `provider` or `secret #N` (1-based, as gwctl shows it). */
+  /** `provider`, `model <upstream model>` or `secret #N` (1-based, as gwctl shows it). */
   what: string;
-  state: 'cooling' | 'probe taken';
-  /** When it may be tried again (epoch ms). */
+  state: 'cooling' | 'probe taken' | 'env unset';
+  /** When it may be tried again (epoch ms; Infinity for a secret unset on this pod). */
   until: number;
 }
 
+/** What a cursor walks besides the plan. */
+export interface CursorOptions {
+  /** The request's endpoint: a target's model is healthy or not per endpoint. */
+  endpoint: Endpoint;
+  /** Resolves `env:` secrets in this pod's environment (default: process.env, silently). */
+  secrets?: SecretResolver;
+  now?: () => number;
+}
+
+/** Whether a target may be tried now, by its provider's and its model's health. */
+type Gate = { pass: true; probing: boolean } | { pass: false; what: string; state: Skip['state']; until: number };
+
 /**
  * Walks a request's plan: targets in policy order, and within a target its secrets in
- * rotation, passing over what is cooling down and taking the half-open probe where one is
- * due. `next('secret')` stays on the current provider when another secret may serve (after
+ * rotation, passing over what is cooling down (the provider, the target's model on this
+ * endpoint, a secret) or cannot be used on this pod (a secret whose `env:` variable is
+ * unset), and taking the half-open probe where one is due. `next('secret')` stays on the current provider when another secret may serve (after
  * a 401/403/429); `next('target')` moves on. When nothing could be tried at all, the one
  * that recovers first is tried anyway rather than failing outright.
  */
@@ -43,13 +61,20 @@ export class CandidateCursor {
   /** Targets passed over, with when they recover. */
   private readonly passed: Array<{ target: Target; until: number }> = [];
   readonly skipped: Skip[] = [];
+  private readonly endpoint: Endpoint;
+  private readonly secrets: SecretResolver;
+  private readonly now: () => number;
 
   constructor(
     private readonly targets: readonly Target[],
     private readonly health: HealthMirror,
     private readonly rotation: SecretRotation,
-    private readonly now: () => number = Date.now,
-  ) {}
+    opts: CursorOptions,
+  ) {
+    this.endpoint = opts.endpoint;
+    this.secrets = opts.secrets ?? { resolve: providerSecret };
+    this.now = opts.now ?? Date.now;
+  }
 
   async next(scope: 'secret' | 'target'): Promise<Candidate | null> {
     const current = this.targets[this.ti];
@@ -59,22 +84,15 @@ export class CandidateCursor {
     }
     while (++this.ti < this.targets.length) {
       const t = this.targets[this.ti]!;
-      const name = t.provider.name;
-      let probing = false;
-      let st = this.health.state(name, PROVIDER_SUBJECT, this.now());
-      if (st.kind === 'half-open') {
-        probing = await this.health.probe(name, PROVIDER_SUBJECT);
-        if (!probing) st = this.health.state(name, PROVIDER_SUBJECT, this.now());
-      }
-      if (st.kind !== 'ok' && !probing) {
-        const until = st.kind === 'cooling' ? st.until : this.now();
-        this.skip(t, 'provider', st.kind === 'cooling' && !st.probe ? 'cooling' : 'probe taken', until);
-        this.passed.push({ target: t, until });
+      const gate = await this.gate(t);
+      if (!gate.pass) {
+        this.skip(t, gate.what, gate.state, gate.until);
+        this.passed.push({ target: t, until: gate.until });
         continue;
       }
       this.enter(t);
       const c = await this.secretOf(t, false);
-      if (typeof c !== 'number') return this.take(probing ? { ...c, why: 'half-open probe' } : c);
+      if (typeof c !== 'number') return this.take(gate.probing ? { ...c, why: 'half-open probe' } : c);
       this.passed.push({ target: t, until: c });
     }
     if (this.produced === 0 && this.passed.length > 0) {
@@ -85,6 +103,34 @@ export class CandidateCursor {
       if (typeof c !== 'number') return this.take({ ...c, why: 'everything cooling down: recovers first' });
     }
     return null;
+  }
+
+  /**
+   * The provider and the target's model must both be usable. A cooling one skips the target
+   * before any probe is taken; a half-open one is let through only with its probe.
+   */
+  private async gate(t: Target): Promise<Gate> {
+    const name = t.provider.name;
+    const subjects: Array<[subject: string, what: string]> = [
+      [PROVIDER_SUBJECT, 'provider'],
+      [targetSubjectOf(this.endpoint, t), `model ${t.model}`],
+    ];
+    const now = this.now();
+    for (const [subject, what] of subjects) {
+      const st = this.health.state(name, subject, now);
+      if (st.kind === 'cooling') return { pass: false, what, state: st.probe ? 'probe taken' : 'cooling', until: st.until };
+    }
+    let probing = false;
+    for (const [subject, what] of subjects) {
+      if (this.health.state(name, subject, now).kind !== 'half-open') continue;
+      if (await this.health.probe(name, subject)) {
+        probing = true;
+        continue;
+      }
+      const st = this.health.state(name, subject, this.now());
+      return { pass: false, what, state: st.kind === 'cooling' && !st.probe ? 'cooling' : 'probe taken', until: st.kind === 'cooling' ? st.until : this.now() };
+    }
+    return { pass: true, probing };
   }
 
   private enter(t: Target): void {
@@ -101,18 +147,26 @@ export class CandidateCursor {
   /** The next secret of `t` to use, or when none may be used, when the first one recovers. */
   private async secretOf(t: Target, anyway: boolean): Promise<Candidate | number> {
     const p = t.provider;
-    const pick = (i: number, subject: string | null): Candidate => ({ target: t, secretIndex: i, secret: providerSecret(p, i), secretSubject: subject, why: 'healthy' });
-    if (p.secrets.length === 0) return this.triedSecrets.has(0) ? Infinity : pick(0, null);
+    const targetSubject = targetSubjectOf(this.endpoint, t);
+    const pick = (i: number, subject: string | null, secret: string | undefined): Candidate => ({ target: t, secretIndex: i, secret, secretSubject: subject, targetSubject, why: 'healthy' });
+    if (p.secrets.length === 0) return this.triedSecrets.has(0) ? Infinity : pick(0, null, undefined);
     const subjects = secretSubjects(p);
     let soonest = Infinity;
     let soonestIndex = -1;
+    let soonestSecret: string | undefined;
     for (const i of this.order) {
-      if (this.triedSecrets.has(i) || providerSecret(p, i) === undefined) continue; // tried, or an env: ref unset here
+      if (this.triedSecrets.has(i)) continue;
+      const secret = this.secrets.resolve(p, i);
+      if (secret === undefined) {
+        // An env: reference unset on this pod: never usable here, whatever the wait.
+        this.skip(t, `secret #${i + 1}`, 'env unset', Infinity);
+        continue;
+      }
       const subject = subjects[i]!;
       let st = this.health.state(p.name, subject, this.now());
-      if (st.kind === 'ok') return pick(i, subject);
+      if (st.kind === 'ok') return pick(i, subject, secret);
       if (st.kind === 'half-open') {
-        if (await this.health.probe(p.name, subject)) return { ...pick(i, subject), why: 'half-open probe' };
+        if (await this.health.probe(p.name, subject)) return { ...pick(i, subject, secret), why: 'half-open probe' };
         st = this.health.state(p.name, subject, this.now());
       }
       const until = st.kind === 'cooling' ? st.until : this.now();
@@ -120,9 +174,10 @@ export class CandidateCursor {
       if (until < soonest) {
         soonest = until;
         soonestIndex = i;
+        soonestSecret = secret;
       }
     }
-    if (anyway && soonestIndex >= 0) return pick(soonestIndex, subjects[soonestIndex]!);
+    if (anyway && soonestIndex >= 0) return pick(soonestIndex, subjects[soonestIndex]!, soonestSecret);
     return soonest;
   }
 

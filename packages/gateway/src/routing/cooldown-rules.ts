@@ -13,7 +13,7 @@ export interface CooldownSettings {
 }
 
 export interface FailureInput {
-  /** Cool down now whatever the count (401/403/429, or Retry-After on a 5xx). */
+  /** Cool down now whatever the count (401/403/429, a misconfiguration 404, or Retry-After on a 5xx). */
   force: boolean;
   /** Cooldown length asked for by the upstream (Retry-After); else the backoff applies. */
   durationMs?: number;

@@ -89,6 +89,15 @@ export class HealthMirror {
     return this.health.get(provider) ?? new Map();
   }
 
+  /** The shared health of these providers as Redis has it now (for /status); this pod's copy when Redis cannot answer. */
+  async readShared(providers: string[]): Promise<Map<string, ReadonlyMap<string, SubjectHealth>>> {
+    try {
+      return await this.store.read(providers);
+    } catch {
+      return new Map(providers.map((p) => [p, this.subjects(p)]));
+    }
+  }
+
   /** Record a failure of a subject; a cooldown it starts is honoured here at once. */
   fail(provider: string, subject: string, f: FailureInput, label: SubjectLabel): void {
     const now = this.now();

@@ -5,6 +5,7 @@ import type { GatewayStats } from '../stats.js';
 import { CooldownStore } from './cooldowns.js';
 import { HealthMirror } from './health-mirror.js';
 import { Router } from './router.js';
+import { SecretEnv } from './secret-env.js';
 import { SecretRotation } from './secret-rotation.js';
 import { TargetStats } from './target-stats.js';
 
@@ -24,14 +25,16 @@ export interface RetrySettings {
 export interface Routing {
   router: Router;
   rotation: SecretRotation;
+  /** Provider secrets as this pod's environment resolves them. */
+  secrets: SecretEnv;
   health: HealthMirror;
   targets: TargetStats;
   retry: RetrySettings;
   stop(): void;
 }
 
-/** Build routing from the configuration; starts the health refresh. */
-export function createRouting(config: GatewayConfig, redis: RedisClient, stats: GatewayStats, log: Logger): Routing {
+/** Build routing from the configuration; starts the health refresh. `env` resolves `env:` secrets. */
+export function createRouting(config: GatewayConfig, redis: RedisClient, stats: GatewayStats, log: Logger, env: NodeJS.ProcessEnv = process.env): Routing {
   const cooldown = {
     threshold: config.GW_COOLDOWN_THRESHOLD,
     windowMs: config.GW_COOLDOWN_WINDOW_MS,
@@ -45,6 +48,7 @@ export function createRouting(config: GatewayConfig, redis: RedisClient, stats: 
   return {
     router: new Router(targets, { exploreRate: config.GW_LATENCY_EXPLORE }),
     rotation: new SecretRotation(),
+    secrets: new SecretEnv(env, log),
     health,
     targets,
     retry: {

@@ -8,17 +8,19 @@ import { modelsCommand } from './models.js';
 import { resetCommand } from './reset.js';
 import { showCommand } from './show.js';
 import { statusCommand } from './status.js';
+import { testCommand } from './test.js';
 
 /** `gwctl provider …`: the upstream LLM providers. */
 export function providerCommand(run: Runner): Command {
   return new Command('provider')
-    .description('upstream providers: add, list, show, edit, del, models, status, reset')
+    .description('upstream providers: add, list, show, edit, del, models, test, status, reset')
     .addCommand(addCommand(run))
     .addCommand(listCommand(run))
     .addCommand(showCommand(run))
     .addCommand(editCommand(run))
     .addCommand(delCommand(run))
     .addCommand(modelsCommand(run))
+    .addCommand(testCommand(run))
     .addCommand(statusCommand(run))
     .addCommand(resetCommand(run));
 }

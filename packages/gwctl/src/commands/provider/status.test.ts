@@ -1,4 +1,4 @@
-import { healthFields, PROVIDER_SUBJECT, RT_KEYS, secretSubject } from '@llmgw/core';
+import { healthFields, PROVIDER_SUBJECT, RT_KEYS, secretSubject, targetSubject } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useGwctl } from '../../../test/harness.js';
 import { providerAdd } from './add.js';
@@ -9,6 +9,7 @@ const S1 = 'sk-live-first-0123456789abcdef';
 const S2 = 'sk-live-second-0123456789abcdef';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const T = NOW.getTime();
+const LINE_404 = '404 from upstream for model gpt-nope (POST /chat/completions): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint';
 
 /** Health fields as the gateway's scripts write them (n e u l q k r). */
 function fields(subject: string, v: [number, number, number, number, number, number, string]): string[] {
@@ -28,6 +29,7 @@ describe('provider status / reset', () => {
       ...fields(PROVIDER_SUBJECT, [2, T + 20_000, 0, 0, 0, 0, '']), // 2 failures in the window, not cooling
       ...fields(secretSubject(S2), [0, 0, T + 42_000, 2, 0, 1, '401']), // secret #2 cooling
       ...fields(secretSubject(S1), [0, 0, T - 1000, 1, T + 5000, 3, '429']), // secret #1 half-open, probe out
+      ...fields(targetSubject('gpt-nope', '/chat/completions'), [0, 0, T + 9000, 1, 0, 0, LINE_404]), // a misconfigured binding
     );
   }
 
@@ -41,6 +43,8 @@ describe('provider status / reset', () => {
       expect.objectContaining({ index: 1, secret: 'sk-l…cdef', state: 'probing', level: 1, probes: 3, probe_until: new Date(T + 5000).toISOString(), last_reason: '429' }),
       expect.objectContaining({ index: 2, secret: 'sk-l…cdef', state: 'cooling', cooldown_until: new Date(T + 42_000).toISOString(), cooldown_left_ms: 42_000, level: 2, last_reason: '401' }),
     ]);
+    expect(v.targets).toEqual([expect.objectContaining({ model: 'gpt-nope', endpoint: '/chat/completions', state: 'cooling', cooldown_left_ms: 9000, last_reason: LINE_404 })]);
+    expect(v.problems).toEqual(['secret #1: failing (429)', 'secret #2: failing (401)', LINE_404]);
     expect(out.stdout()).not.toContain(S1.slice(8, 20));
 
     const all = t.context({ now: NOW });
@@ -48,6 +52,7 @@ describe('provider status / reset', () => {
     const text = all.out.stdout();
     expect(text).toMatch(/openai .*secret #2 sk-l…cdef .*cooling .*2026-06-01T12:00:42.000Z \(42s\)/);
     expect(text).toMatch(/local .*provider .*ok/);
+    expect(text).toMatch(/openai .*model gpt-nope POST \/chat\/completions .*cooling .*404 from upstream for model gpt-nope/);
     expect(text).not.toContain(S2);
   });
 

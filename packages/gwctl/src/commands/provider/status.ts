@@ -1,5 +1,18 @@
 import { Command } from 'commander';
-import { maskSecret, parseHealthHash, PROVIDER_SUBJECT, RT_KEYS, secretSubject, subjectState, type Provider, type SubjectHealth } from '@llmgw/core';
+import {
+  healthProblems,
+  maskSecret,
+  parseHealthHash,
+  parseTargetSubject,
+  parseUnsetReports,
+  PROVIDER_SUBJECT,
+  RT_KEYS,
+  secretSubject,
+  subjectState,
+  unsetSecretProblems,
+  type Provider,
+  type SubjectHealth,
+} from '@llmgw/core';
 import type { Context } from '../../context.js';
 import type { Runner } from '../../program.js';
 import { mustGetProvider } from './show.js';
@@ -28,8 +41,15 @@ export interface ProviderStatusView {
   provider: string;
   status: Provider['status'];
   health: HealthView;
-  /** `index` is 1-based, as `provider show` numbers secrets; `secret` is masked. */
-  secrets: Array<{ index: number; secret: string } & HealthView>;
+  /**
+   * `index` is 1-based, as `provider show` numbers secrets; `secret` is masked;
+   * `unset_on_pods`: the gateway pods whose environment lacks its `env:` variable (they skip it).
+   */
+  secrets: Array<{ index: number; secret: string; unset_on_pods: string[] } & HealthView>;
+  /** Upstream models that failed on an endpoint (an upstream 404: base URL or model wrong), by endpoint then model. */
+  targets: Array<{ model: string; endpoint: string } & HealthView>;
+  /** One readable line per problem: a secret unset on some pods, a subject cooling down or not recovered since (the gateway's /status shows the same). */
+  problems: string[];
 }
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
@@ -51,13 +71,24 @@ export function toHealthView(h: SubjectHealth | undefined, now: number): HealthV
   };
 }
 
-export function toStatusView(p: Provider, hash: Record<string, string>, now: number): ProviderStatusView {
+/** A provider's view from its two runtime hashes: the shared health and the pods' unset-secret reports. */
+export function toStatusView(p: Provider, hash: Record<string, string>, now: number, unsetHash: Record<string, string> = {}): ProviderStatusView {
   const subjects = parseHealthHash(hash);
+  const unset = parseUnsetReports(unsetHash, now);
+  const podsLacking = (n: number) => [...unset].filter(([, r]) => r.secrets.includes(n)).map(([pod]) => pod).sort();
+  const targets: ProviderStatusView['targets'] = [];
+  for (const [subject, h] of subjects) {
+    const t = parseTargetSubject(subject);
+    if (t) targets.push({ ...t, ...toHealthView(h, now) });
+  }
+  targets.sort((a, b) => a.endpoint.localeCompare(b.endpoint) || a.model.localeCompare(b.model));
   return {
     provider: p.name,
     status: p.status,
     health: toHealthView(subjects.get(PROVIDER_SUBJECT), now),
-    secrets: p.secrets.map((ref, i) => ({ index: i + 1, secret: maskSecret(ref), ...toHealthView(subjects.get(secretSubject(ref)), now) })),
+    secrets: p.secrets.map((ref, i) => ({ index: i + 1, secret: maskSecret(ref), unset_on_pods: podsLacking(i + 1), ...toHealthView(subjects.get(secretSubject(ref)), now) })),
+    targets,
+    problems: [...unsetSecretProblems(unset, p.secrets), ...healthProblems(subjects, p.secrets, now)],
   };
 }
 
@@ -70,10 +101,11 @@ function row(provider: string, subject: string, h: HealthView): Array<string | n
 
 export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Promise<void> {
   const providers = o.name ? [await mustGetProvider(ctx, o.name)] : await ctx.registry.listProviders();
-  // One key per provider, each in its own Cluster slot: concurrent reads, not a pipeline.
-  const hashes = await Promise.all(providers.map((p) => ctx.redis.hgetall(RT_KEYS.providerHealth(p.name))));
+  // Two keys per provider in one slot, providers in different Cluster slots: concurrent reads, not a pipeline.
+  const read = (p: Provider) => Promise.all([ctx.redis.hgetall(RT_KEYS.providerHealth(p.name)), ctx.redis.hgetall(RT_KEYS.providerUnsetSecrets(p.name))]);
+  const hashes = await Promise.all(providers.map(read));
   const now = ctx.now().getTime();
-  const views = providers.map((p, i) => toStatusView(p, hashes[i]!, now));
+  const views = providers.map((p, i) => toStatusView(p, hashes[i]![0], now, hashes[i]![1]));
   if (o.json) return ctx.out.json(o.name ? views[0] : views);
   if (views.length === 0) return ctx.out.line('no providers yet (add one with gwctl provider add)');
   ctx.out.table(
@@ -81,13 +113,16 @@ export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Pr
     views.flatMap((v) => [
       row(v.provider, v.status === 'active' ? 'provider' : `provider (${v.status})`, v.health),
       ...v.secrets.map((s) => row(v.provider, `secret #${s.index} ${s.secret}`, s)),
+      ...v.targets.map((t) => row(v.provider, `model ${t.model} POST ${t.endpoint}`, t)),
     ]),
   );
+  const problems = views.flatMap((v) => v.problems.map((line) => `${v.provider}: ${line}`));
+  if (problems.length > 0) ctx.out.line(['problems:', ...problems.map((l) => `  ${l}`)].join('\n'));
 }
 
 export function statusCommand(run: Runner): Command {
   return new Command('status')
-    .description('health shared by the gateways: failures, cooldowns and probes per provider and per secret')
+    .description('health shared by the gateways: failures, cooldowns and probes per provider, per secret and per upstream model')
     .argument('[name]', 'provider name (default: all)')
     .option('--json', 'machine-readable output (secrets masked)')
     .action((name: string | undefined, opts: Omit<ProviderStatusOptions, 'name'>, c: Command) => run(c, (ctx) => providerStatus(ctx, { ...opts, ...(name ? { name } : {}) })));

@@ -1,0 +1,48 @@
+import { targetSubject } from '@llmgw/core';
+import type { Endpoint } from '../pipeline/endpoints.js';
+import type { Target } from '../pipeline/context.js';
+import { codecFor } from '../upstream/codec.js';
+
+/**
+ * Which upstream answers say that the gateway's configuration is wrong rather than the
+ * client's request, and the one readable line each is reported with (health `reason`, logs,
+ * `/status`, `gwctl provider status`, the client's error).
+ *
+ * Every endpoint the gateway forwards is a POST routed by `model` to a configured target:
+ * its URL is the provider's base URL plus a fixed path, its `model` the binding's. A 404 there
+ * means that URL or model is wrong (a base URL without `/v1`, a model the upstream does not
+ * serve, or does not serve on that endpoint), unless the request names an object stored
+ * upstream (`STORED_OBJECT_FIELDS`), whose absence is the client's business. Lookups by id
+ * (`GET /v1/models/{id}`) are answered by the gateway itself and never reach this rule.
+ * A 401/403 means the provider refused the secret the gateway sent: never the client's key.
+ */
+
+/** Body fields that name an object stored upstream, per endpoint: with one present a 404 may be about it. */
+const STORED_OBJECT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  '/responses': ['previous_response_id', 'conversation'],
+};
+
+/** True when an upstream 404 to this request is the target's misconfiguration, not the client's error. */
+export function notFoundIsMisconfiguration(endpoint: Endpoint, body: Record<string, unknown> | null): boolean {
+  const fields = STORED_OBJECT_FIELDS[endpoint.path];
+  if (!fields || !body) return true;
+  return !fields.some((f) => body[f] !== undefined && body[f] !== null);
+}
+
+/** The path a target's provider is called on for this endpoint (after its base URL). */
+export function upstreamPath(endpoint: Endpoint, target: Target): string {
+  return codecFor(endpoint, target.provider.type)?.path ?? endpoint.path;
+}
+
+/** The health subject of a target on this endpoint (see core's `targetSubject`). */
+export function targetSubjectOf(endpoint: Endpoint, target: Target): string {
+  return targetSubject(target.model, upstreamPath(endpoint, target));
+}
+
+export function notFoundLine(model: string, path: string): string {
+  return `404 from upstream for model ${model} (POST ${path}): the base URL may lack /v1, or the model does not exist there or does not serve this endpoint`;
+}
+
+export function refusedLine(status: number): string {
+  return `${status} from upstream: the secret was refused (wrong, revoked or without access)`;
+}
