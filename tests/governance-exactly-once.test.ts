@@ -99,6 +99,26 @@ describe('usage accounting is applied once per request', () => {
     await registry.redis.quit();
   }, 60_000);
 
+  it('admissions that timed out in a stalled Redis give back the reservations they took when it resumes (not a lease later)', async () => {
+    server = (await startRedis({ port: await freePort() })) as LocalRedis;
+    const registry = new Registry(new Redis(server.url));
+    const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
+    // Limits fail closed: a request whose admission timed out is refused, and what its admission took must not stay held.
+    const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: server!.url, GW_LIMITS_FAIL_CLOSED: '1' })));
+    gateways.push(...pods);
+    await Promise.all(pods.map((p) => load(p, raw, 1, 1)));
+    const during = Promise.all(pods.map((p) => load(p, raw, 30, 4)));
+    await until(() => pods.every((p) => p.gw.stats.usageEventsWritten >= 3), 'some usage written under load', 10_000);
+    server.process.kill('SIGSTOP');
+    await new Promise((r) => setTimeout(r, 2500));
+    server.process.kill('SIGCONT');
+    await during;
+    // The lease is 60 s: nothing may wait for it.
+    await until(async () => (await registry.redis.zcard(RT_KEYS.keyReservations(id))) === 0, 'no reservation held after the stall', 10_000);
+    expect(Number(await registry.redis.get(RT_KEYS.keyReserved(id)))).toBe(0);
+    await registry.redis.quit();
+  }, 60_000);
+
   it('Redis killed (SIGKILL) under load with AOF fsync always, restarted from its AOF: nothing twice, nothing lost', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-aof-'));
     const port = await freePort();

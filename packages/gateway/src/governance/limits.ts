@@ -151,7 +151,9 @@ export class KeyLimiter {
             const err = new TimeoutError(`admission script took more than ${this.o.timeoutMs} ms`);
             for (const a of batch) this.failOne(a, err);
             // If the script still runs, do not let the slots and reservations it takes linger until their leases end.
-            void call.then((res) => this.releaseLate(key, batch, res), () => {});
+            // Its reply may never come (the command timed out too) while the script still runs
+            // in a stalled Redis: then give back whatever it took, unseen, once Redis runs it.
+            void call.then((res) => this.releaseLate(key, batch, res), () => this.releaseUnseen(key, batch));
           }, this.o.timeoutMs)
         : null;
     call.then(
@@ -214,6 +216,25 @@ export class KeyLimiter {
     const id = key.id;
     if (triples.length) this.redis.gwRelease(RT_KEYS.keyWindow(id), RT_KEYS.keyConcurrency(id), ...triples).catch(() => {});
     if (reservations.length) this.redis.gwUnreserve(RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...reservations).catch(() => {});
+  }
+
+  /**
+   * A timed-out batch whose reply never came: it may have run, or may still run, in Redis. Its
+   * members' slots and reservations are removed regardless (removing one it did not take is a
+   * no-op); sent on the same connection after it, so Redis runs the removal after the batch.
+   * Retried a few times while Redis does not answer; a reservation left behind ends with its lease.
+   */
+  private releaseUnseen(key: ApiKey, batch: PendingAdmission[], tries = 3): void {
+    const id = key.id;
+    const slots = key.max_concurrency !== undefined ? batch.flatMap((a) => [a.member, 0, 0]) : [];
+    const reservations = batch.filter((a) => a.reserve > 0).map((a) => `${a.member}|${a.reserve}`);
+    const sent: Array<Promise<unknown>> = [];
+    if (slots.length) sent.push(this.redis.gwRelease(RT_KEYS.keyWindow(id), RT_KEYS.keyConcurrency(id), ...slots));
+    if (reservations.length) sent.push(this.redis.gwUnreserve(RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...reservations));
+    if (sent.length === 0) return;
+    Promise.all(sent).catch(() => {
+      if (tries > 1) setTimeout(() => this.releaseUnseen(key, batch, tries - 1), 1000).unref();
+    });
   }
 
   /** Redis could not answer for this admission: fail open (null) or closed (503). */
