@@ -13,6 +13,14 @@ describe('the price table (@pydantic/genai-prices)', () => {
     expect(sonnet).toMatchObject({ input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75 });
     for (const m of ['gemini-2.5-flash', 'deepseek-chat', 'mistral-large-latest']) expect(tablePrice(m, local), m).not.toBeNull();
   });
+  it('long-context tiers: a prompt above the threshold is billed at the tier for the whole request', () => {
+    const p = tablePrice('claude-sonnet-4-5', { type: 'anthropic', base_url: 'https://api.anthropic.com' })!;
+    expect(p).toMatchObject({ input: 3, output: 15, cacheWrite: 3.75 });
+    expect(p.tiers).toEqual([expect.objectContaining({ above: 200_000, input: 6 })]);
+    expect(costOf(p, { prompt: 1000, completion: 100 })).toBeCloseTo((1000 * 3 + 100 * 15) / 1e6, 12);
+    expect(costOf(p, { prompt: 300_000, completion: 100 })).toBeCloseTo((300_000 * 6 + 100 * p.tiers![0]!.output) / 1e6, 12);
+    expect(p.tiers![0]!.output).toBeGreaterThan(15);
+  });
   it('tells resellers apart by base URL, and a model it does not know has no price', () => {
     expect(tablePrice('openai/gpt-4o-mini', { type: 'openai', base_url: 'https://openrouter.ai/api/v1' })?.source).toMatch(/^table:openrouter:/);
     expect(tablePrice('openai/gpt-4o-mini', local)).toBeNull();

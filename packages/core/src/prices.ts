@@ -19,8 +19,22 @@ export interface Price {
   cachedInput?: number;
   /** Prompt tokens written to the provider's cache (Anthropic; default: `input`). */
   cacheWrite?: number;
+  /**
+   * Long-context prices (Gemini, Claude): a request whose prompt has more than `above` tokens is
+   * billed entirely at the last such tier's prices. Ascending by `above`.
+   */
+  tiers?: PriceTier[];
   /** `registry`: the model's own prices; `table`: the price table (its model id, e.g. `anthropic:claude-sonnet-4-0`). */
   source: 'registry' | `table:${string}`;
+}
+
+/** The prices of a request whose prompt exceeds `above` tokens. */
+export interface PriceTier {
+  above: number;
+  input: number;
+  output: number;
+  cachedInput?: number;
+  cacheWrite?: number;
 }
 
 type ProviderLike = Pick<Provider, 'type' | 'base_url'>;
@@ -29,20 +43,47 @@ type ModelPrices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_in
 const MILLION = 1_000_000;
 const tableCache = new Map<string, Price | null>();
 
+/** Per-million prices of the table's entry for a request with an `n`-token prompt (its tier). */
+function sampleAt(upstreamModel: string, opts: PriceOptions, n: number): Omit<PriceTier, 'above'> | null {
+  const at = (u: Record<string, number>) => calcPrice({ input_tokens: n, ...u }, upstreamModel, opts)?.total_price;
+  const prompt = at({});
+  if (prompt === undefined) return null;
+  const withOutput = at({ output_tokens: MILLION }) ?? prompt;
+  const cached = at({ cache_read_tokens: n });
+  const write = at({ cache_write_tokens: n });
+  return {
+    input: round((prompt / n) * MILLION),
+    output: round(withOutput - prompt),
+    ...(cached !== undefined ? { cachedInput: round((cached / n) * MILLION) } : {}),
+    ...(write !== undefined ? { cacheWrite: round((write / n) * MILLION) } : {}),
+  };
+}
+
+/** The prompt sizes where the table's entry changes price (tiered prices of any kind of token). */
+function tierStarts(prices: Record<string, unknown>): number[] {
+  const starts = new Set<number>();
+  for (const v of Object.values(prices)) {
+    if (v && typeof v === 'object' && Array.isArray((v as { tiers?: unknown }).tiers)) {
+      for (const t of (v as { tiers: Array<{ start: number }> }).tiers) if (Number.isFinite(t.start)) starts.add(t.start);
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
 function tryTable(upstreamModel: string, opts: PriceOptions): Price | null {
   try {
-    const input = calcPrice({ input_tokens: MILLION }, upstreamModel, opts);
-    if (!input) return null;
-    const output = calcPrice({ output_tokens: MILLION }, upstreamModel, opts);
-    const cached = calcPrice({ input_tokens: MILLION, cache_read_tokens: MILLION }, upstreamModel, opts);
-    const write = calcPrice({ input_tokens: MILLION, cache_write_tokens: MILLION }, upstreamModel, opts);
-    return {
-      input: round(input.total_price),
-      output: round(output?.total_price ?? 0),
-      ...(cached ? { cachedInput: round(cached.total_price) } : {}),
-      ...(write ? { cacheWrite: round(write.total_price) } : {}),
-      source: `table:${input.provider.id}:${input.model.id}`,
-    };
+    const found = calcPrice({ input_tokens: 1 }, upstreamModel, opts);
+    if (!found) return null;
+    const starts = tierStarts(found.model_price as Record<string, unknown>);
+    // Below the first tier (prices are per token within a tier).
+    const base = sampleAt(upstreamModel, opts, Math.max(1, Math.min(1000, (starts[0] ?? 1001) - 1)));
+    if (!base) return null;
+    const tiers: PriceTier[] = [];
+    for (const above of starts) {
+      const t = sampleAt(upstreamModel, opts, above + 1);
+      if (t) tiers.push({ above, ...t });
+    }
+    return { ...base, ...(tiers.length ? { tiers } : {}), source: `table:${found.provider.id}:${found.model.id}` };
   } catch {
     return null; // a model the table matches but cannot price with plain token counts
   }
@@ -93,8 +134,10 @@ export interface PricedUsage {
 }
 
 /** Cost in USD of `u` at `p`, rounded to a nano-dollar (so that counters summed in Redis collect no float noise). */
-export function costOf(p: Price | null, u: PricedUsage): number {
-  if (!p) return 0;
+export function costOf(price: Price | null, u: PricedUsage): number {
+  if (!price) return 0;
+  let p: Omit<PriceTier, 'above'> = price;
+  if (price.tiers) for (const t of price.tiers) if (u.prompt > t.above) p = t;
   const cached = Math.min(u.cached ?? 0, u.prompt);
   const write = Math.min(u.cacheWrite ?? 0, u.prompt - cached);
   const plain = u.prompt - cached - write;

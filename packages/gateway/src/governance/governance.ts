@@ -198,7 +198,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   /**
    * The request's reservation: tokens for the tpm window, USD for the budgets — its prompt (see
    * admissionPromptTokens) plus its completion cap, or the model's default reservation, priced
-   * at the dearest target it may be sent to.
+   * at the dearest target it may be sent to (the prompt at the dearer of input and cache write).
    */
   function reserve(ctx: RequestContext, key: ApiKey, prompt: number): { tokens: number; usd: number } {
     const cap = completionCap(ctx.body);
@@ -208,7 +208,11 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     if (cap === 0 && key.tpm !== undefined && prompt <= key.tpm) tokens = Math.min(tokens, key.tpm);
     let usd = 0;
     if (reserving && hasBudget(key) && ctx.model) {
-      for (const t of ctx.targets) usd = Math.max(usd, costOf(targetPrice(ctx.model, t), { prompt, completion: output }));
+      for (const t of ctx.targets) {
+        const price = targetPrice(ctx.model, t);
+        // The whole prompt could be a cache write (dearer than plain input at Anthropic).
+        usd = Math.max(usd, costOf(price, { prompt, completion: output }), costOf(price, { prompt, completion: output, cacheWrite: prompt }));
+      }
     }
     return { tokens, usd };
   }
