@@ -150,11 +150,15 @@ const FAULTS = {
     redis = await startRedis({ port: redisPort, args: aof });
   },
   async 'pod-kill'() {
+    // Slower answers, so that the victim has upstream calls in flight when it dies.
+    fake.setBehaviour({ headersDelayMs: 300 });
+    await sleep(1000);
     const victim = pods[0];
     await victim.kill('SIGKILL');
     await sleep(1000);
     const fresh = await startPod(0);
     pods = [fresh, ...pods.slice(1)];
+    fake.setBehaviour({ headersDelayMs: 20 });
   },
 };
 
