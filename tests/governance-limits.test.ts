@@ -133,12 +133,16 @@ describe('concurrency slots', () => {
     const failed = await postChat(gwA, raw);
     expect(failed.status).toBe(422);
     await failed.arrayBuffer();
+    // The slot goes back in the pod's next write to Redis, just after the response: a client
+    // that is faster than that (on another pod) would find it still held, so wait for it.
+    const released = () => until(async () => (await redis.zcard(RT_KEYS.keyConcurrency(id))) === 0, 'no slot held');
+    await released();
     for (let i = 0; i < 3; i++) {
       const r = await postChat(i % 2 ? gwA : gwB, raw);
       expect(r.status).toBe(200);
       await r.arrayBuffer();
+      await released();
     }
-    await until(async () => (await redis.zcard(RT_KEYS.keyConcurrency(id))) === 0, 'no slot held');
   });
 
   it('an expired lease of a dead pod does not block; a live one does', async () => {
