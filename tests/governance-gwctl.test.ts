@@ -109,7 +109,7 @@ describe('gwctl usage and key show', () => {
 
     r = await t.cli(['key', 'show', nameA, '--json']);
     const usage = JSON.parse(r.stdout).usage as Record<string, unknown>;
-    expect(usage).toMatchObject({ today: { requests: 3, prompt_tokens: 6, completion_tokens: 15 }, requests_last_minute: 3, in_flight: 0 });
+    expect(usage).toMatchObject({ today: { requests: 3, prompt_tokens: 6, completion_tokens: 15 }, requests_last_minute: 3, in_flight: 0, reserved_usd: 0 });
     expect((usage.today as { cost_usd: number }).cost_usd).toBeCloseTo(0.036, 9);
     expect(usage.budget_daily_remaining).toBeCloseTo(0.964, 9);
     expect(usage.budget_monthly_remaining).toBeNull();

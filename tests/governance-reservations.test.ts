@@ -2,7 +2,7 @@
 // reserves its estimated cost and tokens at admission (atomically, against what is spent and
 // what requests in flight reserved), and the real usage replaces the reservation afterwards.
 // Without reservations a $0.10-like budget ended 9× over and tpm 14% over.
-import { RT_KEYS, utcDay, type ApiKey } from '@llmgw/core';
+import { readKeySpend, RT_KEYS, utcDay, type ApiKey } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { postChat, seedKeyWithId, spawnGateway, type TestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
@@ -77,6 +77,8 @@ describe('budget reservations across pods', () => {
       stack.fake.setBehaviour({ hang: true });
       const inFlight = postChat(pod, raw, { max_tokens: 5 }).catch(() => null);
       await until(async () => (await redis.zcard(RT_KEYS.keyReservations(id))) === 1, 'the reservation is held');
+      // What gwctl key show reads: $20 held (15 prompt + 5 max_tokens at $1 a token).
+      expect((await readKeySpend(redis, id, new Date())).reservedUsd).toBe(20);
       // $20 reserved of $30: another $20 does not fit while it is held.
       stack.fake.setBehaviour({ hang: false });
       expect((await postChat(stack.gw, raw, { max_tokens: 5 })).status).toBe(429);

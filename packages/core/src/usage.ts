@@ -139,6 +139,8 @@ export interface KeySpend {
   requestsInWindow: number;
   tokensInWindow: number;
   inFlight: number;
+  /** USD reserved against the budgets by requests in flight (replaced by their spend when they end). */
+  reservedUsd: number;
 }
 
 /** Read a key's spend counters and rate windows (for `gwctl key show`); one pipeline. */
@@ -146,13 +148,17 @@ export async function readKeySpend(redis: RedisClient, keyId: string, now: Date)
   const day = utcDay(now);
   const month = utcMonth(now);
   const t = now.getTime();
-  const [d, m, win, conc] = await Promise.all([
+  const [d, m, win, conc, held] = await Promise.all([
     redis.hgetall(RT_KEYS.keySpendDay(keyId, day)),
     redis.hgetall(RT_KEYS.keySpendMonth(keyId, month)),
     redis.hgetall(RT_KEYS.keyWindow(keyId)),
     redis.zcount(RT_KEYS.keyConcurrency(keyId), `(${t}`, '+inf'),
+    // Live reservations only (a dead pod's expired ones are taken off the sum by the next admission).
+    redis.zrangebyscore(RT_KEYS.keyReservations(keyId), `(${t}`, '+inf'),
   ]);
+  let reservedNano = 0;
+  for (const r of held) reservedNano += Number(r.slice(r.lastIndexOf('|') + 1)) || 0;
   // Summed from the buckets, not the stored totals: those are brought up to date only by the next admission.
   const w = windowTotals(win, t);
-  return { day, month, today: toTotals(d), thisMonth: toTotals(m), requestsInWindow: w.requests, tokensInWindow: w.tokens, inFlight: conc };
+  return { day, month, today: toTotals(d), thisMonth: toTotals(m), requestsInWindow: w.requests, tokensInWindow: w.tokens, inFlight: conc, reservedUsd: reservedNano / 1e9 };
 }

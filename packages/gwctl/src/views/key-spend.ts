@@ -15,6 +15,7 @@ export function toKeySpendView(k: ApiKey, s: KeySpend) {
     requests_last_minute: s.requestsInWindow,
     tokens_last_minute: s.tokensInWindow,
     in_flight: s.inFlight,
+    reserved_usd: Math.round(s.reservedUsd * 1e9) / 1e9,
   };
 }
 
@@ -26,6 +27,7 @@ export function toKeySpendFields(k: ApiKey, s: KeySpend): Array<[string, string 
     [`spend this month (${s.month})`, `${usd(s.thisMonth.cost_usd)} (${s.thisMonth.requests} requests)`],
     ['budget_daily remaining', v.budget_daily_remaining === null ? '-' : usd(v.budget_daily_remaining)],
     ['budget_monthly remaining', v.budget_monthly_remaining === null ? '-' : usd(v.budget_monthly_remaining)],
+    ['reserved by requests in flight', usd(v.reserved_usd)],
     ['requests, last minute', of(s.requestsInWindow, k.rpm)],
     ['tokens, last minute', of(s.tokensInWindow, k.tpm)],
     ['in flight', of(s.inFlight, k.max_concurrency)],
