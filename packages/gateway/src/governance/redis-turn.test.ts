@@ -36,9 +36,9 @@ let seq = 0;
 /** gwAccountOnce's arguments adding `cost` to key `id`'s spend (`day` overrides its day hash), as a new record. */
 const account = (id: string, cost: number, day = spend(id)[0]): [number, ...Array<string | number>] => {
   const keys = [RT_KEYS.keyApplied(id, 'pod'), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), day, spend(id)[1]];
-  return [keys.length, ...keys, 100, 100, 60_000, seq++, 1, cost, 1, 2, 0, ''];
+  return [keys.length, ...keys, 100, 100, 60_000, 'r', seq++, 1, cost, 1, 2, 0, ''];
 };
-const xadd = (...events: string[]) => [RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, ...events.flatMap((e) => [seq++, e])] as const;
+const xadd = (...events: string[]) => [RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, 'r', ...events.flatMap((e) => [seq++, e])] as const;
 
 describe('RedisTurn', () => {
   it('hashTag: the part of a key Redis Cluster hashes', () => {

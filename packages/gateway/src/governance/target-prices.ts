@@ -1,18 +1,18 @@
-import { priceFor, type Model, type Price } from '@llmgw/core';
+import { priceFor, type Model, type Price, type Provider } from '@llmgw/core';
 import { Errors } from '../errors.js';
 import type { Target } from '../pipeline/context.js';
 
-// Per model record (a new one after any edit), per target: its price (null = unpriced).
-const memo = new WeakMap<Model, Map<string, Price | null>>();
+// Per model record and provider record (new objects after any edit), per upstream model: its price (null = unpriced).
+const memo = new WeakMap<Model, WeakMap<Provider, Map<string, Price | null>>>();
 
 /** What a request for `model` costs per million tokens when `target` serves it (memoised); null = no price. */
 export function targetPrice(model: Model, target: Target): Price | null {
-  let m = memo.get(model);
-  if (!m) memo.set(model, (m = new Map()));
-  const p = target.provider;
-  const k = `${p.type}\n${p.base_url}\n${target.model}`;
-  let price = m.get(k);
-  if (price === undefined) m.set(k, (price = priceFor(model, p, target.model)));
+  let byProvider = memo.get(model);
+  if (!byProvider) memo.set(model, (byProvider = new WeakMap()));
+  let byModel = byProvider.get(target.provider);
+  if (!byModel) byProvider.set(target.provider, (byModel = new Map()));
+  let price = byModel.get(target.model);
+  if (price === undefined) byModel.set(target.model, (price = priceFor(model, target.provider, target.model)));
   return price;
 }
 

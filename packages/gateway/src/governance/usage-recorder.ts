@@ -48,7 +48,15 @@ interface SpendGroup {
   /** `day\nmonth` → period number (1-based) in the script call. */
   periods: Map<string, number>;
   keys: string[];
-  argv: Array<string | number>;
+  /** Per period: cost, records, prompt, completion, cached (the aggregate form). */
+  sums: number[][];
+  /** The period of each record (by position in `members`), for the one-by-one form. */
+  recordPeriods: number[];
+  reservations: string[];
+  /** Some record was sent before: the script must check each against the mark. */
+  resent: boolean;
+  first: number;
+  last: number;
   members: number[];
 }
 
@@ -247,46 +255,89 @@ export class UsageRecorder {
     const pod = this.o.pod;
     // One script call per key for the whole batch, whatever periods it spans (around midnight UTC).
     const groups = new Map<string, SpendGroup>();
-    const events: Array<string | number> = [];
+    const events: string[] = [];
+    const eventSeqs: number[] = [];
+    let eventsResent = false;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       const e = r.event;
-      if (r.sends !== undefined && r.sends > 0) this.stats.usageWriteRetries++;
+      const seq = r.seq!;
+      const resent = r.sends !== undefined && r.sends > 0;
+      if (resent) this.stats.usageWriteRetries++;
       r.sends = (r.sends ?? 0) + 1;
-      if (!r.streamed) events.push(r.seq!, usageEventJson(e));
+      if (!r.streamed) {
+        events.push(usageEventJson(e));
+        eventSeqs.push(seq);
+        if (resent) eventsResent = true;
+      }
       if (r.accounted || r.spend === false) continue;
       let g = groups.get(e.key_id);
       if (!g) {
         const id = e.key_id;
-        groups.set(id, (g = { keyId: id, periods: new Map(), keys: [RT_KEYS.keyApplied(id, pod), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id)], argv: [DAY_TTL_S, MONTH_TTL_S, USAGE_MARK_TTL_MS], members: [] }));
+        const keys = [RT_KEYS.keyApplied(id, pod), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id)];
+        groups.set(id, (g = { keyId: id, periods: new Map(), keys, sums: [], recordPeriods: [], reservations: [], resent: false, first: seq, last: seq, members: [] }));
       }
       const period = `${r.day}\n${r.month}`;
       let p = g.periods.get(period);
       if (p === undefined) {
         g.periods.set(period, (p = g.periods.size + 1));
         g.keys.push(RT_KEYS.keySpendDay(g.keyId, r.day), RT_KEYS.keySpendMonth(g.keyId, r.month));
+        g.sums.push([0, 0, 0, 0, 0]);
       }
-      g.argv.push(r.seq!, p, e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
+      const sum = g.sums[p - 1]!;
+      sum[0]! += e.cost_usd;
+      sum[1]! += 1;
+      sum[2]! += e.prompt_tokens;
+      sum[3]! += e.completion_tokens;
+      sum[4]! += e.cached_tokens;
+      g.recordPeriods.push(p);
+      if (r.reservation) g.reservations.push(r.reservation);
+      if (resent) g.resent = true;
+      g.last = seq;
       g.members.push(i);
     }
     // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
     const settle = (p: Promise<[number, number]>): Promise<Error | null> =>
       p.then(
-        ([, skipped]) => {
+        ([applied, skipped]) => {
+          // A mark ahead of a first send (should not happen): sent again one by one, then checked record by record.
+          if (Number(applied) < 0) return new Error('usage mark ahead of a first send');
           this.stats.usageDuplicatesSkipped += Number(skipped);
           return null;
         },
         (e: Error) => e,
       );
     const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
-    const updates = [...groups.values()].map((g) =>
-      settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...g.argv))).then((err) => {
+    const updates = [...groups.values()].map((g) => {
+      const head = [DAY_TTL_S, MONTH_TTL_S, USAGE_MARK_TTL_MS];
+      // Costs are nano-dollar amounts; their sum is rounded the same way.
+      const argv: Array<string | number> = head;
+      if (g.resent) {
+        argv.push('r');
+        g.members.forEach((i, k) => {
+          const r = batch[i]!;
+          const e = r.event;
+          argv.push(r.seq!, g.recordPeriods[k]!, e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
+        });
+      } else {
+        argv.push('a', g.first, g.last, g.sums.length);
+        for (const [cost, ...rest] of g.sums) argv.push(Math.round(cost! * 1e9) / 1e9, ...rest);
+        argv.push(...g.reservations);
+      }
+      return settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...argv))).then((err) => {
         if (err) for (const i of g.members) accounts[i] = err;
-      }),
-    );
+      });
+    });
     // The whole batch of events in one script call: written all together or not at all.
     const mark = RT_KEYS.usageApplied(pod);
-    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(RT_KEYS.usageStream, mark, this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...events))) : null;
+    const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS];
+    if (eventsResent) {
+      xargv.push('r');
+      for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
+    } else {
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, ...events);
+    }
+    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(RT_KEYS.usageStream, mark, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
   }

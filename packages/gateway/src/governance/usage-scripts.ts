@@ -18,37 +18,59 @@ export const USAGE_MARK_TTL_MS = 86_400_000;
  * Add a key's records to its day and month spend counters, and give back their budget
  * reservations, skipping the records this pod applied before.
  *
+ * Two forms. `a` (aggregate), for records sent for the first time: each is newer than anything
+ * this pod sent before (records go in seq order, earlier ones first), so none can have been
+ * applied and the caller sends their sums per period; should the mark say otherwise, nothing is
+ * applied and { -1, 0 } tells the caller to send them again one by one. `r` (records), for a
+ * batch holding records sent before: one by one, so each is checked against the mark.
+ *
  * KEYS: 1 this pod's applied mark for the key, 2 the key's reservations zset
- *       (member `<id>|<micro-USD>` → lease expiry ms), 3 the key's reserved sum (micro-USD),
+ *       (member `<id>|<nano-USD>` → lease expiry ms), 3 the key's reserved sum (nano-USD),
  *       then per period: 2p+2 spend hash of the day, 2p+3 spend hash of the month (p = 1, 2, …)
- * ARGV: 1 day ttl s, 2 month ttl s, 3 mark ttl ms, then per record (in seq order):
- *       seq, period p, cost USD, prompt, completion, cached tokens, reservation member ('' = none)
- * Returns { records applied, records skipped as applied before }.
+ * ARGV: 1 day ttl s, 2 month ttl s, 3 mark ttl ms, 4 form, then
+ *   a: 5 lowest seq, 6 highest seq, 7 periods n, then per period p = 1…n:
+ *      cost USD, records, prompt, completion, cached tokens; then the reservation members
+ *   r: per record (in seq order): seq, period p, cost USD, prompt, completion, cached tokens,
+ *      reservation member ('' = none)
+ * Returns { records applied, records skipped as applied before } (or { -1, 0 }, see above).
  */
 export const ACCOUNT_ONCE_LUA = `
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
 local applied, skipped, top = 0, 0, last
 local sums, periods, held = {}, {}, {}
-for i = 4, #ARGV, 7 do
-  local seq = tonumber(ARGV[i])
-  if seq <= last then
-    skipped = skipped + 1
-  else
-    applied = applied + 1
-    if seq > top then top = seq end
-    local p = tonumber(ARGV[i + 1])
-    local s = sums[p]
-    if not s then
-      s = { 0, 0, 0, 0, 0 }
-      sums[p] = s
-      periods[#periods + 1] = p
+if ARGV[4] == 'a' then
+  if tonumber(ARGV[5]) <= last then return { -1, 0 } end
+  top = tonumber(ARGV[6])
+  local i = 8
+  for p = 1, tonumber(ARGV[7]) do
+    sums[p] = { tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]) }
+    periods[p] = p
+    applied = applied + sums[p][2]
+    i = i + 5
+  end
+  for j = i, #ARGV do held[#held + 1] = ARGV[j] end
+else
+  for i = 5, #ARGV, 7 do
+    local seq = tonumber(ARGV[i])
+    if seq <= last then
+      skipped = skipped + 1
+    else
+      applied = applied + 1
+      if seq > top then top = seq end
+      local p = tonumber(ARGV[i + 1])
+      local s = sums[p]
+      if not s then
+        s = { 0, 0, 0, 0, 0 }
+        sums[p] = s
+        periods[#periods + 1] = p
+      end
+      s[1] = s[1] + tonumber(ARGV[i + 2])
+      s[2] = s[2] + 1
+      s[3] = s[3] + tonumber(ARGV[i + 3])
+      s[4] = s[4] + tonumber(ARGV[i + 4])
+      s[5] = s[5] + tonumber(ARGV[i + 5])
+      if ARGV[i + 6] ~= '' then held[#held + 1] = ARGV[i + 6] end
     end
-    s[1] = s[1] + tonumber(ARGV[i + 2])
-    s[2] = s[2] + 1
-    s[3] = s[3] + tonumber(ARGV[i + 3])
-    s[4] = s[4] + tonumber(ARGV[i + 4])
-    s[5] = s[5] + tonumber(ARGV[i + 5])
-    if ARGV[i + 6] ~= '' then held[#held + 1] = ARGV[i + 6] end
   end
 end
 for _, p in ipairs(periods) do
@@ -77,23 +99,33 @@ return { applied, skipped }
 
 /**
  * Append usage events to the stream (one entry each, field `e` = the event as JSON), skipping
- * the records this pod streamed before.
+ * the records this pod streamed before. Forms as in ACCOUNT_ONCE_LUA: `a` for events sent for
+ * the first time (none can have been streamed), `r` one by one with their seq.
  *
  * KEYS: 1 the stream, 2 this pod's applied mark for the stream
- * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, then per record (in seq order): seq, event JSON
- * Returns { records applied, records skipped as applied before }.
+ * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, 3 form, then
+ *   a: 4 lowest seq, 5 highest seq, then the events (in seq order)
+ *   r: per record (in seq order): seq, event JSON
+ * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
 export const XADD_ONCE_LUA = `
 local last = tonumber(redis.call('GET', KEYS[2]) or '-1')
 local applied, skipped, top = 0, 0, last
-for i = 3, #ARGV, 2 do
-  local seq = tonumber(ARGV[i])
-  if seq <= last then
-    skipped = skipped + 1
-  else
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
-    applied = applied + 1
-    if seq > top then top = seq end
+if ARGV[3] == 'a' then
+  if tonumber(ARGV[4]) <= last then return { -1, 0 } end
+  top = tonumber(ARGV[5])
+  for i = 6, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
+  applied = #ARGV - 5
+else
+  for i = 4, #ARGV, 2 do
+    local seq = tonumber(ARGV[i])
+    if seq <= last then
+      skipped = skipped + 1
+    else
+      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
+      applied = applied + 1
+      if seq > top then top = seq end
+    end
   end
 end
 if applied > 0 then redis.call('SET', KEYS[2], top, 'PX', ARGV[2]) end
