@@ -243,6 +243,8 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           return done(relayed(errorEvent));
         }
         const mapped = mapUpstreamError(e, target.provider.name);
+        // The client's message names no host; the operator's line keeps Node's detail (which names, which CA).
+        if (mapped.code === 'upstream_tls_error') ctx.log.warn({ provider: target.provider.name, origin: request.origin, code: e.code, detail: e.message }, mapped.message);
         const timeout = timeoutPhase(e);
         if (!res.headersSent && !writer.committed) {
           // The gateway closed its own pools (the drain deadline): the provider did nothing

@@ -72,7 +72,7 @@ export class Connection implements Timed, ParserSink {
     return this.phase === IDLE && !this.socket.destroyed && this.socket.writable;
   }
 
-  /** Write `req` and read its response. */
+  /** Write `req` (once connected) and read its response. */
   send(req: H1Request): void {
     this.req = req;
     req.conn = this;
@@ -81,9 +81,17 @@ export class Connection implements Timed, ParserSink {
       this.socket.ref();
       this.phase = HEADERS;
       arm(this, req.opts.headersTimeout);
+      this.write(req.wire);
     }
-    // While connecting, net/tls queue the write until the socket is ready.
-    const wire = req.wire;
+    if (req.paused) this.pause();
+  }
+
+  /**
+   * While connecting, the request waits for onConnect rather than in net's or tls's write queue:
+   * a write queued behind a TLS handshake that fails reports `EPROTO` instead of the handshake's
+   * own error (ERR_SSL_…), which is what says why.
+   */
+  private write(wire: Buffer | [Buffer, Buffer]): void {
     if (Buffer.isBuffer(wire)) this.socket.write(wire);
     else {
       this.socket.cork();
@@ -91,7 +99,6 @@ export class Connection implements Timed, ParserSink {
       this.socket.write(wire[1]);
       this.socket.uncork();
     }
-    if (req.paused) this.pause();
   }
 
   /** Stop reading; data already read is held until resume(). */
@@ -191,6 +198,7 @@ export class Connection implements Timed, ParserSink {
     this.phase = HEADERS;
     const req = this.req;
     if (req === null) return;
+    this.write(req.wire);
     if (req.paused) disarm(this);
     else arm(this, req.opts.headersTimeout);
   };

@@ -1,0 +1,59 @@
+import { PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
+import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTlsFront } from './support/connect-proxy.js';
+import { lastAccessLine, postChat, seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { useTestRedis } from './support/redis.js';
+import { makeUpstreamCerts } from './support/upstream-certs.js';
+
+// The gateway on a network that is not simply open, through both upstream clients: TLS
+// upstreams whose certificate is refused.
+
+const { redis } = useTestRedis();
+const registry = testRegistry();
+const certs = makeUpstreamCerts();
+const skip = 'skip' in certs ? certs.skip : '';
+let fake: FakeProvider;
+
+beforeAll(async () => {
+  fake = await startFakeProvider();
+});
+afterAll(async () => {
+  await fake.close();
+  await registry.redis.quit();
+  if (!('skip' in certs)) certs.cleanup();
+});
+
+describe.each(['native', 'undici'])('the gateway on the %s upstream client', (client) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ GW_UPSTREAM_CLIENT: client, GW_COOLDOWN_THRESHOLD: '1' });
+  });
+  afterAll(async () => {
+    await gw.close();
+  });
+
+  it.skipIf(skip)('answers a refused upstream certificate with 502 upstream_tls_error that says why, logs it and cools the provider down', async () => {
+    if ('skip' in certs) return;
+    const front = await startTlsFront(certs.selfSigned, fake.port);
+    try {
+      const { rawKey } = await seedBasic(registry, `https://localhost:${front.port}/v1`);
+      const res = await postChat(gw, rawKey);
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: unknown }).error).toEqual({
+        message: 'The TLS certificate of the upstream provider "fake" was rejected: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT).',
+        type: 'server_error',
+        param: null,
+        code: 'upstream_tls_error',
+      });
+      expect(fake.received).toHaveLength(0);
+      expect(await lastAccessLine(gw, '/chat/completions')).toMatchObject({ status: 502, errorCode: 'upstream_tls_error' });
+      const warn = gw.logs.json().find((l) => l.code === 'DEPTH_ZERO_SELF_SIGNED_CERT');
+      expect(warn).toMatchObject({ level: 40, provider: 'fake', origin: `https://localhost:${front.port}`, detail: 'self-signed certificate' });
+      // A provider failure like any other: with a threshold of 1 it is cooling now, for "tls".
+      expect(await redis.hget(RT_KEYS.providerHealth('fake'), `${PROVIDER_SUBJECT}.r`)).toBe('tls');
+    } finally {
+      await front.close();
+    }
+  });
+});
