@@ -1,13 +1,13 @@
 import { PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTlsFront } from './support/connect-proxy.js';
 import { lastAccessLine, postChat, seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
 import { useTestRedis } from './support/redis.js';
 import { makeUpstreamCerts } from './support/upstream-certs.js';
 
-// The gateway on a network that is not simply open, through both upstream clients: TLS
-// upstreams whose certificate is refused.
+// The gateway on a network that is not simply open, through both upstream clients: https
+// upstreams with a private CA (GW_UPSTREAM_CA_FILE) or a certificate that is refused.
 
 const { redis } = useTestRedis();
 const registry = testRegistry();
@@ -18,6 +18,7 @@ let fake: FakeProvider;
 beforeAll(async () => {
   fake = await startFakeProvider();
 });
+beforeEach(() => fake.reset());
 afterAll(async () => {
   await fake.close();
   await registry.redis.quit();
@@ -27,10 +28,23 @@ afterAll(async () => {
 describe.each(['native', 'undici'])('the gateway on the %s upstream client', (client) => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ GW_UPSTREAM_CLIENT: client, GW_COOLDOWN_THRESHOLD: '1' });
+    gw = await startTestGateway({ GW_UPSTREAM_CLIENT: client, GW_COOLDOWN_THRESHOLD: '1', ...('skip' in certs ? {} : { GW_UPSTREAM_CA_FILE: certs.caFile }) });
   });
   afterAll(async () => {
     await gw.close();
+  });
+
+  it.skipIf(skip)('serves an https upstream whose certificate chains to a CA of GW_UPSTREAM_CA_FILE', async () => {
+    if ('skip' in certs) return;
+    const front = await startTlsFront(certs.good, fake.port);
+    try {
+      const { rawKey } = await seedBasic(registry, `https://localhost:${front.port}/v1`);
+      const res = await postChat(gw, rawKey);
+      expect(res.status).toBe(200);
+      expect(fake.received).toHaveLength(1);
+    } finally {
+      await front.close();
+    }
   });
 
   it.skipIf(skip)('answers a refused upstream certificate with 502 upstream_tls_error that says why, logs it and cools the provider down', async () => {

@@ -65,6 +65,8 @@ export const ConfigSchema = z.object({
   GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
   /** HTTP client for upstream calls: native (the gateway's own lean HTTP/1.1 client) or undici (the fallback). */
   GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native'),
+  /** PEM bundle of extra CAs that https upstream certificates may chain to (a corporate CA, a TLS-inspecting proxy's), trusted on top of Node's default CAs (Mozilla's); read once at boot, a bad file stops it. */
+  GW_UPSTREAM_CA_FILE: z.string().optional(),
   /** One of trace, debug, info (one access line per request), warn, error, fatal, silent. */
   GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Log every routing decision. */

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AgentOverrides, CLIENTS, ok, options, record, useH1Fixtures, wellFormed } from '../../../../../tests/support/h1-servers.js';
 import { makeUpstreamCerts, type KeyPair } from '../../../../../tests/support/upstream-certs.js';
+import { upstreamCaOptions } from '../agents.js';
 import { mapUpstreamError } from '../map-upstream-error.js';
 
 // TLS failures against both clients (see conformance-connections.test.ts): each is reported
@@ -70,10 +71,12 @@ describe.each(CLIENTS)('upstream HTTP client conformance, TLS failures: %s', (cl
     expect(answer.message).toBe('The TLS connection to the upstream provider "p" failed: wrong version number (ERR_SSL_WRONG_VERSION_NUMBER).');
   });
 
-  it.skipIf(skip)('trusts a server whose CA it is given', async () => {
+  it.skipIf(skip)('trusts a server whose CA is in GW_UPSTREAM_CA_FILE, and still refuses a self-signed one', async () => {
     if ('skip' in certs) return;
-    const s = await fx.server((_q, sock) => sock.write(ok('fine')), { tls: certs.good });
-    const r = await record(agent({ tls: { ca: certs.ca } }), options(`https://localhost:${s.port}`));
-    expect(r.body.toString()).toBe('fine');
+    const tls = upstreamCaOptions(certs.caFile);
+    const good = await fx.server((_q, sock) => sock.write(ok('fine')), { tls: certs.good });
+    expect((await record(agent({ tls }), options(`https://localhost:${good.port}`))).body.toString()).toBe('fine');
+    const self = await fx.server((_q, sock) => sock.write(ok('x')), { tls: certs.selfSigned });
+    expect((await record(agent({ tls }), options(`https://localhost:${self.port}`))).error!.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
   });
 });
