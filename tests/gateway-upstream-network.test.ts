@@ -1,13 +1,16 @@
 import { PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type net from 'node:net';
 import { startTlsFront } from './support/connect-proxy.js';
 import { lastAccessLine, postChat, seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
+import { rawServer, until } from './support/h1-servers.js';
 import { useTestRedis } from './support/redis.js';
 import { makeUpstreamCerts } from './support/upstream-certs.js';
 
-// The gateway on a network that is not simply open, through both upstream clients: https
-// upstreams with a private CA (GW_UPSTREAM_CA_FILE) or a certificate that is refused.
+// The gateway on a network that is not simply open, through both upstream clients: an
+// upstream that takes few connections (GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN), https upstreams
+// with a private CA (GW_UPSTREAM_CA_FILE) or a certificate that is refused.
 
 const { redis } = useTestRedis();
 const registry = testRegistry();
@@ -68,6 +71,43 @@ describe.each(['native', 'undici'])('the gateway on the %s upstream client', (cl
       expect(await redis.hget(RT_KEYS.providerHealth('fake'), `${PROVIDER_SUBJECT}.r`)).toBe('tls');
     } finally {
       await front.close();
+    }
+  });
+});
+
+const COMPLETION = JSON.stringify({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 0,
+  model: 'gpt-4o-mini',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 2, completion_tokens: 1, total_tokens: 3 },
+});
+
+describe.each(['native', 'undici'])('GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN on the %s upstream client', (client) => {
+  it('keeps at most that many connections open to the upstream; the requests beyond them wait and are served', async () => {
+    const gw = await startTestGateway({ GW_UPSTREAM_CLIENT: client, GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: '2' });
+    const held: net.Socket[] = [];
+    const count = { open: 0, maxOpen: 0 };
+    const upstream = await rawServer((_q, sock) => held.push(sock), {
+      onConnection: (sock) => {
+        count.maxOpen = Math.max(count.maxOpen, ++count.open);
+        sock.on('close', () => count.open--);
+      },
+    });
+    try {
+      const { rawKey } = await seedBasic(registry, `${upstream.origin}/v1`);
+      const answers = Array.from({ length: 5 }, () => postChat(gw, rawKey));
+      for (let left = 5; left > 0; left--) {
+        await until(() => held.length === Math.min(2, left));
+        held.shift()!.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${COMPLETION.length}\r\n\r\n${COMPLETION}`);
+      }
+      expect((await Promise.all(answers)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(upstream.requests).toHaveLength(5);
+      expect(count.maxOpen).toBe(2);
+    } finally {
+      await gw.close();
+      await upstream.close();
     }
   });
 });

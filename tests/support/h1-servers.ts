@@ -279,6 +279,7 @@ export interface AgentOverrides {
   connectTimeoutMs?: number;
   keepAliveMs?: number;
   tls?: tls.ConnectionOptions;
+  maxConnectionsPerOrigin?: number;
 }
 
 /**
@@ -299,7 +300,7 @@ export function useH1Fixtures() {
   return {
     agent(client: Client, o: AgentOverrides = {}): UpstreamAgent {
       const connectTimeoutMs = o.connectTimeoutMs ?? 2_000;
-      const a = createAgent({ client, connectTimeoutMs, keepAliveMs: o.keepAliveMs ?? 10_000, ...(o.tls ? { tls: o.tls } : {}) }, connectTimeoutMs);
+      const a = createAgent({ ...o, client, connectTimeoutMs, keepAliveMs: o.keepAliveMs ?? 10_000 }, connectTimeoutMs);
       agents.push(a);
       return a;
     },

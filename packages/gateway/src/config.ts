@@ -63,6 +63,13 @@ export const ConfigSchema = z.object({
   GW_CONNECT_TIMEOUT_MS: ms(10_000),
   /** Idle keep-alive upstream connections are closed after this long. */
   GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
+  /**
+   * Most connections one provider keeps open at once to one upstream origin (0 = no bound: a
+   * connection per request in flight). Beyond it requests wait for a free connection, first in
+   * first out, each at most its first-byte timeout, then fail as a first-byte timeout (failover;
+   * undici's waits have no deadline of their own). For upstreams that take few connections.
+   */
+  GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().nonnegative().default(0),
   /** HTTP client for upstream calls: native (the gateway's own lean HTTP/1.1 client) or undici (the fallback). */
   GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native'),
   /** PEM bundle of extra CAs that https upstream certificates may chain to (a corporate CA, a TLS-inspecting proxy's), trusted on top of Node's default CAs (Mozilla's); read once at boot, a bad file stops it. */

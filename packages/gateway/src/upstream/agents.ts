@@ -12,6 +12,8 @@ export interface AgentOptions {
   keepAliveMs: number;
   /** `native`: our HTTP/1.1 client (h1/); `undici`: undici's Agent, the fallback. */
   client: 'native' | 'undici';
+  /** Most connections open at once to one origin, per provider (0 or unset: no bound); further requests wait, first in first out. */
+  maxConnectionsPerOrigin?: number;
   /** Extra TLS options for https upstreams (GW_UPSTREAM_CA_FILE's context; tests: a self-signed `ca`). */
   tls?: tls.ConnectionOptions;
 }
@@ -49,6 +51,7 @@ export function upstreamAgentOptions(config: GatewayConfig): AgentOptions {
     connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS,
     keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS,
     client: config.GW_UPSTREAM_CLIENT,
+    maxConnectionsPerOrigin: config.GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN,
     ...(config.GW_UPSTREAM_CA_FILE ? { tls: upstreamCaOptions(config.GW_UPSTREAM_CA_FILE) } : {}),
   };
 }
@@ -61,10 +64,10 @@ export function createAgent(opts: AgentOptions, connectTimeoutMs: number): Upstr
       keepAliveTimeout: opts.keepAliveMs,
       keepAliveMaxTimeout: opts.keepAliveMs,
       pipelining: 1,
-      connections: null,
+      connections: opts.maxConnectionsPerOrigin || null,
     });
   }
-  return new H1Agent({ connectTimeoutMs, keepAliveMs: opts.keepAliveMs, ...(opts.tls ? { tls: opts.tls } : {}) });
+  return new H1Agent({ connectTimeoutMs, keepAliveMs: opts.keepAliveMs, maxConnectionsPerOrigin: opts.maxConnectionsPerOrigin ?? 0, ...(opts.tls ? { tls: opts.tls } : {}) });
 }
 
 /**

@@ -12,6 +12,8 @@ export interface H1AgentOptions {
   keepAliveMs: number;
   /** Largest response head (and trailer section), in bytes. Default 64 KiB. */
   maxHeaderSize?: number;
+  /** Most connections open at once to one origin; more requests wait for one (FIFO). 0 or unset: no bound. */
+  maxConnectionsPerOrigin?: number;
   /** Extra options for https origins, e.g. a test's `ca`. */
   tls?: tls.ConnectionOptions;
 }
@@ -20,7 +22,8 @@ const NO_BYTES = Buffer.alloc(0);
 
 /**
  * A lean HTTP/1.1 client with undici's dispatch contract (the subset in `dispatcher.ts`): a
- * keep-alive pool per origin with as many connections as requests in flight. It does what the
+ * keep-alive pool per origin with as many connections as requests in flight, up to a bound
+ * (then requests wait for one, first in first out). It does what the
  * gateway needs and no more: buffered request bodies, one request per connection at a time,
  * responses streamed with backpressure. A request is written at most once: an idle socket is
  * checked before it is reused (Pool.send), and a request whose socket dies once it was written
@@ -97,6 +100,7 @@ export class H1Agent implements UpstreamAgent {
         connectTimeoutMs: this.opts.connectTimeoutMs,
         keepAliveMs: this.opts.keepAliveMs,
         maxHeaderSize: this.opts.maxHeaderSize ?? 64 * 1_024,
+        maxConnections: this.opts.maxConnectionsPerOrigin ?? 0,
         tls: this.opts.tls,
       });
       this.pools.set(origin, p);

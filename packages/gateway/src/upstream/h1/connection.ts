@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { UpstreamHeaders } from '../dispatcher.js';
 import { bodyTimeout, connectTimeout, headersTimeout, socketClosed } from './errors.js';
-import type { H1Request } from './request.js';
+import type { H1Request, RequestCarrier } from './request.js';
 import { ResponseParser, type ParserSink } from './response-parser.js';
 import { arm, disarm, type Tier, type Timed } from '../../deadlines.js';
 
@@ -36,7 +36,7 @@ const KEEP_ALIVE_MARGIN_MS = 2_000;
  * request is paused, and runs the connection's one deadline at a time (connect, response
  * head, body idle, keep-alive idle). Nothing here throws out of a socket event handler.
  */
-export class Connection implements Timed, ParserSink {
+export class Connection implements Timed, ParserSink, RequestCarrier {
   deadline = 0;
   tier: Tier | null = null;
   /** The request on this socket, if any. */
@@ -263,6 +263,8 @@ export class Connection implements Timed, ParserSink {
   /** The response is complete; `leftover` bytes followed it in the same read. */
   private completed(leftover: number): void {
     const req = this.req!;
+    // Read before release(), which may hand this connection to a waiting request at once.
+    const trailers = this.parser.trailers;
     this.req = null;
     disarm(this);
     let idleMs = this.owner.keepAliveMs;
@@ -274,7 +276,7 @@ export class Connection implements Timed, ParserSink {
     } else {
       this.close();
     }
-    req.end(this.parser.trailers);
+    req.end(trailers);
   }
 
   /** The socket ended (`err` null: EOF) with nothing held. */

@@ -15,6 +15,9 @@ export class H1Error extends Error {
 
 export const connectTimeout = (origin: string, ms: number) => new H1Error('UND_ERR_CONNECT_TIMEOUT', `connect to ${origin} timed out after ${ms} ms`);
 export const headersTimeout = (ms: number) => new H1Error('UND_ERR_HEADERS_TIMEOUT', `no response headers within ${ms} ms`);
+/** A first-byte timeout too: the wait for a free connection is part of the time to the first byte. */
+export const noFreeConnection = (origin: string, max: number, ms: number) =>
+  new H1Error('UND_ERR_HEADERS_TIMEOUT', `no connection to ${origin} came free within ${ms} ms (all ${max} allowed are busy)`);
 export const bodyTimeout = (ms: number) => new H1Error('UND_ERR_BODY_TIMEOUT', `no response body data for ${ms} ms`);
 /** The connection ended before the response did. */
 export const socketClosed = (what: string) => new H1Error('UND_ERR_SOCKET', `upstream closed the connection ${what}`);

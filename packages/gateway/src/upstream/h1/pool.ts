@@ -1,13 +1,16 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Connection, type ConnectionOwner } from './connection.js';
-import { agentDestroyed, invalidArgument } from './errors.js';
+import { agentDestroyed, invalidArgument, noFreeConnection } from './errors.js';
 import type { H1Request } from './request.js';
+import { WaitQueue } from './wait-queue.js';
 
 export interface PoolOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
   maxHeaderSize: number;
+  /** Most connections open at once (0 = no bound); requests beyond them wait, first in first out. */
+  maxConnections: number;
   /** Extra options for https origins (a test's `ca`, say). */
   tls?: tls.ConnectionOptions | undefined;
 }
@@ -21,9 +24,11 @@ const TCP_KEEPALIVE_DELAY_MS = 60_000;
 const IDLE_CHECK_AFTER_MS = 100;
 
 /**
- * The connections to one origin: as many as there are requests in flight (no queue, no
- * pipelining), idle ones reused last-in first-out so that the fewest stay warm. https goes
- * through node:tls with SNI, ALPN http/1.1 and the last TLS session resumed.
+ * The connections to one origin: as many as there are requests in flight, up to
+ * `maxConnections` (no pipelining), idle ones reused last-in first-out so that the fewest stay
+ * warm. At the bound a request waits in a FIFO queue and takes the first connection whose
+ * response is over, or the slot of one that closed. https goes through node:tls with SNI, ALPN
+ * http/1.1 and the last TLS session resumed.
  */
 export class Pool implements ConnectionOwner {
   /** The Host header. */
@@ -41,6 +46,8 @@ export class Pool implements ConnectionOwner {
   private session: Buffer | undefined;
   private readonly idleConns: Connection[] = [];
   private readonly conns = new Set<Connection>();
+  private readonly maxConnections: number;
+  private readonly waiting: WaitQueue;
 
   constructor(
     readonly origin: string,
@@ -63,6 +70,8 @@ export class Pool implements ConnectionOwner {
     this.keepAliveMs = opts.keepAliveMs;
     this.maxHeaderSize = opts.maxHeaderSize;
     this.tlsOptions = opts.tls;
+    this.maxConnections = opts.maxConnections;
+    this.waiting = new WaitQueue((ms) => noFreeConnection(origin, opts.maxConnections, ms));
   }
 
   /**
@@ -75,8 +84,10 @@ export class Pool implements ConnectionOwner {
   send(req: H1Request): void {
     let conn: Connection | undefined;
     while ((conn = this.idleConns.pop()) !== undefined && !conn.usable) conn.close();
-    if (conn === undefined) this.open().send(req);
-    else if (performance.now() - conn.idleSince < IDLE_CHECK_AFTER_MS) conn.send(req);
+    if (conn === undefined) {
+      if (this.maxConnections === 0 || this.conns.size < this.maxConnections) this.open().send(req);
+      else this.waiting.push(req);
+    } else if (performance.now() - conn.idleSince < IDLE_CHECK_AFTER_MS) conn.send(req);
     // The first immediate runs after this turn's poll phase, which may already have passed;
     // the second runs after the next one, which reads whatever reached the socket by then.
     else setImmediate(this.checkSoon, conn, req);
@@ -105,7 +116,11 @@ export class Pool implements ConnectionOwner {
   };
 
   release(conn: Connection): void {
-    if (this.closing) conn.close();
+    // Fresh from a response: no check before reuse. Handed on even while closing, since the
+    // request waiting is in flight and close() waits for it.
+    const next = this.waiting.shift();
+    if (next !== null) conn.send(next);
+    else if (this.closing) conn.close();
     else this.idleConns.push(conn);
   }
 
@@ -113,6 +128,14 @@ export class Pool implements ConnectionOwner {
     this.conns.delete(conn);
     const i = this.idleConns.lastIndexOf(conn);
     if (i !== -1) this.idleConns.splice(i, 1);
+    if (!this.waiting.empty) this.serveWaiting();
+  }
+
+  /** A connection slot came free: the requests that waited longest take new connections. */
+  private serveWaiting(): void {
+    if (this.destroyed) return;
+    let req: H1Request | null;
+    while (this.conns.size < this.maxConnections && (req = this.waiting.shift()) !== null) this.open().send(req);
   }
 
   /** Close the idle connections; busy ones close when their response is over. */
@@ -126,6 +149,7 @@ export class Pool implements ConnectionOwner {
     this.closing = this.destroyed = true;
     this.idleConns.length = 0;
     for (const c of [...this.conns]) c.fail(err);
+    this.waiting.failAll(err);
   }
 
   private open(): Connection {

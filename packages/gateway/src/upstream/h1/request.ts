@@ -1,5 +1,14 @@
+import type { Tier, Timed } from '../../deadlines.js';
 import type { UpstreamController, UpstreamDispatchOptions, UpstreamHandler, UpstreamHeaders } from '../dispatcher.js';
-import type { Connection } from './connection.js';
+import type { WaitQueue } from './wait-queue.js';
+
+/** What carries a request once it left the queue: its connection (or, before it, its proxy tunnel). */
+export interface RequestCarrier {
+  /** The request gave up: the socket goes with it. */
+  drop(req: H1Request): void;
+  pause(): void;
+  resume(): void;
+}
 
 /**
  * One request: its bytes, its handler, and the controller handed to the handler. The handler
@@ -8,7 +17,7 @@ import type { Connection } from './connection.js';
  * request with what it threw; a throw from onResponseEnd/Error is swallowed (the request is
  * over and the socket's event handler must not throw).
  */
-export class H1Request implements UpstreamController {
+export class H1Request implements UpstreamController, Timed {
   /** The end or an error was delivered (or is being): nothing more is. */
   done = false;
   /** The response head was delivered. */
@@ -16,7 +25,14 @@ export class H1Request implements UpstreamController {
   /** The consumer asked to stop receiving body data. */
   paused = false;
   /** The connection carrying it, while it does. */
-  conn: Connection | null = null;
+  conn: RequestCarrier | null = null;
+  /** The queue it waits in for a connection (its pool is at its bound), and its neighbours there. */
+  waiting: WaitQueue | null = null;
+  prevWaiting: H1Request | null = null;
+  nextWaiting: H1Request | null = null;
+  /** Its first-byte deadline while it waits (Timed; owned by the ticker). */
+  deadline = 0;
+  tier: Tier | null = null;
 
   constructor(
     readonly opts: UpstreamDispatchOptions,
@@ -48,6 +64,11 @@ export class H1Request implements UpstreamController {
     this.conn = null;
     conn?.drop(this);
     this.fail(reason);
+  }
+
+  /** @internal its first-byte timeout passed while it waited for a connection. */
+  onDeadline(): void {
+    this.waiting?.expired(this);
   }
 
   /** @internal the connection delivers the head. */
@@ -96,6 +117,7 @@ export class H1Request implements UpstreamController {
     if (this.done) return true;
     this.done = true;
     this.conn = null;
+    if (this.waiting !== null) this.waiting.remove(this);
     this.onSettled();
     return false;
   }
