@@ -2,7 +2,7 @@ import { PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type net from 'node:net';
-import { startTlsFront } from './support/connect-proxy.js';
+import { startConnectProxy, startTlsFront, type ConnectProxy, type TlsFront } from './support/connect-proxy.js';
 import { lastAccessLine, postChat, seedBasic, startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
 import { rawServer, until } from './support/h1-servers.js';
 import { useTestRedis } from './support/redis.js';
@@ -10,7 +10,8 @@ import { makeUpstreamCerts } from './support/upstream-certs.js';
 
 // The gateway on a network that is not simply open, through both upstream clients: an
 // upstream that takes few connections (GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN), https upstreams
-// with a private CA (GW_UPSTREAM_CA_FILE) or a certificate that is refused.
+// with a private CA (GW_UPSTREAM_CA_FILE) or a certificate that is refused, a corporate proxy
+// (HTTPS_PROXY, NO_PROXY).
 
 const { redis } = useTestRedis();
 const registry = testRegistry();
@@ -108,6 +109,66 @@ describe.each(['native', 'undici'])('GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN on t
     } finally {
       await gw.close();
       await upstream.close();
+    }
+  });
+});
+
+describe.each(['native', 'undici'])('HTTPS_PROXY / NO_PROXY on the %s upstream client', (client) => {
+  let proxy: ConnectProxy;
+  let front: TlsFront;
+  let gw: TestGateway;
+  const env = (credentials: string): Record<string, string> => ({
+    GW_UPSTREAM_CLIENT: client,
+    ...('skip' in certs ? {} : { GW_UPSTREAM_CA_FILE: certs.caFile }),
+    https_proxy: `http://${credentials}@127.0.0.1:${proxy.port}`,
+    HTTP_PROXY: `http://${credentials}@127.0.0.1:${proxy.port}`,
+    NO_PROXY: '127.0.0.1',
+  });
+  beforeAll(async () => {
+    if ('skip' in certs) return;
+    proxy = await startConnectProxy({ auth: 'gw:s3cret' });
+    front = await startTlsFront(certs.good, fake.port);
+    gw = await startTestGateway(env('gw:s3cret'));
+  });
+  afterAll(async () => {
+    if ('skip' in certs) return;
+    await gw.close();
+    await front.close();
+    await proxy.close();
+  });
+
+  it.skipIf(skip)('reaches an https upstream through the proxy (CONNECT, Basic auth) and the hosts of NO_PROXY directly; says so at boot without the credentials', async () => {
+    const seen = proxy.connects.length;
+    await registry.addProvider({ name: 'corp', base_url: `https://localhost:${front.port}/v1`, secrets: ['sk-upstream-test-secret-0002'] });
+    await registry.bindModel('gpt-4o', { provider: 'corp', model: 'gpt-4o' });
+    const { rawKey } = await seedBasic(registry, fake.url);
+    expect((await postChat(gw, rawKey, { model: 'gpt-4o' })).status).toBe(200);
+    expect(proxy.connects.slice(seen).map((c) => [c.authority, c.status])).toEqual([[`localhost:${front.port}`, 200]]);
+    expect((await postChat(gw, rawKey)).status).toBe(200); // the fake, http://127.0.0.1: in NO_PROXY
+    expect(proxy.connects).toHaveLength(seen + 1);
+    expect(fake.received.map((r) => r.json?.model)).toEqual(['gpt-4o', 'gpt-4o-mini']);
+    const boot = gw.logs.json().find((l) => String(l.msg).startsWith('upstream calls go through a proxy'));
+    expect(boot).toMatchObject({ httpsProxy: `http://127.0.0.1:${proxy.port}`, httpProxy: `http://127.0.0.1:${proxy.port}`, noProxy: '127.0.0.1' });
+    expect(gw.logs.text).not.toMatch(/s3cret/);
+  });
+
+  it.skipIf(skip)('answers 502 upstream_unreachable naming the proxy (never its credentials) when the proxy refuses the tunnel', async () => {
+    const wrong = await startTestGateway(env('gw:wrong-pass'));
+    try {
+      const { rawKey } = await seedBasic(registry, `https://localhost:${front.port}/v1`);
+      const res = await postChat(wrong, rawKey);
+      expect(res.status).toBe(502);
+      const { error } = (await res.json()) as { error: { code: string; message: string } };
+      expect(error).toEqual({
+        message: `The upstream provider "fake" could not be reached through the proxy http://127.0.0.1:${proxy.port}: it answered 407 Proxy Authentication Required to CONNECT.`,
+        type: 'server_error',
+        param: null,
+        code: 'upstream_unreachable',
+      });
+      expect(fake.received).toHaveLength(0);
+      expect(wrong.logs.text).not.toMatch(/wrong-pass/);
+    } finally {
+      await wrong.close();
     }
   });
 });

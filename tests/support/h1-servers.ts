@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { afterEach } from 'vitest';
 import { createAgent } from '../../packages/gateway/src/upstream/agents.js';
 import type { UpstreamAgent, UpstreamController, UpstreamDispatcher, UpstreamDispatchOptions, UpstreamHeaders } from '../../packages/gateway/src/upstream/dispatcher.js';
+import type { ProxySettings } from '../../packages/gateway/src/upstream/h1/proxy-settings.js';
 import { mapUpstreamError } from '../../packages/gateway/src/upstream/map-upstream-error.js';
 
 /** One request as a raw server read it. */
@@ -280,6 +281,7 @@ export interface AgentOverrides {
   keepAliveMs?: number;
   tls?: tls.ConnectionOptions;
   maxConnectionsPerOrigin?: number;
+  proxy?: ProxySettings | null;
 }
 
 /**

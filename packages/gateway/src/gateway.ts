@@ -26,6 +26,7 @@ import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
+import { describeProxySettings } from './upstream/h1/proxy-settings.js';
 
 export interface StartOptions {
   /** Where logs go (tests pass an in-memory stream). */
@@ -116,6 +117,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   await cache.start();
 
   const agents = new UpstreamAgents(upstream);
+  if (upstream.proxy) log.info(describeProxySettings(upstream.proxy), 'upstream calls go through a proxy (HTTPS_PROXY / HTTP_PROXY, except NO_PROXY)');
   const inFlight = { count: 0 };
   const stats = createStats();
   const routing = createRouting(config, redis, stats, log, opts.secretEnv);

@@ -1,11 +1,11 @@
 import type { Provider } from '@llmgw/core';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
-import { Agent } from 'undici';
-import { ConfigError, type GatewayConfig } from '../config.js';
+import type tls from 'node:tls';
+import type { GatewayConfig } from '../config.js';
 import type { UpstreamAgent } from './dispatcher.js';
 import { H1Agent } from './h1/agent.js';
+import { upstreamCaOptions } from './h1/ca-file.js';
+import { proxySettings, type ProxySettings } from './h1/proxy-settings.js';
+import { createUndiciAgent } from './h1/undici-agent.js';
 
 export interface AgentOptions {
   connectTimeoutMs: number;
@@ -16,33 +16,8 @@ export interface AgentOptions {
   maxConnectionsPerOrigin?: number;
   /** Extra TLS options for https upstreams (GW_UPSTREAM_CA_FILE's context; tests: a self-signed `ca`). */
   tls?: tls.ConnectionOptions;
-}
-
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-/**
- * TLS options trusting the CAs of the PEM bundle `file` (GW_UPSTREAM_CA_FILE) on top of Node's
- * default CAs (Mozilla's), for upstreams only. One secure context, built here once: a `ca`
- * option would build one per connection. Throws ConfigError naming the variable.
- */
-export function upstreamCaOptions(file: string): tls.ConnectionOptions {
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`invalid configuration: GW_UPSTREAM_CA_FILE=${JSON.stringify(file)}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  // createSecureContext skips what it cannot parse without a word: check each certificate here.
-  const found = pem.match(PEM_CERTIFICATE) ?? [];
-  if (found.length === 0) throw new ConfigError(`invalid configuration: GW_UPSTREAM_CA_FILE=${JSON.stringify(file)}: no PEM certificate in it`);
-  for (const [i, c] of found.entries()) {
-    try {
-      new X509Certificate(c);
-    } catch (e) {
-      throw new ConfigError(`invalid configuration: GW_UPSTREAM_CA_FILE=${JSON.stringify(file)}: certificate #${i + 1} cannot be parsed (${(e as Error).message})`);
-    }
-  }
-  return { secureContext: tls.createSecureContext({ ca: [...tls.rootCertificates, ...found] }) };
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read at boot; null: no proxy. */
+  proxy?: ProxySettings | null;
 }
 
 /** The agents' options from the configuration; reads the files it names (throws ConfigError). */
@@ -53,21 +28,14 @@ export function upstreamAgentOptions(config: GatewayConfig): AgentOptions {
     client: config.GW_UPSTREAM_CLIENT,
     maxConnectionsPerOrigin: config.GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN,
     ...(config.GW_UPSTREAM_CA_FILE ? { tls: upstreamCaOptions(config.GW_UPSTREAM_CA_FILE) } : {}),
+    proxy: proxySettings(config),
   };
 }
 
 /** Build one agent of the configured client. */
 export function createAgent(opts: AgentOptions, connectTimeoutMs: number): UpstreamAgent {
-  if (opts.client === 'undici') {
-    return new Agent({
-      connect: { timeout: connectTimeoutMs, ...opts.tls },
-      keepAliveTimeout: opts.keepAliveMs,
-      keepAliveMaxTimeout: opts.keepAliveMs,
-      pipelining: 1,
-      connections: opts.maxConnectionsPerOrigin || null,
-    });
-  }
-  return new H1Agent({ connectTimeoutMs, keepAliveMs: opts.keepAliveMs, maxConnectionsPerOrigin: opts.maxConnectionsPerOrigin ?? 0, ...(opts.tls ? { tls: opts.tls } : {}) });
+  const o = { connectTimeoutMs, keepAliveMs: opts.keepAliveMs, maxConnectionsPerOrigin: opts.maxConnectionsPerOrigin ?? 0, tls: opts.tls, proxy: opts.proxy ?? null };
+  return opts.client === 'undici' ? createUndiciAgent(o) : new H1Agent(o);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Errors, type GatewayError } from '../errors.js';
 import type { TimeoutPhase } from '../pipeline/context.js';
+import { ProxyError } from './h1/errors.js';
 import { tlsFailure } from './h1/tls-failure.js';
 
 /**
@@ -9,6 +10,7 @@ import { tlsFailure } from './h1/tls-failure.js';
 export function mapUpstreamError(err: Error & { code?: string }, provider: string): GatewayError {
   const tls = tlsFailure(err);
   if (tls !== null) return Errors.upstreamTls(provider, tls.kind, tls.reason);
+  if (err instanceof ProxyError) return Errors.upstreamProxy(provider, err.proxy, err.reason);
   switch (err.code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return Errors.upstreamTimeout(provider, 'connect');

@@ -2,6 +2,7 @@ import type tls from 'node:tls';
 import type { UpstreamAgent, UpstreamDispatchOptions, UpstreamHandler } from '../dispatcher.js';
 import { agentClosed, agentDestroyed } from './errors.js';
 import { Pool } from './pool.js';
+import type { ProxySettings } from './proxy-settings.js';
 import { H1Request } from './request.js';
 import { serializeRequest } from './write-request.js';
 
@@ -16,6 +17,8 @@ export interface H1AgentOptions {
   maxConnectionsPerOrigin?: number;
   /** Extra options for https origins, e.g. a test's `ca`. */
   tls?: tls.ConnectionOptions;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read at boot. */
+  proxy?: ProxySettings | null;
 }
 
 const NO_BYTES = Buffer.alloc(0);
@@ -102,6 +105,7 @@ export class H1Agent implements UpstreamAgent {
         maxHeaderSize: this.opts.maxHeaderSize ?? 64 * 1_024,
         maxConnections: this.opts.maxConnectionsPerOrigin ?? 0,
         tls: this.opts.tls,
+        proxy: this.opts.proxy,
       });
       this.pools.set(origin, p);
     }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AgentOverrides, CLIENTS, ok, options, record, useH1Fixtures, wellFormed } from '../../../../../tests/support/h1-servers.js';
 import { makeUpstreamCerts, type KeyPair } from '../../../../../tests/support/upstream-certs.js';
-import { upstreamCaOptions } from '../agents.js';
+import { upstreamCaOptions } from './ca-file.js';
 import { mapUpstreamError } from '../map-upstream-error.js';
 
 // TLS failures against both clients (see conformance-connections.test.ts): each is reported

@@ -56,15 +56,22 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
   constructor(
     readonly socket: Socket,
     private readonly owner: ConnectionOwner,
-    connectEvent: 'connect' | 'secureConnect',
+    /** The event that says the socket is ready; null: it already is (a proxy's tunnel to an http upstream). */
+    connectEvent: 'connect' | 'secureConnect' | null,
+    /** What is left of the connect timeout (less than it behind a proxy's tunnel); 0: none. */
+    connectMs = owner.connectTimeoutMs,
   ) {
     this.parser = new ResponseParser(this, owner.maxHeaderSize);
-    socket.once(connectEvent, this.onConnect);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    arm(this, owner.connectTimeoutMs);
+    if (connectEvent === null) {
+      this.phase = IDLE;
+    } else {
+      socket.once(connectEvent, this.onConnect);
+      arm(this, connectMs);
+    }
   }
 
   /** Idle and still open: may take a request. */

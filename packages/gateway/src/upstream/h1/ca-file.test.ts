@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../config.js';
-import { upstreamCaOptions } from './agents.js';
+import { ConfigError } from '../../config.js';
+import { upstreamCaOptions } from './ca-file.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-ca-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
