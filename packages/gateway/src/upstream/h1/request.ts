@@ -1,6 +1,5 @@
-import type { Tier, Timed } from '../../deadlines.js';
 import type { UpstreamController, UpstreamDispatchOptions, UpstreamHandler, UpstreamHeaders } from '../dispatcher.js';
-import type { WaitQueue } from './wait-queue.js';
+import type { Waiting } from './wait-queue.js';
 
 /** What carries a request once it left the queue: its connection (or, before it, its proxy tunnel). */
 export interface RequestCarrier {
@@ -17,7 +16,7 @@ export interface RequestCarrier {
  * request with what it threw; a throw from onResponseEnd/Error is swallowed (the request is
  * over and the socket's event handler must not throw).
  */
-export class H1Request implements UpstreamController, Timed {
+export class H1Request implements UpstreamController {
   /** The end or an error was delivered (or is being): nothing more is. */
   done = false;
   /** The response head was delivered. */
@@ -26,13 +25,8 @@ export class H1Request implements UpstreamController, Timed {
   paused = false;
   /** The connection carrying it, while it does. */
   conn: RequestCarrier | null = null;
-  /** The queue it waits in for a connection (its pool is at its bound), and its neighbours there. */
-  waiting: WaitQueue | null = null;
-  prevWaiting: H1Request | null = null;
-  nextWaiting: H1Request | null = null;
-  /** Its first-byte deadline while it waits (Timed; owned by the ticker). */
-  deadline = 0;
-  tier: Tier | null = null;
+  /** Its place in the queue while it waits for a connection (its pool is at its bound). */
+  waiting: Waiting | null = null;
 
   constructor(
     readonly opts: UpstreamDispatchOptions,
@@ -64,11 +58,6 @@ export class H1Request implements UpstreamController, Timed {
     this.conn = null;
     conn?.drop(this);
     this.fail(reason);
-  }
-
-  /** @internal its first-byte timeout passed while it waited for a connection. */
-  onDeadline(): void {
-    this.waiting?.expired(this);
   }
 
   /** @internal the connection delivers the head. */
@@ -117,7 +106,7 @@ export class H1Request implements UpstreamController, Timed {
     if (this.done) return true;
     this.done = true;
     this.conn = null;
-    if (this.waiting !== null) this.waiting.remove(this);
+    if (this.waiting !== null) this.waiting.queue.remove(this.waiting);
     this.onSettled();
     return false;
   }

@@ -1,16 +1,37 @@
-import { arm, release } from '../../deadlines.js';
+import { arm, release, type Tier, type Timed } from '../../deadlines.js';
 import type { H1Request } from './request.js';
 
 /**
+ * A request's place in the queue, made only when it has to wait: the request itself carries
+ * one field for it (H1Request.waiting), so requests that never wait pay nothing more. It holds
+ * the wait's deadline too.
+ */
+export class Waiting implements Timed {
+  deadline = 0;
+  tier: Tier | null = null;
+  prev: Waiting | null = null;
+  next: Waiting | null = null;
+
+  constructor(
+    readonly queue: WaitQueue,
+    readonly req: H1Request,
+  ) {}
+
+  /** The request's first-byte timeout passed while it waited. */
+  onDeadline(): void {
+    this.queue.expired(this);
+  }
+}
+
+/**
  * Requests waiting for a connection to one origin (its pool is at its bound), first in first
- * out. A list threaded through the requests themselves, so that every operation is O(1),
- * leaving included: a request that ends while it waits (aborted, destroyed) unlinks itself
- * (H1Request.settle). Each waits at most its first-byte timeout, the wait being part of the
- * time to its first byte.
+ * out. A doubly linked list, so that every operation is O(1), leaving included: a request that
+ * ends while it waits (aborted, destroyed) unlinks itself (H1Request.settle). Each waits at most
+ * its first-byte timeout, the wait being part of the time to its first byte.
  */
 export class WaitQueue {
-  private head: H1Request | null = null;
-  private tail: H1Request | null = null;
+  private head: Waiting | null = null;
+  private tail: Waiting | null = null;
 
   /** `timedOut(ms)`: the error of a request that waited its whole first-byte timeout. */
   constructor(private readonly timedOut: (ms: number) => Error) {}
@@ -20,37 +41,38 @@ export class WaitQueue {
   }
 
   push(req: H1Request): void {
-    req.waiting = this;
-    req.prevWaiting = this.tail;
-    req.nextWaiting = null;
-    if (this.tail === null) this.head = req;
-    else this.tail.nextWaiting = req;
-    this.tail = req;
-    arm(req, req.opts.headersTimeout);
+    const w = new Waiting(this, req);
+    req.waiting = w;
+    w.prev = this.tail;
+    if (this.tail === null) this.head = w;
+    else this.tail.next = w;
+    this.tail = w;
+    arm(w, req.opts.headersTimeout);
   }
 
   /** The request that waited longest, out of the queue; null when none waits. */
   shift(): H1Request | null {
-    const req = this.head;
-    if (req !== null) this.remove(req);
-    return req;
+    const w = this.head;
+    if (w === null) return null;
+    this.remove(w);
+    return w.req;
   }
 
-  remove(req: H1Request): void {
-    if (req.waiting !== this) return;
-    const { prevWaiting: prev, nextWaiting: next } = req;
-    if (prev === null) this.head = next;
-    else prev.nextWaiting = next;
-    if (next === null) this.tail = prev;
-    else next.prevWaiting = prev;
-    req.waiting = req.prevWaiting = req.nextWaiting = null;
-    release(req);
+  remove(w: Waiting): void {
+    if (w.req.waiting !== w) return;
+    w.req.waiting = null;
+    if (w.prev === null) this.head = w.next;
+    else w.prev.next = w.next;
+    if (w.next === null) this.tail = w.prev;
+    else w.next.prev = w.prev;
+    w.prev = w.next = null;
+    release(w);
   }
 
-  /** `req`'s first-byte timeout passed while it waited. */
-  expired(req: H1Request): void {
-    this.remove(req);
-    req.fail(this.timedOut(req.opts.headersTimeout));
+  /** A request's first-byte timeout passed while it waited. */
+  expired(w: Waiting): void {
+    this.remove(w);
+    w.req.fail(this.timedOut(w.req.opts.headersTimeout));
   }
 
   /** Fail every waiting request with `err`. */
