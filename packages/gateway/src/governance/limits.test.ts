@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalCluster } from '../../../../tests/support/redis-cluster.js';
 import { useTestRedis } from '../../../../tests/support/redis.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../errors/catalog.js';
 import { createStats, type GatewayStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';

@@ -1,6 +1,6 @@
 import { priceFor, type Model, type Price, type Provider } from '@llmgw/core';
-import { Errors } from '../errors.js';
-import type { Target } from '../pipeline/context.js';
+import { Errors } from '../errors/catalog.js';
+import type { Target } from '../request-context.js';
 
 // Per model record and provider record (new objects after any edit), per upstream model: its price (null = unpriced).
 const memo = new WeakMap<Model, WeakMap<Provider, Map<string, Price | null>>>();

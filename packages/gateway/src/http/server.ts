@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { arm, release, type Timed } from '../deadlines.js';
-import { Errors, errorBody, type GatewayError } from '../errors.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
+import { errorBody } from '../errors/render.js';
 import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './types.js';

@@ -1,7 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
-import type { GatewayError } from '../errors.js';
+import type { GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
 
 /** The fields of the one access log line of a request. Never the raw key, never a secret. */

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/registry-cache.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import type { GatewayStats } from '../stats.js';
 import { PlainCounter, PlainHistogram } from './plain-metrics.js';
 import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';

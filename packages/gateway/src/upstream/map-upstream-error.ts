@@ -1,5 +1,5 @@
-import { Errors, type GatewayError } from '../errors.js';
-import type { TimeoutPhase } from '../pipeline/context.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
+import type { TimeoutPhase } from '../request-context.js';
 
 /**
  * Map an upstream client error to our catalog by its stable code, never by message text. The
