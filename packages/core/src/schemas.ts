@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Current schema version written into every hash as `v`. */
 export const SCHEMA_VERSION = 1;
 
-export const PROVIDER_TYPES = ['openai', 'anthropic'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
 export const AUTH_TYPES = ['bearer', 'header', 'none'] as const;
 export const ROUTING_POLICIES = ['round-robin', 'weighted', 'priority', 'least-busy', 'latency'] as const;
 export const STATUSES = ['active', 'disabled'] as const;
@@ -86,6 +86,8 @@ export const ProviderSchema = z
     status: z.enum(STATUSES).default('active'),
     /** Extra headers sent upstream on every request. */
     headers: json(HeaderMap).default({}),
+    /** `api-version` query of Azure OpenAI calls (default: the gateway's, see providers/azure). */
+    api_version: optional(z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$/, 'looks like 2024-10-21 or 2025-04-01-preview')),
   })
   .superRefine((p, ctx) => {
     if (p.auth_type === 'header' && !p.auth_header) {

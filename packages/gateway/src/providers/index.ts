@@ -1,6 +1,7 @@
 import type { ProviderType } from '@llmgw/core';
 import type { Endpoint } from '../api/endpoints.js';
 import { anthropicAdapter } from './anthropic/adapter.js';
+import { azureAdapter } from './azure/adapter.js';
 import type { Codec } from './codec.js';
 import { openaiAdapter } from './openai/adapter.js';
 import type { ProviderAdapter, UpstreamUrlInput } from './types.js';
@@ -9,6 +10,7 @@ import type { ProviderAdapter, UpstreamUrlInput } from './types.js';
 export const ADAPTERS = {
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
+  azure: azureAdapter,
 } satisfies Record<ProviderType, ProviderAdapter>;
 
 export type { ProviderAdapter };
