@@ -1,4 +1,4 @@
-import type { Behaviour, FinishReason, ToolCallBehaviour } from './types.js';
+import type { Behaviour, ToolCallBehaviour } from './types.js';
 
 const CANNED_WORDS = ['Hello', ' from', ' the', ' fake', ' provider.'];
 
@@ -8,7 +8,8 @@ export interface Answer {
   pieces: string[];
   text: string;
   tool?: { id: string; name: string; arguments: string };
-  finishReason: FinishReason;
+  /** In OpenAI terms, or the caller's own value (see `Behaviour.finishReason`). */
+  finishReason: string;
   completionTokens: number;
 }
 

@@ -13,22 +13,22 @@ import type { FakeProvider } from './types.js';
 const FIXTURES: { file: string; path: string; body: unknown }[] = [
   {
     file: 'openai-chat-stream-include-usage.chunks.txt',
-    path: '/chat/completions',
+    path: '/v1/chat/completions',
     body: { model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello' }] },
   },
   {
     file: 'openai-chat-stream-tool-call.chunks.txt',
-    path: '/chat/completions',
+    path: '/v1/chat/completions',
     body: { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }], 'x-behaviour': 'tool' },
   },
   {
     file: 'anthropic-messages-stream.chunks.txt',
-    path: '/messages',
+    path: '/v1/messages',
     body: { model: 'claude-3-5-haiku-latest', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say hello' }] },
   },
   {
     file: 'anthropic-messages-stream-tool-use.chunks.txt',
-    path: '/messages',
+    path: '/v1/messages',
     body: { model: 'claude-3-5-haiku-latest', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }], 'x-behaviour': 'tool' },
   },
 ];
@@ -54,9 +54,9 @@ afterAll(async () => {
 
 async function produce(path: string, body: Record<string, unknown>): Promise<string> {
   const { 'x-behaviour': withTool, ...payload } = body;
-  const res = await fetch(fp.url + path, {
+  const res = await fetch(fp.origin + path, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(withTool ? { 'x-fake-behaviour': tool(path === '/messages' ? 'toolu_fixture' : 'call_fixture') } : {}) },
+    headers: { 'content-type': 'application/json', ...(withTool ? { 'x-fake-behaviour': tool(path === '/v1/messages' ? 'toolu_fixture' : 'call_fixture') } : {}) },
     body: JSON.stringify(payload),
   });
   return res.text();
@@ -92,4 +92,5 @@ describe('recorded fixtures', () => {
     // message_start, content_block_start, ping, content_block_delta+, content_block_stop, message_delta, message_stop
     expect(names.join(' ')).toMatch(/^message_start content_block_start ping (content_block_delta )+content_block_stop message_delta message_stop$/);
   });
+
 });

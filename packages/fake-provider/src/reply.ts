@@ -8,6 +8,8 @@ export interface FakeRequest {
   path: string;
   /** Route parameter (`/v1/models/:id`), '' when none. */
   param: string;
+  /** Raw query string ('' when none). */
+  query: string;
   contentType: string;
   body: Buffer;
   /** Parsed JSON body, undefined when not JSON. */
@@ -17,12 +19,20 @@ export interface FakeRequest {
 /** Server-wide settings a handler may read. */
 export interface RouteContext {
   models: readonly string[];
+  strictModels: boolean;
 }
 
 /** What a route handler answers; the server turns it into bytes on the wire. */
 export type Reply =
   | { kind: 'body'; status: number; contentType: string; body: string | Uint8Array }
-  | { kind: 'stream'; frames: Frame[] };
+  | {
+      kind: 'stream';
+      frames: Frame[];
+      /** Default `text/event-stream; charset=utf-8`. */
+      contentType?: string;
+      /** How this stream frames an in-band error event sent after `afterContent` content frames (`errorEventAfterChunks`). Default: the API's own. */
+      errorFrame?: (data: string, afterContent: number) => Frame;
+    };
 
 export type Handler = (req: FakeRequest, b: Behaviour, ctx: RouteContext) => Reply;
 

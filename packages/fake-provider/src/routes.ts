@@ -1,23 +1,23 @@
 import { countTokens, messages } from './anthropic-messages.js';
+import type { Api } from './api-shapes.js';
 import { embeddings } from './embeddings.js';
-import type { ErrorFlavour } from './errors.js';
 import { chatCompletions, completions } from './openai-chat.js';
 import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
 import type { Handler } from './reply.js';
 
 export interface Route {
   method: 'get' | 'post';
-  /** uWS pattern; `:id` is read back as the request's `param`. */
+  /** uWS pattern; its one `:param` is read back as the request's `param`. */
   pattern: string;
   handler: Handler;
-  /** Which API's error shape this path answers with. */
-  flavour: ErrorFlavour;
+  /** Which API this path speaks (error shapes, where the key is, retry hints). */
+  api: Api;
   /** The body must be JSON (malformed → 400). */
   jsonBody: boolean;
 }
 
-const post = (pattern: string, handler: Handler, flavour: ErrorFlavour = 'openai', jsonBody = true): Route => ({ method: 'post', pattern, handler, flavour, jsonBody });
-const get = (pattern: string, handler: Handler): Route => ({ method: 'get', pattern, handler, flavour: 'openai', jsonBody: false });
+const post = (pattern: string, handler: Handler, api: Api = 'openai', jsonBody = true): Route => ({ method: 'post', pattern, handler, api, jsonBody });
+const get = (pattern: string, handler: Handler, api: Api = 'openai'): Route => ({ method: 'get', pattern, handler, api, jsonBody: false });
 
 export const ROUTES: readonly Route[] = [
   post('/v1/chat/completions', chatCompletions),
@@ -34,7 +34,8 @@ export const ROUTES: readonly Route[] = [
   post('/v1/messages/count_tokens', countTokens, 'anthropic'),
 ];
 
-/** Error shape for a path no route matched. */
-export function flavourOfPath(path: string): ErrorFlavour {
-  return path.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+/** The API of a path no route matched. */
+export function apiOfPath(path: string): Api {
+  if (path.startsWith('/v1/messages')) return 'anthropic';
+  return 'openai';
 }

@@ -6,9 +6,11 @@
  * and the request's own `x-fake-behaviour: <JSON>` header.
  */
 export interface Behaviour {
-  /** Answer with this status and an error body (OpenAI-shaped, or Anthropic-shaped on `/v1/messages*`). 2xx = normal answer. */
+  /** Answer with this status and an error body in the route's API shape (OpenAI or Anthropic). 2xx = normal answer. */
   status?: number;
-  /** Seconds, sent as `Retry-After` (with any status). */
+  /**
+   * Seconds, sent as `Retry-After` (with any status).
+   */
   retryAfter?: number;
   /** Custom error body: an object is sent as JSON, a string as is. Only used with an error `status`. */
   errorBody?: unknown;
@@ -51,8 +53,16 @@ export interface Behaviour {
   completionTokens?: number;
   /** Answer with a call of this tool (plain and streamed) instead of text. */
   toolCall?: string | ToolCallBehaviour;
-  /** Finish reason in OpenAI terms (mapped to Anthropic's `stop_reason`). Default `stop`, or `tool_calls` with `toolCall`. */
-  finishReason?: FinishReason;
+  /**
+   * Finish reason in OpenAI terms, mapped to each API's own (Anthropic `stop_reason`).
+   * Default `stop`, or `tool_calls` with `toolCall`. Any other string is sent as is, to script a
+   * provider's own value (`pause_turn`…).
+   */
+  finishReason?: FinishReason | (string & {});
+  /** Prompt tokens served from cache: OpenAI `prompt_tokens_details.cached_tokens`. */
+  cachedTokens?: number;
+  /** Hidden reasoning tokens, billed as output on top of `completionTokens`: OpenAI `completion_tokens_details.reasoning_tokens`. */
+  reasoningTokens?: number;
   /** Answer `model` = the request's model (default true); otherwise the first configured model. */
   echoModel: boolean;
 }
@@ -110,11 +120,15 @@ export interface FakeProviderOptions {
   maxRecorded?: number;
   /** Models listed by `GET /v1/models`. */
   models?: string[];
-  /** When set, requests must carry one of these keys as `Authorization: Bearer <k>` or `x-api-key: <k>`, else 401. */
+  /**
+   * When set, requests must carry one of these keys, else the API's own refusal:
+   * OpenAI/Anthropic `Authorization: Bearer <k>` or `x-api-key: <k>` (401).
+   */
   requireKey?: string | string[];
   /**
-   * Answer a POST whose JSON `model` is not one of `models` with 404, as real upstreams do
-   * (OpenAI: `model_not_found`; Anthropic routes: `not_found_error`). Default false: any model is served.
+   * Answer a request naming a model it does not serve with 404, as real upstreams do
+   * (OpenAI: `model_not_found`; Anthropic: `not_found_error`).
+   * Default false: any model is served.
    */
   strictModels?: boolean;
 }
@@ -122,7 +136,9 @@ export interface FakeProviderOptions {
 export interface FakeProvider {
   /** OpenAI-style base URL, `/v1` included: `http://127.0.0.1:PORT/v1`. */
   readonly url: string;
-  /** `http://127.0.0.1:PORT`, for clients that add `/v1` themselves (the Anthropic SDK). */
+  /**
+   * `http://127.0.0.1:PORT`, for clients that add their own prefix: the Anthropic SDK (`/v1`).
+   */
   readonly origin: string;
   readonly port: number;
   /** Every request received so far (live array), unless `record: false`. */

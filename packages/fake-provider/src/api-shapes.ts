@@ -1,0 +1,61 @@
+import { openaiOrAnthropicKeys } from './auth.js';
+import { anthropicError, openaiError } from './errors.js';
+import type { Header } from './http-io.js';
+import { dataFrame, eventFrame, type Frame } from './sse.js';
+
+/** The upstream APIs the fake provider speaks; each route answers in one of them. */
+export type Api = 'openai' | 'anthropic';
+
+/** How one API says the things every route may have to say: errors, refusals, retry hints. */
+export interface ApiShape {
+  /** An error body for `status` in this API's shape. */
+  error(status: number, message?: string, code?: string | null): string;
+  /** The body of a scripted `Behaviour.status`. */
+  scriptedError(status: number, retryAfter: number | undefined): string;
+  /** The headers that carry `Behaviour.retryAfter`. */
+  retryHeaders(seconds: number): Header[];
+  /** The 404 of a path no route matched. */
+  notFound(method: string, path: string): string;
+  /** Every key the request presents, where this API carries keys. */
+  keysOf(headers: Readonly<Record<string, string>>, query: string): string[];
+  /** The answer when `requireKey` is set and no presented key matches (`presented`: some key was sent). */
+  refuseKey(presented: boolean): { status: number; body: string };
+  /** `strictModels` reads the JSON body's `model` (false: the route checks the model itself, or has none). */
+  modelInBody: boolean;
+  /** The 404 body for a model it does not serve (when `modelInBody`). */
+  unknownModel(model: string): string;
+  /** The default data of the in-band error event (`errorEventAfterChunks`), and how a stream frames it. */
+  streamErrorData: string;
+  errorFrame(data: string): Frame;
+}
+
+const unknownPath = (method: string, path: string) => `Unknown path ${method} ${path} (fake provider)`;
+const retryAfterHeader = (s: number): Header[] => [['retry-after', String(s)]];
+
+const openai: ApiShape = {
+  error: openaiError,
+  scriptedError: (status) => openaiError(status),
+  retryHeaders: retryAfterHeader,
+  notFound: (m, p) => openaiError(404, unknownPath(m, p), 'unknown_url'),
+  keysOf: openaiOrAnthropicKeys,
+  refuseKey: () => ({ status: 401, body: openaiError(401) }),
+  modelInBody: true,
+  unknownModel: (model) => openaiError(404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found'),
+  streamErrorData: openaiError(500, 'The model failed while generating (fake provider).'),
+  errorFrame: (data) => dataFrame(data),
+};
+
+const anthropic: ApiShape = {
+  error: (status, message) => anthropicError(status, message),
+  scriptedError: (status) => anthropicError(status),
+  retryHeaders: retryAfterHeader,
+  notFound: (m, p) => anthropicError(404, unknownPath(m, p)),
+  keysOf: openaiOrAnthropicKeys,
+  refuseKey: () => ({ status: 401, body: anthropicError(401) }),
+  modelInBody: true,
+  unknownModel: (model) => anthropicError(404, `model: ${model}`),
+  streamErrorData: anthropicError(529, 'Overloaded (fake provider).'),
+  errorFrame: (data) => eventFrame('error', data),
+};
+
+export const API_SHAPES = { openai, anthropic } satisfies Record<Api, ApiShape>;

@@ -1,0 +1,17 @@
+/** Where each API carries its key. */
+
+type Headers = Readonly<Record<string, string>>;
+
+function bearer(headers: Headers): string | undefined {
+  const auth = headers['authorization'];
+  return auth && /^bearer /i.test(auth) ? auth.slice(7).trim() : undefined;
+}
+
+/** OpenAI `Authorization: Bearer`, Anthropic `x-api-key` (either is accepted on both). */
+export function openaiOrAnthropicKeys(headers: Headers): string[] {
+  return present(bearer(headers), headers['x-api-key']);
+}
+
+function present(...keys: (string | undefined)[]): string[] {
+  return keys.filter((k): k is string => k !== undefined && k !== '');
+}
