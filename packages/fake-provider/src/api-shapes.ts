@@ -1,10 +1,11 @@
-import { openaiOrAnthropicKeys } from './auth.js';
+import { azureKeys, openaiOrAnthropicKeys } from './auth.js';
+import { azureError, rateLimitMessage, RESOURCE_NOT_FOUND } from './azure-errors.js';
 import { anthropicError, openaiError } from './errors.js';
 import type { Header } from './http-io.js';
 import { dataFrame, eventFrame, type Frame } from './sse.js';
 
 /** The upstream APIs the fake provider speaks; each route answers in one of them. */
-export type Api = 'openai' | 'anthropic';
+export type Api = 'openai' | 'anthropic' | 'azure';
 
 /** How one API says the things every route may have to say: errors, refusals, retry hints. */
 export interface ApiShape {
@@ -58,4 +59,19 @@ const anthropic: ApiShape = {
   errorFrame: (data) => eventFrame('error', data),
 };
 
-export const API_SHAPES = { openai, anthropic } satisfies Record<Api, ApiShape>;
+const azure: ApiShape = {
+  error: azureError,
+  scriptedError: (status, retryAfter) => (status === 429 ? azureError(429, rateLimitMessage(retryAfter ?? 1)) : azureError(status)),
+  // openai-node and Azure's own SDKs read the milliseconds first.
+  retryHeaders: (s) => [...retryAfterHeader(s), ['retry-after-ms', String(s * 1000)]],
+  notFound: () => RESOURCE_NOT_FOUND,
+  keysOf: azureKeys,
+  refuseKey: () => ({ status: 401, body: azureError(401) }),
+  // The URL names the deployment; a body's `model` is ignored, as Azure does.
+  modelInBody: false,
+  unknownModel: () => azureError(404),
+  streamErrorData: azureError(500, 'The model failed while generating (fake provider).'),
+  errorFrame: (data) => dataFrame(data),
+};
+
+export const API_SHAPES = { openai, anthropic, azure } satisfies Record<Api, ApiShape>;

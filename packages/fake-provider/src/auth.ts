@@ -12,6 +12,11 @@ export function openaiOrAnthropicKeys(headers: Headers): string[] {
   return present(bearer(headers), headers['x-api-key']);
 }
 
+/** Azure: `api-key`, or `Authorization: Bearer` (an Entra ID token). */
+export function azureKeys(headers: Headers): string[] {
+  return present(headers['api-key'], bearer(headers));
+}
+
 function present(...keys: (string | undefined)[]): string[] {
   return keys.filter((k): k is string => k !== undefined && k !== '');
 }

@@ -1,4 +1,4 @@
-/** OpenAI and Anthropic error bodies, keyed by HTTP status. */
+/** OpenAI and Anthropic error bodies, keyed by HTTP status (Azure: `azure-errors.ts`). */
 
 const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: 'invalid_request_error', code: null, message: 'Bad request (fake provider).' },

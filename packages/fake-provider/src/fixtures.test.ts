@@ -31,6 +31,11 @@ const FIXTURES: { file: string; path: string; body: unknown }[] = [
     path: '/v1/messages',
     body: { model: 'claude-3-5-haiku-latest', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Weather in Paris?' }], 'x-behaviour': 'tool' },
   },
+  {
+    file: 'azure-chat-stream-include-usage.chunks.txt',
+    path: '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21',
+    body: { stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello' }] },
+  },
 ];
 
 const tool = (id: string) => JSON.stringify({ toolCall: { name: 'get_weather', arguments: { city: 'Paris' }, id } });
@@ -91,6 +96,15 @@ describe('recorded fixtures', () => {
     for (const e of evs) expect(JSON.parse(e.data).type).toBe(e.event);
     // message_start, content_block_start, ping, content_block_delta+, content_block_stop, message_delta, message_stop
     expect(names.join(' ')).toMatch(/^message_start content_block_start ping (content_block_delta )+content_block_stop message_delta message_stop$/);
+  });
+
+  it('Azure fixture: a first chunk with no choices and the prompt ratings, then OpenAI chunks rated per choice', async () => {
+    const evs = parseSse(await readFile(new URL('./__fixtures__/azure-chat-stream-include-usage.chunks.txt', import.meta.url), 'utf8'));
+    expect(evs.at(-1)!.data).toBe('[DONE]');
+    const chunks = evs.slice(0, -1).map((e) => JSON.parse(e.data));
+    expect(chunks[0]).toMatchObject({ choices: [], id: '', prompt_filter_results: [{ prompt_index: 0 }] });
+    expect(chunks.slice(1, -1).every((c) => c.object === 'chat.completion.chunk' && 'content_filter_results' in c.choices[0])).toBe(true);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: expect.any(Number) } });
   });
 
 });

@@ -6,7 +6,7 @@ export interface FakeRequest {
   /** Sequence number of the request (also the recorded id). */
   seq: number;
   path: string;
-  /** Route parameter (`/v1/models/:id`), '' when none. */
+  /** Route parameter (`/v1/models/:id`, Azure's deployment), '' when none. */
   param: string;
   /** Raw query string ('' when none). */
   query: string;
@@ -14,11 +14,15 @@ export interface FakeRequest {
   body: Buffer;
   /** Parsed JSON body, undefined when not JSON. */
   json: any;
+  /** The model serving this request when the API decides it, not the body (Azure: the deployment's model). */
+  model?: string;
 }
 
 /** Server-wide settings a handler may read. */
 export interface RouteContext {
   models: readonly string[];
+  /** Azure deployment name → model. */
+  azureDeployments: Readonly<Record<string, string>>;
   strictModels: boolean;
 }
 
@@ -40,8 +44,9 @@ export function json(body: string, status = 200): Reply {
   return { kind: 'body', status, contentType: 'application/json', body };
 }
 
-/** The response's `model`: the request's own (default) or the first configured one. */
+/** The response's `model`: the API's choice (`req.model`), else the request's own (default) or the first configured one. */
 export function answerModel(req: FakeRequest, b: Behaviour, ctx: RouteContext, fallback = 'fake-model'): string {
+  if (req.model !== undefined) return req.model;
   const asked = req.json && typeof req.json.model === 'string' ? (req.json.model as string) : undefined;
   if (b.echoModel && asked) return asked;
   return ctx.models[0] ?? asked ?? fallback;

@@ -1,5 +1,6 @@
 import { countTokens, messages } from './anthropic-messages.js';
 import type { Api } from './api-shapes.js';
+import { azureChatCompletions, azureCompletions, azureEmbeddings, azureResponses } from './azure-openai.js';
 import { embeddings } from './embeddings.js';
 import { chatCompletions, completions } from './openai-chat.js';
 import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
@@ -32,10 +33,15 @@ export const ROUTES: readonly Route[] = [
   post('/v1/audio/transcriptions', audioTranscriptions, 'openai', false),
   post('/v1/messages', messages, 'anthropic'),
   post('/v1/messages/count_tokens', countTokens, 'anthropic'),
+  post('/openai/deployments/:deployment/chat/completions', azureChatCompletions, 'azure'),
+  post('/openai/deployments/:deployment/completions', azureCompletions, 'azure'),
+  post('/openai/deployments/:deployment/embeddings', azureEmbeddings, 'azure'),
+  post('/openai/responses', azureResponses, 'azure'),
 ];
 
 /** The API of a path no route matched. */
 export function apiOfPath(path: string): Api {
   if (path.startsWith('/v1/messages')) return 'anthropic';
+  if (path.startsWith('/openai/')) return 'azure';
   return 'openai';
 }

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import OpenAI from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeVector } from './embeddings.js';
 import { startFakeProvider } from './server.js';
@@ -72,5 +72,50 @@ describe('anthropic SDK', () => {
     // This SDK version sends the key as a Bearer token; older ones used x-api-key.
     const h = fp.received.at(-1)!.headers;
     expect(h['x-api-key'] ?? h['authorization']).toMatch(/^(Bearer )?sk-fake$/);
+  });
+});
+
+describe('openai SDK: AzureOpenAI', () => {
+  const azure = (opts: { deployment?: string; apiKey?: string } = {}) =>
+    new AzureOpenAI({ endpoint: fp.origin, apiKey: opts.apiKey ?? 'sk-fake', apiVersion: '2024-10-21', deployment: opts.deployment, maxRetries: 0 });
+
+  it('creates a chat completion on a deployment, with api-key and api-version', async () => {
+    const c = await azure({ deployment: 'gpt-4o' }).chat.completions.create({ model: '', messages: [{ role: 'user', content: 'hi' }] });
+    expect(c.choices[0]!.message.content).toBe('Hello from the fake provider.');
+    expect(c.model).toBe('gpt-4o-2024-11-20');
+    const rec = fp.received.at(-1)!;
+    expect(rec).toMatchObject({ path: '/openai/deployments/gpt-4o/chat/completions', query: 'api-version=2024-10-21' });
+    expect(rec.headers['api-key']).toBe('sk-fake');
+  });
+
+  it('streams past the prompt-filter chunk, the model naming the deployment', async () => {
+    const stream = await azure().chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toBe('Hello from the fake provider.');
+    expect(usage).toMatchObject({ prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 });
+    expect(fp.received.at(-1)!.path).toBe('/openai/deployments/gpt-4o-mini/chat/completions');
+  });
+
+  it('embeds, and answers the Responses API', async () => {
+    const e = await azure().embeddings.create({ model: 'text-embedding-3-small', input: 'a', dimensions: 4 });
+    expect(e.data[0]!.embedding).toEqual(Array.from(fakeVector('a', 4)));
+    const r = await azure().responses.create({ model: 'gpt-4o', input: 'hi' });
+    expect(r.output_text).toBe('Hello from the fake provider.');
+    expect(fp.received.at(-1)!.path).toBe('/openai/responses');
+  });
+
+  it('maps Azure errors to the SDK error classes', async () => {
+    fp.enqueue({ blockPrompt: true }, { status: 429, retryAfter: 1 });
+    const filtered = await azure({ deployment: 'gpt-4o' }).chat.completions.create({ model: '', messages: [] }).catch((e: unknown) => e);
+    expect(filtered).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(filtered).toMatchObject({ status: 400, code: 'content_filter', error: { innererror: { code: 'ResponsibleAIPolicyViolation' } } });
+    await expect(azure({ deployment: 'gpt-4o' }).chat.completions.create({ model: '', messages: [] })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(azure({ deployment: 'nope' }).chat.completions.create({ model: '', messages: [] })).rejects.toMatchObject({ status: 404, code: 'DeploymentNotFound' });
+    await expect(azure({ deployment: 'gpt-4o', apiKey: 'wrong' }).chat.completions.create({ model: '', messages: [] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 });

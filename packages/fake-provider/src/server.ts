@@ -1,4 +1,5 @@
 import { API_SHAPES, type ApiShape } from './api-shapes.js';
+import { DEFAULT_AZURE_DEPLOYMENTS } from './azure-openai.js';
 import { BehaviourHeaderError, DEFAULT_BEHAVIOUR, mergeBehaviour, parseBehaviourHeader } from './behaviour.js';
 import { cutAfterContent } from './sse.js';
 import { listen, type Header, type Incoming, type RequestListener, type Writer } from './http-io.js';
@@ -18,6 +19,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const keys = options.requireKey === undefined ? undefined : new Set([options.requireKey].flat());
   const ctx: RouteContext = {
     models: options.models ?? DEFAULT_MODELS,
+    azureDeployments: options.azureDeployments ?? DEFAULT_AZURE_DEPLOYMENTS,
     strictModels: options.strictModels === true,
   };
   const recorder = new Recorder(options.maxRecorded);
@@ -166,7 +168,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     });
   };
 
-  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
+  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {

@@ -6,10 +6,10 @@
  * and the request's own `x-fake-behaviour: <JSON>` header.
  */
 export interface Behaviour {
-  /** Answer with this status and an error body in the route's API shape (OpenAI or Anthropic). 2xx = normal answer. */
+  /** Answer with this status and an error body in the route's API shape (OpenAI, Anthropic or Azure). 2xx = normal answer. */
   status?: number;
   /**
-   * Seconds, sent as `Retry-After` (with any status).
+   * Seconds, sent as `Retry-After` (with any status); Azure adds `retry-after-ms`.
    */
   retryAfter?: number;
   /** Custom error body: an object is sent as JSON, a string as is. Only used with an error `status`. */
@@ -59,11 +59,16 @@ export interface Behaviour {
    * provider's own value (`pause_turn`…).
    */
   finishReason?: FinishReason | (string & {});
-  /** Prompt tokens served from cache: OpenAI `prompt_tokens_details.cached_tokens`. */
+  /**
+   * The provider's safety filter refuses the prompt. Azure: 400 `content_filter` with an
+   * `innererror` (`ResponsibleAIPolicyViolation`). Ignored on OpenAI and Anthropic routes.
+   */
+  blockPrompt?: boolean;
+  /** Prompt tokens served from cache: OpenAI/Azure `prompt_tokens_details.cached_tokens`. */
   cachedTokens?: number;
-  /** Hidden reasoning tokens, billed as output on top of `completionTokens`: OpenAI `completion_tokens_details.reasoning_tokens`. */
+  /** Hidden reasoning tokens, billed as output on top of `completionTokens`: OpenAI/Azure `completion_tokens_details.reasoning_tokens`. */
   reasoningTokens?: number;
-  /** Answer `model` = the request's model (default true); otherwise the first configured model. */
+  /** Answer `model` = the request's model (default true); otherwise the first configured model. Azure always answers its deployment's model. */
   echoModel: boolean;
 }
 
@@ -121,14 +126,20 @@ export interface FakeProviderOptions {
   /** Models listed by `GET /v1/models`. */
   models?: string[];
   /**
+   * Azure OpenAI deployments: name → the model it runs (what the answers report as `model`).
+   * A deployment not listed answers 404 `DeploymentNotFound`, as Azure does. Default `DEFAULT_AZURE_DEPLOYMENTS`.
+   */
+  azureDeployments?: Record<string, string>;
+  /**
    * When set, requests must carry one of these keys, else the API's own refusal:
-   * OpenAI/Anthropic `Authorization: Bearer <k>` or `x-api-key: <k>` (401).
+   * OpenAI/Anthropic `Authorization: Bearer <k>` or `x-api-key: <k>` (401);
+   * Azure `api-key: <k>` or `Authorization: Bearer <k>` (401).
    */
   requireKey?: string | string[];
   /**
    * Answer a request naming a model it does not serve with 404, as real upstreams do
    * (OpenAI: `model_not_found`; Anthropic: `not_found_error`).
-   * Default false: any model is served.
+   * Default false: any model is served. Azure deployments are always checked.
    */
   strictModels?: boolean;
 }
@@ -137,7 +148,8 @@ export interface FakeProvider {
   /** OpenAI-style base URL, `/v1` included: `http://127.0.0.1:PORT/v1`. */
   readonly url: string;
   /**
-   * `http://127.0.0.1:PORT`, for clients that add their own prefix: the Anthropic SDK (`/v1`).
+   * `http://127.0.0.1:PORT`, for clients that add their own prefix: the Anthropic SDK (`/v1`),
+   * Azure (`endpoint`; the routes are under `/openai`).
    */
   readonly origin: string;
   readonly port: number;
