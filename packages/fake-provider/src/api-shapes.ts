@@ -1,11 +1,12 @@
-import { azureKeys, openaiOrAnthropicKeys } from './auth.js';
+import { azureKeys, geminiKeys, openaiOrAnthropicKeys } from './auth.js';
 import { azureError, rateLimitMessage, RESOURCE_NOT_FOUND } from './azure-errors.js';
 import { anthropicError, openaiError } from './errors.js';
+import { GEMINI_BAD_KEY, GEMINI_NO_KEY, geminiError, geminiScriptedError } from './gemini-errors.js';
 import type { Header } from './http-io.js';
-import { dataFrame, eventFrame, type Frame } from './sse.js';
+import { crlfDataFrame, dataFrame, eventFrame, type Frame } from './sse.js';
 
 /** The upstream APIs the fake provider speaks; each route answers in one of them. */
-export type Api = 'openai' | 'anthropic' | 'azure';
+export type Api = 'openai' | 'anthropic' | 'azure' | 'gemini';
 
 /** How one API says the things every route may have to say: errors, refusals, retry hints. */
 export interface ApiShape {
@@ -74,4 +75,18 @@ const azure: ApiShape = {
   errorFrame: (data) => dataFrame(data),
 };
 
-export const API_SHAPES = { openai, anthropic, azure } satisfies Record<Api, ApiShape>;
+const gemini: ApiShape = {
+  error: (status, message) => geminiError(status, message),
+  scriptedError: geminiScriptedError,
+  retryHeaders: () => [],
+  notFound: (m, p) => geminiError(404, unknownPath(m, p)),
+  keysOf: geminiKeys,
+  refuseKey: (presented) => (presented ? { status: 400, body: GEMINI_BAD_KEY } : { status: 403, body: GEMINI_NO_KEY }),
+  // The URL names the model; the Gemini routes check it against `geminiModels`.
+  modelInBody: false,
+  unknownModel: () => geminiError(404),
+  streamErrorData: geminiError(503),
+  errorFrame: (data) => crlfDataFrame(data),
+};
+
+export const API_SHAPES = { openai, anthropic, azure, gemini } satisfies Record<Api, ApiShape>;

@@ -17,6 +17,11 @@ export function azureKeys(headers: Headers): string[] {
   return present(headers['api-key'], bearer(headers));
 }
 
+/** Gemini: `x-goog-api-key`, or `?key=` in the query. */
+export function geminiKeys(headers: Headers, query: string): string[] {
+  return present(headers['x-goog-api-key'], query.includes('key=') ? new URLSearchParams(query).get('key') ?? undefined : undefined);
+}
+
 function present(...keys: (string | undefined)[]): string[] {
   return keys.filter((k): k is string => k !== undefined && k !== '');
 }

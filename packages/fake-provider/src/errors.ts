@@ -1,4 +1,4 @@
-/** OpenAI and Anthropic error bodies, keyed by HTTP status (Azure: `azure-errors.ts`). */
+/** OpenAI and Anthropic error bodies, keyed by HTTP status (Azure and Gemini: `azure-errors.ts`, `gemini-errors.ts`). */
 
 const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: 'invalid_request_error', code: null, message: 'Bad request (fake provider).' },

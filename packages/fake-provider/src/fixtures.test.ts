@@ -36,15 +36,30 @@ const FIXTURES: { file: string; path: string; body: unknown }[] = [
     path: '/openai/deployments/gpt-4o-mini/chat/completions?api-version=2024-10-21',
     body: { stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Say hello' }] },
   },
+  {
+    file: 'gemini-stream.chunks.txt',
+    path: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
+    body: { contents: [{ role: 'user', parts: [{ text: 'Say hello' }] }] },
+  },
+  {
+    file: 'gemini-stream-function-call.chunks.txt',
+    path: '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse',
+    body: {
+      contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }],
+      tools: [{ functionDeclarations: [{ name: 'get_weather', parameters: { type: 'OBJECT', properties: { city: { type: 'STRING' } } } }] }],
+      'x-behaviour': 'tool',
+    },
+  },
 ];
 
-const tool = (id: string) => JSON.stringify({ toolCall: { name: 'get_weather', arguments: { city: 'Paris' }, id } });
+// Gemini function calls have no id; Gemini 2.5+ signs them.
+const tool = (id: string) => JSON.stringify({ toolCall: { name: 'get_weather', arguments: { city: 'Paris' }, id }, thoughtSignature: true });
 
 /** Events with the fields that change from run to run replaced. */
 function normalise(raw: string) {
   return parseSse(raw).map((e) => {
     if (e.data === '[DONE]') return e;
-    const data = JSON.parse(e.data, (k, v) => (k === 'created' ? 0 : k === 'id' && typeof v === 'string' && !v.endsWith('_fixture') ? v.replace(/\d+$/, 'N') : v));
+    const data = JSON.parse(e.data, (k, v) => (k === 'created' ? 0 : (k === 'id' || k === 'responseId') && typeof v === 'string' && !v.endsWith('_fixture') ? v.replace(/\d+$/, 'N') : v));
     return { event: e.event, data };
   });
 }
@@ -107,4 +122,14 @@ describe('recorded fixtures', () => {
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: expect.any(Number) } });
   });
 
+  it('Gemini fixtures: CRLF-framed events, no terminator, usage growing, finishReason on the last', async () => {
+    const raw = await readFile(new URL('./__fixtures__/gemini-stream.chunks.txt', import.meta.url), 'utf8');
+    expect(raw.endsWith('}\r\n\r\n')).toBe(true);
+    const evs = parseSse(raw).map((e) => JSON.parse(e.data));
+    expect(evs.map((e) => e.usageMetadata.candidatesTokenCount)).toEqual([1, 2, 3, 4, 5]);
+    expect(evs.map((e) => e.candidates[0].finishReason ?? null)).toEqual([null, null, null, null, 'STOP']);
+    const call = parseSse(await readFile(new URL('./__fixtures__/gemini-stream-function-call.chunks.txt', import.meta.url), 'utf8')).map((e) => JSON.parse(e.data));
+    expect(call).toHaveLength(1);
+    expect(call[0].candidates[0].content.parts[0]).toMatchObject({ functionCall: { name: 'get_weather', args: { city: 'Paris' } }, thoughtSignature: expect.any(String) });
+  });
 });

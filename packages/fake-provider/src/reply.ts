@@ -6,7 +6,7 @@ export interface FakeRequest {
   /** Sequence number of the request (also the recorded id). */
   seq: number;
   path: string;
-  /** Route parameter (`/v1/models/:id`, Azure's deployment), '' when none. */
+  /** Route parameter (`/v1/models/:id`, Azure's deployment, Gemini's `model:method`), '' when none. */
   param: string;
   /** Raw query string ('' when none). */
   query: string;
@@ -23,6 +23,7 @@ export interface RouteContext {
   models: readonly string[];
   /** Azure deployment name → model. */
   azureDeployments: Readonly<Record<string, string>>;
+  geminiModels: readonly string[];
   strictModels: boolean;
 }
 

@@ -2,6 +2,7 @@ import { countTokens, messages } from './anthropic-messages.js';
 import type { Api } from './api-shapes.js';
 import { azureChatCompletions, azureCompletions, azureEmbeddings, azureResponses } from './azure-openai.js';
 import { embeddings } from './embeddings.js';
+import { geminiModelMethod, getGeminiModel, listGeminiModels } from './gemini-models.js';
 import { chatCompletions, completions } from './openai-chat.js';
 import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
 import type { Handler } from './reply.js';
@@ -37,11 +38,15 @@ export const ROUTES: readonly Route[] = [
   post('/openai/deployments/:deployment/completions', azureCompletions, 'azure'),
   post('/openai/deployments/:deployment/embeddings', azureEmbeddings, 'azure'),
   post('/openai/responses', azureResponses, 'azure'),
+  get('/v1beta/models', listGeminiModels, 'gemini'),
+  get('/v1beta/models/:model', getGeminiModel, 'gemini'),
+  post('/v1beta/models/:model', geminiModelMethod, 'gemini'),
 ];
 
 /** The API of a path no route matched. */
 export function apiOfPath(path: string): Api {
   if (path.startsWith('/v1/messages')) return 'anthropic';
   if (path.startsWith('/openai/')) return 'azure';
+  if (path.startsWith('/v1beta/')) return 'gemini';
   return 'openai';
 }

@@ -1,6 +1,7 @@
 import { API_SHAPES, type ApiShape } from './api-shapes.js';
 import { DEFAULT_AZURE_DEPLOYMENTS } from './azure-openai.js';
 import { BehaviourHeaderError, DEFAULT_BEHAVIOUR, mergeBehaviour, parseBehaviourHeader } from './behaviour.js';
+import { DEFAULT_GEMINI_MODELS } from './gemini-models.js';
 import { cutAfterContent } from './sse.js';
 import { listen, type Header, type Incoming, type RequestListener, type Writer } from './http-io.js';
 import { Recorder } from './recorder.js';
@@ -20,6 +21,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const ctx: RouteContext = {
     models: options.models ?? DEFAULT_MODELS,
     azureDeployments: options.azureDeployments ?? DEFAULT_AZURE_DEPLOYMENTS,
+    geminiModels: options.geminiModels ?? DEFAULT_GEMINI_MODELS,
     strictModels: options.strictModels === true,
   };
   const recorder = new Recorder(options.maxRecorded);
@@ -168,7 +170,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     });
   };
 
-  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
+  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key', 'x-goog-api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {
