@@ -1,4 +1,4 @@
-import type { Behaviour, FinishReason, ToolCallBehaviour } from './types.js';
+import type { Behaviour, ToolCallBehaviour } from './types.js';
 
 const CANNED_WORDS = ['Hello', ' from', ' the', ' fake', ' provider.'];
 
@@ -8,7 +8,8 @@ export interface Answer {
   pieces: string[];
   text: string;
   tool?: { id: string; name: string; arguments: string };
-  finishReason: FinishReason;
+  /** In OpenAI terms, or the caller's own value (see `Behaviour.finishReason`). */
+  finishReason: string;
   completionTokens: number;
 }
 
@@ -56,7 +57,7 @@ export function buildAnswer(b: Behaviour, idPrefix: 'call_' | 'toolu_'): Answer 
   };
 }
 
-/** Rough prompt size: words in every string found in the request's messages / input / prompt / system. */
+/** Rough prompt size: words in every string found in the request's messages / input / prompt / system (Gemini: contents / systemInstruction). */
 export function countPromptTokens(json: any): number {
   if (!json || typeof json !== 'object') return 1;
   let words = 0;
@@ -69,12 +70,15 @@ export function countPromptTokens(json: any): number {
       // Only what a model reads: message contents and text blocks, not roles or ids.
       if ('content' in o) visit(o.content, depth + 1);
       if ('text' in o) visit(o.text, depth + 1);
+      if ('parts' in o) visit(o.parts, depth + 1);
     }
   };
   visit(json.messages, 0);
   visit(json.system, 0);
   visit(json.input, 0);
   visit(json.prompt, 0);
+  visit(json.contents, 0);
+  visit(json.systemInstruction ?? json.system_instruction, 0);
   return Math.max(1, words);
 }
 

@@ -26,6 +26,8 @@ export interface Incoming {
 export type Header = readonly [string, string];
 
 export interface StreamOptions {
+  /** Default `text/event-stream; charset=utf-8`. */
+  contentType?: string;
   delayMs: number;
   /** Close the connection once this many content frames are written. */
   dropAfter?: number;
@@ -147,7 +149,7 @@ export class Writer {
       opts.onEnd('done');
     };
     res.cork(() => {
-      this.head(status, headers, 'text/event-stream; charset=utf-8');
+      this.head(status, headers, opts.contentType ?? 'text/event-stream; charset=utf-8');
       res.writeHeader('cache-control', 'no-cache');
       pump();
     });
@@ -191,7 +193,7 @@ export function listen(opts: {
   routes: readonly Route[];
   /** Headers read into `Incoming.headers` when `allHeaders` is false. */
   headerNames: readonly string[];
-  /** Read every header and the query string (recording). */
+  /** Read every header (recording). */
   allHeaders: boolean;
   onRequest: RequestListener;
 }): Promise<HttpServer> {
@@ -205,7 +207,7 @@ export function listen(opts: {
       const v = req.getHeader(name);
       if (v) headers[name] = v;
     }
-    const inc: Incoming = { method, path: req.getUrl(), query: opts.allHeaders ? req.getQuery() ?? '' : '', route, param: hasParam ? req.getParameter(0) : '', headers };
+    const inc: Incoming = { method, path: req.getUrl(), query: req.getQuery() ?? '', route, param: hasParam ? req.getParameter(0) : '', headers };
     const w = new Writer(res, open);
     const onBody = opts.onRequest(inc, w);
     if (method === 'GET' || method === 'HEAD') {

@@ -1,7 +1,5 @@
-import type { FinishReason } from './types.js';
-
-/** OpenAI finish_reason → Anthropic stop_reason. */
-export function mapFinishReasonToAnthropic(r: FinishReason): string {
+/** OpenAI finish_reason → Anthropic stop_reason; any other value is the caller's own, sent as is. */
+export function mapFinishReasonToAnthropic(r: string): string {
   switch (r) {
     case 'stop':
       return 'end_turn';
@@ -11,5 +9,7 @@ export function mapFinishReasonToAnthropic(r: FinishReason): string {
       return 'tool_use';
     case 'content_filter':
       return 'refusal';
+    default:
+      return r;
   }
 }
