@@ -1,3 +1,4 @@
+import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { StringDecoder } from 'node:string_decoder';
 
 /** One server-sent event: its `event:` name (null when absent) and its joined `data:` lines. */
@@ -6,48 +7,34 @@ export interface SseEvent {
   data: string;
 }
 
-const BOUNDARY = /\r?\n\r?\n/;
-
-function parseEvent(block: string): SseEvent | null {
-  let event: string | null = null;
-  let data: string | null = null;
-  for (const line of block.split(/\r?\n/)) {
-    if (line.startsWith('data:')) {
-      const v = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5);
-      data = data === null ? v : `${data}\n${v}`;
-    } else if (line.startsWith('event:')) event = line.slice(6).trim();
-  }
-  return data === null ? null : { event, data };
-}
-
 /**
- * Splits an SSE byte stream into whole events. A multi-byte character or an event cut across
- * two reads waits for the rest; comments and events without data are skipped.
+ * Splits an SSE byte stream into whole events (eventsource-parser does the framing: CR, LF or
+ * CRLF line ends, multi-line data, comments). A multi-byte character or an event cut across
+ * two reads waits for the rest; events without data are skipped. The relay's own hot path
+ * (sse-transform.ts) frames bytes itself, for the speed `scripts/bench/sse-parse.mjs` shows.
  */
 export class SseEventSplitter {
   private readonly decoder = new StringDecoder('utf8');
-  private tail = '';
+  private out: SseEvent[] = [];
+  private readonly parser: EventSourceParser = createParser({
+    onEvent: (e) => this.out.push({ event: e.event ?? null, data: e.data }),
+  });
 
   push(chunk: Uint8Array | string): SseEvent[] {
-    const text = this.tail + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer));
-    const blocks = text.split(BOUNDARY);
-    this.tail = blocks.pop() ?? '';
-    return this.parse(blocks);
+    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer));
+    return this.take();
   }
 
   /** What is left when the stream ends (a last event without its blank line). */
   flush(): SseEvent[] {
-    const rest = this.tail + this.decoder.end();
-    this.tail = '';
-    return rest.trim() ? this.parse([rest]) : [];
+    this.parser.feed(`${this.decoder.end()}\n\n`);
+    this.parser.reset();
+    return this.take();
   }
 
-  private parse(blocks: string[]): SseEvent[] {
-    const out: SseEvent[] = [];
-    for (const b of blocks) {
-      const ev = parseEvent(b);
-      if (ev) out.push(ev);
-    }
+  private take(): SseEvent[] {
+    const out = this.out;
+    if (out.length) this.out = [];
     return out;
   }
 }
