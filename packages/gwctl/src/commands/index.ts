@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandFactory, Runner } from '../program.js';
+import type { CommandFactory, Runner } from '../context.js';
 import { keyCommand } from './key/index.js';
 import { modelCommand } from './model/index.js';
 import { providerCommand } from './provider/index.js';

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { tablePrice, type Model, type Price } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseNumber } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 import { mustGetModel } from './show.js';
 

@@ -13,8 +13,7 @@ import {
   type Provider,
   type SubjectHealth,
 } from '@llmgw/core';
-import type { Context } from '../../context.js';
-import type { Runner } from '../../program.js';
+import type { Context, Runner } from '../../context.js';
 import { mustGetProvider } from './show.js';
 
 export interface ProviderStatusOptions {

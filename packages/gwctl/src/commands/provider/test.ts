@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import type { Provider } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { callUpstream, modelsPath, NoAnswerError, parseModelIds, pickSecret, scrub, upstreamMessage, type UpstreamReply } from './list-upstream-models.js';
 import { parseSecretNumber } from './reset.js';
 import { mustGetProvider } from './show.js';

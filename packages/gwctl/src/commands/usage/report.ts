@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { mustFindKey } from '../key/options.js';
 import { aggregateUsage, USAGE_GROUPS, type UsageGroup } from './aggregate-usage.js';
 import { parseTimeRef } from './parse-time.js';
