@@ -54,6 +54,7 @@ export function encodeUsageEvent(e: UsageEvent): string[] {
 }
 
 // A character JSON must escape, or a lone surrogate (which JSON.stringify escapes too).
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 // JSON has no NaN or Infinity: JSON.stringify writes null.

@@ -240,7 +240,7 @@ export function listen(opts: {
         return;
       }
       resolve({
-        port: uWS.us_socket_local_port(socket as unknown as uWS.us_socket),
+        port: uWS.us_socket_local_port(socket),
         close() {
           uWS.us_listen_socket_close(socket);
           for (const w of [...open]) w.drop();

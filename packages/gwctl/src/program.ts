@@ -51,7 +51,7 @@ export function buildProgram(deps: ProgramDeps): Command {
     );
 
   const run: Runner = async (cmd, handler) => {
-    const { ctx, close } = await deps.openContext(cmd.optsWithGlobals() as GlobalOptions);
+    const { ctx, close } = await deps.openContext(cmd.optsWithGlobals<GlobalOptions>());
     try {
       await handler(ctx);
     } finally {

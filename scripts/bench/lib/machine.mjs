@@ -17,7 +17,7 @@ export function uwsBuild() {
   } catch {
     /* not exported on some builds */
   }
-  let kind = 'unknown';
+  let kind;
   const warn = console.warn;
   const log = console.log;
   try {

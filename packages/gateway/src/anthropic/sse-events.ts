@@ -29,7 +29,7 @@ export class SseEventSplitter {
   private tail = '';
 
   push(chunk: Uint8Array | string): SseEvent[] {
-    const text = this.tail + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer));
+    const text = this.tail + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     const blocks = text.split(BOUNDARY);
     this.tail = blocks.pop() ?? '';
     return this.parse(blocks);

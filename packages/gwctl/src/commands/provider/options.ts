@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { AUTH_TYPES, PROVIDER_TYPES, type AuthType, type Provider, type ProviderType } from '@llmgw/core';
 import { collect, collectList, parseHeader, parseInteger, parseNumber } from '../../parse.js';
 
