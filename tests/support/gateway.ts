@@ -8,7 +8,7 @@ import { startGateway, type RunningGateway } from '../../packages/gateway/src/ga
 import { workerRedisUrl } from './redis.js';
 
 /** Log lines captured in memory so a test can assert on them (and on redaction). */
-export class LogSink extends Writable {
+class LogSink extends Writable {
   lines: string[] = [];
   override _write(chunk: Buffer, _enc: string, cb: () => void): void {
     this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));

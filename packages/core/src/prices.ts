@@ -29,7 +29,7 @@ export interface Price {
 }
 
 /** The prices of a request whose prompt exceeds `above` tokens. */
-export interface PriceTier {
+interface PriceTier {
   above: number;
   input: number;
   output: number;

@@ -107,7 +107,11 @@ export function utcMonth(d: Date): string {
   return d.toISOString().slice(0, 7);
 }
 
-/** What one key spent and used in one period, from its spend counter hash. */
+/**
+ * What one key spent and used in one period, from its spend counter hash.
+ * @public Nobody imports it by name, but it must be exported: `KeySpend` holds it, and
+ * gwctl's declarations name it where they return a key's spend.
+ */
 export interface SpendTotals {
   cost_usd: number;
   requests: number;
@@ -117,7 +121,7 @@ export interface SpendTotals {
 }
 
 /** Field names of the spend counter hashes (`RT_KEYS.keySpendDay` / `keySpendMonth`). */
-export const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
+const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
 
 function toTotals(h: Record<string, string>): SpendTotals {
   const n = (v?: string) => Number(v ?? 0) || 0;

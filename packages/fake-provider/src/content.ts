@@ -15,7 +15,7 @@ export interface Answer {
 let toolSeq = 0;
 
 /** Split `text` into `n` pieces of about equal length (fewer when the text is shorter). */
-export function splitInto(text: string, n: number): string[] {
+function splitInto(text: string, n: number): string[] {
   const count = Math.max(1, Math.min(Math.floor(n) || 1, text.length || 1));
   const size = text.length / count;
   const out: string[] = [];

@@ -36,7 +36,7 @@ export function openaiError(status: number, message?: string, code?: string | nu
   return JSON.stringify({ error: { message: message ?? e.message, type: e.type, param: null, code: code === undefined ? e.code : code } });
 }
 
-export function anthropicError(status: number, message?: string): string {
+function anthropicError(status: number, message?: string): string {
   const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   return JSON.stringify({ type: 'error', error: { type, message: message ?? `${type} (fake provider)` } });
 }

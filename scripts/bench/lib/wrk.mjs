@@ -25,11 +25,6 @@ export function ensureWrk(log = () => {}) {
   return has() ? null : 'apt-get install wrk failed';
 }
 
-export function wrkVersion() {
-  const r = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  return (/wrk (\S+)/.exec(`${r.stdout}${r.stderr}`) ?? [])[1] ?? 'unknown';
-}
-
 /**
  * Write the Lua script of one (scenario, target) pair into `dir`.
  * @param {{method?: string, headers: Record<string,string>, bodyFile: string}} req

@@ -19,7 +19,7 @@ const TYPE_BY_STATUS: Record<number, string> = {
   503: 'overloaded_error',
 };
 
-export function anthropicErrorType(status: number): string {
+function anthropicErrorType(status: number): string {
   return TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 }
 

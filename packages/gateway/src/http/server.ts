@@ -39,8 +39,6 @@ interface ListenerState {
   closing: boolean;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-
 class UwsSink implements ResponseSink {
   aborted = false;
   headersSent = false;
@@ -288,5 +286,3 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
     });
   });
 }
-
-export { JSON_HEADERS };

@@ -50,9 +50,6 @@ const list: Array<Endpoint & { path: EndpointPath }> = [
 /** POST endpoints routed by model, keyed by the path after `/v1`. */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(list.map((e) => [e.path, e]));
 
-/** The API is served under these prefixes. */
-export const API_PREFIXES = ['/v1', '/openai/v1', '/anthropic/v1'] as const;
-
 /** Strip a known API prefix: `/openai/v1/chat/completions` → `/chat/completions`; null if none. */
 export function stripApiPrefix(path: string): string | null {
   if (path.startsWith('/v1/')) return path.slice(3);

@@ -6,7 +6,7 @@ import { parseNumber } from '../../parse.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 import { mustGetModel } from './show.js';
 
-export interface ModelPriceOptions {
+interface ModelPriceOptions {
   name: string;
   /** USD per million tokens; `false` (a --no-… flag) removes the price. */
   input?: number | false;
@@ -36,7 +36,7 @@ function describeTable(price: Price | null): string {
   return `input ${show(price.input)}, output ${show(price.output)}${extra.length ? `, ${extra.join(', ')}` : ''} (price table: ${price.source.slice('table:'.length)})`;
 }
 
-export async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
+async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set the price there`);
   const change: Partial<Prices> = {};

@@ -4,14 +4,14 @@ import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
 import { mustGetModel } from './show.js';
 
-export interface ModelReserveOptions {
+interface ModelReserveOptions {
   name: string;
   /** Completion tokens reserved for a request without max_tokens; `false` (--no-output-tokens) goes back to the gateway default. */
   outputTokens?: number | false;
   json?: boolean;
 }
 
-export async function modelReserve(ctx: Context, o: ModelReserveOptions): Promise<void> {
+async function modelReserve(ctx: Context, o: ModelReserveOptions): Promise<void> {
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set it there`);
   if (typeof o.outputTokens === 'number' && o.outputTokens < 0) throw new UserError('--output-tokens must not be negative');

@@ -54,7 +54,7 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
 }
 
 /** `--api-key` and `--api-key-env` as stored secret references. */
-export function secretsFrom(f: ProviderFlags): string[] | undefined {
+function secretsFrom(f: ProviderFlags): string[] | undefined {
   if (!f.apiKey && !f.apiKeyEnv) return undefined;
   return [...(f.apiKey ?? []), ...(f.apiKeyEnv ?? []).map((n) => `env:${n.replace(/^env:/, '')}`)];
 }

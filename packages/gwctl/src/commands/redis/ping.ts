@@ -7,7 +7,7 @@ export interface RedisPingOptions {
   json?: boolean;
 }
 
-export interface PingReport {
+interface PingReport {
   target: string;
   reachable: true;
   latency_ms: number;
