@@ -13,7 +13,7 @@ import type { UpstreamAgent, UpstreamController, UpstreamDispatcher, UpstreamDis
 import { mapUpstreamError } from '../../packages/gateway/src/upstream/map-upstream-error.js';
 
 /** One request as a raw server read it. */
-export interface RawRequest {
+interface RawRequest {
   method: string;
   path: string;
   /** Header lines as received, in order. */

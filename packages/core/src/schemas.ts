@@ -12,7 +12,7 @@ export const SCHEMA_VERSION = 1;
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
 export const AUTH_TYPES = ['bearer', 'header', 'none'] as const;
 export const ROUTING_POLICIES = ['round-robin', 'weighted', 'priority', 'least-busy', 'latency'] as const;
-export const STATUSES = ['active', 'disabled'] as const;
+const STATUSES = ['active', 'disabled'] as const;
 
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -40,11 +40,11 @@ export const EntityName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 /** Public model names may contain `/` and `:` (e.g. `openai/gpt-4o`, `llama3:8b`). */
-export const ModelName = z
+const ModelName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'use 1-200 letters, digits or . _ : / @ + -, starting with a letter or digit');
 /** `env:NAME` or a literal secret. */
-export const SecretRefSchema = z
+const SecretRefSchema = z
   .string()
   .min(1)
   .refine((s) => !s.startsWith('env:') || /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(s), 'env references look like env:NAME');
@@ -120,7 +120,7 @@ export const ApiKeySchema = z.object({
   metadata: json(z.record(z.string(), z.string())).default({}),
 });
 
-export const ModelTargetSchema = z.object({
+const ModelTargetSchema = z.object({
   provider: EntityName,
   /** Upstream model name sent to the provider. */
   model: z.string().min(1),

@@ -2,8 +2,10 @@ import { azureKeys, geminiKeys, openaiOrAnthropicKeys } from './auth.js';
 import { azureError, rateLimitMessage, RESOURCE_NOT_FOUND } from './azure-errors.js';
 import { anthropicError, openaiError } from './errors.js';
 import { GEMINI_BAD_KEY, GEMINI_NO_KEY, geminiError, geminiScriptedError } from './gemini-errors.js';
-import type { Header } from './http-io.js';
 import { crlfDataFrame, dataFrame, eventFrame, type Frame } from './sse.js';
+
+/** A response header, name and value. */
+export type Header = readonly [string, string];
 
 /** The upstream APIs the fake provider speaks; each route answers in one of them. */
 export type Api = 'openai' | 'anthropic' | 'azure' | 'gemini';

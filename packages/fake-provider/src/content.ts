@@ -16,7 +16,7 @@ export interface Answer {
 let toolSeq = 0;
 
 /** Split `text` into `n` pieces of about equal length (fewer when the text is shorter). */
-export function splitInto(text: string, n: number): string[] {
+function splitInto(text: string, n: number): string[] {
   const count = Math.max(1, Math.min(Math.floor(n) || 1, text.length || 1));
   const size = text.length / count;
   const out: string[] = [];
@@ -58,8 +58,9 @@ export function buildAnswer(b: Behaviour, idPrefix: 'call_' | 'toolu_'): Answer 
 }
 
 /** Rough prompt size: words in every string found in the request's messages / input / prompt / system (Gemini: contents / systemInstruction). */
-export function countPromptTokens(json: any): number {
-  if (!json || typeof json !== 'object') return 1;
+export function countPromptTokens(body: unknown): number {
+  if (!body || typeof body !== 'object') return 1;
+  const json = body as Record<string, unknown>;
   let words = 0;
   const visit = (v: unknown, depth: number): void => {
     if (depth > 8) return;
@@ -95,8 +96,8 @@ function countWords(s: string): number {
 }
 
 /** Whether to report usage: always in plain bodies, in streams as the OpenAI API does (see `Behaviour.usage`). */
-export function wantsUsage(b: Behaviour, json: any, stream: boolean): boolean {
+export function wantsUsage(b: Behaviour, json: unknown, stream: boolean): boolean {
   if (b.noUsage || b.usage === false) return false;
   if (!stream || b.usage === true) return true;
-  return json?.stream_options?.include_usage === true;
+  return (json as { stream_options?: { include_usage?: unknown } } | undefined)?.stream_options?.include_usage === true;
 }

@@ -76,7 +76,8 @@ function invalidConfig(body: Record<string, unknown>): string | undefined {
 }
 
 /** `generationConfig.candidateCount`, 1 when absent. */
-export function candidateCountOf(body: Record<string, any>): number {
-  const config = body.generationConfig ?? body.generation_config;
-  return (config?.candidateCount ?? config?.candidate_count ?? 1) as number;
+export function candidateCountOf(body: Record<string, unknown>): number {
+  const config = (body.generationConfig ?? body.generation_config) as { candidateCount?: unknown; candidate_count?: unknown } | undefined;
+  const n = config?.candidateCount ?? config?.candidate_count ?? 1;
+  return typeof n === 'number' ? n : 1;
 }

@@ -128,7 +128,7 @@ describe('Gemini streamGenerateContent', () => {
       signal: ac.signal,
     });
     const reader = res.body!.getReader();
-    const first = Buffer.from((await reader.read()).value!).toString();
+    const first = Buffer.from((await reader.read()).value).toString();
     expect(eventsOf(first)).toHaveLength(1);
     const more = await Promise.race([reader.read().then(() => 'more', () => 'aborted'), new Promise((r) => setTimeout(() => r('silent'), 200))]);
     expect(more).toBe('silent');

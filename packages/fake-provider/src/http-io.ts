@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
+import type { Header } from './api-shapes.js';
 import type { Route } from './routes.js';
 import type { Frame } from './sse.js';
 
@@ -23,7 +24,7 @@ export interface Incoming {
   headers: Record<string, string>;
 }
 
-export type Header = readonly [string, string];
+export type { Header };
 
 export interface StreamOptions {
   /** Default `text/event-stream; charset=utf-8`. */
@@ -242,7 +243,7 @@ export function listen(opts: {
         return;
       }
       resolve({
-        port: uWS.us_socket_local_port(socket as unknown as uWS.us_socket),
+        port: uWS.us_socket_local_port(socket),
         close() {
           uWS.us_listen_socket_close(socket);
           for (const w of [...open]) w.drop();

@@ -10,7 +10,7 @@ import type { Behaviour } from './types.js';
  */
 
 /** Where a choice sits in the answer. */
-export type ChoicePlace = 'plain' | 'first' | 'content' | 'finish';
+type ChoicePlace = 'plain' | 'first' | 'content' | 'finish';
 
 /** What an OpenAI-compatible API adds to OpenAI's own answers (Azure: content-filter annotations). */
 export interface ChatDialect {
@@ -24,7 +24,7 @@ export interface ChatDialect {
   usageDetails: boolean;
 }
 
-export const OPENAI_DIALECT: ChatDialect = { choiceExtra: () => '', bodyExtra: '', preamble: [], usageDetails: false };
+const OPENAI_DIALECT: ChatDialect = { choiceExtra: () => '', bodyExtra: '', preamble: [], usageDetails: false };
 
 interface Canned {
   /** Plain body from `"choices"` on, without the usage object and closing brace. */

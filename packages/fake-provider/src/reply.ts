@@ -13,6 +13,7 @@ export interface FakeRequest {
   contentType: string;
   body: Buffer;
   /** Parsed JSON body, undefined when not JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever a client sent; handlers probe its fields defensively
   json: any;
   /** The model serving this request when the API decides it, not the body (Azure: the deployment's model). */
   model?: string;

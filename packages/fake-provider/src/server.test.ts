@@ -169,7 +169,7 @@ describe('behaviours', () => {
     const reader = res.body!.getReader();
     let text = '';
     const whole = () => text.slice(0, text.lastIndexOf('\n\n') + 2);
-    while (chunksOf(whole()).filter((c) => c.choices[0].delta.content).length < 2) text += Buffer.from((await reader.read()).value!).toString();
+    while (chunksOf(whole()).filter((c) => c.choices[0].delta.content).length < 2) text += Buffer.from((await reader.read()).value).toString();
     const more = await Promise.race([reader.read().then(() => 'more', () => 'aborted'), new Promise((r) => setTimeout(() => r('silent'), 200))]);
     expect(more).toBe('silent');
     ac.abort();

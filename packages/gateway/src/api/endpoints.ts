@@ -6,7 +6,7 @@ export type { Endpoint };
 /**
  * The route table of the API: every endpoint the gateway serves, with the facts the router,
  * the pipeline, the providers' `serves` lists, the models list, metrics and the docs read.
- * Everything is served under each of API_PREFIXES.
+ * Everything is served under `/v1`, `/openai/v1` and `/anthropic/v1` (stripApiPrefix).
  */
 
 /** Every POST endpoint routed by model, as the path after `/v1`. */
@@ -47,9 +47,6 @@ export const MODELS_ENDPOINT: Endpoint = { path: '/models', method: 'GET', kind:
 
 /** POST endpoints routed by model, keyed by the path after `/v1`. */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));
-
-/** The API is served under these prefixes. */
-export const API_PREFIXES = ['/v1', '/openai/v1', '/anthropic/v1'] as const;
 
 /** Strip a known API prefix: `/openai/v1/chat/completions` → `/chat/completions`; null if none. */
 export function stripApiPrefix(path: string): string | null {

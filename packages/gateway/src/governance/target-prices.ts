@@ -34,5 +34,5 @@ export function pricedTargets(model: Model, publicModel: string, targets: Target
     const what = unpriced.map((t) => `upstream model \`${t.model}\` on provider ${t.provider.name}`).join(', ');
     throw Errors.modelUnpriced(publicModel, `${what}: not in the price table and no price set`);
   }
-  return { targets: targets.filter((t) => !unpriced!.includes(t)), unpriced: null };
+  return { targets: targets.filter((t) => !unpriced.includes(t)), unpriced: null };
 }

@@ -40,8 +40,6 @@ interface ListenerState {
   closing: boolean;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
-
 class UwsSink implements ResponseSink {
   aborted = false;
   headersSent = false;
@@ -289,5 +287,3 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
     });
   });
 }
-
-export { JSON_HEADERS };

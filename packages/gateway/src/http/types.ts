@@ -4,7 +4,7 @@ import type { GatewayRequest, ResponseSink } from '../request-context.js';
 export type { GatewayRequest, ResponseSink };
 
 /** What is known of a request before its body: method, path, headers and when it arrived. */
-export type RequestHead = Pick<GatewayRequest, 'method' | 'path' | 'headers' | 'receivedAt'>;
+type RequestHead = Pick<GatewayRequest, 'method' | 'path' | 'headers' | 'receivedAt'>;
 
 /**
  * Asked by the listener when it refuses a request itself while reading its body (413, 408):

@@ -22,7 +22,7 @@ export interface AdminDeps extends StatusSources {
 const JSON_CT = { 'content-type': 'application/json' };
 
 /** The admin request handler: /metrics, /health, /ready, /status (GET only). */
-export function createAdminHandler(deps: AdminDeps): (req: GatewayRequest, res: ResponseSink) => void {
+function createAdminHandler(deps: AdminDeps): (req: GatewayRequest, res: ResponseSink) => void {
   const json = (res: ResponseSink, status: number, body: unknown) => res.send(status, JSON_CT, JSON.stringify(body));
   const error = (res: ResponseSink, err: GatewayError) => res.send(err.status, JSON_CT, errorBody(err));
   const fail = (res: ResponseSink, what: string) => (e: unknown) => {

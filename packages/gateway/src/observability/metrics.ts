@@ -21,7 +21,7 @@ export interface MetricsOptions {
 }
 
 /** Label value for a model or provider the request never got to (or that the registry does not know). */
-export const NONE = 'none';
+const NONE = 'none';
 
 /** A labelless counter whose value is read from `read()` at scrape time. */
 function exportedCounter(registry: Registry, name: string, help: string, read: () => number): void {

@@ -4,7 +4,7 @@ import { Errors } from '../errors/catalog.js';
 import type { RequestContext } from '../request-context.js';
 
 /** The raw gateway key from `Authorization: Bearer …`, `x-api-key` or `api-key`. */
-export function readRawKey(headers: Record<string, string>): string | null {
+function readRawKey(headers: Record<string, string>): string | null {
   const auth = headers.authorization;
   if (auth) {
     const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);

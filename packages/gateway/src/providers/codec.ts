@@ -11,7 +11,7 @@ export interface StreamRelay {
   fail?(err: GatewayError): string;
 }
 
-export interface StreamRelayOptions {
+interface StreamRelayOptions {
   upstreamModel: string;
   publicModel: string;
   /** The client asked for usage in the stream. */

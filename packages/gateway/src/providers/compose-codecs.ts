@@ -15,8 +15,8 @@ export function composeCodecs(outer: Codec, inner: Codec): Codec {
     upstream: inner.upstream,
     keepQuery: false,
     requestBody(body, model) {
-      const mid = outer.requestBody ? (JSON.parse(outer.requestBody(body, model)) as Record<string, unknown>) : body;
-      return inner.requestBody ? inner.requestBody(mid, model) : JSON.stringify(mid);
+      if (!inner.requestBody) return outer.requestBody ? outer.requestBody(body, model) : JSON.stringify({ ...body, model });
+      return inner.requestBody(outer.requestBody ? (JSON.parse(outer.requestBody(body, model)) as Record<string, unknown>) : body, model);
     },
     responseBody(text, publicModel) {
       const mid = inner.responseBody ? inner.responseBody(text, publicModel) : { text, usage: null };

@@ -17,12 +17,14 @@ export type { ProviderAdapter };
 
 /** Can a provider of this type serve this client endpoint (path after `/v1`)? */
 export function servesEndpoint(type: ProviderType, path: string): boolean {
-  return (ADAPTERS[type] as ProviderAdapter).serves[path as keyof ProviderAdapter['serves']] !== undefined;
+  const a: ProviderAdapter = ADAPTERS[type];
+  return a.serves[path as keyof ProviderAdapter['serves']] !== undefined;
 }
 
 /** The codec a provider of this type serves the endpoint with; null when native (or not served). */
 export function codecFor(endpoint: Pick<Endpoint, 'path'>, type: ProviderType): Codec | null {
-  const how = (ADAPTERS[type] as ProviderAdapter).serves[endpoint.path as keyof ProviderAdapter['serves']];
+  const a: ProviderAdapter = ADAPTERS[type];
+  const how = a.serves[endpoint.path as keyof ProviderAdapter['serves']];
   return how === undefined || how === 'native' ? null : how;
 }
 

@@ -21,7 +21,7 @@ export class SseEventSplitter {
   });
 
   push(chunk: Uint8Array | string): SseEvent[] {
-    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.write(chunk as Buffer));
+    this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     return this.take();
   }
 

@@ -109,7 +109,7 @@ function systemText(system: unknown): string | null {
 }
 
 /** Anthropic `system` + `messages` → OpenAI `messages`. */
-export function convertAnthropicMessages(body: Json): OpenaiMessage[] {
+function convertAnthropicMessages(body: Json): OpenaiMessage[] {
   const out: OpenaiMessage[] = [];
   const system = systemText(body.system);
   if (system !== null) out.push({ role: 'system', content: system });

@@ -89,7 +89,7 @@ export class AnthropicToOpenaiStream {
   private addUsage(u: unknown): void {
     if (!isObject(u)) return;
     for (const k of USAGE_FIELDS) if (typeof u[k] === 'number') this.usage[k] = u[k];
-    const mapped = mapUsage(this.usage as Record<string, unknown>);
+    const mapped = mapUsage(this.usage);
     if (mapped) this.o.onUsage(mapped);
   }
 

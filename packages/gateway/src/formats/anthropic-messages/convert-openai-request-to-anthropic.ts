@@ -71,7 +71,7 @@ function append(turns: Turn[], role: Turn['role'], blocks: AnthropicBlock[]): vo
 }
 
 /** OpenAI `messages` → Anthropic `system` (system and developer messages, wherever they are) and `messages`. */
-export function convertOpenaiMessages(messages: OpenaiMessage[]): { system: string | null; messages: Turn[] } {
+function convertOpenaiMessages(messages: OpenaiMessage[]): { system: string | null; messages: Turn[] } {
   const system: string[] = [];
   const turns: Turn[] = [];
   for (const m of messages) {

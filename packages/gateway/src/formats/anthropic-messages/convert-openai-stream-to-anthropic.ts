@@ -105,7 +105,7 @@ export class OpenaiToAnthropicStream {
     }
     let out = this.started ? '' : this.start(c.id);
     if (isObject(c.usage)) {
-      this.usage = c.usage as OpenaiUsage;
+      this.usage = c.usage;
       const u = mapUsage(c.usage);
       if (u) this.o.onUsage(u);
     }

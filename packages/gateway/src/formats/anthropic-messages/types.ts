@@ -5,7 +5,7 @@
 
 export type Json = Record<string, unknown>;
 
-export interface AnthropicTextBlock { type: 'text'; text: string }
+interface AnthropicTextBlock { type: 'text'; text: string }
 export interface AnthropicImageBlock {
   type: 'image';
   source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
@@ -17,7 +17,7 @@ export interface AnthropicToolResultBlock {
   content?: string | AnthropicBlock[];
   is_error?: boolean;
 }
-export interface AnthropicThinkingBlock { type: 'thinking'; thinking: string; signature?: string }
+interface AnthropicThinkingBlock { type: 'thinking'; thinking: string; signature?: string }
 export type AnthropicBlock =
   | AnthropicTextBlock
   | AnthropicImageBlock
@@ -29,10 +29,6 @@ export type AnthropicBlock =
 export interface AnthropicMessage { role: 'user' | 'assistant'; content: string | AnthropicBlock[] }
 
 export interface AnthropicTool { type?: string; name: string; description?: string; input_schema?: unknown }
-
-export type AnthropicToolChoice =
-  | { type: 'auto' | 'any' | 'none'; disable_parallel_tool_use?: boolean }
-  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean };
 
 export interface AnthropicUsage {
   input_tokens: number;

@@ -1,11 +1,12 @@
 import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-messages/codecs.js';
 import { authHeadersFor } from '../auth-headers.js';
+import { composeCodecs } from '../compose-codecs.js';
 import type { Codec } from '../codec.js';
 import type { ProviderAdapter } from '../types.js';
 import { mapAzureError } from './map-azure-error.js';
 
 /** The `api-version` of calls to a provider that sets none (Azure OpenAI's GA data-plane version). */
-export const AZURE_API_VERSION = '2024-10-21';
+const AZURE_API_VERSION = '2024-10-21';
 
 /** An OpenAI endpoint as Azure serves it: the body as is (`model` renamed, ignored there), its errors made OpenAI-shaped. */
 const azure = (upstream: string): Codec => ({ upstream, keepQuery: false, errorBody: mapAzureError });
@@ -32,7 +33,8 @@ export const azureAdapter: ProviderAdapter = {
     '/audio/speech': azure('/audio/speech'),
     '/audio/transcriptions': azure('/audio/transcriptions'),
     '/audio/translations': azure('/audio/translations'),
-    '/messages': messagesViaChat,
+    // Anthropic clients through chat completions; Azure's errors made OpenAI's, then Anthropic's.
+    '/messages': composeCodecs(messagesViaChat, azure('/chat/completions')),
     '/messages/count_tokens': countTokensLocally,
   },
 };

@@ -1,7 +1,6 @@
 import { ENDPOINT_PATHS, type EndpointPath } from '../../api/endpoints.js';
 import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-messages/codecs.js';
 import { authHeadersFor } from '../auth-headers.js';
-import type { Codec } from '../codec.js';
 import type { ProviderAdapter } from '../types.js';
 
 /** Any OpenAI-compatible API (OpenAI, OpenRouter, vLLM, Ollama, LM Studio, …). */
@@ -12,8 +11,8 @@ export const openaiAdapter: ProviderAdapter = {
   // Every OpenAI endpoint as is; the Anthropic Messages API through chat completions, and
   // count_tokens answered locally (an OpenAI-compatible API has none).
   serves: {
-    ...Object.fromEntries(ENDPOINT_PATHS.map((p) => [p, 'native'])),
+    ...Object.fromEntries(ENDPOINT_PATHS.map((p): [EndpointPath, 'native'] => [p, 'native'])),
     '/messages': messagesViaChat,
     '/messages/count_tokens': countTokensLocally,
-  } as Record<EndpointPath, Codec | 'native'>,
+  },
 };

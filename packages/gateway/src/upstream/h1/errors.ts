@@ -3,7 +3,7 @@
  * `map-upstream-error.ts` maps both clients with one switch; socket errors (ECONNREFUSED,
  * ECONNRESET, TLS certificate errors, …) pass through with Node's own code.
  */
-export class H1Error extends Error {
+class H1Error extends Error {
   constructor(
     readonly code: string,
     message: string,

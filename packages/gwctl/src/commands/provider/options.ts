@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { AUTH_TYPES, PROVIDER_TYPES, type AuthType, type Provider, type ProviderType } from '@llmgw/core';
 import { collect, collectList, parseHeader, parseInteger, parseNumber } from '../../parse.js';
 
@@ -58,7 +58,7 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
 }
 
 /** `--api-key` and `--api-key-env` as stored secret references. */
-export function secretsFrom(f: ProviderFlags): string[] | undefined {
+function secretsFrom(f: ProviderFlags): string[] | undefined {
   if (!f.apiKey && !f.apiKeyEnv) return undefined;
   return [...(f.apiKey ?? []), ...(f.apiKeyEnv ?? []).map((n) => `env:${n.replace(/^env:/, '')}`)];
 }
