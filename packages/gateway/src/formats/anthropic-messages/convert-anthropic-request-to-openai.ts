@@ -1,17 +1,5 @@
 import { Errors } from '../../errors/catalog.js';
-import {
-  isObject,
-  type AnthropicBlock,
-  type AnthropicImageBlock,
-  type AnthropicMessage,
-  type AnthropicTool,
-  type AnthropicToolResultBlock,
-  type AnthropicToolUseBlock,
-  type Json,
-  type OpenaiContentPart,
-  type OpenaiMessage,
-  type OpenaiToolCall,
-} from './types.js';
+import { isObject, type AnthropicBlock, type AnthropicImageBlock, type AnthropicMessage, type AnthropicTool, type AnthropicToolResultBlock, type AnthropicToolUseBlock, type Json, type OpenaiContentPart, type OpenaiMessage, type OpenaiToolCall, str } from './types.js';
 
 /** Fields with the same name and meaning in both APIs. */
 const SAME_PARAMS = ['temperature', 'top_p', 'max_tokens'] as const;
@@ -41,13 +29,13 @@ function imagePart(b: AnthropicImageBlock): OpenaiContentPart {
 function userPart(b: AnthropicBlock): OpenaiContentPart | null {
   switch (b.type) {
     case 'text':
-      return { type: 'text', text: String((b as { text: unknown }).text ?? '') };
+      return { type: 'text', text: str((b as { text: unknown }).text) };
     case 'image':
       return imagePart(b as AnthropicImageBlock);
     case 'document': {
       const s = (b as { source?: Json }).source ?? {};
-      if (s.type === 'text') return { type: 'text', text: String(s.data ?? '') };
-      if (s.type === 'base64') return { type: 'file', file: { filename: String((b as Json).title ?? 'document.pdf'), file_data: `data:${String(s.media_type)};base64,${String(s.data)}` } };
+      if (s.type === 'text') return { type: 'text', text: str(s.data) };
+      if (s.type === 'base64') return { type: 'file', file: { filename: str((b as Json).title, 'document.pdf'), file_data: `data:${String(s.media_type)};base64,${String(s.data)}` } };
       return unsupported('document');
     }
     default:
@@ -60,7 +48,7 @@ function textOf(content: string | AnthropicBlock[] | undefined, images: OpenaiCo
   if (!Array.isArray(content)) return '';
   const texts: string[] = [];
   for (const b of content) {
-    if (b.type === 'text') texts.push(String((b as { text: unknown }).text ?? ''));
+    if (b.type === 'text') texts.push(str((b as { text: unknown }).text));
     else if (b.type === 'image') images.push(imagePart(b as AnthropicImageBlock)); // tool messages carry text only
   }
   return texts.join('\n');
@@ -90,7 +78,7 @@ function convertAssistant(content: AnthropicBlock[], out: OpenaiMessage[]): void
   const texts: string[] = [];
   const calls: OpenaiToolCall[] = [];
   for (const b of content) {
-    if (b.type === 'text') texts.push(String((b as { text: unknown }).text ?? ''));
+    if (b.type === 'text') texts.push(str((b as { text: unknown }).text));
     else if (b.type === 'tool_use') {
       const t = b as AnthropicToolUseBlock;
       calls.push({ id: t.id, type: 'function', function: { name: t.name, arguments: JSON.stringify(t.input ?? {}) } });
@@ -104,7 +92,7 @@ function convertAssistant(content: AnthropicBlock[], out: OpenaiMessage[]): void
 function systemText(system: unknown): string | null {
   if (typeof system === 'string') return system || null;
   if (!Array.isArray(system)) return null;
-  const texts = system.filter((b) => isObject(b) && b.type === 'text').map((b) => String((b as Json).text ?? ''));
+  const texts = system.filter((b) => isObject(b) && b.type === 'text').map((b) => str((b as Json).text));
   return texts.length > 0 ? texts.join('\n') : null;
 }
 

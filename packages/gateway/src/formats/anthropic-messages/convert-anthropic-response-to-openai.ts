@@ -1,6 +1,6 @@
 import { convertAnthropicUsageToOpenai } from './convert-openai-usage.js';
 import { mapStopReasonToOpenai } from './map-stop-reason.js';
-import { isObject, type AnthropicUsage, type Json, type OpenaiToolCall } from './types.js';
+import { isObject, type AnthropicUsage, type Json, type OpenaiToolCall, str } from './types.js';
 
 /**
  * An Anthropic `message` as an OpenAI `chat.completion`: text blocks joined into `content`,
@@ -12,8 +12,8 @@ export function convertAnthropicResponseToOpenai(msg: Json, publicModel: string,
   const calls: OpenaiToolCall[] = [];
   for (const b of Array.isArray(msg.content) ? msg.content : []) {
     if (!isObject(b)) continue;
-    if (b.type === 'text') texts.push(String(b.text ?? ''));
-    else if (b.type === 'thinking') thinking.push(String(b.thinking ?? ''));
+    if (b.type === 'text') texts.push(str(b.text));
+    else if (b.type === 'thinking') thinking.push(str(b.thinking));
     else if (b.type === 'tool_use') {
       calls.push({ id: String(b.id), type: 'function', function: { name: String(b.name), arguments: JSON.stringify(b.input ?? {}) } });
     }

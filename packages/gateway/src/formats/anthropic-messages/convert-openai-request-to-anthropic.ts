@@ -1,6 +1,6 @@
 import { Errors } from '../../errors/catalog.js';
 import { parseToolArguments } from './convert-openai-response-to-anthropic.js';
-import { isObject, type AnthropicBlock, type Json, type OpenaiContentPart, type OpenaiMessage } from './types.js';
+import { isObject, type AnthropicBlock, type Json, type OpenaiContentPart, type OpenaiMessage, str } from './types.js';
 
 /**
  * `max_tokens` is required by Anthropic; an OpenAI client may omit it. This is the value sent
@@ -30,10 +30,10 @@ function imageBlock(url: string): AnthropicBlock {
 function partBlock(p: OpenaiContentPart): AnthropicBlock {
   switch (p.type) {
     case 'text':
-      return { type: 'text', text: String((p as { text: unknown }).text ?? '') };
+      return { type: 'text', text: str((p as { text: unknown }).text) };
     case 'image_url': {
       const iu = (p as { image_url: unknown }).image_url;
-      return imageBlock(typeof iu === 'string' ? iu : String((iu as { url?: unknown })?.url ?? ''));
+      return imageBlock(typeof iu === 'string' ? iu : str((iu as { url?: unknown })?.url));
     }
     case 'file': {
       const f = (p as { file?: Json }).file ?? {};
@@ -54,7 +54,7 @@ function blocksOf(content: OpenaiMessage['content']): AnthropicBlock[] {
 function textOf(content: OpenaiMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' ? String((p as { text: unknown }).text ?? '') : '')).join('\n');
+  return content.map((p) => (p.type === 'text' ? str((p as { text: unknown }).text) : '')).join('\n');
 }
 
 interface Turn {
@@ -90,7 +90,7 @@ function convertOpenaiMessages(messages: OpenaiMessage[]): { system: string | nu
         break;
       }
       case 'tool':
-        append(turns, 'user', [{ type: 'tool_result', tool_use_id: String(m.tool_call_id ?? ''), content: textOf(m.content) }]);
+        append(turns, 'user', [{ type: 'tool_result', tool_use_id: str(m.tool_call_id), content: textOf(m.content) }]);
         break;
       default:
         append(turns, 'user', blocksOf(m.content));

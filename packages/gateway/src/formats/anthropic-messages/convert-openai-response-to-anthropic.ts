@@ -1,6 +1,6 @@
 import { convertOpenaiUsageToAnthropic } from './convert-openai-usage.js';
 import { mapFinishReasonToAnthropic } from './map-stop-reason.js';
-import { isObject, type Json, type OpenaiMessage, type OpenaiUsage } from './types.js';
+import { isObject, type Json, type OpenaiMessage, type OpenaiUsage, str } from './types.js';
 
 /** Tool arguments as an object; arguments a model garbled become `{}` rather than failing the answer. */
 export function parseToolArguments(args: unknown): unknown {
@@ -16,7 +16,7 @@ export function parseToolArguments(args: unknown): unknown {
 function textOfContent(content: OpenaiMessage['content']): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((p) => (p.type === 'text' ? String((p as { text: unknown }).text ?? '') : '')).join('');
+  return content.map((p) => (p.type === 'text' ? str((p as { text: unknown }).text) : '')).join('');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { tokenizer } from '../../tokenizer.js';
-import { isObject, type Json } from './types.js';
+import { isObject, type Json, str } from './types.js';
 
 /**
  * Tokens an image is counted as when the gateway estimates: Anthropic bills about
@@ -16,17 +16,17 @@ function blockText(b: unknown, images: { n: number }, depth = 0): string {
   if (!isObject(b)) return '';
   switch (b.type) {
     case 'text':
-      return String(b.text ?? '');
+      return str(b.text);
     case 'thinking':
-      return String(b.thinking ?? '');
+      return str(b.thinking);
     case 'image':
     case 'document':
       images.n++;
       return '';
     case 'tool_use':
-      return `${String(b.name ?? '')} ${JSON.stringify(b.input ?? {})}`;
+      return `${str(b.name)} ${JSON.stringify(b.input ?? {})}`;
     case 'tool_result':
-      return Array.isArray(b.content) ? b.content.map((c) => blockText(c, images, depth + 1)).join('\n') : String(b.content ?? '');
+      return Array.isArray(b.content) ? b.content.map((c) => blockText(c, images, depth + 1)).join('\n') : str(b.content);
     default:
       return '';
   }
@@ -47,7 +47,7 @@ export async function estimateAnthropicInputTokens(body: Json): Promise<number> 
   for (const m of messages) {
     if (!isObject(m)) continue;
     const c = m.content;
-    texts.push(Array.isArray(c) ? c.map((b) => blockText(b, images)).join('\n') : String(c ?? ''));
+    texts.push(Array.isArray(c) ? c.map((b) => blockText(b, images)).join('\n') : str(c));
   }
   if (Array.isArray(body.tools)) for (const t of body.tools) texts.push(JSON.stringify(t));
   let tokens = 0;

@@ -64,3 +64,11 @@ export interface OpenaiUsage {
 export const num = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0);
 
 export const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A client's JSON value as text: a string as is, null or absent as `fallback`, anything else as JSON (never `[object Object]`). */
+export function str(v: unknown, fallback = ''): string {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return fallback;
+  // Numbers and booleans read the same as JSON; objects and arrays are kept readable.
+  return JSON.stringify(v) ?? fallback;
+}
