@@ -98,8 +98,8 @@ const shutdown = async () => {
   for (const s of stops.reverse()) await s();
   process.exit(0);
 };
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+process.on('SIGINT', () => void shutdown());
+process.on('SIGTERM', () => void shutdown());
 gw.on('exit', (code) => {
   if (code !== 0 && code !== null) {
     console.error(`gateway exited with code ${code}`);

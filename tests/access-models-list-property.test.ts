@@ -71,7 +71,7 @@ function oracle(w: World, key: World['keys'][number], name: string): boolean {
   }
   if (!m || m.alias_of) return false;
   const glob = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  const allowed = key.models.some((e) => glob(e).test(m!.name)) || key.models.some((e) => !/[*?]/.test(e) && chain.includes(e));
+  const allowed = key.models.some((e) => glob(e).test(m.name)) || key.models.some((e) => !/[*?]/.test(e) && chain.includes(e));
   const reachable = key.providers.length === 0 || m.targets.some((t) => key.providers.includes(t.provider));
   return allowed && reachable;
 }
@@ -80,7 +80,7 @@ async function seed(w: World, pcDisabled: boolean): Promise<string[]> {
   for (const p of PROVIDERS) {
     await registry.addProvider({ name: p, base_url: stack.fake.url, secrets: [`sk-upstream-${p}-0001`], status: p === 'pc' && pcDisabled ? 'disabled' : 'active' });
   }
-  for (const m of w.models.values()) await registry.putModel(m as Model);
+  for (const m of w.models.values()) await registry.putModel(m);
   const raws: string[] = [];
   for (const k of w.keys) raws.push((await registry.createKey({ name: `k-${raws.length}`, models: k.models, providers: k.providers })).raw);
   return raws;

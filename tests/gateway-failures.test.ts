@@ -94,7 +94,7 @@ describe('bad input gets an OpenAI-shaped error and changes nothing', () => {
       });
       let buf = '';
       s.on('data', (d) => {
-        buf += d;
+        buf += d.toString();
         if (buf.includes('\r\n')) {
           resolve(buf.split('\r\n')[0]!);
           s.destroy();

@@ -80,7 +80,7 @@ describe('Redis restart', () => {
       expect(tiny.gw.stats.usageEventsWritten).toBe(2 + 3);
       expect(closed.gw.stats.usageEventsWritten).toBe(2 + 2);
 
-      const check = new Redis(server!.url);
+      const check = new Redis(server.url);
       try {
         const evs = (await check.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
         // open: 8, tiny: 3 kept of 5, closed: 2 (its free-key request, and the refused one at zero cost).

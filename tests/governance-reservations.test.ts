@@ -2,7 +2,7 @@
 // reserves its estimated cost and tokens at admission (atomically, against what is spent and
 // what requests in flight reserved), and the real usage replaces the reservation afterwards.
 // Without reservations a $0.10-like budget ended 9× over and tpm 14% over.
-import { readKeySpend, RT_KEYS, utcDay, type ApiKey } from '@llmgw/core';
+import { readKeySpend, RT_KEYS, utcDay } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { postChat, seedKeyWithId, spawnGateway, type TestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
@@ -34,7 +34,7 @@ const spentToday = async (id: string) => Number((await redis.hget(RT_KEYS.keySpe
 describe('budget reservations across pods', () => {
   it('a daily budget shared by three pods under concurrent load is never exceeded', async () => {
     // $1 per token; each request spends 2 + 5 = $7 and reserves 15 + 5 = $20 (max_tokens 5).
-    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { budget_daily: 100 } as Partial<ApiKey>, { input: 1_000_000, output: 1_000_000 });
+    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { budget_daily: 100 }, { input: 1_000_000, output: 1_000_000 });
     stack.fake.setBehaviour({ headersDelayMs: 30 }); // keep requests in flight together
     const { statuses } = await burst(raw, 60, 4, { max_tokens: 5 });
     await until(async () => (await redis.zcard(RT_KEYS.keyReservations(id))) === 0, 'every reservation replaced by its spend');
@@ -56,7 +56,7 @@ describe('budget reservations across pods', () => {
   });
 
   it('a tpm limit without max_tokens: the model default output reservation keeps the window under the limit', async () => {
-    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { tpm: 1000 } as Partial<ApiKey>);
+    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { tpm: 1000 });
     await registry.updateModel('gpt-4o-mini', () => ({ reserve_output_tokens: 50 }));
     // The fake writes 40 completion tokens: each request really uses 2 + 40, and reserves 15 + 50.
     stack.fake.setBehaviour({ completionTokens: 40, headersDelayMs: 30 });
@@ -71,7 +71,7 @@ describe('budget reservations across pods', () => {
   });
 
   it("a pod killed with requests in flight: its reservations free when their lease ends", async () => {
-    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { budget_daily: 30 } as Partial<ApiKey>, { input: 1_000_000, output: 1_000_000 });
+    const { raw, id } = await seedKeyWithId(registry, stack.fake.url, { budget_daily: 30 }, { input: 1_000_000, output: 1_000_000 });
     const pod = await spawnGateway({ GW_CONCURRENCY_LEASE_MS: '1500' });
     try {
       stack.fake.setBehaviour({ hang: true });

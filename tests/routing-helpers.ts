@@ -7,7 +7,7 @@ import { useGatewayStack, type GatewayStack, type GatewayStackOptions } from './
 
 let counter = 0;
 /** A name no other test in this file uses, so gateways' local health never leaks between tests. */
-export function uniqueName(prefix: string): string {
+function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${++counter}`;
 }
 

@@ -35,7 +35,7 @@ describe('per-provider timeouts', () => {
       expect(r.ms).toBeLessThan(5000); // the gateway default is 30 s
       expect(stack.b.received).toHaveLength(1);
     } finally {
-      hole.close();
+      await hole.close();
     }
   });
 

@@ -166,7 +166,7 @@ describe('standalone Redis with mutual TLS', () => {
         expect(status).toMatchObject({ status: 'degraded', redis: { tls: true, latencyMs: null, error: c.why } });
         // The boot warning says why too.
         const boot = t.logs.json().find((l) => l.level === 40 && String(l.msg).startsWith('Redis is not reachable yet'));
-        expect(boot?.err).toEqual(expect.stringContaining('TLS') as unknown as string);
+        expect(boot?.err).toEqual(expect.stringContaining('TLS'));
         expect(errors()).toHaveLength(1); // retries do not repeat it
         expectNoSecrets(t.logs.text);
       } finally {

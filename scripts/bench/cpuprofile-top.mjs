@@ -43,7 +43,7 @@ export function summariseProfile(profile, top = 30, skipMs = 0) {
  * is charged to its nearest ancestor frame outside node:internal (e.g. ioredis vs undici for
  * `writeUtf8String`).
  */
-export function callersOf(profile, fnName, top = 15) {
+function callersOf(profile, fnName, top = 15) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

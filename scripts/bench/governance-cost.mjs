@@ -111,7 +111,7 @@ try {
     new Promise((resolve, reject) => {
       autocannon(
         { url: v.url, method: 'POST', connections: CONNECTIONS, duration: seconds, body, headers: { authorization: `Bearer ${v.key}`, 'content-type': 'application/json' } },
-        (err, r) => (err ? reject(err) : resolve(r)),
+        (err, r) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(r)),
       );
     });
 

@@ -8,7 +8,7 @@ import { startGateway, type RunningGateway } from '../../packages/gateway/src/ga
 import { workerRedisUrl } from './redis.js';
 
 /** Log lines captured in memory so a test can assert on them (and on redaction). */
-export class LogSink extends Writable {
+class LogSink extends Writable {
   lines: string[] = [];
   override _write(chunk: Buffer, _enc: string, cb: () => void): void {
     this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -113,8 +113,8 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
   const port = await new Promise<number>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
     const check = () => {
@@ -124,7 +124,7 @@ export async function spawnGateway(env: Record<string, string> = {}): Promise<Ga
         resolve(Number(m[1]));
       }
     };
-    child.stdout!.on('data', check);
+    child.stdout.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(t);
       reject(new Error(`gateway exited with ${code}:\n${out}`));

@@ -1,5 +1,5 @@
 /** Compile a model allow-list glob (`*` = any run, `?` = one character) into a RegExp. */
-export function globToRegExp(glob: string): RegExp {
+function globToRegExp(glob: string): RegExp {
   const src = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${src}$`);
 }

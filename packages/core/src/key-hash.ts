@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** Prefix every generated gateway key starts with, so leaked keys are recognisable by scanners. */
-export const GATEWAY_KEY_PREFIX = 'gw-';
+const GATEWAY_KEY_PREFIX = 'gw-';
 /** Imported keys (`gwctl key add --key`) must be at least this long. */
 export const MIN_IMPORTED_KEY_LENGTH = 20;
 /** How many leading characters of a key are kept for display. */
-export const DISPLAY_PREFIX_LENGTH = 10;
+const DISPLAY_PREFIX_LENGTH = 10;
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -29,7 +29,7 @@ export interface Price {
 }
 
 /** The prices of a request whose prompt exceeds `above` tokens. */
-export interface PriceTier {
+interface PriceTier {
   above: number;
   input: number;
   output: number;
@@ -74,7 +74,7 @@ function tryTable(upstreamModel: string, opts: PriceOptions): Price | null {
   try {
     const found = calcPrice({ input_tokens: 1 }, upstreamModel, opts);
     if (!found) return null;
-    const starts = tierStarts(found.model_price as Record<string, unknown>);
+    const starts = tierStarts(found.model_price);
     // Below the first tier (prices are per token within a tier).
     const base = sampleAt(upstreamModel, opts, Math.max(1, Math.min(1000, (starts[0] ?? 1001) - 1)));
     if (!base) return null;

@@ -57,7 +57,7 @@ export interface SubjectHealth {
 }
 
 /** Field letters of a subject, in the order scripts read and return them. */
-export const HEALTH_FIELDS = ['n', 'e', 'u', 'l', 'q', 'k', 'r'] as const;
+const HEALTH_FIELDS = ['n', 'e', 'u', 'l', 'q', 'k', 'r'] as const;
 
 export function healthFields(subject: string): string[] {
   return HEALTH_FIELDS.map((f) => `${subject}.${f}`);

@@ -97,7 +97,9 @@ export function isUnexplainedTlsDrop(e: unknown, t: RedisTarget): boolean {
 /** First line of a message, without OpenSSL's "<hex>:error:<hex>:SSL routines:fn:" prefix and source location. */
 function cleanMessage(err: ErrorLike): string {
   if (err.reason) return err.reason;
-  const msg = (err.message ?? String(err)).split('\n')[0]!;
+  // rootCause() only casts what was thrown: a thrown string has no message and is its own.
+  const thrown: unknown = err;
+  const msg = (err.message ?? String(thrown)).split('\n')[0]!;
   const ossl = /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)/.exec(msg);
   return ossl ? ossl[1]! : msg;
 }

@@ -80,7 +80,7 @@ const ignore = (): void => {};
  * subscriber) also gets a lasting listener: ioredis still sees the first error, and the close
  * that follows drives its reconnect as before.
  */
-export function guardRedisSocketErrors(): void {
+function guardRedisSocketErrors(): void {
   const require = createRequire(import.meta.url);
   const standalone = (require('ioredis/built/connectors/StandaloneConnector.js') as { default: { prototype: { connect: Connect } } }).default;
   for (const proto of [standalone.prototype, (SentinelConnector as unknown as { prototype: { connect: Connect } }).prototype]) {

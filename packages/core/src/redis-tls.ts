@@ -49,7 +49,7 @@ const TRUE = ['1', 'true', 'yes'];
 const FALSE = ['0', 'false', 'no', ''];
 
 /** `1`/`true`/`yes` or `0`/`false`/`no`/empty, exactly as the gateway's config reads switches; anything else is an error naming `name`. */
-export function parseEnvSwitch(name: string, value: string | undefined): boolean | undefined {
+function parseEnvSwitch(name: string, value: string | undefined): boolean | undefined {
   if (value === undefined) return undefined;
   if (TRUE.includes(value)) return true;
   if (FALSE.includes(value)) return false;

@@ -291,7 +291,7 @@ export class Registry {
     if (prev?.alias_of) throw new RegistryValidationError(`"${name}" is an alias of "${prev.alias_of}"; bind that model instead`);
     const targets = (prev?.targets ?? []).filter((x) => !(x.provider === t.provider && x.model === t.model));
     targets.push(t);
-    return this.putModel({ ...(prev ?? {}), name, targets, ...(policy ? { policy } : {}) } as Model);
+    return this.putModel({ ...(prev ?? {}), name, targets, ...(policy ? { policy } : {}) });
   }
 
   /** Remove targets of `provider` (optionally only `upstreamModel`); deletes the model when none remain. */

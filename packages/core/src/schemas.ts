@@ -9,10 +9,10 @@ import { z } from 'zod';
 /** Current schema version written into every hash as `v`. */
 export const SCHEMA_VERSION = 1;
 
-export const PROVIDER_TYPES = ['openai', 'anthropic'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
 export const AUTH_TYPES = ['bearer', 'header', 'none'] as const;
 export const ROUTING_POLICIES = ['round-robin', 'weighted', 'priority', 'least-busy', 'latency'] as const;
-export const STATUSES = ['active', 'disabled'] as const;
+const STATUSES = ['active', 'disabled'] as const;
 
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -40,11 +40,11 @@ export const EntityName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'use 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
 /** Public model names may contain `/` and `:` (e.g. `openai/gpt-4o`, `llama3:8b`). */
-export const ModelName = z
+const ModelName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'use 1-200 letters, digits or . _ : / @ + -, starting with a letter or digit');
 /** `env:NAME` or a literal secret. */
-export const SecretRefSchema = z
+const SecretRefSchema = z
   .string()
   .min(1)
   .refine((s) => !s.startsWith('env:') || /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(s), 'env references look like env:NAME');
@@ -86,6 +86,8 @@ export const ProviderSchema = z
     status: z.enum(STATUSES).default('active'),
     /** Extra headers sent upstream on every request. */
     headers: json(HeaderMap).default({}),
+    /** `api-version` query of Azure OpenAI calls (default: the gateway's, see providers/azure). */
+    api_version: optional(z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$/, 'looks like 2024-10-21 or 2025-04-01-preview')),
   })
   .superRefine((p, ctx) => {
     if (p.auth_type === 'header' && !p.auth_header) {
@@ -118,7 +120,7 @@ export const ApiKeySchema = z.object({
   metadata: json(z.record(z.string(), z.string())).default({}),
 });
 
-export const ModelTargetSchema = z.object({
+const ModelTargetSchema = z.object({
   provider: EntityName,
   /** Upstream model name sent to the provider. */
   model: z.string().min(1),

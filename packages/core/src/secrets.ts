@@ -4,7 +4,7 @@
  */
 export type SecretRef = string;
 
-export function isEnvRef(ref: SecretRef): boolean {
+function isEnvRef(ref: SecretRef): boolean {
   return ref.startsWith('env:');
 }
 

@@ -8,7 +8,7 @@ import { z } from 'zod';
  * Names of variables only, never a value.
  */
 
-export const UnsetSecretReportSchema = z.object({
+const UnsetSecretReportSchema = z.object({
   /** Variable names, e.g. `OPENAI_API_KEY`. */
   variables: z.array(z.string()),
   /** 1-based numbers of the provider's secrets that read them (as `gwctl provider show` numbers them). */

@@ -54,6 +54,7 @@ export function encodeUsageEvent(e: UsageEvent): string[] {
 }
 
 // A character JSON must escape, or a lone surrogate (which JSON.stringify escapes too).
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const str = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`);
 // JSON has no NaN or Infinity: JSON.stringify writes null.
@@ -106,7 +107,11 @@ export function utcMonth(d: Date): string {
   return d.toISOString().slice(0, 7);
 }
 
-/** What one key spent and used in one period, from its spend counter hash. */
+/**
+ * What one key spent and used in one period, from its spend counter hash.
+ * @public Nobody imports it by name, but it must be exported: `KeySpend` holds it, and
+ * gwctl's declarations name it where they return a key's spend.
+ */
 export interface SpendTotals {
   cost_usd: number;
   requests: number;
@@ -116,7 +121,7 @@ export interface SpendTotals {
 }
 
 /** Field names of the spend counter hashes (`RT_KEYS.keySpendDay` / `keySpendMonth`). */
-export const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
+const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
 
 function toTotals(h: Record<string, string>): SpendTotals {
   const n = (v?: string) => Number(v ?? 0) || 0;

@@ -1,5 +1,5 @@
 import { buildAnswer, countPromptTokens } from './content.js';
-import { mapFinishReasonToAnthropic } from './map-finish-reason.js';
+import { mapFinishReasonToAnthropic } from './map-anthropic-finish-reason.js';
 import { answerModel, json, memoByBehaviour, modelJson, type Handler } from './reply.js';
 import { eventFrame, type Frame } from './sse.js';
 import type { Behaviour } from './types.js';

@@ -77,9 +77,11 @@ describe('Anthropic Messages API', () => {
     expect(evs.find((e) => e.event === 'message_delta')!.data.delta.stop_reason).toBe('tool_use');
   });
 
-  it('maps finishReason length to max_tokens', async () => {
+  it('maps finishReason length to max_tokens, and sends a value of its own as is', async () => {
     const body = await json(await post('/messages', MSG, { 'x-fake-behaviour': '{"finishReason":"length"}' }));
     expect(body.stop_reason).toBe('max_tokens');
+    const own = await json(await post('/messages', MSG, { 'x-fake-behaviour': '{"finishReason":"pause_turn"}' }));
+    expect(own.stop_reason).toBe('pause_turn');
   });
 
   it('counts tokens', async () => {

@@ -28,5 +28,5 @@ export function parseBehaviourHeader(value: string): Partial<Behaviour> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new BehaviourHeaderError('x-fake-behaviour must be a JSON object');
   }
-  return parsed as Partial<Behaviour>;
+  return parsed;
 }

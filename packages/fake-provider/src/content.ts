@@ -1,4 +1,4 @@
-import type { Behaviour, FinishReason, ToolCallBehaviour } from './types.js';
+import type { Behaviour, ToolCallBehaviour } from './types.js';
 
 const CANNED_WORDS = ['Hello', ' from', ' the', ' fake', ' provider.'];
 
@@ -8,14 +8,15 @@ export interface Answer {
   pieces: string[];
   text: string;
   tool?: { id: string; name: string; arguments: string };
-  finishReason: FinishReason;
+  /** In OpenAI terms, or the caller's own value (see `Behaviour.finishReason`). */
+  finishReason: string;
   completionTokens: number;
 }
 
 let toolSeq = 0;
 
 /** Split `text` into `n` pieces of about equal length (fewer when the text is shorter). */
-export function splitInto(text: string, n: number): string[] {
+function splitInto(text: string, n: number): string[] {
   const count = Math.max(1, Math.min(Math.floor(n) || 1, text.length || 1));
   const size = text.length / count;
   const out: string[] = [];
@@ -56,9 +57,10 @@ export function buildAnswer(b: Behaviour, idPrefix: 'call_' | 'toolu_'): Answer 
   };
 }
 
-/** Rough prompt size: words in every string found in the request's messages / input / prompt / system. */
-export function countPromptTokens(json: any): number {
-  if (!json || typeof json !== 'object') return 1;
+/** Rough prompt size: words in every string found in the request's messages / input / prompt / system (Gemini: contents / systemInstruction). */
+export function countPromptTokens(body: unknown): number {
+  if (!body || typeof body !== 'object') return 1;
+  const json = body as Record<string, unknown>;
   let words = 0;
   const visit = (v: unknown, depth: number): void => {
     if (depth > 8) return;
@@ -69,12 +71,15 @@ export function countPromptTokens(json: any): number {
       // Only what a model reads: message contents and text blocks, not roles or ids.
       if ('content' in o) visit(o.content, depth + 1);
       if ('text' in o) visit(o.text, depth + 1);
+      if ('parts' in o) visit(o.parts, depth + 1);
     }
   };
   visit(json.messages, 0);
   visit(json.system, 0);
   visit(json.input, 0);
   visit(json.prompt, 0);
+  visit(json.contents, 0);
+  visit(json.systemInstruction ?? json.system_instruction, 0);
   return Math.max(1, words);
 }
 
@@ -91,8 +96,8 @@ function countWords(s: string): number {
 }
 
 /** Whether to report usage: always in plain bodies, in streams as the OpenAI API does (see `Behaviour.usage`). */
-export function wantsUsage(b: Behaviour, json: any, stream: boolean): boolean {
+export function wantsUsage(b: Behaviour, json: unknown, stream: boolean): boolean {
   if (b.noUsage || b.usage === false) return false;
   if (!stream || b.usage === true) return true;
-  return json?.stream_options?.include_usage === true;
+  return (json as { stream_options?: { include_usage?: unknown } } | undefined)?.stream_options?.include_usage === true;
 }

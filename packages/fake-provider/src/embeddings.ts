@@ -31,7 +31,7 @@ function inputsOf(input: unknown): string[] | undefined {
   // A flat array of numbers is one tokenised input; an array of strings or of token arrays is several.
   if (input.every((x) => typeof x === 'number')) return [input.join(',')];
   if (input.every((x) => typeof x === 'string' || (Array.isArray(x) && x.every((t) => typeof t === 'number')))) {
-    return input.map((x) => (typeof x === 'string' ? x : (x as number[]).join(',')));
+    return input.map((x) => (typeof x === 'string' ? x : x.join(',')));
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-/** Error bodies in each API's own shape, keyed by HTTP status. */
+/** OpenAI and Anthropic error bodies, keyed by HTTP status (Azure and Gemini: `azure-errors.ts`, `gemini-errors.ts`). */
 
 const OPENAI_ERRORS: Record<number, { type: string; code: string | null; message: string }> = {
   400: { type: 'invalid_request_error', code: null, message: 'Bad request (fake provider).' },
@@ -29,8 +29,6 @@ const ANTHROPIC_TYPES: Record<number, string> = {
   529: 'overloaded_error',
 };
 
-export type ErrorFlavour = 'openai' | 'anthropic';
-
 export function openaiError(status: number, message?: string, code?: string | null): string {
   const e = OPENAI_ERRORS[status] ?? (status >= 500 ? OPENAI_ERRORS[500]! : OPENAI_ERRORS[400]!);
   return JSON.stringify({ error: { message: message ?? e.message, type: e.type, param: null, code: code === undefined ? e.code : code } });
@@ -39,8 +37,4 @@ export function openaiError(status: number, message?: string, code?: string | nu
 export function anthropicError(status: number, message?: string): string {
   const type = ANTHROPIC_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
   return JSON.stringify({ type: 'error', error: { type, message: message ?? `${type} (fake provider)` } });
-}
-
-export function errorBody(flavour: ErrorFlavour, status: number, message?: string, code?: string | null): string {
-  return flavour === 'anthropic' ? anthropicError(status, message) : openaiError(status, message, code);
 }

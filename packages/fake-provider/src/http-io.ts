@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import uWS from 'uWebSockets.js';
+import type { Header } from './api-shapes.js';
 import type { Route } from './routes.js';
 import type { Frame } from './sse.js';
 
@@ -23,9 +24,11 @@ export interface Incoming {
   headers: Record<string, string>;
 }
 
-export type Header = readonly [string, string];
+export type { Header };
 
 export interface StreamOptions {
+  /** Default `text/event-stream; charset=utf-8`. */
+  contentType?: string;
   delayMs: number;
   /** Close the connection once this many content frames are written. */
   dropAfter?: number;
@@ -147,7 +150,7 @@ export class Writer {
       opts.onEnd('done');
     };
     res.cork(() => {
-      this.head(status, headers, 'text/event-stream; charset=utf-8');
+      this.head(status, headers, opts.contentType ?? 'text/event-stream; charset=utf-8');
       res.writeHeader('cache-control', 'no-cache');
       pump();
     });
@@ -191,7 +194,7 @@ export function listen(opts: {
   routes: readonly Route[];
   /** Headers read into `Incoming.headers` when `allHeaders` is false. */
   headerNames: readonly string[];
-  /** Read every header and the query string (recording). */
+  /** Read every header (recording). */
   allHeaders: boolean;
   onRequest: RequestListener;
 }): Promise<HttpServer> {
@@ -205,7 +208,7 @@ export function listen(opts: {
       const v = req.getHeader(name);
       if (v) headers[name] = v;
     }
-    const inc: Incoming = { method, path: req.getUrl(), query: opts.allHeaders ? req.getQuery() ?? '' : '', route, param: hasParam ? req.getParameter(0) : '', headers };
+    const inc: Incoming = { method, path: req.getUrl(), query: req.getQuery() ?? '', route, param: hasParam ? req.getParameter(0) : '', headers };
     const w = new Writer(res, open);
     const onBody = opts.onRequest(inc, w);
     if (method === 'GET' || method === 'HEAD') {
@@ -240,7 +243,7 @@ export function listen(opts: {
         return;
       }
       resolve({
-        port: uWS.us_socket_local_port(socket as unknown as uWS.us_socket),
+        port: uWS.us_socket_local_port(socket),
         close() {
           uWS.us_listen_socket_close(socket);
           for (const w of [...open]) w.drop();

@@ -79,7 +79,7 @@ export const audioSpeech: Handler = (req) => {
 };
 
 /** A multipart form field's text value (good enough for the small fields of a transcription form). */
-export function formField(body: Buffer, name: string): string | undefined {
+function formField(body: Buffer, name: string): string | undefined {
   const text = body.toString('latin1');
   const m = new RegExp(`name="${name}"\\r\\n(?:[^\\r\\n]+\\r\\n)*\\r\\n([^\\r]*)\\r\\n`).exec(text);
   return m?.[1];

@@ -80,6 +80,18 @@ describe('chat completions', () => {
     expect((await json(await post('/chat/completions', CHAT))).usage).toEqual({ prompt_tokens: 11, completion_tokens: 22, total_tokens: 33 });
   });
 
+  it('breaks usage down only when cached or reasoning tokens are scripted', async () => {
+    fp.enqueue({ cachedTokens: 3, reasoningTokens: 4 });
+    expect((await json(await post('/chat/completions', CHAT))).usage).toEqual({
+      prompt_tokens: 4,
+      completion_tokens: 9,
+      total_tokens: 13,
+      prompt_tokens_details: { cached_tokens: 3, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 4, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    });
+    expect((await json(await post('/chat/completions', CHAT))).usage.prompt_tokens_details).toBeUndefined();
+  });
+
   it('answers a tool call, plain and streamed', async () => {
     const tool = { toolCall: { name: 'get_weather', arguments: { city: 'Paris' } } };
     fp.enqueue(tool, tool);
@@ -157,7 +169,7 @@ describe('behaviours', () => {
     const reader = res.body!.getReader();
     let text = '';
     const whole = () => text.slice(0, text.lastIndexOf('\n\n') + 2);
-    while (chunksOf(whole()).filter((c) => c.choices[0].delta.content).length < 2) text += Buffer.from((await reader.read()).value!).toString();
+    while (chunksOf(whole()).filter((c) => c.choices[0].delta.content).length < 2) text += Buffer.from((await reader.read()).value).toString();
     const more = await Promise.race([reader.read().then(() => 'more', () => 'aborted'), new Promise((r) => setTimeout(() => r('silent'), 200))]);
     expect(more).toBe('silent');
     ac.abort();

@@ -1,10 +1,12 @@
+import { API_SHAPES, type ApiShape } from './api-shapes.js';
+import { DEFAULT_AZURE_DEPLOYMENTS } from './azure-openai.js';
 import { BehaviourHeaderError, DEFAULT_BEHAVIOUR, mergeBehaviour, parseBehaviourHeader } from './behaviour.js';
-import { errorBody, type ErrorFlavour } from './errors.js';
-import { cutAfterContent, dataFrame, eventFrame, type Frame } from './sse.js';
+import { DEFAULT_GEMINI_MODELS } from './gemini-models.js';
+import { cutAfterContent } from './sse.js';
 import { listen, type Header, type Incoming, type RequestListener, type Writer } from './http-io.js';
 import { Recorder } from './recorder.js';
 import type { FakeRequest, Reply, RouteContext } from './reply.js';
-import { flavourOfPath, ROUTES } from './routes.js';
+import { apiOfPath, ROUTES } from './routes.js';
 import type { Behaviour, FakeProvider, FakeProviderOptions, RecordedRequest } from './types.js';
 
 export const DEFAULT_MODELS: readonly string[] = ['gpt-4o-mini', 'gpt-4o', 'text-embedding-3-small', 'claude-3-5-haiku-latest'];
@@ -16,7 +18,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const record = options.record !== false;
   const initial = mergeBehaviour({ ...DEFAULT_BEHAVIOUR }, options.behaviour);
   const keys = options.requireKey === undefined ? undefined : new Set([options.requireKey].flat());
-  const ctx: RouteContext = { models: options.models ?? DEFAULT_MODELS };
+  const ctx: RouteContext = {
+    models: options.models ?? DEFAULT_MODELS,
+    azureDeployments: options.azureDeployments ?? DEFAULT_AZURE_DEPLOYMENTS,
+    geminiModels: options.geminiModels ?? DEFAULT_GEMINI_MODELS,
+    strictModels: options.strictModels === true,
+  };
   const recorder = new Recorder(options.maxRecorded);
   let behaviour = initial;
   const queue: Partial<Behaviour>[] = [];
@@ -58,7 +65,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         if (json !== undefined) rec.json = json;
         recorder.changed(rec);
       }
-      const flavour = inc.route?.flavour ?? flavourOfPath(inc.path);
+      const shape = API_SHAPES[inc.route?.api ?? apiOfPath(inc.path)];
       const done = (status: number) => {
         if (!rec) return;
         rec.status = status;
@@ -76,7 +83,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         b = effectiveBehaviour(oneShot, inc.headers['x-fake-behaviour']);
       } catch (e) {
         if (!(e instanceof BehaviourHeaderError)) throw e;
-        w.send(400, [], 'application/json', errorBody(flavour, 400, e.message));
+        w.send(400, [], 'application/json', shape.error(400, e.message));
         return done(400);
       }
       if (b.hang) return w.hold();
@@ -85,7 +92,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
           w.drop();
           return dropped();
         }
-        respond({ inc, w, id, body, json, b, flavour, done, dropped });
+        respond({ inc, w, id, body, json, b, shape, done, dropped });
       };
       if (b.headersDelayMs && b.headersDelayMs > 0) w.later(b.headersDelayMs, go);
       else go();
@@ -99,14 +106,14 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     body: Buffer;
     json: unknown;
     b: Behaviour;
-    flavour: ErrorFlavour;
+    shape: ApiShape;
     done: (status: number) => void;
     dropped: () => void;
   }
 
-  const respond = ({ inc, w, id, body, json, b, flavour, done, dropped }: Exchange): void => {
+  const respond = ({ inc, w, id, body, json, b, shape, done, dropped }: Exchange): void => {
     const headers: Header[] = record ? [['x-fake-request-id', String(id)]] : [];
-    if (b.retryAfter !== undefined) headers.push(['retry-after', String(b.retryAfter)]);
+    if (b.retryAfter !== undefined) headers.push(...shape.retryHeaders(b.retryAfter));
     const fail = (status: number, text: string) => {
       if (b.dropAfterChunks !== undefined) {
         w.sendTruncated(status, headers, 'application/json', text);
@@ -116,27 +123,33 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       done(status);
     };
 
-    if (keys && !authorised(inc.headers, keys)) return fail(401, errorBody(flavour, 401));
+    if (keys) {
+      const presented = shape.keysOf(inc.headers, inc.query);
+      if (!presented.some((k) => keys.has(k))) {
+        const refusal = shape.refuseKey(presented.length > 0);
+        return fail(refusal.status, refusal.body);
+      }
+    }
     if (b.status !== undefined && b.status >= 400) {
       const custom = b.errorBody === undefined ? undefined : typeof b.errorBody === 'string' ? b.errorBody : JSON.stringify(b.errorBody);
-      return fail(b.status, custom ?? errorBody(flavour, b.status));
+      return fail(b.status, custom ?? shape.scriptedError(b.status, b.retryAfter));
     }
     const route = inc.route;
-    if (!route) return fail(404, errorBody(flavour, 404, `Unknown path ${inc.method} ${inc.path} (fake provider)`, 'unknown_url'));
+    if (!route) return fail(404, shape.notFound(inc.method, inc.path));
     if (route.jsonBody && (json === undefined || json === null || typeof json !== 'object')) {
-      return fail(400, errorBody(flavour, 400, 'We could not parse the JSON body of your request.', 'invalid_json'));
+      return fail(400, shape.error(400, 'We could not parse the JSON body of your request.', 'invalid_json'));
     }
     const model = (json as { model?: unknown } | undefined)?.model;
-    if (options.strictModels && route.method === 'post' && typeof model === 'string' && !ctx.models.includes(model)) {
-      return fail(404, unknownModelBody(flavour, model));
+    if (ctx.strictModels && shape.modelInBody && route.method === 'post' && typeof model === 'string' && !ctx.models.includes(model)) {
+      return fail(404, shape.unknownModel(model));
     }
 
-    const req: FakeRequest = { seq: id, path: inc.path, param: inc.param, contentType: inc.headers['content-type'] ?? '', body, json };
+    const req: FakeRequest = { seq: id, path: inc.path, param: inc.param, query: inc.query, contentType: inc.headers['content-type'] ?? '', body, json };
     let reply: Reply;
     try {
       reply = route.handler(req, b, ctx);
     } catch (e) {
-      return fail(500, errorBody(flavour, 500, `fake provider bug: ${(e as Error).message}`));
+      return fail(500, shape.error(500, `fake provider bug: ${(e as Error).message}`));
     }
     if (reply.kind === 'body') {
       if (reply.status >= 400) return fail(reply.status, String(reply.body));
@@ -147,8 +160,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       w.send(reply.status, headers, reply.contentType, reply.body);
       return done(reply.status);
     }
-    const frames = b.errorEventAfterChunks === undefined ? reply.frames : cutAfterContent(reply.frames, b.errorEventAfterChunks, errorEventFrame(flavour, b.errorEvent));
+    const frames = b.errorEventAfterChunks === undefined ? reply.frames : withErrorEvent(reply, shape, b.errorEventAfterChunks, b.errorEvent);
     w.stream(200, headers, frames, {
+      contentType: reply.contentType,
       delayMs: b.chunkDelayMs,
       dropAfter: b.dropAfterChunks,
       stallAfter: b.stallAfterChunks,
@@ -156,7 +170,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     });
   };
 
-  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
+  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key', 'x-goog-api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {
@@ -188,26 +202,12 @@ function newRecord(id: number, inc: Incoming): RecordedRequest {
   return { id, method: inc.method, path: inc.path, query: inc.query, headers: inc.headers, body: '', rawBody: Buffer.alloc(0), aborted: false, dropped: false, startedAt: Date.now() };
 }
 
-function authorised(headers: Record<string, string>, keys: Set<string>): boolean {
-  const auth = headers['authorization'];
-  if (auth && /^bearer /i.test(auth) && keys.has(auth.slice(7).trim())) return true;
-  const x = headers['x-api-key'];
-  return x !== undefined && keys.has(x);
-}
-
-/** The in-band error event of `errorEventAfterChunks`, in the stream's own API. */
-function errorEventFrame(flavour: ErrorFlavour, custom: unknown): Frame {
-  const anthropic = flavour === 'anthropic';
-  const fallback = anthropic ? errorBody(flavour, 529, 'Overloaded (fake provider).') : errorBody(flavour, 500, 'The model failed while generating (fake provider).');
-  const data = custom === undefined ? fallback : typeof custom === 'string' ? custom : JSON.stringify(custom);
-  return anthropic ? eventFrame('error', data) : dataFrame(data);
-}
-
-/** What OpenAI and Anthropic answer for a model they do not serve. */
-function unknownModelBody(flavour: ErrorFlavour, model: string): string {
-  return flavour === 'anthropic'
-    ? errorBody(flavour, 404, `model: ${model}`)
-    : errorBody(flavour, 404, `The model \`${model}\` does not exist or you do not have access to it.`, 'model_not_found');
+/** The stream cut after `n` content frames and ended by an in-band error event, framed as the stream frames it. */
+function withErrorEvent(reply: Extract<Reply, { kind: 'stream' }>, shape: ApiShape, n: number, custom: unknown) {
+  const data = custom === undefined ? shape.streamErrorData : typeof custom === 'string' ? custom : JSON.stringify(custom);
+  const kept = Math.min(n, reply.frames.filter((f) => f.content).length);
+  const frame = reply.errorFrame ? reply.errorFrame(data, kept) : shape.errorFrame(data);
+  return cutAfterContent(reply.frames, n, frame);
 }
 
 function isJson(contentType: string | undefined): boolean {

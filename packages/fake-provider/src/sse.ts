@@ -44,3 +44,8 @@ export function parseSse(text: string): { event?: string; data: string }[] {
   }
   return out;
 }
+
+/** A `data:` event ended by CRLF pairs, as Google's servers frame them. */
+export function crlfDataFrame(json: string, content = false): Frame {
+  return { text: `data: ${json}\r\n\r\n`, content };
+}

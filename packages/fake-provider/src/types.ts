@@ -6,9 +6,12 @@
  * and the request's own `x-fake-behaviour: <JSON>` header.
  */
 export interface Behaviour {
-  /** Answer with this status and an error body (OpenAI-shaped, or Anthropic-shaped on `/v1/messages*`). 2xx = normal answer. */
+  /** Answer with this status and an error body in the route's API shape (OpenAI, Anthropic, Azure or Gemini). 2xx = normal answer. */
   status?: number;
-  /** Seconds, sent as `Retry-After` (with any status). */
+  /**
+   * Seconds, sent as `Retry-After` (with any status); Azure adds `retry-after-ms`. Gemini sends no
+   * such header: the seconds go into the error body as `details[{"@type":"…RetryInfo","retryDelay":"Ns"}]`.
+   */
   retryAfter?: number;
   /** Custom error body: an object is sent as JSON, a string as is. Only used with an error `status`. */
   errorBody?: unknown;
@@ -51,9 +54,25 @@ export interface Behaviour {
   completionTokens?: number;
   /** Answer with a call of this tool (plain and streamed) instead of text. */
   toolCall?: string | ToolCallBehaviour;
-  /** Finish reason in OpenAI terms (mapped to Anthropic's `stop_reason`). Default `stop`, or `tool_calls` with `toolCall`. */
-  finishReason?: FinishReason;
-  /** Answer `model` = the request's model (default true); otherwise the first configured model. */
+  /**
+   * Finish reason in OpenAI terms, mapped to each API's own (Anthropic `stop_reason`, Gemini
+   * `finishReason`). Default `stop`, or `tool_calls` with `toolCall`. Any other string is sent as is,
+   * to script a provider's own value (`RECITATION`, `MALFORMED_FUNCTION_CALL`, `pause_turn`…).
+   */
+  finishReason?: FinishReason | (string & {});
+  /**
+   * The provider's safety filter refuses the prompt. Azure: 400 `content_filter` with an
+   * `innererror` (`ResponsibleAIPolicyViolation`); Gemini: 200 with `promptFeedback.blockReason`
+   * and no candidates. Ignored on OpenAI and Anthropic routes.
+   */
+  blockPrompt?: boolean;
+  /** Prompt tokens served from cache: Gemini `cachedContentTokenCount`, OpenAI/Azure `prompt_tokens_details.cached_tokens`. */
+  cachedTokens?: number;
+  /** Hidden reasoning tokens, billed as output on top of `completionTokens`: Gemini `thoughtsTokenCount`, OpenAI/Azure `completion_tokens_details.reasoning_tokens`. */
+  reasoningTokens?: number;
+  /** Gemini: a `thoughtSignature` on the first answer part (the `functionCall` one with `toolCall`), as Gemini 2.5+ sends; a string is used as the signature. */
+  thoughtSignature?: boolean | string;
+  /** Answer `model` = the request's model (default true); otherwise the first configured model (Gemini: of `geminiModels`). Azure always answers its deployment's model. */
   echoModel: boolean;
 }
 
@@ -84,6 +103,7 @@ export interface RecordedRequest {
   /** The body as received, byte for byte (multipart uploads). */
   rawBody: Buffer;
   /** The parsed body, when it was JSON. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- whatever the client sent; tests read its fields directly
   json?: any;
   /** The client went away before the answer was complete. */
   aborted: boolean;
@@ -110,11 +130,24 @@ export interface FakeProviderOptions {
   maxRecorded?: number;
   /** Models listed by `GET /v1/models`. */
   models?: string[];
-  /** When set, requests must carry one of these keys as `Authorization: Bearer <k>` or `x-api-key: <k>`, else 401. */
+  /**
+   * Azure OpenAI deployments: name → the model it runs (what the answers report as `model`).
+   * A deployment not listed answers 404 `DeploymentNotFound`, as Azure does. Default `DEFAULT_AZURE_DEPLOYMENTS`.
+   */
+  azureDeployments?: Record<string, string>;
+  /** Models listed by `GET /v1beta/models` (Gemini). Default `DEFAULT_GEMINI_MODELS`. */
+  geminiModels?: string[];
+  /**
+   * When set, requests must carry one of these keys, else the API's own refusal:
+   * OpenAI/Anthropic `Authorization: Bearer <k>` or `x-api-key: <k>` (401);
+   * Azure `api-key: <k>` or `Authorization: Bearer <k>` (401);
+   * Gemini `x-goog-api-key: <k>` or `?key=<k>` (none: 403 `PERMISSION_DENIED`; a wrong one: 400 `API_KEY_INVALID`).
+   */
   requireKey?: string | string[];
   /**
-   * Answer a POST whose JSON `model` is not one of `models` with 404, as real upstreams do
-   * (OpenAI: `model_not_found`; Anthropic routes: `not_found_error`). Default false: any model is served.
+   * Answer a request naming a model it does not serve with 404, as real upstreams do
+   * (OpenAI: `model_not_found`; Anthropic: `not_found_error`; Gemini: `NOT_FOUND`, against `geminiModels`).
+   * Default false: any model is served. Azure deployments are always checked.
    */
   strictModels?: boolean;
 }
@@ -122,7 +155,10 @@ export interface FakeProviderOptions {
 export interface FakeProvider {
   /** OpenAI-style base URL, `/v1` included: `http://127.0.0.1:PORT/v1`. */
   readonly url: string;
-  /** `http://127.0.0.1:PORT`, for clients that add `/v1` themselves (the Anthropic SDK). */
+  /**
+   * `http://127.0.0.1:PORT`, for clients that add their own prefix: the Anthropic SDK (`/v1`),
+   * Azure (`endpoint`; the routes are under `/openai`), Gemini (`baseUrl`; the routes are under `/v1beta`).
+   */
   readonly origin: string;
   readonly port: number;
   /** Every request received so far (live array), unless `record: false`. */

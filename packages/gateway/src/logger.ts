@@ -3,7 +3,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger };
 
 /** Paths pino blanks out wherever they appear in a log object. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'authorization',
   'api_key',
   'apiKey',

@@ -1,4 +1,5 @@
 import { Registry, type RedisClient, type RedisTarget } from '@llmgw/core';
+import type { Command } from 'commander';
 import type { Output } from './output.js';
 import type { Prompt } from './prompt.js';
 
@@ -19,6 +20,12 @@ export interface Context {
 
 /** A handler: plain options in, output through ctx.out, errors thrown. */
 export type Handler<O> = (ctx: Context, opts: O) => Promise<void>;
+
+/** Runs a handler in a fresh context built from the command's global options. */
+export type Runner = (cmd: Command, handler: (ctx: Context) => Promise<void>) => Promise<void>;
+
+/** A command factory: a noun (with its verbs) or a verb, given the runner. */
+export type CommandFactory = (run: Runner) => Command;
 
 /** Registry warnings about bad records go to stderr instead of being lost. */
 export function createRegistry(redis: RedisClient, out: Output): Registry {

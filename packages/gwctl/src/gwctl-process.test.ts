@@ -30,8 +30,8 @@ function gwctl(args: string[], env: Record<string, string> = {}, launcher = LAUN
     child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
   });
@@ -56,10 +56,10 @@ describe('ops/gwctl as a process', () => {
   it('stops quietly when the reader of its output goes away (`gwctl --help | head -1`)', async () => {
     const child = spawn(LAUNCHER, ['--help'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Close the reading end before the CLI writes (it takes ~100 ms to start): its writes
     // meet a closed pipe, as they do once `head -1` has its line.
-    child.stdout!.destroy();
+    child.stdout.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stderr).not.toContain('EPIPE');
     expect(stderr).not.toContain('Unhandled');

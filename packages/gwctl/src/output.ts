@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 
-export type Cell = string | number | boolean | null | undefined;
+type Cell = string | number | boolean | null | undefined;
 
 /** Everything a command prints goes through here: tables for people, JSON for machines. */
 export interface Output {

@@ -25,7 +25,7 @@ export function collectList(value: string, previous: string[] | undefined): stri
   return [...(previous ?? []), ...splitList(value)];
 }
 
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   return value
     .split(',')
     .map((s) => s.trim())

@@ -2,13 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 import type { GlobalOptions } from './connect.js';
-import type { Context } from './context.js';
-
-/** Runs a handler in a fresh context built from the command's global options. */
-export type Runner = (cmd: Command, handler: (ctx: Context) => Promise<void>) => Promise<void>;
-
-/** A command factory: a noun (with its verbs) or a verb, given the runner. */
-export type CommandFactory = (run: Runner) => Command;
+import type { Context, Runner } from './context.js';
 
 export interface OpenedContext {
   ctx: Context;
@@ -57,7 +51,7 @@ export function buildProgram(deps: ProgramDeps): Command {
     );
 
   const run: Runner = async (cmd, handler) => {
-    const { ctx, close } = await deps.openContext(cmd.optsWithGlobals() as GlobalOptions);
+    const { ctx, close } = await deps.openContext(cmd.optsWithGlobals<GlobalOptions>());
     try {
       await handler(ctx);
     } finally {

@@ -57,7 +57,7 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
       // Help and --version end with exit code 0; everything else commander raises is usage.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const globals = program.opts() as GlobalOptions;
+    const globals = program.opts<GlobalOptions>();
     const user = asUserError(e) ?? redisFailure(e, globals, env);
     if (user) {
       stderr.write(`error: ${oneLine(withFlagNames(user.message, globals))}\n`);

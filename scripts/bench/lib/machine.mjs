@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 const require = createRequire(import.meta.url);
 
 /** The uWebSockets.js package the gateway loads, and whether its native binary loads here. */
-export function uwsBuild() {
+function uwsBuild() {
   let pkg = 'uWebSockets.js';
   let version = 'unknown';
   try {
@@ -17,7 +17,7 @@ export function uwsBuild() {
   } catch {
     /* not exported on some builds */
   }
-  let kind = 'unknown';
+  let kind;
   const warn = console.warn;
   const log = console.log;
   try {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
-export const WANT_NOFILE = 65536;
+const WANT_NOFILE = 65536;
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86/arm
 

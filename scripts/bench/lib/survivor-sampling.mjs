@@ -9,12 +9,16 @@ const session = new inspector.Session();
 session.connect();
 const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
 
-setTimeout(async () => {
+async function start() {
   await post('HeapProfiler.enable');
   await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
-  setTimeout(async () => {
-    const { profile } = await post('HeapProfiler.getSamplingProfile');
-    await post('HeapProfiler.stopSampling');
-    writeFileSync(process.env.GW_SURVIVORS_OUT, JSON.stringify(profile));
-  }, Number(process.env.GW_SURVIVORS_MS)).unref();
-}, Number(process.env.GW_SURVIVORS_DELAY_MS)).unref();
+  setTimeout(() => void stop(), Number(process.env.GW_SURVIVORS_MS)).unref();
+}
+
+async function stop() {
+  const { profile } = await post('HeapProfiler.getSamplingProfile');
+  await post('HeapProfiler.stopSampling');
+  writeFileSync(process.env.GW_SURVIVORS_OUT, JSON.stringify(profile));
+}
+
+setTimeout(() => void start(), Number(process.env.GW_SURVIVORS_DELAY_MS)).unref();

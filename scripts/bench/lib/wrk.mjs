@@ -18,17 +18,11 @@ export function ensureWrk(log = () => {}) {
   if (has()) return null;
   if (process.getuid?.() !== 0) return 'wrk is not installed (sudo apt-get install -y wrk)';
   log('wrk missing: apt-get install -y wrk …');
-  let r = spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'ignore' });
-  if (r.status !== 0) {
+  if (spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'ignore' }).status !== 0) {
     spawnSync('apt-get', ['update'], { stdio: 'ignore' });
-    r = spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'ignore' });
+    spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'ignore' });
   }
   return has() ? null : 'apt-get install wrk failed';
-}
-
-export function wrkVersion() {
-  const r = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  return (/wrk (\S+)/.exec(`${r.stdout}${r.stderr}`) ?? [])[1] ?? 'unknown';
 }
 
 /**

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import type { ResponseSink } from '../http/types.js';
 import { authenticate } from '../pipeline/authenticate.js';
-import { createContext } from '../pipeline/context.js';
-import { ENDPOINTS } from '../pipeline/endpoints.js';
+import { createContext } from '../request-context.js';
+import { ENDPOINTS } from '../api/endpoints.js';
 import { KeyHashMemo } from './key-hash-memo.js';
 import { RegistryCache } from './registry-cache.js';
 

@@ -1,5 +1,5 @@
 import { followAliases, type ApiKey, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
-import { Errors } from '../errors.js';
+import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import { KeyHashMemo } from './key-hash-memo.js';
 
@@ -237,3 +237,6 @@ export class RegistryCache {
     this.log.warn({ err: (e as Error)?.message }, 'registry unreachable; serving cached records');
   }
 }
+
+/** What the request stages read of the registry (a fake of it is enough to test them). */
+export type RegistryReader = Pick<RegistryCache, 'keyHashes' | 'getKey' | 'getProvider' | 'resolveModel' | 'listModels'>;

@@ -15,9 +15,6 @@
 
 type Body = Record<string, unknown>;
 
-/** Endpoints whose requests and answers are priced in tokens. */
-export const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(['/chat/completions', '/completions', '/responses', '/embeddings', '/messages']);
-
 const MESSAGE_OVERHEAD = 4;
 
 /** Text parts of a message content / prompt / input value (images and files are skipped). */

@@ -1,10 +1,10 @@
-import { RT_KEYS, type ApiKey } from '@llmgw/core';
+import { RT_KEYS } from '@llmgw/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import type { ResponseSink } from '../http/types.js';
-import { createContext } from '../pipeline/context.js';
-import { ENDPOINTS } from '../pipeline/endpoints.js';
+import { createContext } from '../request-context.js';
+import { ENDPOINTS } from '../api/endpoints.js';
 import { finish } from '../pipeline/finish.js';
 import { createStats } from '../stats.js';
 import { createGovernance } from './governance.js';
@@ -24,7 +24,7 @@ describe('governance flush', () => {
     );
     const req = { method: 'POST', path: '/v1/chat/completions', query: '', headers: {}, body: Buffer.alloc(0), receivedAt: performance.now() };
     const ctx = createContext('req_flush', req, {} as ResponseSink, ENDPOINTS.get('/chat/completions')!, log);
-    ctx.key = { id: 'key_flush', name: 'flush', hash: 'a'.repeat(64), prefix: 'gw-flush', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1 } as ApiKey;
+    ctx.key = { id: 'key_flush', name: 'flush', hash: 'a'.repeat(64), prefix: 'gw-flush', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1 };
     ctx.body = { model: 'm', messages: [{ role: 'user', content: 'count these words please' }] };
     ctx.publicModel = 'm';
     ctx.attempts.push({ provider: 'p', model: 'm', secretIndex: 0, status: 200 });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { costOf, type ApiKey, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
-import type { RequestContext, Usage } from '../pipeline/context.js';
+import type { RequestContext, Usage } from '../request-context.js';
 import type { GatewayStats } from '../stats.js';
 import { tokenizer } from '../tokenizer.js';
-import { admissionPromptTokens, completionCap, promptForCount, TOKEN_ENDPOINTS } from './estimate-tokens.js';
+import { admissionPromptTokens, completionCap, promptForCount } from './estimate-tokens.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hasLimits, KeyLimiter, type Admission, type LimiterOptions } from './limits.js';
 import { OutputCapture } from './output-capture.js';
@@ -147,7 +147,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     const st = ctx.accounting as Accounting;
     if (!st.admitted) return recordRefused(ctx);
     const { adm, capture } = st;
-    if (!ctx.usage && TOKEN_ENDPOINTS.has(ctx.endpoint.path) && upstreamAnswered(ctx)) {
+    if (!ctx.usage && ctx.endpoint.tokens && upstreamAnswered(ctx)) {
       // No usage from the upstream: counted off the event loop. Free the slot now, bill after.
       if (adm) limiter.release(adm, null);
       const pending = estimateUsage(ctx, capture, onTokenizerError)
@@ -180,7 +180,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     st.admitted = true;
     st.adm = adm;
     // Created on the first output the relay hands over: most upstreams report usage, and then none comes.
-    if (TOKEN_ENDPOINTS.has(ctx.endpoint.path)) ctx.onOutput = (data) => (st.capture ??= new OutputCapture()).push(data);
+    if (ctx.endpoint.tokens) ctx.onOutput = (data) => (st.capture ??= new OutputCapture()).push(data);
   }
 
   let unpricedWarnedAt = 0;

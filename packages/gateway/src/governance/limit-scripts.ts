@@ -41,7 +41,7 @@ import { ACCOUNT_ONCE_LUA, XADD_ONCE_LUA } from './usage-scripts.js';
  *   2, 'daily'|'monthly', spent, reserved by others, this reservation     over budget (micro-USD);
  *      reserved = -1: spent already reaches the budget
  */
-export const ADMIT_BATCH_LUA = `
+const ADMIT_BATCH_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -235,7 +235,7 @@ return out
  * KEYS: 1 window hash, 2 concurrency zset
  * ARGV: triples of member whose lease to release ('' = none), bucket, token delta (real - estimate)
  */
-export const RELEASE_LUA = `
+const RELEASE_LUA = `
 local slots, fields, delta = {}, {}, {}
 for i = 1, #ARGV, 3 do
   if ARGV[i] ~= '' then slots[#slots + 1] = ARGV[i] end
@@ -276,7 +276,7 @@ return 1
  *
  * KEYS: 1 concurrency zset; ARGV: 1 lease ms, 2… members
  */
-export const RENEW_LUA = `
+const RENEW_LUA = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lease = tonumber(ARGV[1])
@@ -291,7 +291,7 @@ return 1
  *
  * KEYS: 1 reservations zset, 2 reserved sum; ARGV: members `<id>|<nano-USD>`
  */
-export const UNRESERVE_LUA = `
+const UNRESERVE_LUA = `
 local freed = 0
 for i = 1, #ARGV do
   if redis.call('ZREM', KEYS[1], ARGV[i]) == 1 then freed = freed + tonumber(string.match(ARGV[i], '|(%d+)$')) end

@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalCluster } from '../../../../tests/support/redis-cluster.js';
 import { useTestRedis } from '../../../../tests/support/redis.js';
-import { GatewayError } from '../errors.js';
+import type { GatewayError } from '../errors/catalog.js';
 import { createStats, type GatewayStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';
@@ -16,7 +16,7 @@ const log = pino({ level: 'silent' });
 const OPTS: LimiterOptions = { windowMs: 60_000, leaseMs: 60_000, timeoutMs: 500, failClosed: false };
 
 function apiKey(id: string, limits: Partial<ApiKey>): ApiKey {
-  return { id, name: id, hash: 'a'.repeat(64), prefix: 'gw-test', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1, ...limits } as ApiKey;
+  return { id, name: id, hash: 'a'.repeat(64), prefix: 'gw-test', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1, ...limits };
 }
 
 function limiter(client: RedisClient, o: Partial<LimiterOptions> = {}, stats: GatewayStats = createStats()): KeyLimiter {

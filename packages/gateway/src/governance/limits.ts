@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rateBucketMs, RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
-import { Errors, type GatewayError } from '../errors.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';

@@ -11,7 +11,7 @@ const { redis } = useTestRedis();
 function countPipelines(client: RedisClient): { count: number } {
   const counter = { count: 0 };
   const pipeline = client.pipeline.bind(client);
-  client.pipeline = ((...args: Parameters<typeof client.pipeline>) => (counter.count++, pipeline(...args))) as typeof client.pipeline;
+  client.pipeline = (...args: Parameters<typeof client.pipeline>) => (counter.count++, pipeline(...args));
   return counter;
 }
 

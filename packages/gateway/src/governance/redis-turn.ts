@@ -79,7 +79,7 @@ export class RedisTurn {
     add(b.pipeline);
     this.schedule();
     const replies = b.replies;
-    return new Promise<T>((resolve, reject) => replies.push({ resolve: resolve as (v: unknown) => void, reject }));
+    return new Promise<T>((resolve, reject) => replies.push({ resolve, reject }));
   }
 
   /** Run the deferred tasks and write now (shutdown: before the connection closes). */

@@ -1,6 +1,6 @@
 import { priceFor, type Model, type Price, type Provider } from '@llmgw/core';
-import { Errors } from '../errors.js';
-import type { Target } from '../pipeline/context.js';
+import { Errors } from '../errors/catalog.js';
+import type { Target } from '../request-context.js';
 
 // Per model record and provider record (new objects after any edit), per upstream model: its price (null = unpriced).
 const memo = new WeakMap<Model, WeakMap<Provider, Map<string, Price | null>>>();
@@ -34,5 +34,5 @@ export function pricedTargets(model: Model, publicModel: string, targets: Target
     const what = unpriced.map((t) => `upstream model \`${t.model}\` on provider ${t.provider.name}`).join(', ');
     throw Errors.modelUnpriced(publicModel, `${what}: not in the price table and no price set`);
   }
-  return { targets: targets.filter((t) => !unpriced!.includes(t)), unpriced: null };
+  return { targets: targets.filter((t) => !unpriced.includes(t)), unpriced: null };
 }

@@ -46,7 +46,7 @@ describe('usage recorder', () => {
     r.gwXaddOnce = function (this: unknown, ...a: Parameters<typeof xadd>) {
       calls++;
       return xadd.apply(this, a);
-    } as typeof xadd;
+    };
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, flushMs: 200, batchSize: 5, pod: 'p2' }, createStats(), pino({ level: 'silent' }));
     try {

@@ -7,7 +7,7 @@ export interface UtcPeriod {
   month: string;
 }
 
-let cached = { period: { day: '', month: '' } as UtcPeriod, from: 0, until: 0 };
+let cached = { period: { day: '', month: '' }, from: 0, until: 0 };
 
 /** The UTC day and month of `nowMs`, formatted once per day rather than once per request. */
 export function utcPeriod(nowMs = Date.now()): UtcPeriod {

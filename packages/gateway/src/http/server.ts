@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { arm, release, type Timed } from '../deadlines.js';
-import { Errors, errorBody, type GatewayError } from '../errors.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
+import { errorBody } from '../errors/render.js';
 import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './types.js';
@@ -38,8 +39,6 @@ export interface HttpListener {
 interface ListenerState {
   closing: boolean;
 }
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
 
 class UwsSink implements ResponseSink {
   aborted = false;
@@ -288,5 +287,3 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
     });
   });
 }
-
-export { JSON_HEADERS };

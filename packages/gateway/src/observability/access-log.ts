@@ -1,11 +1,11 @@
 import { pino, type DestinationStream } from 'pino';
-import type { GatewayError } from '../errors.js';
+import type { GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
 
 /** The fields of the one access log line of a request. Never the raw key, never a secret. */
-export interface AccessLogFields {
+interface AccessLogFields {
   reqId: string;
   method: string;
   /** Endpoint path after the API prefix (`/chat/completions`, `/models`). */
@@ -37,7 +37,7 @@ const round = (ms: number): number => Math.round(ms * 100) / 100;
 const clip = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
 /** Build the access log fields of a finished request. */
-export function accessLogFields(ctx: RequestContext): AccessLogFields {
+function accessLogFields(ctx: RequestContext): AccessLogFields {
   const last = ctx.attempts.length > 0 ? ctx.attempts[ctx.attempts.length - 1]! : null;
   const ttfb = upstreamTtfbMs(ctx);
   const overhead = gatewayOverheadMs(ctx);
@@ -78,7 +78,7 @@ export interface RefusedRequest {
 }
 
 /** The access log fields of a refused body: the same line as any request, with what is known of it. */
-export function refusedAccessLogFields(r: RefusedRequest): AccessLogFields {
+function refusedAccessLogFields(r: RefusedRequest): AccessLogFields {
   return {
     reqId: r.reqId,
     method: r.method,

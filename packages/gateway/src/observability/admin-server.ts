@@ -1,3 +1,5 @@
+import { Errors, type GatewayError } from '../errors/catalog.js';
+import { errorBody } from '../errors/render.js';
 import type { GatewayRequest, ResponseSink } from '../http/types.js';
 import { listen, type HttpListener } from '../http/server.js';
 import type { Uws } from '../http/uws.js';
@@ -20,16 +22,17 @@ export interface AdminDeps extends StatusSources {
 const JSON_CT = { 'content-type': 'application/json' };
 
 /** The admin request handler: /metrics, /health, /ready, /status (GET only). */
-export function createAdminHandler(deps: AdminDeps): (req: GatewayRequest, res: ResponseSink) => void {
+function createAdminHandler(deps: AdminDeps): (req: GatewayRequest, res: ResponseSink) => void {
   const json = (res: ResponseSink, status: number, body: unknown) => res.send(status, JSON_CT, JSON.stringify(body));
+  const error = (res: ResponseSink, err: GatewayError) => res.send(err.status, JSON_CT, errorBody(err));
   const fail = (res: ResponseSink, what: string) => (e: unknown) => {
     deps.log.error({ err: e }, `admin ${what} failed`);
-    json(res, 500, { error: { message: `${what} failed`, type: 'server_error', param: null, code: 'internal_error' } });
+    error(res, Errors.internal());
   };
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return json(res, 405, { error: { message: `Method ${req.method} is not allowed on ${req.path}`, type: 'invalid_request_error', param: null, code: 'method_not_allowed' } });
+      return error(res, Errors.methodNotAllowed(req.method, req.path));
     }
     switch (req.path) {
       case '/metrics':
@@ -47,7 +50,7 @@ export function createAdminHandler(deps: AdminDeps): (req: GatewayRequest, res: 
         buildStatus(deps).then((s) => json(res, 200, s), fail(res, 'status'));
         return;
       default:
-        return json(res, 404, { error: { message: `Invalid URL (${req.method} ${req.path})`, type: 'invalid_request_error', param: null, code: 'unknown_url' } });
+        return error(res, Errors.routeNotFound(req.method, req.path));
     }
   };
 }

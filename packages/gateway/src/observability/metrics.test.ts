@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResponseSink } from '../http/types.js';
 import { createLogger } from '../logger.js';
-import { createContext, type RequestContext } from '../pipeline/context.js';
-import { ENDPOINTS } from '../pipeline/endpoints.js';
+import { createContext, type RequestContext } from '../request-context.js';
+import { ENDPOINTS } from '../api/endpoints.js';
 import { createStats } from '../stats.js';
 import { GatewayMetrics } from './metrics.js';
 

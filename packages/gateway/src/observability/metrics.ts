@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/registry-cache.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import type { GatewayStats } from '../stats.js';
 import { PlainCounter, PlainHistogram } from './plain-metrics.js';
 import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';
@@ -21,7 +21,7 @@ export interface MetricsOptions {
 }
 
 /** Label value for a model or provider the request never got to (or that the registry does not know). */
-export const NONE = 'none';
+const NONE = 'none';
 
 /** A labelless counter whose value is read from `read()` at scrape time. */
 function exportedCounter(registry: Registry, name: string, help: string, read: () => number): void {

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import { writeAccessLog, writeRefusedAccessLog, type RefusedRequest } from './access-log.js';
 import type { GatewayMetrics } from './metrics.js';
 

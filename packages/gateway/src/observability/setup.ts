@@ -39,7 +39,7 @@ export interface Observability {
   stop(): void;
 }
 
-export function redisMode(t: RedisTarget): RedisMode {
+function redisMode(t: RedisTarget): RedisMode {
   return t.clusterNodes ? 'cluster' : t.sentinels ? 'sentinel' : 'standalone';
 }
 

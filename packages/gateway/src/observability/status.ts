@@ -42,7 +42,7 @@ export const GATEWAY_VERSION: string = (() => {
 const PING_TIMEOUT_MS = 1_000;
 
 /** PING Redis; latency in ms, or the reason it failed (never hangs longer than a second). */
-export async function pingRedis(redis: RedisClient): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }> {
+async function pingRedis(redis: RedisClient): Promise<{ ok: true; latencyMs: number } | { ok: false; error: string }> {
   const t = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {

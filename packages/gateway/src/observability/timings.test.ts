@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';
 
 const t = (p: Partial<RequestContext>) => ({ stream: false, t0: 100, tUpstreamStart: 0, tFirstByte: 0, tUpstreamEnd: 0, tEnd: 0, ...p }) as RequestContext;

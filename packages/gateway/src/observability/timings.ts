@@ -1,4 +1,4 @@
-import type { RequestContext } from '../pipeline/context.js';
+import type { RequestContext } from '../request-context.js';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 

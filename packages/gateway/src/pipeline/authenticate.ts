@@ -1,10 +1,10 @@
 import { hashKey } from '@llmgw/core';
-import type { RegistryCache } from '../cache/registry-cache.js';
-import { Errors } from '../errors.js';
-import type { RequestContext } from './context.js';
+import type { RegistryReader } from '../cache/registry-cache.js';
+import { Errors } from '../errors/catalog.js';
+import type { RequestContext } from '../request-context.js';
 
 /** The raw gateway key from `Authorization: Bearer …`, `x-api-key` or `api-key`. */
-export function readRawKey(headers: Record<string, string>): string | null {
+function readRawKey(headers: Record<string, string>): string | null {
   const auth = headers.authorization;
   if (auth) {
     const m = /^\s*bearer\s+(\S+)\s*$/i.exec(auth);
@@ -14,7 +14,7 @@ export function readRawKey(headers: Record<string, string>): string | null {
 }
 
 /** Stage: hash the bearer token and load `gw:key:<hash>`; refuse unknown, disabled or expired keys. */
-export async function authenticate(ctx: RequestContext, cache: RegistryCache): Promise<void> {
+export async function authenticate(ctx: RequestContext, cache: RegistryReader): Promise<void> {
   const raw = readRawKey(ctx.req.headers);
   if (!raw) throw Errors.missingKey();
   const memo = cache.keyHashes;

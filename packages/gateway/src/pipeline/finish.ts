@@ -1,4 +1,4 @@
-import type { RequestContext } from './context.js';
+import type { RequestContext } from '../request-context.js';
 
 /**
  * Runs once per request when it is over: the stages' onFinish hooks, then `end` (metrics and

@@ -1,17 +1,18 @@
 import { PROVIDER_SUBJECT } from '@llmgw/core';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Errors, type GatewayError } from '../errors.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
 import { CandidateCursor, type Candidate } from '../routing/candidates.js';
 import { classifyFailure, type FailureClass } from '../routing/classify-failure.js';
 import { targetId } from '../routing/policy.js';
 import type { Plan } from '../routing/router.js';
 import type { Routing } from '../routing/routing.js';
 import type { GatewayStats } from '../stats.js';
-import { runAttempt, type AttemptOutcome } from '../upstream/attempt.js';
+import { runAttempt, type AttemptOutcome } from '../relay/relay-attempt.js';
+import { respondUpstreamError } from '../relay/respond.js';
 import type { UpstreamAgents } from '../upstream/agents.js';
 import { attemptTimeouts, type TimeoutDefaults } from '../upstream/attempt-timeouts.js';
 import { buildUpstreamRequest } from '../upstream/build-request.js';
-import type { Attempt, RequestContext, Target } from './context.js';
+import type { Attempt, RequestContext, Target } from '../request-context.js';
 
 export interface ForwardDeps {
   routing: Routing;
@@ -34,19 +35,6 @@ function usagePatch(ctx: RequestContext): { patch: Record<string, unknown> | nul
   return { patch: { stream_options: { ...(so ?? {}), include_usage: true } }, clientWantsUsage: false };
 }
 
-/** Send the error of the last failed attempt: the upstream's own body when it answered. */
-function sendFailure(ctx: RequestContext, last: Failed | null, fallback: GatewayError): void {
-  if (last?.status && last.body) {
-    ctx.status = last.status;
-    ctx.error = last.error.message;
-    ctx.errorCode = last.error.code;
-    const headers: Record<string, string> = { 'content-type': last.contentType ?? 'application/json', 'x-request-id': ctx.id, ...ctx.responseHeaders };
-    if (last.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(last.retryAfterMs / 1000));
-    ctx.res.send(last.status, headers, last.body);
-    return;
-  }
-  throw last?.error ?? fallback;
-}
 
 /** One upstream call with one secret, relayed to the client when it answers well. */
 async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, patch: Record<string, unknown> | null, clientWantsUsage: boolean): Promise<AttemptOutcome> {
@@ -199,5 +187,7 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   }
   if (ctx.res.aborted) return;
   if (misconfigured) throw misconfigured;
-  sendFailure(ctx, last, (!last && routing.secrets.nothingUsable(ctx.targets, ctx.publicModel)) || Errors.noTarget(ctx.publicModel));
+  // The upstream's own error answer when it gave one; else why nothing could be tried.
+  if (last?.status && last.body) return respondUpstreamError(ctx, { ...last, status: last.status, body: last.body });
+  throw last?.error ?? ((!last && routing.secrets.nothingUsable(ctx.targets, ctx.publicModel)) || Errors.noTarget(ctx.publicModel));
 }

@@ -1,5 +1,5 @@
-import { Errors } from '../errors.js';
-import type { RequestContext } from './context.js';
+import { Errors } from '../errors/catalog.js';
+import type { RequestContext } from '../request-context.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from './json-depth.js';
 import { multipartBoundary, readMultipartField } from './multipart.js';
 

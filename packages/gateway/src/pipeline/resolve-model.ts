@@ -1,16 +1,16 @@
 import type { ProviderType } from '@llmgw/core';
 import { keyMayReach, modelAccess } from '../access/model-access.js';
-import { servesEndpoint } from '../adapters/index.js';
-import type { RegistryCache } from '../cache/registry-cache.js';
-import { Errors } from '../errors.js';
-import type { RequestContext, Target } from './context.js';
+import { servesEndpoint } from '../providers/index.js';
+import type { RegistryReader } from '../cache/registry-cache.js';
+import { Errors } from '../errors/catalog.js';
+import type { RequestContext, Target } from '../request-context.js';
 
 /**
  * Stage: the model the client named, resolved through its aliases to the model that serves,
  * checked against the key's allow-lists (access/model-access.ts), and its targets narrowed to
  * active providers the key may reach whose type can serve the endpoint (adapters' `endpoints`).
  */
-export async function resolveModel(ctx: RequestContext, cache: RegistryCache): Promise<void> {
+export async function resolveModel(ctx: RequestContext, cache: RegistryReader): Promise<void> {
   const key = ctx.key!;
   const name = ctx.publicModel;
   const resolved = await cache.resolveModel(name);

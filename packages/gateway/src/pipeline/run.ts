@@ -1,11 +1,12 @@
 import type { RegistryCache } from '../cache/registry-cache.js';
+import { respondError } from '../relay/respond.js';
+import type { RequestContext } from '../request-context.js';
 import { authenticate } from './authenticate.js';
-import type { RequestContext } from './context.js';
 import { finish } from './finish.js';
 import { forward, type ForwardDeps } from './forward.js';
+import { listModels } from './list-models.js';
 import { parseBody } from './parse-body.js';
 import { resolveModel } from './resolve-model.js';
-import { respondError } from './respond-error.js';
 
 export interface PipelineDeps extends ForwardDeps {
   cache: RegistryCache;
@@ -18,20 +19,23 @@ export interface PipelineDeps extends ForwardDeps {
 }
 
 /**
- * The request pipeline, top to bottom. Authentication runs before the body is parsed, so
- * an unauthenticated client never makes the gateway parse its JSON.
+ * The request pipeline, every stage in order (docs/architecture.md walks through them).
+ * Authentication runs before the body is parsed, so an unauthenticated client never makes the
+ * gateway parse its JSON. Whatever fails becomes one error answer in the client's API shape;
+ * whatever happens, `finish` runs the accounting and the observability hooks.
  */
 export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
   try {
-    await authenticate(ctx, deps.cache);
-    deps.account(ctx);
-    parseBody(ctx);
-    await resolveModel(ctx, deps.cache);
-    await deps.admit(ctx);
-    await forward(ctx, deps);
+    await authenticate(ctx, deps.cache); // auth: the gateway key (pipeline/authenticate.ts)
+    if (ctx.endpoint.kind === 'models') return await listModels(ctx, deps.cache); // answered from the registry
+    deps.account(ctx); // account: the usage of this request is recorded when it is over (governance/)
+    parseBody(ctx); // the JSON body and the model it names
+    await resolveModel(ctx, deps.cache); // route: the model, and the targets the key may reach that serve the endpoint
+    await deps.admit(ctx); // admit: limits and budgets, the request's cost reserved (governance/)
+    await forward(ctx, deps); // attempt/failover (pipeline/forward.ts); the answer relayed as it comes (relay/)
   } catch (e) {
-    respondError(ctx, e);
+    respondError(ctx, e); // relay/respond.ts, errors/render.ts
   } finally {
-    finish(ctx, deps.onRequestEnd);
+    finish(ctx, deps.onRequestEnd); // accounting hooks, then metrics and the access log
   }
 }

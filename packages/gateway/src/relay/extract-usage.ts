@@ -1,4 +1,4 @@
-import type { Usage } from '../pipeline/context.js';
+import type { Usage } from '../request-context.js';
 
 /** Find `"usage":{…}` in a JSON text and parse just that object (no parse of the whole body). */
 export function findUsageObject(text: string): Record<string, unknown> | null {

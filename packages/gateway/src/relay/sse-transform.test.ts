@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Usage } from '../pipeline/context.js';
+import type { Usage } from '../request-context.js';
 import { extractUsage } from './extract-usage.js';
 import { isErrorEvent, keyObjectAt, SseTransform } from './sse-transform.js';
 

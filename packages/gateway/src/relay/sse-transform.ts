@@ -1,4 +1,4 @@
-import type { Usage } from '../pipeline/context.js';
+import type { Usage } from '../request-context.js';
 import { extractUsage } from './extract-usage.js';
 import { rewriteModel } from './rewrite-model.js';
 

@@ -1,8 +1,8 @@
 import { PROVIDER_SUBJECT, secretSubject, targetSubject, type Provider, type SubjectHealth } from '@llmgw/core';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../pipeline/context.js';
-import { ENDPOINTS } from '../pipeline/endpoints.js';
+import type { Target } from '../request-context.js';
+import { ENDPOINTS } from '../api/endpoints.js';
 import { createStats } from '../stats.js';
 import { CandidateCursor } from './candidates.js';
 import { applyFailure, applyProbe, type CooldownSettings } from './cooldown-rules.js';

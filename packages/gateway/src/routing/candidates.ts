@@ -1,6 +1,6 @@
 import { PROVIDER_SUBJECT } from '@llmgw/core';
-import type { Target } from '../pipeline/context.js';
-import type { Endpoint } from '../pipeline/endpoints.js';
+import type { Target } from '../request-context.js';
+import type { Endpoint } from '../api/endpoints.js';
 import { providerSecret } from '../upstream/build-request.js';
 import type { HealthMirror } from './health-mirror.js';
 import { targetSubjectOf } from './misconfiguration.js';

@@ -1,9 +1,9 @@
 import type { Provider } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../errors.js';
-import type { Target } from '../pipeline/context.js';
-import { ENDPOINTS } from '../pipeline/endpoints.js';
-import { upstreamStatusError } from '../upstream/attempt.js';
+import { GatewayError } from '../errors/catalog.js';
+import type { Target } from '../request-context.js';
+import { ENDPOINTS } from '../api/endpoints.js';
+import { upstreamStatusError } from '../relay/relay-attempt.js';
 import { classifyFailure, type FailureSite } from './classify-failure.js';
 
 const target = (type: Provider['type'] = 'openai'): Target => ({ provider: { name: 'p', type } as Provider, model: 'gpt-x', weight: 1, priority: 0 });

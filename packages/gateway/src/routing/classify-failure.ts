@@ -1,6 +1,6 @@
-import type { Endpoint } from '../pipeline/endpoints.js';
-import type { Target } from '../pipeline/context.js';
-import type { AttemptOutcome } from '../upstream/attempt.js';
+import type { Endpoint } from '../api/endpoints.js';
+import type { Target } from '../request-context.js';
+import type { AttemptOutcome } from '../relay/relay-attempt.js';
 import type { FailureInput } from './cooldown-rules.js';
 import { notFoundIsMisconfiguration, notFoundLine, refusedLine, upstreamPath } from './misconfiguration.js';
 

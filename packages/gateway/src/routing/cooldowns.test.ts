@@ -10,7 +10,7 @@ const force = (reason: string, durationMs?: number): FailureInput => ({ force: t
 
 describe('cooldown rules (pure)', () => {
   it('N failures within the window start a cooldown; older ones fall out of the window', () => {
-    let h: SubjectHealth | undefined;
+    let h: SubjectHealth | undefined = undefined;
     let r = applyFailure(h, 0, S, fail());
     r = applyFailure(r.health, 500, S, fail());
     expect(r.entered).toBe(false);

@@ -1,7 +1,7 @@
 import { targetSubject } from '@llmgw/core';
-import type { Endpoint } from '../pipeline/endpoints.js';
-import type { Target } from '../pipeline/context.js';
-import { codecFor } from '../upstream/codec.js';
+import type { Endpoint } from '../api/endpoints.js';
+import type { Target } from '../request-context.js';
+import { codecFor } from '../providers/index.js';
 
 /**
  * Which upstream answers say that the gateway's configuration is wrong rather than the
@@ -31,7 +31,7 @@ export function notFoundIsMisconfiguration(endpoint: Endpoint, body: Record<stri
 
 /** The path a target's provider is called on for this endpoint (after its base URL). */
 export function upstreamPath(endpoint: Endpoint, target: Target): string {
-  return codecFor(endpoint, target.provider.type)?.path ?? endpoint.path;
+  return codecFor(endpoint, target.provider.type)?.upstream ?? endpoint.path;
 }
 
 /** The health subject of a target on this endpoint (see core's `targetSubject`). */

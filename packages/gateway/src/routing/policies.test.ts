@@ -1,6 +1,6 @@
 import type { Provider } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../pipeline/context.js';
+import type { Target } from '../request-context.js';
 import { POLICIES } from './policies.js';
 import { targetId, type PolicyInputs } from './policy.js';
 import { seededRng } from './rng.js';

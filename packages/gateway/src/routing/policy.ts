@@ -1,4 +1,4 @@
-import type { Target } from '../pipeline/context.js';
+import type { Target } from '../request-context.js';
 import type { Rng } from './rng.js';
 
 /** What a policy may look at besides the targets; all of it is local to this pod. */

@@ -1,5 +1,5 @@
 import type { RoutingPolicy } from '@llmgw/core';
-import type { RequestContext, Target } from '../pipeline/context.js';
+import type { RequestContext, Target } from '../request-context.js';
 import { POLICIES } from './policies.js';
 import { targetId, type PolicyInputs } from './policy.js';
 import type { Rng } from './rng.js';

@@ -10,7 +10,7 @@ import { SecretRotation } from './secret-rotation.js';
 import { TargetStats } from './target-stats.js';
 
 /** The failover budget of one request. */
-export interface RetrySettings {
+interface RetrySettings {
   /** Most upstream calls one request may make. */
   maxAttempts: number;
   /** No new attempt starts later than this after the request arrived. */

@@ -2,7 +2,7 @@ import type { Provider } from '@llmgw/core';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Target } from '../pipeline/context.js';
+import type { Target } from '../request-context.js';
 import { SecretEnv } from './secret-env.js';
 
 const provider = (name: string, secrets: string[]): Provider => ({ name, type: 'openai', secrets }) as Provider;

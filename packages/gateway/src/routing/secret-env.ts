@@ -1,7 +1,7 @@
 import { envVariable, resolveSecret, type Provider } from '@llmgw/core';
-import { Errors, type GatewayError } from '../errors.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
-import type { Target } from '../pipeline/context.js';
+import type { Target } from '../request-context.js';
 
 /** Resolves a provider's secret by index; undefined when it cannot be used here. */
 export interface SecretResolver {

@@ -1,5 +1,5 @@
 import type { Model, Provider } from '@llmgw/core';
-import type { AttemptTimeouts } from './attempt.js';
+import type { AttemptTimeouts } from '../relay/relay-attempt.js';
 
 /** The gateway's defaults (GW_UPSTREAM_TIMEOUT_MS, GW_FIRST_BYTE_TIMEOUT_MS, GW_STREAM_IDLE_TIMEOUT_MS); 0 = none. */
 export interface TimeoutDefaults {

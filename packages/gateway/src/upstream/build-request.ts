@@ -1,8 +1,7 @@
 import { resolveSecret, type Provider } from '@llmgw/core';
-import { ADAPTERS } from '../adapters/index.js';
-import type { RequestContext, Target } from '../pipeline/context.js';
+import { ADAPTERS, codecFor, upstreamUrl } from '../providers/index.js';
+import type { RequestContext, Target } from '../request-context.js';
 import { multipartBoundary, replaceMultipartField } from '../pipeline/multipart.js';
-import { codecFor } from './codec.js';
 
 /** Client headers never forwarded: hop-by-hop, the client's own credentials, and what we set. */
 const DROP = new Set([
@@ -93,7 +92,7 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
     const boundary = multipartBoundary(inHeaders['content-type']);
     if (boundary) body = replaceMultipartField(ctx.req.body, boundary, 'model', target.model);
   }
-  const query = ctx.req.query && (!codec || codec.keepQuery) ? `?${ctx.req.query}` : '';
-  const path = basePath + (codec ? codec.path : ctx.endpoint.path) + query;
+  const query = !codec || codec.keepQuery ? ctx.req.query : '';
+  const path = basePath + upstreamUrl({ provider: p, upstreamModel: target.model, endpoint: codec ? codec.upstream : ctx.endpoint.path, stream: ctx.stream, query });
   return { origin, path, method: 'POST', headers, body };
 }

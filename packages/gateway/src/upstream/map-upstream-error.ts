@@ -1,5 +1,5 @@
-import { Errors, type GatewayError } from '../errors.js';
-import type { TimeoutPhase } from '../pipeline/context.js';
+import { Errors, type GatewayError } from '../errors/catalog.js';
+import type { TimeoutPhase } from '../request-context.js';
 import { ProxyError } from './h1/errors.js';
 import { tlsFailure } from './h1/tls-failure.js';
 

@@ -2,17 +2,17 @@ import type { ApiKey } from '@llmgw/core';
 import { summarize } from './provider.js';
 
 /** `active`, `disabled`, or `expired` when active but past expires_at. */
-export function keyState(k: ApiKey, now: Date): string {
+function keyState(k: ApiKey, now: Date): string {
   if (k.status === 'active' && k.expires_at && Date.parse(k.expires_at) <= now.getTime()) return 'expired';
   return k.status;
 }
 
-export function formatLimits(k: ApiKey): string {
+function formatLimits(k: ApiKey): string {
   const parts = [k.rpm && `rpm ${k.rpm}`, k.tpm && `tpm ${k.tpm}`, k.max_concurrency && `conc ${k.max_concurrency}`].filter(Boolean);
   return parts.length ? parts.join(', ') : '-';
 }
 
-export function formatBudgets(k: ApiKey): string {
+function formatBudgets(k: ApiKey): string {
   const parts = [
     k.budget_daily !== undefined && `$${k.budget_daily}/day`,
     k.budget_monthly !== undefined && `$${k.budget_monthly}/month`,

@@ -6,7 +6,7 @@ import { STATUS_CODES } from 'node:http';
  * ECONNRESET, TLS certificate errors, …) pass through with Node's own code. A proxy's failures
  * have no undici code: they are `GW_UPSTREAM_PROXY`, which the undici path raises too (agents.ts).
  */
-export class H1Error extends Error {
+class H1Error extends Error {
   constructor(
     readonly code: string,
     message: string,

@@ -22,6 +22,7 @@ const DONE = 8;
 
 const CRLF2 = Buffer.from('\r\n\r\n');
 /** A control character other than HT, CR and LF (a CR or LF outside a CRLF is found line by line). */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
 const BAD_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
 const HEX_SIZE = /^[0-9a-fA-F]{1,13}$/;
 /** Value of a hex digit by byte, -1 for anything else. */

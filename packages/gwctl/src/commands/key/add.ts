@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { importedKeyProblem, MIN_IMPORTED_KEY_LENGTH } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { withoutTrailingNewline } from '../../stdin.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 import { checkProviders, keyChange, printNewKey, withKeyFlags, type KeyFlags } from './options.js';

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import type { Context } from '../../context.js';
-import type { Runner } from '../../program.js';
+import type { Context, Runner } from '../../context.js';
 import { setKeyStatus } from './set-status.js';
 
 export interface KeyDisableOptions {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Runner } from '../../program.js';
+import type { Runner } from '../../context.js';
 import { addCommand } from './add.js';
 import { delCommand } from './del.js';
 import { disableCommand } from './disable.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { ROUTING_POLICIES, type ApiKey, type RoutingPolicy } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { readKeySpend } from '@llmgw/core';
-import type { Context } from '../../context.js';
-import type { Runner } from '../../program.js';
+import type { Context, Runner } from '../../context.js';
 import { toKeyFields, toKeyView } from '../../views/key.js';
 import { toKeySpendFields, toKeySpendView } from '../../views/key-spend.js';
 import { mustFindKey } from './options.js';

@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
 import { ROUTING_POLICIES, type RoutingPolicy } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseInteger, parseNumber } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { formatTarget } from '../../views/model.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { mustGetModel } from './show.js';
 
 export interface ModelDelOptions {

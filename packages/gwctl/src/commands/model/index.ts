@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Runner } from '../../program.js';
+import type { Runner } from '../../context.js';
 import { aliasCommand } from './alias.js';
 import { bindCommand } from './bind.js';
 import { delCommand } from './del.js';

@@ -1,8 +1,7 @@
 import { Argument, Command } from 'commander';
 import { ROUTING_POLICIES, type RoutingPolicy } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { mustGetModel } from './show.js';
 
 export interface ModelPolicyOptions {

@@ -1,13 +1,12 @@
 import { Command } from 'commander';
 import { tablePrice, type Model, type Price } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseNumber } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 import { mustGetModel } from './show.js';
 
-export interface ModelPriceOptions {
+interface ModelPriceOptions {
   name: string;
   /** USD per million tokens; `false` (a --no-… flag) removes the price. */
   input?: number | false;
@@ -37,7 +36,7 @@ function describeTable(price: Price | null): string {
   return `input ${show(price.input)}, output ${show(price.output)}${extra.length ? `, ${extra.join(', ')}` : ''} (price table: ${price.source.slice('table:'.length)})`;
 }
 
-export async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
+async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set the price there`);
   const change: Partial<Prices> = {};

@@ -1,22 +1,21 @@
 import { Command } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { mustGetModel } from './show.js';
 
-export interface ModelReserveOptions {
+interface ModelReserveOptions {
   name: string;
   /** Completion tokens reserved for a request without max_tokens; `false` (--no-output-tokens) goes back to the gateway default. */
   outputTokens?: number | false;
   json?: boolean;
 }
 
-export async function modelReserve(ctx: Context, o: ModelReserveOptions): Promise<void> {
+async function modelReserve(ctx: Context, o: ModelReserveOptions): Promise<void> {
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set it there`);
   if (typeof o.outputTokens === 'number' && o.outputTokens < 0) throw new UserError('--output-tokens must not be negative');
-  const updated = o.outputTokens === undefined ? m : await ctx.registry.updateModel(o.name, () => ({ reserve_output_tokens: o.outputTokens === false ? undefined : (o.outputTokens as number) }));
+  const updated = o.outputTokens === undefined ? m : await ctx.registry.updateModel(o.name, () => ({ reserve_output_tokens: o.outputTokens === false ? undefined : o.outputTokens }));
   if (o.json) return ctx.out.json({ name: updated.name, reserve_output_tokens: updated.reserve_output_tokens ?? null });
   ctx.out.line(
     `model ${updated.name}: a request without max_tokens reserves ${updated.reserve_output_tokens ?? 'the gateway default (GW_RESERVE_OUTPUT_TOKENS)'} completion tokens against tpm limits and budgets`,

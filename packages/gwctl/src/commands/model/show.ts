@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import type { Model } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { toModelFields } from '../../views/model.js';
 
 export interface ModelShowOptions {

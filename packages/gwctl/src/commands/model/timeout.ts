@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import type { Model } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { mustGetModel } from './show.js';
 
 export interface ModelTimeoutOptions {

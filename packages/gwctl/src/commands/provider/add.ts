@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { needsSecret, providerChange, withProviderFlags, type ProviderFlags } from './options.js';
 
 export interface ProviderAddOptions extends ProviderFlags {
@@ -40,7 +39,8 @@ export function addCommand(run: Runner): Command {
 Examples:
   gwctl provider add openai --base-url https://api.openai.com/v1 --api-key-env OPENAI_API_KEY --models gpt-4o-mini,gpt-4o
   gwctl provider add openrouter --base-url https://openrouter.ai/api/v1 --api-key sk-or-... --weight 2
-  gwctl provider add azure --base-url https://x.openai.azure.com/openai/v1 --auth-header api-key --api-key-env AZURE_KEY
+  gwctl provider add azure --type azure --base-url https://x.openai.azure.com --api-key-env AZURE_KEY   (then: gwctl model bind gpt-4o --provider azure --upstream-model <deployment>)
+  gwctl provider add azure-v1 --base-url https://x.openai.azure.com/openai/v1 --auth-header api-key --api-key-env AZURE_KEY   (Azure's OpenAI-compatible v1 API)
   gwctl provider add local --base-url http://127.0.0.1:8000/v1 --auth-type none`,
   );
   return cmd.action((name: string, opts: Omit<ProviderAddOptions, 'name'>, c: Command) =>

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { maskSecret, type Provider } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { collect } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { needsSecret, providerChange, withProviderFlags, type ProviderFlags } from './options.js';
 import { mustGetProvider } from './show.js';
 

@@ -2,7 +2,7 @@ import { envVariable, resolveSecret, type Provider } from '@llmgw/core';
 import { UserError } from '../../errors.js';
 
 /** The auth and version headers a provider expects, secret included. */
-export function upstreamHeaders(p: Provider, secret: string | undefined): Record<string, string> {
+function upstreamHeaders(p: Provider, secret: string | undefined): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/json', ...p.headers };
   if (p.type === 'anthropic') h['anthropic-version'] ??= '2023-06-01';
   if (!secret || p.auth_type === 'none') return h;
@@ -31,7 +31,7 @@ export function pickSecret(p: Provider, env: NodeJS.ProcessEnv, n?: number): Pic
 }
 
 /** The first secret of the provider that resolves here (env: references read this shell's env). */
-export function firstSecret(p: Provider, env: NodeJS.ProcessEnv): string | undefined {
+function firstSecret(p: Provider, env: NodeJS.ProcessEnv): string | undefined {
   const picked = pickSecret(p, env);
   if (picked === null) return undefined;
   if ('secret' in picked) return picked.secret;

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { parseInteger } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { listUpstreamModels } from './list-upstream-models.js';
 import { mustGetProvider } from './show.js';
 

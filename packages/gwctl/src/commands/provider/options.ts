@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { AUTH_TYPES, PROVIDER_TYPES, type AuthType, type Provider, type ProviderType } from '@llmgw/core';
 import { collect, collectList, parseHeader, parseInteger, parseNumber } from '../../parse.js';
 
@@ -22,6 +22,8 @@ export interface ProviderFlags {
   idleTimeoutMs?: number | false;
   /** Extra upstream headers (edit: added or replaced by name). */
   header?: Array<[string, string]>;
+  /** Azure OpenAI `api-version` (`false`: back to the gateway's default). */
+  apiVersion?: string | false;
 }
 
 const collectHeader = (v: string, prev: Array<[string, string]> | undefined) => [...(prev ?? []), parseHeader(v)];
@@ -30,8 +32,9 @@ const collectHeader = (v: string, prev: Array<[string, string]> | undefined) => 
 export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
   const edit = mode === 'edit';
   cmd
-    .option('--base-url <url>', 'upstream base URL, OpenAI convention including /v1 (e.g. https://api.openai.com/v1)')
-    .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible) or anthropic').choices(PROVIDER_TYPES))
+    .option('--base-url <url>', 'upstream base URL: OpenAI convention including /v1 (https://api.openai.com/v1); anthropic https://api.anthropic.com/v1; azure the resource endpoint (https://NAME.openai.azure.com)')
+    .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible), anthropic, azure (Azure OpenAI: bound upstream models are deployment names)').choices(PROVIDER_TYPES))
+    .option('--api-version <version>', 'azure: the api-version of every call (default 2024-10-21)')
     .addOption(new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none').choices(AUTH_TYPES))
     .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key')
     .option('--api-key <secret>', edit ? 'replace all secrets with these literal secrets (repeatable)' : 'a literal upstream secret (repeatable; several are rotated)', collect)
@@ -48,13 +51,14 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
     cmd
       .option('--no-connect-timeout-ms', 'remove the connect deadline')
       .option('--no-first-byte-timeout-ms', 'remove the first-byte deadline')
-      .option('--no-idle-timeout-ms', 'remove the idle deadline');
+      .option('--no-idle-timeout-ms', 'remove the idle deadline')
+      .option('--no-api-version', "azure: back to the gateway's default api-version");
   }
   return cmd;
 }
 
 /** `--api-key` and `--api-key-env` as stored secret references. */
-export function secretsFrom(f: ProviderFlags): string[] | undefined {
+function secretsFrom(f: ProviderFlags): string[] | undefined {
   if (!f.apiKey && !f.apiKeyEnv) return undefined;
   return [...(f.apiKey ?? []), ...(f.apiKeyEnv ?? []).map((n) => `env:${n.replace(/^env:/, '')}`)];
 }
@@ -79,6 +83,7 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
   if (f.connectTimeoutMs !== undefined) c.connect_timeout_ms = optional(f.connectTimeoutMs);
   if (f.firstByteTimeoutMs !== undefined) c.first_byte_timeout_ms = optional(f.firstByteTimeoutMs);
   if (f.idleTimeoutMs !== undefined) c.idle_timeout_ms = optional(f.idleTimeoutMs);
+  if (f.apiVersion !== undefined) c.api_version = f.apiVersion === false ? undefined : f.apiVersion;
   return c;
 }
 

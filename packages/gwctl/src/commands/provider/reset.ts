@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { healthFields, maskSecret, RT_KEYS, secretSubject } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { mustGetProvider } from './show.js';
 
 export interface ProviderResetOptions {

@@ -13,8 +13,7 @@ import {
   type Provider,
   type SubjectHealth,
 } from '@llmgw/core';
-import type { Context } from '../../context.js';
-import type { Runner } from '../../program.js';
+import type { Context, Runner } from '../../context.js';
 import { mustGetProvider } from './show.js';
 
 export interface ProviderStatusOptions {
@@ -23,7 +22,7 @@ export interface ProviderStatusOptions {
 }
 
 /** Health of a provider or of one of its secrets, as the gateways share it in Redis. */
-export interface HealthView {
+interface HealthView {
   /** `ok`, `failing` (failures in the window), `cooling`, `half-open` (a probe may go), `probing`. */
   state: string;
   fails: number;
@@ -54,7 +53,7 @@ export interface ProviderStatusView {
 
 const iso = (ms: number): string | null => (ms > 0 ? new Date(ms).toISOString() : null);
 
-export function toHealthView(h: SubjectHealth | undefined, now: number): HealthView {
+function toHealthView(h: SubjectHealth | undefined, now: number): HealthView {
   const st = subjectState(h, now);
   const fails = h && h.windowEnd > now ? h.fails : 0;
   const state = st.kind === 'cooling' ? (st.probe ? 'probing' : 'cooling') : st.kind === 'ok' && fails > 0 ? 'failing' : st.kind;
@@ -72,7 +71,7 @@ export function toHealthView(h: SubjectHealth | undefined, now: number): HealthV
 }
 
 /** A provider's view from its two runtime hashes: the shared health and the pods' unset-secret reports. */
-export function toStatusView(p: Provider, hash: Record<string, string>, now: number, unsetHash: Record<string, string> = {}): ProviderStatusView {
+function toStatusView(p: Provider, hash: Record<string, string>, now: number, unsetHash: Record<string, string> = {}): ProviderStatusView {
   const subjects = parseHealthHash(hash);
   const unset = parseUnsetReports(unsetHash, now);
   const podsLacking = (n: number) => [...unset].filter(([, r]) => r.secrets.includes(n)).map(([pod]) => pod).sort();

@@ -1,14 +1,13 @@
 import { Command } from 'commander';
 import type { Provider } from '@llmgw/core';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
-import type { Runner } from '../../program.js';
 import { callUpstream, modelsPath, NoAnswerError, parseModelIds, pickSecret, scrub, upstreamMessage, type UpstreamReply } from './list-upstream-models.js';
 import { parseSecretNumber } from './reset.js';
 import { mustGetProvider } from './show.js';
 
-export interface ProviderTestOptions {
+interface ProviderTestOptions {
   name: string;
   /** Upstream model for the completion (default: the first bound to the provider, else the first it declares). */
   model?: string;
@@ -19,9 +18,9 @@ export interface ProviderTestOptions {
 }
 
 /** What is wrong, in one word; `ok` when nothing is. */
-export type Verdict = 'ok' | 'secret_unset' | 'unreachable' | 'tls' | 'timeout' | 'bad_secret' | 'base_url' | 'unknown_model' | 'refused' | 'upstream_error';
+type Verdict = 'ok' | 'secret_unset' | 'unreachable' | 'tls' | 'timeout' | 'bad_secret' | 'base_url' | 'unknown_model' | 'refused' | 'upstream_error';
 
-export interface ProviderTestReport {
+interface ProviderTestReport {
   provider: string;
   ok: boolean;
   verdict: Verdict;
@@ -133,7 +132,7 @@ async function runChecks(p: Provider, secret: string | undefined, o: ProviderTes
  * completion with one of its models, and a one-line verdict of what is wrong. Exit code 0
  * only when it is ok. Secrets never appear in the output (upstream messages are scrubbed).
  */
-export async function providerTest(ctx: Context, o: ProviderTestOptions): Promise<void> {
+async function providerTest(ctx: Context, o: ProviderTestOptions): Promise<void> {
   const p = await mustGetProvider(ctx, o.name);
   const report: ProviderTestReport = { provider: p.name, ok: false, verdict: 'ok', message: '', base_url: p.base_url, model: await modelToTry(ctx, p, o.model), secret: null, checks: [] };
   const picked = pickSecret(p, ctx.env, o.secret);

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { Runner } from '../../program.js';
+import type { Runner } from '../../context.js';
 import { pingCommand } from './ping.js';
 
 /** `gwctl redis …`: the registry's Redis itself. */

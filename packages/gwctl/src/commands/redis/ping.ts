@@ -1,14 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { describeRedisTarget, isCluster, REDIS_KEYS, redisUsesTls } from '@llmgw/core';
-import type { Context } from '../../context.js';
-import type { Runner } from '../../program.js';
+import type { Context, Runner } from '../../context.js';
 
 export interface RedisPingOptions {
   json?: boolean;
 }
 
-export interface PingReport {
+interface PingReport {
   target: string;
   reachable: true;
   latency_ms: number;

@@ -1,13 +1,12 @@
 import { Command, Option } from 'commander';
-import type { Context } from '../../context.js';
+import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import type { Runner } from '../../program.js';
 import { mustFindKey } from '../key/options.js';
 import { aggregateUsage, USAGE_GROUPS, type UsageGroup } from './aggregate-usage.js';
 import { parseTimeRef } from './parse-time.js';
 import { readUsage, trimmedUntil } from './read-usage.js';
 
-export interface UsageOptions {
+interface UsageOptions {
   by?: UsageGroup;
   /** ISO date/time or a duration ago (`24h`, `7d`); default 24h. */
   since?: string;
@@ -19,7 +18,7 @@ export interface UsageOptions {
 
 const usd = (v: number) => `$${Number(v.toFixed(6))}`;
 
-export async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
+async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   const now = ctx.now();
   const by = o.by ?? 'key';
   const since = parseTimeRef(o.since ?? '24h', now, '--since');

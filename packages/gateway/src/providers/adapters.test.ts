@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { ENDPOINT_PATHS, ENDPOINTS } from '../api/endpoints.js';
+import { ADAPTERS, codecFor, servesEndpoint, upstreamUrl } from './index.js';
+
+const ep = (path: string) => ENDPOINTS.get(path)!;
+
+describe('which endpoints a provider type serves, and how', () => {
+  it('openai: every endpoint; anthropic: chat completions (converted), messages and count_tokens', () => {
+    for (const p of ENDPOINT_PATHS) expect(servesEndpoint('openai', p)).toBe(true);
+    expect(ENDPOINT_PATHS.filter((p) => servesEndpoint('anthropic', p))).toEqual(['/chat/completions', '/messages', '/messages/count_tokens']);
+  });
+
+  it('is the identity (null codec) for OpenAI endpoints to OpenAI-compatible providers: the hot path stays untouched', () => {
+    for (const [path, e] of ENDPOINTS) if (e.format !== 'anthropic') expect(codecFor(e, 'openai'), path).toBeNull();
+  });
+
+  it('converts /messages to /chat/completions for OpenAI-compatible providers and answers count_tokens locally', () => {
+    expect(codecFor(ep('/messages'), 'openai')).toMatchObject({ upstream: '/chat/completions', keepQuery: false });
+    expect(codecFor(ep('/messages/count_tokens'), 'openai')?.localResponse).toBeTypeOf('function');
+  });
+
+  it('passes /messages through to Anthropic providers and converts /chat/completions to /messages', () => {
+    const pass = codecFor(ep('/messages'), 'anthropic')!;
+    expect(pass).toMatchObject({ upstream: '/messages', keepQuery: true });
+    expect(pass.requestBody).toBeUndefined();
+    expect(codecFor(ep('/messages/count_tokens'), 'anthropic')).toBeNull();
+    expect(codecFor(ep('/chat/completions'), 'anthropic')).toMatchObject({ upstream: '/messages', keepQuery: false });
+  });
+
+  it('every adapter is registered under its own id', () => {
+    for (const [type, a] of Object.entries(ADAPTERS)) expect(a.id).toBe(type);
+  });
+
+  it('without a url rule the upstream path is the endpoint, with the client query', () => {
+    const provider = { type: 'openai', base_url: 'http://x/v1' } as never;
+    expect(upstreamUrl({ provider, upstreamModel: 'm', endpoint: '/chat/completions', stream: false, query: '' })).toBe('/chat/completions');
+    expect(upstreamUrl({ provider, upstreamModel: 'm', endpoint: '/embeddings', stream: false, query: 'a=1' })).toBe('/embeddings?a=1');
+  });
+});

@@ -1,0 +1,304 @@
+import { streamErrorEvent } from '../errors/render.js';
+import { arm, release, type Timed } from '../deadlines.js';
+import { Errors, toGatewayError, type GatewayError } from '../errors/catalog.js';
+import type { RequestContext, Target, TimeoutPhase } from '../request-context.js';
+import { extractUsage, extractUsageFromBytes } from './extract-usage.js';
+import { rewriteModel } from './rewrite-model.js';
+import { SseTransform } from './sse-transform.js';
+import type { UpstreamRequest } from '../upstream/build-request.js';
+import { ClientWriter } from './client-writer.js';
+import type { UpstreamController, UpstreamDispatcher, UpstreamHandler, UpstreamHeaders } from '../upstream/dispatcher.js';
+import type { StreamRelay } from '../providers/codec.js';
+import { codecFor } from '../providers/index.js';
+import { respondJson } from './respond.js';
+import { ClientAbortedError, endedByGateway, mapUpstreamError, timeoutPhase, TotalTimeoutError } from '../upstream/map-upstream-error.js';
+
+export interface AttemptTimeouts {
+  /** Until response headers. */
+  firstByteMs: number;
+  /** Longest silence between body chunks. */
+  idleMs: number;
+  /** Whole request. */
+  totalMs: number;
+}
+
+/** How one attempt ended. */
+export type AttemptOutcome =
+  /**
+   * The client got a response (any status) or went away; nothing more to try. `failure`: the
+   * upstream failed after bytes reached the client (dropped, malformed, timed out: the response
+   * ended with our error event; or it sent an error event itself inside its 2xx stream); a
+   * provider failure all the same, never a client abort.
+   */
+  | { kind: 'relayed'; failure?: GatewayError; timeout?: TimeoutPhase }
+  /** Nothing reached the client; the caller may try elsewhere or report `error`. */
+  | {
+      kind: 'failed';
+      error: GatewayError;
+      /** The upstream deadline that ended it, if one did. */
+      timeout?: TimeoutPhase;
+      /** Upstream HTTP status when it answered with an error. */
+      status?: number;
+      /** Upstream error body (already scrubbed of secrets) and content type. */
+      body?: Buffer;
+      contentType?: string;
+      /** Retry-After from the upstream, in ms. */
+      retryAfterMs?: number;
+    };
+
+export interface AttemptOptions {
+  target: Target;
+  request: UpstreamRequest;
+  timeouts: AttemptTimeouts;
+  /** The client asked for usage in the stream (else the usage chunk we asked for is hidden). */
+  clientWantsUsage: boolean;
+  /** Response headers of upstream errors are withheld so the caller can fail over. */
+  /** Secrets that must never reach the client (scrubbed from relayed error bodies). */
+  secrets: string[];
+  /** Called with the status and whether the response was relayed, once headers are in. */
+  onHeaders?(status: number): void;
+}
+
+const FORWARD_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'openai-processing-ms'];
+
+function retryAfterMs(h: UpstreamHeaders): number | undefined {
+  const v = h['retry-after-ms'] ?? h['retry-after'];
+  const s = Array.isArray(v) ? v[0] : v;
+  if (!s) return undefined;
+  if (h['retry-after-ms'] !== undefined) return Number(s) || undefined;
+  const secs = Number(s);
+  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
+  const at = Date.parse(s);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Relayed; a provider failure all the same when the upstream sent an error event, however the stream then ended. */
+function relayed(errorEvent: GatewayError | null): AttemptOutcome {
+  return errorEvent ? { kind: 'relayed', failure: errorEvent } : { kind: 'relayed' };
+}
+
+function scrub(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
+/**
+ * One upstream call, relayed to the client as it arrives. Errors before the first byte
+ * reach the client resolve as `failed` (the caller decides about failover); after that the
+ * stream belongs to the client and an upstream failure ends it with an SSE error event.
+ */
+export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, o: AttemptOptions): Promise<AttemptOutcome> {
+  return new Promise((resolve) => {
+    const { target, request } = o;
+    const res = ctx.res;
+    let settled = false;
+    let controller: UpstreamController | null = null;
+    let mode: 'error' | 'buffer' | 'sse' | 'raw' = 'buffer';
+    let status = 0;
+    let upstreamHeaders: UpstreamHeaders = {};
+    const chunks: Buffer[] = [];
+    let sse: StreamRelay | null = null;
+    // Set when the upstream reports an error inside its 2xx stream (the event is relayed as it came).
+    let errorEvent: GatewayError | null = null;
+    let pausedForClient = false;
+    // Converts between client API and upstream API; null (the usual case) relays as is.
+    const codec = codecFor(ctx.endpoint, target.provider.type);
+    if (codec?.localResponse) {
+      // Answered by the codec itself (no upstream call, no model ran): usage is nil.
+      codec.localResponse(ctx).then(
+        (body) => {
+          ctx.tFirstByte = performance.now();
+          ctx.usage = { promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimated: false };
+          respondJson(ctx, 200, body);
+          resolve({ kind: 'relayed' });
+        },
+        (e: unknown) => resolve({ kind: 'failed', error: toGatewayError(e) }),
+      );
+      return;
+    }
+
+    // Checked by the shared deadline ticks: no timer per request.
+    const total: Timed = { deadline: 0, tier: null, onDeadline: () => controller?.abort(new TotalTimeoutError('total deadline')) };
+    arm(total, o.timeouts.totalMs);
+    const done = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      release(total);
+      resolve(outcome);
+    };
+    const abortOnClientLeave = () => {
+      ctx.clientAborted = true;
+      controller?.abort(new ClientAbortedError('client aborted'));
+    };
+    res.onAbort(abortOnClientLeave);
+
+    const clientHeaders = (): Record<string, string> => {
+      const h: Record<string, string> = { 'x-request-id': ctx.id, ...ctx.responseHeaders };
+      for (const name of FORWARD_RESPONSE_HEADERS) {
+        const v = upstreamHeaders[name];
+        if (typeof v === 'string') h[name] = v;
+      }
+      return h;
+    };
+
+    const writer = new ClientWriter(res, () => {
+      if (!controller || pausedForClient) return;
+      // The client is slower than the upstream: stop reading until its socket drains.
+      pausedForClient = true;
+      controller.pause();
+      res.onDrain(() => {
+        pausedForClient = false;
+        controller?.resume();
+      });
+    });
+    const writeToClient = (data: Buffer | string | null) => {
+      if (data === null || data.length === 0 || res.aborted) return;
+      if (mode === 'sse' && ctx.onOutput) ctx.onOutput(data);
+      writer.write(data);
+    };
+
+    const handler: UpstreamHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (res.aborted) c.abort(new ClientAbortedError('client aborted'));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        if (statusCode < 200) return; // 1xx informational (undici reports them; the native client skips them)
+        status = statusCode;
+        upstreamHeaders = headers;
+        ctx.tFirstByte = performance.now();
+        o.onHeaders?.(statusCode);
+        if (statusCode >= 400) {
+          mode = 'error';
+          return;
+        }
+        const ct = String(upstreamHeaders['content-type'] ?? '');
+        if (ctx.stream && ct.includes('text/event-stream')) {
+          mode = 'sse';
+          const onErrorEvent = () => void (errorEvent ??= Errors.upstreamErrorEvent(target.provider.name));
+          sse = codec?.stream
+            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u), onErrorEvent })
+            : new SseTransform({
+            upstreamModel: target.model,
+            publicModel: ctx.publicModel,
+            dropUsageChunk: !o.clientWantsUsage,
+            onUsage: (u) => (ctx.usage = u),
+            onErrorEvent,
+          });
+          ctx.status = statusCode;
+          writer.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+        } else if (ctx.endpoint.jsonResponse && ct.includes('json')) {
+          mode = 'buffer';
+        } else {
+          mode = 'raw';
+          ctx.status = statusCode;
+          writer.writeHead(statusCode, clientHeaders());
+        }
+      },
+      onResponseData(_c, chunk) {
+        if (mode === 'sse') writeToClient(sse!.push(chunk));
+        else if (mode === 'raw') writeToClient(chunk);
+        // Kept, not copied: the clients never write into a chunk they handed out (conformance-framing).
+        else chunks.push(chunk);
+      },
+      onResponseEnd() {
+        ctx.tUpstreamEnd = performance.now();
+        if (mode === 'error') {
+          const scrubbed = scrub(Buffer.concat(chunks).toString('utf8'), o.secrets);
+          const body = Buffer.from(codec?.errorBody ? codec.errorBody(status, scrubbed) : scrubbed);
+          const ra = retryAfterMs(upstreamHeaders);
+          return done({
+            kind: 'failed',
+            error: upstreamStatusError(target.provider.name, status),
+            status,
+            body,
+            contentType: codec?.errorBody ? 'application/json' : String(upstreamHeaders['content-type'] ?? 'application/json'),
+            ...(ra !== undefined ? { retryAfterMs: ra } : {}),
+          });
+        }
+        if (mode === 'buffer' && !codec?.responseBody && target.model === ctx.publicModel) {
+          // Nothing to convert or rename: the upstream's bytes go as they are.
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          const usage = extractUsageFromBytes(body);
+          if (usage) ctx.usage = usage;
+          else ctx.onOutput?.(body);
+          ctx.status = status;
+          res.send(status, clientHeaders(), body);
+        } else if (mode === 'buffer') {
+          let text = Buffer.concat(chunks).toString('utf8');
+          const converted = codec?.responseBody?.(text, ctx.publicModel);
+          const usage = converted ? converted.usage : extractUsage(text);
+          if (usage) ctx.usage = usage;
+          else ctx.onOutput?.(text);
+          text = converted ? converted.text : rewriteModel(text, target.model, ctx.publicModel);
+          ctx.status = status;
+          res.send(status, clientHeaders(), text);
+        } else {
+          if (mode === 'sse') writeToClient(sse!.flush());
+          writer.end();
+        }
+        // A stream that carried an error event ended well on the wire, not in substance.
+        if (errorEvent) ctx.error = errorEvent.message;
+        done(relayed(errorEvent));
+      },
+      onResponseError(_c, err) {
+        const e = err as Error & { code?: string };
+        if (e.code === 'GW_CLIENT_ABORTED' || res.aborted) {
+          ctx.clientAborted = true;
+          ctx.error = 'client aborted';
+          // A client (the OpenAI SDK does) may leave as soon as it reads the upstream's error event.
+          return done(relayed(errorEvent));
+        }
+        const mapped = mapUpstreamError(e, target.provider.name);
+        // The client's message names no host; the operator's line keeps Node's detail (which names, which CA).
+        if (mapped.code === 'upstream_tls_error') ctx.log.warn({ provider: target.provider.name, origin: request.origin, code: e.code, detail: e.message }, mapped.message);
+        const timeout = timeoutPhase(e);
+        if (!res.headersSent && !writer.committed) {
+          // The gateway closed its own pools (the drain deadline): the provider did nothing
+          // wrong, and there is nowhere left to fail over to. Not retryable, so a final answer
+          // that touches no health.
+          if (endedByGateway(e)) return done({ kind: 'failed', error: Errors.shuttingDown() });
+          return done(timeout ? { kind: 'failed', error: mapped, timeout } : { kind: 'failed', error: mapped });
+        }
+        // Bytes already reached the client: the stream is theirs; end it with an error event.
+        ctx.error = mapped.message;
+        if (mode === 'sse') {
+          if (sse!.fail) writeToClient(sse!.fail(mapped));
+          else {
+            writeToClient(sse!.flush());
+            writer.write(streamErrorEvent(ctx.endpoint.format, mapped));
+          }
+        }
+        writer.end();
+        if (endedByGateway(e)) done(relayed(errorEvent));
+        else done(timeout ? { kind: 'relayed', failure: mapped, timeout } : { kind: 'relayed', failure: mapped });
+      },
+    };
+
+    try {
+      dispatcher.dispatch(
+        {
+          origin: request.origin,
+          path: request.path,
+          method: request.method,
+          headers: request.headers,
+          body: request.body,
+          headersTimeout: o.timeouts.firstByteMs,
+          bodyTimeout: o.timeouts.idleMs,
+        },
+        handler,
+      );
+    } catch (e) {
+      done({ kind: 'failed', error: mapUpstreamError(e as Error, target.provider.name) });
+    }
+  });
+}
+
+import { GatewayError as GE } from '../errors/catalog.js';
+
+/** The error an upstream HTTP error status stands for (the body passes through when relayed). */
+export function upstreamStatusError(provider: string, status: number): GatewayError {
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500 || status === 401 || status === 403;
+  return new GE(status, status >= 500 ? 'server_error' : 'invalid_request_error', 'upstream_error', `The upstream provider "${provider}" answered ${status}.`, null, retryable);
+}
