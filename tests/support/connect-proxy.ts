@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 
 /** One CONNECT request the proxy read. */
-export interface ConnectSeen {
+interface ConnectSeen {
   /** The request target, `host:port`. */
   authority: string;
   headers: http.IncomingHttpHeaders;

@@ -1,5 +1,4 @@
 import type { UpstreamController, UpstreamDispatchOptions, UpstreamHandler, UpstreamHeaders } from '../dispatcher.js';
-import type { Waiting } from './wait-queue.js';
 
 /** What carries a request once it left the queue: its connection (or, before it, its proxy tunnel). */
 export interface RequestCarrier {
@@ -7,6 +6,12 @@ export interface RequestCarrier {
   drop(req: H1Request): void;
   pause(): void;
   resume(): void;
+}
+
+/** A request's place in its pool's wait queue (wait-queue.ts). */
+export interface QueuePlace {
+  /** Out of the queue (the request ended while it waited). */
+  leave(): void;
 }
 
 /**
@@ -26,7 +31,7 @@ export class H1Request implements UpstreamController {
   /** The connection carrying it, while it does. */
   conn: RequestCarrier | null = null;
   /** Its place in the queue while it waits for a connection (its pool is at its bound). */
-  waiting: Waiting | null = null;
+  waiting: QueuePlace | null = null;
 
   constructor(
     readonly opts: UpstreamDispatchOptions,
@@ -106,7 +111,7 @@ export class H1Request implements UpstreamController {
     if (this.done) return true;
     this.done = true;
     this.conn = null;
-    if (this.waiting !== null) this.waiting.queue.remove(this.waiting);
+    if (this.waiting !== null) this.waiting.leave();
     this.onSettled();
     return false;
   }

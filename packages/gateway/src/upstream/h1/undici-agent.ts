@@ -89,6 +89,6 @@ export function createUndiciAgent(o: UndiciAgentOptions): Dispatcher & { close()
     // TLS with the upstream inside the tunnel: the same CAs and timeout as a direct connection.
     requestTls: connect,
     proxyTls: { timeout: o.connectTimeoutMs },
-    clientFactory: (url: URL, opts: object) => new CheckedProxyClient(url, opts as Pool.Options, o.connectTimeoutMs),
+    clientFactory: (url: URL, opts: object) => new CheckedProxyClient(url, opts, o.connectTimeoutMs),
   });
 }

@@ -1,12 +1,12 @@
 import { arm, release, type Tier, type Timed } from '../../deadlines.js';
-import type { H1Request } from './request.js';
+import type { H1Request, QueuePlace } from './request.js';
 
 /**
  * A request's place in the queue, made only when it has to wait: the request itself carries
  * one field for it (H1Request.waiting), so requests that never wait pay nothing more. It holds
  * the wait's deadline too.
  */
-export class Waiting implements Timed {
+class Waiting implements Timed, QueuePlace {
   deadline = 0;
   tier: Tier | null = null;
   prev: Waiting | null = null;
@@ -16,6 +16,10 @@ export class Waiting implements Timed {
     readonly queue: WaitQueue,
     readonly req: H1Request,
   ) {}
+
+  leave(): void {
+    this.queue.remove(this);
+  }
 
   /** The request's first-byte timeout passed while it waited. */
   onDeadline(): void {
