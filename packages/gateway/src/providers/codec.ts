@@ -42,6 +42,14 @@ export interface Codec {
   stream?(o: StreamRelayOptions): StreamRelay;
   /** An upstream error body in the client's API. */
   errorBody?(status: number, text: string): string;
+  /**
+   * What an upstream error answer stands for when its status and headers alone do not say it:
+   * the status that failover and cooldowns go by (Gemini refuses a wrong key with a 400
+   * `API_KEY_INVALID`: a 401 of the secret, not the request's fault) and the wait the upstream
+   * asks for (Gemini gives it in the body, not in Retry-After). Absent: the status as it came,
+   * the wait from Retry-After.
+   */
+  errorFacts?(status: number, text: string): { status?: number; retryAfterMs?: number };
   /** Answer without calling the upstream (status 200, JSON body). */
   localResponse?(ctx: RequestContext): Promise<string>;
 }
