@@ -76,7 +76,7 @@ describe('gwctl argv → handlers → exit codes', () => {
       ['frobnicate'],
       ['provider', 'add'],
       ['provider', 'list', '--bogus'],
-      ['provider', 'add', 'p', '--base-url', 'https://example.com/v1', '--type', 'gemini'],
+      ['provider', 'add', 'p', '--base-url', 'https://example.com/v1', '--type', 'bedrock'],
       ['key', 'add', 'k', '--rpm', 'lots'],
       ['model', 'policy', 'm', 'random'],
       ['model', 'unbind', 'm'],
