@@ -36,8 +36,12 @@ export interface Codec {
   keepQuery: boolean;
   /** The upstream body from the client's parsed body (plus stage patches); absent: identity. */
   requestBody?(body: Record<string, unknown>, upstreamModel: string): string;
-  /** A non-stream JSON response in the client's API (parsed once here). */
-  responseBody?(text: string, publicModel: string): { text: string; usage: Usage | null };
+  /**
+   * A non-stream JSON response in the client's API (parsed once here). `request` is the
+   * client's parsed body, for answers whose shape the client chose (an embedding as floats or
+   * base64); null when not known (the inner codec of a composition).
+   */
+  responseBody?(text: string, publicModel: string, request: Record<string, unknown> | null): { text: string; usage: Usage | null };
   /** The stream relay to use instead of the plain SSE relay. */
   stream?(o: StreamRelayOptions): StreamRelay;
   /** An upstream error body in the client's API. */

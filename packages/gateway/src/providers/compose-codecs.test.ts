@@ -61,7 +61,7 @@ describe('composeCodecs(messagesViaChat, chatViaGemini)', () => {
       usageMetadata: { promptTokenCount: 12, candidatesTokenCount: 2, thoughtsTokenCount: 5, cachedContentTokenCount: 2 },
       responseId: 'r',
     };
-    const { text, usage } = messagesViaGemini.responseBody!(JSON.stringify(gemini), 'pub');
+    const { text, usage } = messagesViaGemini.responseBody!(JSON.stringify(gemini), 'pub', null);
     expect(JSON.parse(text)).toMatchObject({
       type: 'message',
       role: 'assistant',

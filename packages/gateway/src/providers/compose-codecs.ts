@@ -17,9 +17,10 @@ export function composeCodecs(outer: Codec, inner: Codec): Codec {
       if (!inner.requestBody) return outer.requestBody ? outer.requestBody(body, model) : JSON.stringify({ ...body, model });
       return inner.requestBody(outer.requestBody ? (JSON.parse(outer.requestBody(body, model)) as Record<string, unknown>) : body, model);
     },
-    responseBody(text, publicModel) {
-      const mid = inner.responseBody ? inner.responseBody(text, publicModel) : { text, usage: null };
-      const out = outer.responseBody ? outer.responseBody(mid.text, publicModel) : mid;
+    responseBody(text, publicModel, request) {
+      // The request inner converted from is not kept: no inner codec needs it today.
+      const mid = inner.responseBody ? inner.responseBody(text, publicModel, null) : { text, usage: null };
+      const out = outer.responseBody ? outer.responseBody(mid.text, publicModel, request) : mid;
       return { text: out.text, usage: mid.usage ?? out.usage };
     },
     stream(o) {

@@ -229,7 +229,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           res.send(status, clientHeaders(), body);
         } else if (mode === 'buffer') {
           let text = Buffer.concat(chunks).toString('utf8');
-          const converted = codec?.responseBody?.(text, ctx.publicModel);
+          const converted = codec?.responseBody?.(text, ctx.publicModel, ctx.body);
           const usage = converted ? converted.usage : extractUsage(text);
           if (usage) ctx.usage = usage;
           else ctx.onOutput?.(text);
