@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { costOf, decodeUsageEvent, RT_KEYS, tablePrice, type UsageEvent } from '@llmgw/core';
+import { fakeVector } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { lastAccessLine } from './support/gateway.js';
@@ -38,12 +39,11 @@ beforeEach(async () => {
 
 const geminiCalls = () => stack.fake.received.filter((r) => r.path.startsWith('/v1beta/'));
 
-/** The usage event of this test's Gemini provider (one from the previous test may still be written after the flush). */
-async function usageEvent(): Promise<UsageEvent> {
+/** The first usage event of this test's Gemini provider for `model` (one from the previous test may still be written after the flush). */
+async function usageEvent(model: string): Promise<UsageEvent> {
   let found: UsageEvent | undefined;
-  await expect
-    .poll(async () => (found = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).find((e) => e.provider === names.gemini)), { timeout: 5000 })
-    .toBeDefined();
+  const mine = (e: UsageEvent) => e.provider === names.gemini && e.model === model;
+  await expect.poll(async () => (found = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).find(mine)), { timeout: 5000 }).toBeDefined();
   return found!;
 }
 
@@ -231,10 +231,26 @@ describe('openai SDK → gateway → Gemini', () => {
     ]);
   });
 
+  it('embeddings: batchEmbedContents, floats or base64 (the SDK default) as asked; the prompt estimated (Gemini reports no counts)', async () => {
+    await registry.bindModel('emb', { provider: names.gemini, model: 'gemini-embedding-001' });
+    const r = await client.embeddings.create({ model: 'emb', input: ['hello', 'world'], dimensions: 4 });
+    expect(r).toMatchObject({ object: 'list', model: 'emb' });
+    expect(r.data.map((d) => d.index)).toEqual([0, 1]);
+    r.data.forEach((d, i) => Array.from(fakeVector(['hello', 'world'][i]!, 4)).forEach((v, k) => expect(d.embedding[k]).toBeCloseTo(v, 6)));
+    const seen = geminiCalls().at(-1)!;
+    expect(seen).toMatchObject({ path: '/v1beta/models/gemini-embedding-001:batchEmbedContents', status: 200 });
+    expect(seen.json).toEqual({ requests: ['hello', 'world'].map((text) => ({ model: 'models/gemini-embedding-001', content: { parts: [{ text }] }, outputDimensionality: 4 })) });
+    expect(await usageEvent('emb')).toMatchObject({ endpoint: '/embeddings', upstream_model: 'gemini-embedding-001', completion_tokens: 0, estimated: true, status: 200 });
+    const floats = await client.embeddings.create({ model: 'emb', input: 'hello', encoding_format: 'float' });
+    expect(floats.data[0]!.embedding).toHaveLength(8);
+    const tokens = await client.embeddings.create({ model: 'emb', input: [[1, 2, 3]] }).catch((e: unknown) => e);
+    expect(tokens).toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
   it('records usage in the usage stream, priced from the table (thoughts as output)', async () => {
     stack.fake.setBehaviour({ promptTokens: 1000, completionTokens: 60, reasoningTokens: 40 });
     await client.chat.completions.create({ model: 'flash', messages: [{ role: 'user', content: 'hi' }] });
-    const e = await usageEvent();
+    const e = await usageEvent('flash');
     expect(e).toMatchObject({ model: 'flash', provider: names.gemini, upstream_model: 'gemini-2.5-flash', prompt_tokens: 1000, completion_tokens: 100, estimated: false, status: 200 });
     const price = tablePrice('gemini-2.5-flash', { type: 'gemini', base_url: `${stack.fake.origin}/v1beta` });
     expect(price).not.toBeNull();

@@ -2,12 +2,11 @@ import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-mes
 import { authHeadersFor } from '../auth-headers.js';
 import { composeCodecs } from '../compose-codecs.js';
 import type { ProviderAdapter } from '../types.js';
-import { chatViaGemini, GENERATE_CONTENT } from './codecs.js';
+import { chatViaGemini, embeddingsViaGemini, GENERATE_CONTENT } from './codecs.js';
+import { modelResource } from './model-resource.js';
 
-/** The model's resource name in a URL: `models/{model}` for a bare name; a full one (`models/…`, `tunedModels/…`) as it is. */
-function resource(model: string): string {
-  return (model.includes('/') ? model : `models/${model}`).split('/').map(encodeURIComponent).join('/');
-}
+/** The model's resource name as a URL path. */
+const resource = (model: string): string => modelResource(model).split('/').map(encodeURIComponent).join('/');
 
 /**
  * Google's Gemini API (Generative Language API v1beta). The base URL is
@@ -15,7 +14,8 @@ function resource(model: string): string {
  * model (`gemini-2.5-flash`), and the URL names it and the method:
  * `/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` for a stream. The key
  * goes in `x-goog-api-key`. Chat completions are converted both ways (codecs.ts); Anthropic
- * Messages clients are served through them, count_tokens answered locally.
+ * Messages clients are served through them, count_tokens answered locally; embeddings go to
+ * `:batchEmbedContents`.
  */
 export const geminiAdapter: ProviderAdapter = {
   id: 'gemini',
@@ -27,6 +27,7 @@ export const geminiAdapter: ProviderAdapter = {
     endpoint === GENERATE_CONTENT && stream ? `/${resource(upstreamModel)}:streamGenerateContent?alt=sse` : `/${resource(upstreamModel)}:${endpoint.slice(1)}`,
   serves: {
     '/chat/completions': chatViaGemini,
+    '/embeddings': embeddingsViaGemini,
     '/messages': composeCodecs(messagesViaChat, chatViaGemini),
     '/messages/count_tokens': countTokensLocally,
   },
