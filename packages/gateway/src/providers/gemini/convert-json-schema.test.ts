@@ -54,16 +54,47 @@ describe('convertJsonSchemaToGemini', () => {
     });
   });
 
-  it('enums of numbers as strings with format enum; const as a one-value enum; other enums left out', () => {
+  it('string enums (and const) as Gemini enums; enums of other values named in the description, the type kept', () => {
     const props = convertJsonSchemaToGemini({
       type: 'object',
-      properties: { level: { type: 'integer', enum: [1, 2, 3] }, ratio: { enum: [0.5, 1] }, kind: { const: 'fixed' }, flag: { enum: [true, false] } },
+      properties: {
+        level: { type: 'integer', enum: [1, 2, 3], description: 'How loud.' },
+        ratio: { enum: [0.5, 1] },
+        kind: { const: 'fixed' },
+        flag: { type: 'boolean', enum: [true] },
+        mixed: { type: 'string', enum: ['a', 1] },
+      },
     })!.properties;
     expect(props).toEqual({
-      level: { type: 'INTEGER', enum: ['1', '2', '3'], format: 'enum' },
-      ratio: { type: 'NUMBER', enum: ['0.5', '1'], format: 'enum' },
+      level: { type: 'INTEGER', description: 'How loud. Allowed values: 1, 2, 3.' },
+      ratio: { description: 'Allowed values: 0.5, 1.' },
       kind: { type: 'STRING', enum: ['fixed'] },
-      flag: {},
+      flag: { type: 'BOOLEAN', description: 'Allowed values: true.' },
+      mixed: { type: 'STRING', description: 'Allowed values: "a", 1.' },
+    });
+  });
+
+  it('keeps only the formats Gemini takes for the type; gives an array without items string items', () => {
+    const props = convertJsonSchemaToGemini({
+      type: 'object',
+      properties: {
+        when: { type: 'string', format: 'date-time' },
+        mail: { type: 'string', format: 'email' },
+        url: { type: 'string', format: 'uri' },
+        n: { type: 'integer', format: 'int64' },
+        x: { type: 'number', format: 'double' },
+        bad: { type: 'integer', format: 'float' },
+        list: { type: 'array' },
+      },
+    })!.properties;
+    expect(props).toEqual({
+      when: { type: 'STRING', format: 'date-time' },
+      mail: { type: 'STRING' },
+      url: { type: 'STRING' },
+      n: { type: 'INTEGER', format: 'int64' },
+      x: { type: 'NUMBER', format: 'double' },
+      bad: { type: 'INTEGER' },
+      list: { type: 'ARRAY', items: { type: 'STRING' } },
     });
   });
 

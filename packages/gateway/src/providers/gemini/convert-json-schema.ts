@@ -8,7 +8,10 @@ import { isObject, type Json } from '../../formats/anthropic-messages/types.js';
  * left out, as the official SDKs do (vercel/ai keeps a list; @google/genai drops
  * `additionalProperties`).
  */
-const KEEP = ['description', 'example', 'format', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'nullable', 'pattern', 'propertyOrdering', 'title', 'default'];
+const KEEP = ['description', 'example', 'maxItems', 'maxLength', 'maxProperties', 'maximum', 'minItems', 'minLength', 'minProperties', 'minimum', 'nullable', 'pattern', 'propertyOrdering', 'title', 'default'];
+
+/** The only `format`s Gemini takes, by type ("only 'enum' and 'date-time' are supported for STRING type"). */
+const FORMATS: Record<string, readonly string[]> = { STRING: ['enum', 'date-time'], NUMBER: ['float', 'double'], INTEGER: ['int32', 'int64'] };
 
 /** Nesting deeper than this is cut (a schema for function arguments never needs it). */
 const MAX_DEPTH = 32;
@@ -31,18 +34,21 @@ function resolveRef(ref: string, refs: Refs): Json {
   return def;
 }
 
-/** `enum` as Gemini takes it: strings (numbers as strings with `format: "enum"`); other values are left out. */
+/**
+ * `enum` as Gemini takes it: a list of strings, on a STRING. Other values (numbers, booleans)
+ * cannot be listed; they are named in the description instead, the type kept.
+ */
 function convertEnum(values: unknown[], out: Json): void {
   const present = values.filter((v) => v !== null);
   if (present.length < values.length) out.nullable = true;
-  if (present.length > 0 && present.every((v) => typeof v === 'string')) {
+  if (present.length === 0) return;
+  if (present.every((v) => typeof v === 'string') && (out.type === undefined || out.type === 'STRING')) {
     out.enum = present;
-    out.type ??= 'STRING';
-  } else if (present.length > 0 && present.every((v) => typeof v === 'number')) {
-    out.enum = present.map(String);
-    out.format = 'enum';
-    out.type ??= present.every(Number.isInteger) ? 'INTEGER' : 'NUMBER';
+    out.type = 'STRING';
+    return;
   }
+  const allowed = `Allowed values: ${present.map((v) => JSON.stringify(v)).join(', ')}.`;
+  out.description = typeof out.description === 'string' && out.description ? `${out.description} ${allowed}` : allowed;
 }
 
 function convertType(type: unknown, out: Json): void {
@@ -96,11 +102,14 @@ function convertSchema(schema: unknown, refs: Refs, depth: number): Json {
   }
   if (isObject(schema.items)) out.items = convertSchema(schema.items, refs, depth + 1);
   else if (Array.isArray(schema.items) && schema.items.length > 0) out.items = convertSchema(schema.items[0], refs, depth + 1);
+  // Gemini refuses an ARRAY without `items`: any item is taken as text.
+  else if (out.type === 'ARRAY') out.items = { type: 'STRING' };
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (Array.isArray(alternatives)) convertAlternatives(alternatives, out, refs, depth);
   if (Array.isArray(schema.allOf)) for (const s of schema.allOf) mergeInto(out, convertSchema(s, refs, depth + 1));
   if (Array.isArray(schema.enum)) convertEnum(schema.enum, out);
   else if (schema.const !== undefined) convertEnum([schema.const], out);
+  if (typeof schema.format === 'string' && typeof out.type === 'string' && FORMATS[out.type]?.includes(schema.format)) out.format ??= schema.format;
   return out;
 }
 
@@ -116,8 +125,10 @@ function mergeInto(out: Json, s: Json): void {
 /**
  * A JSON Schema (function `parameters`, `response_format.json_schema.schema`) as Gemini's
  * `Schema`: types upper-cased, `type: [x, "null"]` and `anyOf` with a null member as
- * `nullable`, `oneOf` as `anyOf`, `allOf` merged, `const` as a one-value `enum`, `$ref`s to
- * root `$defs`/`definitions` inlined, unknown keywords left out. Undefined for an object with
+ * `nullable`, `oneOf` as `anyOf`, `allOf` merged, `const` as a one-value `enum`, enums of
+ * other values than strings named in the description, `$ref`s to root `$defs`/`definitions`
+ * inlined, the `format`s Gemini does not take (`email`, `uri`, …) and unknown keywords left
+ * out, `items` added to an array without them. Undefined for an object with
  * no properties at the root: Gemini refuses empty `properties`, and no parameters mean the same.
  */
 export function convertJsonSchemaToGemini(schema: unknown): Json | undefined {
