@@ -8,6 +8,7 @@ function upstreamHeaders(p: Provider, secret: string | undefined): Record<string
   if (!secret || p.auth_type === 'none') return h;
   if (p.auth_type === 'header' && p.auth_header) h[p.auth_header] = secret;
   else if (p.type === 'anthropic') h['x-api-key'] = secret;
+  else if (p.type === 'gemini') h['x-goog-api-key'] = secret;
   else h.authorization = `Bearer ${secret}`;
   return h;
 }
@@ -102,7 +103,7 @@ export function modelsPath(p: Provider): string {
   return `/models${p.type === 'anthropic' ? '?limit=1000' : ''}`;
 }
 
-/** The model ids of a models-list answer (OpenAI `data`, some servers `models` or a bare list). */
+/** The model ids of a models-list answer (OpenAI `data`, some servers `models` or a bare list; Gemini's resource names without `models/`). */
 export function parseModelIds(r: UpstreamReply): string[] {
   let body: unknown;
   try {
@@ -114,7 +115,8 @@ export function parseModelIds(r: UpstreamReply): string[] {
   if (!Array.isArray(list)) throw new UserError(`GET ${r.url} answered JSON without a "data" list of models`);
   const ids = list
     .map((m) => (typeof m === 'string' ? m : ((m as { id?: unknown; name?: unknown })?.id ?? (m as { name?: unknown })?.name)))
-    .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    .filter((id): id is string => typeof id === 'string' && id.length > 0)
+    .map((id) => id.replace(/^models\//, ''));
   return [...new Set(ids)].sort();
 }
 
