@@ -18,3 +18,7 @@ export * from './redis-connect-error.js';
 export * from './redis-tls-probe.js';
 export * from './prices.js';
 export * from './unpriced.js';
+export * from './registry-document.js';
+export * from './registry-plan.js';
+export * from './registry-apply.js';
+export * from './registry-export.js';
