@@ -22,3 +22,5 @@ export * from './registry-document.js';
 export * from './registry-plan.js';
 export * from './registry-apply.js';
 export * from './registry-export.js';
+export type { EntityChange } from './registry-plan-context.js';
+export type { FieldChange } from './registry-fields.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiKeySchema, ModelSchema, ProviderSchema, type ApiKey, type Model, type Provider } from './schemas.js';
+import { ApiKeySchema, ModelSchema, ProviderSchema, type ApiKey, type Model, type ModelTarget, type Provider } from './schemas.js';
 
 /**
  * The declarative registry document of `gwctl export` / `apply` / `diff`: one map per kind of
@@ -29,7 +29,7 @@ export class RegistryDocumentError extends Error {
   }
 }
 
-export const DOCUMENT_SECTIONS = ['providers', 'models', 'keys'] as const;
+const DOCUMENT_SECTIONS = ['providers', 'models', 'keys'] as const;
 /** A kind of entity as a document names its section. `apply --prune` deletes only in the sections a document has. */
 export type DocumentSection = (typeof DOCUMENT_SECTIONS)[number];
 
@@ -44,7 +44,10 @@ export interface ProviderEntry extends Partial<Omit<Provider, 'name' | SystemFie
   /** Placeholder reference in `secrets` → fingerprint of the literal secret it stands for (see exportRegistry). */
   literal_secrets?: Record<string, string>;
 }
-export type ModelEntry = Partial<Omit<Model, 'name' | SystemField>>;
+export interface ModelEntry extends Partial<Omit<Model, 'name' | 'targets' | SystemField>> {
+  /** A target's weight (default 1) and priority (default 0) may be left out. */
+  targets?: Array<Pick<ModelTarget, 'provider' | 'model'> & Partial<ModelTarget>>;
+}
 export interface KeyEntry extends Partial<KeySettings> {
   /** The key's public id (kept across rotations); a new key gets this one when given. */
   id?: string;

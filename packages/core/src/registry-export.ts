@@ -25,8 +25,7 @@ function envStem(provider: string): string {
  * credential-like extra header's value becomes `redacted:<fingerprint>` likewise.
  */
 function providerEntry(p: Provider, warnings: string[]): ProviderEntry {
-  const { name: _n, ...fields } = comparable(p) as Provider;
-  const entry: ProviderEntry = withoutDefaults('provider', fields);
+  const entry: ProviderEntry = withoutDefaults('provider', comparable(p) as Omit<Provider, 'name'>);
   const used = new Set(p.secrets.map(envVariable).filter((v) => v !== null));
   const literal_secrets: Record<string, string> = {};
   let n = 0;
@@ -69,18 +68,23 @@ function providerEntry(p: Provider, warnings: string[]): ProviderEntry {
 export async function exportRegistry(registry: Registry): Promise<RegistryExport> {
   const warnings: string[] = [];
   const [providers, models, keys] = await Promise.all([registry.listProviders(), registry.listModels(), registry.listKeys()]);
-  const document: RegistryDocument = { version: 1, providers: {}, models: {}, keys: {} };
-  for (const p of providers) document.providers![p.name] = providerEntry(p, warnings);
+  const out: Required<Omit<RegistryDocument, 'version'>> = { providers: {}, models: {}, keys: {} };
+  for (const p of providers) out.providers[p.name] = providerEntry(p, warnings);
   for (const m of models) {
-    const { name: _n, ...fields } = comparable(m);
-    document.models![m.name] = withoutDefaults('model', fields) as ModelEntry;
+    const entry = withoutDefaults('model', comparable(m)) as ModelEntry;
+    // A target's weight 1 and priority 0 are its defaults too.
+    if (entry.targets) entry.targets = entry.targets.map(({ weight, priority, ...t }) => ({ ...t, ...(weight !== 1 ? { weight } : {}), ...(priority !== 0 ? { priority } : {}) }));
+    out.models[m.name] = entry;
   }
   for (const k of [...keys].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))) {
-    if (document.keys![k.name]) {
-      warnings.push(`key ${k.name}: another key has this name; only the first (id ${document.keys![k.name]!.id}) is exported, delete or rename the other (id ${k.id})`);
+    const first = out.keys[k.name];
+    if (first) {
+      warnings.push(`key ${k.name}: another key has this name; only the first (id ${first.id}) is exported, delete or rename the other (id ${k.id})`);
       continue;
     }
-    document.keys![k.name] = { id: k.id, ...withoutDefaults('key', keySettings(k)) } as KeyEntry;
+    const entry: KeyEntry = { id: k.id, ...withoutDefaults('key', keySettings(k)) };
+    out.keys[k.name] = entry;
   }
+  const document: RegistryDocument = { version: 1, ...out };
   return { document, warnings };
 }

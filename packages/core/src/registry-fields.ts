@@ -18,7 +18,7 @@ function stableJson(v: unknown): string {
   return v === undefined ? 'undefined' : JSON.stringify(v);
 }
 
-export function sameValue(a: unknown, b: unknown): boolean {
+function sameValue(a: unknown, b: unknown): boolean {
   return stableJson(a) === stableJson(b);
 }
 
@@ -36,7 +36,7 @@ export function withoutDefaults<T extends object>(kind: EntityKind, record: T): 
 }
 
 /** A field's value as diff output shows it: provider secrets and credential-like headers masked. */
-export function displayValue(kind: EntityKind, field: string, value: unknown): unknown {
+function displayValue(kind: EntityKind, field: string, value: unknown): unknown {
   if (kind !== 'provider' || value === undefined) return value;
   if (field === 'secrets' && Array.isArray(value)) return value.map((s) => maskSecret(String(s)));
   if (field === 'headers' && value && typeof value === 'object') {

@@ -48,8 +48,8 @@ export function stamped(c: PlanContext, record: object, prev: Stamped | null): R
   return toRedisHash({ ...record, v: SCHEMA_VERSION, created_at: prev?.created_at ?? c.now, updated_at: c.now });
 }
 
-/** The record without what the registry sets on every write. */
-export function comparable<T extends Stamped & { v?: number }>(record: T): Record<string, unknown> {
-  const { v: _v, created_at: _c, updated_at: _u, ...rest } = record;
+/** The record without its name (a document's map key) and what the registry sets on every write. */
+export function comparable<T extends Stamped & { v?: number; name?: string }>(record: T): Record<string, unknown> {
+  const { v: _v, created_at: _c, updated_at: _u, name: _n, ...rest } = record;
   return rest;
 }
