@@ -23,7 +23,7 @@ export * from './registry-plan.js';
 export * from './registry-apply.js';
 export * from './registry-export.js';
 export type { EntityChange } from './registry-plan-context.js';
-export type { FieldChange } from './registry-fields.js';
+export { fieldDefault, type FieldChange } from './registry-fields.js';
 export * from './import/convert-llm-gateway-lite.js';
 export * from './import/convert-openbridge.js';
 export type { ImportedConfig } from './import/imported-config.js';

@@ -51,6 +51,17 @@ describe('exportRegistry', () => {
     expect(warnings).toHaveLength(2);
   });
 
+  it('never drops a required field, whatever its value', async () => {
+    const reg = registry();
+    await reg.addProvider({ name: 'x', base_url: 'http://x' });
+    await reg.bindModel('y', { provider: 'x' });
+    await reg.putModel({ name: 'a', alias_of: 'y' });
+    const { document } = await exportRegistry(reg);
+    expect(document.providers!.x).toEqual({ base_url: 'http://x' });
+    expect(document.models!.a).toEqual({ alias_of: 'y' });
+    expect((await diffRegistry(reg, document, { prune: true })).changes).toEqual([]);
+  });
+
   it('export → apply changes nothing: no write, same revision', async () => {
     const reg = registry();
     await seed(reg);

@@ -108,6 +108,13 @@ const PROVIDER_FIELDS = fieldsOf(ProviderSchema.shape, ['name'], ['literal_secre
 const MODEL_FIELDS = fieldsOf(ModelSchema.shape, ['name'], []);
 const KEY_FIELDS = fieldsOf(ApiKeySchema.shape, ['name', 'hash', 'prefix'], ['key']);
 
+/** The fields an entry of each section may have, in schema order (what docs/declarative-config.md lists). */
+export const DOCUMENT_FIELDS: Record<DocumentSection, readonly string[]> = {
+  providers: [...PROVIDER_FIELDS],
+  models: [...MODEL_FIELDS],
+  keys: [...KEY_FIELDS],
+};
+
 /** Reads a document (the parsed YAML or JSON): what it wants, or every problem found. */
 export function readRegistryDocument(input: unknown): { desired: DesiredRegistry; issues: DocumentIssue[] } {
   const issues: DocumentIssue[] = [];

@@ -22,12 +22,23 @@ function sameValue(a: unknown, b: unknown): boolean {
   return stableJson(a) === stableJson(b);
 }
 
+/** The record a schema makes of the required fields alone, without them: every default. */
+function defaultsOf(schema: { parse(v: unknown): object }, required: Record<string, string>): Record<string, unknown> {
+  const all = schema.parse(required) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(all).filter(([k]) => !(k in required) && k !== 'v'));
+}
+
 /** What every field of a record is when a write does not give it. */
 const DEFAULTS: Record<EntityKind, Record<string, unknown>> = {
-  provider: ProviderSchema.parse({ name: 'x', base_url: 'http://x' }),
-  model: ModelSchema.parse({ name: 'x', alias_of: 'y' }),
-  key: ApiKeySchema.parse({ name: 'x', id: 'key_x', hash: '0'.repeat(64), prefix: 'x' }),
+  provider: defaultsOf(ProviderSchema, { name: 'x', base_url: 'http://x' }),
+  model: defaultsOf(ModelSchema, { name: 'x', alias_of: 'y' }),
+  key: defaultsOf(ApiKeySchema, { name: 'x', id: 'key_x', hash: '0'.repeat(64), prefix: 'x' }),
 };
+
+/** What a field of a record is when a write leaves it out (undefined: unset). */
+export function fieldDefault(kind: EntityKind, field: string): unknown {
+  return DEFAULTS[kind][field];
+}
 
 /** The fields of a record that are set and differ from their default (a record's fields in schema order). */
 export function withoutDefaults<T extends object>(kind: EntityKind, record: T): Partial<T> {
