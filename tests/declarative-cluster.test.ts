@@ -57,7 +57,7 @@ describe('gwctl apply on Redis Cluster', () => {
     delete doc.keys.k1;
     const changed = path.join(dir, 'changed.yaml');
     writeFileSync(changed, stringify(doc));
-    const out = await gwctlOk(['apply', '-f', changed, '--prune'], env({ K2: 'k2-raw-key-for-the-cluster-0001' }));
+    const out = await gwctlOk(['apply', '-f', changed, '--prune', '--yes'], env({ K2: 'k2-raw-key-for-the-cluster-0001' }));
     expect(out).toContain('applied: 3 created, 1 updated, 1 deleted');
     expect(await registry.revision()).toBe(rev + 1);
     await expect.poll(() => events.length).toBe(5);

@@ -67,7 +67,7 @@ describe('gwctl import llm-gateway-lite (seed 001)', () => {
     // One warning per setting it could not carry over, at its place in the files.
     expect(r.stderr).toContain(`warning: ${providers}:13:5: providers.openai.keys: key ids are not kept`);
     expect(r.stderr).toContain(`warning: ${models}:10:7: models.gpt-3.5-turbo.provider_map.openrouter: no provider openrouter in providers.yaml; this target is dropped`);
-    expect(r.stderr).not.toContain('sk-your-api-key-here');
+    expect(r.stdout + r.stderr).not.toContain('sk-your-api-key-here');
 
     expect(await stack.registry.getProvider('openai')).toMatchObject({
       base_url: stack.fake.url,

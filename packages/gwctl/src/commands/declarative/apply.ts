@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { applyRegistry, diffRegistry, type RegistryDiff } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
+import { UserError } from '../../errors.js';
 import { countChanges, printChanges } from './print-changes.js';
 import { readDocument, withFileIssues } from './read-document.js';
 
@@ -22,10 +23,21 @@ export function printApplied(ctx: Context, r: RegistryDiff & { revision?: number
   else ctx.out.line(`applied: ${n.create} created, ${n.update} updated, ${n.delete} deleted (gw:rev ${r.revision})`);
 }
 
+/** Deletions (from --prune) are destructive: confirmed on a terminal, --yes otherwise, as `gwctl key del`. */
+async function confirmDeletions(ctx: Context, diff: RegistryDiff): Promise<void> {
+  const gone = diff.changes.filter((c) => c.op === 'delete').map((c) => `${c.kind}/${c.name}`);
+  if (gone.length === 0) return;
+  const list = gone.length > 5 ? `${gone.slice(0, 5).join(', ')} and ${gone.length - 5} more` : gone.join(', ');
+  const action = `delete ${gone.length} entit${gone.length === 1 ? 'y' : 'ies'} (${list})`;
+  if (!(await ctx.prompt.confirm(`Apply and ${action}?`, action))) throw new UserError('cancelled; nothing was changed');
+}
+
 async function registryApply(ctx: Context, o: ApplyOptions): Promise<void> {
   const doc = await readDocument(o.file);
   const opts = { prune: o.prune ?? false, env: ctx.env, now: ctx.now };
-  const r = await withFileIssues(ctx.out, doc, () => (o.dryRun ? diffRegistry(ctx.registry, doc.value, opts) : applyRegistry(ctx.registry, doc.value, opts)));
+  const r = await withFileIssues(ctx.out, doc, () =>
+    o.dryRun ? diffRegistry(ctx.registry, doc.value, opts) : applyRegistry(ctx.registry, doc.value, { ...opts, beforeWrite: (d) => confirmDeletions(ctx, d) }),
+  );
   printApplied(ctx, r, { ...o, source: o.file });
 }
 
@@ -33,7 +45,7 @@ export function applyCommand(run: Runner): Command {
   return new Command('apply')
     .description('make the registry match a YAML or JSON file, in one atomic write (see gwctl export for the format)')
     .requiredOption('-f, --file <path>', 'the registry document (YAML or JSON)')
-    .option('--prune', 'also delete what the file does not name, in the sections it has (a file without keys: leaves keys alone)')
+    .option('--prune', 'also delete what the file does not name, in the sections it has (a file without keys: leaves keys alone); deletions are confirmed (--yes in scripts)')
     .option('--dry-run', 'print what would change and write nothing')
     .addOption(new Option('-o, --output <format>', 'text for people, json for scripts').choices(['text', 'json']).default('text'))
     .addHelpText(

@@ -94,7 +94,12 @@ describe('gwctl export, diff, apply', () => {
     const a = await t.cli(['apply', '-f', changed, '--prune', '--dry-run']);
     expect(a.stdout).toContain('dry run: would create 1, update 2, delete 1; nothing was written');
     expect(await t.revision()).toBe(rev);
-    const applied = await t.cli(['apply', '-f', changed, '--prune', '-o', 'json']);
+    // A deletion is destructive: without a terminal to ask on, it needs --yes.
+    const refused = await t.cli(['apply', '-f', changed, '--prune']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('error: refusing to delete 1 entity (model/fast) without confirmation (no terminal to ask on); pass --yes\n');
+    expect(await t.revision()).toBe(rev);
+    const applied = await t.cli(['apply', '-f', changed, '--prune', '--yes', '-o', 'json']);
     expect(applied.code).toBe(0);
     expect(JSON.parse(applied.stdout)).toMatchObject({ dry_run: false, revision: rev + 1 });
     expect(await t.revision()).toBe(rev + 1);
@@ -157,7 +162,7 @@ keys:
     delete doc.providers.lit;
     doc.models['gpt-4o-mini'].targets = [{ provider: 'openai', model: 'gpt-4o-mini' }];
     delete doc.keys;
-    const ok = await t.cli(['apply', '-f', file('no-keys.json', JSON.stringify(doc)), '--prune']);
+    const ok = await t.cli(['apply', '-f', file('no-keys.json', JSON.stringify(doc)), '--prune', '--yes']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('- provider/lit');
     const { registry } = t.context();
