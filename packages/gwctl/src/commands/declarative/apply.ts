@@ -2,20 +2,22 @@ import { Command, Option } from 'commander';
 import { applyRegistry, diffRegistry, type RegistryDiff } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import { countChanges, printChanges } from './print-changes.js';
+import { countChanges, printChanges, printData, CHANGES_FORMATS, type ChangesFormat } from './print-changes.js';
 import { readDocument, withFileIssues } from './read-document.js';
 
 interface ApplyOptions {
   file: string;
   prune?: boolean;
   dryRun?: boolean;
-  output?: 'text' | 'json';
+  output?: ChangesFormat;
 }
 
 /** The outcome of an apply (or of what a dry run would do), on stdout. */
-export function printApplied(ctx: Context, r: RegistryDiff & { revision?: number }, o: { dryRun?: boolean; output?: 'text' | 'json'; source: string }): void {
+export function printApplied(ctx: Context, r: RegistryDiff & { revision?: number }, o: { dryRun?: boolean; output?: ChangesFormat; source: string }): void {
   for (const w of r.warnings) ctx.out.warn(w);
-  if (o.output === 'json') return ctx.out.json({ dry_run: Boolean(o.dryRun), changes: r.changes, warnings: r.warnings, ...(r.revision !== undefined ? { revision: r.revision } : {}) });
+  if (o.output === 'json' || o.output === 'yaml') {
+    return printData(ctx.out, { dry_run: Boolean(o.dryRun), changes: r.changes, warnings: r.warnings, ...(r.revision !== undefined ? { revision: r.revision } : {}) }, o.output);
+  }
   printChanges(ctx.out, r.changes);
   const n = countChanges(r.changes);
   if (r.changes.length === 0) ctx.out.line(`no changes: the registry already matches ${o.source}`);
@@ -47,7 +49,7 @@ export function applyCommand(run: Runner): Command {
     .requiredOption('-f, --file <path>', 'the registry document (YAML or JSON)')
     .option('--prune', 'also delete what the file does not name, in the sections it has (a file without keys: leaves keys alone); deletions are confirmed (--yes in scripts)')
     .option('--dry-run', 'print what would change and write nothing')
-    .addOption(new Option('-o, --output <format>', 'text for people, json for scripts').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'text for people, json or yaml for scripts').choices(CHANGES_FORMATS).default('text'))
     .addHelpText(
       'after',
       `

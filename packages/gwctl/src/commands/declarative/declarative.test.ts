@@ -104,6 +104,7 @@ describe('gwctl export, diff, apply', () => {
     expect(JSON.parse(applied.stdout)).toMatchObject({ dry_run: false, revision: rev + 1 });
     expect(await t.revision()).toBe(rev + 1);
     expect((await t.cli(['diff', '-f', changed, '--prune'])).code).toBe(0);
+    expect(parse((await t.cli(['diff', '-f', changed, '-o', 'yaml'])).stdout)).toEqual({ changes: [], warnings: [] });
   });
 
   it('a broken file changes nothing and names file:line:col and field of every problem', async () => {

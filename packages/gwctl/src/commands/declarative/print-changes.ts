@@ -1,5 +1,16 @@
 import type { EntityChange, FieldChange } from '@llmgw/core';
+import { stringify } from 'yaml';
 import type { Output } from '../../output.js';
+
+/** How diff, apply and import print their outcome. */
+export type ChangesFormat = 'text' | 'json' | 'yaml';
+export const CHANGES_FORMATS: readonly ChangesFormat[] = ['text', 'json', 'yaml'];
+
+/** The outcome for scripts, as JSON or YAML. */
+export function printData(out: Output, value: object, format: 'json' | 'yaml'): void {
+  if (format === 'json') out.json(value);
+  else out.line(stringify(value).replace(/\n$/, ''));
+}
 
 const MARK = { create: '+', update: '~', delete: '-' } as const;
 

@@ -1,11 +1,12 @@
 import { applyRegistry, diffRegistry, formatDocumentPath, RegistryDocumentError, type DocumentIssue, type ImportedConfig } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import { printApplied } from '../declarative/apply.js';
+import type { ChangesFormat } from '../declarative/print-changes.js';
 import { reportIssues, type ReadDocument } from '../declarative/read-document.js';
 
 export interface ImportOptions {
   dryRun?: boolean;
-  output?: 'text' | 'json';
+  output?: ChangesFormat;
 }
 
 /** The file a path of the imported configuration is in (the first one when there is one). */

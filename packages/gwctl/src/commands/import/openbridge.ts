@@ -3,6 +3,7 @@ import { convertOpenBridge } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { readDocument } from '../declarative/read-document.js';
 import { applyImported, type ImportOptions } from './apply-imported.js';
+import { CHANGES_FORMATS } from '../declarative/print-changes.js';
 
 interface ImportOpenBridgeOptions extends ImportOptions {
   configFile: string;
@@ -18,7 +19,7 @@ export function openBridgeCommand(run: Runner): Command {
     .description("import OpenBridge's config.json: upstreams as providers, groups as the model names clients use, security tokens as gateway keys")
     .argument('<config.json>', 'its configuration file')
     .option('--dry-run', 'print what would change and write nothing')
-    .addOption(new Option('-o, --output <format>', 'text for people, json for scripts').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-o, --output <format>', 'text for people, json or yaml for scripts').choices(CHANGES_FORMATS).default('text'))
     .addHelpText(
       'after',
       `
