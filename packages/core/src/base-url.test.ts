@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeBaseUrl } from './base-url.js';
-import { importedKeyProblem } from './key-hash.js';
 
 describe('normalizeBaseUrl', () => {
   it("appends a well-known host's API path to its bare origin", () => {
@@ -22,14 +21,5 @@ describe('normalizeBaseUrl', () => {
     // The host's path is per type: api.openai.com as an anthropic provider is not guessed.
     expect(normalizeBaseUrl('https://api.openai.com', 'anthropic').kind).toBe('no-path');
     expect(normalizeBaseUrl('not a url')).toMatchObject({ url: 'not a url', kind: 'ok' });
-  });
-});
-
-describe('importedKeyProblem', () => {
-  it('refuses a short key unless allowed, and an empty one always', () => {
-    expect(importedKeyProblem('demo')).toMatch(/^is too short/);
-    expect(importedKeyProblem('demo', { allowShort: true })).toBeNull();
-    expect(importedKeyProblem('', { allowShort: true })).toBe('is empty');
-    expect(importedKeyProblem('de mo', { allowShort: true })).toMatch(/^holds a space/);
   });
 });

@@ -73,7 +73,10 @@ export function hashKey(raw: string): string {
   return createHash('sha256').update(raw, 'utf8').digest('hex');
 }
 
-/** The leading characters kept for display (`gw-AbCd123…`). */
+/**
+ * The leading characters kept for display (`gw-AbCd123…`): ten, and never more than half of
+ * the key, so that a short imported key is not shown whole by `key list`.
+ */
 export function displayPrefix(raw: string): string {
-  return raw.slice(0, DISPLAY_PREFIX_LENGTH);
+  return raw.slice(0, Math.max(1, Math.min(DISPLAY_PREFIX_LENGTH, Math.floor(raw.length / 2))));
 }
