@@ -14,8 +14,11 @@ export interface Context {
   /** Environment used to resolve `env:NAME` secrets (`provider models --remote`). */
   env: NodeJS.ProcessEnv;
   now: () => Date;
-  /** All of standard input (for `--key -`); a user error when it is a terminal. */
-  readStdin(flag: string): Promise<string>;
+  /**
+   * A secret given as `-` (`--key -`, `--api-key -`): all of standard input when it is piped,
+   * else asked on the terminal without echo; `what` names it in the question. Never printed.
+   */
+  readSecret(flag: string, what: string): Promise<string>;
 }
 
 /** A handler: plain options in, output through ctx.out, errors thrown. */
