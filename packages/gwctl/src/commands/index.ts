@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CommandFactory, Runner } from '../context.js';
+import { completeCommand, completionCommand } from './completion/index.js';
 import { keyCommand } from './key/index.js';
 import { modelCommand } from './model/index.js';
 import { providerCommand } from './provider/index.js';
@@ -7,8 +8,10 @@ import { redisCommand } from './redis/index.js';
 import { usageCommand } from './usage/index.js';
 
 /** Every noun of gwctl, in help order. A new noun is one import and one entry here. */
-const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand];
+const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand, completionCommand];
 
 export function registerCommands(program: Command, run: Runner): void {
   for (const noun of NOUNS) program.addCommand(noun(run));
+  // What the completion scripts call; not for people, so not in help.
+  program.addCommand(completeCommand(run), { hidden: true });
 }
