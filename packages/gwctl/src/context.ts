@@ -19,6 +19,8 @@ export interface Context {
    * else asked on the terminal without echo; `what` names it in the question. Never printed.
    */
   readSecret(flag: string, what: string): Promise<string>;
+  /** All of standard input (a file given as `-`); a user error when it is a terminal. */
+  readStdin(flag: string): Promise<string>;
 }
 
 /** A handler: plain options in, output through ctx.out, errors thrown. */

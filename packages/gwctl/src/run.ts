@@ -6,7 +6,7 @@ import { asUserError, EXIT, UsageError, UserError } from './errors.js';
 import { createOutput, type Writer } from './output.js';
 import { buildProgram, type OpenedContext } from './program.js';
 import { createPrompt, type Asker, type Prompt } from './prompt.js';
-import { readSecretInput, type StdinLike } from './stdin.js';
+import { readSecretInput, readStdin, type StdinLike } from './stdin.js';
 
 /** Standard output or error: a terminal says so, and how wide it is. */
 type Terminal = Writer & { isTTY?: boolean; columns?: number };
@@ -62,6 +62,7 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
       env,
       now: () => new Date(),
       readSecret: (flag, what) => readSecretInput(stdin, prompt, flag, what),
+      readStdin: (flag) => readStdin(stdin, flag),
     };
     return {
       ctx,

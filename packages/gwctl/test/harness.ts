@@ -6,7 +6,7 @@ import { createRegistry, type Context } from '../src/context.js';
 import { memoryOutput } from '../src/output.js';
 import { createPrompt, type Asker } from '../src/prompt.js';
 import { run } from '../src/run.js';
-import { readSecretInput, type StdinLike } from '../src/stdin.js';
+import { readSecretInput, readStdin, type StdinLike } from '../src/stdin.js';
 
 export interface ContextOptions {
   /** Pretend a person is at a terminal, answering with `asker`. */
@@ -54,6 +54,7 @@ export function useGwctl() {
       env: o.env ?? {},
       now: () => o.now ?? new Date(),
       readSecret: (flag, what) => readSecretInput(stdinOf(o.stdin, o.stdinTty), prompt, flag, what),
+      readStdin: (flag) => readStdin(stdinOf(o.stdin, o.stdinTty), flag),
     };
     return { ctx, out, registry: ctx.registry };
   }
@@ -79,6 +80,7 @@ export function useGwctl() {
           env: base.env,
           now: () => new Date(),
           readSecret: (flag, what) => readSecretInput(stdinOf(o.stdin, o.stdinTty), prompt, flag, what),
+          readStdin: (flag) => readStdin(stdinOf(o.stdin, o.stdinTty), flag),
         };
         return { ctx, close: async () => {} };
       },
