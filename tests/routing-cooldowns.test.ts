@@ -37,7 +37,7 @@ const providerUntil = async (name: string) => Number(await redis.hget(RT_KEYS.pr
 
 function gwctl(): { ctx: Context; out: ReturnType<typeof memoryOutput> } {
   const out = memoryOutput();
-  const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt: createPrompt({ interactive: false }), target: { url: redisUrl }, env: {}, now: () => new Date(), readStdin: async () => '' };
+  const ctx: Context = { registry: createRegistry(redis, out), redis, out, prompt: createPrompt({ interactive: false }), target: { url: redisUrl }, env: {}, now: () => new Date(), readSecret: async () => '', readStdin: async () => '' };
   return { ctx, out };
 }
 

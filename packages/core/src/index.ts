@@ -6,6 +6,7 @@ export * from './provider-health.js';
 export * from './provider-problems.js';
 export * from './unset-secrets.js';
 export * from './key-hash.js';
+export * from './base-url.js';
 export * from './secrets.js';
 export * from './glob.js';
 export * from './aliases.js';

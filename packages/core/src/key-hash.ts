@@ -2,8 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /** Prefix every generated gateway key starts with, so leaked keys are recognisable by scanners. */
 const GATEWAY_KEY_PREFIX = 'gw-';
-/** Imported keys (`gwctl key add --key`) must be at least this long. */
+/**
+ * Imported keys (`gwctl key add --key`) shorter than this are refused unless the caller says
+ * the person acknowledged it (`ImportedKeyRules.allowShort`): a short key is guessable.
+ */
 export const MIN_IMPORTED_KEY_LENGTH = 20;
+
+export interface ImportedKeyRules {
+  /**
+   * Accept a key shorter than MIN_IMPORTED_KEY_LENGTH (never an empty one). For a key the
+   * person chose and saw, e.g. typed on the command line; the caller warns.
+   */
+  allowShort?: boolean;
+}
 /** How many leading characters of a key are kept for display. */
 const DISPLAY_PREFIX_LENGTH = 10;
 
@@ -35,8 +46,9 @@ function describeCharacter(code: number): string {
  * characters are refused by HTTP clients, and bytes beyond ASCII are encoded differently by
  * different clients, so a key holding any of them could never authenticate. Never quotes the key.
  */
-export function importedKeyProblem(raw: string): string | null {
-  if (raw.length < MIN_IMPORTED_KEY_LENGTH) return `is too short: an imported key needs at least ${MIN_IMPORTED_KEY_LENGTH} characters`;
+export function importedKeyProblem(raw: string, rules: ImportedKeyRules = {}): string | null {
+  if (raw.length === 0) return 'is empty';
+  if (raw.length < MIN_IMPORTED_KEY_LENGTH && !rules.allowShort) return `is too short: an imported key needs at least ${MIN_IMPORTED_KEY_LENGTH} characters`;
   for (let i = 0; i < raw.length; i++) {
     const code = raw.charCodeAt(i);
     if (code < 0x21 || code > 0x7e) {
@@ -61,7 +73,10 @@ export function hashKey(raw: string): string {
   return createHash('sha256').update(raw, 'utf8').digest('hex');
 }
 
-/** The leading characters kept for display (`gw-AbCd123…`). */
+/**
+ * The leading characters kept for display (`gw-AbCd123…`): ten, and never more than half of
+ * the key, so that a short imported key is not shown whole by `key list`.
+ */
 export function displayPrefix(raw: string): string {
-  return raw.slice(0, DISPLAY_PREFIX_LENGTH);
+  return raw.slice(0, Math.max(1, Math.min(DISPLAY_PREFIX_LENGTH, Math.floor(raw.length / 2))));
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { followAliases } from './aliases.js';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
-import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem } from './key-hash.js';
+import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem, type ImportedKeyRules } from './key-hash.js';
 import { isCluster, type RedisClient } from './redis-connect.js';
 import { REDIS_KEYS, type EntityKind } from './redis-keys.js';
 import { writeEntity, RegistryConflictError, type Precondition } from './registry-write.js';
@@ -33,8 +33,8 @@ export class RegistryValidationError extends Error {
 }
 
 /** A raw key given to import that no client could send (see `importedKeyProblem`) is refused before anything is written. */
-function checkImportedKey(raw: string | undefined): void {
-  const problem = raw === undefined ? null : importedKeyProblem(raw);
+function checkImportedKey(raw: string | undefined, rules?: ImportedKeyRules): void {
+  const problem = raw === undefined ? null : importedKeyProblem(raw, rules);
   if (problem) throw new RegistryValidationError(`the imported key ${problem}`);
 }
 
@@ -202,9 +202,9 @@ export class Registry {
     return byPrefix[0] ?? null;
   }
 
-  /** Create a key (generated, or imported with `raw`). Returns the raw key once. */
-  async createKey(input: NewKey, raw?: string): Promise<CreatedKey> {
-    checkImportedKey(raw);
+  /** Create a key (generated, or imported with `raw`; `rules` for a short one). Returns the raw key once. */
+  async createKey(input: NewKey, raw?: string, rules?: ImportedKeyRules): Promise<CreatedKey> {
+    checkImportedKey(raw, rules);
     const secret = raw ?? generateRawKey();
     if ((await this.listKeys()).some((k) => k.name === input.name)) {
       throw new RegistryConflictError(`key "${input.name}" already exists`, 'exists');

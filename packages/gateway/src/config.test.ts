@@ -19,6 +19,11 @@ describe('loadConfig', () => {
   it('parses booleans', () => {
     expect(loadConfig({ GW_EXPOSE_SELECTION: '1', GW_DEBUG: 'true' })).toMatchObject({ GW_EXPOSE_SELECTION: true, GW_DEBUG: true });
   });
+  it("reads one-api-nginx's GATEWAY_DEBUG as GW_DEBUG; ours wins when both are set", () => {
+    expect(loadConfig({ GATEWAY_DEBUG: '1' }).GW_DEBUG).toBe(true);
+    expect(loadConfig({ GATEWAY_DEBUG: '1', GW_DEBUG: '0' }).GW_DEBUG).toBe(false);
+    expect(() => loadConfig({ GATEWAY_DEBUG: 'loud' })).toThrow(/GATEWAY_DEBUG="loud"/);
+  });
   it('picks the upstream HTTP client: native unless told undici', () => {
     expect(loadConfig({}).GW_UPSTREAM_CLIENT).toBe('native');
     expect(loadConfig({ GW_UPSTREAM_CLIENT: 'undici' }).GW_UPSTREAM_CLIENT).toBe('undici');

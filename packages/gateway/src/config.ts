@@ -156,6 +156,12 @@ export type GatewayConfig = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
 
+/**
+ * Other gateways' names of our variables, read when ours is unset, so that their documented
+ * settings work unchanged: one-api-nginx's `GATEWAY_DEBUG=1` turns on its routing debug logs.
+ */
+const ENV_ALIASES: Readonly<Record<string, keyof GatewayConfig>> = { GATEWAY_DEBUG: 'GW_DEBUG' };
+
 /** Parse the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const picked: Record<string, string> = {};
@@ -163,12 +169,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const v = LOWER_CASE_FIRST.has(k) ? (env[k.toLowerCase()] ?? env[k]) : env[k];
     if (v !== undefined && v !== '') picked[k] = v;
   }
+  // The variable each value came from, for messages: ours, or the alias that gave it.
+  const source: Record<string, string> = {};
+  for (const [alias, ours] of Object.entries(ENV_ALIASES)) {
+    const v = env[alias];
+    if (picked[ours] === undefined && v !== undefined && v !== '') {
+      picked[ours] = v;
+      source[ours] = alias;
+    }
+  }
   const r = ConfigSchema.safeParse(picked);
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
       const k = String(i.path[0]);
       const v = picked[k];
-      return `${k}=${JSON.stringify(v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v)}: ${i.message}`;
+      return `${source[k] ?? k}=${JSON.stringify(v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v)}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

@@ -14,7 +14,12 @@ export interface Context {
   /** Environment used to resolve `env:NAME` secrets (`provider models --remote`). */
   env: NodeJS.ProcessEnv;
   now: () => Date;
-  /** All of standard input (for `--key -`); a user error when it is a terminal. */
+  /**
+   * A secret given as `-` (`--key -`, `--api-key -`): all of standard input when it is piped,
+   * else asked on the terminal without echo; `what` names it in the question. Never printed.
+   */
+  readSecret(flag: string, what: string): Promise<string>;
+  /** All of standard input (a file given as `-`); a user error when it is a terminal. */
   readStdin(flag: string): Promise<string>;
 }
 

@@ -1,11 +1,16 @@
 import { RedisConfigError, RegistryConflictError, RegistryDocumentError, RegistryValidationError } from '@llmgw/core';
 
 /**
- * A mistake the user can fix (bad value, unknown name, refused confirmation, unreachable
- * Redis): printed as one `error: …` line, exit code 1, no stack trace.
+ * An operation that failed for a reason the user can fix (bad value, unknown name, refused
+ * confirmation, unreachable Redis): printed as one `error: …` line, then `hint: …` when there
+ * is one, exit code 1, no stack trace.
  */
 export class UserError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What to do about it, printed on its own line. */
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UserError';
   }
@@ -25,6 +30,17 @@ export class ExitWith extends Error {
   }
 }
 
+/**
+ * A command line gwctl cannot run as written (two formats asked for, a missing value with
+ * nobody to ask): printed like a UserError, exit code 2, as commander's own usage errors.
+ */
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'UsageError';
+  }
+}
+
 /** The user error an error stands for, or null when it is a bug. */
 export function asUserError(e: unknown): UserError | null {
   if (e instanceof UserError) return e;
@@ -34,13 +50,11 @@ export function asUserError(e: unknown): UserError | null {
   return null;
 }
 
-/** Exit codes of gwctl. */
+/** Exit codes of gwctl, the same for every command. */
 export const EXIT = {
   ok: 0,
-  /** A user error: bad value, unknown entity, refused confirmation, Redis unreachable. */
+  /** The operation failed: bad value, unknown entity, refused confirmation, Redis unreachable, or a bug in gwctl. */
   user: 1,
-  /** A usage error: unknown command or option, missing argument. */
+  /** A usage error: unknown command or option, missing argument, a value of the wrong shape. */
   usage: 2,
-  /** A bug in gwctl (EX_SOFTWARE); printed with its stack trace. */
-  bug: 70,
 } as const;

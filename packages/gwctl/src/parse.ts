@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { AUTH_TYPES, ROUTING_POLICIES, type AuthType, type RoutingPolicy } from '@llmgw/core';
 import { UserError } from './errors.js';
 
 // Option-value parsers for commander. A value of the wrong shape is a usage error (exit 2);
@@ -54,4 +55,55 @@ export function parseExpires(value: string, now: Date = new Date()): string {
   else throw new UserError(`--expires "${value}" is neither an ISO date (2026-01-31) nor a duration (30d, 12h, 90m, 2w)`);
   if (at.getTime() <= now.getTime()) throw new UserError(`--expires ${value} is in the past`);
   return at.toISOString();
+}
+
+/**
+ * Other gateways' names of our routing policies (one-api-nginx's `rr`, nginx's `least_conn`,
+ * LiteLLM's `simple-shuffle`…), compared without case, `-` or `_`. Ours stay the ones shown.
+ */
+const POLICY_SPELLINGS: Record<string, RoutingPolicy> = {
+  rr: 'round-robin',
+  roundrobin: 'round-robin',
+  wrr: 'weighted',
+  weight: 'weighted',
+  weightedroundrobin: 'weighted',
+  weightedrr: 'weighted',
+  random: 'weighted',
+  shuffle: 'weighted',
+  simpleshuffle: 'weighted',
+  failover: 'priority',
+  fallback: 'priority',
+  ordered: 'priority',
+  leastbusy: 'least-busy',
+  leastconn: 'least-busy',
+  leastconnections: 'least-busy',
+  leastrequests: 'least-busy',
+  fastest: 'latency',
+  lowestlatency: 'latency',
+  latencybased: 'latency',
+};
+
+/** A routing policy: ours (`round-robin`, …) or another gateway's name of one (`rr`, `failover`, …). */
+export function parsePolicy(value: string): RoutingPolicy {
+  const v = value.trim().toLowerCase();
+  if ((ROUTING_POLICIES as readonly string[]).includes(v)) return v as RoutingPolicy;
+  const ours = POLICY_SPELLINGS[v.replace(/[-_\s]/g, '')] ?? (ROUTING_POLICIES as readonly string[]).find((p) => p.replace(/-/g, '') === v.replace(/[-_\s]/g, ''));
+  if (ours) return ours as RoutingPolicy;
+  throw new InvalidArgumentError(`use ${ROUTING_POLICIES.join(', ')} (also accepted: rr, wrr, failover, least_conn, …).`);
+}
+
+/** `--auth-type`: ours, or `header:NAME` for the shorthand that names the header (`x-api-key`). */
+export type AuthTypeFlag = AuthType | `header:${string}`;
+
+/**
+ * How a secret is sent: ours without regard to case (`Bearer`), `authorization` for bearer,
+ * `no`/`off` for none, and a header's own name (`x-api-key`, `api-key`) for a secret in it.
+ */
+export function parseAuthType(value: string): AuthTypeFlag {
+  const v = value.trim().toLowerCase();
+  if ((AUTH_TYPES as readonly string[]).includes(v)) return v as AuthType;
+  if (v === 'authorization') return 'bearer';
+  if (v === 'no' || v === 'off') return 'none';
+  if (v === 'api-key' || v === 'x-api-key' || v === 'x-goog-api-key') return `header:${v}`;
+  throw new InvalidArgumentError(`use ${AUTH_TYPES.join(', ')} (or a header name: api-key, x-api-key).`);
 }

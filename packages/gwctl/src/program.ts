@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { askForMissingValues } from './ask-missing.js';
 import { registerCommands } from './commands/index.js';
 import type { GlobalOptions } from './connect.js';
 import type { Context, Runner } from './context.js';
+import type { Prompt } from './prompt.js';
 
 export interface OpenedContext {
   ctx: Context;
@@ -15,6 +17,15 @@ export interface ProgramDeps {
   writeErr(text: string): void;
   /** Builds the context of one command run (connects to Redis in production). */
   openContext(globals: GlobalOptions): Promise<OpenedContext>;
+  /** The prompt of a run with these global options (asks for missing values on a terminal). */
+  prompt(globals: GlobalOptions): Prompt;
+}
+
+/** `gwctl provider add`, for messages. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 function version(): string {
@@ -46,8 +57,10 @@ export function buildProgram(deps: ProgramDeps): Command {
     .option('-y, --yes', 'assume yes to confirmations and never prompt (for scripts)')
     .addHelpText(
       'after',
-      '\nExit codes: 0 ok, 1 user error (one line on stderr), 2 usage error, 70 bug in gwctl (with stack trace).\n' +
-        "Run 'gwctl <noun> --help' for the verbs of provider, key, model and redis.",
+      '\nOutput: -o table|wide|json|yaml|name on lists and shows (--json = -o json); plain columns when piped.\n' +
+        'Exit codes: 0 ok, 1 the operation failed, 2 usage error; errors are one line on stderr plus a hint\n' +
+        '(GWCTL_DEBUG=1 adds the stack trace). Completion: gwctl completion bash|zsh|fish.\n' +
+        "Run 'gwctl <noun> --help' for the verbs of each noun.",
     );
 
   const run: Runner = async (cmd, handler) => {
@@ -62,9 +75,13 @@ export function buildProgram(deps: ProgramDeps): Command {
 
   // Settings that commander copies only to commands made with .command(), not addCommand().
   const configure = (cmd: Command) => {
-    cmd.exitOverride().configureOutput({ writeOut: deps.writeOut, writeErr: deps.writeErr });
+    cmd
+      .exitOverride()
+      .configureOutput({ writeOut: deps.writeOut, writeErr: deps.writeErr })
+      .showHelpAfterError(`hint: see '${commandPath(cmd)} --help'`);
     cmd.commands.forEach(configure);
   };
   configure(program);
+  askForMissingValues(program, deps.prompt);
   return program;
 }

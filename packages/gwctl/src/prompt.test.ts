@@ -7,9 +7,9 @@ describe('prompt', () => {
     const p = createPrompt({ interactive: false });
     expect(p.interactive).toBe(false);
     expect(await p.input('URL?', { flag: '--base-url', default: 'http://x' })).toBe('http://x');
-    await expect(p.input('URL?', { flag: '--base-url' })).rejects.toThrow('missing --base-url (no terminal to ask on; pass --base-url)');
+    await expect(p.input('URL?', { flag: '--base-url' })).rejects.toMatchObject({ message: 'missing --base-url (no terminal to ask on)', hint: 'pass --base-url' });
     await expect(p.select('Provider?', ['a'], { flag: '--provider' })).rejects.toThrow(/missing --provider/);
-    await expect(p.confirm('Delete?', 'delete x')).rejects.toThrow('refusing to delete x without confirmation (no terminal to ask on); pass --yes');
+    await expect(p.confirm('Delete?', 'delete x')).rejects.toMatchObject({ message: 'refusing to delete x without confirmation (no terminal to ask on)', hint: 'pass --yes' });
   });
 
   it('--yes confirms and never asks, even with a terminal', async () => {

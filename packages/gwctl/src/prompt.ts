@@ -31,8 +31,10 @@ export interface Asker {
 export interface PromptOptions {
   /** `--yes`: assume yes to confirmations and never ask. */
   yes?: boolean;
-  /** Whether a person can answer; defaults to `isInteractiveSession()`. */
+  /** Whether a person can answer; defaults to `isInteractiveSession(env)`. */
   interactive?: boolean;
+  /** Where CI is read from (default process.env). */
+  env?: NodeJS.ProcessEnv;
   asker?: Asker;
 }
 
@@ -43,14 +45,14 @@ export function isInteractiveSession(env: NodeJS.ProcessEnv = process.env): bool
 }
 
 export function createPrompt(o: PromptOptions = {}): Prompt {
-  const interactive = !o.yes && (o.interactive ?? isInteractiveSession());
+  const interactive = !o.yes && (o.interactive ?? isInteractiveSession(o.env));
   const asker = o.asker ?? inquirerAsker;
-  const missing = (flag: string) => new UserError(`missing ${flag} (no terminal to ask on; pass ${flag})`);
+  const missing = (flag: string) => new UserError(`missing ${flag} (no terminal to ask on)`, `pass ${flag}`);
   return {
     interactive,
     async confirm(question, action) {
       if (o.yes) return true;
-      if (!interactive) throw new UserError(`refusing to ${action} without confirmation (no terminal to ask on); pass --yes`);
+      if (!interactive) throw new UserError(`refusing to ${action} without confirmation (no terminal to ask on)`, 'pass --yes');
       return asker.confirm({ message: question, default: false });
     },
     async input(message, q) {

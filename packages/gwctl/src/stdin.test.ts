@@ -9,7 +9,7 @@ describe('readStdin', () => {
 
   it('refuses a terminal instead of waiting on it', async () => {
     const tty = Object.assign(Readable.from([Buffer.from('never read')]), { isTTY: true });
-    await expect(readStdin(tty, '--key')).rejects.toThrow(/^--key - reads standard input, which is a terminal: pipe the value in/);
+    await expect(readStdin(tty, '--key')).rejects.toMatchObject({ message: '--key - reads standard input, which is a terminal', hint: expect.stringMatching(/^pipe the value in/) });
   });
 
   it('refuses a stream longer than any secret', async () => {

@@ -1,4 +1,5 @@
 import { UserError } from './errors.js';
+import type { Prompt } from './prompt.js';
 
 /** More than any secret needs; a stream past it (`yes | gwctl …`) is a mistake, not a key. */
 const MAX_STDIN_BYTES = 64 * 1024;
@@ -12,7 +13,7 @@ export type StdinLike = NodeJS.ReadableStream & { isTTY?: boolean };
  * echoed on screen, and a person would not know gwctl is waiting for end-of-file.
  */
 export async function readStdin(stdin: StdinLike, flag: string): Promise<string> {
-  if (stdin.isTTY) throw new UserError(`${flag} - reads standard input, which is a terminal: pipe the value in (e.g. ${flag} - < file)`);
+  if (stdin.isTTY) throw new UserError(`${flag} - reads standard input, which is a terminal`, `pipe the value in (${flag} - < file), or run gwctl without --yes and CI to be asked for it`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
@@ -29,4 +30,13 @@ export function withoutTrailingNewline(text: string): string {
   if (text.endsWith('\r\n')) return text.slice(0, -2);
   if (text.endsWith('\n')) return text.slice(0, -1);
   return text;
+}
+
+/**
+ * The secret of a flag given `-`: standard input when it is piped; on a terminal, asked with
+ * the input hidden (never echoed) when a person can answer, else refused as by `readStdin`.
+ */
+export async function readSecretInput(stdin: StdinLike, prompt: Prompt, flag: string, what: string): Promise<string> {
+  if (stdin.isTTY && prompt.interactive) return prompt.secret(`${what} (input hidden):`, { flag });
+  return readStdin(stdin, flag);
 }

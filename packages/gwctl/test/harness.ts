@@ -6,7 +6,7 @@ import { createRegistry, type Context } from '../src/context.js';
 import { memoryOutput } from '../src/output.js';
 import { createPrompt, type Asker } from '../src/prompt.js';
 import { run } from '../src/run.js';
-import { readStdin } from '../src/stdin.js';
+import { readSecretInput, readStdin, type StdinLike } from '../src/stdin.js';
 
 export interface ContextOptions {
   /** Pretend a person is at a terminal, answering with `asker`. */
@@ -17,11 +17,15 @@ export interface ContextOptions {
   now?: Date;
   /** What the command finds on standard input (default: nothing). */
   stdin?: string;
+  /** Standard input is a terminal (a secret given as `-` is then asked, if interactive). */
+  stdinTty?: boolean;
+  /** `cli` only: stdout is a terminal this many columns wide (default: a pipe). */
+  tty?: { columns: number };
 }
 
-/** Standard input holding `text`, read through the same function as a real run. */
-function stdinOf(text = ''): (flag: string) => Promise<string> {
-  return (flag) => readStdin(Readable.from([Buffer.from(text)]), flag);
+/** Standard input holding `text` (a terminal with `tty`), read through the same function as a real run. */
+function stdinOf(text = '', tty = false): StdinLike {
+  return Object.assign(Readable.from([Buffer.from(text)]), tty ? { isTTY: true } : {});
 }
 
 /** An Asker that fails the test when asked something it was not scripted for. */
@@ -49,7 +53,8 @@ export function useGwctl() {
       target: { url },
       env: o.env ?? {},
       now: () => o.now ?? new Date(),
-      readStdin: stdinOf(o.stdin),
+      readSecret: (flag, what) => readSecretInput(stdinOf(o.stdin, o.stdinTty), prompt, flag, what),
+      readStdin: (flag) => readStdin(stdinOf(o.stdin, o.stdinTty), flag),
     };
     return { ctx, out, registry: ctx.registry };
   }
@@ -58,13 +63,25 @@ export function useGwctl() {
   async function cli(argv: string[], o: ContextOptions = {}) {
     let stdout = '';
     let stderr = '';
-    const code = await run(argv, {
-      stdout: { write: (s: string) => (stdout += s) },
+    const code = await run(o.yes ? ['--yes', ...argv] : argv, {
+      stdout: { write: (s: string) => (stdout += s), ...(o.tty ? { isTTY: true, columns: o.tty.columns } : {}) },
       stderr: { write: (s: string) => (stderr += s) },
       env: o.env ?? {},
-      openContext: async (globals, base) => {
-        const prompt = createPrompt({ yes: globals.yes ?? o.yes, interactive: o.interactive ?? false, asker: scriptedAsker(o.asker ?? {}) });
-        const ctx: Context = { registry: createRegistry(redis, base.out), redis, out: base.out, prompt, target: { url }, env: base.env, now: () => new Date(), readStdin: stdinOf(o.stdin) };
+      interactive: o.interactive ?? false,
+      asker: scriptedAsker(o.asker ?? {}),
+      openContext: async (_globals, base) => {
+        const { prompt } = base;
+        const ctx: Context = {
+          registry: createRegistry(redis, base.out),
+          redis,
+          out: base.out,
+          prompt,
+          target: { url },
+          env: base.env,
+          now: () => new Date(),
+          readSecret: (flag, what) => readSecretInput(stdinOf(o.stdin, o.stdinTty), prompt, flag, what),
+          readStdin: (flag) => readStdin(stdinOf(o.stdin, o.stdinTty), flag),
+        };
         return { ctx, close: async () => {} };
       },
     });

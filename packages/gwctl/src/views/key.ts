@@ -39,6 +39,26 @@ export function toKeyRow(k: ApiKey, now: Date): string[] {
   ];
 }
 
+export const KEY_WIDE_HEAD = ['name', 'id', 'prefix', 'status', 'models', 'providers', 'policy', 'limits', 'budgets', 'expires', 'created', 'updated'];
+
+/** `-o wide`: every model and provider, the policy, and when it last changed. */
+export function toKeyWideRow(k: ApiKey, now: Date): string[] {
+  return [
+    k.name,
+    k.id,
+    `${k.prefix}…`,
+    keyState(k, now),
+    k.models.join(', '),
+    k.providers.length ? k.providers.join(', ') : 'all',
+    k.policy ?? '-',
+    formatLimits(k),
+    formatBudgets(k),
+    k.expires_at ?? 'never',
+    k.created_at ?? '-',
+    k.updated_at ?? '-',
+  ];
+}
+
 /** A key as --json shows it: the record (hash included, never a raw key) plus its state. */
 export function toKeyView(k: ApiKey, now: Date): ApiKey & { state: string } {
   return { ...k, state: keyState(k, now) };

@@ -11,6 +11,20 @@ export function toModelRow(m: Model): string[] {
   return [m.name, m.alias_of ? '-' : m.policy, m.targets.map(formatTarget).join('\n') || '-', m.alias_of ?? '-'];
 }
 
+export const MODEL_WIDE_HEAD = ['name', 'policy', 'targets', 'alias_of', 'price_input', 'price_output', 'first_byte_timeout_ms', 'idle_timeout_ms', 'created'];
+
+/** `-o wide`: prices (USD per million tokens) and the model's own timeouts too. */
+export function toModelWideRow(m: Model): Array<string | number> {
+  return [
+    ...toModelRow(m),
+    m.price_input ?? '-',
+    m.price_output ?? '-',
+    m.first_byte_timeout_ms ?? '-',
+    m.idle_timeout_ms ?? '-',
+    m.created_at ?? '-',
+  ];
+}
+
 export function toModelFields(m: Model): Array<[string, string | number]> {
   const price = (v?: number) => (v === undefined ? '-' : `$${v}/Mtok`);
   return [

@@ -15,6 +15,25 @@ export function toProviderRow(p: Provider): Array<string | number> {
   return [p.name, p.type, p.base_url, p.secrets.length, summarize(p.models), p.weight, p.priority, p.status];
 }
 
+export const PROVIDER_WIDE_HEAD = ['name', 'type', 'base_url', 'auth', 'secrets', 'models', 'weight', 'priority', 'timeout_ms', 'status', 'created'];
+
+/** `-o wide`, from a masked view: the auth rule, the masked secrets, every model. */
+export function toProviderWideRow(v: Provider): Array<string | number> {
+  return [
+    v.name,
+    v.type,
+    v.base_url,
+    v.auth_type === 'header' ? `header ${v.auth_header}` : v.auth_type,
+    v.secrets.join(', ') || '-',
+    v.models.join(', ') || '-',
+    v.weight,
+    v.priority,
+    v.timeout_ms,
+    v.status,
+    v.created_at ?? '-',
+  ];
+}
+
 /** A short list for a table cell: the first few items and a count of the rest. */
 export function summarize(items: readonly string[], max = 3): string {
   if (items.length === 0) return '-';

@@ -97,7 +97,7 @@ describe('gwctl export, diff, apply', () => {
     // A deletion is destructive: without a terminal to ask on, it needs --yes.
     const refused = await t.cli(['apply', '-f', changed, '--prune']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toBe('error: refusing to delete 1 entity (model/fast) without confirmation (no terminal to ask on); pass --yes\n');
+    expect(refused.stderr).toBe('error: refusing to delete 1 entity (model/fast) without confirmation (no terminal to ask on)\nhint: pass --yes\n');
     expect(await t.revision()).toBe(rev);
     const applied = await t.cli(['apply', '-f', changed, '--prune', '--yes', '-o', 'json']);
     expect(applied.code).toBe(0);

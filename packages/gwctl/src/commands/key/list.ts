@@ -1,23 +1,26 @@
 import { Command } from 'commander';
 import type { Context, Runner } from '../../context.js';
-import { KEY_LIST_HEAD, toKeyRow, toKeyView } from '../../views/key.js';
+import { outputFormat, printList, withOutputFlags, type FormatFlags } from '../../output-format.js';
+import { KEY_LIST_HEAD, KEY_WIDE_HEAD, toKeyRow, toKeyView, toKeyWideRow } from '../../views/key.js';
 
-export interface KeyListOptions {
-  json?: boolean;
-}
+export type KeyListOptions = FormatFlags;
 
 export async function keyList(ctx: Context, o: KeyListOptions): Promise<void> {
   const now = ctx.now();
   const keys = (await ctx.registry.listKeys()).sort((a, b) => a.name.localeCompare(b.name));
-  if (o.json) return ctx.out.json(keys.map((k) => toKeyView(k, now)));
-  if (keys.length === 0) return ctx.out.line('no keys yet (create one with gwctl key add)');
-  ctx.out.table(KEY_LIST_HEAD, keys.map((k) => toKeyRow(k, now)));
+  printList(ctx, outputFormat(o), {
+    items: keys,
+    data: () => keys.map((k) => toKeyView(k, now)),
+    name: (k) => k.name,
+    head: KEY_LIST_HEAD,
+    row: (k) => toKeyRow(k, now),
+    wideHead: KEY_WIDE_HEAD,
+    wideRow: (k) => toKeyWideRow(k, now),
+    empty: 'no keys yet (create one with gwctl key add)',
+  });
 }
 
 export function listCommand(run: Runner): Command {
-  return new Command('list')
-    .alias('ls')
-    .description('list gateway keys (never the raw keys)')
-    .option('--json', 'machine-readable output')
-    .action((opts: KeyListOptions, c: Command) => run(c, (ctx) => keyList(ctx, opts)));
+  const cmd = new Command('list').alias('ls').description('list gateway keys (never the raw keys)');
+  return withOutputFlags(cmd).action((opts: KeyListOptions, c: Command) => run(c, (ctx) => keyList(ctx, opts)));
 }

@@ -2,7 +2,9 @@ import { type Command, Option } from 'commander';
 import { ROUTING_POLICIES, type ApiKey, type RoutingPolicy } from '@llmgw/core';
 import type { Context } from '../../context.js';
 import { UserError } from '../../errors.js';
-import { collectList, parseExpires, parseInteger, parseNumber } from '../../parse.js';
+import { aliasOption } from '../../option-alias.js';
+import { isDataFormat, outputFormat, type FormatFlags } from '../../output-format.js';
+import { collectList, parseExpires, parseInteger, parseNumber, parsePolicy } from '../../parse.js';
 
 /** Key settings shared by `add` and `edit`; in `edit`, `false` (a --no-… flag) removes one. */
 export interface KeyFlags {
@@ -26,7 +28,7 @@ export function withKeyFlags(cmd: Command, mode: 'add' | 'edit'): Command {
   cmd
     .option('--model-allow <globs>', `${edit ? 'replace the' : 'the'} models the key may use, comma-separated globs${edit ? '' : ' (default *)'}`, collectList)
     .option('--provider-allow <names>', `${edit ? 'replace the' : 'the'} providers the key may reach, comma-separated${edit ? '' : ' (default: all)'}`, collectList)
-    .addOption(new Option('--policy <policy>', "routing policy overriding the model's").choices(ROUTING_POLICIES))
+    .addOption(new Option('--policy <policy>', "routing policy overriding the model's").choices(ROUTING_POLICIES).argParser(parsePolicy))
     .option('--rpm <n>', 'requests per minute', parseInteger)
     .option('--tpm <n>', 'tokens per minute', parseInteger)
     .option('--max-concurrency <n>', 'requests in flight at once', parseInteger)
@@ -44,7 +46,7 @@ export function withKeyFlags(cmd: Command, mode: 'add' | 'edit'): Command {
       .option('--no-budget-monthly', 'remove the monthly budget')
       .option('--no-expires', 'never expire');
   }
-  return cmd;
+  return aliasOption(cmd, { flags: '--providers <names>', ours: '--provider-allow', from: 'one-api-nginx' });
 }
 
 /** The registry fields the flags set (only those given; `false` clears). */
@@ -71,19 +73,25 @@ export async function checkProviders(ctx: Context, providers: readonly string[] 
   if (!providers?.length) return;
   const known = new Set((await ctx.registry.listProviders()).map((p) => p.name));
   const unknown = providers.filter((p) => !known.has(p));
-  if (unknown.length) throw new UserError(`unknown provider(s) in --provider-allow: ${unknown.join(', ')} (see gwctl provider list)`);
+  if (unknown.length) throw new UserError(`unknown provider(s) in --provider-allow: ${unknown.join(', ')}`, 'add them first, or see gwctl provider list');
 }
 
 /** The key a name, id, or display prefix refers to, or a user error. */
 export async function mustFindKey(ctx: Context, ref: string): Promise<ApiKey> {
   const k = await ctx.registry.findKey(ref);
-  if (!k) throw new UserError(`no key matches "${ref}" (use its name, id or prefix; see gwctl key list)`);
+  if (!k) throw new UserError(`no key matches "${ref}"`, 'use its name, id or prefix; see gwctl key list');
   return k;
 }
 
-/** Print a raw key the only time it is ever visible. */
-export function printNewKey(ctx: Context, k: ApiKey, raw: string, verb: 'created' | 'rotated', json?: boolean): void {
-  if (json) return ctx.out.json({ key: raw, id: k.id, name: k.name, prefix: k.prefix });
+/**
+ * Print a new key: a generated one, the only time it is ever visible; an imported one
+ * (`raw` null) never, since the person has it and it may have come through stdin unseen.
+ * `-o json|yaml`: `{key, id, name, prefix}`, `key` null when imported.
+ */
+export function printNewKey(ctx: Context, k: ApiKey, raw: string | null, verb: 'created' | 'rotated', f: FormatFlags): void {
+  const format = outputFormat(f);
+  if (isDataFormat(format)) return ctx.out.data({ key: raw, id: k.id, name: k.name, prefix: k.prefix }, format);
+  if (raw === null) return ctx.out.line(`key ${k.name} ${verb} (id ${k.id}, prefix ${k.prefix}…) with the key you gave; only its SHA-256 is stored`);
   ctx.out.line(`key ${k.name} ${verb} (id ${k.id}, prefix ${k.prefix}…)`);
   ctx.out.line('gateway key, shown only this once (only its SHA-256 is stored):');
   ctx.out.line();

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { ROUTING_POLICIES, type RoutingPolicy } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import { parseInteger, parseNumber } from '../../parse.js';
+import { parseInteger, parseNumber, parsePolicy } from '../../parse.js';
 import { formatTarget } from '../../views/model.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 
@@ -20,7 +20,7 @@ export async function modelBind(ctx: Context, o: ModelBindOptions): Promise<void
   const provider =
     o.provider ?? (await ctx.prompt.select(`Provider serving ${o.name}:`, (await ctx.registry.listProviders()).map((p) => p.name), { flag: '--provider' }));
   const p = await ctx.registry.getProvider(provider);
-  if (!p) throw new UserError(`unknown provider "${provider}" (see gwctl provider list)`);
+  if (!p) throw new UserError(`unknown provider "${provider}"`, `add it first (gwctl provider add ${provider} --base-url …), or see gwctl provider list`);
   const m = await ctx.registry.bindModel(
     o.name,
     {
@@ -45,7 +45,7 @@ export function bindCommand(run: Runner): Command {
     .option('--upstream-model <model>', 'model name sent upstream (default: the public name)')
     .option('--weight <n>', 'share of traffic under the weighted policy (default 1)', parseNumber)
     .option('--priority <n>', 'lower runs first under the priority policy (default 0)', parseInteger)
-    .addOption(new Option('--policy <policy>', 'routing policy of the model (default round-robin)').choices(ROUTING_POLICIES))
+    .addOption(new Option('--policy <policy>', 'routing policy of the model (default round-robin)').choices(ROUTING_POLICIES).argParser(parsePolicy))
     .addHelpText(
       'after',
       `

@@ -98,7 +98,9 @@ describe('model handlers', () => {
     await modelList(l.ctx, {});
     expect(l.out.stdout()).toContain('openai→gpt-4o (w2,p0)');
     expect(l.out.stdout()).toContain('openrouter→openai/gpt-4o (w1,p1)');
-    expect(l.out.stdout()).toMatch(/gpt-4o-latest .*│ gpt-4o/);
+    // A pipe: one line per model, several targets joined; the alias row ends with its target.
+    expect(l.out.stdout()).toContain('openai→gpt-4o (w2,p0), openrouter→openai/gpt-4o (w1,p1)');
+    expect(l.out.stdout()).toMatch(/^gpt-4o-latest +- +- +gpt-4o$/m);
     const lj = t.context();
     await modelList(lj.ctx, { json: true });
     expect(JSON.parse(lj.out.stdout())).toEqual([

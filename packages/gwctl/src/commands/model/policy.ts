@@ -2,6 +2,7 @@ import { Argument, Command } from 'commander';
 import { ROUTING_POLICIES, type RoutingPolicy } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
+import { parsePolicy } from '../../parse.js';
 import { mustGetModel } from './show.js';
 
 export interface ModelPolicyOptions {
@@ -20,6 +21,6 @@ export function policyCommand(run: Runner): Command {
   return new Command('policy')
     .description("set a model's routing policy")
     .argument('<name>', 'public model name')
-    .addArgument(new Argument('<policy>', 'routing policy').choices(ROUTING_POLICIES))
+    .addArgument(new Argument('<policy>', 'routing policy (rr, failover, least_conn… also accepted)').choices(ROUTING_POLICIES).argParser(parsePolicy))
     .action((name: string, policy: RoutingPolicy, _o: object, c: Command) => run(c, (ctx) => modelPolicy(ctx, { name, policy })));
 }

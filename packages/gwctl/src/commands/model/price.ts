@@ -1,19 +1,21 @@
 import { Command } from 'commander';
 import { tablePrice, type Model, type Price } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
+import { isDataFormat, outputFormat, REPORT_FORMATS, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { UserError } from '../../errors.js';
 import { parseNumber } from '../../parse.js';
 import { warnUnpriced } from '../../warn-unpriced.js';
 import { mustGetModel } from './show.js';
 
-interface ModelPriceOptions {
+interface ModelPriceOptions extends Omit<FormatFlags, 'output'> {
+  /** `-o, --output-format`: `--output` is the output price here. */
+  outputFormat?: FormatFlags['output'];
   name: string;
   /** USD per million tokens; `false` (a --no-… flag) removes the price. */
   input?: number | false;
   output?: number | false;
   cachedInput?: number | false;
   cacheWrite?: number | false;
-  json?: boolean;
 }
 
 type Prices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_input' | 'price_cache_write'>;
@@ -37,6 +39,7 @@ function describeTable(price: Price | null): string {
 }
 
 async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
+  const f = outputFormat({ output: o.outputFormat, json: o.json });
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set the price there`);
   const change: Partial<Prices> = {};
@@ -53,7 +56,7 @@ async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
   const prices = { price_input: updated.price_input, price_output: updated.price_output, price_cached_input: updated.price_cached_input, price_cache_write: updated.price_cache_write };
   const own = prices.price_input !== undefined || prices.price_output !== undefined;
   const table = own ? [] : await tablePrices(ctx, updated);
-  if (o.json) return ctx.out.json({ name: updated.name, ...prices, table: table.map((t) => ({ target: t.target, ...(t.price ?? { price: null }) })) });
+  if (isDataFormat(f)) return ctx.out.data({ name: updated.name, ...prices, table: table.map((t) => ({ target: t.target, ...(t.price ?? { price: null }) })) }, f);
   if (own) {
     ctx.out.line(
       `model ${updated.name}: input ${show(prices.price_input)}, output ${show(prices.price_output)}, cached input ${show(prices.price_cached_input)}, cache write ${show(prices.price_cache_write)}` +
@@ -67,7 +70,7 @@ async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
 }
 
 export function priceCommand(run: Runner): Command {
-  return new Command('price')
+  const cmd = new Command('price')
     .description("set a model's prices in USD per million tokens (spend and budgets use them); without flags, show what it is billed at")
     .argument('<name>', 'public model name')
     .option('--input <usd>', 'USD per 1M prompt tokens', parseNumber)
@@ -77,8 +80,8 @@ export function priceCommand(run: Runner): Command {
     .option('--no-input', 'remove the input price')
     .option('--no-output', 'remove the output price')
     .option('--no-cached-input', 'remove the cached input price')
-    .option('--no-cache-write', 'remove the cache write price')
-    .option('--json', 'machine-readable output')
+    .option('--no-cache-write', 'remove the cache write price');
+  return withOutputFlags(cmd, REPORT_FORMATS)
     .addHelpText(
       'after',
       `

@@ -1,16 +1,16 @@
 import { Command } from 'commander';
 import type { Model } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
+import { isDataFormat, outputFormat, REPORT_FORMATS, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { UserError } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
 import { mustGetModel } from './show.js';
 
-export interface ModelTimeoutOptions {
+export interface ModelTimeoutOptions extends FormatFlags {
   name: string;
   /** Milliseconds; `false` (a --no-… flag) removes the model's own value. */
   firstByteTimeoutMs?: number | false;
   idleTimeoutMs?: number | false;
-  json?: boolean;
 }
 
 type Timeouts = Pick<Model, 'first_byte_timeout_ms' | 'idle_timeout_ms'>;
@@ -18,6 +18,7 @@ type Timeouts = Pick<Model, 'first_byte_timeout_ms' | 'idle_timeout_ms'>;
 const show = (v?: number) => (v === undefined ? "the provider's, else the gateway default" : `${v} ms`);
 
 export async function modelTimeout(ctx: Context, o: ModelTimeoutOptions): Promise<void> {
+  const f = outputFormat(o);
   const m = await mustGetModel(ctx, o.name);
   if (m.alias_of) throw new UserError(`"${o.name}" is an alias of "${m.alias_of}"; set the timeouts there`);
   const change: Partial<Timeouts> = {};
@@ -30,19 +31,19 @@ export async function modelTimeout(ctx: Context, o: ModelTimeoutOptions): Promis
   set('idle_timeout_ms', o.idleTimeoutMs, '--idle-timeout-ms');
   const updated = Object.keys(change).length ? await ctx.registry.updateModel(o.name, () => change) : m;
   const t = { first_byte_timeout_ms: updated.first_byte_timeout_ms, idle_timeout_ms: updated.idle_timeout_ms };
-  if (o.json) return ctx.out.json({ name: updated.name, ...t });
+  if (isDataFormat(f)) return ctx.out.data({ name: updated.name, ...t }, f);
   ctx.out.line(`model ${updated.name}: first byte ${show(t.first_byte_timeout_ms)}, idle stream ${show(t.idle_timeout_ms)}`);
 }
 
 export function timeoutCommand(run: Runner): Command {
-  return new Command('timeout')
+  const cmd = new Command('timeout')
     .description("set a model's first-byte and idle-stream timeouts (they win over the provider's and the gateway defaults); without flags, show them")
     .argument('<name>', 'public model name')
     .option('--first-byte-timeout-ms <ms>', 'longest wait for the response headers on any target of this model', parseInteger)
     .option('--idle-timeout-ms <ms>', 'longest silence between two body chunks on any target of this model', parseInteger)
     .option('--no-first-byte-timeout-ms', "remove the model's first-byte timeout")
-    .option('--no-idle-timeout-ms', "remove the model's idle timeout")
-    .option('--json', 'machine-readable output')
+    .option('--no-idle-timeout-ms', "remove the model's idle timeout");
+  return withOutputFlags(cmd, REPORT_FORMATS)
     .addHelpText(
       'after',
       `

@@ -3,7 +3,7 @@ import { maskSecret, type Provider } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { collect } from '../../parse.js';
-import { needsSecret, providerChange, withProviderFlags, type ProviderFlags } from './options.js';
+import { checkedBaseUrl, needsSecret, providerChange, withProviderAliases, withProviderFlags, withStdinSecrets, type ProviderFlags } from './options.js';
 import { mustGetProvider } from './show.js';
 
 export interface ProviderEditOptions extends ProviderFlags {
@@ -38,13 +38,18 @@ export function secretsAfterRemoval(secrets: readonly string[], refs: readonly s
 
 export async function providerEdit(ctx: Context, o: ProviderEditOptions): Promise<void> {
   if (o.enable && o.disable) throw new UserError('--enable and --disable exclude each other');
+  await withStdinSecrets(ctx, [
+    { flag: '--api-key', values: o.apiKey },
+    { flag: '--add-api-key', values: o.addApiKey },
+  ]);
   const change = providerChange(o);
   const touchesSecrets = change.secrets || o.addApiKey?.length || o.removeApiKey?.length;
   const touchesHeaders = o.header?.length || o.removeHeader?.length;
   if (Object.keys(change).length === 0 && !touchesSecrets && !touchesHeaders && !o.enable && !o.disable) {
     throw new UserError(`nothing to change for provider "${o.name}"; pass at least one flag (see gwctl provider edit --help)`);
   }
-  await mustGetProvider(ctx, o.name);
+  const prev = await mustGetProvider(ctx, o.name);
+  if (change.base_url !== undefined) change.base_url = checkedBaseUrl(ctx, change.base_url, change.type ?? prev.type);
   const p = await ctx.registry.updateProvider(o.name, (prev): Partial<Provider> => {
     // Added secrets go last, so the numbers shown by `provider show` stay valid for --remove-api-key.
     const all = [...(change.secrets ?? prev.secrets), ...(o.addApiKey ?? [])];
@@ -69,12 +74,12 @@ export async function providerEdit(ctx: Context, o: ProviderEditOptions): Promis
 export function editCommand(run: Runner): Command {
   const cmd = new Command('edit').description('change a provider (only the flags given)').argument('<name>', 'provider name');
   withProviderFlags(cmd, 'edit')
-    .option('--add-api-key <secret>', 'append a secret: a literal or env:NAME (repeatable)', collect)
+    .option('--add-api-key <secret>', 'append a secret: a literal or env:NAME (repeatable); - reads them from stdin or asks without echo', collect)
     .option('--remove-api-key <ref>', 'remove a secret by number (#2), masked form (sk-a…wxyz) or env:NAME (repeatable)', collect)
     .option('--remove-header <name>', 'remove an extra header (repeatable)', collect)
     .option('--enable', 'route to it again')
-    .option('--disable', 'stop routing to it (bindings stay)')
-    .addHelpText(
+    .option('--disable', 'stop routing to it (bindings stay)');
+  withProviderAliases(cmd, 'edit').addHelpText(
       'after',
       `
 Examples:

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import type { Context, Runner } from '../../context.js';
+import { isDataFormat, outputFormat, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { parseInteger } from '../../parse.js';
 import { listUpstreamModels } from './list-upstream-models.js';
 import { mustGetProvider } from './show.js';
 
-export interface ProviderModelsOptions {
+export interface ProviderModelsOptions extends FormatFlags {
   name: string;
   /** Ask the upstream's GET /models instead of printing the stored list. */
   remote?: boolean;
@@ -13,10 +14,10 @@ export interface ProviderModelsOptions {
   /** Bind every listed model as a public model of the same name. */
   bind?: boolean;
   timeoutMs?: number;
-  json?: boolean;
 }
 
 export async function providerModels(ctx: Context, o: ProviderModelsOptions): Promise<void> {
+  const f = outputFormat(o);
   const p = await mustGetProvider(ctx, o.name);
   const remote = Boolean(o.remote || o.import);
   const ids = remote ? await listUpstreamModels(p, ctx.env, o.timeoutMs) : p.models;
@@ -34,22 +35,23 @@ export async function providerModels(ctx: Context, o: ProviderModelsOptions): Pr
       bound.push(id);
     }
   }
-  if (o.json) return ctx.out.json({ provider: p.name, source: remote ? 'remote' : 'registry', models: ids, imported: Boolean(o.import), bound });
-  if (ids.length === 0) ctx.out.line(remote ? `the upstream of ${p.name} lists no models` : `provider ${p.name} lists no models (try --remote)`);
+  if (isDataFormat(f)) return ctx.out.data({ provider: p.name, source: remote ? 'remote' : 'registry', models: ids, imported: Boolean(o.import), bound }, f);
+  // Every other format is one model id per line: the ids are the names.
+  if (ids.length === 0) ctx.out.info(remote ? `the upstream of ${p.name} lists no models` : `provider ${p.name} lists no models (try --remote)`);
   for (const id of ids) ctx.out.line(id);
   if (o.import) ctx.out.info(`stored ${ids.length} model(s) on provider ${p.name}`);
   if (o.bind) ctx.out.info(`bound ${bound.length} new public model(s) to ${p.name}`);
 }
 
 export function modelsCommand(run: Runner): Command {
-  return new Command('models')
+  const cmd = new Command('models')
     .description("list a provider's models: the stored list, or the upstream's GET /models with --remote")
     .argument('<name>', 'provider name')
     .option('--remote', "ask the upstream's GET {base_url}/models with the provider's own secret")
     .option('--import', 'store the upstream list as the provider models (implies --remote)')
     .option('--bind', 'also bind each listed model as a public model of the same name')
-    .option('--timeout-ms <ms>', 'upstream request deadline (default 15000)', parseInteger)
-    .option('--json', 'machine-readable output')
+    .option('--timeout-ms <ms>', 'upstream request deadline (default 15000)', parseInteger);
+  return withOutputFlags(cmd)
     .addHelpText(
       'after',
       `

@@ -1,14 +1,17 @@
-import { type Command, Option } from 'commander';
-import { AUTH_TYPES, PROVIDER_TYPES, type AuthType, type Provider, type ProviderType } from '@llmgw/core';
-import { collect, collectList, parseHeader, parseInteger, parseNumber } from '../../parse.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { AUTH_TYPES, normalizeBaseUrl, PROVIDER_TYPES, type Provider, type ProviderType } from '@llmgw/core';
+import type { Context } from '../../context.js';
+import { UserError } from '../../errors.js';
+import { aliasOption } from '../../option-alias.js';
+import { collect, collectList, parseAuthType, parseHeader, parseInteger, parseNumber, type AuthTypeFlag } from '../../parse.js';
 
 /** The provider settings `add` and `edit` share (commander's camelCase option names). */
 export interface ProviderFlags {
   baseUrl?: string;
   type?: ProviderType;
-  authType?: AuthType;
+  authType?: AuthTypeFlag;
   authHeader?: string;
-  /** Literal upstream secrets (add: the secrets; edit: replace all secrets). */
+  /** Literal upstream secrets (add: the secrets; edit: replace all secrets); `-` reads them from stdin. */
   apiKey?: string[];
   /** Names of environment variables holding a secret, stored as `env:NAME`. */
   apiKeyEnv?: string[];
@@ -35,9 +38,17 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
     .option('--base-url <url>', 'upstream base URL: OpenAI convention including /v1 (https://api.openai.com/v1); anthropic https://api.anthropic.com/v1; azure the resource endpoint (https://NAME.openai.azure.com); gemini https://generativelanguage.googleapis.com/v1beta')
     .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible), anthropic, azure (Azure OpenAI: bound upstream models are deployment names), gemini (Google\'s Gemini API: the key goes as x-goog-api-key; bound upstream models are Gemini models, e.g. gemini-2.5-flash)').choices(PROVIDER_TYPES))
     .option('--api-version <version>', 'azure: the api-version of every call (default 2024-10-21)')
-    .addOption(new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none').choices(AUTH_TYPES))
+    .addOption(
+      new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none; a header name (x-api-key) means header with that name')
+        .choices(AUTH_TYPES)
+        .argParser(parseAuthType),
+    )
     .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key')
-    .option('--api-key <secret>', edit ? 'replace all secrets with these literal secrets (repeatable)' : 'a literal upstream secret (repeatable; several are rotated)', collect)
+    .option(
+      '--api-key <secret>',
+      `${edit ? 'replace all secrets with this literal secret' : 'a literal upstream secret'} (repeatable; several are rotated); - reads them from stdin, one per line, or asks on a terminal without echo`,
+      collect,
+    )
     .option('--api-key-env <NAME>', edit ? 'replace all secrets with env:NAME references (repeatable)' : 'read the secret from env var NAME where the gateway runs; stored as env:NAME (repeatable)', collect)
     .option('--models <a,b>', edit ? 'replace the upstream models this provider serves (comma-separated)' : 'upstream models this provider serves (comma-separated, repeatable)', collectList)
     .option('--weight <n>', 'share of traffic under the weighted policy (> 0, default 1)', parseNumber)
@@ -57,6 +68,57 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
   return cmd;
 }
 
+/** Other gateways' spellings of the flags (after the command's own flags are declared). */
+export function withProviderAliases(cmd: Command, mode: 'add' | 'edit'): Command {
+  aliasOption(cmd, { flags: '--auth-value <secret>', ours: '--api-key', from: 'one-api-nginx' });
+  if (mode === 'add') {
+    aliasOption(cmd, {
+      flags: '--status <status>',
+      ours: '--disabled',
+      from: 'one-api-nginx: active or disabled',
+      value: (v) => {
+        if (v !== 'active' && v !== 'disabled') throw new InvalidArgumentError('use active or disabled.');
+        return v === 'disabled';
+      },
+    });
+  }
+  return cmd;
+}
+
+/** `-`, the value of a secret flag that reads the secrets from stdin. */
+const FROM_STDIN = '-';
+
+/**
+ * Replace a `-` among the literal secrets with the secrets read from stdin (one per line,
+ * blank lines skipped) or asked on a terminal. Standard input can be read once: one `-` in all.
+ */
+export async function withStdinSecrets(ctx: Context, lists: { flag: string; values: string[] | undefined }[]): Promise<void> {
+  const dashes = lists.flatMap((l) => (l.values ?? []).filter((v) => v === FROM_STDIN).map(() => l.flag));
+  if (dashes.length === 0) return;
+  if (dashes.length > 1) throw new UserError(`${dashes.join(' - and ')} -: standard input can be read once`, 'give - to one secret flag only');
+  const flag = dashes[0]!;
+  const read = (await ctx.readSecret(flag, 'Upstream API key'))
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (read.length === 0) throw new UserError(`${flag} -: no secret on standard input`);
+  for (const l of lists) {
+    const i = l.values?.indexOf(FROM_STDIN) ?? -1;
+    if (i >= 0) l.values!.splice(i, 1, ...read);
+  }
+}
+
+/**
+ * The base URL to store for `type`: a well-known host's bare origin gets its API path (said
+ * on stderr), an unknown bare host is kept with a warning (see core's normalizeBaseUrl).
+ */
+export function checkedBaseUrl(ctx: Context, url: string, type: ProviderType): string {
+  const check = normalizeBaseUrl(url, type);
+  if (check.kind === 'appended') ctx.out.info(`note: ${check.message}`);
+  if (check.kind === 'no-path') ctx.out.warn(check.message);
+  return check.url;
+}
+
 /** `--api-key` and `--api-key-env` as stored secret references. */
 function secretsFrom(f: ProviderFlags): string[] | undefined {
   if (!f.apiKey && !f.apiKeyEnv) return undefined;
@@ -73,7 +135,11 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
     c.auth_header = f.authHeader;
     c.auth_type = 'header';
   }
-  if (f.authType !== undefined) c.auth_type = f.authType;
+  if (f.authType !== undefined) {
+    const [type, header] = f.authType.split(':') as [Provider['auth_type'], string | undefined];
+    c.auth_type = type;
+    if (header && f.authHeader === undefined) c.auth_header = header;
+  }
   const secrets = secretsFrom(f);
   if (secrets) c.secrets = secrets;
   if (f.models !== undefined) c.models = [...new Set(f.models)];

@@ -190,7 +190,7 @@ describe('provider handlers', () => {
   it('del needs confirmation: refused without --yes when nobody can be asked, asked otherwise', async () => {
     await seed();
     const { ctx } = t.context();
-    await expect(providerDel(ctx, { name: 'openai' })).rejects.toThrow(/refusing to delete provider openai without confirmation.*--yes/);
+    await expect(providerDel(ctx, { name: 'openai' })).rejects.toMatchObject({ message: expect.stringMatching(/refusing to delete provider openai without confirmation/), hint: 'pass --yes' });
     expect(await t.context().registry.getProvider('openai')).not.toBeNull();
 
     const no = t.context({ interactive: true, asker: { confirm: async () => false } });

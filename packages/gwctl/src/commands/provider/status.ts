@@ -14,11 +14,11 @@ import {
   type SubjectHealth,
 } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
+import { isDataFormat, outputFormat, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { mustGetProvider } from './show.js';
 
-export interface ProviderStatusOptions {
+export interface ProviderStatusOptions extends FormatFlags {
   name?: string;
-  json?: boolean;
 }
 
 /** Health of a provider or of one of its secrets, as the gateways share it in Redis. */
@@ -99,14 +99,16 @@ function row(provider: string, subject: string, h: HealthView): Array<string | n
 }
 
 export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Promise<void> {
+  const f = outputFormat(o);
   const providers = o.name ? [await mustGetProvider(ctx, o.name)] : await ctx.registry.listProviders();
   // Two keys per provider in one slot, providers in different Cluster slots: concurrent reads, not a pipeline.
   const read = (p: Provider) => Promise.all([ctx.redis.hgetall(RT_KEYS.providerHealth(p.name)), ctx.redis.hgetall(RT_KEYS.providerUnsetSecrets(p.name))]);
   const hashes = await Promise.all(providers.map(read));
   const now = ctx.now().getTime();
   const views = providers.map((p, i) => toStatusView(p, hashes[i]![0], now, hashes[i]![1]));
-  if (o.json) return ctx.out.json(o.name ? views[0] : views);
-  if (views.length === 0) return ctx.out.line('no providers yet (add one with gwctl provider add)');
+  if (isDataFormat(f)) return ctx.out.data(o.name ? views[0] : views, f);
+  if (f === 'name') return views.forEach((v) => ctx.out.line(v.provider));
+  if (views.length === 0) return ctx.out.info('no providers yet (add one with gwctl provider add)');
   ctx.out.table(
     HEAD,
     views.flatMap((v) => [
@@ -114,15 +116,15 @@ export async function providerStatus(ctx: Context, o: ProviderStatusOptions): Pr
       ...v.secrets.map((s) => row(v.provider, `secret #${s.index} ${s.secret}`, s)),
       ...v.targets.map((t) => row(v.provider, `model ${t.model} POST ${t.endpoint}`, t)),
     ]),
+    { wide: f === 'wide' },
   );
   const problems = views.flatMap((v) => v.problems.map((line) => `${v.provider}: ${line}`));
   if (problems.length > 0) ctx.out.line(['problems:', ...problems.map((l) => `  ${l}`)].join('\n'));
 }
 
 export function statusCommand(run: Runner): Command {
-  return new Command('status')
+  const cmd = new Command('status')
     .description('health shared by the gateways: failures, cooldowns and probes per provider, per secret and per upstream model')
-    .argument('[name]', 'provider name (default: all)')
-    .option('--json', 'machine-readable output (secrets masked)')
-    .action((name: string | undefined, opts: Omit<ProviderStatusOptions, 'name'>, c: Command) => run(c, (ctx) => providerStatus(ctx, { ...opts, ...(name ? { name } : {}) })));
+    .argument('[name]', 'provider name (default: all)');
+  return withOutputFlags(cmd).action((name: string | undefined, opts: Omit<ProviderStatusOptions, 'name'>, c: Command) => run(c, (ctx) => providerStatus(ctx, { ...opts, ...(name ? { name } : {}) })));
 }

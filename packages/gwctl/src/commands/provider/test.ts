@@ -2,19 +2,19 @@ import { Command } from 'commander';
 import type { Provider } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
+import { isDataFormat, outputFormat, REPORT_FORMATS, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { parseInteger } from '../../parse.js';
 import { callUpstream, modelsPath, NoAnswerError, parseModelIds, pickSecret, scrub, upstreamMessage, type UpstreamReply } from './list-upstream-models.js';
 import { parseSecretNumber } from './reset.js';
 import { mustGetProvider } from './show.js';
 
-interface ProviderTestOptions {
+interface ProviderTestOptions extends FormatFlags {
   name: string;
   /** Upstream model for the completion (default: the first bound to the provider, else the first it declares). */
   model?: string;
   /** 1-based secret number (default: the first that resolves in this shell). */
   secret?: number;
   timeoutMs?: number;
-  json?: boolean;
 }
 
 /** What is wrong, in one word; `ok` when nothing is. */
@@ -141,6 +141,7 @@ async function runChecks(p: Provider, secret: string | undefined, o: ProviderTes
  * only when it is ok. Secrets never appear in the output (upstream messages are scrubbed).
  */
 async function providerTest(ctx: Context, o: ProviderTestOptions): Promise<void> {
+  const f = outputFormat(o);
   const p = await mustGetProvider(ctx, o.name);
   const report: ProviderTestReport = { provider: p.name, ok: false, verdict: 'ok', message: '', base_url: p.base_url, model: await modelToTry(ctx, p, o.model), secret: null, checks: [] };
   const picked = pickSecret(p, ctx.env, o.secret);
@@ -158,20 +159,20 @@ async function providerTest(ctx: Context, o: ProviderTestOptions): Promise<void>
   report.message = scrub(verdict[1], secret);
   report.checks = report.checks.map((c) => ({ ...c, detail: c.detail === null ? null : scrub(c.detail, secret) }));
   const line = `${p.name}: ${report.message}`;
-  if (o.json) ctx.out.json(report);
+  if (isDataFormat(f)) ctx.out.data(report, f);
   else if (report.ok) ctx.out.line(line);
   // A failed check is the user's to fix: one `error:` line on stderr, exit code 1.
   if (!report.ok) throw new UserError(line);
 }
 
 export function testCommand(run: Runner): Command {
-  return new Command('test')
+  const cmd = new Command('test')
     .description('call the provider once from this machine (models list, 1-token completion) and say what is wrong')
     .argument('<name>', 'provider name')
     .option('--model <upstream-model>', 'upstream model for the completion (default: the first bound to the provider, else the first it declares)')
     .option('--secret <N>', 'use secret number N (#N in provider show); default: the first that resolves here', parseSecretNumber)
-    .option('--timeout-ms <ms>', 'deadline of each call (default 15000)', parseInteger)
-    .option('--json', 'machine-readable report (secrets never included)')
+    .option('--timeout-ms <ms>', 'deadline of each call (default 15000)', parseInteger);
+  return withOutputFlags(cmd, REPORT_FORMATS)
     .addHelpText(
       'after',
       `

@@ -2,10 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { Command } from 'commander';
 import { describeRedisTarget, isCluster, REDIS_KEYS, redisUsesTls } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
+import { isDataFormat, outputFormat, REPORT_FORMATS, withOutputFlags, type FormatFlags } from '../../output-format.js';
 
-export interface RedisPingOptions {
-  json?: boolean;
-}
+export type RedisPingOptions = FormatFlags;
 
 interface PingReport {
   target: string;
@@ -32,6 +31,7 @@ export function parseInfo(text: string): Record<string, string> {
 }
 
 export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void> {
+  const f = outputFormat(o);
   // Best of three round trips: the first may include lazy connection work.
   let best = Infinity;
   for (let i = 0; i < 3; i++) {
@@ -58,7 +58,7 @@ export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void
     keys,
     models,
   };
-  if (o.json) return ctx.out.json(report);
+  if (isDataFormat(f)) return ctx.out.data(report, f);
   ctx.out.line(`PONG from ${report.target} in ${report.latency_ms} ms`);
   ctx.out.fields([
     ['redis version', report.version],
@@ -72,8 +72,6 @@ export async function redisPing(ctx: Context, o: RedisPingOptions): Promise<void
 }
 
 export function pingCommand(run: Runner): Command {
-  return new Command('ping')
-    .description('check Redis: reachability, latency, version, mode, registry revision and counts')
-    .option('--json', 'machine-readable output')
-    .action((opts: RedisPingOptions, c: Command) => run(c, (ctx) => redisPing(ctx, opts)));
+  const cmd = new Command('ping').description('check Redis: reachability, latency, version, mode, registry revision and counts');
+  return withOutputFlags(cmd, REPORT_FORMATS).action((opts: RedisPingOptions, c: Command) => run(c, (ctx) => redisPing(ctx, opts)));
 }

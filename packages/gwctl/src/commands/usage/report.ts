@@ -1,24 +1,25 @@
 import { Command, Option } from 'commander';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
+import { isDataFormat, outputFormat, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { mustFindKey } from '../key/options.js';
 import { aggregateUsage, USAGE_GROUPS, type UsageGroup } from './aggregate-usage.js';
 import { parseTimeRef } from './parse-time.js';
 import { readUsage, trimmedUntil } from './read-usage.js';
 
-interface UsageOptions {
+interface UsageOptions extends FormatFlags {
   by?: UsageGroup;
   /** ISO date/time or a duration ago (`24h`, `7d`); default 24h. */
   since?: string;
   until?: string;
   /** Only this key (name, id or prefix). */
   key?: string;
-  json?: boolean;
 }
 
 const usd = (v: number) => `$${Number(v.toFixed(6))}`;
 
 async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
+  const f = outputFormat(o);
   const now = ctx.now();
   const by = o.by ?? 'key';
   const since = parseTimeRef(o.since ?? '24h', now, '--since');
@@ -31,22 +32,21 @@ async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   const trimmed = await trimmedUntil(ctx.redis);
   const incomplete = trimmed !== null && trimmed > since;
   const range = { since: new Date(since).toISOString(), until: until === null ? now.toISOString() : new Date(until).toISOString() };
-  if (o.json) return ctx.out.json({ by, ...range, key: key ? { id: key.id, name: key.name } : null, rows, total, trimmed_until: incomplete ? new Date(trimmed).toISOString() : null });
+  if (isDataFormat(f)) return ctx.out.data({ by, ...range, key: key ? { id: key.id, name: key.name } : null, rows, total, trimmed_until: incomplete ? new Date(trimmed).toISOString() : null }, f);
   if (incomplete) ctx.out.warn(`events before ${new Date(trimmed).toISOString()} were trimmed from the usage stream (GW_USAGE_STREAM_MAXLEN): this range is incomplete`);
   ctx.out.info(`usage by ${by}, ${range.since} → ${range.until}${key ? `, key ${key.name}` : ''}`);
   const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', 'cost', 'avg ms', 'estimated'];
   const cells = (r: typeof total) => [r.group, r.requests, r.errors, r.prompt_tokens, r.completion_tokens, r.cached_tokens, usd(r.cost_usd), r.avg_latency_ms, r.estimated];
-  ctx.out.table(head, rows.length ? [...rows.map(cells), cells(total)] : []);
+  ctx.out.table(head, rows.length ? [...rows.map(cells), cells(total)] : [], { wide: f === 'wide' });
 }
 
 /** `gwctl usage`: what was used and spent, from the gateway's usage stream. */
 export function usageCommand(run: Runner): Command {
-  return new Command('usage')
+  const cmd = new Command('usage')
     .description('usage and spend from the gateway usage stream, grouped by key, model, provider or day')
     .addOption(new Option('--by <group>', 'group rows by').choices(USAGE_GROUPS).default('key'))
     .option('--since <when>', 'ISO date/time or a duration ago (24h, 7d, 90m)', '24h')
     .option('--until <when>', 'ISO date/time or a duration ago (default: now)')
-    .option('--key <ref>', 'only this key (name, id or prefix)')
-    .option('--json', 'machine-readable output')
-    .action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
+    .option('--key <ref>', 'only this key (name, id or prefix)');
+  return withOutputFlags(cmd, ['table', 'wide', 'json', 'yaml']).action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
 }
