@@ -24,4 +24,10 @@ describe('loadConfig', () => {
     expect(loadConfig({ GW_UPSTREAM_CLIENT: 'undici' }).GW_UPSTREAM_CLIENT).toBe('undici');
     expect(() => loadConfig({ GW_UPSTREAM_CLIENT: 'curl' })).toThrow(/GW_UPSTREAM_CLIENT="curl"/);
   });
+  it('reads the accepted API path prefixes: any by default, or a list (/ = none)', () => {
+    expect(loadConfig({}).GW_API_PATH_PREFIXES).toBe('*');
+    expect(loadConfig({ GW_API_PATH_PREFIXES: ' * ' }).GW_API_PATH_PREFIXES).toBe('*');
+    expect(loadConfig({ GW_API_PATH_PREFIXES: '/v1, /openai/v1/,/' }).GW_API_PATH_PREFIXES).toEqual(['/v1', '/openai/v1', '']);
+    for (const bad of ['v1', '/v1,*', ',', '/v1//x', '/v 1']) expect(() => loadConfig({ GW_API_PATH_PREFIXES: bad }), bad).toThrow(/GW_API_PATH_PREFIXES=/);
+  });
 });

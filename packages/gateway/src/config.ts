@@ -5,6 +5,18 @@ const bool = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
 
+/** `*`, or a comma-separated list of path prefixes (`/` alone: no prefix), as `'*'` or the prefixes without a trailing slash. */
+function parsePathPrefixes(v: string, ctx: z.RefinementCtx): '*' | string[] {
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return '*';
+  const bad = items.find((p) => !/^\/[A-Za-z0-9._~!$&'()+;=:@%/-]*$/.test(p) || p.includes('//'));
+  if (items.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${bad === undefined ? 'empty' : `"${bad}" is not a path prefix`}: use * or a list like /v1,/openai/v1,/ (/ = no prefix)` });
+    return z.NEVER;
+  }
+  return [...new Set(items.map((p) => p.replace(/\/+$/, '')))];
+}
+
 /**
  * Every environment variable the gateway reads, with its default. Validated once at boot;
  * a bad value stops the process with a message naming the variable.
@@ -18,6 +30,13 @@ export const ConfigSchema = z.object({
   GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Interface of the admin listener (0.0.0.0 in containers, so Prometheus can scrape it). */
   GW_ADMIN_HOST: z.string().default('127.0.0.1'),
+  /**
+   * Path prefixes accepted before an endpoint's path. `*`: any, so a path that ends with an
+   * endpoint's path is that endpoint (`/v1/chat/completions`, `/v1beta/openai/chat/completions`,
+   * `/api/v1/chat/completions`, `/chat/completions`; the longest endpoint path wins). Or exactly
+   * these, comma-separated, `/` for none (e.g. `/v1,/openai/v1,/anthropic/v1`).
+   */
+  GW_API_PATH_PREFIXES: z.string().transform(parsePathPrefixes).default('*'),
   /** Standalone Redis. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME). */
