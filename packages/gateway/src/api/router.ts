@@ -22,9 +22,25 @@ export interface ApiRouter {
   label(path: string): string;
 }
 
-// Every endpoint's path, longest first, so that the longest one a path ends with wins:
-// `/messages/count_tokens` over `/messages`' neighbours, `/chat/completions` over `/completions`.
-const BY_LENGTH: readonly Endpoint[] = [...ENDPOINTS.values(), MODELS_ENDPOINT].sort((a, b) => b.path.length - a.path.length);
+/**
+ * The bucket of a path's last segment: its length and first character (`/completions` → 12·128
+ * + `c`). Endpoints whose paths end in the same segment share one (`/chat/completions`,
+ * `/completions`); every other bucket holds one endpoint, so a path is checked against one or
+ * two candidates, found without allocating.
+ */
+function bucketOf(path: string): number {
+  const i = path.lastIndexOf('/');
+  return (path.length - i) * 128 + path.charCodeAt(i + 1);
+}
+
+// Longest first within a bucket, so that the longest endpoint path a request path ends with
+// wins: `/chat/completions` over `/completions`.
+const BUCKETS = new Map<number, Endpoint[]>();
+for (const e of [...ENDPOINTS.values(), MODELS_ENDPOINT].sort((a, b) => b.path.length - a.path.length)) {
+  const b = BUCKETS.get(bucketOf(e.path));
+  if (b) b.push(e);
+  else BUCKETS.set(bucketOf(e.path), [e]);
+}
 const MODELS_SEGMENT = '/models/';
 
 function safeDecode(s: string): string | undefined {
@@ -38,7 +54,7 @@ function safeDecode(s: string): string | undefined {
 /**
  * The router for these prefixes. A path is read, in this order, as:
  * 1. the endpoint whose path it ends with, longest first, when what comes before is an
- *    accepted prefix (a dozen `endsWith` on the hot path, no allocation with `'*'`);
+ *    accepted prefix (one map lookup and one or two `endsWith`, no allocation with `'*'`);
  * 2. `GET <prefix>/models/{id}`, at the first `/models/` after an accepted prefix: the id is
  *    the rest of the path, `/` included (`/v1/models/openai/gpt-4o`,
  *    `/v1/models/accounts/x/models/llama`), percent-decoded;
@@ -47,11 +63,19 @@ function safeDecode(s: string): string | undefined {
  * is that endpoint: such ids are looked up percent-encoded (`x%2Fchat%2Fcompletions`).
  */
 export function createRouter(prefixes: ApiPrefixes): ApiRouter {
-  const listed = prefixes === '*' ? null : new Set(prefixes);
-  const accepts = listed === null ? () => true : (path: string, end: number) => listed.has(path.slice(0, end));
+  const listed = prefixes === '*' ? null : [...prefixes];
+  // Is `path` up to `end` an accepted prefix? A few compares, no substring.
+  const accepts =
+    listed === null
+      ? () => true
+      : (path: string, end: number) => {
+          for (const p of listed) if (p.length === end && path.startsWith(p)) return true;
+          return false;
+        };
 
   function endpointOf(path: string): Endpoint | undefined {
-    for (const e of BY_LENGTH) if (path.endsWith(e.path) && accepts(path, path.length - e.path.length)) return e;
+    const candidates = BUCKETS.get(bucketOf(path));
+    if (candidates) for (const e of candidates) if (path.endsWith(e.path) && accepts(path, path.length - e.path.length)) return e;
     return undefined;
   }
 
