@@ -8,6 +8,8 @@ export interface ProviderFlags {
   type?: ProviderType;
   authType?: AuthType;
   authHeader?: string;
+  /** Text before the secret in the auth header's value (`false`, edit's --no-auth-prefix: none). */
+  authPrefix?: string | false;
   /** Literal upstream secrets (add: the secrets; edit: replace all secrets). */
   apiKey?: string[];
   /** Names of environment variables holding a secret, stored as `env:NAME`. */
@@ -36,7 +38,8 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
     .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible), anthropic, azure (Azure OpenAI: bound upstream models are deployment names)').choices(PROVIDER_TYPES))
     .option('--api-version <version>', 'azure: the api-version of every call (default 2024-10-21)')
     .addOption(new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none').choices(AUTH_TYPES))
-    .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key')
+    .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key, x-goog-api-key')
+    .option('--auth-prefix <text>', 'text put before the secret in --auth-header\'s value, verbatim: "Token " gives Authorization: Token <secret> (implies --auth-type header)')
     .option('--api-key <secret>', edit ? 'replace all secrets with these literal secrets (repeatable)' : 'a literal upstream secret (repeatable; several are rotated)', collect)
     .option('--api-key-env <NAME>', edit ? 'replace all secrets with env:NAME references (repeatable)' : 'read the secret from env var NAME where the gateway runs; stored as env:NAME (repeatable)', collect)
     .option('--models <a,b>', edit ? 'replace the upstream models this provider serves (comma-separated)' : 'upstream models this provider serves (comma-separated, repeatable)', collectList)
@@ -52,7 +55,8 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
       .option('--no-connect-timeout-ms', 'remove the connect deadline')
       .option('--no-first-byte-timeout-ms', 'remove the first-byte deadline')
       .option('--no-idle-timeout-ms', 'remove the idle deadline')
-      .option('--no-api-version', "azure: back to the gateway's default api-version");
+      .option('--no-api-version', "azure: back to the gateway's default api-version")
+      .option('--no-auth-prefix', 'send the secret alone in --auth-header');
   }
   return cmd;
 }
@@ -73,7 +77,13 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
     c.auth_header = f.authHeader;
     c.auth_type = 'header';
   }
+  if (f.authPrefix !== undefined) {
+    c.auth_prefix = f.authPrefix === false || f.authPrefix === '' ? undefined : f.authPrefix;
+    if (c.auth_prefix !== undefined) c.auth_type = 'header';
+  }
   if (f.authType !== undefined) c.auth_type = f.authType;
+  // A prefix belongs to the header form only: leaving it drops the prefix.
+  if (c.auth_type !== undefined && c.auth_type !== 'header') c.auth_prefix = undefined;
   const secrets = secretsFrom(f);
   if (secrets) c.secrets = secrets;
   if (f.models !== undefined) c.models = [...new Set(f.models)];
@@ -89,4 +99,10 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
 
 export function needsSecret(p: Pick<Provider, 'auth_type' | 'secrets'>): boolean {
   return p.auth_type !== 'none' && p.secrets.length === 0;
+}
+
+/** A warning for an auth prefix that runs into the secret (`Bearer` without its space), else null. */
+export function authPrefixWarning(p: Pick<Provider, 'auth_header' | 'auth_prefix'>): string | null {
+  if (!p.auth_prefix || !/[A-Za-z0-9]$/.test(p.auth_prefix)) return null;
+  return `--auth-prefix ${JSON.stringify(p.auth_prefix)} has no trailing space: ${p.auth_header ?? 'the header'} will read "${p.auth_prefix}<secret>" (quote it with a space, e.g. "${p.auth_prefix} ", if that is not meant)`;
 }
