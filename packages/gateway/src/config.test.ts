@@ -30,4 +30,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ GW_API_PATH_PREFIXES: '/v1, /openai/v1/,/' }).GW_API_PATH_PREFIXES).toEqual(['/v1', '/openai/v1', '']);
     for (const bad of ['v1', '/v1,*', ',', '/v1//x', '/v 1']) expect(() => loadConfig({ GW_API_PATH_PREFIXES: bad }), bad).toThrow(/GW_API_PATH_PREFIXES=/);
   });
+  it('reads the CORS origins: off by default, * or exact origins (lower-cased, no trailing slash)', () => {
+    expect(loadConfig({}).GW_CORS_ORIGINS).toBeUndefined();
+    expect(loadConfig({ GW_CORS_ORIGINS: '*' }).GW_CORS_ORIGINS).toBe('*');
+    expect(loadConfig({ GW_CORS_ORIGINS: 'https://App.Example.com/, http://localhost:5173' }).GW_CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const bad of ['app.example.com', 'https://a.example/path', 'https://*.example.com', 'null', '*,https://a.example']) {
+      expect(() => loadConfig({ GW_CORS_ORIGINS: bad }), bad).toThrow(/GW_CORS_ORIGINS=/);
+    }
+  });
 });

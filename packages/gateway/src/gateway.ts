@@ -15,6 +15,7 @@ import { createRouter } from './api/router.js';
 import { createApp, createBodyRefusal } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
 import type { GatewayConfig } from './config.js';
+import { createCors } from './http/cors.js';
 import { listen, type HttpListener } from './http/server.js';
 import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
@@ -144,10 +145,12 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names), secrets: routing.secrets }, Date.now());
   const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers });
   const router = createRouter(config.GW_API_PATH_PREFIXES);
+  const cors = config.GW_CORS_ORIGINS === undefined ? null : createCors(config.GW_CORS_ORIGINS);
   const handler = createApp({
     log,
     cache,
     router,
+    cors,
     routing,
     agents,
     timeouts: { totalMs: config.GW_UPSTREAM_TIMEOUT_MS, firstByteMs: config.GW_FIRST_BYTE_TIMEOUT_MS, idleMs: config.GW_STREAM_IDLE_TIMEOUT_MS },
@@ -170,6 +173,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       maxBodyBytes: config.GW_MAX_BODY_BYTES,
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
       refuseBody: createBodyRefusal({ router, onBodyRefused: obs.observer.onBodyRefused }),
+      headersFor: cors === null ? undefined : (h) => cors.headersFor(h.origin),
     },
     handler,
   );
