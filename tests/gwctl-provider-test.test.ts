@@ -124,6 +124,27 @@ describe('gwctl provider test', () => {
     expectFailure(await test(['p', '--timeout-ms', '300']), /^error: p: .*\/v1\/models: no answer within 300 ms/);
   });
 
+  it('gemini: the key as x-goog-api-key, GET /models and a 1-token generateContent; a key Google does not know (400 API_KEY_INVALID) is bad_secret; a base URL without /v1beta says so', async () => {
+    await registry.addProvider({ name: 'p', type: 'gemini', base_url: `${guarded.origin}/v1beta`, secrets: [SECRET] });
+    await registry.bindModel('pub', { provider: 'p', model: 'gemini-2.0-flash' });
+    const r = await test(['p']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^p: ok: gemini-2\.0-flash answered a 1-token completion in \d+ ms, listed among 4 models\n$/);
+    expect(guarded.received.map((q) => [q.method, q.path, q.headers['x-goog-api-key'], q.status])).toEqual([
+      ['GET', '/v1beta/models', SECRET, 200],
+      ['POST', '/v1beta/models/gemini-2.0-flash:generateContent', SECRET, 200],
+    ]);
+    expect(guarded.received[1]!.json).toEqual({ contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { maxOutputTokens: 1 } });
+    const listed = await gwctl(['provider', 'models', 'p', '--remote', '--json'], { REDIS_URL: redisUrl });
+    expect(JSON.parse(listed.stdout).models).toEqual(['gemini-2.0-flash', 'gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001']);
+
+    await registry.updateProvider('p', () => ({ secrets: ['gm-wrong-key-0000000000000'] }));
+    expectFailure(await test(['p']), /^error: p: 400 from .*\/v1beta\/models: the upstream refused secret #1 \(wrong, revoked or without access\)\n$/);
+
+    await registry.updateProvider('p', () => ({ base_url: fake.origin, secrets: [SECRET] }));
+    expectFailure(await test(['p']), new RegExp(`^error: p: 404 from ${fake.origin}/models/gemini-2\\.0-flash:generateContent: the base URL probably lacks /v1beta \\(try ${fake.origin}/v1beta\\)\\n$`));
+  });
+
   it('a model that refuses max_tokens is asked again with max_completion_tokens; a client error is "refused"', async () => {
     await seed(fake.url);
     const refusal = { status: 400, errorBody: { error: { message: "Unsupported parameter: 'max_tokens' is not supported with this model.", type: 'invalid_request_error', param: 'max_tokens', code: 'unsupported_parameter' } } };

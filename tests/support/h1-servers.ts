@@ -10,6 +10,7 @@ import tls from 'node:tls';
 import { afterEach } from 'vitest';
 import { createAgent } from '../../packages/gateway/src/upstream/agents.js';
 import type { UpstreamAgent, UpstreamController, UpstreamDispatcher, UpstreamDispatchOptions, UpstreamHeaders } from '../../packages/gateway/src/upstream/dispatcher.js';
+import type { ProxySettings } from '../../packages/gateway/src/upstream/h1/proxy-settings.js';
 import { mapUpstreamError } from '../../packages/gateway/src/upstream/map-upstream-error.js';
 
 /** One request as a raw server read it. */
@@ -279,6 +280,8 @@ export interface AgentOverrides {
   connectTimeoutMs?: number;
   keepAliveMs?: number;
   tls?: tls.ConnectionOptions;
+  maxConnectionsPerOrigin?: number;
+  proxy?: ProxySettings | null;
 }
 
 /**
@@ -299,7 +302,7 @@ export function useH1Fixtures() {
   return {
     agent(client: Client, o: AgentOverrides = {}): UpstreamAgent {
       const connectTimeoutMs = o.connectTimeoutMs ?? 2_000;
-      const a = createAgent({ client, connectTimeoutMs, keepAliveMs: o.keepAliveMs ?? 10_000, ...(o.tls ? { tls: o.tls } : {}) }, connectTimeoutMs);
+      const a = createAgent({ ...o, client, connectTimeoutMs, keepAliveMs: o.keepAliveMs ?? 10_000 }, connectTimeoutMs);
       agents.push(a);
       return a;
     },

@@ -11,8 +11,8 @@ const BEARER: AuthForm = { header: 'authorization', prefix: 'Bearer ' };
 /**
  * How a provider type sends its secret under `auth_type: bearer` (the default): OpenAI and
  * compatible APIs `Authorization: Bearer <secret>`, Anthropic `x-api-key: <secret>`, Azure
- * OpenAI `api-key: <secret>`. gwctl's own upstream calls use it; the gateway's adapters say
- * the same (checked by providers/adapters.test.ts).
+ * OpenAI `api-key: <secret>`, Gemini `x-goog-api-key: <secret>`. gwctl's own upstream calls
+ * use it; the gateway's adapters say the same (checked by providers/adapters.test.ts).
  */
 export function defaultAuthForm(type: ProviderType): AuthForm {
   switch (type) {
@@ -20,6 +20,8 @@ export function defaultAuthForm(type: ProviderType): AuthForm {
       return { header: 'x-api-key', prefix: '' };
     case 'azure':
       return { header: 'api-key', prefix: '' };
+    case 'gemini':
+      return { header: 'x-goog-api-key', prefix: '' };
     default:
       return BEARER;
   }

@@ -45,7 +45,8 @@ redis.call('PUBLISH', ARGV[3], cjson.encode({kind=ARGV[4], name=ARGV[2], op=ARGV
 return rev
 `;
 
-const INDEX: Record<EntityKind, string> = {
+/** The index set of each kind of entity. */
+export const INDEX: Record<EntityKind, string> = {
   provider: REDIS_KEYS.providers,
   key: REDIS_KEYS.keys,
   model: REDIS_KEYS.models,
@@ -72,9 +73,9 @@ export async function writeEntity(
   pre: Precondition,
   fields: Record<string, string> = {},
 ): Promise<number> {
-  const expected = pre.kind === 'unchanged' ? (pre.updatedAt ?? '') : '';
-  const flat = Object.entries(fields).flat();
   if (!isCluster(redis)) {
+    const expected = pre.kind === 'unchanged' ? (pre.updatedAt ?? '') : '';
+    const flat = Object.entries(fields).flat();
     try {
       const rev = await redis.eval(
         WRITE_SCRIPT, 3, key, INDEX[kind], REDIS_KEYS.rev,
@@ -85,7 +86,7 @@ export async function writeEntity(
       throw toConflict(kind, member, e);
     }
   }
-  return writeEntityOnCluster(redis, kind, key, member, op, pre, expected, flat);
+  return writeEntityOnCluster(redis, kind, key, member, op, pre, fields);
 }
 
 // The entity half of WRITE_SCRIPT, for Cluster: one key, so one slot.
@@ -100,6 +101,27 @@ if ARGV[1] == 'put' then redis.call('HSET', KEYS[1], unpack(ARGV, 4)) end
 return 1
 `;
 
+/**
+ * Only the entity hash of a write, checked against its precondition (one key, so one
+ * Cluster slot); the caller keeps the index sets, `gw:rev` and the event.
+ */
+export async function writeEntityHash(
+  redis: RedisClient,
+  kind: EntityKind,
+  key: string,
+  member: string,
+  op: 'put' | 'del',
+  pre: Precondition,
+  fields: Record<string, string> = {},
+): Promise<void> {
+  const expected = pre.kind === 'unchanged' ? (pre.updatedAt ?? '') : '';
+  try {
+    await redis.eval(ENTITY_SCRIPT, 1, key, op, pre.kind, expected, ...Object.entries(fields).flat());
+  } catch (e) {
+    throw toConflict(kind, member, e);
+  }
+}
+
 async function writeEntityOnCluster(
   redis: RedisClient,
   kind: EntityKind,
@@ -107,14 +129,9 @@ async function writeEntityOnCluster(
   member: string,
   op: 'put' | 'del',
   pre: Precondition,
-  expected: string,
-  flat: string[],
+  fields: Record<string, string>,
 ): Promise<number> {
-  try {
-    await redis.eval(ENTITY_SCRIPT, 1, key, op, pre.kind, expected, ...flat);
-  } catch (e) {
-    throw toConflict(kind, member, e);
-  }
+  await writeEntityHash(redis, kind, key, member, op, pre, fields);
   if (op === 'put') await redis.sadd(INDEX[kind], member);
   else await redis.srem(INDEX[kind], member);
   const rev = await redis.incr(REDIS_KEYS.rev);

@@ -319,8 +319,15 @@ export class Registry {
    * unsubscribes and closes that connection. Resolves once the subscription is confirmed,
    * or after `opts.waitMs` when given: the subscription then stays queued and takes effect
    * as soon as Redis answers (a gateway booting during an outage must not wait for it).
+   * A bulk write's one event reaches `onEvent` as one call per entity it changed (all with
+   * its revision); one too large to list its changes calls `opts.onReload` (default
+   * `onReconnect`): drop everything held.
    */
-  async subscribe(onEvent: (e: RegistryEvent) => void, onReconnect?: () => void, opts: { waitMs?: number } = {}): Promise<() => Promise<void>> {
+  async subscribe(
+    onEvent: (e: RegistryEvent) => void,
+    onReconnect?: () => void,
+    opts: { waitMs?: number; onReload?: (rev: number) => void } = {},
+  ): Promise<() => Promise<void>> {
     // Its own connection, queueing while disconnected and without a command timeout: a
     // subscription must survive outages (a queued SUBSCRIBE is sent when Redis is back).
     const sub = isCluster(this.redis)
@@ -338,7 +345,12 @@ export class Registry {
     sub.on('message', (channel: string, message: string) => {
       if (channel !== REDIS_KEYS.events) return;
       const e = parseRegistryEvent(message);
-      if (e) onEvent(e);
+      if (e?.kind !== 'bulk') {
+        if (e) onEvent(e);
+      } else if (e.changes) {
+        for (const c of e.changes) onEvent({ ...c, rev: e.rev });
+      } else if (opts.onReload) opts.onReload(e.rev);
+      else onReconnect?.();
     });
     const subscribed = sub.subscribe(REDIS_KEYS.events);
     subscribed.catch(() => {}); // a subscription closed before Redis answered is not an error

@@ -9,7 +9,7 @@ import { z } from 'zod';
 /** Current schema version written into every hash as `v`. */
 export const SCHEMA_VERSION = 1;
 
-export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure'] as const;
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'azure', 'gemini'] as const;
 export const AUTH_TYPES = ['bearer', 'header', 'none'] as const;
 export const ROUTING_POLICIES = ['round-robin', 'weighted', 'priority', 'least-busy', 'latency'] as const;
 const STATUSES = ['active', 'disabled'] as const;

@@ -38,4 +38,23 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ GW_CORS_ORIGINS: bad }), bad).toThrow(/GW_CORS_ORIGINS=/);
     }
   });
+  it('reads the proxy variables under their lower-case names first, as curl and undici do', () => {
+    expect(loadConfig({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', NO_PROXY: 'a', no_proxy: 'b', HTTP_PROXY: 'http://h:3' })).toMatchObject({
+      HTTPS_PROXY: 'http://lower:2',
+      NO_PROXY: 'b',
+      HTTP_PROXY: 'http://h:3',
+    });
+    // An empty lower-case one wins too: no proxy.
+    expect(loadConfig({ HTTPS_PROXY: 'http://upper:1', https_proxy: '' }).HTTPS_PROXY).toBeUndefined();
+  });
+  it('refuses a proxy URL it cannot use, without printing its credentials', () => {
+    let message = '';
+    try {
+      loadConfig({ https_proxy: 'https://me:hunter2@proxy.corp:3128' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^invalid configuration: HTTPS_PROXY="https:\/\/\*\*\*@proxy\.corp:3128": TLS to the proxy \(https:\/\/\) is not supported/);
+    expect(message).not.toMatch(/hunter2/);
+  });
 });

@@ -1,9 +1,19 @@
 import { z } from 'zod';
+import { proxyUrlProblem } from './upstream/h1/proxy-settings.js';
 
 const bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no', ''])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+function checkProxyUrl(v: string, ctx: z.RefinementCtx): void {
+  const problem = proxyUrlProblem(v);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+}
+const proxyUrl = z.string().superRefine(checkProxyUrl);
+/** Read under their lower-case names first (`https_proxy`, …), as curl and undici read them. */
+const LOWER_CASE_FIRST = new Set(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
+/** A proxy URL in an error message, without its credentials. */
+const withoutCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
 /** `*`, or a comma-separated list of path prefixes (`/` alone: no prefix), as `'*'` or the prefixes without a trailing slash. */
 function parsePathPrefixes(v: string, ctx: z.RefinementCtx): '*' | string[] {
@@ -101,8 +111,26 @@ export const ConfigSchema = z.object({
   GW_CONNECT_TIMEOUT_MS: ms(10_000),
   /** Idle keep-alive upstream connections are closed after this long. */
   GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
+  /**
+   * Most connections one provider keeps open at once to one upstream origin (0 = no bound: a
+   * connection per request in flight). Beyond it requests wait for a free connection, first in
+   * first out, each at most its first-byte timeout, then fail as a first-byte timeout (failover;
+   * undici's waits have no deadline of their own). For upstreams that take few connections.
+   */
+  GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().nonnegative().default(0),
   /** HTTP client for upstream calls: native (the gateway's own lean HTTP/1.1 client) or undici (the fallback). */
   GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native'),
+  /**
+   * Proxy for https upstreams, `http://[user:password@]host[:port]` (also read as https_proxy; unset:
+   * HTTP_PROXY's): a CONNECT tunnel through it, TLS with the upstream inside. Read at boot.
+   */
+  HTTPS_PROXY: proxyUrl.optional(),
+  /** Proxy for http upstreams (also read as http_proxy), also through CONNECT; and for https ones when HTTPS_PROXY is unset. */
+  HTTP_PROXY: proxyUrl.optional(),
+  /** Upstreams reached directly, not through a proxy (also read as no_proxy): names, each with every name under it (a leading `.` or `*.` the same), IP addresses, `host:port`, `[IPv6]:port`, separated by commas or spaces; `*` = all. */
+  NO_PROXY: z.string().optional(),
+  /** PEM bundle of extra CAs that https upstream certificates may chain to (a corporate CA, a TLS-inspecting proxy's), trusted on top of Node's default CAs (Mozilla's); read once at boot, a bad file stops it. */
+  GW_UPSTREAM_CA_FILE: z.string().optional(),
   /** One of trace, debug, info (one access line per request), warn, error, fatal, silent. */
   GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Log every routing decision. */
@@ -170,12 +198,16 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const picked: Record<string, string> = {};
   for (const k of Object.keys(ConfigSchema.shape)) {
-    const v = env[k];
+    const v = LOWER_CASE_FIRST.has(k) ? (env[k.toLowerCase()] ?? env[k]) : env[k];
     if (v !== undefined && v !== '') picked[k] = v;
   }
   const r = ConfigSchema.safeParse(picked);
   if (!r.success) {
-    const lines = r.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(picked[String(i.path[0])])}: ${i.message}`);
+    const lines = r.error.issues.map((i) => {
+      const k = String(i.path[0]);
+      const v = picked[k];
+      return `${k}=${JSON.stringify(v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v)}: ${i.message}`;
+    });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   return r.data;

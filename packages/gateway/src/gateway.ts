@@ -27,7 +27,8 @@ import { watchRedisConnection, type RedisConnectionWatch } from './redis-connect
 import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { createStats, type GatewayStats } from './stats.js';
-import { UpstreamAgents } from './upstream/agents.js';
+import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
+import { describeProxySettings } from './upstream/h1/proxy-settings.js';
 
 export interface StartOptions {
   /** Where logs go (tests pass an in-memory stream). */
@@ -74,6 +75,8 @@ async function waitForRedis(redis: RedisClient, ms: number, log: Logger, watch: 
 /** Assemble and start a gateway: Redis, registry cache, upstream pools, the listener. */
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<RunningGateway> {
   const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {});
+  // Before anything connects: a file it names that cannot be used stops the boot (ConfigError).
+  const upstream = upstreamAgentOptions(config);
   const uws = loadUws();
   if (uws.kind === 'fallback') {
     // Not only slow: the trufflesuite pure-JS fallback lacks HttpRequest.forEach ("Not
@@ -115,7 +118,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const cache = new RegistryCache(registry, { ttlMs: config.GW_CACHE_TTL_MS, negativeTtlMs: config.GW_NEGATIVE_CACHE_TTL_MS, revPollMs: config.GW_REV_POLL_MS }, log);
   await cache.start();
 
-  const agents = new UpstreamAgents({ connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS, keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS, client: config.GW_UPSTREAM_CLIENT });
+  const agents = new UpstreamAgents(upstream);
+  if (upstream.proxy) log.info(describeProxySettings(upstream.proxy), 'upstream calls go through a proxy (HTTPS_PROXY / HTTP_PROXY, except NO_PROXY)');
   const inFlight = { count: 0 };
   const stats = createStats();
   const routing = createRouting(config, redis, stats, log, opts.secretEnv);

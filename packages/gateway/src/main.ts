@@ -23,6 +23,11 @@ async function main(): Promise<void> {
       process.stderr.write(`llmgw: ${e.message}\n`);
       process.exit(3);
     }
+    // A file named by the configuration cannot be used (GW_UPSTREAM_CA_FILE).
+    if (e instanceof ConfigError) {
+      process.stderr.write(`llmgw: ${e.message}\n`);
+      process.exit(2);
+    }
     // A Redis setting that cannot work (a TLS file missing or not PEM): a configuration error.
     if (e instanceof RedisConfigError) {
       process.stderr.write(`llmgw: invalid configuration: ${e.message}\n`);

@@ -1,4 +1,4 @@
-import { RedisConfigError, RegistryConflictError, RegistryValidationError } from '@llmgw/core';
+import { RedisConfigError, RegistryConflictError, RegistryDocumentError, RegistryValidationError } from '@llmgw/core';
 
 /**
  * A mistake the user can fix (bad value, unknown name, refused confirmation, unreachable
@@ -11,10 +11,26 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * Ends a run with its own exit code (`gwctl diff`: 1 when there are differences, 2 when it
+ * could not compare); `cause`, when given, is reported as any error would be.
+ */
+export class ExitWith extends Error {
+  constructor(
+    readonly code: number,
+    override readonly cause?: unknown,
+  ) {
+    super(`exit ${code}`);
+    this.name = 'ExitWith';
+  }
+}
+
 /** The user error an error stands for, or null when it is a bug. */
 export function asUserError(e: unknown): UserError | null {
   if (e instanceof UserError) return e;
-  if (e instanceof RegistryValidationError || e instanceof RegistryConflictError || e instanceof RedisConfigError) return new UserError(e.message);
+  if (e instanceof RegistryValidationError || e instanceof RegistryConflictError || e instanceof RegistryDocumentError || e instanceof RedisConfigError) {
+    return new UserError(e.message);
+  }
   return null;
 }
 

@@ -33,6 +33,18 @@ describe('gwctl argv → handlers → exit codes', () => {
     expect(p).toMatchObject({ secrets: ['sk-aaaaaaaaaaaaaaaaaaaa', 'sk-bbbbbbbbbbbbbbbbbbbb', 'env:P_KEY'], models: ['a', 'b', 'c'], headers: { 'X-One': '1', 'X-Two': 'two: 2' }, priority: -3 });
   });
 
+  it('adds a Gemini provider as the help and README show it, and binds a Gemini model to it', async () => {
+    const add = ['provider', 'add', 'gemini', '--type', 'gemini', '--base-url', 'https://generativelanguage.googleapis.com/v1beta', '--api-key-env', 'GEMINI_API_KEY'];
+    const r = await t.cli(add);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stdout).toContain('provider gemini added: gemini https://generativelanguage.googleapis.com/v1beta, 1 secret(s), active');
+    expect((await t.cli(['model', 'bind', 'flash', '--provider', 'gemini', '--upstream-model', 'gemini-2.5-flash'])).code).toBe(EXIT.ok);
+    expect(await t.context().registry.getProvider('gemini')).toMatchObject({ type: 'gemini', auth_type: 'bearer', secrets: ['env:GEMINI_API_KEY'] });
+    const help = await t.cli(['provider', 'add', '--help']);
+    expect(help.stdout).toContain(add.slice(2).join(' '));
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/gemini \(Google's Gemini API: the key goes as x-goog-api-key/);
+  });
+
   it('clears key limits with --no-… flags', async () => {
     expect((await t.cli(['key', 'add', 'k', '--rpm', '10', '--budget-daily', '2', '--expires', '7d'])).code).toBe(0);
     expect((await t.cli(['key', 'edit', 'k', '--no-rpm', '--no-budget-daily', '--no-expires', '--tpm', '500'])).code).toBe(0);
@@ -76,7 +88,7 @@ describe('gwctl argv → handlers → exit codes', () => {
       ['frobnicate'],
       ['provider', 'add'],
       ['provider', 'list', '--bogus'],
-      ['provider', 'add', 'p', '--base-url', 'https://example.com/v1', '--type', 'gemini'],
+      ['provider', 'add', 'p', '--base-url', 'https://example.com/v1', '--type', 'bedrock'],
       ['key', 'add', 'k', '--rpm', 'lots'],
       ['model', 'policy', 'm', 'random'],
       ['model', 'unbind', 'm'],

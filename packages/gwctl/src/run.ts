@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { describeRedisTarget, redisTlsWarning, redisUsesTls } from '@llmgw/core';
 import { connectRedis, redisTargetFrom, withFlagNames, type GlobalOptions } from './connect.js';
 import { createRegistry, type Context } from './context.js';
-import { asUserError, EXIT } from './errors.js';
+import { asUserError, EXIT, ExitWith } from './errors.js';
 import { createOutput, type Writer } from './output.js';
 import { buildProgram, type OpenedContext } from './program.js';
 import { createPrompt, type Asker } from './prompt.js';
@@ -52,7 +52,10 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
-  } catch (e) {
+  } catch (caught) {
+    const forced = caught instanceof ExitWith ? caught.code : undefined;
+    const e = caught instanceof ExitWith ? caught.cause : caught;
+    if (forced !== undefined && e === undefined) return forced;
     if (e instanceof CommanderError) {
       // Help and --version end with exit code 0; everything else commander raises is usage.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -61,7 +64,7 @@ export async function run(argv: string[], io: RunIO = {}): Promise<number> {
     const user = asUserError(e) ?? redisFailure(e, globals, env);
     if (user) {
       stderr.write(`error: ${oneLine(withFlagNames(user.message, globals))}\n`);
-      return EXIT.user;
+      return forced ?? EXIT.user;
     }
     stderr.write(`gwctl hit a bug; please report it with this trace:\n${(e as Error)?.stack ?? String(e)}\n`);
     return EXIT.bug;

@@ -70,7 +70,7 @@ export class RegistryCache {
         (e) => this.onEvent(e),
         () => this.clear('pub/sub reconnected'),
         // Booting during an outage: do not wait; the subscription completes when Redis is back.
-        { waitMs: this.healthy ? 5_000 : 0 },
+        { waitMs: this.healthy ? 5_000 : 0, onReload: (rev) => this.onReload(rev) },
       )
       .catch((e: Error) => {
         this.log.warn({ err: e.message }, 'registry event subscription failed; relying on gw:rev polling');
@@ -180,6 +180,12 @@ export class RegistryCache {
     this.maps[e.kind].delete(e.name);
     if (e.kind === 'model') this.modelList = null;
     if (e.rev > this.lastRev) this.lastRev = e.rev;
+  }
+
+  /** A bulk apply too large to list its changes: everything is read again, once. */
+  private onReload(rev: number): void {
+    this.clear(`bulk write at gw:rev ${rev}`);
+    if (rev > this.lastRev) this.lastRev = rev;
   }
 
   private clear(why: string): void {

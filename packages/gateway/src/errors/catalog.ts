@@ -61,8 +61,23 @@ export const Errors = {
     new GatewayError(503, 'server_error', 'no_available_provider', `No provider is available for the model \`${model}\`.`, 'model'),
   upstreamConnect: (provider: string) =>
     new GatewayError(502, 'server_error', 'upstream_unreachable', `The upstream provider "${provider}" could not be reached.`, null, true),
+  /** The proxy in front of the upstreams refused the tunnel or failed (`proxy` without credentials; `reason` names no upstream host). */
+  upstreamProxy: (provider: string, proxy: string, reason: string) =>
+    new GatewayError(502, 'server_error', 'upstream_unreachable', `The upstream provider "${provider}" could not be reached through the proxy ${proxy}: ${reason}.`, null, true),
   upstreamTimeout: (provider: string, phase: string) =>
     new GatewayError(504, 'server_error', 'upstream_timeout', `The upstream provider "${provider}" timed out (${phase}).`, null, true),
+  /** The upstream's certificate was refused, or the TLS exchange failed (`reason`: a fixed phrase and Node's code, no host names). */
+  upstreamTls: (provider: string, kind: 'certificate' | 'handshake', reason: string) =>
+    new GatewayError(
+      502,
+      'server_error',
+      'upstream_tls_error',
+      kind === 'certificate'
+        ? `The TLS certificate of the upstream provider "${provider}" was rejected: ${reason}.`
+        : `The TLS connection to the upstream provider "${provider}" failed: ${reason}.`,
+      null,
+      true,
+    ),
   upstreamProtocol: (provider: string) =>
     new GatewayError(502, 'server_error', 'upstream_error', `The upstream provider "${provider}" closed the connection unexpectedly.`, null, true),
   /** An error event inside a 2xx stream: the stream (and its error event) went to the client as it came. */

@@ -36,12 +36,24 @@ export interface Codec {
   keepQuery: boolean;
   /** The upstream body from the client's parsed body (plus stage patches); absent: identity. */
   requestBody?(body: Record<string, unknown>, upstreamModel: string): string;
-  /** A non-stream JSON response in the client's API (parsed once here). */
-  responseBody?(text: string, publicModel: string): { text: string; usage: Usage | null };
+  /**
+   * A non-stream JSON response in the client's API (parsed once here). `request` is the
+   * client's parsed body, for answers whose shape the client chose (an embedding as floats or
+   * base64); null when not known (the inner codec of a composition).
+   */
+  responseBody?(text: string, publicModel: string, request: Record<string, unknown> | null): { text: string; usage: Usage | null };
   /** The stream relay to use instead of the plain SSE relay. */
   stream?(o: StreamRelayOptions): StreamRelay;
   /** An upstream error body in the client's API. */
   errorBody?(status: number, text: string): string;
+  /**
+   * What an upstream error answer stands for when its status and headers alone do not say it:
+   * the status that failover and cooldowns go by (Gemini refuses a wrong key with a 400
+   * `API_KEY_INVALID`: a 401 of the secret, not the request's fault) and the wait the upstream
+   * asks for (Gemini gives it in the body, not in Retry-After). Absent: the status as it came,
+   * the wait from Retry-After.
+   */
+  errorFacts?(status: number, text: string): { status?: number; retryAfterMs?: number };
   /** Answer without calling the upstream (status 200, JSON body). */
   localResponse?(ctx: RequestContext): Promise<string>;
 }

@@ -1,4 +1,3 @@
-import type { GatewayError } from '../errors/catalog.js';
 import type { Codec, StreamRelay } from './codec.js';
 
 const asBuffer = (v: Buffer | string | null): Buffer | null => (v === null || v.length === 0 ? null : typeof v === 'string' ? Buffer.from(v) : v);
@@ -18,14 +17,16 @@ export function composeCodecs(outer: Codec, inner: Codec): Codec {
       if (!inner.requestBody) return outer.requestBody ? outer.requestBody(body, model) : JSON.stringify({ ...body, model });
       return inner.requestBody(outer.requestBody ? (JSON.parse(outer.requestBody(body, model)) as Record<string, unknown>) : body, model);
     },
-    responseBody(text, publicModel) {
-      const mid = inner.responseBody ? inner.responseBody(text, publicModel) : { text, usage: null };
-      const out = outer.responseBody ? outer.responseBody(mid.text, publicModel) : mid;
+    responseBody(text, publicModel, request) {
+      // The request inner converted from is not kept: no inner codec needs it today.
+      const mid = inner.responseBody ? inner.responseBody(text, publicModel, null) : { text, usage: null };
+      const out = outer.responseBody ? outer.responseBody(mid.text, publicModel, request) : mid;
       return { text: out.text, usage: mid.usage ?? out.usage };
     },
     stream(o) {
-      // inner must hand usage on (in format B) for outer to convert it; the client's view is outer's.
-      const innerRelay = inner.stream?.({ ...o, clientWantsUsage: true });
+      // inner must hand usage on (in format B) for outer to convert it; the client's view is
+      // outer's. Without an outer relay inner's output is the client's: its own choice holds.
+      const innerRelay = inner.stream?.({ ...o, clientWantsUsage: outer.stream ? true : o.clientWantsUsage });
       const outerRelay = outer.stream?.({ ...o, onUsage: innerRelay ? () => {} : o.onUsage, onErrorEvent: innerRelay ? () => {} : o.onErrorEvent });
       const through = (v: Buffer | string | null): Buffer | string | null => {
         const b = asBuffer(v);
@@ -39,20 +40,21 @@ export function composeCodecs(outer: Codec, inner: Codec): Codec {
           return join(mid, end);
         },
       };
-      // Without a failure ending of outer's own, the relay's default (flush, then an error event in the client's format) is right.
-      if (outerRelay?.fail) {
-        const outerFail = outerRelay.fail.bind(outerRelay);
-        relay.fail = (err: GatewayError) => {
-          const mid = asBuffer(through(innerRelay ? innerRelay.flush() : null));
-          return (mid ? mid.toString() : '') + outerFail(err);
-        };
-      }
+      // A failure must not end the client's stream as if it were complete, so inner is not
+      // flushed then (for an upstream without a terminator, like Gemini, flushing writes the
+      // normal ending); what inner still holds is a cut event, of no use. outer ends the stream
+      // its way; an outer relay without a failure ending of its own (none today) gets the
+      // relay's default: flush, then an error event in the client's format.
+      if (outerRelay?.fail) relay.fail = outerRelay.fail.bind(outerRelay);
+      else if (!outerRelay && innerRelay?.fail) relay.fail = innerRelay.fail.bind(innerRelay);
       return relay;
     },
     errorBody(status, text) {
       const mid = inner.errorBody ? inner.errorBody(status, text) : text;
       return outer.errorBody ? outer.errorBody(status, mid) : mid;
     },
+    // What an error means is read from the upstream's own body, which only inner knows.
+    ...(inner.errorFacts ? { errorFacts: inner.errorFacts } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { Endpoint } from '../api/endpoints.js';
 import { anthropicAdapter } from './anthropic/adapter.js';
 import { azureAdapter } from './azure/adapter.js';
 import type { Codec } from './codec.js';
+import { geminiAdapter } from './gemini/adapter.js';
 import { openaiAdapter } from './openai/adapter.js';
 import type { ProviderAdapter, UpstreamUrlInput } from './types.js';
 
@@ -11,6 +12,7 @@ export const ADAPTERS = {
   openai: openaiAdapter,
   anthropic: anthropicAdapter,
   azure: azureAdapter,
+  gemini: geminiAdapter,
 } satisfies Record<ProviderType, ProviderAdapter>;
 
 export type { ProviderAdapter };

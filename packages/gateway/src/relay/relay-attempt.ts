@@ -37,7 +37,7 @@ export type AttemptOutcome =
       error: GatewayError;
       /** The upstream deadline that ended it, if one did. */
       timeout?: TimeoutPhase;
-      /** Upstream HTTP status when it answered with an error. */
+      /** Upstream HTTP status when it answered with an error (as its codec's `errorFacts` reads it). */
       status?: number;
       /** Upstream error body (already scrubbed of secrets) and content type. */
       body?: Buffer;
@@ -207,11 +207,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
         if (mode === 'error') {
           const scrubbed = scrub(Buffer.concat(chunks).toString('utf8'), o.secrets);
           const body = Buffer.from(codec?.errorBody ? codec.errorBody(status, scrubbed) : scrubbed);
-          const ra = retryAfterMs(upstreamHeaders);
+          const facts = codec?.errorFacts?.(status, scrubbed);
+          const failedStatus = facts?.status ?? status;
+          const ra = retryAfterMs(upstreamHeaders) ?? facts?.retryAfterMs;
           return done({
             kind: 'failed',
-            error: upstreamStatusError(target.provider.name, status),
-            status,
+            error: upstreamStatusError(target.provider.name, failedStatus),
+            status: failedStatus,
             body,
             contentType: codec?.errorBody ? 'application/json' : String(upstreamHeaders['content-type'] ?? 'application/json'),
             ...(ra !== undefined ? { retryAfterMs: ra } : {}),
@@ -227,7 +229,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           res.send(status, clientHeaders(), body);
         } else if (mode === 'buffer') {
           let text = Buffer.concat(chunks).toString('utf8');
-          const converted = codec?.responseBody?.(text, ctx.publicModel);
+          const converted = codec?.responseBody?.(text, ctx.publicModel, ctx.body);
           const usage = converted ? converted.usage : extractUsage(text);
           if (usage) ctx.usage = usage;
           else ctx.onOutput?.(text);
@@ -251,6 +253,8 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           return done(relayed(errorEvent));
         }
         const mapped = mapUpstreamError(e, target.provider.name);
+        // The client's message names no host; the operator's line keeps Node's detail (which names, which CA).
+        if (mapped.code === 'upstream_tls_error') ctx.log.warn({ provider: target.provider.name, origin: request.origin, code: e.code, detail: e.message }, mapped.message);
         const timeout = timeoutPhase(e);
         if (!res.headersSent && !writer.committed) {
           // The gateway closed its own pools (the drain deadline): the provider did nothing

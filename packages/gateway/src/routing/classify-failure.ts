@@ -37,6 +37,7 @@ function reasonOf(code: string | null): string {
   if (code === 'upstream_timeout') return 'timeout';
   if (code === 'upstream_unreachable') return 'connect';
   if (code === 'upstream_error_event') return 'error_event';
+  if (code === 'upstream_tls_error') return 'tls';
   return 'protocol';
 }
 

@@ -1,30 +1,41 @@
 import type { Provider } from '@llmgw/core';
 import type tls from 'node:tls';
-import { Agent } from 'undici';
+import type { GatewayConfig } from '../config.js';
 import type { UpstreamAgent } from './dispatcher.js';
 import { H1Agent } from './h1/agent.js';
+import { upstreamCaOptions } from './h1/ca-file.js';
+import { proxySettings, type ProxySettings } from './h1/proxy-settings.js';
+import { createUndiciAgent } from './h1/undici-agent.js';
 
 export interface AgentOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
   /** `native`: our HTTP/1.1 client (h1/); `undici`: undici's Agent, the fallback. */
   client: 'native' | 'undici';
-  /** Extra TLS options for https upstreams (tests: a self-signed `ca`). */
+  /** Most connections open at once to one origin, per provider (0 or unset: no bound); further requests wait, first in first out. */
+  maxConnectionsPerOrigin?: number;
+  /** Extra TLS options for https upstreams (GW_UPSTREAM_CA_FILE's context; tests: a self-signed `ca`). */
   tls?: tls.ConnectionOptions;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read at boot; null: no proxy. */
+  proxy?: ProxySettings | null;
+}
+
+/** The agents' options from the configuration; reads the files it names (throws ConfigError). */
+export function upstreamAgentOptions(config: GatewayConfig): AgentOptions {
+  return {
+    connectTimeoutMs: config.GW_CONNECT_TIMEOUT_MS,
+    keepAliveMs: config.GW_UPSTREAM_KEEPALIVE_MS,
+    client: config.GW_UPSTREAM_CLIENT,
+    maxConnectionsPerOrigin: config.GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN,
+    ...(config.GW_UPSTREAM_CA_FILE ? { tls: upstreamCaOptions(config.GW_UPSTREAM_CA_FILE) } : {}),
+    proxy: proxySettings(config),
+  };
 }
 
 /** Build one agent of the configured client. */
 export function createAgent(opts: AgentOptions, connectTimeoutMs: number): UpstreamAgent {
-  if (opts.client === 'undici') {
-    return new Agent({
-      connect: { timeout: connectTimeoutMs, ...opts.tls },
-      keepAliveTimeout: opts.keepAliveMs,
-      keepAliveMaxTimeout: opts.keepAliveMs,
-      pipelining: 1,
-      connections: null,
-    });
-  }
-  return new H1Agent({ connectTimeoutMs, keepAliveMs: opts.keepAliveMs, ...(opts.tls ? { tls: opts.tls } : {}) });
+  const o = { connectTimeoutMs, keepAliveMs: opts.keepAliveMs, maxConnectionsPerOrigin: opts.maxConnectionsPerOrigin ?? 0, tls: opts.tls, proxy: opts.proxy ?? null };
+  return opts.client === 'undici' ? createUndiciAgent(o) : new H1Agent(o);
 }
 
 /**

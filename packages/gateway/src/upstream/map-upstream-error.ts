@@ -1,11 +1,16 @@
 import { Errors, type GatewayError } from '../errors/catalog.js';
 import type { TimeoutPhase } from '../request-context.js';
+import { ProxyError } from './h1/errors.js';
+import { tlsFailure } from './h1/tls-failure.js';
 
 /**
  * Map an upstream client error to our catalog by its stable code, never by message text. The
  * native client (h1/errors.ts) uses undici's codes, so one switch serves both.
  */
 export function mapUpstreamError(err: Error & { code?: string }, provider: string): GatewayError {
+  const tls = tlsFailure(err);
+  if (tls !== null) return Errors.upstreamTls(provider, tls.kind, tls.reason);
+  if (err instanceof ProxyError) return Errors.upstreamProxy(provider, err.proxy, err.reason);
   switch (err.code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return Errors.upstreamTimeout(provider, 'connect');

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import type { CommandFactory, Runner } from '../context.js';
+import { applyCommand } from './declarative/apply.js';
+import { diffCommand } from './declarative/diff.js';
+import { exportCommand } from './declarative/export.js';
+import { importCommand } from './import/index.js';
 import { keyCommand } from './key/index.js';
 import { modelCommand } from './model/index.js';
 import { providerCommand } from './provider/index.js';
@@ -7,7 +11,7 @@ import { redisCommand } from './redis/index.js';
 import { usageCommand } from './usage/index.js';
 
 /** Every noun of gwctl, in help order. A new noun is one import and one entry here. */
-const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand];
+const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand, exportCommand, diffCommand, applyCommand, importCommand];
 
 export function registerCommands(program: Command, run: Runner): void {
   for (const noun of NOUNS) program.addCommand(noun(run));

@@ -2,6 +2,7 @@ import type tls from 'node:tls';
 import type { UpstreamAgent, UpstreamDispatchOptions, UpstreamHandler } from '../dispatcher.js';
 import { agentClosed, agentDestroyed } from './errors.js';
 import { Pool } from './pool.js';
+import type { ProxySettings } from './proxy-settings.js';
 import { H1Request } from './request.js';
 import { serializeRequest } from './write-request.js';
 
@@ -12,15 +13,20 @@ export interface H1AgentOptions {
   keepAliveMs: number;
   /** Largest response head (and trailer section), in bytes. Default 64 KiB. */
   maxHeaderSize?: number;
+  /** Most connections open at once to one origin; more requests wait for one (FIFO). 0 or unset: no bound. */
+  maxConnectionsPerOrigin?: number;
   /** Extra options for https origins, e.g. a test's `ca`. */
   tls?: tls.ConnectionOptions;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read at boot. */
+  proxy?: ProxySettings | null;
 }
 
 const NO_BYTES = Buffer.alloc(0);
 
 /**
  * A lean HTTP/1.1 client with undici's dispatch contract (the subset in `dispatcher.ts`): a
- * keep-alive pool per origin with as many connections as requests in flight. It does what the
+ * keep-alive pool per origin with as many connections as requests in flight, up to a bound
+ * (then requests wait for one, first in first out). It does what the
  * gateway needs and no more: buffered request bodies, one request per connection at a time,
  * responses streamed with backpressure. A request is written at most once: an idle socket is
  * checked before it is reused (Pool.send), and a request whose socket dies once it was written
@@ -97,7 +103,9 @@ export class H1Agent implements UpstreamAgent {
         connectTimeoutMs: this.opts.connectTimeoutMs,
         keepAliveMs: this.opts.keepAliveMs,
         maxHeaderSize: this.opts.maxHeaderSize ?? 64 * 1_024,
+        maxConnections: this.opts.maxConnectionsPerOrigin ?? 0,
         tls: this.opts.tls,
+        proxy: this.opts.proxy,
       });
       this.pools.set(origin, p);
     }

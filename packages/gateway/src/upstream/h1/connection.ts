@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { UpstreamHeaders } from '../dispatcher.js';
 import { bodyTimeout, connectTimeout, headersTimeout, socketClosed } from './errors.js';
-import type { H1Request } from './request.js';
+import type { H1Request, RequestCarrier } from './request.js';
 import { ResponseParser, type ParserSink } from './response-parser.js';
 import { arm, disarm, type Tier, type Timed } from '../../deadlines.js';
 
@@ -36,7 +36,7 @@ const KEEP_ALIVE_MARGIN_MS = 2_000;
  * request is paused, and runs the connection's one deadline at a time (connect, response
  * head, body idle, keep-alive idle). Nothing here throws out of a socket event handler.
  */
-export class Connection implements Timed, ParserSink {
+export class Connection implements Timed, ParserSink, RequestCarrier {
   deadline = 0;
   tier: Tier | null = null;
   /** The request on this socket, if any. */
@@ -56,15 +56,22 @@ export class Connection implements Timed, ParserSink {
   constructor(
     readonly socket: Socket,
     private readonly owner: ConnectionOwner,
-    connectEvent: 'connect' | 'secureConnect',
+    /** The event that says the socket is ready; null: it already is (a proxy's tunnel to an http upstream). */
+    connectEvent: 'connect' | 'secureConnect' | null,
+    /** What is left of the connect timeout (less than it behind a proxy's tunnel); 0: none. */
+    connectMs = owner.connectTimeoutMs,
   ) {
     this.parser = new ResponseParser(this, owner.maxHeaderSize);
-    socket.once(connectEvent, this.onConnect);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    arm(this, owner.connectTimeoutMs);
+    if (connectEvent === null) {
+      this.phase = IDLE;
+    } else {
+      socket.once(connectEvent, this.onConnect);
+      arm(this, connectMs);
+    }
   }
 
   /** Idle and still open: may take a request. */
@@ -72,7 +79,7 @@ export class Connection implements Timed, ParserSink {
     return this.phase === IDLE && !this.socket.destroyed && this.socket.writable;
   }
 
-  /** Write `req` and read its response. */
+  /** Write `req` (once connected) and read its response. */
   send(req: H1Request): void {
     this.req = req;
     req.conn = this;
@@ -81,9 +88,17 @@ export class Connection implements Timed, ParserSink {
       this.socket.ref();
       this.phase = HEADERS;
       arm(this, req.opts.headersTimeout);
+      this.write(req.wire);
     }
-    // While connecting, net/tls queue the write until the socket is ready.
-    const wire = req.wire;
+    if (req.paused) this.pause();
+  }
+
+  /**
+   * While connecting, the request waits for onConnect rather than in net's or tls's write queue:
+   * a write queued behind a TLS handshake that fails reports `EPROTO` instead of the handshake's
+   * own error (ERR_SSL_…), which is what says why.
+   */
+  private write(wire: Buffer | [Buffer, Buffer]): void {
     if (Buffer.isBuffer(wire)) this.socket.write(wire);
     else {
       this.socket.cork();
@@ -91,7 +106,6 @@ export class Connection implements Timed, ParserSink {
       this.socket.write(wire[1]);
       this.socket.uncork();
     }
-    if (req.paused) this.pause();
   }
 
   /** Stop reading; data already read is held until resume(). */
@@ -191,6 +205,7 @@ export class Connection implements Timed, ParserSink {
     this.phase = HEADERS;
     const req = this.req;
     if (req === null) return;
+    this.write(req.wire);
     if (req.paused) disarm(this);
     else arm(this, req.opts.headersTimeout);
   };
@@ -255,6 +270,8 @@ export class Connection implements Timed, ParserSink {
   /** The response is complete; `leftover` bytes followed it in the same read. */
   private completed(leftover: number): void {
     const req = this.req!;
+    // Read before release(), which may hand this connection to a waiting request at once.
+    const trailers = this.parser.trailers;
     this.req = null;
     disarm(this);
     let idleMs = this.owner.keepAliveMs;
@@ -266,7 +283,7 @@ export class Connection implements Timed, ParserSink {
     } else {
       this.close();
     }
-    req.end(this.parser.trailers);
+    req.end(trailers);
   }
 
   /** The socket ended (`err` null: EOF) with nothing held. */

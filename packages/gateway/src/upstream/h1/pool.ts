@@ -1,19 +1,26 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Connection, type ConnectionOwner } from './connection.js';
-import { agentDestroyed, invalidArgument } from './errors.js';
+import { agentDestroyed, invalidArgument, noFreeConnection } from './errors.js';
+import { proxyFor, type ProxyEndpoint, type ProxySettings } from './proxy-settings.js';
 import type { H1Request } from './request.js';
+import { Tunnel, type TunnelOwner } from './tunnel.js';
+import { WaitQueue } from './wait-queue.js';
 
 export interface PoolOptions {
   connectTimeoutMs: number;
   keepAliveMs: number;
   maxHeaderSize: number;
+  /** Most connections open at once (0 = no bound); requests beyond them wait, first in first out. */
+  maxConnections: number;
   /** Extra options for https origins (a test's `ca`, say). */
   tls?: tls.ConnectionOptions | undefined;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY: whether this origin goes through a proxy. */
+  proxy?: ProxySettings | null | undefined;
 }
 
 /** TCP keep-alive probes on upstream sockets (as undici sets them), so a dead peer is noticed. */
-const TCP_KEEPALIVE_DELAY_MS = 60_000;
+const SOCKET_OPTIONS = { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 } as const;
 /**
  * A connection idle at least this long is checked before reuse (see send). One back in use
  * sooner is reused at once: no server's idle timer is that short, and busy pools pay nothing.
@@ -21,11 +28,15 @@ const TCP_KEEPALIVE_DELAY_MS = 60_000;
 const IDLE_CHECK_AFTER_MS = 100;
 
 /**
- * The connections to one origin: as many as there are requests in flight (no queue, no
- * pipelining), idle ones reused last-in first-out so that the fewest stay warm. https goes
- * through node:tls with SNI, ALPN http/1.1 and the last TLS session resumed.
+ * The connections to one origin: as many as there are requests in flight, up to
+ * `maxConnections` (no pipelining), idle ones reused last-in first-out so that the fewest stay
+ * warm. At the bound a request waits in a FIFO queue and takes the first connection whose
+ * response is over, or the slot of one that closed. https goes through node:tls with SNI, ALPN
+ * http/1.1 and the last TLS session resumed. Behind a proxy (chosen once, for the origin) each
+ * connection starts as a CONNECT tunnel (tunnel.ts), TLS inside it for https, then is pooled
+ * like any other: the pool is per (proxy, origin).
  */
-export class Pool implements ConnectionOwner {
+export class Pool implements ConnectionOwner, TunnelOwner {
   /** The Host header. */
   readonly host: string;
   readonly connectTimeoutMs: number;
@@ -41,6 +52,13 @@ export class Pool implements ConnectionOwner {
   private session: Buffer | undefined;
   private readonly idleConns: Connection[] = [];
   private readonly conns = new Set<Connection>();
+  /** Tunnels being opened: each holds a connection slot. */
+  private readonly tunnels = new Set<Tunnel>();
+  private readonly maxConnections: number;
+  private readonly waiting: WaitQueue;
+  private readonly proxy: ProxyEndpoint | null;
+  /** `host:port` of the upstream, as CONNECT names it. */
+  private readonly authority: string;
 
   constructor(
     readonly origin: string,
@@ -63,6 +81,15 @@ export class Pool implements ConnectionOwner {
     this.keepAliveMs = opts.keepAliveMs;
     this.maxHeaderSize = opts.maxHeaderSize;
     this.tlsOptions = opts.tls;
+    this.maxConnections = opts.maxConnections;
+    this.waiting = new WaitQueue((ms) => noFreeConnection(origin, opts.maxConnections, ms));
+    this.proxy = opts.proxy ? proxyFor(opts.proxy, this.secure, this.hostname, this.port) : null;
+    this.authority = `${url.hostname}:${this.port}`;
+  }
+
+  /** Connections open or being opened (tunnels included). */
+  private get size(): number {
+    return this.conns.size + this.tunnels.size;
   }
 
   /**
@@ -75,8 +102,10 @@ export class Pool implements ConnectionOwner {
   send(req: H1Request): void {
     let conn: Connection | undefined;
     while ((conn = this.idleConns.pop()) !== undefined && !conn.usable) conn.close();
-    if (conn === undefined) this.open().send(req);
-    else if (performance.now() - conn.idleSince < IDLE_CHECK_AFTER_MS) conn.send(req);
+    if (conn === undefined) {
+      if (this.maxConnections === 0 || this.size < this.maxConnections) this.start(req);
+      else this.waiting.push(req);
+    } else if (performance.now() - conn.idleSince < IDLE_CHECK_AFTER_MS) conn.send(req);
     // The first immediate runs after this turn's poll phase, which may already have passed;
     // the second runs after the next one, which reads whatever reached the socket by then.
     else setImmediate(this.checkSoon, conn, req);
@@ -105,7 +134,11 @@ export class Pool implements ConnectionOwner {
   };
 
   release(conn: Connection): void {
-    if (this.closing) conn.close();
+    // Fresh from a response: no check before reuse. Handed on even while closing, since the
+    // request waiting is in flight and close() waits for it.
+    const next = this.waiting.shift();
+    if (next !== null) conn.send(next);
+    else if (this.closing) conn.close();
     else this.idleConns.push(conn);
   }
 
@@ -113,6 +146,34 @@ export class Pool implements ConnectionOwner {
     this.conns.delete(conn);
     const i = this.idleConns.lastIndexOf(conn);
     if (i !== -1) this.idleConns.splice(i, 1);
+    if (!this.waiting.empty) this.serveWaiting();
+  }
+
+  /** A connection slot came free: the requests that waited longest take new connections. */
+  private serveWaiting(): void {
+    if (this.destroyed) return;
+    let req: H1Request | null;
+    while (this.size < this.maxConnections && (req = this.waiting.shift()) !== null) this.start(req);
+  }
+
+  tunnelled(t: Tunnel, socket: net.Socket, remainingMs: number): void {
+    this.tunnels.delete(t);
+    let conn: Connection;
+    if (this.secure) {
+      const tlsSocket = this.tlsConnect({ socket });
+      // The TLS socket owns the TCP one now; make sure it goes with it.
+      tlsSocket.once('close', () => socket.destroy());
+      conn = new Connection(tlsSocket, this, 'secureConnect', remainingMs);
+    } else {
+      conn = new Connection(socket, this, null);
+    }
+    this.conns.add(conn);
+    conn.send(t.req);
+  }
+
+  tunnelGone(t: Tunnel): void {
+    this.tunnels.delete(t);
+    if (!this.waiting.empty) this.serveWaiting();
   }
 
   /** Close the idle connections; busy ones close when their response is over. */
@@ -126,25 +187,32 @@ export class Pool implements ConnectionOwner {
     this.closing = this.destroyed = true;
     this.idleConns.length = 0;
     for (const c of [...this.conns]) c.fail(err);
+    for (const t of [...this.tunnels]) t.fail(err);
+    this.waiting.failAll(err);
   }
 
-  private open(): Connection {
-    const common = { host: this.hostname, port: this.port, noDelay: true, keepAlive: true, keepAliveInitialDelay: TCP_KEEPALIVE_DELAY_MS };
-    let conn: Connection;
-    if (this.secure) {
-      const socket = tls.connect({
-        ...common,
-        ...(net.isIP(this.hostname) === 0 ? { servername: this.hostname } : {}),
-        ALPNProtocols: ['http/1.1'],
-        session: this.session,
-        ...this.tlsOptions,
-      });
-      socket.on('session', (s: Buffer) => (this.session = s));
-      conn = new Connection(socket, this, 'secureConnect');
-    } else {
-      conn = new Connection(net.connect(common), this, 'connect');
+  /** A new connection for `req`: direct, or through the proxy's tunnel. */
+  private start(req: H1Request): void {
+    if (this.proxy !== null) {
+      this.tunnels.add(new Tunnel(this, req, this.proxy, this.authority, SOCKET_OPTIONS));
+      return;
     }
+    const common = { ...SOCKET_OPTIONS, host: this.hostname, port: this.port };
+    const conn = this.secure ? new Connection(this.tlsConnect(common), this, 'secureConnect') : new Connection(net.connect(common), this, 'connect');
     this.conns.add(conn);
-    return conn;
+    conn.send(req);
+  }
+
+  /** TLS to the upstream, over a new TCP connection or in a proxy's tunnel (`socket`). */
+  private tlsConnect(over: net.TcpNetConnectOpts | { socket: net.Socket }): tls.TLSSocket {
+    const socket = tls.connect({
+      ...over,
+      ...(net.isIP(this.hostname) === 0 ? { servername: this.hostname } : {}),
+      ALPNProtocols: ['http/1.1'],
+      session: this.session,
+      ...this.tlsOptions,
+    });
+    socket.on('session', (s: Buffer) => (this.session = s));
+    return socket;
   }
 }

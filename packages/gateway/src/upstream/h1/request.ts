@@ -1,5 +1,18 @@
 import type { UpstreamController, UpstreamDispatchOptions, UpstreamHandler, UpstreamHeaders } from '../dispatcher.js';
-import type { Connection } from './connection.js';
+
+/** What carries a request once it left the queue: its connection (or, before it, its proxy tunnel). */
+export interface RequestCarrier {
+  /** The request gave up: the socket goes with it. */
+  drop(req: H1Request): void;
+  pause(): void;
+  resume(): void;
+}
+
+/** A request's place in its pool's wait queue (wait-queue.ts). */
+export interface QueuePlace {
+  /** Out of the queue (the request ended while it waited). */
+  leave(): void;
+}
 
 /**
  * One request: its bytes, its handler, and the controller handed to the handler. The handler
@@ -16,7 +29,9 @@ export class H1Request implements UpstreamController {
   /** The consumer asked to stop receiving body data. */
   paused = false;
   /** The connection carrying it, while it does. */
-  conn: Connection | null = null;
+  conn: RequestCarrier | null = null;
+  /** Its place in the queue while it waits for a connection (its pool is at its bound). */
+  waiting: QueuePlace | null = null;
 
   constructor(
     readonly opts: UpstreamDispatchOptions,
@@ -96,6 +111,7 @@ export class H1Request implements UpstreamController {
     if (this.done) return true;
     this.done = true;
     this.conn = null;
+    if (this.waiting !== null) this.waiting.leave();
     this.onSettled();
     return false;
   }

@@ -43,6 +43,7 @@ Examples:
   gwctl provider add openrouter --base-url https://openrouter.ai/api/v1 --api-key sk-or-... --weight 2
   gwctl provider add azure --type azure --base-url https://x.openai.azure.com --api-key-env AZURE_KEY   (then: gwctl model bind gpt-4o --provider azure --upstream-model <deployment>)
   gwctl provider add azure-v1 --base-url https://x.openai.azure.com/openai/v1 --auth-header api-key --api-key-env AZURE_KEY   (Azure's OpenAI-compatible v1 API)
+  gwctl provider add gemini --type gemini --base-url https://generativelanguage.googleapis.com/v1beta --api-key-env GEMINI_API_KEY   (then: gwctl model bind flash --provider gemini --upstream-model gemini-2.5-flash)
   gwctl provider add gemini-oai --base-url https://generativelanguage.googleapis.com/v1beta/openai --auth-header x-goog-api-key --api-key-env GEMINI_API_KEY
   gwctl provider add custom --base-url https://llm.example.com/v1 --auth-header Authorization --auth-prefix "Token " --api-key-env CUSTOM_KEY
   gwctl provider add local --base-url http://127.0.0.1:8000/v1 --auth-type none`,

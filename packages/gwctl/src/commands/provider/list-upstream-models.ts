@@ -100,7 +100,7 @@ export function modelsPath(p: Provider): string {
   return `/models${p.type === 'anthropic' ? '?limit=1000' : ''}`;
 }
 
-/** The model ids of a models-list answer (OpenAI `data`, some servers `models` or a bare list). */
+/** The model ids of a models-list answer (OpenAI `data`, some servers `models` or a bare list; Gemini's resource names without `models/`). */
 export function parseModelIds(r: UpstreamReply): string[] {
   let body: unknown;
   try {
@@ -112,7 +112,8 @@ export function parseModelIds(r: UpstreamReply): string[] {
   if (!Array.isArray(list)) throw new UserError(`GET ${r.url} answered JSON without a "data" list of models`);
   const ids = list
     .map((m) => (typeof m === 'string' ? m : ((m as { id?: unknown; name?: unknown })?.id ?? (m as { name?: unknown })?.name)))
-    .filter((id): id is string => typeof id === 'string' && id.length > 0);
+    .filter((id): id is string => typeof id === 'string' && id.length > 0)
+    .map((id) => id.replace(/^models\//, ''));
   return [...new Set(ids)].sort();
 }
 

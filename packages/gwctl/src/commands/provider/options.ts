@@ -34,8 +34,8 @@ const collectHeader = (v: string, prev: Array<[string, string]> | undefined) => 
 export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
   const edit = mode === 'edit';
   cmd
-    .option('--base-url <url>', 'upstream base URL: OpenAI convention including /v1 (https://api.openai.com/v1); anthropic https://api.anthropic.com/v1; azure the resource endpoint (https://NAME.openai.azure.com)')
-    .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible), anthropic, azure (Azure OpenAI: bound upstream models are deployment names)').choices(PROVIDER_TYPES))
+    .option('--base-url <url>', 'upstream base URL: OpenAI convention including /v1 (https://api.openai.com/v1); anthropic https://api.anthropic.com/v1; azure the resource endpoint (https://NAME.openai.azure.com); gemini https://generativelanguage.googleapis.com/v1beta')
+    .addOption(new Option('--type <type>', 'API dialect: openai (any OpenAI-compatible), anthropic, azure (Azure OpenAI: bound upstream models are deployment names), gemini (Google\'s Gemini API: the key goes as x-goog-api-key; bound upstream models are Gemini models, e.g. gemini-2.5-flash)').choices(PROVIDER_TYPES))
     .option('--api-version <version>', 'azure: the api-version of every call (default 2024-10-21)')
     .addOption(new Option('--auth-type <type>', 'how the secret is sent: bearer (Authorization: Bearer), header (--auth-header), none').choices(AUTH_TYPES))
     .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key, x-goog-api-key')

@@ -44,6 +44,10 @@ async function modelToTry(ctx: Context, p: Provider, asked?: string): Promise<st
 
 /** The 1-token request in the provider's own API; `tokensParam` for models that refuse `max_tokens`. */
 function completion(p: Provider, model: string, tokensParam = 'max_tokens'): { path: string; body: Record<string, unknown> } {
+  if (p.type === 'gemini') {
+    const name = model.includes('/') ? model : `models/${model}`;
+    return { path: `/${name}:generateContent`, body: { contents: [{ role: 'user', parts: [{ text: 'ping' }] }], generationConfig: { maxOutputTokens: 1 } } };
+  }
   const body = { model, [tokensParam]: 1, messages: [{ role: 'user', content: 'ping' }] };
   return { path: p.type === 'anthropic' ? '/messages' : '/chat/completions', body };
 }
@@ -59,7 +63,11 @@ function refusesMaxTokens(r: UpstreamReply): boolean {
 }
 
 const ok2xx = (r: UpstreamReply) => r.status >= 200 && r.status < 300;
-const lacksV1 = (p: Provider) => !/\/v1\/?$/.test(new URL(p.base_url).pathname);
+/** The version segment a base URL ends with: `/v1beta` for Gemini, `/v1` for the others. */
+const versionPath = (p: Provider) => (p.type === 'gemini' ? '/v1beta' : '/v1');
+const lacksVersion = (p: Provider) => !(p.type === 'gemini' ? /\/v1(beta)?\/?$/ : /\/v1\/?$/).test(new URL(p.base_url).pathname);
+/** Gemini refuses a key it does not know with a 400 whose reason is API_KEY_INVALID, not a 401. */
+const refusedKey = (p: Provider, r: UpstreamReply) => r.status === 401 || r.status === 403 || (p.type === 'gemini' && r.status === 400 && r.text.includes('"API_KEY_INVALID"'));
 
 function noAnswer(e: NoAnswerError): [Verdict, string] {
   if (e.kind === 'tls') return ['tls', `TLS failure talking to ${e.url} (${e.why})`];
@@ -70,11 +78,11 @@ function noAnswer(e: NoAnswerError): [Verdict, string] {
 /** The verdict of an HTTP error answer of either call. */
 function httpError(p: Provider, r: UpstreamReply, models: UpstreamReply | null, model: string | null, secretNo: number | null): [Verdict, string] {
   const said = upstreamMessage(r.text);
-  if (r.status === 401 || r.status === 403) {
+  if (refusedKey(p, r)) {
     return ['bad_secret', `${r.status} from ${r.url}: the upstream refused ${secretNo ? `secret #${secretNo}` : 'the request without a secret'} (wrong, revoked or without access)`];
   }
   if (r.status === 404 && (!models || !ok2xx(models))) {
-    const hint = lacksV1(p) ? `the base URL probably lacks /v1 (try ${p.base_url.replace(/\/+$/, '')}/v1)` : 'the base URL looks wrong';
+    const hint = lacksVersion(p) ? `the base URL probably lacks ${versionPath(p)} (try ${p.base_url.replace(/\/+$/, '')}${versionPath(p)})` : 'the base URL looks wrong';
     return ['base_url', `404 from ${r.url}: ${hint}`];
   }
   if (r.status === 404) return ['unknown_model', `unknown model ${model}: ${r.url} answered 404 for it while GET /models works${said ? ` (${said})` : ''}`];
@@ -105,7 +113,7 @@ async function runChecks(p: Provider, secret: string | undefined, o: ProviderTes
   };
   try {
     const models = await call('models', modelsPath(p));
-    if (models.status === 401 || models.status === 403) return httpError(p, models, models, null, report.secret);
+    if (refusedKey(p, models)) return httpError(p, models, models, null, report.secret);
     const ids = ok2xx(models) ? modelIds(models) : null;
     const model = report.model;
     if (!model) {
@@ -167,8 +175,9 @@ export function testCommand(run: Runner): Command {
     .addHelpText(
       'after',
       `
-Verdicts: ok, secret_unset, unreachable, tls, timeout, bad_secret (401/403), base_url (404: probably
-lacks /v1), unknown_model, refused (400/422), upstream_error (429, 5xx). Exit code 0 only for ok.
+Verdicts: ok, secret_unset, unreachable, tls, timeout, bad_secret (401/403; Gemini: 400 API_KEY_INVALID),
+base_url (404: probably lacks /v1, /v1beta for Gemini), unknown_model, refused (400/422), upstream_error
+(429, 5xx). Exit code 0 only for ok.
 env:NAME secrets are read from this shell's environment, not the pods'.
 
 Examples:
