@@ -3,11 +3,14 @@
 //   Redis      — REDIS_URL if reachable, else a private redis-server started here
 //   upstream   — the fake provider (OpenAI + Anthropic compatible) on a free port
 //   registry   — a demo provider, models and a demo key (idempotent)
-//   gateway    — packages/gateway/dist/main.js on GW_PORT (default 8080)
+//   gateway    — packages/gateway/dist/main.js on GW_PORT (default 8080), admin on GW_ADMIN_PORT (9090)
+// A port already in use (a second `npm run dev`, anything else) stops it at once, naming the
+// port and the process, before Redis is touched. Ctrl-C stops everything, exit code 0.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pingRedis, REDIS_INSTALL_HINT, hasRedisServer, startRedis } from './lib/local-redis.mjs';
+import { portOwner, probePort } from './lib/port-owner.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => `${root}packages/${p}/dist/index.js`;
@@ -23,7 +26,32 @@ const { startFakeProvider } = await import(dist('fake-provider'));
 /** The demo key is fixed so the printed curl keeps working across restarts. Local use only. */
 const DEMO_KEY = process.env.DEMO_KEY ?? 'gw-demo-local-only-0123456789abcdef';
 const GW_PORT = process.env.GW_PORT ?? '8080';
+const GW_HOST = process.env.GW_HOST ?? '127.0.0.1';
+const GW_ADMIN_PORT = process.env.GW_ADMIN_PORT ?? '9090';
 const stops = [];
+
+/**
+ * Every fixed port this stack will listen on must be free now: otherwise one line naming the
+ * port and who holds it, exit 1, and nothing touched (a second stack used to re-point the demo
+ * provider at its own fake upstream, so the first one answered 502 once the second stopped).
+ */
+async function checkPorts() {
+  const wanted = [
+    ['GW_PORT', GW_PORT, GW_HOST],
+    ['GW_ADMIN_PORT', GW_ADMIN_PORT, process.env.GW_ADMIN_HOST ?? '127.0.0.1'],
+    ['FAKE_PORT', process.env.FAKE_PORT ?? '0', '127.0.0.1'],
+  ];
+  for (const [name, value, host] of wanted) {
+    const port = Number(value);
+    if (!value || !Number.isInteger(port) || port <= 0) continue; // unset, or any free port
+    const err = await probePort(port, host);
+    if (err === null) continue;
+    const owner = err === 'EADDRINUSE' ? portOwner(port) : null;
+    const who = err !== 'EADDRINUSE' ? `cannot be listened on (${err})` : owner ? `is already in use by ${owner}` : 'is already in use';
+    console.error(`npm run dev: port ${port} (${name}) on ${host} ${who}; stop it (another npm run dev?) or choose another port: ${name}=${port + 1} npm run dev`);
+    process.exit(1);
+  }
+}
 
 async function ensureRedis() {
   const url = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -64,15 +92,24 @@ async function seed(redisUrl, fakeUrl) {
   await redis.quit();
 }
 
+await checkPorts();
 const redisUrl = await ensureRedis();
 const fake = await startFakeProvider({ port: Number(process.env.FAKE_PORT ?? 0), record: false });
 stops.push(() => fake.close());
 console.log(`fake provider at ${fake.url}`);
 await seed(redisUrl, fake.url);
 
+// In a process group of its own: a terminal's Ctrl-C reaches this script only, which stops the
+// gateway once (two signals would cut its drain short and make it exit 1).
 const gw = spawn(process.execPath, [`${root}packages/gateway/dist/main.js`], {
-  env: { ...process.env, REDIS_URL: redisUrl, GW_PORT, GW_HOST: process.env.GW_HOST ?? '127.0.0.1', GW_ADMIN_PORT: process.env.GW_ADMIN_PORT ?? '9090' },
+  env: { ...process.env, REDIS_URL: redisUrl, GW_PORT, GW_HOST, GW_ADMIN_PORT },
   stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
+});
+const gatewayRunning = () => gw.exitCode === null && gw.signalCode === null;
+// Whatever ends this script (an uncaught error included) ends the gateway too.
+process.on('exit', () => {
+  if (gatewayRunning()) gw.kill('SIGTERM');
 });
 let announced = false;
 gw.stdout.on('data', (d) => {
@@ -92,15 +129,22 @@ Ctrl-C stops everything.
 `);
   }
 });
+let stopping = false;
 const shutdown = async () => {
-  gw.kill('SIGTERM');
-  await new Promise((r) => (gw.exitCode !== null ? r() : gw.once('exit', r)));
+  if (stopping) return; // Ctrl-C twice, or npm forwarding the terminal's signal again
+  stopping = true;
+  if (gatewayRunning()) {
+    const exited = new Promise((r) => gw.once('exit', r));
+    gw.kill('SIGTERM');
+    await exited;
+  }
   for (const s of stops.reverse()) await s();
   process.exit(0);
 };
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
 gw.on('exit', (code) => {
+  if (stopping) return;
   if (code !== 0 && code !== null) {
     console.error(`gateway exited with code ${code}`);
     void (async () => {

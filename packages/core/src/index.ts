@@ -1,4 +1,5 @@
 export * from './schemas.js';
+export * from './provider-auth.js';
 export * from './redis-keys.js';
 export * from './usage.js';
 export * from './rate-window.js';

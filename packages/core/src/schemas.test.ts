@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultAuthForm, providerAuthHeader } from './provider-auth.js';
 import { ApiKeySchema, ModelSchema, ProviderSchema, toRedisHash } from './schemas.js';
 
 describe('ProviderSchema', () => {
@@ -19,10 +20,33 @@ describe('ProviderSchema', () => {
     [{ name: 'x', base_url: 'http://h/v1', secrets: 'not json' }, 'secrets'],
     [{ name: 'x', base_url: 'http://h/v1', secrets: ['env:1BAD'] }, 'secrets'],
     [{ name: 'x', base_url: 'http://h/v1', type: 'gopher' }, 'type'],
+    [{ name: 'x', base_url: 'http://h/v1', auth_prefix: 'Token ' }, 'auth_prefix'],
+    [{ name: 'x', base_url: 'http://h/v1', auth_type: 'none', auth_prefix: 'Token ' }, 'auth_prefix'],
+    [{ name: 'x', base_url: 'http://h/v1', auth_type: 'header', auth_header: 'authorization', auth_prefix: 'Bearer\r\nX-Evil: 1 ' }, 'auth_prefix'],
+    [{ name: 'x', base_url: 'http://h/v1', auth_type: 'header', auth_header: 'authorization', auth_prefix: 'x'.repeat(65) }, 'auth_prefix'],
   ])('rejects %j (%s)', (input, field) => {
     const r = ProviderSchema.safeParse(input);
     expect(r.success).toBe(false);
     expect(r.error!.issues.map((i) => i.path[0])).toContain(field);
+  });
+});
+
+describe('provider auth: auth_type, auth_header, auth_prefix', () => {
+  it('keeps a prefix verbatim, trailing space included, through a Redis hash; empty means none', () => {
+    const p = ProviderSchema.parse({ name: 'x', base_url: 'http://h/v1', auth_type: 'header', auth_header: 'Authorization', auth_prefix: 'Token ' });
+    expect(p.auth_prefix).toBe('Token ');
+    expect(ProviderSchema.parse(toRedisHash(p))).toEqual(p);
+    expect(ProviderSchema.parse({ ...toRedisHash(p), auth_prefix: '' }).auth_prefix).toBeUndefined();
+  });
+  it('the one header carrying the secret', () => {
+    const header = (f: Record<string, unknown>) => ProviderSchema.parse({ name: 'x', base_url: 'http://h/v1', ...f });
+    expect(providerAuthHeader(header({}), 's')).toEqual(['authorization', 'Bearer s']);
+    expect(providerAuthHeader(header({ type: 'anthropic' }), 's', defaultAuthForm('anthropic'))).toEqual(['x-api-key', 's']);
+    expect(providerAuthHeader(header({ type: 'azure' }), 's', defaultAuthForm('azure'))).toEqual(['api-key', 's']);
+    expect(providerAuthHeader(header({ auth_type: 'header', auth_header: 'X-Goog-Api-Key' }), 's')).toEqual(['x-goog-api-key', 's']);
+    expect(providerAuthHeader(header({ auth_type: 'header', auth_header: 'Authorization', auth_prefix: 'Key ' }), 's')).toEqual(['authorization', 'Key s']);
+    expect(providerAuthHeader(header({ auth_type: 'none' }), 's')).toBeNull();
+    expect(providerAuthHeader(header({}), undefined)).toBeNull();
   });
 });
 

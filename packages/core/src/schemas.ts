@@ -67,8 +67,14 @@ export const ProviderSchema = z
     type: z.enum(PROVIDER_TYPES).default('openai'),
     base_url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
     auth_type: z.enum(AUTH_TYPES).default('bearer'),
-    /** Header carrying the secret when `auth_type` is `header` (e.g. `x-api-key`, `api-key`). */
+    /** Header carrying the secret when `auth_type` is `header` (e.g. `x-api-key`, `api-key`, `x-goog-api-key`, `Authorization`). */
     auth_header: optional(z.string().regex(/^[A-Za-z0-9-]+$/)),
+    /**
+     * With `auth_type` `header`: text put verbatim before the secret in `auth_header`'s value,
+     * spaces included (`Bearer `, `Token `, `Key `); unset: the secret alone. Printable ASCII, at
+     * most 64 characters. See provider-auth.ts.
+     */
+    auth_prefix: optional(z.string().regex(/^[\x20-\x7E]{1,64}$/, 'printable ASCII (spaces allowed), at most 64 characters')),
     /** Upstream secrets, each a literal or `env:NAME`; rotated round robin. */
     secrets: json(z.array(SecretRefSchema)).default([]),
     /** Upstream model names this provider serves (informational; bindings route). */
@@ -92,6 +98,9 @@ export const ProviderSchema = z
   .superRefine((p, ctx) => {
     if (p.auth_type === 'header' && !p.auth_header) {
       ctx.addIssue({ code: 'custom', path: ['auth_header'], message: 'auth_type "header" needs auth_header' });
+    }
+    if (p.auth_prefix !== undefined && p.auth_type !== 'header') {
+      ctx.addIssue({ code: 'custom', path: ['auth_prefix'], message: `auth_prefix goes with auth_type "header" (auth_type "${p.auth_type}" sends its own form)` });
     }
   });
 

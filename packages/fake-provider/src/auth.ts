@@ -22,6 +22,13 @@ export function geminiKeys(headers: Headers, query: string): string[] {
   return present(headers['x-goog-api-key'], query.includes('key=') ? new URLSearchParams(query).get('key') ?? undefined : undefined);
 }
 
+/** The key in `header` after exactly `prefix`; none when the header is absent or does not start with it. */
+export function keysIn(headers: Headers, form: { header: string; prefix?: string }): string[] {
+  const v = headers[form.header.toLowerCase()];
+  const prefix = form.prefix ?? '';
+  return v !== undefined && v.startsWith(prefix) ? present(v.slice(prefix.length)) : [];
+}
+
 function present(...keys: (string | undefined)[]): string[] {
   return keys.filter((k): k is string => k !== undefined && k !== '');
 }

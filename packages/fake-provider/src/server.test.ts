@@ -330,6 +330,19 @@ describe('auth', () => {
     }
   });
 
+  it('requireKeyIn: the key only in that header after exactly that prefix', async () => {
+    const locked = await startFakeProvider({ requireKey: 'sk-up', requireKeyIn: { header: 'Authorization', prefix: 'Token ' } });
+    try {
+      const call = (headers: Record<string, string>) => fetch(`${locked.url}/chat/completions`, { method: 'POST', headers, body: JSON.stringify(CHAT) }).then((r) => r.status);
+      expect(await call({ authorization: 'Token sk-up' })).toBe(200);
+      expect(await call({ authorization: 'Bearer sk-up' })).toBe(401);
+      expect(await call({ authorization: 'token sk-up' })).toBe(401);
+      expect(await call({ 'x-api-key': 'sk-up' })).toBe(401);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('strictModels: a POST naming a model it does not serve gets 404 in the caller API shape', async () => {
     const strict = await startFakeProvider({ strictModels: true, models: ['gpt-4o-mini'] });
     try {

@@ -1,4 +1,5 @@
 import { API_SHAPES, type ApiShape } from './api-shapes.js';
+import { keysIn } from './auth.js';
 import { DEFAULT_AZURE_DEPLOYMENTS } from './azure-openai.js';
 import { BehaviourHeaderError, DEFAULT_BEHAVIOUR, mergeBehaviour, parseBehaviourHeader } from './behaviour.js';
 import { DEFAULT_GEMINI_MODELS } from './gemini-models.js';
@@ -124,7 +125,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     };
 
     if (keys) {
-      const presented = shape.keysOf(inc.headers, inc.query);
+      const presented = options.requireKeyIn ? keysIn(inc.headers, options.requireKeyIn) : shape.keysOf(inc.headers, inc.query);
       if (!presented.some((k) => keys.has(k))) {
         const refusal = shape.refuseKey(presented.length > 0);
         return fail(refusal.status, refusal.body);
@@ -170,7 +171,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     });
   };
 
-  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key', 'x-goog-api-key'] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
+  const server = await listen({ host, port: options.port ?? 0, routes: ROUTES, headerNames: keys ? ['x-fake-behaviour', 'content-type', 'authorization', 'x-api-key', 'api-key', 'x-goog-api-key', ...(options.requireKeyIn ? [options.requireKeyIn.header.toLowerCase()] : [])] : ['x-fake-behaviour', 'content-type'], allHeaders: record, onRequest });
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {

@@ -145,6 +145,13 @@ export interface FakeProviderOptions {
    */
   requireKey?: string | string[];
   /**
+   * With `requireKey`: the key is read from this header only, after exactly this prefix
+   * (case-sensitive, `''` by default), instead of where the API carries it: an upstream with its
+   * own auth form (`api-key: <k>`, `x-goog-api-key: <k>`, `Authorization: Token <k>`). A
+   * request in another form is refused like a wrong key.
+   */
+  requireKeyIn?: { header: string; prefix?: string };
+  /**
    * Answer a request naming a model it does not serve with 404, as real upstreams do
    * (OpenAI: `model_not_found`; Anthropic: `not_found_error`; Gemini: `NOT_FOUND`, against `geminiModels`).
    * Default false: any model is served. Azure deployments are always checked.

@@ -1,12 +1,14 @@
 import type { RegistryCache } from './cache/registry-cache.js';
-import { ENDPOINTS, endpointLabel, route, stripApiPrefix } from './api/endpoints.js';
+import { ENDPOINTS } from './api/endpoints.js';
+import type { ApiRouter } from './api/router.js';
+import type { Cors } from './http/cors.js';
 import { Errors, type GatewayError } from './errors/catalog.js';
 import { renderErrorBody } from './errors/render.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './http/types.js';
 import type { Logger } from './logger.js';
 import type { RefusedRequest } from './observability/access-log.js';
 import { runPipeline, type PipelineDeps } from './pipeline/run.js';
-import { sendPlainJson } from './relay/respond.js';
+import { sendPlainJson, sendPreflight } from './relay/respond.js';
 import { createContext } from './request-context.js';
 import { requestId } from './request-id.js';
 import type { GatewayStats } from './stats.js';
@@ -14,6 +16,10 @@ import type { GatewayStats } from './stats.js';
 export interface AppDeps extends PipelineDeps {
   log: Logger;
   cache: RegistryCache;
+  /** Path → endpoint, for the accepted prefixes (GW_API_PATH_PREFIXES). */
+  router: ApiRouter;
+  /** CORS (GW_CORS_ORIGINS): preflights are answered here; null: off, OPTIONS is 405. */
+  cors: Cors | null;
   /** False while draining: /ready answers 503 and new proxied requests are refused. */
   isAccepting(): boolean;
   /** False once the drain is over (default: isAccepting). */
@@ -33,9 +39,9 @@ export interface AppDeps extends PipelineDeps {
  * request, in the error shape of its route (Anthropic on `/messages`), as the request would
  * have been answered had its body arrived.
  */
-export function createBodyRefusal(deps: { onBodyRefused?(r: RefusedRequest): void }): BodyRefusal {
+export function createBodyRefusal(deps: { router: ApiRouter; onBodyRefused?(r: RefusedRequest): void }): BodyRefusal {
   return (head, err, reqId) => {
-    const endpoint = endpointLabel(head.path);
+    const endpoint = deps.router.label(head.path);
     deps.onBodyRefused?.({ reqId, method: head.method, endpoint, err, receivedAt: head.receivedAt, refusedAt: performance.now() });
     return renderErrorBody(ENDPOINTS.get(endpoint)?.format, err);
   };
@@ -43,7 +49,7 @@ export function createBodyRefusal(deps: { onBodyRefused?(r: RefusedRequest): voi
 
 /** The request handler of the public listener: health, models, and the proxied API. */
 export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSink) => void {
-  const { log, cache } = deps;
+  const { log, cache, router, cors } = deps;
 
   function refuse(res: ResponseSink, id: string, err: GatewayError, endpoint: string): void {
     deps.onRefused?.(endpoint, err.status);
@@ -53,6 +59,12 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
   return (req, res) => {
     const id = requestId(req.headers['x-request-id']);
     const { method, path } = req;
+    if (method === 'OPTIONS' && cors !== null && req.headers['access-control-request-method'] !== undefined) {
+      // A browser's preflight, for any path: the request itself then gets its own answer (a 404
+      // too), with the CORS headers the listener adds, so the page can read it.
+      if (!cors.allows(req.headers.origin)) return refuse(res, id, Errors.corsOriginNotAllowed(req.headers.origin), router.label(path));
+      return sendPreflight(res, id, cors.preflight(req.headers));
+    }
     if (path === '/health' || path === '/healthz') return sendPlainJson(res, 200, id, '{"status":"ok"}');
     if (path === '/ready' || path === '/readyz') {
       const ready = deps.isAccepting() && cache.healthy;
@@ -61,12 +73,11 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     const extra = method === 'GET' ? deps.extraRoutes?.get(path) : undefined;
     if (extra) return extra(req, res);
 
-    const sub = stripApiPrefix(path);
-    const r = sub === null ? null : route(method, sub);
-    if (r === null || 'refused' in r) {
-      const label = r?.endpoint?.path ?? 'other';
-      if (r?.refused === 'method') return refuse(res, id, Errors.methodNotAllowed(method, path), label);
-      if (r?.refused === 'bad_model_id') return refuse(res, id, Errors.modelNotFound(sub!.slice(8)), label);
+    const r = router.route(method, path);
+    if ('refused' in r) {
+      const label = r.endpoint?.path ?? 'other';
+      if (r.refused === 'method') return refuse(res, id, Errors.methodNotAllowed(method, path), label);
+      if (r.refused === 'bad_model_id') return refuse(res, id, Errors.modelNotFound(r.id), label);
       return refuse(res, id, Errors.routeNotFound(method, path), 'other');
     }
     const endpoint = r.endpoint;

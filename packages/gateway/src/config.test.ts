@@ -29,6 +29,20 @@ describe('loadConfig', () => {
     expect(loadConfig({ GW_UPSTREAM_CLIENT: 'undici' }).GW_UPSTREAM_CLIENT).toBe('undici');
     expect(() => loadConfig({ GW_UPSTREAM_CLIENT: 'curl' })).toThrow(/GW_UPSTREAM_CLIENT="curl"/);
   });
+  it('reads the accepted API path prefixes: any by default, or a list (/ = none)', () => {
+    expect(loadConfig({}).GW_API_PATH_PREFIXES).toBe('*');
+    expect(loadConfig({ GW_API_PATH_PREFIXES: ' * ' }).GW_API_PATH_PREFIXES).toBe('*');
+    expect(loadConfig({ GW_API_PATH_PREFIXES: '/v1, /openai/v1/,/' }).GW_API_PATH_PREFIXES).toEqual(['/v1', '/openai/v1', '']);
+    for (const bad of ['v1', '/v1,*', ',', '/v1//x', '/v 1']) expect(() => loadConfig({ GW_API_PATH_PREFIXES: bad }), bad).toThrow(/GW_API_PATH_PREFIXES=/);
+  });
+  it('reads the CORS origins: off by default, * or exact origins (lower-cased, no trailing slash)', () => {
+    expect(loadConfig({}).GW_CORS_ORIGINS).toBeUndefined();
+    expect(loadConfig({ GW_CORS_ORIGINS: '*' }).GW_CORS_ORIGINS).toBe('*');
+    expect(loadConfig({ GW_CORS_ORIGINS: 'https://App.Example.com/, http://localhost:5173' }).GW_CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    for (const bad of ['app.example.com', 'https://a.example/path', 'https://*.example.com', 'null', '*,https://a.example']) {
+      expect(() => loadConfig({ GW_CORS_ORIGINS: bad }), bad).toThrow(/GW_CORS_ORIGINS=/);
+    }
+  });
   it('reads the proxy variables under their lower-case names first, as curl and undici do', () => {
     expect(loadConfig({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', NO_PROXY: 'a', no_proxy: 'b', HTTP_PROXY: 'http://h:3' })).toMatchObject({
       HTTPS_PROXY: 'http://lower:2',

@@ -15,6 +15,30 @@ const LOWER_CASE_FIRST = new Set(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
 /** A proxy URL in an error message, without its credentials. */
 const withoutCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
+/** `*`, or a comma-separated list of path prefixes (`/` alone: no prefix), as `'*'` or the prefixes without a trailing slash. */
+function parsePathPrefixes(v: string, ctx: z.RefinementCtx): '*' | string[] {
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return '*';
+  const bad = items.find((p) => !/^\/[A-Za-z0-9._~!$&'()+;=:@%/-]*$/.test(p) || p.includes('//'));
+  if (items.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${bad === undefined ? 'empty' : `"${bad}" is not a path prefix`}: use * or a list like /v1,/openai/v1,/ (/ = no prefix)` });
+    return z.NEVER;
+  }
+  return [...new Set(items.map((p) => p.replace(/\/+$/, '')))];
+}
+
+/** `*`, or a comma-separated list of origins (`https://app.example.com`, `http://localhost:5173`), lower-cased, without a trailing slash. */
+function parseOrigins(v: string, ctx: z.RefinementCtx): '*' | string[] {
+  const items = v.split(',').map((s) => s.trim().toLowerCase().replace(/\/+$/, '')).filter(Boolean);
+  if (items.length === 1 && items[0] === '*') return '*';
+  const bad = items.find((o) => !/^[a-z][a-z0-9+.-]*:\/\/[^/\s?#*]+$/.test(o));
+  if (items.length === 0 || bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: `${bad === undefined ? 'empty' : `"${bad}" is not an origin`}: use * or a list like https://app.example.com,http://localhost:5173` });
+    return z.NEVER;
+  }
+  return [...new Set(items)];
+}
+
 /**
  * Every environment variable the gateway reads, with its default. Validated once at boot;
  * a bad value stops the process with a message naming the variable.
@@ -28,6 +52,20 @@ export const ConfigSchema = z.object({
   GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Interface of the admin listener (0.0.0.0 in containers, so Prometheus can scrape it). */
   GW_ADMIN_HOST: z.string().default('127.0.0.1'),
+  /**
+   * Path prefixes accepted before an endpoint's path. `*`: any, so a path that ends with an
+   * endpoint's path is that endpoint (`/v1/chat/completions`, `/v1beta/openai/chat/completions`,
+   * `/api/v1/chat/completions`, `/chat/completions`; the longest endpoint path wins). Or exactly
+   * these, comma-separated, `/` for none (e.g. `/v1,/openai/v1,/anthropic/v1`).
+   */
+  GW_API_PATH_PREFIXES: z.string().transform(parsePathPrefixes).default('*'),
+  /**
+   * CORS for browser clients: the origins whose pages may call the gateway, `*` for any, or a
+   * comma-separated list (`https://app.example.com,http://localhost:5173`). Unset: off (no CORS
+   * headers; a preflight `OPTIONS` is 405). On: preflights answered 204, every answer carries
+   * `Access-Control-Allow-Origin` and `Vary: Origin`, and exposes `x-request-id` and the rate-limit headers.
+   */
+  GW_CORS_ORIGINS: z.string().transform(parseOrigins).optional(),
   /** Standalone Redis. */
   REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
   /** Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME). */

@@ -11,9 +11,11 @@ import {
 } from '@llmgw/core';
 import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
+import { createRouter } from './api/router.js';
 import { createApp, createBodyRefusal } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
 import type { GatewayConfig } from './config.js';
+import { createCors } from './http/cors.js';
 import { listen, type HttpListener } from './http/server.js';
 import { loadUws, type UwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './logger.js';
@@ -146,9 +148,13 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const providers = () =>
     providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names), secrets: routing.secrets }, Date.now());
   const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers });
+  const router = createRouter(config.GW_API_PATH_PREFIXES);
+  const cors = config.GW_CORS_ORIGINS === undefined ? null : createCors(config.GW_CORS_ORIGINS);
   const handler = createApp({
     log,
     cache,
+    router,
+    cors,
     routing,
     agents,
     timeouts: { totalMs: config.GW_UPSTREAM_TIMEOUT_MS, firstByteMs: config.GW_FIRST_BYTE_TIMEOUT_MS, idleMs: config.GW_STREAM_IDLE_TIMEOUT_MS },
@@ -170,7 +176,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       port: config.GW_PORT,
       maxBodyBytes: config.GW_MAX_BODY_BYTES,
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
-      refuseBody: createBodyRefusal({ onBodyRefused: obs.observer.onBodyRefused }),
+      refuseBody: createBodyRefusal({ router, onBodyRefused: obs.observer.onBodyRefused }),
+      headersFor: cors === null ? undefined : (h) => cors.headersFor(h.origin),
     },
     handler,
   );

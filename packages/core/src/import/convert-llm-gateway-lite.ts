@@ -60,7 +60,7 @@ function convertProvider(name: string, p: unknown, warnings: DocumentIssue[], is
   const baseUrl = providerBaseUrl(p.base_url, p.endpoints, [...at, 'endpoints'], warnings, issues);
   if (!baseUrl) return null;
   const auth = mapLiteAuth(p.auth, [...at, 'auth'], warnings);
-  const entry: ProviderEntry = { type: 'openai', base_url: baseUrl, ...auth.fields, secrets: secretsOf(p.keys, auth.secretPrefix, [...at, 'keys'], warnings) };
+  const entry: ProviderEntry = { type: 'openai', base_url: baseUrl, ...auth.fields, secrets: secretsOf(p.keys, [...at, 'keys'], warnings) };
   if (p.weight !== undefined) entry.weight = p.weight as number;
   // OpenResty's timeouts bound each connect, send and read, not the whole response: the
   // equivalent is a deadline for the connection, the first byte and each silence.
@@ -98,7 +98,7 @@ function providerBaseUrl(base: string, endpoints: unknown, at: DocumentIssue['pa
   return url;
 }
 
-function secretsOf(keys: unknown, prefix: string, at: DocumentIssue['path'], warnings: DocumentIssue[]): string[] {
+function secretsOf(keys: unknown, at: DocumentIssue['path'], warnings: DocumentIssue[]): string[] {
   if (keys === undefined) return [];
   if (!Array.isArray(keys)) {
     warnings.push({ path: at, message: 'not a list of {id, value}; no secret imported' });
@@ -111,7 +111,7 @@ function secretsOf(keys: unknown, prefix: string, at: DocumentIssue['path'], war
       return;
     }
     warnUnknown(k, ['id', 'value'], [...at, i], warnings);
-    secrets.push(prefix + k.value);
+    secrets.push(k.value);
   });
   if (keys.some((k) => isRecord(k) && k.id !== undefined)) {
     warnings.push({ path: at, message: 'key ids are not kept: secrets are numbered #1, #2… in their order here' });

@@ -25,7 +25,7 @@ describe('convertLlmGatewayLite', () => {
       openai: { type: 'openai', base_url: 'https://api.openai.com/v1', auth_type: 'bearer', secrets: ['a'] },
       azure: { type: 'openai', base_url: 'https://x.openai.azure.com/openai/v1', auth_type: 'header', auth_header: 'api-key', secrets: ['b'] },
       gemini: { type: 'openai', base_url: 'https://generativelanguage.googleapis.com/v1beta/openai', auth_type: 'header', auth_header: 'x-goog-api-key', secrets: ['c1', 'c2'] },
-      token: { type: 'openai', base_url: 'https://t.example/v1', auth_type: 'header', auth_header: 'Authorization', secrets: ['Token d'] },
+      token: { type: 'openai', base_url: 'https://t.example/v1', auth_type: 'header', auth_header: 'Authorization', auth_prefix: 'Token ', secrets: ['d'] },
       local: { type: 'openai', base_url: 'http://127.0.0.1:8000/v1', auth_type: 'none', secrets: [] },
     });
     expect(warnings).toEqual([]);

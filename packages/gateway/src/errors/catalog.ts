@@ -45,6 +45,9 @@ export const Errors = {
     new GatewayError(404, 'invalid_request_error', 'unknown_url', `Invalid URL (${method} ${path})`),
   methodNotAllowed: (method: string, path: string) =>
     new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `Method ${method} is not allowed on ${path}`),
+  /** A CORS preflight from a page whose origin is not in GW_CORS_ORIGINS. */
+  corsOriginNotAllowed: (origin: string | undefined) =>
+    new GatewayError(403, 'invalid_request_error', 'cors_origin_not_allowed', `Origin ${origin ?? '(none)'} may not call this gateway from a browser (GW_CORS_ORIGINS).`),
   /** No target of the model is of a provider type that can serve the endpoint (adapters' `endpoints`). */
   unsupportedEndpoint: (path: string, model: string, types: readonly string[]) =>
     new GatewayError(

@@ -24,6 +24,11 @@ export interface ListenOptions {
   bodyTimeoutMs?: number;
   /** Body (and accounting) of a 413/408 this listener sends itself. Default: the OpenAI shape, not counted. */
   refuseBody?: BodyRefusal;
+  /**
+   * Headers added to every answer to a request, whoever writes it (CORS, by its `Origin`):
+   * asked once per request, with its headers; null adds none.
+   */
+  headersFor?: (requestHeaders: Readonly<Record<string, string>>) => Readonly<Record<string, string>> | null;
 }
 
 export interface HttpListener {
@@ -51,7 +56,18 @@ class UwsSink implements ResponseSink {
     private readonly listener: ListenerState,
     /** A HEAD request: the answer carries the headers of GET, never a body. */
     private readonly head: boolean,
+    /** Headers every answer to this request carries (ListenOptions.headersFor). */
+    private readonly extra: Readonly<Record<string, string>> | null,
   ) {}
+
+  /** Status, the writer's headers, then the listener's own (inside a cork). */
+  private writeHeadLines(status: number, headers: Readonly<Record<string, string>>): void {
+    const res = this.res;
+    res.writeStatus(statusLine(status));
+    for (const k in headers) res.writeHeader(k, headers[k]!);
+    const extra = this.extra;
+    if (extra !== null) for (const k in extra) res.writeHeader(k, extra[k]!);
+  }
 
   markAborted(): void {
     this.aborted = true;
@@ -71,8 +87,7 @@ class UwsSink implements ResponseSink {
     this.abortCbs = [];
     const res = this.res;
     res.cork(() => {
-      res.writeStatus(statusLine(status));
-      for (const k in headers) res.writeHeader(k, headers[k]!);
+      this.writeHeadLines(status, headers);
       if (!this.head) {
         res.end(body, this.listener.closing);
         return;
@@ -92,11 +107,7 @@ class UwsSink implements ResponseSink {
   writeHead(status: number, headers: Record<string, string>): void {
     if (this.aborted || this.ended) return;
     this.headersSent = true;
-    const res = this.res;
-    res.cork(() => {
-      res.writeStatus(statusLine(status));
-      for (const k in headers) res.writeHeader(k, headers[k]!);
-    });
+    this.res.cork(() => this.writeHeadLines(status, headers));
   }
 
   write(chunk: string | Uint8Array): boolean {
@@ -142,9 +153,7 @@ class UwsSink implements ResponseSink {
     const text = body();
     const res = this.res;
     res.cork(() => {
-      res.writeStatus(statusLine(status));
-      res.writeHeader('content-type', 'application/json');
-      res.writeHeader('x-request-id', reqId);
+      this.writeHeadLines(status, { 'content-type': 'application/json', 'x-request-id': reqId });
       res.end(text, true);
     });
   }
@@ -245,13 +254,14 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
   const state: ListenerState = { closing: false };
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
   const refuseBody: BodyRefusal = opts.refuseBody ?? ((_head, err) => errorBody(err));
+  const headersFor = opts.headersFor;
   app.any('/*', (res, req) => {
     const method = req.getMethod().toUpperCase();
-    const sink = new UwsSink(res, state, method === 'HEAD');
-    res.onAborted(() => sink.markAborted());
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
     const { headers, conflictingLength } = readHeaders(req);
+    const sink = new UwsSink(res, state, method === 'HEAD', headersFor ? headersFor(headers) : null);
+    res.onAborted(() => sink.markAborted());
     const receivedAt = performance.now();
     const refuse = (err: GatewayError) => {
       const reqId = requestId(headers['x-request-id']);

@@ -1,3 +1,4 @@
+import { defaultAuthForm, providerAuthHeader, ProviderSchema, type ProviderType } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { ENDPOINT_PATHS, ENDPOINTS } from '../api/endpoints.js';
 import { ADAPTERS, codecFor, servesEndpoint, upstreamUrl } from './index.js';
@@ -35,5 +36,37 @@ describe('which endpoints a provider type serves, and how', () => {
     const provider = { type: 'openai', base_url: 'http://x/v1' } as never;
     expect(upstreamUrl({ provider, upstreamModel: 'm', endpoint: '/chat/completions', stream: false, query: '' })).toBe('/chat/completions');
     expect(upstreamUrl({ provider, upstreamModel: 'm', endpoint: '/embeddings', stream: false, query: 'a=1' })).toBe('/embeddings?a=1');
+  });
+});
+
+describe('auth headers: one rule (core providerAuthHeader) for every adapter', () => {
+  const provider = (type: ProviderType, fields: Record<string, unknown> = {}) => ProviderSchema.parse({ name: 'p', type, base_url: 'https://h/v1', ...fields });
+  const types = Object.keys(ADAPTERS) as ProviderType[];
+
+  it("bearer is each type's own form, the one gwctl's upstream calls use (core defaultAuthForm)", () => {
+    expect(ADAPTERS.openai.authHeaders(provider('openai'), 's1')).toEqual({ authorization: 'Bearer s1' });
+    expect(ADAPTERS.anthropic.authHeaders(provider('anthropic'), 's1')).toEqual({ 'x-api-key': 's1' });
+    expect(ADAPTERS.azure.authHeaders(provider('azure'), 's1')).toEqual({ 'api-key': 's1' });
+    for (const type of types) {
+      const [name, value] = providerAuthHeader(provider(type), 's1', defaultAuthForm(type))!;
+      expect(ADAPTERS[type].authHeaders(provider(type), 's1'), type).toEqual({ [name]: value });
+    }
+  });
+
+  it.each([
+    [{ auth_header: 'api-key' }, { 'api-key': 's1' }],
+    [{ auth_header: 'x-goog-api-key' }, { 'x-goog-api-key': 's1' }],
+    [{ auth_header: 'Authorization', auth_prefix: 'Bearer ' }, { authorization: 'Bearer s1' }],
+    [{ auth_header: 'Authorization', auth_prefix: 'Token ' }, { authorization: 'Token s1' }],
+    [{ auth_header: 'X-Custom-Auth', auth_prefix: 'key=' }, { 'x-custom-auth': 'key=s1' }],
+  ])('header %j → %j for every type', (fields, expected) => {
+    for (const type of types) expect(ADAPTERS[type].authHeaders(provider(type, { auth_type: 'header', ...fields }), 's1'), type).toEqual(expected);
+  });
+
+  it('none, or no secret: no header', () => {
+    for (const type of types) {
+      expect(ADAPTERS[type].authHeaders(provider(type, { auth_type: 'none' }), 's1')).toEqual({});
+      expect(ADAPTERS[type].authHeaders(provider(type, { auth_type: 'header', auth_header: 'api-key', auth_prefix: 'K ' }), undefined)).toEqual({});
+    }
   });
 });

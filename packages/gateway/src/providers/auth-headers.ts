@@ -1,8 +1,11 @@
-import type { Provider } from '@llmgw/core';
+import { providerAuthHeader, type Provider } from '@llmgw/core';
 
-/** Auth headers by the provider's `auth_type`; `defaultHeader` is the family's own header for `header`. */
+/**
+ * The provider's auth header (core's providerAuthHeader: `auth_type`, `auth_header`,
+ * `auth_prefix`). `bearerHeader` is the provider type's own form for `auth_type: bearer`:
+ * `authorization` sends `Authorization: Bearer <secret>`, any other header the bare secret.
+ */
 export function authHeadersFor(provider: Provider, secret: string | undefined, bearerHeader = 'authorization'): Record<string, string> {
-  if (!secret || provider.auth_type === 'none') return {};
-  if (provider.auth_type === 'header') return { [provider.auth_header!.toLowerCase()]: secret };
-  return bearerHeader === 'authorization' ? { authorization: `Bearer ${secret}` } : { [bearerHeader]: secret };
+  const h = providerAuthHeader(provider, secret, { header: bearerHeader, prefix: bearerHeader === 'authorization' ? 'Bearer ' : '' });
+  return h === null ? {} : { [h[0]]: h[1] };
 }

@@ -14,6 +14,11 @@ export function sendPlainJson(res: ResponseSink, status: number, id: string, bod
   res.send(status, { 'content-type': JSON_CT, 'x-request-id': id }, body);
 }
 
+/** The answer to an allowed CORS preflight: no body, the preflight's headers. */
+export function sendPreflight(res: ResponseSink, id: string, headers: Record<string, string>): void {
+  res.send(204, { ...headers, 'x-request-id': id }, '');
+}
+
 /** A JSON answer of the gateway's own (the models list, count_tokens estimated locally). */
 export function respondJson(ctx: RequestContext, status: number, body: string): void {
   if (ctx.res.aborted) return;

@@ -3,12 +3,17 @@ import { ADAPTERS, codecFor, upstreamUrl } from '../providers/index.js';
 import type { RequestContext, Target } from '../request-context.js';
 import { multipartBoundary, replaceMultipartField } from '../pipeline/multipart.js';
 
-/** Client headers never forwarded: hop-by-hop, the client's own credentials, and what we set. */
+/**
+ * Client headers never forwarded: hop-by-hop, the client's own credentials, what we set, and
+ * a browser's `origin` and `referer` (the gateway is the upstream's client: Anthropic refuses a
+ * request with an Origin unless it opts in to browser access, and the page's URL is not the
+ * upstream's business).
+ */
 const DROP = new Set([
   'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer',
   'transfer-encoding', 'upgrade', 'host', 'content-length', 'authorization', 'x-api-key', 'api-key', 'cookie',
   'x-request-id', 'accept-encoding', 'openai-organization', 'openai-project', 'expect', 'forwarded',
-  'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip',
+  'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip', 'origin', 'referer',
 ]);
 
 export interface UpstreamRequest {

@@ -41,13 +41,19 @@ export function summarize(items: readonly string[], max = 3): string {
   return items.length > max ? `${shown} (+${items.length - max})` : shown;
 }
 
+/** `bearer`, `none`, `header api-key` or `header Authorization "Token "`. */
+function authText(v: Provider): string {
+  if (v.auth_type !== 'header') return v.auth_type;
+  return v.auth_prefix === undefined ? `header ${v.auth_header}` : `header ${v.auth_header} ${JSON.stringify(v.auth_prefix)}`;
+}
+
 /** Field → value pairs of `provider show` (from a masked view). */
 export function toProviderFields(v: Provider): Array<[string, string | number]> {
   return [
     ['name', v.name],
     ['type', v.type],
     ['base_url', v.base_url],
-    ['auth', v.auth_type === 'header' ? `header ${v.auth_header}` : v.auth_type],
+    ['auth', authText(v)],
     ['secrets', v.secrets.length ? v.secrets.map((s, i) => `#${i + 1} ${s}`).join('\n') : '-'],
     ['models', v.models.length ? v.models.join('\n') : '-'],
     ['weight', v.weight],

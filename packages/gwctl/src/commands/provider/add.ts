@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
-import { checkedBaseUrl, needsSecret, providerChange, withProviderAliases, withProviderFlags, withStdinSecrets, type ProviderFlags } from './options.js';
+import { authPrefixWarning, checkedBaseUrl, needsSecret, providerChange, withProviderAliases, withProviderFlags, withStdinSecrets, type ProviderFlags } from './options.js';
 
 export interface ProviderAddOptions extends ProviderFlags {
   name: string;
@@ -27,6 +27,8 @@ export async function providerAdd(ctx: Context, o: ProviderAddOptions): Promise<
     status: o.disabled ? 'disabled' : 'active',
   });
   ctx.out.line(`provider ${p.name} added: ${p.type} ${p.base_url}, ${p.secrets.length} secret(s), ${p.status}`);
+  const prefixWarning = o.authPrefix ? authPrefixWarning(p) : null;
+  if (prefixWarning) ctx.out.warn(prefixWarning);
   if (needsSecret(p)) ctx.out.warn(`provider ${p.name} has no secret; requests go upstream without credentials (add one with gwctl provider edit ${p.name} --add-api-key …)`);
 }
 
@@ -44,6 +46,8 @@ Examples:
   gwctl provider add azure --type azure --base-url https://x.openai.azure.com --api-key-env AZURE_KEY   (then: gwctl model bind gpt-4o --provider azure --upstream-model <deployment>)
   gwctl provider add azure-v1 --base-url https://x.openai.azure.com/openai/v1 --auth-header api-key --api-key-env AZURE_KEY   (Azure's OpenAI-compatible v1 API)
   gwctl provider add gemini --type gemini --base-url https://generativelanguage.googleapis.com/v1beta --api-key-env GEMINI_API_KEY   (then: gwctl model bind flash --provider gemini --upstream-model gemini-2.5-flash)
+  gwctl provider add gemini-oai --base-url https://generativelanguage.googleapis.com/v1beta/openai --auth-header x-goog-api-key --api-key-env GEMINI_API_KEY
+  gwctl provider add custom --base-url https://llm.example.com/v1 --auth-header Authorization --auth-prefix "Token " --api-key-env CUSTOM_KEY
   gwctl provider add local --base-url http://127.0.0.1:8000/v1 --auth-type none
   gwctl provider add vault --base-url https://api.openai.com/v1 --api-key - < key.txt   (the secret stays out of shell history)
 

@@ -3,7 +3,7 @@ import { maskSecret, type Provider } from '@llmgw/core';
 import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { collect } from '../../parse.js';
-import { checkedBaseUrl, needsSecret, providerChange, withProviderAliases, withProviderFlags, withStdinSecrets, type ProviderFlags } from './options.js';
+import { authPrefixWarning, checkedBaseUrl, needsSecret, providerChange, withProviderAliases, withProviderFlags, withStdinSecrets, type ProviderFlags } from './options.js';
 import { mustGetProvider } from './show.js';
 
 export interface ProviderEditOptions extends ProviderFlags {
@@ -68,6 +68,8 @@ export async function providerEdit(ctx: Context, o: ProviderEditOptions): Promis
     };
   });
   ctx.out.line(`provider ${p.name} updated: ${p.type} ${p.base_url}, ${p.secrets.length} secret(s), ${p.status}`);
+  const prefixWarning = o.authPrefix ? authPrefixWarning(p) : null;
+  if (prefixWarning) ctx.out.warn(prefixWarning);
   if (needsSecret(p)) ctx.out.warn(`provider ${p.name} has no secret left; requests go upstream without credentials`);
 }
 

@@ -1,15 +1,12 @@
-import { envVariable, resolveSecret, type Provider } from '@llmgw/core';
+import { defaultAuthForm, envVariable, providerAuthHeader, resolveSecret, type Provider } from '@llmgw/core';
 import { UserError } from '../../errors.js';
 
-/** The auth and version headers a provider expects, secret included. */
+/** The auth and version headers a provider expects, secret included: the gateway's own rule (core providerAuthHeader). */
 function upstreamHeaders(p: Provider, secret: string | undefined): Record<string, string> {
   const h: Record<string, string> = { accept: 'application/json', ...p.headers };
   if (p.type === 'anthropic') h['anthropic-version'] ??= '2023-06-01';
-  if (!secret || p.auth_type === 'none') return h;
-  if (p.auth_type === 'header' && p.auth_header) h[p.auth_header] = secret;
-  else if (p.type === 'anthropic') h['x-api-key'] = secret;
-  else if (p.type === 'gemini') h['x-goog-api-key'] = secret;
-  else h.authorization = `Bearer ${secret}`;
+  const auth = providerAuthHeader(p, secret, defaultAuthForm(p.type));
+  if (auth) h[auth[0]] = auth[1];
   return h;
 }
 

@@ -11,6 +11,8 @@ export interface ProviderFlags {
   type?: ProviderType;
   authType?: AuthTypeFlag;
   authHeader?: string;
+  /** Text before the secret in the auth header's value (`false`, edit's --no-auth-prefix: none). */
+  authPrefix?: string | false;
   /** Literal upstream secrets (add: the secrets; edit: replace all secrets); `-` reads them from stdin. */
   apiKey?: string[];
   /** Names of environment variables holding a secret, stored as `env:NAME`. */
@@ -44,6 +46,7 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
         .argParser(parseAuthType),
     )
     .option('--auth-header <name>', 'header that carries the secret when --auth-type header (implies it), e.g. api-key')
+    .option('--auth-prefix <text>', 'text put before the secret in --auth-header\'s value, verbatim: "Token " gives Authorization: Token <secret> (implies --auth-type header)')
     .option(
       '--api-key <secret>',
       `${edit ? 'replace all secrets with this literal secret' : 'a literal upstream secret'} (repeatable; several are rotated); - reads them from stdin, one per line, or asks on a terminal without echo`,
@@ -63,7 +66,8 @@ export function withProviderFlags(cmd: Command, mode: 'add' | 'edit'): Command {
       .option('--no-connect-timeout-ms', 'remove the connect deadline')
       .option('--no-first-byte-timeout-ms', 'remove the first-byte deadline')
       .option('--no-idle-timeout-ms', 'remove the idle deadline')
-      .option('--no-api-version', "azure: back to the gateway's default api-version");
+      .option('--no-api-version', "azure: back to the gateway's default api-version")
+      .option('--no-auth-prefix', 'send the secret alone in --auth-header');
   }
   return cmd;
 }
@@ -135,11 +139,17 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
     c.auth_header = f.authHeader;
     c.auth_type = 'header';
   }
+  if (f.authPrefix !== undefined) {
+    c.auth_prefix = f.authPrefix === false || f.authPrefix === '' ? undefined : f.authPrefix;
+    if (c.auth_prefix !== undefined) c.auth_type = 'header';
+  }
   if (f.authType !== undefined) {
     const [type, header] = f.authType.split(':') as [Provider['auth_type'], string | undefined];
     c.auth_type = type;
     if (header && f.authHeader === undefined) c.auth_header = header;
   }
+  // A prefix belongs to the header form only: leaving it drops the prefix.
+  if (c.auth_type !== undefined && c.auth_type !== 'header') c.auth_prefix = undefined;
   const secrets = secretsFrom(f);
   if (secrets) c.secrets = secrets;
   if (f.models !== undefined) c.models = [...new Set(f.models)];
@@ -155,4 +165,10 @@ export function providerChange(f: ProviderFlags): Partial<Provider> {
 
 export function needsSecret(p: Pick<Provider, 'auth_type' | 'secrets'>): boolean {
   return p.auth_type !== 'none' && p.secrets.length === 0;
+}
+
+/** A warning for an auth prefix that runs into the secret (`Bearer` without its space), else null. */
+export function authPrefixWarning(p: Pick<Provider, 'auth_header' | 'auth_prefix'>): string | null {
+  if (!p.auth_prefix || !/[A-Za-z0-9]$/.test(p.auth_prefix)) return null;
+  return `--auth-prefix ${JSON.stringify(p.auth_prefix)} has no trailing space: ${p.auth_header ?? 'the header'} will read "${p.auth_prefix}<secret>" (quote it with a space, e.g. "${p.auth_prefix} ", if that is not meant)`;
 }
