@@ -44,150 +44,65 @@ function parseOrigins(v: string, ctx: z.RefinementCtx): '*' | string[] {
  * a bad value stops the process with a message naming the variable.
  */
 export const ConfigSchema = z.object({
-  /** Interface of the public listener. */
-  GW_HOST: z.string().default('0.0.0.0'),
-  /** Port of the public listener (0 = any free port, printed at start). */
-  GW_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  /** Port of the admin listener (/metrics, /status, /health, /ready); unset = no admin listener. */
-  GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** Interface of the admin listener (0.0.0.0 in containers, so Prometheus can scrape it). */
-  GW_ADMIN_HOST: z.string().default('127.0.0.1'),
-  /**
-   * Path prefixes accepted before an endpoint's path. `*`: any, so a path that ends with an
-   * endpoint's path is that endpoint (`/v1/chat/completions`, `/v1beta/openai/chat/completions`,
-   * `/api/v1/chat/completions`, `/chat/completions`; the longest endpoint path wins). Or exactly
-   * these, comma-separated, `/` for none (e.g. `/v1,/openai/v1,/anthropic/v1`).
-   */
-  GW_API_PATH_PREFIXES: z.string().transform(parsePathPrefixes).default('*'),
-  /**
-   * CORS for browser clients: the origins whose pages may call the gateway, `*` for any, or a
-   * comma-separated list (`https://app.example.com,http://localhost:5173`). Unset: off (no CORS
-   * headers; a preflight `OPTIONS` is 405). On: preflights answered 204, every answer carries
-   * `Access-Control-Allow-Origin` and `Vary: Origin`, and exposes `x-request-id` and the rate-limit headers.
-   */
-  GW_CORS_ORIGINS: z.string().transform(parseOrigins).optional(),
-  /** Standalone Redis. */
-  REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
-  /** Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME). */
-  REDIS_SENTINELS: z.string().optional(),
-  /** Sentinel master name. */
-  REDIS_SENTINEL_NAME: z.string().default('mymaster'),
-  /** Cluster seed nodes `host:port,…`. */
-  REDIS_CLUSTER_NODES: z.string().optional(),
-  /** Password of Sentinel-managed or Cluster nodes (a standalone URL carries its own). */
-  REDIS_PASSWORD: z.string().optional(),
-  /** TLS for every Redis connection: standalone, the Sentinels and their master, every Cluster node (a rediss:// REDIS_URL needs no switch). */
-  REDIS_TLS: bool.default(false),
-  /** PEM bundle of the CAs that Redis certificates must chain to; replaces Node's default CAs (Mozilla's) for Redis, as tls's `ca` option does. Unset: the default CAs. */
-  REDIS_TLS_CA_FILE: z.string().optional(),
-  /** PEM client certificate (and chain) for mutual TLS, with REDIS_TLS_KEY_FILE. */
-  REDIS_TLS_CERT_FILE: z.string().optional(),
-  /** Unencrypted PEM private key of REDIS_TLS_CERT_FILE. */
-  REDIS_TLS_KEY_FILE: z.string().optional(),
-  /** Name sent as SNI and checked against Redis certificates instead of the host connected to (nodes reached by IP, a shared certificate). */
-  REDIS_TLS_SERVERNAME: z.string().optional(),
-  /** Accept any Redis certificate (warned about at boot): encrypted, but anyone on the path can pose as Redis. Never in production. */
-  REDIS_TLS_INSECURE_SKIP_VERIFY: bool.default(false),
-  /** How long a registry record is served from the local cache before it is re-read. */
-  GW_CACHE_TTL_MS: ms(5_000),
-  /** How long an unknown key or model is remembered as unknown. */
-  GW_NEGATIVE_CACHE_TTL_MS: ms(1_000),
-  /** Poll of gw:rev, the safety net for missed gw:events. */
-  GW_REV_POLL_MS: ms(1_000),
-  /** Largest accepted request body in bytes. */
-  GW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024),
-  /** Default whole-request upstream deadline when the provider sets none. */
-  GW_UPSTREAM_TIMEOUT_MS: ms(600_000),
-  /**
-   * Default wait for an upstream's response headers when neither the model nor the provider sets
-   * `first_byte_timeout_ms` (0 = none). Past it the attempt fails as a provider fault: the next
-   * target is tried and the provider's cooldown counts it. A non-streamed answer's headers come
-   * with its last token: raise it per model for slow non-streamed generations.
-   */
-  GW_FIRST_BYTE_TIMEOUT_MS: ms(120_000),
-  /** Default longest silence between two pieces of an upstream response body when neither the model nor the provider sets `idle_timeout_ms` (0 = none). Past it a stream ends with an error event, counted against the provider. */
-  GW_STREAM_IDLE_TIMEOUT_MS: ms(120_000),
-  /** Default connect timeout to an upstream. */
-  GW_CONNECT_TIMEOUT_MS: ms(10_000),
-  /** Idle keep-alive upstream connections are closed after this long. */
-  GW_UPSTREAM_KEEPALIVE_MS: ms(30_000),
-  /**
-   * Most connections one provider keeps open at once to one upstream origin (0 = no bound: a
-   * connection per request in flight). Beyond it requests wait for a free connection, first in
-   * first out, each at most its first-byte timeout, then fail as a first-byte timeout (failover;
-   * undici's waits have no deadline of their own). For upstreams that take few connections.
-   */
-  GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().nonnegative().default(0),
-  /** HTTP client for upstream calls: native (the gateway's own lean HTTP/1.1 client) or undici (the fallback). */
-  GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native'),
-  /**
-   * Proxy for https upstreams, `http://[user:password@]host[:port]` (also read as https_proxy; unset:
-   * HTTP_PROXY's): a CONNECT tunnel through it, TLS with the upstream inside. Read at boot.
-   */
-  HTTPS_PROXY: proxyUrl.optional(),
-  /** Proxy for http upstreams (also read as http_proxy), also through CONNECT; and for https ones when HTTPS_PROXY is unset. */
-  HTTP_PROXY: proxyUrl.optional(),
-  /** Upstreams reached directly, not through a proxy (also read as no_proxy): names, each with every name under it (a leading `.` or `*.` the same), IP addresses, `host:port`, `[IPv6]:port`, separated by commas or spaces; `*` = all. */
-  NO_PROXY: z.string().optional(),
-  /** PEM bundle of extra CAs that https upstream certificates may chain to (a corporate CA, a TLS-inspecting proxy's), trusted on top of Node's default CAs (Mozilla's); read once at boot, a bad file stops it. */
-  GW_UPSTREAM_CA_FILE: z.string().optional(),
-  /** One of trace, debug, info (one access line per request), warn, error, fatal, silent. */
-  GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
-  /** Log every routing decision. */
-  GW_DEBUG: bool.default(false),
-  /** Add x-gateway-provider / x-gateway-upstream-model / x-gateway-attempts to responses. */
-  GW_EXPOSE_SELECTION: bool.default(false),
-  /** Most upstream attempts (targets × secrets × Retry-After waits) for one request. */
-  GW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
-  /** No new upstream attempt starts later than this after the request arrived; above GW_FIRST_BYTE_TIMEOUT_MS, so that a first-byte timeout can fail over. */
-  GW_RETRY_DEADLINE_MS: ms(180_000),
-  /** An upstream Retry-After up to this long is waited out (then retried) when no other target is healthy. */
-  GW_RETRY_AFTER_MAX_MS: ms(2_000),
-  /** Failures of a provider within GW_COOLDOWN_WINDOW_MS that start its cooldown (401/403/429 cool a secret at once). */
-  GW_COOLDOWN_THRESHOLD: z.coerce.number().int().min(1).default(3),
-  /** Window in which provider failures are counted. */
-  GW_COOLDOWN_WINDOW_MS: z.coerce.number().int().positive().default(30_000),
-  /** First cooldown; each further one without a success in between doubles, up to GW_COOLDOWN_MAX_MS. */
-  GW_COOLDOWN_BASE_MS: z.coerce.number().int().positive().default(5_000),
-  /** Longest cooldown. */
-  GW_COOLDOWN_MAX_MS: z.coerce.number().int().positive().default(300_000),
-  /** After a cooldown one request probes; others wait this long for its answer before probing too. */
-  GW_PROBE_LEASE_MS: z.coerce.number().int().positive().default(10_000),
-  /** How often each pod re-reads shared provider health from Redis. */
-  GW_HEALTH_REFRESH_MS: z.coerce.number().int().positive().default(500),
-  /** Probability that the latency policy tries another target first, so recovered providers are measured again. */
-  GW_LATENCY_EXPLORE: z.coerce.number().min(0).max(1).default(0.05),
-  /** On SIGTERM, how long in-flight requests may finish. */
-  GW_DRAIN_TIMEOUT_MS: ms(30_000),
-  /** At boot, how long to wait for Redis before listening anyway (not ready until it answers). */
-  GW_REDIS_BOOT_WAIT_MS: ms(5_000),
-  /** A Redis command with no answer after this long fails (a hung or partitioned Redis); 0 = never. */
-  GW_REDIS_COMMAND_TIMEOUT_MS: ms(1_000),
-  /**
-   * Longest wait for a whole request body once its headers arrived: 408 and a closed connection
-   * after it (0 = none; uWS itself drops bodies slower than 16 KB/s after about 10 s).
-   */
-  GW_BODY_TIMEOUT_MS: ms(60_000),
-  /** Name of this pod in logs and metrics. */
-  GW_POD_NAME: z.string().optional(),
-  /** Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open). */
-  GW_LIMITS_FAIL_CLOSED: bool.default(false),
-  /** Longest wait for the admission script before the fail-open/closed policy applies. */
-  GW_LIMITS_TIMEOUT_MS: ms(500),
-  /** Lease of a concurrency slot or a budget reservation: renewed while the request runs; a dead pod's slots and reservations free after this. */
-  GW_CONCURRENCY_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
-  /** Record usage events and per-key spend counters (budgets need them). */
-  GW_USAGE_ENABLED: bool.default(true),
-  /** Approximate bound (XADD MAXLEN ~) of the usage event stream gw:rt:{usage}:events. */
-  GW_USAGE_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000_000),
-  /** Usage events kept in memory while Redis is unreachable; beyond it they are dropped and counted. */
-  GW_USAGE_BUFFER_MAX: z.coerce.number().int().positive().default(10_000),
-  /** Longest wait before usage events and spend counters are written (0 = at the end of each event-loop turn). At low load this writes many requests' usage in one call instead of two commands per request; budgets see spend this much later. */
-  GW_USAGE_FLUSH_MS: ms(10),
-  /** Completion tokens reserved (tpm, budgets) for a request without max_tokens, unless its model sets its own (gwctl model reserve). */
-  GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
-  /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
-  GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
+  GW_HOST: z.string().default('0.0.0.0').describe('Interface of the public listener.'),
+  GW_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('Port of the public listener (0 = any free port, printed at start).'),
+  GW_ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('Port of the admin listener (/metrics, /status, /health, /ready); unset = no admin listener.'),
+  GW_ADMIN_HOST: z.string().default('127.0.0.1').describe('Interface of the admin listener (0.0.0.0 in containers, so Prometheus can scrape it).'),
+  GW_API_PATH_PREFIXES: z.string().transform(parsePathPrefixes).default('*').describe('Path prefixes accepted before an endpoint\'s path. `*`: any, so a path that ends with an endpoint\'s path is that endpoint (`/v1/chat/completions`, `/v1beta/openai/chat/completions`, `/api/v1/chat/completions`, `/chat/completions`; the longest endpoint path wins). Or exactly these, comma-separated, `/` for none (e.g. `/v1,/openai/v1,/anthropic/v1`).'),
+  GW_CORS_ORIGINS: z.string().transform(parseOrigins).optional().describe('CORS for browser clients: the origins whose pages may call the gateway, `*` for any, or a comma-separated list (`https://app.example.com,http://localhost:5173`). Unset: off (no CORS headers; a preflight `OPTIONS` is 405). On: preflights answered 204, every answer carries `Access-Control-Allow-Origin` and `Vary: Origin`, and exposes `x-request-id` and the rate-limit headers.'),
+  REDIS_URL: z.string().default('redis://127.0.0.1:6379').describe('Standalone Redis.'),
+  REDIS_SENTINELS: z.string().optional().describe('Sentinel endpoints `host:port,…` (with REDIS_SENTINEL_NAME).'),
+  REDIS_SENTINEL_NAME: z.string().default('mymaster').describe('Sentinel master name.'),
+  REDIS_CLUSTER_NODES: z.string().optional().describe('Cluster seed nodes `host:port,…`.'),
+  REDIS_PASSWORD: z.string().optional().describe('Password of Sentinel-managed or Cluster nodes (a standalone URL carries its own).'),
+  REDIS_TLS: bool.default(false).describe('TLS for every Redis connection: standalone, the Sentinels and their master, every Cluster node (a rediss:// REDIS_URL needs no switch).'),
+  REDIS_TLS_CA_FILE: z.string().optional().describe('PEM bundle of the CAs that Redis certificates must chain to; replaces Node\'s default CAs (Mozilla\'s) for Redis, as tls\'s `ca` option does. Unset: the default CAs.'),
+  REDIS_TLS_CERT_FILE: z.string().optional().describe('PEM client certificate (and chain) for mutual TLS, with REDIS_TLS_KEY_FILE.'),
+  REDIS_TLS_KEY_FILE: z.string().optional().describe('Unencrypted PEM private key of REDIS_TLS_CERT_FILE.'),
+  REDIS_TLS_SERVERNAME: z.string().optional().describe('Name sent as SNI and checked against Redis certificates instead of the host connected to (nodes reached by IP, a shared certificate).'),
+  REDIS_TLS_INSECURE_SKIP_VERIFY: bool.default(false).describe('Accept any Redis certificate (warned about at boot): encrypted, but anyone on the path can pose as Redis. Never in production.'),
+  GW_CACHE_TTL_MS: ms(5_000).describe('How long a registry record is served from the local cache before it is re-read.'),
+  GW_NEGATIVE_CACHE_TTL_MS: ms(1_000).describe('How long an unknown key or model is remembered as unknown.'),
+  GW_REV_POLL_MS: ms(1_000).describe('Poll of gw:rev, the safety net for missed gw:events.'),
+  GW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024).describe('Largest accepted request body in bytes.'),
+  GW_UPSTREAM_TIMEOUT_MS: ms(600_000).describe('Default whole-request upstream deadline when the provider sets none.'),
+  GW_FIRST_BYTE_TIMEOUT_MS: ms(120_000).describe('Default wait for an upstream\'s response headers when neither the model nor the provider sets `first_byte_timeout_ms` (0 = none). Past it the attempt fails as a provider fault: the next target is tried and the provider\'s cooldown counts it. A non-streamed answer\'s headers come with its last token: raise it per model for slow non-streamed generations.'),
+  GW_STREAM_IDLE_TIMEOUT_MS: ms(120_000).describe('Default longest silence between two pieces of an upstream response body when neither the model nor the provider sets `idle_timeout_ms` (0 = none). Past it a stream ends with an error event, counted against the provider.'),
+  GW_CONNECT_TIMEOUT_MS: ms(10_000).describe('Default connect timeout to an upstream.'),
+  GW_UPSTREAM_KEEPALIVE_MS: ms(30_000).describe('Idle keep-alive upstream connections are closed after this long.'),
+  GW_UPSTREAM_MAX_CONNECTIONS_PER_ORIGIN: z.coerce.number().int().nonnegative().default(0).describe('Most connections one provider keeps open at once to one upstream origin (0 = no bound: a connection per request in flight). Beyond it requests wait for a free connection, first in first out, each at most its first-byte timeout, then fail as a first-byte timeout (failover; undici\'s waits have no deadline of their own). For upstreams that take few connections.'),
+  GW_UPSTREAM_CLIENT: z.enum(['native', 'undici']).default('native').describe('HTTP client for upstream calls: native (the gateway\'s own lean HTTP/1.1 client) or undici (the fallback).'),
+  HTTPS_PROXY: proxyUrl.optional().describe('Proxy for https upstreams, `http://[user:password@]host[:port]` (also read as https_proxy; unset: HTTP_PROXY\'s): a CONNECT tunnel through it, TLS with the upstream inside. Read at boot.'),
+  HTTP_PROXY: proxyUrl.optional().describe('Proxy for http upstreams (also read as http_proxy), also through CONNECT; and for https ones when HTTPS_PROXY is unset.'),
+  NO_PROXY: z.string().optional().describe('Upstreams reached directly, not through a proxy (also read as no_proxy): names, each with every name under it (a leading `.` or `*.` the same), IP addresses, `host:port`, `[IPv6]:port`, separated by commas or spaces; `*` = all.'),
+  GW_UPSTREAM_CA_FILE: z.string().optional().describe('PEM bundle of extra CAs that https upstream certificates may chain to (a corporate CA, a TLS-inspecting proxy\'s), trusted on top of Node\'s default CAs (Mozilla\'s); read once at boot, a bad file stops it.'),
+  GW_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info').describe('One of trace, debug, info (one access line per request), warn, error, fatal, silent.'),
+  GW_DEBUG: bool.default(false).describe('Log every routing decision. `GATEWAY_DEBUG` (one-api-nginx\'s name) is read when `GW_DEBUG` is unset.'),
+  GW_EXPOSE_SELECTION: bool.default(false).describe('Add x-gateway-provider / x-gateway-upstream-model / x-gateway-attempts to responses.'),
+  GW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe('Most upstream attempts (targets × secrets × Retry-After waits) for one request.'),
+  GW_RETRY_DEADLINE_MS: ms(180_000).describe('No new upstream attempt starts later than this after the request arrived; above GW_FIRST_BYTE_TIMEOUT_MS, so that a first-byte timeout can fail over.'),
+  GW_RETRY_AFTER_MAX_MS: ms(2_000).describe('An upstream Retry-After up to this long is waited out (then retried) when no other target is healthy.'),
+  GW_COOLDOWN_THRESHOLD: z.coerce.number().int().min(1).default(3).describe('Failures of a provider within GW_COOLDOWN_WINDOW_MS that start its cooldown (401/403/429 cool a secret at once).'),
+  GW_COOLDOWN_WINDOW_MS: z.coerce.number().int().positive().default(30_000).describe('Window in which provider failures are counted.'),
+  GW_COOLDOWN_BASE_MS: z.coerce.number().int().positive().default(5_000).describe('First cooldown; each further one without a success in between doubles, up to GW_COOLDOWN_MAX_MS.'),
+  GW_COOLDOWN_MAX_MS: z.coerce.number().int().positive().default(300_000).describe('Longest cooldown.'),
+  GW_PROBE_LEASE_MS: z.coerce.number().int().positive().default(10_000).describe('After a cooldown one request probes; others wait this long for its answer before probing too.'),
+  GW_HEALTH_REFRESH_MS: z.coerce.number().int().positive().default(500).describe('How often each pod re-reads shared provider health from Redis.'),
+  GW_LATENCY_EXPLORE: z.coerce.number().min(0).max(1).default(0.05).describe('Probability that the latency policy tries another target first, so recovered providers are measured again.'),
+  GW_DRAIN_TIMEOUT_MS: ms(30_000).describe('On SIGTERM, how long in-flight requests may finish.'),
+  GW_REDIS_BOOT_WAIT_MS: ms(5_000).describe('At boot, how long to wait for Redis before listening anyway (not ready until it answers).'),
+  GW_REDIS_COMMAND_TIMEOUT_MS: ms(1_000).describe('A Redis command with no answer after this long fails (a hung or partitioned Redis); 0 = never.'),
+  GW_BODY_TIMEOUT_MS: ms(60_000).describe('Longest wait for a whole request body once its headers arrived: 408 and a closed connection after it (0 = none; uWS itself drops bodies slower than 16 KB/s after about 10 s).'),
+  GW_POD_NAME: z.string().optional().describe('Name of this pod in logs and metrics.'),
+  GW_LIMITS_FAIL_CLOSED: bool.default(false).describe('Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open).'),
+  GW_LIMITS_TIMEOUT_MS: ms(500).describe('Longest wait for the admission script before the fail-open/closed policy applies.'),
+  GW_CONCURRENCY_LEASE_MS: z.coerce.number().int().min(100).default(60_000).describe('Lease of a concurrency slot or a budget reservation: renewed while the request runs; a dead pod\'s slots and reservations free after this.'),
+  GW_USAGE_ENABLED: bool.default(true).describe('Record usage events and per-key spend counters (budgets need them).'),
+  GW_USAGE_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000_000).describe('Approximate bound (XADD MAXLEN ~) of the usage event stream gw:rt:{usage}:events.'),
+  GW_USAGE_BUFFER_MAX: z.coerce.number().int().positive().default(10_000).describe('Usage events kept in memory while Redis is unreachable; beyond it they are dropped and counted.'),
+  GW_USAGE_FLUSH_MS: ms(10).describe('Longest wait before usage events and spend counters are written (0 = at the end of each event-loop turn). At low load this writes many requests\' usage in one call instead of two commands per request; budgets see spend this much later.'),
+  GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096).describe('Completion tokens reserved (tpm, budgets) for a request without max_tokens, unless its model sets its own (gwctl model reserve).'),
+  GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse').describe('A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning.'),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

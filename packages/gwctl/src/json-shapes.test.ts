@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useGwctl } from '../test/harness.js';
 
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const DOC = readFileSync(new URL('../../../docs/gwctl.md', import.meta.url), 'utf8');
 
-/** The fields a `<!-- json-shape: NAME -->` table of the README documents: all, and those always present. */
+/** The fields a `<!-- json-shape: NAME -->` table of docs/gwctl.md documents: all, and those always present. */
 function documented(name: string): { all: string[]; required: string[] } {
-  const start = README.indexOf(`<!-- json-shape: ${name} -->`);
-  expect(start, `README documents the ${name} shape`).toBeGreaterThanOrEqual(0);
-  const table = README.slice(start).split('\n\n')[0]!.split('\n').filter((l) => l.startsWith('| `'));
+  const start = DOC.indexOf(`<!-- json-shape: ${name} -->`);
+  expect(start, `docs/gwctl.md documents the ${name} shape`).toBeGreaterThanOrEqual(0);
+  const table = DOC.slice(start).split('\n\n')[0]!.split('\n').filter((l) => l.startsWith('| `'));
   const all: string[] = [];
   const required: string[] = [];
   for (const row of table) {
@@ -26,7 +26,7 @@ function expectShape(value: Record<string, unknown>, name: string, extra: string
   expect(required.filter((k) => !(k in value)), `${name}: documented fields missing`).toEqual([]);
 }
 
-// The JSON shapes the README documents are the ones gwctl prints, optional fields set and unset.
+// The JSON shapes docs/gwctl.md documents are the ones gwctl prints, optional fields set and unset.
 describe('documented JSON shapes', () => {
   const t = useGwctl();
 

@@ -5,13 +5,13 @@ import { ensureBuilt } from '../../../tests/support/cli.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-// The command reference in packages/gwctl/README.md is generated from the built program
+// The command reference in docs/gwctl.md is generated from the built program
 // (`npm test` builds first): a command's help changed without `npm run docs:gwctl` fails here.
 describe('the gwctl command reference', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
-  it('in packages/gwctl/README.md is the one the program generates', () => {
-    const r = spawnSync(process.execPath, ['scripts/gwctl-reference.mjs', '--check', 'packages/gwctl/README.md'], { cwd: ROOT, encoding: 'utf8' });
+  it('in docs/gwctl.md is the one the program generates', () => {
+    const r = spawnSync(process.execPath, ['scripts/gwctl-reference.mjs', '--check', 'docs/gwctl.md'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   });

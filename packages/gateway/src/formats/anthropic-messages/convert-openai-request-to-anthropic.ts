@@ -4,7 +4,7 @@ import { isObject, type AnthropicBlock, type Json, type OpenaiContentPart, type 
 
 /**
  * `max_tokens` is required by Anthropic; an OpenAI client may omit it. This is the value sent
- * then (documented in the README): large enough for ordinary answers, within every Claude model's limit.
+ * then (documented in docs/api.md): large enough for ordinary answers, within every Claude model's limit.
  */
 export const DEFAULT_MAX_TOKENS = 4096;
 

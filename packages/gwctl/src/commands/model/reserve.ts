@@ -36,7 +36,7 @@ export function reserveCommand(run: Runner): Command {
 A request is admitted against a key's tpm limit and budgets with its prompt plus max_tokens
 (or this reservation) and reconciled with its real usage afterwards: the larger the
 reservation, the fewer requests run at once near a limit; the smaller, the more a long
-answer without max_tokens can overshoot (see "Guarantees" in the README).
+answer without max_tokens can overshoot (see docs/guarantees.md).
 
 Example:
   gwctl model reserve gpt-4o-mini --output-tokens 1024`,
