@@ -96,7 +96,7 @@ describe('seed 000 (one-api-nginx): its gwctl lines verbatim', () => {
     expect(await stack.registry.getProvider('openai')).toBeNull();
     expect(await stack.registry.getModel('gpt-4o-mini')).toBeNull();
     await expect.poll(async () => (await postChat(stack.gw, 'demo')).status, { timeout: 5000 }).toBe(404);
-  });
+  }, 120_000);
 
   it('the page lines that print show what they promise', async () => {
     for (const line of lines.filter((l) => /provider add|key add|model bind/.test(l))) expect((await type(line)).code, line).toBe(0);
@@ -107,5 +107,5 @@ describe('seed 000 (one-api-nginx): its gwctl lines verbatim', () => {
     expect(help.text).toMatch(/^Usage: gwctl/m);
     const ping = await type('./ops/gwctl redis ping');
     expect(ping.text).toMatch(/^PONG from /m);
-  });
+  }, 120_000);
 });
