@@ -37,7 +37,8 @@ describe('Anthropic SDK → gateway → OpenAI-format upstream', () => {
       stop_sequences: ['###'],
       metadata: { user_id: 'user-7' },
       messages: [{ role: 'user', content: 'Say hello' }],
-    });
+      // temperature is still in Anthropic's API; this SDK version's types lack it.
+    } as Anthropic.MessageCreateParamsNonStreaming);
     expect(msg).toMatchObject({
       type: 'message',
       role: 'assistant',

@@ -19,8 +19,8 @@ const available = existsSync(CHROMIUM);
 if (!available && process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run installs it (apt-get install chromium)`);
 
 const OPENAI_DIR = fileURLToPath(new URL('../node_modules/openai/', import.meta.url));
-const allowedPort = (await freePort()) as number;
-const otherPort = (await freePort()) as number;
+const allowedPort = (await freePort());
+const otherPort = (await freePort());
 const stack = useGatewayStack({ env: { GW_CORS_ORIGINS: `http://127.0.0.1:${allowedPort}`, GW_CACHE_TTL_MS: '0' } });
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>cors</title>
@@ -105,13 +105,13 @@ describe.skipIf(!available)('a page of another origin, in headless Chromium', ()
   async function openPage(port: number) {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
+    await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
     return page;
   }
 
   it('the OpenAI SDK works from an allowed origin: chat, a stream, the models list, a readable 401, the exposed headers', async () => {
     const page = await openPage(allowedPort);
-    const result = await page.evaluate(([base, k]) => (window as any).callGateway(base, k), [stack.gw.baseURL, key]);
+    const result = await page.evaluate(([base, k]) => (globalThis as any).callGateway(base, k), [stack.gw.baseURL, key]);
     await page.close();
     expect(result.content).toBeTruthy();
     expect(result.streamed).toBeTruthy();
@@ -124,9 +124,9 @@ describe.skipIf(!available)('a page of another origin, in headless Chromium', ()
 
   it('a page of an origin not listed is blocked by the browser itself', async () => {
     const page = await openPage(otherPort);
-    const blocked = await page.evaluate(([url, k]) => (window as any).plainFetch(url, k), [`${stack.gw.baseURL}/models`, key]);
+    const blocked = await page.evaluate(([url, k]) => (globalThis as any).plainFetch(url, k), [`${stack.gw.baseURL}/models`, key]);
     const other = await openPage(allowedPort);
-    const allowed = await other.evaluate(([url, k]) => (window as any).plainFetch(url, k), [`${stack.gw.baseURL}/models`, key]);
+    const allowed = await other.evaluate(([url, k]) => (globalThis as any).plainFetch(url, k), [`${stack.gw.baseURL}/models`, key]);
     await Promise.all([page.close(), other.close()]);
     expect(blocked).toMatch(/^TypeError: Failed to fetch/);
     expect(allowed).toBe('status 200');

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
 import { postChat, startTestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { startRedis } from '../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
@@ -127,7 +126,7 @@ describe('a running gateway after gwctl apply', () => {
 describe('an apply too large to list its changes', () => {
   let redis: LocalRedis;
   beforeAll(async () => {
-    redis = (await startRedis()) as LocalRedis;
+    redis = (await startRedis());
   });
   afterAll(async () => {
     await redis?.stop();

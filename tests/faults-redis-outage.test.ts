@@ -7,7 +7,6 @@ import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
@@ -21,8 +20,8 @@ let redis: LocalRedis | null = null;
 
 beforeAll(async () => {
   fake = await startFakeProvider();
-  port = (await freePort()) as number;
-  redis = (await startRedis({ port })) as LocalRedis;
+  port = (await freePort());
+  redis = (await startRedis({ port }));
 });
 afterAll(async () => {
   await Promise.all([redis?.stop(), fake?.close()]);
@@ -80,7 +79,7 @@ describe('Redis outage', () => {
       expect(warnings).toHaveLength(1);
 
       // Redis comes back empty on the same port: the gateway reconnects by itself.
-      redis = (await startRedis({ port })) as LocalRedis;
+      redis = (await startRedis({ port }));
       await expect.poll(() => readyStatus(t), { timeout: 10_000 }).toBe(200);
       const fresh = await seed();
       await expect.poll(async () => (await chat(t, fresh)).status, { timeout: 5000 }).toBe(200);
@@ -122,7 +121,7 @@ describe('Redis outage', () => {
   });
 
   it('a gateway that boots while Redis is down starts not ready, answers 503, and becomes ready when Redis appears', async () => {
-    const downPort = (await freePort()) as number;
+    const downPort = (await freePort());
     const t = await startTestGateway({ REDIS_URL: `redis://127.0.0.1:${downPort}`, GW_REV_POLL_MS: '100', GW_REDIS_BOOT_WAIT_MS: '200' });
     let late: LocalRedis | null = null;
     try {
@@ -130,7 +129,7 @@ describe('Redis outage', () => {
       const r = await chat(t, 'sk-gw-any-key-000000000000000000');
       expect(r.status).toBe(503);
       expect(await r.json()).toMatchObject({ error: { code: 'registry_unavailable' } });
-      late = (await startRedis({ port: downPort })) as LocalRedis;
+      late = (await startRedis({ port: downPort }));
       await expect.poll(() => readyStatus(t), { timeout: 10_000 }).toBe(200);
       const registry = new Registry(new Redis(late.url));
       const key = (await seedBasic(registry, fake.url)).rawKey;

@@ -10,7 +10,6 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postChat, seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
 import { until } from './support/wait.js';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
@@ -37,7 +36,7 @@ afterAll(async () => {
 });
 
 /** Every usage entry in the stream, decoded. */
-async function streamEvents(redis: Redis) {
+async function streamEvents(redis: Registry['redis']) {
   const entries = await redis.xrange(RT_KEYS.usageStream, '-', '+');
   return entries.map(([, fields]) => decodeUsageEvent(fields));
 }
@@ -60,7 +59,7 @@ async function load(t: TestGateway, key: string, n: number, concurrency = 8): Pr
 }
 
 /** Check the stream and the spend counters against the requests served: once each. */
-async function expectOnce(redis: Redis, keyId: string, served: string[]) {
+async function expectOnce(redis: Registry['redis'], keyId: string, served: string[]) {
   const events = (await streamEvents(redis)).filter((e) => e.key_id === keyId && e.status === 200);
   const ids = events.map((e) => e.id);
   expect(new Set(ids).size, 'no request in the stream twice').toBe(ids.length);
@@ -74,7 +73,7 @@ async function expectOnce(redis: Redis, keyId: string, served: string[]) {
 
 describe('usage accounting is applied once per request', () => {
   it('a Redis stalled past the command timeout (SIGSTOP, then SIGCONT): the retried writes are not applied twice', async () => {
-    server = (await startRedis({ port: await freePort() })) as LocalRedis;
+    server = (await startRedis({ port: await freePort() }));
     const registry = new Registry(new Redis(server.url));
     const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
     const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: server!.url, GW_USAGE_FLUSH_MS: '0' })));
@@ -100,7 +99,7 @@ describe('usage accounting is applied once per request', () => {
   }, 60_000);
 
   it('admissions that timed out in a stalled Redis give back the reservations they took when it resumes (not a lease later)', async () => {
-    server = (await startRedis({ port: await freePort() })) as LocalRedis;
+    server = (await startRedis({ port: await freePort() }));
     const registry = new Registry(new Redis(server.url));
     const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
     // Limits fail closed: a request whose admission timed out is refused, and what its admission took must not stay held.
@@ -123,7 +122,7 @@ describe('usage accounting is applied once per request', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-aof-'));
     const port = await freePort();
     const aof = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-    server = (await startRedis({ port, args: aof })) as LocalRedis;
+    server = (await startRedis({ port, args: aof }));
     try {
       const admin = new Redis(server.url, { maxRetriesPerRequest: null });
       admin.on('error', () => {});
@@ -137,7 +136,7 @@ describe('usage accounting is applied once per request', () => {
       await until(() => pods.every((p) => p.gw.stats.usageEventsWritten >= 5), 'some usage written under load', 10_000);
       server.process.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
-      server = (await startRedis({ port, args: aof })) as LocalRedis;
+      server = (await startRedis({ port, args: aof }));
       const served = [...warm.flat(), ...(await during).flat()];
       await until(() => pods.every((p) => p.gw.stats.usageEventsBuffered === 0), 'buffers flushed', 20_000);
       await new Promise((r) => setTimeout(r, 300));

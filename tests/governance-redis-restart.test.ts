@@ -6,7 +6,6 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postChat, seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
 import { until as waitUntil } from './support/wait.js';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
@@ -20,8 +19,8 @@ let server: LocalRedis | null = null;
 
 beforeAll(async () => {
   fake = await startFakeProvider();
-  port = (await freePort()) as number;
-  server = (await startRedis({ port })) as LocalRedis;
+  port = (await freePort());
+  server = (await startRedis({ port }));
 });
 afterAll(async () => {
   await Promise.all([server?.stop(), fake?.close()]);
@@ -74,7 +73,7 @@ describe('Redis restart', () => {
       expect(open.logs.json().filter((l) => /buffering usage events/.test(String(l.msg)))).toHaveLength(1);
 
       // Redis comes back empty on the same port: everything buffered is written.
-      server = (await startRedis({ port })) as LocalRedis;
+      server = (await startRedis({ port }));
       await until(() => all.every((t) => t.gw.stats.usageEventsBuffered === 0), 'buffers flushed');
       expect(open.gw.stats.usageEventsWritten).toBe(2 + 8);
       expect(tiny.gw.stats.usageEventsWritten).toBe(2 + 3);

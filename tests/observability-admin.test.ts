@@ -40,7 +40,7 @@ describe('the admin listener', () => {
     for (const path of ['/metrics', '/status']) {
       const res = await fetch(`${gw.url}${path}`);
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe('unknown_url');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unknown_url');
     }
   });
 
@@ -67,7 +67,8 @@ describe('the admin listener', () => {
     await r.text();
     const res = await adminGet(gw, '/status');
     expect(res.status).toBe(200);
-    const s = await res.json();
+     
+    const s = (await res.json()) as any;
     expect(s).toMatchObject({
       status: 'ok',
       pod: 'pod-obs-1',

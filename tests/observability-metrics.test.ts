@@ -122,7 +122,7 @@ describe('per-request metrics change as expected', () => {
     // A malformed escape used to throw inside the uWS callback (no answer, uncaught URIError).
     const malformed = await fetch(`${stack.gw.url}/v1/models/%E0%A4%A`, { headers: { authorization: `Bearer ${rawKey}` } });
     expect(malformed.status).toBe(404);
-    expect((await malformed.json()).error.code).toBe('model_not_found');
+    expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('model_not_found');
     await Promise.all([bad.text(), unknownModel.text(), models.text(), scan.text(), wrongMethod.text()]);
     const after = await settled();
     expect(delta(before, after, 'llmgw_requests_total', { model: 'none', provider: 'none', status_class: '4xx', endpoint: CHAT })).toBe(3);

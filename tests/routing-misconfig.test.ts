@@ -121,7 +121,7 @@ describe('an upstream 404 for a configured target is a misconfiguration', () => 
     stack.a.enqueue({ status: 404, errorBody: { error: { message: "Previous response with id 'resp_x' not found.", type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id' } } });
     const r = await post(g1, '/v1/responses', { model: 'routed', input: 'hi', previous_response_id: 'resp_x' });
     expect(r.status).toBe(404);
-    expect((await r.json()).error.code).toBe('previous_response_not_found');
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('previous_response_not_found');
     expect(stack.b.received).toHaveLength(0);
     expect(await health(n.a!)).toEqual({});
   });

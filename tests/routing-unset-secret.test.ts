@@ -94,7 +94,7 @@ describe('a provider secret whose environment variable is unset on a pod', () =>
     await withPods(async (a, b) => {
       const r = await post(a, key, 'only-envy');
       expect(r.status).toBe(503);
-      expect((await r.json()).error).toEqual({
+      expect(((await r.json()) as { error: unknown }).error).toEqual({
         type: 'server_error',
         code: 'provider_secret_unset',
         param: null,
@@ -102,7 +102,7 @@ describe('a provider secret whose environment variable is unset on a pod', () =>
       });
       const m = await post(a, key, 'only-envy', '/v1/messages');
       expect(m.status).toBe(503);
-      expect((await m.json()).error.message).toContain(`${VAR} (provider "envy") is unset here`);
+      expect(((await m.json()) as { error: { message: string } }).error.message).toContain(`${VAR} (provider "envy") is unset here`);
       expect(stack.fakes[0]!.received).toHaveLength(0);
       expect((await post(b, key, 'only-envy')).status).toBe(200);
     });

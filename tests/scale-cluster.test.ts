@@ -11,12 +11,11 @@ import {
   utcDay,
   writeEntity,
   type ApiKey,
-  type Cluster,
   type InvalidRecord,
   type RegistryEvent,
 } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
-import { Redis } from 'ioredis';
+import { Redis, type Cluster } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
@@ -49,7 +48,7 @@ function clusterRegistry(invalid: InvalidRecord[] = []): Registry {
 /** The port of the master that serves `key`. */
 async function ownerOf(redis: Cluster, key: string): Promise<number> {
   const slot = Number(await redis.cluster('KEYSLOT', key));
-  const ranges = (await redis.cluster('SLOTS')) as Array<[number, number, [string, number]]>;
+  const ranges = (await redis.cluster('SLOTS')) as unknown as Array<[number, number, [string, number]]>;
   return ranges.find(([lo, hi]) => slot >= lo && slot <= hi)![2][1];
 }
 

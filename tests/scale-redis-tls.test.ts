@@ -7,7 +7,6 @@ import path from 'node:path';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { startRedis } from '../scripts/lib/local-redis.mjs';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
 import { postChat, spawnGateway, startTestGateway, type TestGateway } from './support/gateway.js';
@@ -156,7 +155,7 @@ describe('standalone Redis with mutual TLS', () => {
       },
     ];
     for (const c of cases) {
-      const t: TestGateway = await startTestGateway({ ...c.env, GW_ADMIN_PORT: '0', GW_REDIS_BOOT_WAIT_MS: '300' });
+      const t: TestGateway = await startTestGateway({ ...(c.env as Record<string, string>), GW_ADMIN_PORT: '0', GW_REDIS_BOOT_WAIT_MS: '300' });
       try {
         const line = `cannot reach Redis at ${redis.url}: ${c.why}`;
         const errors = () => t.logs.json().filter((l) => l.level === 50 && l.msg === line);

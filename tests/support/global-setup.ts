@@ -1,7 +1,6 @@
 // Starts one private redis-server for the whole run unless REDIS_URL is given.
 // Each test worker then uses its own logical database (see ./redis.ts).
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { startRedis } from '../../scripts/lib/local-redis.mjs';
 
 declare module 'vitest' {

@@ -14,7 +14,7 @@ import type { ProxySettings } from '../../packages/gateway/src/upstream/h1/proxy
 import { mapUpstreamError } from '../../packages/gateway/src/upstream/map-upstream-error.js';
 
 /** One request as a raw server read it. */
-interface RawRequest {
+export interface RawRequest {
   method: string;
   path: string;
   /** Header lines as received, in order. */

@@ -5,7 +5,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { freePort, pingRedis, pingRedisTls, startRedis } from '../../scripts/lib/local-redis.mjs';
 
 interface LocalRedis {
@@ -170,7 +169,7 @@ async function startClusterNode(nodeTimeoutMs: number, tls?: NodeTls): Promise<L
           ...(tls ? ['--tls-cluster', 'yes', '--tls-replication', 'yes'] : []),
         ],
         ...(tls ? { tls: { ...tls, authClients: 'no' } } : {}),
-      })) as LocalRedis;
+      }));
     } catch (e) {
       if (attempt >= 3 || !/Address already in use/.test(String(e))) throw e;
     }
@@ -318,11 +317,11 @@ export async function startRedisCluster(masters = 3, opts: ClusterOptions = {}):
  */
 export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: boolean; tls?: NodeTls } = {}): Promise<LocalSentinel> {
   const tls = opts.tls;
-  const nodeTls = tls ? { tls: { ...tls, authClients: 'no' } } : {};
+  const nodeTls = tls ? { tls: { ...tls, authClients: 'no' as const } } : {};
   const clientTls = clientTlsOf(tls);
-  const master = (await startRedis(nodeTls)) as LocalRedis;
+  const master = (await startRedis(nodeTls));
   const replicaArgs = ['--replicaof', '127.0.0.1', String(master.port), ...(tls ? ['--tls-replication', 'yes'] : [])];
-  const replica = opts.replica ? ((await startRedis({ args: replicaArgs, ...nodeTls })) as LocalRedis) : null;
+  const replica = opts.replica ? ((await startRedis({ args: replicaArgs, ...nodeTls }))) : null;
   if (replica) {
     await until('the replica to sync', async () => {
       const c = new Redis(replica.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });
@@ -334,7 +333,7 @@ export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: 
       }
     });
   }
-  const port = (await freePort()) as number;
+  const port = (await freePort());
   const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-sentinel-'));
   // Sentinel rewrites its config file at runtime, so it must be a writable file of its own.
   const conf = path.join(dir, 'sentinel.conf');
@@ -369,7 +368,7 @@ export async function startRedisSentinel(name = 'llmgw-test', opts: { replica?: 
   try {
     await until('the sentinel to answer', async () => {
       if (child.exitCode !== null) throw new Error(`redis-sentinel exited:\n${log.slice(-2000)}`);
-      return (await (clientTls.tls ? pingRedisTls('127.0.0.1', port, clientTls.tls) : pingRedis('127.0.0.1', port))) as boolean;
+      return (await (clientTls.tls ? pingRedisTls('127.0.0.1', port, clientTls.tls) : pingRedis('127.0.0.1', port)));
     });
     await until('the sentinel to know its master', async () => {
       const c = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, ...clientTls });

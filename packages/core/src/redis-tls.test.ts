@@ -4,7 +4,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTlsMaterial, type TlsMaterial } from '../../../tests/support/tls-material.js';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { startRedis } from '../../../scripts/lib/local-redis.mjs';
 import { describeRedisError, isTlsFailure } from './redis-connect-error.js';
 import { explainRedisFailure } from './redis-tls-probe.js';
@@ -27,7 +26,7 @@ let mutual: LocalRedis;
 beforeAll(async () => {
   m = makeTlsMaterial();
   const files = { certFile: m.serverCertFile, keyFile: m.serverKeyFile, caFile: m.caFile };
-  [oneWay, mutual] = (await Promise.all([startRedis({ tls: { ...files, authClients: 'no' } }), startRedis({ tls: { ...files, authClients: 'yes' } })])) as LocalRedis[];
+  [oneWay, mutual] = await Promise.all([startRedis({ tls: { ...files, authClients: 'no' } }), startRedis({ tls: { ...files, authClients: 'yes' } })]);
 });
 afterAll(async () => {
   await Promise.all([oneWay?.stop(), mutual?.stop()]);

@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import { createRedis, Registry } from '@llmgw/core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JS module shared with the dev and bench scripts
 import { startRedis } from '../../../../scripts/lib/local-redis.mjs';
 import { RegistryCache } from './registry-cache.js';
 

@@ -21,7 +21,7 @@ describe('authenticate', () => {
   const { key, raw } = fakeKey();
   const reg = fakeRegistry({ keys: [key, fakeKey({ id: 'key_off', status: 'disabled' }, 'gw-off-0123456789abcdef').key, fakeKey({ id: 'key_old', expires_at: '2001-01-01T00:00:00Z' }, 'gw-old-0123456789abcdef').key] });
   it('takes the key from Authorization: Bearer, x-api-key or api-key', async () => {
-    for (const headers of [{ authorization: `Bearer ${raw}` }, { 'x-api-key': raw }, { 'api-key': raw }]) {
+    for (const headers of [{ authorization: `Bearer ${raw}` }, { 'x-api-key': raw }, { 'api-key': raw }] as Record<string, string>[]) {
       const { ctx } = fakeContext({ headers });
       await authenticate(ctx, reg);
       expect(ctx.key?.id).toBe('key_test');

@@ -58,7 +58,10 @@ export function fakeKey(fields: Partial<ApiKey> = {}, raw = 'gw-test-0123456789a
 }
 
 /** The registry reads the stages make, over plain lists of records. */
-export function fakeRegistry(o: { keys?: ApiKey[]; models?: Array<Partial<Model> & { name: string }>; providers?: Array<Partial<Provider> & { name: string }> } = {}): RegistryReader {
+/** A model as a test writes it: a name, the rest optional (targets' weight and priority too), defaults from ModelSchema. */
+type FakeModel = Partial<Omit<Model, 'targets'>> & { name: string; targets?: Array<Pick<Model['targets'][number], 'provider' | 'model'> & Partial<Model['targets'][number]>> };
+
+export function fakeRegistry(o: { keys?: ApiKey[]; models?: FakeModel[]; providers?: Array<Partial<Provider> & { name: string }> } = {}): RegistryReader {
   const keys = new Map((o.keys ?? []).map((k) => [k.hash, k]));
   const models = new Map((o.models ?? []).map((m) => [m.name, ModelSchema.parse(m)]));
   const providers = new Map((o.providers ?? []).map((p) => [p.name, ProviderSchema.parse({ base_url: 'http://127.0.0.1:1/v1', ...p })]));

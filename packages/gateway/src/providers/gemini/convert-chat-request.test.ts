@@ -3,6 +3,7 @@ import { GatewayError } from '../../errors/catalog.js';
 import { convertChatRequestToGemini } from './convert-chat-request.js';
 
 const convert = (body: Record<string, unknown>, model = 'gemini-2.5-flash') => convertChatRequestToGemini(body, model);
+const convertTyped = (body: Record<string, unknown>) => convert(body) as { contents: unknown[] };
 const user = (content: unknown) => ({ role: 'user', content });
 
 describe('convertChatRequestToGemini: messages', () => {
@@ -110,7 +111,7 @@ describe('convertChatRequestToGemini: messages', () => {
   });
 
   it('garbled arguments become {}; images in a tool result follow its functionResponse; consecutive assistant messages are one turn', () => {
-    const { contents } = convert({
+    const { contents } = convertTyped({
       messages: [
         user('draw'),
         { role: 'assistant', content: 'Sure.' },
