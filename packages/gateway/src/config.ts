@@ -188,6 +188,12 @@ export const ConfigSchema = z.object({
   GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
   /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
   GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
+  /** How long a stored Responses API response (`store`, default true) is kept in Redis for GET and `previous_response_id`, in seconds (docs/responses.md). */
+  GW_RESPONSES_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  /** Largest stored response record (the whole conversation up to it, as JSON); a larger one is not kept and a follow-up naming it is refused. */
+  GW_RESPONSES_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  /** Responses API WebSocket mode: a connection silent this long is closed (seconds, at least 8; uWS's idleTimeout). */
+  GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().min(8).max(960).default(120),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

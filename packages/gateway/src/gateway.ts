@@ -26,6 +26,7 @@ import { createObservability } from './observability/setup.js';
 import { watchRedisConnection, type RedisConnectionWatch } from './redis-connection.js';
 import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
+import { ResponseStore } from './responses/response-store.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
 import { describeProxySettings } from './upstream/h1/proxy-settings.js';
@@ -161,6 +162,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     exposeSelection: config.GW_EXPOSE_SELECTION,
     account: governance.account,
     admit: governance.admit,
+    responses: new ResponseStore(redis, { ttlS: config.GW_RESPONSES_TTL_S, maxBytes: config.GW_RESPONSES_MAX_BYTES }, log),
     isAccepting: () => accepting,
     isServing: () => serving,
     inFlight,

@@ -49,3 +49,8 @@ export function renderErrorBody(format: ApiFormat | undefined, err: GatewayError
 export function streamErrorEvent(format: ApiFormat | undefined, err: GatewayError): string {
   return format === 'anthropic' ? `event: error\ndata: ${anthropicErrorBody(err)}\n\n` : `data: ${errorBody(err)}\n\n`;
 }
+
+/** A Responses API stream's `error` event (`{"type":"error","code","message","param","sequence_number"}`), also a WebSocket mode error message. */
+export function responsesErrorEvent(err: GatewayError, sequenceNumber: number): string {
+  return `event: error\ndata: ${JSON.stringify({ type: 'error', code: err.code, message: err.message, param: err.param, sequence_number: sequenceNumber })}\n\n`;
+}
