@@ -192,8 +192,8 @@ export const ConfigSchema = z.object({
   GW_RESPONSES_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600),
   /** Largest stored response record (the whole conversation up to it, as JSON); a larger one is not kept and a follow-up naming it is refused. */
   GW_RESPONSES_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
-  /** Responses API WebSocket mode: a connection silent this long is closed (seconds, at least 8; uWS's idleTimeout). */
-  GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().min(8).max(960).default(120),
+  /** Responses API WebSocket mode: a socket with no response running and no message for this long is closed with 1000 (seconds). */
+  GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().positive().default(120),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

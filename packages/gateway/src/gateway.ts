@@ -12,7 +12,7 @@ import {
 import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
 import { createRouter } from './api/router.js';
-import { createApp, createBodyRefusal } from './app.js';
+import { createApp, createBodyRefusal, webSocketOptions } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
 import type { GatewayConfig } from './config.js';
 import { createCors } from './http/cors.js';
@@ -180,6 +180,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
       refuseBody: createBodyRefusal({ router, onBodyRefused: obs.observer.onBodyRefused }),
       headersFor: cors === null ? undefined : (h) => cors.headersFor(h.origin),
+      websocket: webSocketOptions({ router, cache, isAccepting: () => accepting }, { idleTimeoutS: config.GW_WS_IDLE_TIMEOUT_S, maxPayloadBytes: config.GW_MAX_BODY_BYTES }),
     },
     handler,
   );

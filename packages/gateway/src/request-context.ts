@@ -58,7 +58,7 @@ export interface ConversationRecord {
  * follow-up with `previous_response_id` works on that connection even with `store: false`
  * (as OpenAI's WebSocket mode does). Bounded: the newest few only.
  */
-interface ConnectionMemory {
+export interface ConnectionMemory {
   responses: Map<string, ConversationRecord>;
 }
 

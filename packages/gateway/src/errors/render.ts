@@ -54,3 +54,8 @@ export function streamErrorEvent(format: ApiFormat | undefined, err: GatewayErro
 export function responsesErrorEvent(err: GatewayError, sequenceNumber: number): string {
   return `event: error\ndata: ${JSON.stringify({ type: 'error', code: err.code, message: err.message, param: err.param, sequence_number: sequenceNumber })}\n\n`;
 }
+
+/** The gateway's own error as a message on a Responses API WebSocket (`{"type":"error","status",error:{…}}`). */
+export function wsErrorMessage(err: GatewayError): string {
+  return JSON.stringify({ type: 'error', status: err.status, error: { message: err.message, type: err.type, param: err.param, code: err.code } });
+}
