@@ -45,7 +45,9 @@ describe('POST /v1/responses, non-stream', () => {
     expect(r.status).toBe('completed');
     expect(r.output_text).toBe('Hello there friend');
     expect(r.usage).toMatchObject({ input_tokens: 7, output_tokens: 3, total_tokens: 10 });
-    expect((await lastAccessLine(stack.gws[0]!, '/responses')).tokens).toEqual({ prompt: 7, completion: 3, cached: 0, estimated: false });
+    const line = await lastAccessLine(stack.gws[0]!, '/responses');
+    expect(line.tokens).toEqual({ prompt: 7, completion: 3, cached: 0, estimated: false });
+    expect(line.transport).toBe('http');
   });
 
   it('converts the request for a chat upstream: instructions, input items, function tools, max_output_tokens, text format', async () => {

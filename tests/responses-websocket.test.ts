@@ -59,7 +59,9 @@ describe('Responses API over a WebSocket', () => {
     expect(types[0]).toBe('response.created');
     expect(types).toContain('response.output_text.delta');
     expect(stack.fake.received.at(-1)!.path).toBe('/v1/messages');
-    expect((await lastAccessLine(stack.gws[0]!, '/responses')).tokens).toEqual({ prompt: 3, completion: 2, cached: 0, estimated: false });
+    const line = await lastAccessLine(stack.gws[0]!, '/responses');
+    expect(line.tokens).toEqual({ prompt: 3, completion: 2, cached: 0, estimated: false });
+    expect(line).toMatchObject({ transport: 'websocket', stream: true, status: 200, provider: 'claude' });
 
     stack.fake.setBehaviour({ content: 'second answer', chunks: 1 });
     const second = await c.create({ type: 'response.create', model: 'gpt-native', previous_response_id: first.response.id, input: 'again', store: false });

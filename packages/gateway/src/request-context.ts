@@ -21,6 +21,8 @@ export interface GatewayRequest {
   body: Buffer;
   /** performance.now() when the request arrived. */
   receivedAt: number;
+  /** Set when the request came as a message on a WebSocket (the Responses API's WebSocket mode); absent: HTTP. */
+  transport?: 'websocket';
 }
 
 /** What the pipeline writes to: a small interface over uWS's HttpResponse. */

@@ -86,6 +86,7 @@ class Connection {
       headers: { ...this.data.headers, 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify(body)),
       receivedAt: performance.now(),
+      transport: 'websocket',
     };
     try {
       this.handler(req, sink);
