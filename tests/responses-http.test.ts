@@ -87,9 +87,11 @@ describe('POST /v1/responses, non-stream', () => {
     expect((call as { call_id: string }).call_id).toMatch(/^toolu_/);
   });
 
-  it('a hosted tool cannot go to a converted provider: 400, nothing sent upstream', async () => {
+  it('a hosted tool is left out for a converted provider; forcing one is a 400 and nothing is sent upstream', async () => {
+    await sdk(0).responses.create({ model: 'claude-r', input: 'x', tools: [{ type: 'web_search_preview' }, { type: 'function', name: 'f', parameters: { type: 'object' }, strict: false }] });
+    expect((lastJson().tools as Array<{ name: string }>).map((t) => t.name)).toEqual(['f']);
     const before = stack.fake.received.length;
-    const e = await sdk(0).responses.create({ model: 'claude-r', input: 'x', tools: [{ type: 'web_search_preview' }] }).catch((x: unknown) => x);
+    const e = await sdk(0).responses.create({ model: 'claude-r', input: 'x', tools: [{ type: 'web_search_preview' }], tool_choice: { type: 'web_search_preview' } }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(OpenAI.BadRequestError);
     expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/web_search_preview/);
     expect(stack.fake.received.length).toBe(before);

@@ -81,6 +81,15 @@ describe('Responses API over a WebSocket', () => {
     expect((await c.closed)[0]).toBe(1000);
   });
 
+  it('generate: false (a warm-up, as Codex sends first) completes with no output and no upstream call', async () => {
+    const c = await connect();
+    const before = stack.fake.received.length;
+    const warm = await c.create({ type: 'response.create', model: 'claude-r', input: 'warm', generate: false });
+    expect(warm).toMatchObject({ type: 'response.completed', response: { status: 'completed', output: [], usage: { input_tokens: 0, output_tokens: 0 } } });
+    expect(stack.fake.received.length).toBe(before);
+    c.ws.close();
+  });
+
   it('refuses the upgrade without a valid key (HTTP 401, no socket)', async () => {
     const client = new OpenAI({ baseURL: stack.gws[0]!.baseURL, apiKey: 'sk-not-a-key', maxRetries: 0 });
     const ws = new ResponsesWS(client);

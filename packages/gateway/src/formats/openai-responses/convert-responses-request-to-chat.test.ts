@@ -31,6 +31,7 @@ describe('Responses request → chat completions request', () => {
           { type: 'function_call_output', call_id: 'c2', output: [{ type: 'input_text', text: 'B' }] },
           { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'done' }] },
         ],
+        tools: [{ type: 'function', name: 'a' }],
         tool_choice: { type: 'function', name: 'a' },
       },
       'up',
@@ -49,7 +50,13 @@ describe('Responses request → chat completions request', () => {
     expect(out.tool_choice).toEqual({ type: 'function', function: { name: 'a' } });
   });
 
-  it('refuses hosted tools and files by id with a 400 naming the parameter', () => {
+  it('leaves out tools the upstream cannot run (hosted, namespaces); refuses forcing one, and files by id, with a 400 naming the parameter', () => {
+    const out = convertResponsesRequestToChat({ input: 'x', tools: [{ type: 'web_search' }, { type: 'namespace', name: 'n', tools: [] }, { type: 'function', name: 'f' }], tool_choice: 'auto' }, 'up');
+    expect(out.tools).toEqual([{ type: 'function', function: { name: 'f' } }]);
+    expect(out.tool_choice).toBe('auto');
+    const none = convertResponsesRequestToChat({ input: 'x', tools: [{ type: 'web_search' }], tool_choice: 'auto' }, 'up');
+    expect(none.tools).toBeUndefined();
+    expect(none.tool_choice).toBeUndefined();
     const refuse = (body: Record<string, unknown>) => {
       try {
         convertResponsesRequestToChat(body, 'up');
@@ -58,7 +65,7 @@ describe('Responses request → chat completions request', () => {
       }
       throw new Error('accepted');
     };
-    expect(refuse({ input: 'x', tools: [{ type: 'file_search' }] })).toMatchObject({ status: 400, param: 'tools' });
+    expect(refuse({ input: 'x', tools: [{ type: 'file_search' }], tool_choice: { type: 'file_search' } })).toMatchObject({ status: 400, param: 'tool_choice' });
     expect(refuse({ input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] })).toMatchObject({ status: 400, param: 'input' });
   });
 });

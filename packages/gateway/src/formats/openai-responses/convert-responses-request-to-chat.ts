@@ -11,7 +11,8 @@ import { isObject, normalizeInput, str, type Json, type ResponseItem } from './t
  *   `tool_calls` (consecutive ones merged into one assistant message), `function_call_output`
  *   a `tool` message; `reasoning` items are dropped (chat completions has no place for them).
  * - `tools` of type `function` → chat tools; any other tool type (web search, file search,
- *   computer use, MCP…) is a hosted tool the upstream cannot run: refused with a 400.
+ *   computer use, MCP, a `namespace`…) is one the upstream cannot run: left out (a
+ *   `tool_choice` forcing one is refused with a 400).
  * - `max_output_tokens` → `max_completion_tokens`; `text.format` → `response_format`;
  *   `reasoning.effort` → `reasoning_effort`; `temperature`, `top_p`, `parallel_tool_calls`,
  *   `user`, `metadata` as they are; a stream asks for usage (`stream_options.include_usage`).
@@ -42,10 +43,10 @@ export function convertResponsesRequestToChat(body: Json, model: string): Json {
   }
   if (typeof body.max_output_tokens === 'number') out.max_completion_tokens = body.max_output_tokens;
   for (const k of ['temperature', 'top_p', 'parallel_tool_calls', 'user', 'metadata'] as const) if (body[k] !== undefined && body[k] !== null) out[k] = body[k];
-  const tools = convertTools(body.tools);
+  const tools = convertTools(body.tools, body.tool_choice);
   if (tools) out.tools = tools;
   const choice = convertToolChoice(body.tool_choice);
-  if (choice !== undefined) out.tool_choice = choice;
+  if (choice !== undefined && tools) out.tool_choice = choice;
   const format = isObject(body.text) ? convertTextFormat(body.text.format) : undefined;
   if (format) out.response_format = format;
   if (isObject(body.reasoning) && typeof body.reasoning.effort === 'string') out.reasoning_effort = body.reasoning.effort;
@@ -73,16 +74,22 @@ function outputText(output: unknown): string {
   return JSON.stringify(output ?? '');
 }
 
-function convertTools(tools: unknown): Json[] | null {
+function convertTools(tools: unknown, choice: unknown): Json[] | null {
   if (!Array.isArray(tools) || tools.length === 0) return null;
-  return tools.filter(isObject).map((t) => {
-    if (t.type !== 'function') throw Errors.invalidBody(`Tools of type ${String(t.type)} are hosted by OpenAI and cannot be run by this model's provider; only function tools can.`, 'tools');
+  // A hosted tool (web search, file search, computer use, MCP, a namespace of the client's own…)
+  // cannot run on this upstream: it is left out, as a model without it would simply not call
+  // it; only forcing it with tool_choice is refused.
+  if (isObject(choice) && typeof choice.type === 'string' && choice.type !== 'function') {
+    throw Errors.invalidBody(`tool_choice ${choice.type} names a tool hosted by OpenAI, which this model's provider cannot run; only function tools can be forced.`, 'tool_choice');
+  }
+  const out = tools.filter((t): t is Json => isObject(t) && t.type === 'function').map((t) => {
     const fn: Json = { name: t.name };
     if (t.description !== undefined) fn.description = t.description;
     if (t.parameters !== undefined && t.parameters !== null) fn.parameters = t.parameters;
     if (typeof t.strict === 'boolean') fn.strict = t.strict;
     return { type: 'function', function: fn };
   });
+  return out.length > 0 ? out : null;
 }
 
 function convertToolChoice(choice: unknown): unknown {
