@@ -10,7 +10,7 @@ import { useGatewayStack } from './support/stack.js';
  * and another provider type.
  */
 
-const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'pod-a' }, { GW_POD_NAME: 'pod-b' }] });
+const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'pod-a' }, { GW_POD_NAME: 'pod-b' }, { GW_POD_NAME: 'pod-small', GW_RESPONSES_MAX_BYTES: '3000', GW_RESPONSES_TTL_S: '60' }] });
 const { registry } = stack;
 let raw: string;
 let otherRaw: string;
@@ -185,6 +185,21 @@ describe('stored responses and previous_response_id', () => {
     const ttl = await stack.redis.ttl(`gw:rt:{r:${kept.id}}:resp`);
     expect(ttl).toBeGreaterThan(7 * 24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600);
+  });
+
+  it('a record over GW_RESPONSES_MAX_BYTES is not kept: the follow-up is told why, GET is a 404; GW_RESPONSES_TTL_S sets the expiry', async () => {
+    const small = await sdk(2).responses.create({ model: 'gpt-chat', input: 'short' });
+    const ttl = await stack.redis.ttl(`gw:rt:{r:${small.id}}:resp`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(60);
+    const big = await sdk(2).responses.create({ model: 'gpt-chat', input: 'word '.repeat(1000) });
+    expect(big.status).toBe('completed');
+    expect((await stack.redis.get(`gw:rt:{r:${big.id}}:resp`))!.length).toBeLessThan(200);
+    await expect(sdk(0).responses.retrieve(big.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const e = await sdk(0).responses.create({ model: 'gpt-chat', previous_response_id: big.id, input: 'x' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((e as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('previous_response_not_stored');
+    expect((e as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/GW_RESPONSES_MAX_BYTES/);
   });
 
   it('bad previous_response_id values are refused before anything is sent upstream', async () => {

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import { once } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { lastAccessLine } from './support/gateway.js';
+import { lastAccessLine, startTestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 
 /**
@@ -139,6 +139,20 @@ describe('Responses API over a WebSocket', () => {
     const [idleCode, reason] = await idle.closed;
     expect(idleCode).toBe(1000);
     expect(reason.toString()).toBe('idle timeout');
+  });
+
+  it('a draining pod closes its idle sockets with 1001', async () => {
+    const pod = await startTestGateway({ GW_POD_NAME: 'ws-drain' });
+    const client = new OpenAI({ baseURL: pod.baseURL, apiKey: raw, maxRetries: 0 });
+    const ws = new ResponsesWS(client);
+    ws.on('error', () => {});
+    const closed = once(ws.socket, 'close') as Promise<[number, Buffer]>;
+    await once(ws.socket, 'open');
+    const stopping = pod.close();
+    const [code, reason] = await closed;
+    expect(code).toBe(1001);
+    expect(reason.toString()).toBe('server shutting down');
+    await stopping;
   });
 
   it('an upgrade on another path is a 404; a key disabled mid-socket gets its 403 and the socket ends with 1008', async () => {
