@@ -20,6 +20,10 @@ beforeEach(async () => {
   await registry.addProvider({ name: 'oai', type: 'openai', base_url: stack.fake.url, secrets: ['sk-oai-upstream-1'] });
   await registry.addProvider({ name: 'oai-chat', type: 'openai', base_url: stack.fake.url, secrets: ['sk-oai-upstream-2'], responses_api: 'chat' });
   await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: stack.fake.url, secrets: ['sk-ant-upstream-3'] });
+  await registry.addProvider({ name: 'gem', type: 'gemini', base_url: `${stack.fake.origin}/v1beta`, secrets: ['gm-upstream-key-4'] });
+  await registry.addProvider({ name: 'az', type: 'azure', base_url: stack.fake.origin, secrets: ['az-upstream-key-5'] });
+  await registry.bindModel('gemini-r', { provider: 'gem', model: 'gemini-2.5-flash' });
+  await registry.bindModel('azure-r', { provider: 'az', model: 'gpt-4o' });
   await registry.bindModel('gpt-native', { provider: 'oai', model: 'gpt-4o' });
   await registry.bindModel('gpt-chat', { provider: 'oai-chat', model: 'llama-3' });
   await registry.bindModel('claude-r', { provider: 'claude', model: 'claude-haiku' });
@@ -35,6 +39,8 @@ describe('POST /v1/responses, non-stream', () => {
     ['gpt-native', '/v1/responses'],
     ['gpt-chat', '/v1/chat/completions'],
     ['claude-r', '/v1/messages'],
+    ['gemini-r', '/v1beta/models/gemini-2.5-flash:generateContent'],
+    ['azure-r', '/openai/deployments/gpt-4o/chat/completions'],
   ])('%s: a Response object with the public model, output text and usage (upstream %s)', async (model, upstreamPath) => {
     stack.fake.setBehaviour({ content: 'Hello there friend', chunks: 3, promptTokens: 7, completionTokens: 3 });
     const r = await sdk(0).responses.create({ model, input: 'Say hello', instructions: 'Be brief.' });
@@ -99,7 +105,7 @@ describe('POST /v1/responses, non-stream', () => {
 });
 
 describe('POST /v1/responses, stream', () => {
-  it.each(['gpt-native', 'gpt-chat', 'claude-r'])('%s: the SDK stream helper gets every event and a final response with usage', async (model) => {
+  it.each(['gpt-native', 'gpt-chat', 'claude-r', 'gemini-r', 'azure-r'])('%s: the SDK stream helper gets every event and a final response with usage', async (model) => {
     stack.fake.setBehaviour({ content: 'one two three', chunks: 3, promptTokens: 4, completionTokens: 3 });
     const stream = sdk(1).responses.stream({ model, input: 'count' });
     const types: string[] = [];
