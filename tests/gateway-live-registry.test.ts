@@ -40,7 +40,7 @@ describe('registry writes take effect on a running gateway without a restart', (
     fetch(`${url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${rawKey}` },
-      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }),
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
     }).then((r) => r.status);
 
   it('a missed event is caught by the gw:rev safety net', async () => {

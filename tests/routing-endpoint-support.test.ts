@@ -1,6 +1,6 @@
 // Each endpoint goes only to targets whose provider type can serve it. An `anthropic` provider
-// serves /chat/completions (converted), /messages and /messages/count_tokens; it used to get
-// /responses, /completions and /embeddings unconverted. A model with targets of both types uses
+// serves /chat/completions and /responses (converted), /messages and /messages/count_tokens; it
+// used to get /completions and /embeddings unconverted. A model with targets of both types uses
 // the ones that can; a model with none answers 400 unsupported_endpoint naming the endpoint and
 // the provider type, and nothing reaches an upstream.
 import Anthropic from '@anthropic-ai/sdk';
@@ -31,7 +31,6 @@ function post(path: string, body: Record<string, unknown>, k = key): Promise<Res
 }
 
 const BODIES: Record<string, Record<string, unknown>> = {
-  '/v1/responses': { input: 'hi' },
   '/v1/completions': { prompt: 'hi' },
   '/v1/embeddings': { input: 'hi' },
   '/v1/moderations': { input: 'hi' },
@@ -57,9 +56,9 @@ describe('a model served only by an anthropic provider', () => {
     expect(((await r.json()) as any).error.message).toContain('/openai/v1/embeddings');
   });
 
-  it('the openai SDK (the AI SDK default path is responses) gets a BadRequestError it can read', async () => {
+  it('the openai SDK gets a BadRequestError it can read', async () => {
     const client = new OpenAI({ baseURL: stack.gw.baseURL, apiKey: key, maxRetries: 0 });
-    const err = await client.responses.create({ model: 'claude-only', input: 'hi' }).catch((e: unknown) => e);
+    const err = await client.completions.create({ model: 'claude-only', prompt: 'hi' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).code).toBe('unsupported_endpoint');
     await expect(client.embeddings.create({ model: 'claude-only', input: 'hi' })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
@@ -78,7 +77,7 @@ describe('a model served only by an anthropic provider', () => {
 });
 
 describe('a model with targets of both types', () => {
-  it.each(['/v1/responses', '/v1/completions', '/v1/embeddings'])('%s skips the anthropic target and is served by the openai one', async (path) => {
+  it.each(['/v1/completions', '/v1/embeddings'])('%s skips the anthropic target and is served by the openai one', async (path) => {
     const r = await post(path, { model: 'mixed', ...BODIES[path] });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-gateway-provider')).toBe('oai');

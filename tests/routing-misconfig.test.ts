@@ -116,12 +116,13 @@ describe('an upstream 404 for a configured target is a misconfiguration', () => 
     expect(await health(n.a!)).toEqual({});
   });
 
-  it('a 404 for an object the request names (Responses previous_response_id) is the client\'s', async () => {
+  it('a previous_response_id the gateway does not know is the client\'s: a 400, no upstream call, no health change', async () => {
+    // The gateway resolves previous_response_id itself (docs/responses.md), so the upstream never sees one.
     const n = await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0 }, b: { fake: stack.b, priority: 1 } });
-    stack.a.enqueue({ status: 404, errorBody: { error: { message: "Previous response with id 'resp_x' not found.", type: 'invalid_request_error', code: 'previous_response_not_found', param: 'previous_response_id' } } });
     const r = await post(g1, '/v1/responses', { model: 'routed', input: 'hi', previous_response_id: 'resp_x' });
-    expect(r.status).toBe(404);
+    expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('previous_response_not_found');
+    expect(stack.a.received).toHaveLength(0);
     expect(stack.b.received).toHaveLength(0);
     expect(await health(n.a!)).toEqual({});
   });

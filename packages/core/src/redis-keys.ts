@@ -44,6 +44,8 @@ export const RT_KEYS = {
   keySpendMonth: (keyId: string, month: string) => `gw:rt:{k:${keyId}}:spend:m:${month}`,
   /** Index of providers that have runtime health state (for gwctl provider status). */
   prefix: 'gw:rt:',
+  /** A stored Responses API response (JSON, with a TTL): its conversation, owner key and model (gateway responses/). */
+  storedResponse: (id: string) => `gw:rt:{r:${id}}:resp`,
 } as const;
 
 export type EntityKind = 'provider' | 'key' | 'model';

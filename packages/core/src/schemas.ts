@@ -94,6 +94,12 @@ export const ProviderSchema = z
     headers: json(HeaderMap).default({}),
     /** `api-version` query of Azure OpenAI calls (default: the gateway's, see providers/azure). */
     api_version: optional(z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?$/, 'looks like 2024-10-21 or 2025-04-01-preview')),
+    /**
+     * How `/v1/responses` reaches an `openai` provider: `native` (default), its own Responses
+     * API; `chat`, converted to chat completions, for OpenAI-compatible servers without one
+     * (vLLM, Ollama, LM Studio, most hosted ones). Other types always convert. See docs/responses.md.
+     */
+    responses_api: optional(z.enum(['native', 'chat'])),
   })
   .superRefine((p, ctx) => {
     if (p.auth_type === 'header' && !p.auth_header) {

@@ -1,5 +1,6 @@
 import { buildAnswer, countPromptTokens } from './content.js';
 import { openaiError } from './errors.js';
+import { responsesStream } from './openai-responses-stream.js';
 import { answerModel, json, nowSeconds, type Handler } from './reply.js';
 
 /** The smaller OpenAI endpoints: models, responses, moderations, images, audio. */
@@ -15,9 +16,9 @@ export const getModel: Handler = (req, _b, ctx) => {
   return json(JSON.stringify(modelObject(id)));
 };
 
-/** Minimal non-stream Responses API object. */
+/** Minimal Responses API object (streamed by openai-responses-stream.ts). */
 export const responses: Handler = (req, b, ctx) => {
-  if (req.json?.stream === true) return json(openaiError(400, 'The fake provider does not stream the Responses API.', 'unsupported'), 400);
+  if (req.json?.stream === true) return responsesStream(req, b, ctx);
   const a = buildAnswer(b, 'call_');
   const output = a.tool
     ? [{ type: 'function_call', id: `fc_fake${req.seq}`, call_id: a.tool.id, name: a.tool.name, arguments: a.tool.arguments, status: 'completed' }]

@@ -5,6 +5,7 @@ import { embeddings } from './embeddings.js';
 import { geminiModelMethod, getGeminiModel, listGeminiModels } from './gemini-models.js';
 import { chatCompletions, completions } from './openai-chat.js';
 import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
+import { validatedChat } from './openai-validation.js';
 import type { Handler } from './reply.js';
 
 export interface Route {
@@ -22,7 +23,7 @@ const post = (pattern: string, handler: Handler, api: Api = 'openai', jsonBody =
 const get = (pattern: string, handler: Handler, api: Api = 'openai'): Route => ({ method: 'get', pattern, handler, api, jsonBody: false });
 
 export const ROUTES: readonly Route[] = [
-  post('/v1/chat/completions', chatCompletions),
+  post('/v1/chat/completions', validatedChat(chatCompletions)),
   post('/v1/completions', completions),
   post('/v1/embeddings', embeddings),
   get('/v1/models', listModels),

@@ -2,10 +2,12 @@ import type { RegistryCache } from './cache/registry-cache.js';
 import { ENDPOINTS } from './api/endpoints.js';
 import type { ApiRouter } from './api/router.js';
 import type { Cors } from './http/cors.js';
-import { Errors, type GatewayError } from './errors/catalog.js';
-import { renderErrorBody } from './errors/render.js';
+import { Errors, toGatewayError, type GatewayError } from './errors/catalog.js';
+import { errorBody, renderErrorBody, wsErrorMessage } from './errors/render.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './http/types.js';
+import type { WebSocketOptions } from './http/websocket.js';
 import type { Logger } from './logger.js';
+import { keyOf } from './pipeline/authenticate.js';
 import type { RefusedRequest } from './observability/access-log.js';
 import { runPipeline, type PipelineDeps } from './pipeline/run.js';
 import { sendPlainJson, sendPreflight } from './relay/respond.js';
@@ -44,6 +46,32 @@ export function createBodyRefusal(deps: { router: ApiRouter; onBodyRefused?(r: R
     const endpoint = deps.router.label(head.path);
     deps.onBodyRefused?.({ reqId, method: head.method, endpoint, err, receivedAt: head.receivedAt, refusedAt: performance.now() });
     return renderErrorBody(ENDPOINTS.get(endpoint)?.format, err);
+  };
+}
+
+/**
+ * The Responses API's WebSocket mode as the listener needs it: upgrades only on `/responses`
+ * (under an accepted prefix), only with a valid key (the same check as every request on the
+ * socket gets again), none while draining; errors in the OpenAI shape.
+ */
+export function webSocketOptions(deps: Pick<AppDeps, 'router' | 'cache' | 'isAccepting'>, limits: { idleTimeoutS: number; maxPayloadBytes: number }): WebSocketOptions {
+  return {
+    accepts: (path) => {
+      const r = deps.router.route('POST', path);
+      return !('refused' in r) && r.endpoint.path === '/responses';
+    },
+    authorize: async (headers) => {
+      if (!deps.isAccepting()) return Errors.shuttingDown();
+      try {
+        await keyOf(headers, deps.cache);
+        return null;
+      } catch (e) {
+        return toGatewayError(e);
+      }
+    },
+    refusalBody: errorBody,
+    errorMessage: wsErrorMessage,
+    ...limits,
   };
 }
 

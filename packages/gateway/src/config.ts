@@ -103,6 +103,9 @@ export const ConfigSchema = z.object({
   GW_USAGE_FLUSH_MS: ms(10).describe('Longest wait before usage events and spend counters are written (0 = at the end of each event-loop turn). At low load this writes many requests\' usage in one call instead of two commands per request; budgets see spend this much later.'),
   GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096).describe('Completion tokens reserved (tpm, budgets) for a request without max_tokens, unless its model sets its own (gwctl model reserve).'),
   GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse').describe('A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning.'),
+  GW_RESPONSES_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600).describe('How long a stored Responses API response (`store`, default true) is kept in Redis for GET and `previous_response_id`, in seconds (docs/responses.md).'),
+  GW_RESPONSES_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024).describe('Largest stored response record (the whole conversation up to it, as JSON); a larger one is not kept and a follow-up naming it is refused.'),
+  GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().positive().default(120).describe('Responses API WebSocket mode: a socket with no response running and no message for this long is closed with 1000 (seconds).'),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

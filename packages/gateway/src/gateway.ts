@@ -12,7 +12,7 @@ import {
 import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
 import { createRouter } from './api/router.js';
-import { createApp, createBodyRefusal } from './app.js';
+import { createApp, createBodyRefusal, webSocketOptions } from './app.js';
 import { RegistryCache } from './cache/registry-cache.js';
 import type { GatewayConfig } from './config.js';
 import { createCors } from './http/cors.js';
@@ -26,6 +26,7 @@ import { createObservability } from './observability/setup.js';
 import { watchRedisConnection, type RedisConnectionWatch } from './redis-connection.js';
 import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
+import { ResponseStore } from './responses/response-store.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
 import { describeProxySettings } from './upstream/h1/proxy-settings.js';
@@ -161,6 +162,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     exposeSelection: config.GW_EXPOSE_SELECTION,
     account: governance.account,
     admit: governance.admit,
+    responses: new ResponseStore(redis, { ttlS: config.GW_RESPONSES_TTL_S, maxBytes: config.GW_RESPONSES_MAX_BYTES }, log),
     isAccepting: () => accepting,
     isServing: () => serving,
     inFlight,
@@ -178,6 +180,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
       refuseBody: createBodyRefusal({ router, onBodyRefused: obs.observer.onBodyRefused }),
       headersFor: cors === null ? undefined : (h) => cors.headersFor(h.origin),
+      websocket: webSocketOptions({ router, cache, isAccepting: () => accepting }, { idleTimeoutS: config.GW_WS_IDLE_TIMEOUT_S, maxPayloadBytes: config.GW_MAX_BODY_BYTES }),
     },
     handler,
   );

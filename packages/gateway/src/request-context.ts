@@ -21,6 +21,8 @@ export interface GatewayRequest {
   body: Buffer;
   /** performance.now() when the request arrived. */
   receivedAt: number;
+  /** Set when the request came as a message on a WebSocket (the Responses API's WebSocket mode); absent: HTTP. */
+  transport?: 'websocket';
 }
 
 /** What the pipeline writes to: a small interface over uWS's HttpResponse. */
@@ -42,15 +44,33 @@ export interface ResponseSink {
   end(chunk?: string | Uint8Array): void;
   /** Run `fn`; the writes it makes leave together (one packet) when it returns. */
   batch(fn: () => void): void;
+  /** The connection's own memory when requests share one (the Responses API's WebSocket mode); absent for HTTP. */
+  readonly connection?: ConnectionMemory;
+}
+
+/** A conversation as kept for `previous_response_id`: the items up to and including a response's output, and who owns it. */
+export interface ConversationRecord {
+  id: string;
+  keyId: string;
+  items: Record<string, unknown>[];
+}
+
+/**
+ * What a WebSocket connection remembers between its requests: its latest responses, so a
+ * follow-up with `previous_response_id` works on that connection even with `store: false`
+ * (as OpenAI's WebSocket mode does). Bounded: the newest few only.
+ */
+export interface ConnectionMemory {
+  responses: Map<string, ConversationRecord>;
 }
 
 /** How the body of an endpoint is read and what its response looks like. */
 export interface Endpoint {
   /** Path after `/v1` (`/models` for the list and for one model's lookup). */
   path: string;
-  method: 'POST' | 'GET';
-  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry. */
-  kind: 'model' | 'models';
+  method: 'POST' | 'GET' | 'DELETE';
+  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry; `stored`: a stored response (GET, DELETE, input items), answered from Redis. */
+  kind: 'model' | 'models' | 'stored';
   /** `json`: model in the JSON body; `multipart`: model in a form field; `none`: no body. */
   body: 'json' | 'multipart' | 'none';
   /** May the client ask for `stream: true`? */
@@ -149,6 +169,8 @@ export interface RequestContext {
   accounting: { admitted: boolean } | null;
   /** Sees the generated output as relayed (SSE events; a JSON body that had no usage), for usage estimation. */
   onOutput: ((data: Buffer | string) => void) | null;
+  /** Sees every byte of a successful answer before it is written to the client (`sse`: a stream); the Responses API keeps its answer this way (responses/). */
+  responseTap: ((data: Buffer | string, sse: boolean) => void) | null;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {
@@ -181,5 +203,6 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     onFinish: [],
     accounting: null,
     onOutput: null,
+    responseTap: null,
   };
 }

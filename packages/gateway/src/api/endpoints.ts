@@ -46,5 +46,8 @@ const routed: Endpoint[] = [
 /** `GET /v1/models` and `GET /v1/models/{id}`: the models the key may use, from the registry. */
 export const MODELS_ENDPOINT: Endpoint = { path: '/models', method: 'GET', kind: 'models', body: 'none', streams: false, jsonResponse: true, tokens: false };
 
+/** `GET|DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`: stored responses, from Redis (responses/). */
+export const STORED_RESPONSE_ENDPOINT: Endpoint = { path: '/responses/{id}', method: 'GET', kind: 'stored', body: 'none', streams: false, jsonResponse: true, tokens: false };
+
 /** POST endpoints routed by model, keyed by their path (after the prefix). */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));

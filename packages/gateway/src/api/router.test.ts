@@ -92,3 +92,19 @@ describe('a strict list of prefixes', () => {
     expect(show(bare.route('POST', '/v1/chat/completions'))).toBe('not_found -');
   });
 });
+
+describe('stored responses', () => {
+  it('GET and DELETE /responses/{id}, GET …/input_items, after an accepted prefix; other methods are 405; labelled by the route, not the id', () => {
+    expect(show(strict.route('GET', '/v1/responses/resp_abc123'))).toBe('/responses/{id}');
+    expect(show(strict.route('DELETE', '/v1/responses/resp_abc123'))).toBe('/responses/{id}');
+    expect(show(strict.route('GET', '/v1/responses/resp_abc123/input_items'))).toBe('/responses/{id}');
+    expect(show(strict.route('DELETE', '/v1/responses/resp_abc123/input_items'))).toBe('method /responses/{id}');
+    expect(show(strict.route('PUT', '/v1/responses/resp_abc123'))).toBe('method /responses/{id}');
+    expect(strict.label('/v1/responses/resp_abc123')).toBe('/responses/{id}');
+    // the POST endpoint itself is unchanged; ids are plain (no dots, slashes or escapes)
+    expect(show(strict.route('POST', '/v1/responses'))).toBe('/responses');
+    expect(show(strict.route('GET', '/v2/responses/resp_abc'))).toBe('not_found -');
+    expect(show(strict.route('GET', '/v1/responses/a.b'))).toBe('not_found -');
+    expect(show(any.route('GET', '/openai/v1/responses/resp_1'))).toBe('/responses/{id}');
+  });
+});

@@ -1,4 +1,4 @@
-import { ENDPOINTS, MODELS_ENDPOINT, type Endpoint } from './endpoints.js';
+import { ENDPOINTS, MODELS_ENDPOINT, STORED_RESPONSE_ENDPOINT, type Endpoint } from './endpoints.js';
 
 /**
  * The prefixes accepted before an endpoint's path (`GW_API_PATH_PREFIXES`): `'*'`, any
@@ -42,6 +42,9 @@ for (const e of [...ENDPOINTS.values(), MODELS_ENDPOINT].sort((a, b) => b.path.l
   else BUCKETS.set(bucketOf(e.path), [e]);
 }
 const MODELS_SEGMENT = '/models/';
+const RESPONSES_SEGMENT = '/responses/';
+/** `{id}` or `{id}/input_items`: a stored response's id (no `/`), and whether its input items are asked. */
+const STORED_TAIL = /^([A-Za-z0-9_-]{1,200})(\/input_items)?$/;
 
 function safeDecode(s: string): string | undefined {
   try {
@@ -87,10 +90,20 @@ export function createRouter(prefixes: ApiPrefixes): ApiRouter {
     return null;
   }
 
+  /** `<prefix>/responses/{id}[/input_items]`: whether it is one, and whether input items are asked. */
+  function storedOf(path: string): { items: boolean } | null {
+    const i = path.lastIndexOf(RESPONSES_SEGMENT, path.length - RESPONSES_SEGMENT.length - 1);
+    if (i === -1 || !accepts(path, i)) return null;
+    const m = STORED_TAIL.exec(path.slice(i + RESPONSES_SEGMENT.length));
+    return m ? { items: m[2] !== undefined } : null;
+  }
+
   return {
     route(method, path) {
       const endpoint = endpointOf(path);
       if (endpoint) return method === endpoint.method ? { endpoint, model: null } : { refused: 'method', endpoint };
+      const stored = storedOf(path);
+      if (stored) return method === 'GET' || (method === 'DELETE' && !stored.items) ? { endpoint: STORED_RESPONSE_ENDPOINT, model: null } : { refused: 'method', endpoint: STORED_RESPONSE_ENDPOINT };
       const raw = modelIdOf(path);
       if (raw === null) return { refused: 'not_found', endpoint: null };
       if (method !== 'GET') return { refused: 'method', endpoint: MODELS_ENDPOINT };
@@ -99,7 +112,7 @@ export function createRouter(prefixes: ApiPrefixes): ApiRouter {
       return id === undefined ? { refused: 'bad_model_id', endpoint: MODELS_ENDPOINT, id: raw } : { endpoint: MODELS_ENDPOINT, model: id };
     },
     label(path) {
-      return endpointOf(path)?.path ?? (modelIdOf(path) === null ? 'other' : MODELS_ENDPOINT.path);
+      return endpointOf(path)?.path ?? (storedOf(path) !== null ? STORED_RESPONSE_ENDPOINT.path : modelIdOf(path) === null ? 'other' : MODELS_ENDPOINT.path);
     },
   };
 }

@@ -139,6 +139,18 @@ export const Errors = {
   limitsUnavailable: () =>
     new GatewayError(503, 'server_error', 'limits_unavailable', 'The gateway cannot check the rate limits of this key right now; try again shortly.', null, false, { 'retry-after': '1' }),
   internal: () => new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to process the request.'),
+  responseNotFound: (id: string) =>
+    new GatewayError(404, 'invalid_request_error', 'response_not_found', `No response found with id '${id}'.`),
+  previousResponseNotFound: (id: string) =>
+    new GatewayError(400, 'invalid_request_error', 'previous_response_not_found', `Previous response with id '${id}' not found.`, 'previous_response_id'),
+  previousResponseTooLarge: (id: string, maxBytes: number) =>
+    new GatewayError(400, 'invalid_request_error', 'previous_response_not_stored', `Previous response with id '${id}' was not stored: its conversation was larger than the gateway keeps (${maxBytes} bytes, GW_RESPONSES_MAX_BYTES). Send the conversation in \`input\` instead.`, 'previous_response_id'),
+  storeUnavailable: () =>
+    new GatewayError(503, 'server_error', 'store_unavailable', 'The gateway cannot read stored responses right now; try again shortly.', null, false, { 'retry-after': '1' }),
+  responseInProgress: () =>
+    new GatewayError(400, 'invalid_request_error', 'response_in_progress', 'A response is already in progress on this WebSocket connection; send the next response.create after it completes.'),
+  invalidWsEvent: (detail: string) =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_event', `Invalid WebSocket event: ${detail}`),
 } as const;
 
 /** Dollars for a message: up to 6 decimals, no trailing zeros. */

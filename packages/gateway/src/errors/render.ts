@@ -49,3 +49,13 @@ export function renderErrorBody(format: ApiFormat | undefined, err: GatewayError
 export function streamErrorEvent(format: ApiFormat | undefined, err: GatewayError): string {
   return format === 'anthropic' ? `event: error\ndata: ${anthropicErrorBody(err)}\n\n` : `data: ${errorBody(err)}\n\n`;
 }
+
+/** A Responses API stream's `error` event (`{"type":"error","code","message","param","sequence_number"}`), also a WebSocket mode error message. */
+export function responsesErrorEvent(err: GatewayError, sequenceNumber: number): string {
+  return `event: error\ndata: ${JSON.stringify({ type: 'error', code: err.code, message: err.message, param: err.param, sequence_number: sequenceNumber })}\n\n`;
+}
+
+/** The gateway's own error as a message on a Responses API WebSocket (`{"type":"error","status",error:{…}}`). */
+export function wsErrorMessage(err: GatewayError): string {
+  return JSON.stringify({ type: 'error', status: err.status, error: { message: err.message, type: err.type, param: err.param, code: err.code } });
+}

@@ -6,6 +6,7 @@ import { requestId } from '../request-id.js';
 import { statusLine } from './status-line.js';
 import type { BodyRefusal, GatewayRequest, ResponseSink } from './types.js';
 import type { Uws } from './uws.js';
+import { attachWebSockets, type WebSocketOptions } from './websocket.js';
 
 /**
  * The only module that touches uWS's raw `res`/`req`. Rules it keeps (uWS.js examples):
@@ -29,6 +30,8 @@ export interface ListenOptions {
    * asked once per request, with its headers; null adds none.
    */
   headersFor?: (requestHeaders: Readonly<Record<string, string>>) => Readonly<Record<string, string>> | null;
+  /** The Responses API's WebSocket mode (websocket.ts); absent: no upgrades. */
+  websocket?: WebSocketOptions;
 }
 
 export interface HttpListener {
@@ -255,6 +258,8 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? 0;
   const refuseBody: BodyRefusal = opts.refuseBody ?? ((_head, err) => errorBody(err));
   const headersFor = opts.headersFor;
+  // Before the catch-all route, so that upgrades reach it.
+  const sockets = opts.websocket ? attachWebSockets(app, opts.websocket, handler) : null;
   app.any('/*', (res, req) => {
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl();
@@ -292,6 +297,7 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
         close: () => {
           state.closing = true;
           uws.us_listen_socket_close(token);
+          sockets?.closeAll();
         },
       });
     });

@@ -30,6 +30,8 @@ interface AccessLogFields {
   errorCode: string | null;
   error: string | null;
   clientAborted: boolean;
+  /** `websocket` for a response.create on a Responses API WebSocket, else `http`. */
+  transport: 'http' | 'websocket';
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -62,6 +64,7 @@ function accessLogFields(ctx: RequestContext): AccessLogFields {
     errorCode: ctx.errorCode,
     error: ctx.error,
     clientAborted: ctx.clientAborted,
+    transport: ctx.req.transport ?? 'http',
   };
 }
 
@@ -99,6 +102,7 @@ function refusedAccessLogFields(r: RefusedRequest): AccessLogFields {
     errorCode: r.err.code,
     error: r.err.message,
     clientAborted: false,
+    transport: 'http',
   };
 }
 

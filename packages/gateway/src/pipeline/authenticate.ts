@@ -1,4 +1,4 @@
-import { hashKey } from '@llmgw/core';
+import { hashKey, type ApiKey } from '@llmgw/core';
 import type { RegistryReader } from '../cache/registry-cache.js';
 import { Errors } from '../errors/catalog.js';
 import type { RequestContext } from '../request-context.js';
@@ -15,7 +15,12 @@ function readRawKey(headers: Record<string, string>): string | null {
 
 /** Stage: hash the bearer token and load `gw:key:<hash>`; refuse unknown, disabled or expired keys. */
 export async function authenticate(ctx: RequestContext, cache: RegistryReader): Promise<void> {
-  const raw = readRawKey(ctx.req.headers);
+  ctx.key = await keyOf(ctx.req.headers, cache);
+}
+
+/** The active gateway key the request's headers present; throws the 401/403 that refuses it. Also the check of a WebSocket upgrade. */
+export async function keyOf(headers: Record<string, string>, cache: RegistryReader): Promise<ApiKey> {
+  const raw = readRawKey(headers);
   if (!raw) throw Errors.missingKey();
   const memo = cache.keyHashes;
   const known = memo.get(raw);
@@ -25,5 +30,5 @@ export async function authenticate(ctx: RequestContext, cache: RegistryReader): 
   if (known === undefined) memo.remember(raw, hash);
   if (key.status !== 'active') throw Errors.disabledKey();
   if (key.expires_at && Date.parse(key.expires_at) <= Date.now()) throw Errors.expiredKey();
-  ctx.key = key;
+  return key;
 }

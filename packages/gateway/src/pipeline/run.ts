@@ -7,6 +7,10 @@ import { forward, type ForwardDeps } from './forward.js';
 import { listModels } from './list-models.js';
 import { parseBody } from './parse-body.js';
 import { resolveModel } from './resolve-model.js';
+import { answerStoredResponse } from './stored-responses.js';
+import { answerWarmup } from '../responses/answer-warmup.js';
+import { prepareResponsesRequest } from '../responses/prepare-responses-request.js';
+import type { ResponseStore } from '../responses/response-store.js';
 
 export interface PipelineDeps extends ForwardDeps {
   cache: RegistryCache;
@@ -14,6 +18,8 @@ export interface PipelineDeps extends ForwardDeps {
   account(ctx: RequestContext): void;
   /** Limits and budgets; throws a 429 GatewayError to refuse. */
   admit(ctx: RequestContext): Promise<void> | void;
+  /** Stored Responses API responses (Redis): `previous_response_id`, GET/DELETE /v1/responses/{id}. */
+  responses: ResponseStore;
   /** Called last, after every onFinish hook: metrics and the access log (observability). */
   onRequestEnd?(ctx: RequestContext): void;
 }
@@ -28,9 +34,12 @@ export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Prom
   try {
     await authenticate(ctx, deps.cache); // auth: the gateway key (pipeline/authenticate.ts)
     if (ctx.endpoint.kind === 'models') return await listModels(ctx, deps.cache); // answered from the registry
+    if (ctx.endpoint.kind === 'stored') return await answerStoredResponse(ctx, deps.responses); // a stored response, from Redis
     deps.account(ctx); // account: the usage of this request is recorded when it is over (governance/)
     parseBody(ctx); // the JSON body and the model it names
+    await prepareResponsesRequest(ctx, deps.responses); // /responses: previous_response_id replayed, the answer kept (responses/)
     await resolveModel(ctx, deps.cache); // route: the model, and the targets the key may reach that serve the endpoint
+    if (answerWarmup(ctx)) return; // /responses with generate: false: no model runs (responses/)
     await deps.admit(ctx); // admit: limits and budgets, the request's cost reserved (governance/)
     await forward(ctx, deps); // attempt/failover (pipeline/forward.ts); the answer relayed as it comes (relay/)
   } catch (e) {

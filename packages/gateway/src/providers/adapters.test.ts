@@ -6,9 +6,21 @@ import { ADAPTERS, codecFor, servesEndpoint, upstreamUrl } from './index.js';
 const ep = (path: string) => ENDPOINTS.get(path)!;
 
 describe('which endpoints a provider type serves, and how', () => {
-  it('openai: every endpoint; anthropic: chat completions (converted), messages and count_tokens', () => {
+  it('openai: every endpoint; anthropic: chat completions and responses (converted), messages and count_tokens', () => {
     for (const p of ENDPOINT_PATHS) expect(servesEndpoint('openai', p)).toBe(true);
-    expect(ENDPOINT_PATHS.filter((p) => servesEndpoint('anthropic', p))).toEqual(['/chat/completions', '/messages', '/messages/count_tokens']);
+    expect(ENDPOINT_PATHS.filter((p) => servesEndpoint('anthropic', p))).toEqual(['/chat/completions', '/responses', '/messages', '/messages/count_tokens']);
+  });
+
+  it('/responses: native on openai unless the provider says responses_api chat; through chat completions elsewhere', () => {
+    const base = { name: 'p', base_url: 'http://x/v1', type: 'openai' } as const;
+    expect(codecFor(ep('/responses'), ProviderSchema.parse(base))).toBeNull();
+    expect(codecFor(ep('/responses'), ProviderSchema.parse({ ...base, responses_api: 'chat' }))).toMatchObject({ upstream: '/chat/completions', keepQuery: false });
+    // the setting only changes /responses
+    expect(codecFor(ep('/chat/completions'), ProviderSchema.parse({ ...base, responses_api: 'chat' }))).toBeNull();
+    expect(codecFor(ep('/responses'), 'anthropic')).toMatchObject({ upstream: '/messages' });
+    expect(codecFor(ep('/responses'), 'gemini')).toMatchObject({ upstream: '/generateContent' });
+    expect(codecFor(ep('/responses'), 'azure')).toMatchObject({ upstream: '/chat/completions' });
+    expect(() => ProviderSchema.parse({ ...base, responses_api: 'maybe' })).toThrow();
   });
 
   it('is the identity (null codec) for OpenAI endpoints to OpenAI-compatible providers: the hot path stays untouched', () => {

@@ -19,6 +19,8 @@ interface StreamRelayOptions {
   onUsage(u: Usage): void;
   /** The upstream reported an error inside its 2xx stream (an error event); the relay still passes it on, converted. */
   onErrorEvent(): void;
+  /** The client's parsed body (a converted stream echoes its settings, as the Responses API does); null when not known. */
+  request?: Record<string, unknown> | null;
 }
 
 /**

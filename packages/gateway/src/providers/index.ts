@@ -1,4 +1,4 @@
-import type { ProviderType } from '@llmgw/core';
+import type { Provider, ProviderType } from '@llmgw/core';
 import type { Endpoint } from '../api/endpoints.js';
 import { anthropicAdapter } from './anthropic/adapter.js';
 import { azureAdapter } from './azure/adapter.js';
@@ -23,10 +23,14 @@ export function servesEndpoint(type: ProviderType, path: string): boolean {
   return a.serves[path as keyof ProviderAdapter['serves']] !== undefined;
 }
 
-/** The codec a provider of this type serves the endpoint with; null when native (or not served). */
-export function codecFor(endpoint: Pick<Endpoint, 'path'>, type: ProviderType): Codec | null {
-  const a: ProviderAdapter = ADAPTERS[type];
-  const how = a.serves[endpoint.path as keyof ProviderAdapter['serves']];
+/**
+ * The codec a provider serves the endpoint with (given a type only: what the type does by
+ * default); null when native (or not served).
+ */
+export function codecFor(endpoint: Pick<Endpoint, 'path'>, provider: ProviderType | Provider): Codec | null {
+  const a: ProviderAdapter = ADAPTERS[typeof provider === 'string' ? provider : provider.type];
+  const path = endpoint.path as keyof ProviderAdapter['serves'];
+  const how = (typeof provider !== 'string' && a.servesFor?.(provider, path)) || a.serves[path];
   return how === undefined || how === 'native' ? null : how;
 }
 

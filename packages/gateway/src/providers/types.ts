@@ -37,4 +37,10 @@ export interface ProviderAdapter {
    * as is, `model` renamed) or through a codec. A request on any other endpoint never goes to it.
    */
   serves: Partial<Record<EndpointPath, Codec | 'native'>>;
+  /**
+   * How one provider's own settings change `serves` for an endpoint it serves (an `openai`
+   * provider with `responses_api: chat` serves `/responses` through chat completions);
+   * undefined: as `serves` says.
+   */
+  servesFor?(provider: Provider, path: EndpointPath): Codec | 'native' | undefined;
 }

@@ -103,7 +103,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     let errorEvent: GatewayError | null = null;
     let pausedForClient = false;
     // Converts between client API and upstream API; null (the usual case) relays as is.
-    const codec = codecFor(ctx.endpoint, target.provider.type);
+    const codec = codecFor(ctx.endpoint, target.provider);
     if (codec?.localResponse) {
       // Answered by the codec itself (no upstream call, no model ran): usage is nil.
       codec.localResponse(ctx).then(
@@ -155,6 +155,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     const writeToClient = (data: Buffer | string | null) => {
       if (data === null || data.length === 0 || res.aborted) return;
       if (mode === 'sse' && ctx.onOutput) ctx.onOutput(data);
+      if (mode === 'sse') ctx.responseTap?.(data, true);
       writer.write(data);
     };
 
@@ -178,7 +179,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           mode = 'sse';
           const onErrorEvent = () => void (errorEvent ??= Errors.upstreamErrorEvent(target.provider.name));
           sse = codec?.stream
-            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u), onErrorEvent })
+            ? codec.stream({ upstreamModel: target.model, publicModel: ctx.publicModel, clientWantsUsage: o.clientWantsUsage, onUsage: (u) => (ctx.usage = u), onErrorEvent, request: ctx.body })
             : new SseTransform({
             upstreamModel: target.model,
             publicModel: ctx.publicModel,
@@ -226,6 +227,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           if (usage) ctx.usage = usage;
           else ctx.onOutput?.(body);
           ctx.status = status;
+          ctx.responseTap?.(body, false);
           res.send(status, clientHeaders(), body);
         } else if (mode === 'buffer') {
           let text = Buffer.concat(chunks).toString('utf8');
@@ -235,6 +237,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           else ctx.onOutput?.(text);
           text = converted ? converted.text : rewriteModel(text, target.model, ctx.publicModel);
           ctx.status = status;
+          ctx.responseTap?.(text, false);
           res.send(status, clientHeaders(), text);
         } else {
           if (mode === 'sse') writeToClient(sse!.flush());

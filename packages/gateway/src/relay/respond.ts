@@ -47,3 +47,12 @@ export function respondUpstreamError(ctx: RequestContext, a: { status: number; b
   if (a.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(a.retryAfterMs / 1000));
   ctx.res.send(a.status, headers, a.body);
 }
+
+/** A whole SSE stream of the gateway's own (a Responses warm-up answered without a model). */
+export function respondEventStream(ctx: RequestContext, text: string): void {
+  if (ctx.res.aborted) return;
+  ctx.status = 200;
+  ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': ctx.id, ...ctx.responseHeaders });
+  ctx.res.write(text);
+  ctx.res.end();
+}

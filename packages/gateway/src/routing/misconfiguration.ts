@@ -31,7 +31,7 @@ export function notFoundIsMisconfiguration(endpoint: Endpoint, body: Record<stri
 
 /** The path a target's provider is called on for this endpoint (after its base URL). */
 export function upstreamPath(endpoint: Endpoint, target: Target): string {
-  return codecFor(endpoint, target.provider.type)?.upstream ?? endpoint.path;
+  return codecFor(endpoint, target.provider)?.upstream ?? endpoint.path;
 }
 
 /** The health subject of a target on this endpoint (see core's `targetSubject`). */

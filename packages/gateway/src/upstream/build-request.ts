@@ -81,7 +81,7 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
   headers['x-request-id'] = ctx.id;
   headers['accept-encoding'] = 'identity';
 
-  const codec = codecFor(ctx.endpoint, p.type);
+  const codec = codecFor(ctx.endpoint, p);
   let body: Buffer | string = ctx.req.body;
   if (codec?.requestBody && ctx.body) {
     body = codec.requestBody(bodyPatch ? { ...ctx.body, ...bodyPatch } : ctx.body, target.model);

@@ -1,4 +1,5 @@
 import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-messages/codecs.js';
+import { responsesViaChat } from '../../formats/openai-responses/codecs.js';
 import { authHeadersFor } from '../auth-headers.js';
 import { composeCodecs } from '../compose-codecs.js';
 import type { Codec } from '../codec.js';
@@ -36,5 +37,7 @@ export const azureAdapter: ProviderAdapter = {
     // Anthropic clients through chat completions; Azure's errors made OpenAI's, then Anthropic's.
     '/messages': composeCodecs(messagesViaChat, azure('/chat/completions')),
     '/messages/count_tokens': countTokensLocally,
+    // Responses clients through the deployment's chat completions.
+    '/responses': composeCodecs(responsesViaChat, azure('/chat/completions')),
   },
 };

@@ -23,8 +23,8 @@ describe('gemini adapter', () => {
     expect(geminiAdapter.authHeaders(provider(), undefined)).toEqual({});
   });
 
-  it('serves chat completions, embeddings, Messages (through chat) and count_tokens (locally); nothing else', () => {
-    expect(ENDPOINT_PATHS.filter((p) => servesEndpoint('gemini', p))).toEqual(['/chat/completions', '/embeddings', '/messages', '/messages/count_tokens']);
+  it('serves chat completions, embeddings, Responses and Messages (through chat) and count_tokens (locally); nothing else', () => {
+    expect(ENDPOINT_PATHS.filter((p) => servesEndpoint('gemini', p))).toEqual(['/chat/completions', '/embeddings', '/responses', '/messages', '/messages/count_tokens']);
     expect(upstreamUrl({ provider: provider(), upstreamModel: 'gemini-embedding-001', endpoint: '/batchEmbedContents', stream: false, query: '' })).toBe('/models/gemini-embedding-001:batchEmbedContents');
     expect(geminiAdapter.serves['/chat/completions']).toMatchObject({ upstream: '/generateContent', keepQuery: false });
     expect(geminiAdapter.serves['/messages']).toMatchObject({ upstream: '/generateContent', keepQuery: false });

@@ -1,4 +1,5 @@
 import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-messages/codecs.js';
+import { responsesViaChat } from '../../formats/openai-responses/codecs.js';
 import { authHeadersFor } from '../auth-headers.js';
 import { composeCodecs } from '../compose-codecs.js';
 import type { ProviderAdapter } from '../types.js';
@@ -30,5 +31,6 @@ export const geminiAdapter: ProviderAdapter = {
     '/embeddings': embeddingsViaGemini,
     '/messages': composeCodecs(messagesViaChat, chatViaGemini),
     '/messages/count_tokens': countTokensLocally,
+    '/responses': composeCodecs(responsesViaChat, chatViaGemini),
   },
 };

@@ -1,5 +1,6 @@
 import { ENDPOINT_PATHS, type EndpointPath } from '../../api/endpoints.js';
 import { countTokensLocally, messagesViaChat } from '../../formats/anthropic-messages/codecs.js';
+import { responsesViaChat } from '../../formats/openai-responses/codecs.js';
 import { authHeadersFor } from '../auth-headers.js';
 import type { ProviderAdapter } from '../types.js';
 
@@ -15,4 +16,6 @@ export const openaiAdapter: ProviderAdapter = {
     '/messages': messagesViaChat,
     '/messages/count_tokens': countTokensLocally,
   },
+  // A server without the Responses API (`responses_api: chat`) gets its requests as chat completions.
+  servesFor: (provider, path) => (path === '/responses' && provider.responses_api === 'chat' ? responsesViaChat : undefined),
 };

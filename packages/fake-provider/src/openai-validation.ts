@@ -1,0 +1,20 @@
+import { json, type Handler } from './reply.js';
+
+/**
+ * What OpenAI itself refuses before any model runs, so a gateway's conversions are checked
+ * against the same rules: chat completions need a non-empty `messages` array
+ * (`[]` → 400 "[] is too short - 'messages'"), each with a role.
+ */
+const invalid = (message: string, code: string, param: string) =>
+  json(JSON.stringify({ error: { message, type: 'invalid_request_error', param, code } }), 400);
+
+export function validatedChat(handler: Handler): Handler {
+  return (req, b, ctx) => {
+    const messages: unknown = req.json?.messages;
+    if (!Array.isArray(messages)) return invalid("Missing required parameter: 'messages'.", 'missing_required_parameter', 'messages');
+    if (messages.length === 0) return invalid("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'empty_array', 'messages');
+    const bad = messages.findIndex((m) => typeof m !== 'object' || m === null || typeof (m as { role?: unknown }).role !== 'string');
+    if (bad !== -1) return invalid(`Missing required parameter: 'messages[${bad}].role'.`, 'missing_required_parameter', `messages[${bad}].role`);
+    return handler(req, b, ctx);
+  };
+}

@@ -1,0 +1,15 @@
+import type { RequestContext } from '../request-context.js';
+import { expandPreviousResponse } from './expand-previous-response.js';
+import { keepResponse } from './keep-response.js';
+import type { ResponseStore } from './response-store.js';
+
+/**
+ * Stage of POST /v1/responses, after the body is parsed: `previous_response_id` resolved into
+ * the input (any pod, any provider), and the answer kept when it comes (`store`, WebSocket
+ * connection memory). Other endpoints: nothing.
+ */
+export async function prepareResponsesRequest(ctx: RequestContext, store: ResponseStore): Promise<void> {
+  if (ctx.endpoint.path !== '/responses' || !ctx.body) return;
+  const { conversation, input } = await expandPreviousResponse(ctx, store);
+  keepResponse(ctx, store, conversation, input);
+}

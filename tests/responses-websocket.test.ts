@@ -1,0 +1,177 @@
+import OpenAI from 'openai';
+import { ResponsesWS } from 'openai/resources/responses/ws';
+import { once } from 'node:events';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { lastAccessLine, startTestGateway } from './support/gateway.js';
+import { useGatewayStack } from './support/stack.js';
+
+/**
+ * The Responses API's WebSocket mode with the official openai SDK's WebSocket client
+ * (`ResponsesWS`, openai 6.x): several responses in sequence on one socket, auth at the upgrade,
+ * limits and usage per response as over HTTP, errors as messages, close codes.
+ */
+
+const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'ws-a' }, { GW_POD_NAME: 'ws-idle', GW_WS_IDLE_TIMEOUT_S: '1' }] });
+const { registry } = stack;
+let raw: string;
+
+beforeEach(async () => {
+  await registry.addProvider({ name: 'oai', type: 'openai', base_url: stack.fake.url, secrets: ['sk-oai-upstream-1'] });
+  await registry.addProvider({ name: 'claude', type: 'anthropic', base_url: stack.fake.url, secrets: ['sk-ant-upstream-3'] });
+  await registry.bindModel('gpt-native', { provider: 'oai', model: 'gpt-4o' });
+  await registry.bindModel('claude-r', { provider: 'claude', model: 'claude-haiku' });
+  raw = (await registry.createKey({ name: `k-${Math.random().toString(36).slice(2, 10)}` })).raw;
+});
+
+type Event = { type: string; [k: string]: any };
+
+/** A connected SDK socket that records every event. */
+async function connect(gw = 0, key = raw) {
+  const client = new OpenAI({ baseURL: stack.gws[gw]!.baseURL, apiKey: key, maxRetries: 0 });
+  const ws = new ResponsesWS(client);
+  const events: Event[] = [];
+  const errors: Error[] = [];
+  ws.on('event', (e) => events.push(e as Event));
+  ws.on('error', (e) => errors.push(e));
+  const closed = once(ws.socket, 'close') as Promise<[number, Buffer]>;
+  await once(ws.socket, 'open');
+  /** Send one event and wait for the event that ends its response (completed, incomplete or error). */
+  const create = async (body: Record<string, unknown>): Promise<Event> => {
+    const from = events.length;
+    ws.send(body as never);
+    for (;;) {
+      const end = events.slice(from).find((e) => e.type === 'response.completed' || e.type === 'response.incomplete' || e.type === 'error');
+      if (end) return end;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { ws, events, errors, closed, create };
+}
+
+describe('Responses API over a WebSocket', () => {
+  it('several responses in sequence on one socket; previous_response_id with store false from the socket memory; usage per response', async () => {
+    stack.fake.setBehaviour({ content: 'first answer', chunks: 2, promptTokens: 3, completionTokens: 2 });
+    const c = await connect();
+    const first = await c.create({ type: 'response.create', model: 'claude-r', input: 'hello', store: false });
+    expect(first.type).toBe('response.completed');
+    expect(first.response.output[0].content[0].text).toBe('first answer');
+    const types = c.events.map((e) => e.type);
+    expect(types[0]).toBe('response.created');
+    expect(types).toContain('response.output_text.delta');
+    expect(stack.fake.received.at(-1)!.path).toBe('/v1/messages');
+    const line = await lastAccessLine(stack.gws[0]!, '/responses');
+    expect(line.tokens).toEqual({ prompt: 3, completion: 2, cached: 0, estimated: false });
+    expect(line).toMatchObject({ transport: 'websocket', stream: true, status: 200, provider: 'claude' });
+
+    stack.fake.setBehaviour({ content: 'second answer', chunks: 1 });
+    const second = await c.create({ type: 'response.create', model: 'gpt-native', previous_response_id: first.response.id, input: 'again', store: false });
+    expect(second.type).toBe('response.completed');
+    expect(second.response.model).toBe('gpt-native');
+    const upstream = stack.fake.received.at(-1)!;
+    expect(upstream.path).toBe('/v1/responses');
+    expect(upstream.json.stream).toBe(true);
+    expect(upstream.json.input.map((i: Event) => i.role)).toEqual(['user', 'assistant', 'user']);
+    // store: false kept nothing in Redis: another socket (or HTTP) cannot continue it
+    expect(await stack.redis.keys('gw:rt:{r:*')).toEqual([]);
+    const other = await connect();
+    const refused = await other.create({ type: 'response.create', model: 'gpt-native', previous_response_id: first.response.id, input: 'x' });
+    expect(refused).toMatchObject({ type: 'error', status: 400, error: { code: 'previous_response_not_found', param: 'previous_response_id' } });
+    c.ws.close();
+    other.ws.close();
+    expect((await c.closed)[0]).toBe(1000);
+  });
+
+  it('generate: false (a warm-up, as Codex sends first) completes with no output and no upstream call', async () => {
+    const c = await connect();
+    const before = stack.fake.received.length;
+    const warm = await c.create({ type: 'response.create', model: 'claude-r', input: 'warm', generate: false });
+    expect(warm).toMatchObject({ type: 'response.completed', response: { status: 'completed', output: [], usage: { input_tokens: 0, output_tokens: 0 } } });
+    expect(stack.fake.received.length).toBe(before);
+    c.ws.close();
+  });
+
+  it('refuses the upgrade without a valid key (HTTP 401, no socket)', async () => {
+    const client = new OpenAI({ baseURL: stack.gws[0]!.baseURL, apiKey: 'sk-not-a-key', maxRetries: 0 });
+    const ws = new ResponsesWS(client);
+    const errors: Error[] = [];
+    ws.on('error', (e) => errors.push(e));
+    const [, res] = (await once(ws.socket, 'unexpected-response')) as [unknown, { statusCode: number }];
+    expect(res.statusCode).toBe(401);
+    ws.socket.terminate();
+  });
+
+  it('bad events get an error message and the socket stays usable; one response at a time', async () => {
+    const c = await connect();
+    c.ws.socket.send('not json');
+    c.ws.socket.send(JSON.stringify({ type: 'session.update' }));
+    while (c.events.filter((e) => e.type === 'error').length < 2) await new Promise((r) => setTimeout(r, 5));
+    stack.fake.setBehaviour({ content: 'slow answer here', chunks: 3, chunkDelayMs: 100 });
+    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'slow' } as never);
+    const busy = await c.create({ type: 'response.create', model: 'gpt-native', input: 'too soon' });
+    expect(busy).toMatchObject({ type: 'error', status: 400, error: { code: 'response_in_progress' } });
+    const errs = c.events.filter((e) => e.type === 'error').map((e) => e.error.code);
+    expect(errs).toEqual(['invalid_event', 'invalid_event', 'response_in_progress']);
+    while (!c.events.some((e) => e.type === 'response.completed')) await new Promise((r) => setTimeout(r, 10));
+    stack.fake.setBehaviour({ chunkDelayMs: 0 });
+    const next = await c.create({ type: 'response.create', model: 'gpt-native', input: 'now' });
+    expect(next.type).toBe('response.completed');
+    expect(stack.fake.received.filter((r) => r.path === '/v1/responses')).toHaveLength(2);
+    c.ws.close();
+  });
+
+  it('limits apply per response as over HTTP: the second over rpm is a 429 error message, the socket stays open', async () => {
+    const { raw: limited } = await registry.createKey({ name: `rpm-${Math.random().toString(36).slice(2, 8)}`, rpm: 1 });
+    const c = await connect(0, limited);
+    expect((await c.create({ type: 'response.create', model: 'gpt-native', input: 'one' })).type).toBe('response.completed');
+    const second = await c.create({ type: 'response.create', model: 'gpt-native', input: 'two' });
+    expect(second).toMatchObject({ type: 'error', status: 429 });
+    expect(stack.fake.received.filter((r) => r.path === '/v1/responses')).toHaveLength(1);
+    expect(c.ws.socket.readyState).toBe(c.ws.socket.OPEN);
+    c.ws.close();
+  });
+
+  it('close codes: a binary message is 1003; an idle socket is closed with 1000 "idle timeout"', async () => {
+    const c = await connect();
+    c.ws.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    const [code] = await c.closed;
+    expect(code).toBe(1003);
+    const idle = await connect(1);
+    const [idleCode, reason] = await idle.closed;
+    expect(idleCode).toBe(1000);
+    expect(reason.toString()).toBe('idle timeout');
+  });
+
+  it('a draining pod closes its idle sockets with 1001', async () => {
+    const pod = await startTestGateway({ GW_POD_NAME: 'ws-drain' });
+    const client = new OpenAI({ baseURL: pod.baseURL, apiKey: raw, maxRetries: 0 });
+    const ws = new ResponsesWS(client);
+    ws.on('error', () => {});
+    const closed = once(ws.socket, 'close') as Promise<[number, Buffer]>;
+    await once(ws.socket, 'open');
+    const stopping = pod.close();
+    const [code, reason] = await closed;
+    expect(code).toBe(1001);
+    expect(reason.toString()).toBe('server shutting down');
+    await stopping;
+  });
+
+  it('an upgrade on another path is a 404; a key disabled mid-socket gets its 403 and the socket ends with 1008', async () => {
+    const { WebSocket } = await import('ws');
+    const bad = new WebSocket(`${stack.gws[0]!.url.replace('http', 'ws')}/v1/chat/completions`, { headers: { authorization: `Bearer ${raw}` } });
+    bad.on('error', () => {});
+    const [, res] = (await once(bad, 'unexpected-response')) as [unknown, { statusCode: number }];
+    expect(res.statusCode).toBe(404);
+    bad.terminate();
+
+    const created = await registry.createKey({ name: `dis-${Math.random().toString(36).slice(2, 8)}` });
+    const c = await connect(0, created.raw);
+    expect((await c.create({ type: 'response.create', model: 'gpt-native', input: 'one' })).type).toBe('response.completed');
+    await registry.updateKey(created.key.hash, () => ({ status: 'disabled' }));
+    // the gateway learns of it through gw:events; until then the key still works
+    let end: Event;
+    do end = await c.create({ type: 'response.create', model: 'gpt-native', input: 'again' });
+    while (end.type !== 'error');
+    expect(end).toMatchObject({ status: 403, error: { code: 'key_disabled' } });
+    expect((await c.closed)[0]).toBe(1008);
+  });
+});
