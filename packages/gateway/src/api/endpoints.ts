@@ -46,5 +46,8 @@ const routed: Endpoint[] = [
 /** `GET /v1/models` and `GET /v1/models/{id}`: the models the key may use, from the registry. */
 export const MODELS_ENDPOINT: Endpoint = { path: '/models', method: 'GET', kind: 'models', body: 'none', streams: false, jsonResponse: true, tokens: false };
 
+/** The same, asked by an Anthropic client (`anthropic-version` header): Anthropic's list shape and errors. */
+export const ANTHROPIC_MODELS_ENDPOINT: Endpoint = { ...MODELS_ENDPOINT, format: 'anthropic' };
+
 /** POST endpoints routed by model, keyed by their path (after the prefix). */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));
