@@ -15,7 +15,7 @@
 //
 // Exit code 0 when both runs succeed and every one of their requests was answered 2xx.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,13 +40,16 @@ const { values: args } = parseArgs({
   options: {
     prompt: { type: 'string', default: 'Reply with one short sentence: what is a gateway?' },
     'keep-going': { type: 'boolean', default: false },
+    full: { type: 'boolean', default: false },
   },
 });
 
 const { Registry, createRedis, decodeUsageEvent, RT_KEYS } = await import(dist('core'));
-const { startFakeProvider } = await import(dist('fake-provider'));
+const { startFakeProvider, FAKE_THINKING_SIGNATURE } = await import(dist('fake-provider'));
 
 const GATEWAY_KEY = `gw-claude-code-demo-${Math.random().toString(36).slice(2, 12)}`;
+/** Written in the file Claude Code is asked to read: seen in the second upstream request, the tool result came back. */
+const SECRET_WORD = 'pelican-42';
 // The fake answers like a model that cached most of a long system prompt. Anthropic counts cache
 // reads and writes (5-minute and 1-hour) outside input_tokens; OpenAI's prompt_tokens include
 // its cached_tokens, and it has no cache writes.
@@ -98,11 +101,18 @@ async function main() {
     const fromAccess = gw.lines.length;
     const fromFake = fake.received.length;
     fake.setBehaviour(r.behaviour);
-    const result = await runClaude(gw.url, r.model);
+    // Turn 1: the "model" asks to read a file of the working directory (Claude Code runs its Read
+    // tool); turn 2: it answers. The tool result goes back through the gateway.
+    const result = await runClaude(gw.url, r.model, (cwd) => {
+      const file = path.join(cwd, 'NOTES.md');
+      writeFileSync(file, `${SECRET_WORD}\n`);
+      fake.enqueue({ toolCall: { name: 'Read', arguments: { file_path: file } } });
+    });
     await waitFor(() => gw.lines.slice(fromAccess).length > 0, 2000);
     const served = gw.lines.slice(fromAccess);
     const upstream = fake.received.slice(fromFake);
-    const runOk = result.code === 0 && result.json?.is_error === false && served.length > 0 && served.every((l) => l.status < 300);
+    const toolResultBack = upstream.some((u) => (u.body ?? '').includes(SECRET_WORD));
+    const runOk = result.code === 0 && result.json?.is_error === false && toolResultBack && served.length > 1 && served.every((l) => l.status < 300);
     ok &&= runOk;
     printRun(r, result, served, upstream, runOk);
     if (!runOk && !args['keep-going']) break;
@@ -152,9 +162,10 @@ async function startGatewayProcess(redisUrl) {
 }
 
 /** `claude -p` with the gateway as its API, in an empty HOME and working directory of its own. */
-async function runClaude(baseUrl, model) {
+async function runClaude(baseUrl, model, prepare) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'llmgw-claude-home-'));
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'llmgw-claude-cwd-'));
+  prepare(cwd);
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
@@ -172,7 +183,7 @@ async function runClaude(baseUrl, model) {
     DISABLE_AUTOUPDATER: '1',
   };
   try {
-    const r = await run(claudeBin, ['-p', args.prompt, '--model', model, '--output-format', 'json', '--bare', '--max-turns', '2'], { env, cwd, timeoutMs: 120_000 });
+    const r = await run(claudeBin, ['-p', args.prompt, '--model', model, '--output-format', 'json', ...(args.full ? [] : ['--bare']), '--max-turns', '3', '--allowedTools', 'Read'], { env, cwd, timeoutMs: 120_000 });
     let json = null;
     try {
       json = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '');
@@ -210,11 +221,21 @@ function printRun(r, result, served, upstream, ok) {
       u.headers['anthropic-beta'] ? `anthropic-beta: ${u.headers['anthropic-beta']}` : 'no anthropic-beta',
       `cache_control marks: ${(body.match(/"cache_control"/g) ?? []).length}`,
       j.thinking ? `thinking ${JSON.stringify(j.thinking)}` : null,
-      Array.isArray(j.tools) ? `${j.tools.length} tools` : null,
+      Array.isArray(j.tools) ? `tools ${j.tools.map((t) => t.name ?? t.function?.name).join(' ')}` : null,
+      body.includes(SECRET_WORD) ? 'carries the Read tool result' : null,
+      thinkingSentBack(j),
     ].filter(Boolean);
     console.log(`    ${u.method} ${u.path} → ${u.status}  ${facts.join(', ')}`);
   }
   console.log('');
+}
+
+/** The signed thinking blocks of earlier turns that Claude Code sent back (Anthropic upstreams only). */
+function thinkingSentBack(j) {
+  const blocks = (Array.isArray(j.messages) ? j.messages : []).flatMap((m) => (Array.isArray(m.content) ? m.content : [])).filter((b) => b.type === 'thinking');
+  if (blocks.length === 0) return null;
+  const intact = blocks.filter((b) => b.signature === FAKE_THINKING_SIGNATURE).length;
+  return `${blocks.length} thinking block(s) sent back, ${intact} with the upstream's signature intact`;
 }
 
 async function printUsage(redis) {
