@@ -159,6 +159,18 @@ describe('count_tokens', () => {
     expect(seen.headers['anthropic-beta']).toBe('token-counting-2024-11-01');
   });
 
+  it('is estimated locally for Azure and Gemini providers too (they have no count_tokens), the same as for OpenAI', async () => {
+    await registry.addProvider({ name: 'az', type: 'azure', base_url: stack.fake.origin, secrets: ['az-key'] });
+    await registry.addProvider({ name: 'gem', type: 'gemini', base_url: `${stack.fake.origin}/v1beta`, secrets: ['gem-key'] });
+    await registry.bindModel('claude-via-azure', { provider: 'az', model: 'gpt-4o-mini' });
+    await registry.bindModel('claude-via-gemini', { provider: 'gem', model: 'gemini-2.5-flash' });
+    const counts: number[] = [];
+    for (const model of ['claude-via-openai', 'claude-via-azure', 'claude-via-gemini']) counts.push((await client.messages.countTokens({ model, ...body })).input_tokens);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(new Set(counts).size).toBe(1);
+    expect(stack.fake.received).toHaveLength(0);
+  });
+
   it('is estimated locally for an OpenAI-type upstream, and refused without messages on both', async () => {
     const r = await client.messages.countTokens({ model: 'claude-via-openai', ...body });
     expect(r.input_tokens).toBeGreaterThan(0);

@@ -119,6 +119,20 @@ describe('prompt caching through an Anthropic upstream', () => {
     expect((await lastAccessLine(stack.gw, '/messages')).tokens).toEqual({ prompt: 10, completion: 5, cached: 0, estimated: false });
   });
 
+  it('a budget reservation covers the whole prompt as a 1-hour write, the dearest way it can be billed', async () => {
+    const { raw } = await registry.createKey({ name: `${keyName}-budget`, budget_daily: 0.05 });
+    const budgeted = new Anthropic({ baseURL: stack.gw.url, apiKey: raw, maxRetries: 0 });
+    // ~150 prompt tokens: as plain input or a 5-minute write well under $0.05, as 1-hour writes at $1000/M over it.
+    await registry.updateModel('claude-cached', () => ({ ...PRICES, price_cache_write_1h: 1000 }));
+    const refused = await budgeted.messages.create(cachedRequest('claude-cached')).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(Anthropic.APIError);
+    expect((refused as InstanceType<typeof Anthropic.APIError>).status).toBe(429);
+    expect(stack.fake.received).toHaveLength(0);
+    await registry.updateModel('claude-cached', () => PRICES);
+    await until(async () => (await budgeted.messages.create(cachedRequest('claude-cached')).then(() => true, () => false)), 'the cheaper 1-hour price to reach the gateway');
+    expect(stack.fake.received).toHaveLength(1);
+  });
+
   it('gwctl model price sets and removes the 1-hour write price; a negative one changes nothing', async () => {
     let r = await t.cli(['model', 'price', 'claude-cached', '--cache-write-1h', '7.5', '--json']);
     expect(r.code).toBe(0);
