@@ -85,6 +85,23 @@ describe('extended thinking through an Anthropic upstream', () => {
   });
 });
 
+describe('reasoning of an OpenAI-type upstream (reasoning_content, as DeepSeek and vLLM send it)', () => {
+  it('comes back as a thinking block before the text, plain and streamed with thinking_delta events', async () => {
+    stack.fake.setBehaviour({ reasoningContent: 'The user greets; answer briefly.', usage: true });
+    const plain = await client.messages.create(ask('claude-via-openai'));
+    expect(plain.content).toEqual([
+      { type: 'thinking', thinking: 'The user greets; answer briefly.', signature: '' },
+      { type: 'text', text: 'Hello from the fake provider.' },
+    ]);
+    const stream = client.messages.stream(ask('claude-via-openai'));
+    const thinking: string[] = [];
+    stream.on('thinking', (delta) => thinking.push(delta));
+    const final = await stream.finalMessage();
+    expect(thinking).toHaveLength(2);
+    expect(final.content).toEqual(plain.content);
+  });
+});
+
 describe('ids and request ids', () => {
   it('a converted answer has a msg_ id, plain and streamed', async () => {
     const msg = await client.messages.create({ model: 'claude-via-openai', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });

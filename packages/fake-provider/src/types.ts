@@ -88,6 +88,8 @@ export interface Behaviour {
   thinkingSignature?: string;
   /** Anthropic: a `redacted_thinking` block with this `data` before the answer. */
   redactedThinking?: string;
+  /** OpenAI chat (and Azure): `message.reasoning_content`, streamed as `delta.reasoning_content` chunks before the content, as DeepSeek and vLLM send reasoning. */
+  reasoningContent?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
