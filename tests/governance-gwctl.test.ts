@@ -122,7 +122,7 @@ describe('gwctl usage and key show', () => {
     const ev: UsageEvent = {
       id: 'r1', key_id: 'k1', key_name: 'late', model: 'm', provider: 'p', upstream_model: 'm', endpoint: '/chat/completions',
       prompt_tokens: 1, completion_tokens: 1, cached_tokens: 0, estimated: false, cost_usd: 0.5, latency_ms: 10, ttfb_ms: 5,
-      status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: Date.now() - 3 * 3_600_000,
+      status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: Date.now() - 3 * 3_600_000, cache_write_tokens: 0, cache_write_1h_tokens: 0,
     };
     await t.redis.xadd(RT_KEYS.usageStream, '*', ...encodeUsageEvent(ev));
     const r = await t.cli(['usage', '--since', '2h', '--json']);

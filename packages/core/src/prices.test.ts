@@ -43,6 +43,17 @@ describe('costOf', () => {
     expect(costOf(p, { prompt: 1000, completion: 0, cached: 800 })).toBeCloseTo((200 * 2 + 800 * 0.5) / 1e6, 12);
     expect(costOf(p, { prompt: 1000, completion: 0, cached: 500, cacheWrite: 400 })).toBeCloseTo((100 * 2 + 500 * 0.5 + 400 * 2.5) / 1e6, 12);
   });
+  it('prices 1-hour cache writes apart from 5-minute ones; the table sets them at twice the input price', () => {
+    const p = { input: 2, output: 8, cachedInput: 0.2, cacheWrite: 2.5, cacheWrite1h: 4, source: 'registry' as const };
+    expect(costOf(p, { prompt: 1000, completion: 10, cached: 100, cacheWrite: 500, cacheWrite1h: 300 })).toBeCloseTo((400 * 2 + 100 * 0.2 + 200 * 2.5 + 300 * 4 + 10 * 8) / 1e6, 12);
+    // Without a 1-hour price, a 1-hour write is billed as any cache write.
+    expect(costOf({ ...p, cacheWrite1h: undefined }, { prompt: 1000, completion: 0, cacheWrite: 500, cacheWrite1h: 300 })).toBeCloseTo((500 * 2 + 500 * 2.5) / 1e6, 12);
+    // A 1-hour count larger than the writes is capped by them.
+    expect(costOf(p, { prompt: 100, completion: 0, cacheWrite: 10, cacheWrite1h: 50 })).toBeCloseTo((90 * 2 + 10 * 4) / 1e6, 12);
+    const sonnet = tablePrice('claude-sonnet-4-20250514', { type: 'anthropic', base_url: 'https://api.anthropic.com' })!;
+    expect(sonnet).toMatchObject({ input: 3, cacheWrite: 3.75, cacheWrite1h: 6 });
+    expect(registryPrice({ price_input: 3, price_cache_write_1h: 6 })).toMatchObject({ cacheWrite1h: 6 });
+  });
   it('bills cached tokens at the input price when no cached price is set; 0 without a price', () => {
     expect(costOf({ input: 2, output: 0, source: 'registry' }, { prompt: 1000, completion: 0, cached: 800 })).toBeCloseTo(0.002, 12);
     expect(costOf(null, { prompt: 1, completion: 1 })).toBe(0);

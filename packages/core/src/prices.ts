@@ -20,6 +20,12 @@ export interface Price {
   /** Prompt tokens written to the provider's cache (Anthropic; default: `input`). */
   cacheWrite?: number;
   /**
+   * Prompt tokens written to the cache with a 1-hour TTL (Anthropic's `cache_control.ttl: "1h"`;
+   * default: `cacheWrite`). The price table has no such price: for a model it gives a cache-write
+   * price it is twice `input`, Anthropic's published multiplier (5-minute writes: 1.25×).
+   */
+  cacheWrite1h?: number;
+  /**
    * Long-context prices (Gemini, Claude): a request whose prompt has more than `above` tokens is
    * billed entirely at the last such tier's prices. Ascending by `above`.
    */
@@ -35,10 +41,11 @@ interface PriceTier {
   output: number;
   cachedInput?: number;
   cacheWrite?: number;
+  cacheWrite1h?: number;
 }
 
 type ProviderLike = Pick<Provider, 'type' | 'base_url'>;
-type ModelPrices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_input' | 'price_cache_write'>;
+type ModelPrices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_input' | 'price_cache_write' | 'price_cache_write_1h'>;
 
 const MILLION = 1_000_000;
 const tableCache = new Map<string, Price | null>();
@@ -51,11 +58,12 @@ function sampleAt(upstreamModel: string, opts: PriceOptions, n: number): Omit<Pr
   const withOutput = at({ output_tokens: MILLION }) ?? prompt;
   const cached = at({ cache_read_tokens: n });
   const write = at({ cache_write_tokens: n });
+  const input = round((prompt / n) * MILLION);
   return {
-    input: round((prompt / n) * MILLION),
+    input,
     output: round(withOutput - prompt),
     ...(cached !== undefined ? { cachedInput: round((cached / n) * MILLION) } : {}),
-    ...(write !== undefined ? { cacheWrite: round((write / n) * MILLION) } : {}),
+    ...(write !== undefined ? { cacheWrite: round((write / n) * MILLION), cacheWrite1h: round(2 * input) } : {}),
   };
 }
 
@@ -116,6 +124,7 @@ export function registryPrice(m: ModelPrices): Price | null {
     output: m.price_output ?? 0,
     ...(m.price_cached_input !== undefined ? { cachedInput: m.price_cached_input } : {}),
     ...(m.price_cache_write !== undefined ? { cacheWrite: m.price_cache_write } : {}),
+    ...(m.price_cache_write_1h !== undefined ? { cacheWrite1h: m.price_cache_write_1h } : {}),
     source: 'registry',
   };
 }
@@ -130,7 +139,10 @@ export interface PricedUsage {
   prompt: number;
   completion: number;
   cached?: number;
+  /** Cache writes of any TTL. */
   cacheWrite?: number;
+  /** The part of `cacheWrite` written with a 1-hour TTL. */
+  cacheWrite1h?: number;
 }
 
 /** Cost in USD of `u` at `p`, rounded to a nano-dollar (so that counters summed in Redis collect no float noise). */
@@ -140,7 +152,10 @@ export function costOf(price: Price | null, u: PricedUsage): number {
   if (price.tiers) for (const t of price.tiers) if (u.prompt > t.above) p = t;
   const cached = Math.min(u.cached ?? 0, u.prompt);
   const write = Math.min(u.cacheWrite ?? 0, u.prompt - cached);
+  const write1h = Math.min(u.cacheWrite1h ?? 0, write);
   const plain = u.prompt - cached - write;
-  const cost = (plain * p.input + cached * (p.cachedInput ?? p.input) + write * (p.cacheWrite ?? p.input) + u.completion * p.output) / MILLION;
+  const writePrice = p.cacheWrite ?? p.input;
+  const cost =
+    (plain * p.input + cached * (p.cachedInput ?? p.input) + (write - write1h) * writePrice + write1h * (p.cacheWrite1h ?? writePrice) + u.completion * p.output) / MILLION;
   return Math.round(cost * 1e9) / 1e9;
 }

@@ -157,6 +157,8 @@ export const ModelSchema = z
     price_cached_input: optional(num.pipe(z.number().nonnegative())),
     /** USD per million prompt tokens written to the provider's cache (Anthropic's cache writes). */
     price_cache_write: optional(num.pipe(z.number().nonnegative())),
+    /** USD per million prompt tokens written to the provider's cache with a 1-hour TTL (Anthropic `ttl: "1h"`; default: price_cache_write). */
+    price_cache_write_1h: optional(num.pipe(z.number().nonnegative())),
     /**
      * Completion tokens reserved for a request that sets no max_tokens, when it is admitted
      * against a tpm limit or a budget (replaced by the real count afterwards). Default:

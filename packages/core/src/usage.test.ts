@@ -5,7 +5,7 @@ function event(over: Partial<UsageEvent> = {}): UsageEvent {
   return {
     id: 'req_1', key_id: 'key_1', key_name: 'bench', model: 'gpt-4o-mini', provider: 'fake', upstream_model: 'gpt-4o-mini',
     endpoint: '/chat/completions', prompt_tokens: 12, completion_tokens: 34, cached_tokens: 0, estimated: false, cost_usd: 0.0000222,
-    latency_ms: 3, ttfb_ms: 2, status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: 1_700_000_000_000, ...over,
+    latency_ms: 3, ttfb_ms: 2, status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: 1_700_000_000_000, cache_write_tokens: 0, cache_write_1h_tokens: 0, ...over,
   };
 }
 

@@ -36,9 +36,13 @@ export interface UsageEvent {
   error: string;
   /** Epoch ms when the request ended. */
   ts: number;
+  /** Part of prompt_tokens written to the provider's prompt cache (Anthropic), of any TTL. */
+  cache_write_tokens: number;
+  /** Part of cache_write_tokens written with a 1-hour TTL. */
+  cache_write_1h_tokens: number;
 }
 
-const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts'] as const;
+const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts', 'cache_write_tokens', 'cache_write_1h_tokens'] as const;
 const FLAGS = ['estimated', 'stream', 'aborted'] as const;
 
 /** Flat `field, value, …` list for XADD (readable with redis-cli; decodeUsageEvent reads both forms). */
@@ -49,7 +53,7 @@ export function encodeUsageEvent(e: UsageEvent): string[] {
     'prompt_tokens', String(e.prompt_tokens), 'completion_tokens', String(e.completion_tokens), 'cached_tokens', String(e.cached_tokens),
     'estimated', e.estimated ? '1' : '0', 'cost_usd', String(e.cost_usd), 'latency_ms', String(e.latency_ms), 'ttfb_ms', String(e.ttfb_ms),
     'status', String(e.status), 'attempts', String(e.attempts), 'stream', e.stream ? '1' : '0', 'aborted', e.aborted ? '1' : '0',
-    'error', e.error, 'ts', String(e.ts),
+    'error', e.error, 'ts', String(e.ts), 'cache_write_tokens', String(e.cache_write_tokens), 'cache_write_1h_tokens', String(e.cache_write_1h_tokens),
   ];
 }
 
@@ -72,7 +76,8 @@ export function usageEventJson(e: UsageEvent): string {
     `"upstream_model":${str(e.upstream_model)},"endpoint":${str(e.endpoint)},"prompt_tokens":${num(e.prompt_tokens)},` +
     `"completion_tokens":${num(e.completion_tokens)},"cached_tokens":${num(e.cached_tokens)},"estimated":${e.estimated},` +
     `"cost_usd":${num(e.cost_usd)},"latency_ms":${num(e.latency_ms)},"ttfb_ms":${num(e.ttfb_ms)},"status":${num(e.status)},` +
-    `"attempts":${num(e.attempts)},"stream":${e.stream},"aborted":${e.aborted},"error":${str(e.error)},"ts":${num(e.ts)}}`
+    `"attempts":${num(e.attempts)},"stream":${e.stream},"aborted":${e.aborted},"error":${str(e.error)},"ts":${num(e.ts)},` +
+    `"cache_write_tokens":${num(e.cache_write_tokens)},"cache_write_1h_tokens":${num(e.cache_write_1h_tokens)}}`
   );
 }
 

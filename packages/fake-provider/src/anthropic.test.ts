@@ -115,3 +115,58 @@ describe('Anthropic Messages API', () => {
     expect(evs.find((e) => e.event === 'message_delta')!.data.usage).toBeUndefined();
   });
 });
+
+describe('Anthropic fidelity: caching, thinking, validation', () => {
+  it('reports prompt-caching usage: reads, 5m and 1h writes, outside input_tokens', async () => {
+    fp.setBehaviour({ promptTokens: 7, cachedTokens: 100, cacheWrite5mTokens: 20, cacheWrite1hTokens: 30 });
+    const usage = { input_tokens: 7, output_tokens: 5, cache_creation_input_tokens: 50, cache_read_input_tokens: 100, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 30 } };
+    expect((await json(await post('/messages', MSG))).usage).toEqual(usage);
+    const evs = await events(await post('/messages', { ...MSG, stream: true }));
+    expect(evs[0]!.data.message.usage).toEqual({ ...usage, output_tokens: 1 });
+  });
+
+  it('answers a signed thinking block when the request turns thinking on, plain and streamed', async () => {
+    const body = { ...MSG, thinking: { type: 'enabled', budget_tokens: 1024 } };
+    const plain = await json(await post('/messages', body));
+    expect(plain.content).toEqual([
+      { type: 'thinking', thinking: 'Let me think about this step by step.', signature: expect.stringMatching(/^Eq/) },
+      { type: 'text', text: 'Hello from the fake provider.' },
+    ]);
+    const evs = await events(await post('/messages', { ...body, stream: true }));
+    const deltas = evs.filter((e) => e.event === 'content_block_delta').map((e) => e.data);
+    expect(deltas.filter((d) => d.index === 0).map((d) => d.delta.type)).toEqual(['thinking_delta', 'thinking_delta', 'signature_delta']);
+    expect(deltas.filter((d) => d.delta.type === 'thinking_delta').map((d) => d.delta.thinking).join('')).toBe(plain.content[0].thinking);
+    expect(deltas.find((d) => d.delta.type === 'signature_delta').delta.signature).toBe(plain.content[0].signature);
+    expect(deltas.filter((d) => d.index === 1).every((d) => d.delta.type === 'text_delta')).toBe(true);
+    const plainOnly = await json(await post('/messages', MSG));
+    expect(plainOnly.content.map((b: { type: string }) => b.type)).toEqual(['text']);
+  });
+
+  it('scripts redacted_thinking and its own thinking text and signature', async () => {
+    fp.setBehaviour({ redactedThinking: 'opaque-data', thinking: 'Hmm.', thinkingSignature: 'sig-1' });
+    const plain = await json(await post('/messages', MSG));
+    expect(plain.content.slice(0, 2)).toEqual([
+      { type: 'redacted_thinking', data: 'opaque-data' },
+      { type: 'thinking', thinking: 'Hmm.', signature: 'sig-1' },
+    ]);
+    const evs = await events(await post('/messages', { ...MSG, stream: true }));
+    const starts = evs.filter((e) => e.event === 'content_block_start').map((e) => e.data);
+    expect(starts.map((s) => [s.index, s.content_block.type])).toEqual([[0, 'redacted_thinking'], [1, 'thinking'], [2, 'text']]);
+    expect(starts[0].content_block.data).toBe('opaque-data');
+  });
+
+  it('refuses what the real API refuses: empty messages, no max_tokens (count_tokens needs none)', async () => {
+    const empty = await post('/messages', { ...MSG, messages: [] });
+    expect(empty.status).toBe(400);
+    expect(await json(empty)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'messages: at least one message is required' } });
+    const { max_tokens: _drop, ...noMax } = MSG;
+    expect((await post('/messages', noMax)).status).toBe(400);
+    expect((await post('/messages/count_tokens', noMax)).status).toBe(200);
+    expect((await post('/messages/count_tokens', { ...noMax, messages: [] })).status).toBe(400);
+  });
+
+  it('records the headers it received (anthropic-beta) for passthrough checks', async () => {
+    await post('/messages', MSG, { 'anthropic-beta': 'prompt-caching-2024-07-31,extended-cache-ttl-2025-04-11' });
+    expect(fp.received.at(-1)!.headers['anthropic-beta']).toBe('prompt-caching-2024-07-31,extended-cache-ttl-2025-04-11');
+  });
+});

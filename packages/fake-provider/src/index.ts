@@ -5,3 +5,4 @@ export { DEFAULT_GEMINI_MODELS } from './gemini-models.js';
 export { fakeVector } from './embeddings.js';
 export { parseSse } from './sse.js';
 export type { Behaviour, FakeProvider, FakeProviderOptions, FinishReason, RecordedRequest, ToolCallBehaviour } from './types.js';
+export { FAKE_THINKING_SIGNATURE } from './anthropic-extras.js';

@@ -1,4 +1,5 @@
 import { buildAnswer, countPromptTokens, wantsUsage } from './content.js';
+import { reasoningPieces } from './openai-reasoning.js';
 import { answerModel, json, memoByBehaviour, modelJson, nowSeconds, type Handler } from './reply.js';
 import { DONE_FRAME, dataFrame, type Frame } from './sse.js';
 import type { Behaviour } from './types.js';
@@ -51,15 +52,17 @@ function cannedChat(d: ChatDialect) {
   return memoByBehaviour((b: Behaviour): Canned => {
     const a = buildAnswer(b, 'call_');
     const fr = JSON.stringify(a.finishReason);
-    const message = a.tool
+    const message: Record<string, unknown> = a.tool
       ? { role: 'assistant', content: null, tool_calls: [{ id: a.tool.id, type: 'function', function: { name: a.tool.name, arguments: a.tool.arguments } }], refusal: null }
       : { role: 'assistant', content: a.text, refusal: null };
+    if (b.reasoningContent !== undefined) message.reasoning_content = b.reasoningContent;
     const choice = (delta: unknown, finish: string, place: ChoicePlace) =>
       `,"choices":[{"index":0,"delta":${JSON.stringify(delta)},"logprobs":null,"finish_reason":${finish}${d.choiceExtra(place, a.finishReason)}}]`;
     const first = a.tool
       ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: a.tool.id, type: 'function', function: { name: a.tool.name, arguments: '' } }], refusal: null }
       : { role: 'assistant', content: '', refusal: null };
     const chunkTails = [{ tail: choice(first, 'null', 'first'), content: false }];
+    for (const r of reasoningPieces(b)) chunkTails.push({ tail: choice({ reasoning_content: r }, 'null', 'content'), content: false });
     for (const p of a.pieces) {
       const delta = a.tool ? { tool_calls: [{ index: 0, function: { arguments: p } }] } : { content: p };
       chunkTails.push({ tail: choice(delta, 'null', 'content'), content: true });

@@ -322,7 +322,7 @@ describe('auth', () => {
       expect(await json(anthropic)).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.any(String) } });
       const ok = await fetch(`${locked.url}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer sk-upstream' }, body: JSON.stringify(CHAT) });
       expect(ok.status).toBe(200);
-      const okX = await fetch(`${locked.url}/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-upstream' }, body: JSON.stringify({ model: 'c', max_tokens: 5, messages: [] }) });
+      const okX = await fetch(`${locked.url}/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-upstream' }, body: JSON.stringify({ model: 'c', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) });
       expect(okX.status).toBe(200);
       expect(locked.received.map((r) => r.headers['authorization'] ?? r.headers['x-api-key'])).toEqual(['Bearer gw-client-key', 'nope', 'Bearer sk-upstream', 'sk-upstream']);
     } finally {

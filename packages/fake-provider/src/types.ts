@@ -66,7 +66,7 @@ export interface Behaviour {
    * and no candidates. Ignored on OpenAI and Anthropic routes.
    */
   blockPrompt?: boolean;
-  /** Prompt tokens served from cache: Gemini `cachedContentTokenCount`, OpenAI/Azure `prompt_tokens_details.cached_tokens`. */
+  /** Prompt tokens served from cache: Gemini `cachedContentTokenCount`, OpenAI/Azure `prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`. */
   cachedTokens?: number;
   /** Hidden reasoning tokens, billed as output on top of `completionTokens`: Gemini `thoughtsTokenCount`, OpenAI/Azure `completion_tokens_details.reasoning_tokens`. */
   reasoningTokens?: number;
@@ -74,6 +74,22 @@ export interface Behaviour {
   thoughtSignature?: boolean | string;
   /** Answer `model` = the request's model (default true); otherwise the first configured model (Gemini: of `geminiModels`). Azure always answers its deployment's model. */
   echoModel: boolean;
+  /** Anthropic: prompt tokens written to the cache with the default 5-minute TTL (`cache_creation.ephemeral_5m_input_tokens`). `cachedTokens` is the cache read. */
+  cacheWrite5mTokens?: number;
+  /** Anthropic: prompt tokens written to the cache with `ttl: "1h"` (`cache_creation.ephemeral_1h_input_tokens`). */
+  cacheWrite1hTokens?: number;
+  /**
+   * Anthropic: a signed `thinking` block before the answer (plain and streamed with
+   * `thinking_delta` and `signature_delta`); a string is its text. Default: only when the
+   * request turns thinking on (`thinking.type` `enabled` or `adaptive`); `false`: never.
+   */
+  thinking?: boolean | string;
+  /** Anthropic: the thinking block's signature (default `FAKE_THINKING_SIGNATURE`). */
+  thinkingSignature?: string;
+  /** Anthropic: a `redacted_thinking` block with this `data` before the answer. */
+  redactedThinking?: string;
+  /** OpenAI chat (and Azure): `message.reasoning_content`, streamed as `delta.reasoning_content` chunks before the content, as DeepSeek and vLLM send reasoning. */
+  reasoningContent?: string;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';

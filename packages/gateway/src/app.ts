@@ -1,5 +1,5 @@
 import type { RegistryCache } from './cache/registry-cache.js';
-import { ENDPOINTS } from './api/endpoints.js';
+import { ANTHROPIC_MODELS_ENDPOINT, ENDPOINTS } from './api/endpoints.js';
 import type { ApiRouter } from './api/router.js';
 import type { Cors } from './http/cors.js';
 import { Errors, toGatewayError, type GatewayError } from './errors/catalog.js';
@@ -79,9 +79,10 @@ export function webSocketOptions(deps: Pick<AppDeps, 'router' | 'cache' | 'isAcc
 export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSink) => void {
   const { log, cache, router, cors } = deps;
 
-  function refuse(res: ResponseSink, id: string, err: GatewayError, endpoint: string): void {
+  function refuse(res: ResponseSink, id: string, err: GatewayError, endpoint: string, anthropicClient = false): void {
     deps.onRefused?.(endpoint, err.status);
-    sendPlainJson(res, err.status, id, renderErrorBody(ENDPOINTS.get(endpoint)?.format, err));
+    const format = ENDPOINTS.get(endpoint)?.format;
+    sendPlainJson(res, err.status, id, renderErrorBody(format, err), anthropicClient || format === 'anthropic');
   }
 
   return (req, res) => {
@@ -101,20 +102,24 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     const extra = method === 'GET' ? deps.extraRoutes?.get(path) : undefined;
     if (extra) return extra(req, res);
 
+    // An Anthropic client (its SDK always sends anthropic-version) gets the models list in its
+    // own shape, and `request-id` (what its SDK reads) besides x-request-id.
+    const anthropicClient = req.headers['anthropic-version'] !== undefined;
     const r = router.route(method, path);
     if ('refused' in r) {
       const label = r.endpoint?.path ?? 'other';
-      if (r.refused === 'method') return refuse(res, id, Errors.methodNotAllowed(method, path), label);
-      if (r.refused === 'bad_model_id') return refuse(res, id, Errors.modelNotFound(r.id), label);
-      return refuse(res, id, Errors.routeNotFound(method, path), 'other');
+      if (r.refused === 'method') return refuse(res, id, Errors.methodNotAllowed(method, path), label, anthropicClient);
+      if (r.refused === 'bad_model_id') return refuse(res, id, Errors.modelNotFound(r.id), label, anthropicClient);
+      return refuse(res, id, Errors.routeNotFound(method, path), 'other', anthropicClient);
     }
-    const endpoint = r.endpoint;
+    const endpoint = anthropicClient && r.endpoint.kind === 'models' ? ANTHROPIC_MODELS_ENDPOINT : r.endpoint;
     // While draining, a request on an already open connection is still served (its connection
     // closes after the answer): a load balancer's idle keep-alive connection must not turn into
     // a client-visible 503 for a POST it cannot retry. Refused only once the drain is over.
-    if (!(deps.isServing?.() ?? deps.isAccepting())) return refuse(res, id, Errors.shuttingDown(), endpoint.path);
+    if (!(deps.isServing?.() ?? deps.isAccepting())) return refuse(res, id, Errors.shuttingDown(), endpoint.path, anthropicClient);
 
     const ctx = createContext(id, req, res, endpoint, log);
+    if (anthropicClient || endpoint.format === 'anthropic') ctx.responseHeaders['request-id'] = id;
     if (r.model !== null) ctx.publicModel = r.model;
     deps.inFlight.count++;
     ctx.onFinish.push(() => deps.inFlight.count--);

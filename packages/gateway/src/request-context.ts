@@ -119,6 +119,8 @@ export interface Usage {
   cachedTokens: number;
   /** Part of promptTokens written to the provider's prompt cache (Anthropic), priced apart. */
   cacheWriteTokens?: number;
+  /** Part of cacheWriteTokens written with a 1-hour TTL (Anthropic `ttl: "1h"`), dearer than the default 5 minutes. */
+  cacheWrite1hTokens?: number;
   /** True when counted by the gateway because the upstream reported none. */
   estimated: boolean;
 }

@@ -49,5 +49,8 @@ export const MODELS_ENDPOINT: Endpoint = { path: '/models', method: 'GET', kind:
 /** `GET|DELETE /v1/responses/{id}` and `GET /v1/responses/{id}/input_items`: stored responses, from Redis (responses/). */
 export const STORED_RESPONSE_ENDPOINT: Endpoint = { path: '/responses/{id}', method: 'GET', kind: 'stored', body: 'none', streams: false, jsonResponse: true, tokens: false };
 
+/** The same, asked by an Anthropic client (`anthropic-version` header): Anthropic's list shape and errors. */
+export const ANTHROPIC_MODELS_ENDPOINT: Endpoint = { ...MODELS_ENDPOINT, format: 'anthropic' };
+
 /** POST endpoints routed by model, keyed by their path (after the prefix). */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));

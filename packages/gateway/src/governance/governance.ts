@@ -110,12 +110,14 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       aborted: ctx.clientAborted,
       error: ctx.errorCode ?? (ctx.clientAborted ? 'client_aborted' : ''),
       ts: Date.now(),
+      cache_write_tokens: usage?.cacheWriteTokens ?? 0,
+      cache_write_1h_tokens: usage?.cacheWrite1hTokens ?? 0,
     };
   }
 
   function bill(ctx: RequestContext, usage: Usage | null, adm: Admission | null, slotReleased: boolean): void {
     const price = ctx.served && ctx.model ? targetPrice(ctx.model, ctx.served) : null;
-    const cost = usage ? costOf(price, { prompt: usage.promptTokens, completion: usage.completionTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens }) : 0;
+    const cost = usage ? costOf(price, { prompt: usage.promptTokens, completion: usage.completionTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens, cacheWrite1h: usage.cacheWrite1hTokens }) : 0;
     ctx.costUsd = cost;
     if (adm) limiter.release(adm, usage ? usage.promptTokens + usage.completionTokens : 0, !slotReleased);
     if (!recorder) return;
@@ -210,8 +212,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     if (reserving && hasBudget(key) && ctx.model) {
       for (const t of ctx.targets) {
         const price = targetPrice(ctx.model, t);
-        // The whole prompt could be a cache write (dearer than plain input at Anthropic).
-        usd = Math.max(usd, costOf(price, { prompt, completion: output }), costOf(price, { prompt, completion: output, cacheWrite: prompt }));
+        // The whole prompt could be a cache write (dearer than plain input at Anthropic), of either TTL.
+        const asWrite = (write1h: number) => costOf(price, { prompt, completion: output, cacheWrite: prompt, cacheWrite1h: write1h });
+        usd = Math.max(usd, costOf(price, { prompt, completion: output }), asWrite(0), asWrite(prompt));
       }
     }
     return { tokens, usd };

@@ -16,7 +16,7 @@ function event(id: string, keyId: string, cost: number): UsageEvent {
   return {
     id, key_id: keyId, key_name: keyId, model: 'm', provider: 'p', upstream_model: 'm', endpoint: '/chat/completions', prompt_tokens: 10,
     completion_tokens: 5, cached_tokens: 1, estimated: false, cost_usd: cost, latency_ms: 1, ttfb_ms: 1, status: 200, attempts: 1,
-    stream: false, aborted: false, error: '', ts: 0,
+    stream: false, aborted: false, error: '', ts: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0,
   };
 }
 

@@ -60,6 +60,7 @@ const EXPOSE_HEADERS = [
   'x-gateway-attempts',
   'openai-processing-ms',
   'content-disposition',
+  'request-id',
 ].join(', ');
 
 /** The OpenAI and Anthropic SDKs (Stainless-generated) send `x-stainless-os`, `-lang`, `-retry-count`, `-timeout`, … */

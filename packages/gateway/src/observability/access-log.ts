@@ -1,7 +1,7 @@
 import { pino, type DestinationStream } from 'pino';
 import type { GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
-import type { RequestContext } from '../request-context.js';
+import type { RequestContext, Usage } from '../request-context.js';
 import { gatewayOverheadMs, upstreamTtfbMs } from './timings.js';
 
 /** The fields of the one access log line of a request. Never the raw key, never a secret. */
@@ -25,7 +25,8 @@ interface AccessLogFields {
   ttfbMs: number | null;
   /** Time spent in the gateway itself (see `gatewayOverheadMs`). */
   overheadMs: number | null;
-  tokens: { prompt: number; completion: number; cached: number; estimated: boolean } | null;
+  /** `cacheWrite` (and `cacheWrite1h`, its 1-hour part) only when the provider wrote to its prompt cache. */
+  tokens: { prompt: number; completion: number; cached: number; cacheWrite?: number; cacheWrite1h?: number; estimated: boolean } | null;
   costUsd: number | null;
   errorCode: string | null;
   error: string | null;
@@ -35,6 +36,12 @@ interface AccessLogFields {
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+function accessTokens(u: Usage): NonNullable<AccessLogFields['tokens']> {
+  if (!u.cacheWriteTokens) return { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated };
+  const t = { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, cacheWrite: u.cacheWriteTokens, estimated: u.estimated };
+  return u.cacheWrite1hTokens ? { ...t, cacheWrite1h: u.cacheWrite1hTokens } : t;
+}
 // The model name comes from the client; a huge one must not make a huge log line.
 const clip = (s: string): string => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
 
@@ -59,7 +66,7 @@ function accessLogFields(ctx: RequestContext): AccessLogFields {
     durationMs: round(ctx.tEnd - ctx.t0),
     ttfbMs: ttfb === null ? null : round(ttfb),
     overheadMs: overhead === null ? null : round(overhead),
-    tokens: u ? { prompt: u.promptTokens, completion: u.completionTokens, cached: u.cachedTokens, estimated: u.estimated } : null,
+    tokens: u ? accessTokens(u) : null,
     costUsd: ctx.costUsd,
     errorCode: ctx.errorCode,
     error: ctx.error,

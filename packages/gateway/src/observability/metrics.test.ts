@@ -42,11 +42,23 @@ describe('GatewayMetrics.observeRequest', () => {
     expect(await value(m, 'llmgw_tokens_total', { ...l, direction: 'in' })).toBe(101);
     expect(await value(m, 'llmgw_tokens_total', { ...l, direction: 'out' })).toBe(22);
     expect(await value(m, 'llmgw_cached_tokens_total', l)).toBe(40);
+    expect(await value(m, 'llmgw_cache_write_tokens_total', l)).toBe(0);
     expect(await value(m, 'llmgw_cost_usd_total', l)).toBeCloseTo(0.75);
     expect(await value(m, 'llmgw_requests_total', { ...l, status_class: '2xx', endpoint: '/chat/completions' })).toBe(2);
     // Overhead: 1 ms before dispatch + 0.5 ms of buffered relay after the upstream ended.
     expect(await value(m, 'llmgw_gateway_overhead_seconds_sum')).toBeCloseTo(0.003);
     expect(await value(m, 'llmgw_upstream_ttfb_seconds_sum', { provider: 'prov-a' })).toBeCloseTo(0.098);
+  });
+
+  it('counts Anthropic cache writes by TTL', async () => {
+    const m = metrics();
+    const served = { provider, model: 'up-1', weight: 1, priority: 0 };
+    const base = { model: {} as never, publicModel: 'pub', served, status: 200, t0: 1000, tUpstreamStart: 1001, tFirstByte: 1050, tUpstreamEnd: 1100, tEnd: 1100.5 };
+    m.observeRequest(ctxWith({ ...base, usage: { promptTokens: 900, completionTokens: 1, cachedTokens: 0, cacheWriteTokens: 500, cacheWrite1hTokens: 300, estimated: false } }));
+    m.observeRequest(ctxWith({ ...base, usage: { promptTokens: 100, completionTokens: 1, cachedTokens: 0, cacheWriteTokens: 50, estimated: false } }));
+    const l = { model: 'pub', provider: 'prov-a' };
+    expect(await value(m, 'llmgw_cache_write_tokens_total', { ...l, ttl: '5m' })).toBe(250);
+    expect(await value(m, 'llmgw_cache_write_tokens_total', { ...l, ttl: '1h' })).toBe(300);
   });
 
   it('labels an unknown model `none`, never the name the client sent', async () => {

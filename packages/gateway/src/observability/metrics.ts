@@ -69,6 +69,7 @@ export class GatewayMetrics {
   private readonly overhead: PlainHistogram;
   private readonly tokens: PlainCounter;
   private readonly cachedTokens: PlainCounter;
+  private readonly cacheWriteTokens: PlainCounter;
   private readonly cost: PlainCounter;
 
   constructor(src: MetricsSources, opts: MetricsOptions = {}) {
@@ -127,6 +128,12 @@ export class GatewayMetrics {
       'llmgw_cached_tokens_total',
       'Prompt tokens the upstream served from its prompt cache (a subset of direction="in").',
       ['model', 'provider'],
+      this.registry,
+    );
+    this.cacheWriteTokens = new PlainCounter(
+      'llmgw_cache_write_tokens_total',
+      'Prompt tokens the upstream wrote to its prompt cache (Anthropic), by TTL (`5m`, `1h`); a subset of direction="in", priced apart.',
+      ['model', 'provider', 'ttl'],
       this.registry,
     );
     this.cost = new PlainCounter(
@@ -194,6 +201,11 @@ export class GatewayMetrics {
       if (u.promptTokens > 0) this.tokens.labels(model, provider, 'in').inc(u.promptTokens);
       if (u.completionTokens > 0) this.tokens.labels(model, provider, 'out').inc(u.completionTokens);
       if (u.cachedTokens > 0) this.cachedTokens.labels(model, provider).inc(u.cachedTokens);
+      if (u.cacheWriteTokens) {
+        const write1h = u.cacheWrite1hTokens ?? 0;
+        if (u.cacheWriteTokens > write1h) this.cacheWriteTokens.labels(model, provider, '5m').inc(u.cacheWriteTokens - write1h);
+        if (write1h > 0) this.cacheWriteTokens.labels(model, provider, '1h').inc(write1h);
+      }
     }
     if (ctx.costUsd && ctx.costUsd > 0) this.cost.labels(model, provider).inc(ctx.costUsd);
   }

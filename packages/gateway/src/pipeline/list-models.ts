@@ -4,6 +4,7 @@ import type { RegistryReader } from '../cache/registry-cache.js';
 import { Errors } from '../errors/catalog.js';
 import type { RequestContext } from '../request-context.js';
 import { respondJson } from '../relay/respond.js';
+import { anthropicModelsPage, toAnthropicModel } from './list-models-anthropic.js';
 
 function toOpenAIModel(m: Model) {
   return {
@@ -29,15 +30,17 @@ async function usable(cache: RegistryReader, key: ApiKey, only?: string): Promis
 
 /**
  * Stage, for `GET /v1/models` and `GET /v1/models/{id}` (`ctx.publicModel`): answered by the
- * gateway from the registry, with exactly the models the key may use.
+ * gateway from the registry, with exactly the models the key may use; in Anthropic's shape for
+ * an Anthropic client (`list-models-anthropic.ts`).
  */
 export async function listModels(ctx: RequestContext, cache: RegistryReader): Promise<void> {
   const key = ctx.key!;
+  const anthropic = ctx.endpoint.format === 'anthropic';
   if (!ctx.publicModel) {
     const models = await usable(cache, key);
-    return respondJson(ctx, 200, JSON.stringify({ object: 'list', data: models.map(toOpenAIModel) }));
+    return respondJson(ctx, 200, anthropic ? anthropicModelsPage(models, ctx.req.query) : JSON.stringify({ object: 'list', data: models.map(toOpenAIModel) }));
   }
   const [m] = await usable(cache, key, ctx.publicModel);
   if (!m) throw Errors.modelNotFound(ctx.publicModel);
-  respondJson(ctx, 200, JSON.stringify(toOpenAIModel(m)));
+  respondJson(ctx, 200, JSON.stringify(anthropic ? toAnthropicModel(m) : toOpenAIModel(m)));
 }

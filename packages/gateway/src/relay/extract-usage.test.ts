@@ -14,6 +14,12 @@ describe('extractUsage', () => {
       promptTokens: 8, completionTokens: 2, cachedTokens: 5, estimated: false,
     });
   });
+  it('reads Anthropic cache writes, split by TTL, as prompt tokens priced apart', () => {
+    const u = { input_tokens: 4, output_tokens: 2, cache_read_input_tokens: 100, cache_creation_input_tokens: 50, cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 30 } };
+    expect(extractUsage(JSON.stringify({ usage: u }))).toEqual({ promptTokens: 154, completionTokens: 2, cachedTokens: 100, cacheWriteTokens: 50, cacheWrite1hTokens: 30, estimated: false });
+    // Before the TTL split only the total came: all of it a 5-minute write.
+    expect(extractUsage('{"usage":{"input_tokens":1,"output_tokens":1,"cache_creation_input_tokens":7}}')).toEqual({ promptTokens: 8, completionTokens: 1, cachedTokens: 0, cacheWriteTokens: 7, estimated: false });
+  });
   it('skips "usage": null and strings, returns null without usage', () => {
     expect(findUsageObject('{"usage":null,"x":{"usage":{"prompt_tokens":1}}}')).toEqual({ prompt_tokens: 1 });
     expect(extractUsage('{"id":"x"}')).toBeNull();

@@ -42,11 +42,14 @@ export function mapUsage(u: Record<string, unknown>): Usage | null {
   if ('input_tokens' in u || 'output_tokens' in u) {
     const cached = n(details?.cached_tokens) + n(u.cache_read_input_tokens);
     // Anthropic counts cache reads and writes outside input_tokens; fold them in as prompt tokens.
-    const prompt = n(u.input_tokens) + n(u.cache_read_input_tokens) + n(u.cache_creation_input_tokens);
-    const write = n(u.cache_creation_input_tokens);
-    return write > 0
-      ? { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, cacheWriteTokens: write, estimated: false }
-      : { promptTokens: prompt, completionTokens: n(u.output_tokens), cachedTokens: cached, estimated: false };
+    // Writes come as a total and, since the 1-hour TTL, split by TTL in `cache_creation`.
+    const byTtl = (u.cache_creation ?? {}) as Record<string, unknown>;
+    const write1h = n(byTtl.ephemeral_1h_input_tokens);
+    const write = Math.max(n(u.cache_creation_input_tokens), n(byTtl.ephemeral_5m_input_tokens) + write1h);
+    const usage: Usage = { promptTokens: n(u.input_tokens) + n(u.cache_read_input_tokens) + write, completionTokens: n(u.output_tokens), cachedTokens: cached, estimated: false };
+    if (write > 0) usage.cacheWriteTokens = write;
+    if (write1h > 0) usage.cacheWrite1hTokens = write1h;
+    return usage;
   }
   return null;
 }

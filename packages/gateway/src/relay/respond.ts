@@ -9,9 +9,9 @@ import type { RequestContext, ResponseSink } from '../request-context.js';
 
 const JSON_CT = 'application/json';
 
-/** A JSON answer to a request that has no context (health, a refusal before routing). */
-export function sendPlainJson(res: ResponseSink, status: number, id: string, body: string): void {
-  res.send(status, { 'content-type': JSON_CT, 'x-request-id': id }, body);
+/** A JSON answer to a request that has no context (health, a refusal before routing); `requestIdToo`: also as `request-id` (Anthropic's name). */
+export function sendPlainJson(res: ResponseSink, status: number, id: string, body: string, requestIdToo = false): void {
+  res.send(status, requestIdToo ? { 'content-type': JSON_CT, 'x-request-id': id, 'request-id': id } : { 'content-type': JSON_CT, 'x-request-id': id }, body);
 }
 
 /** The answer to an allowed CORS preflight: no body, the preflight's headers. */

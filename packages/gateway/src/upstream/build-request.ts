@@ -76,7 +76,10 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
   const adapter = ADAPTERS[p.type];
   const headers: Record<string, string> = {};
   const inHeaders = ctx.req.headers;
-  for (const k in inHeaders) if (!DROP.has(k)) headers[k] = inHeaders[k]!;
+  // `anthropic-version` and `anthropic-beta` (prompt caching TTLs, thinking, …) mean something
+  // only to an Anthropic upstream; another type could refuse a header it does not know.
+  const anthropicUpstream = p.type === 'anthropic';
+  for (const k in inHeaders) if (!DROP.has(k) && (anthropicUpstream || !k.startsWith('anthropic-'))) headers[k] = inHeaders[k]!;
   Object.assign(headers, adapter.staticHeaders, p.headers, adapter.authHeaders(p, secret));
   headers['x-request-id'] = ctx.id;
   headers['accept-encoding'] = 'identity';

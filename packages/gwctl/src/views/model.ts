@@ -36,6 +36,7 @@ export function toModelFields(m: Model): Array<[string, string | number]> {
     ['price_output', price(m.price_output)],
     ['price_cached_input', price(m.price_cached_input)],
     ['price_cache_write', price(m.price_cache_write)],
+    ['price_cache_write_1h', price(m.price_cache_write_1h)],
     ['reserve_output_tokens', m.reserve_output_tokens ?? '-'],
     ['first_byte_timeout_ms', m.first_byte_timeout_ms ?? '-'],
     ['idle_timeout_ms', m.idle_timeout_ms ?? '-'],

@@ -1,5 +1,6 @@
 import { convertOpenaiUsageToAnthropic } from './convert-openai-usage.js';
 import { mapFinishReasonToAnthropic } from './map-stop-reason.js';
+import { anthropicMessageId } from './message-id.js';
 import { isObject, type Json, type OpenaiMessage, type OpenaiUsage, str } from './types.js';
 
 /** Tool arguments as an object; arguments a model garbled become `{}` rather than failing the answer. */
@@ -38,7 +39,7 @@ export function convertOpenaiResponseToAnthropic(res: Json, publicModel: string)
   let stop = mapFinishReasonToAnthropic(choice.finish_reason) ?? 'end_turn';
   if (calls.length > 0 && stop === 'end_turn') stop = 'tool_use'; // some servers say "stop" after a tool call
   return {
-    id: typeof res.id === 'string' ? res.id : 'msg_gateway',
+    id: anthropicMessageId(res.id),
     type: 'message',
     role: 'assistant',
     model: publicModel,

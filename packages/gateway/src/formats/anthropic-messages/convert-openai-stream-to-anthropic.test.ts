@@ -20,7 +20,7 @@ describe('OpenaiToAnthropicStream', () => {
       'content_block_stop', 'message_delta', 'message_stop',
     ]);
     for (const e of events) expect(e.data.type).toBe(e.event);
-    expect(events[0]!.data.message).toMatchObject({ id: 'chatcmpl-AxTe9k2', type: 'message', role: 'assistant', model: 'claude-public', content: [] });
+    expect(events[0]!.data.message).toMatchObject({ id: 'msg_AxTe9k2', type: 'message', role: 'assistant', model: 'claude-public', content: [] });
     expect(events[2]!.data).toEqual({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     const text = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.text).join('');
     expect(text).toBe('Hello! How can I help you today?');

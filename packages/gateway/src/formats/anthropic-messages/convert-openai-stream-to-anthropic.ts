@@ -5,6 +5,7 @@ import { anthropicErrorBody } from '../../errors/render.js';
 import { openaiErrorChunkToAnthropic } from './convert-errors.js';
 import { convertOpenaiUsageToAnthropic } from './convert-openai-usage.js';
 import { mapFinishReasonToAnthropic } from './map-stop-reason.js';
+import { anthropicMessageId } from './message-id.js';
 import { SseEventSplitter, sseEvent, type SseEvent } from '../../relay/sse-events.js';
 import { isObject, type Json, type OpenaiUsage } from './types.js';
 
@@ -85,7 +86,7 @@ export class OpenaiToAnthropicStream {
   private start(id: unknown): string {
     this.started = true;
     const message = {
-      id: typeof id === 'string' ? id : 'msg_gateway',
+      id: anthropicMessageId(id),
       type: 'message',
       role: 'assistant',
       model: this.o.publicModel,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { anthropicMessageId } from './message-id.js';
 import { fixture } from './__fixtures__/fixtures.js';
 import { convertAnthropicResponseToOpenai } from './convert-anthropic-response-to-openai.js';
 import { convertOpenaiResponseToAnthropic } from './convert-openai-response-to-anthropic.js';
@@ -8,7 +9,7 @@ const json = (name: string) => JSON.parse(fixture(name)) as Record<string, unkno
 describe('convertOpenaiResponseToAnthropic', () => {
   it('converts a text completion, usage split into input and cache reads', () => {
     expect(convertOpenaiResponseToAnthropic(json('openai-chat-text.json'), 'claude-public')).toEqual({
-      id: 'chatcmpl-AxTf01',
+      id: 'msg_AxTf01', // Anthropic clients expect msg_ ids; the upstream id stays recognisable
       type: 'message',
       role: 'assistant',
       model: 'claude-public',
@@ -53,5 +54,15 @@ describe('convertAnthropicResponseToOpenai', () => {
       logprobs: null,
       finish_reason: 'tool_calls',
     });
+  });
+});
+
+describe('anthropicMessageId', () => {
+  it('keeps msg_ ids, turns other upstream ids into msg_ ones, and makes one when there is none', () => {
+    expect(anthropicMessageId('msg_01abc')).toBe('msg_01abc');
+    expect(anthropicMessageId('chatcmpl-Ab1')).toBe('msg_Ab1');
+    expect(anthropicMessageId('gen-17/x y')).toBe('msg_gen-17xy');
+    expect(anthropicMessageId(undefined)).toMatch(/^msg_gw[0-9a-f]{24}$/);
+    expect(anthropicMessageId('')).not.toBe(anthropicMessageId(''));
   });
 });

@@ -18,18 +18,24 @@ export const messagesPassthrough: Codec = {
       dropUsageChunk: false,
       onErrorEvent: o.onErrorEvent,
       onUsage: (u) => {
-        const write = Math.max(acc?.cacheWriteTokens ?? 0, u.cacheWriteTokens ?? 0);
-        acc = acc
-          ? {
-              promptTokens: Math.max(acc.promptTokens, u.promptTokens),
-              completionTokens: Math.max(acc.completionTokens, u.completionTokens),
-              cachedTokens: Math.max(acc.cachedTokens, u.cachedTokens),
-              ...(write > 0 ? { cacheWriteTokens: write } : {}),
-              estimated: false,
-            }
-          : u;
+        acc = acc ? mergeUsage(acc, u) : u;
         o.onUsage(acc);
       },
     });
   },
 };
+
+/** message_start's usage and message_delta's: each count is the larger of the two (the later one may repeat or omit the earlier). */
+function mergeUsage(a: Usage, b: Usage): Usage {
+  const out: Usage = {
+    promptTokens: Math.max(a.promptTokens, b.promptTokens),
+    completionTokens: Math.max(a.completionTokens, b.completionTokens),
+    cachedTokens: Math.max(a.cachedTokens, b.cachedTokens),
+    estimated: false,
+  };
+  const write = Math.max(a.cacheWriteTokens ?? 0, b.cacheWriteTokens ?? 0);
+  const write1h = Math.max(a.cacheWrite1hTokens ?? 0, b.cacheWrite1hTokens ?? 0);
+  if (write > 0) out.cacheWriteTokens = write;
+  if (write1h > 0) out.cacheWrite1hTokens = write1h;
+  return out;
+}

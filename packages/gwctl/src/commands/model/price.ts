@@ -16,9 +16,10 @@ interface ModelPriceOptions extends Omit<FormatFlags, 'output'> {
   output?: number | false;
   cachedInput?: number | false;
   cacheWrite?: number | false;
+  cacheWrite1h?: number | false;
 }
 
-type Prices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_input' | 'price_cache_write'>;
+type Prices = Pick<Model, 'price_input' | 'price_output' | 'price_cached_input' | 'price_cache_write' | 'price_cache_write_1h'>;
 
 const show = (v?: number) => (v === undefined ? '-' : `$${v}/Mtok`);
 
@@ -34,7 +35,7 @@ async function tablePrices(ctx: Context, m: Model): Promise<Array<{ target: stri
 
 function describeTable(price: Price | null): string {
   if (!price) return 'no price (not in the price table): keys with a budget are refused it';
-  const extra = [price.cachedInput !== undefined ? `cached input ${show(price.cachedInput)}` : '', price.cacheWrite !== undefined ? `cache write ${show(price.cacheWrite)}` : ''].filter(Boolean);
+  const extra = [price.cachedInput !== undefined ? `cached input ${show(price.cachedInput)}` : '', price.cacheWrite !== undefined ? `cache write ${show(price.cacheWrite)}` : '', price.cacheWrite1h !== undefined ? `1h cache write ${show(price.cacheWrite1h)}` : ''].filter(Boolean);
   return `input ${show(price.input)}, output ${show(price.output)}${extra.length ? `, ${extra.join(', ')}` : ''} (price table: ${price.source.slice('table:'.length)})`;
 }
 
@@ -52,14 +53,16 @@ async function modelPrice(ctx: Context, o: ModelPriceOptions): Promise<void> {
   set('price_output', o.output, '--output');
   set('price_cached_input', o.cachedInput, '--cached-input');
   set('price_cache_write', o.cacheWrite, '--cache-write');
+  set('price_cache_write_1h', o.cacheWrite1h, '--cache-write-1h');
   const updated = Object.keys(change).length ? await ctx.registry.updateModel(o.name, () => change) : m;
-  const prices = { price_input: updated.price_input, price_output: updated.price_output, price_cached_input: updated.price_cached_input, price_cache_write: updated.price_cache_write };
+  const prices = { price_input: updated.price_input, price_output: updated.price_output, price_cached_input: updated.price_cached_input, price_cache_write: updated.price_cache_write, price_cache_write_1h: updated.price_cache_write_1h };
   const own = prices.price_input !== undefined || prices.price_output !== undefined;
   const table = own ? [] : await tablePrices(ctx, updated);
   if (isDataFormat(f)) return ctx.out.data({ name: updated.name, ...prices, table: table.map((t) => ({ target: t.target, ...(t.price ?? { price: null }) })) }, f);
   if (own) {
     ctx.out.line(
       `model ${updated.name}: input ${show(prices.price_input)}, output ${show(prices.price_output)}, cached input ${show(prices.price_cached_input)}, cache write ${show(prices.price_cache_write)}` +
+        (prices.price_cache_write_1h !== undefined ? `, 1h cache write ${show(prices.price_cache_write_1h)}` : '') +
         (prices.price_cached_input === undefined ? ' (cached input billed at the input price)' : ''),
     );
   } else {
@@ -77,10 +80,12 @@ export function priceCommand(run: Runner): Command {
     .option('--output <usd>', 'USD per 1M completion tokens', parseNumber)
     .option('--cached-input <usd>', 'USD per 1M prompt tokens read from the provider cache (default: the input price)', parseNumber)
     .option('--cache-write <usd>', 'USD per 1M prompt tokens written to the provider cache, e.g. Anthropic (default: the input price)', parseNumber)
+    .option('--cache-write-1h <usd>', 'USD per 1M prompt tokens written to the provider cache with a 1-hour TTL, Anthropic (default: the cache write price)', parseNumber)
     .option('--no-input', 'remove the input price')
     .option('--no-output', 'remove the output price')
     .option('--no-cached-input', 'remove the cached input price')
-    .option('--no-cache-write', 'remove the cache write price');
+    .option('--no-cache-write', 'remove the cache write price')
+    .option('--no-cache-write-1h', 'remove the 1-hour cache write price');
   return withOutputFlags(cmd, REPORT_FORMATS)
     .addHelpText(
       'after',

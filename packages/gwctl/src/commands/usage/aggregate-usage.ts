@@ -12,6 +12,9 @@ export interface UsageRow {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  /** Prompt tokens written to the provider's cache (Anthropic), of any TTL, and the 1-hour part of them. */
+  cache_write_tokens: number;
+  cache_write_1h_tokens: number;
   cost_usd: number;
   /** Requests whose tokens the gateway estimated (no usage from the upstream). */
   estimated: number;
@@ -28,7 +31,7 @@ function groupOf(e: UsageEvent, by: UsageGroup): string {
 /** Group events; rows by cost (day rows by date), plus the grand total. */
 export function aggregateUsage(events: Iterable<UsageEvent>, by: UsageGroup): { rows: UsageRow[]; total: UsageRow } {
   const map = new Map<string, UsageRow & { latency: number }>();
-  const blank = (group: string) => ({ group, requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cost_usd: 0, estimated: 0, avg_latency_ms: 0, latency: 0 });
+  const blank = (group: string) => ({ group, requests: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, cost_usd: 0, estimated: 0, avg_latency_ms: 0, latency: 0 });
   const total = blank('total');
   for (const e of events) {
     const g = groupOf(e, by);
@@ -40,6 +43,8 @@ export function aggregateUsage(events: Iterable<UsageEvent>, by: UsageGroup): { 
       r.prompt_tokens += e.prompt_tokens;
       r.completion_tokens += e.completion_tokens;
       r.cached_tokens += e.cached_tokens;
+      r.cache_write_tokens += e.cache_write_tokens;
+      r.cache_write_1h_tokens += e.cache_write_1h_tokens;
       r.cost_usd += e.cost_usd;
       if (e.estimated) r.estimated++;
       r.latency += e.latency_ms;

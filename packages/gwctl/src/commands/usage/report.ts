@@ -35,8 +35,14 @@ async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   if (isDataFormat(f)) return ctx.out.data({ by, ...range, key: key ? { id: key.id, name: key.name } : null, rows, total, trimmed_until: incomplete ? new Date(trimmed).toISOString() : null }, f);
   if (incomplete) ctx.out.warn(`events before ${new Date(trimmed).toISOString()} were trimmed from the usage stream (GW_USAGE_STREAM_MAXLEN): this range is incomplete`);
   ctx.out.info(`usage by ${by}, ${range.since} → ${range.until}${key ? `, key ${key.name}` : ''}`);
-  const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', 'cost', 'avg ms', 'estimated'];
-  const cells = (r: typeof total) => [r.group, r.requests, r.errors, r.prompt_tokens, r.completion_tokens, r.cached_tokens, usd(r.cost_usd), r.avg_latency_ms, r.estimated];
+  // Cache writes (Anthropic prompt caching) only when some were made: most ranges have none.
+  const writes = total.cache_write_tokens > 0;
+  const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', ...(writes ? ['cache write', 'write 1h'] : []), 'cost', 'avg ms', 'estimated'];
+  const cells = (r: typeof total) => [
+    r.group, r.requests, r.errors, r.prompt_tokens, r.completion_tokens, r.cached_tokens,
+    ...(writes ? [r.cache_write_tokens, r.cache_write_1h_tokens] : []),
+    usd(r.cost_usd), r.avg_latency_ms, r.estimated,
+  ];
   ctx.out.table(head, rows.length ? [...rows.map(cells), cells(total)] : [], { wide: f === 'wide' });
 }
 
