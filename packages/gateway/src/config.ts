@@ -188,6 +188,14 @@ export const ConfigSchema = z.object({
   GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
   /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
   GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
+  /**
+   * Worker processes serving the public port of this pod (SO_REUSEPORT: the kernel spreads
+   * connections over them), each a whole gateway with its own Redis connections and registry
+   * cache; a supervisor restarts one that dies and serves the admin listener with the metrics
+   * of all summed. `auto` (default): the cores this container may use (its cgroup CPU quota,
+   * else os.availableParallelism()). 1: one process, no supervisor.
+   */
+  GW_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default('auto'),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

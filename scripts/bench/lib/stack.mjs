@@ -105,6 +105,8 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
       REDIS_URL: redisUrl,
       // The access line per request is info; warn keeps logging off the measured path.
       GW_LOG_LEVEL: 'warn',
+      // One worker unless asked (like nginx's one worker here); --workers N sets it.
+      GW_WORKERS: '1',
       ...env,
     },
   });
