@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -158,6 +159,34 @@ describe('GW_WORKERS=2', () => {
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+    }
+  }, 60_000);
+
+  it('a port the workers cannot bind stops the pod at boot (exit 1, no worker left), instead of restarting them in a loop', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...process.env, REDIS_URL: workerRedisUrl(), GW_PORT: String(port), GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_WORKERS: '2' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    try {
+      const code = await new Promise<number | null>((r) => child.once('exit', r));
+      expect(code).toBe(1);
+      expect(out).toContain('"msg":"workers could not start"');
+      expect(out).toMatch(/worker \d exited \(code 1\) before listening/);
+      expect(out).not.toContain('worker died; starting it again');
+      // The other worker, still booting or listening, was killed with the pod.
+      const line = out.split('\n').find((l) => l.includes('"msg":"workers could not start"'))!;
+      const killed = (JSON.parse(line) as { killed: number[] }).killed;
+      expect(killed.length).toBeGreaterThanOrEqual(1);
+      await until(() => killed.every((pid) => !alive(pid)), 'no worker left');
+    } finally {
+      child.kill('SIGKILL');
+      taken.close();
     }
   }, 60_000);
 });

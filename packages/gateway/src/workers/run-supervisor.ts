@@ -16,14 +16,21 @@ export async function runSupervisor(opts: { config: GatewayConfig; count: number
   try {
     sup = await startSupervisor(opts);
   } catch (e) {
-    log.fatal({ err: (e as Error).message }, 'workers could not start');
+    log.fatal({ err: (e as Error).message, killed: (e as { pids?: number[] }).pids }, 'workers could not start');
     log.flush(() => process.exit(1));
     return;
   }
   let admin: HttpListener | null = null;
   if (config.GW_ADMIN_PORT !== undefined) {
-    const uws = loadUws();
-    admin = await startSupervisorAdmin(uws.uws, { host: config.GW_ADMIN_HOST, port: config.GW_ADMIN_PORT }, sup, log);
+    try {
+      admin = await startSupervisorAdmin(loadUws().uws, { host: config.GW_ADMIN_HOST, port: config.GW_ADMIN_PORT }, sup, log);
+    } catch (e) {
+      // A pod without its admin listener would never be ready: stop rather than serve blind.
+      log.fatal({ err: (e as Error).message }, 'admin listener could not start; stopping the workers');
+      await sup.stop();
+      log.flush(() => process.exit(1));
+      return;
+    }
     log.info({ adminPort: admin.port, adminHost: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready), summing the workers');
   }
   let stopping = false;

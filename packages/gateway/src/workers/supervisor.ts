@@ -121,8 +121,9 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
     }
   }).catch((e: unknown) => {
     stopping = true;
+    const pids = workers.map((w) => w.child?.pid).filter((p) => p !== undefined);
     for (const w of workers) w.child?.kill('SIGKILL');
-    throw e;
+    throw Object.assign(e as Error, { pids });
   });
   bootFailed = null;
   log.info({ port, host: config.GW_HOST, workers: opts.count, pids: workers.map((w) => w.child?.pid) }, 'workers listening');
