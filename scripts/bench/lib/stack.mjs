@@ -185,7 +185,7 @@ function safeRead(p) {
  * devDependency: it brings ~95 packages (hono, ioredis, zod 3, AWS signing) that no one
  * else needs in the workspace's lockfile or in every `npm ci`.
  */
-export const PORTKEY_VERSION = '1.15.2';
+const PORTKEY_VERSION = '1.15.2';
 /**
  * The prefix's package.json: Portkey pinned, and @hono/node-server held at the last version
  * Portkey-AI/gateway#1389 names as working (newer ones break every chat completion).
