@@ -39,10 +39,10 @@ export interface StartOptions {
   /** Where `env:NAME` provider secrets are read (default process.env; tests give each gateway its own, as pods have). */
   secretEnv?: NodeJS.ProcessEnv;
   /**
-   * This gateway is worker `id` of a supervisor (GW_WORKERS > 1): its log lines say so, and it
-   * keeps its metrics without an admin listener (the supervisor's sums every worker's).
+   * This gateway is worker `id` of a supervisor (GW_WORKERS > 1): its log lines say so, and with
+   * `metrics` it keeps its metrics without an admin listener (the supervisor's sums every worker's).
    */
-  worker?: { id: number };
+  worker?: { id: number; metrics: boolean };
   /** Log the open-files limit at start (main does; a supervisor logs it once for its workers). */
   reportOpenFiles?: boolean;
 }
@@ -163,7 +163,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   let serving = true;
   const providers = () =>
     providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names), secrets: routing.secrets }, Date.now());
-  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers }, opts.worker !== undefined);
+  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers }, opts.worker?.metrics === true);
   const router = createRouter(config.GW_API_PATH_PREFIXES);
   const cors = config.GW_CORS_ORIGINS === undefined ? null : createCors(config.GW_CORS_ORIGINS);
   const handler = createApp({

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startGateway, UwsFallbackError } from './gateway.js';
 import { createLogger } from './logger.js';
 import { logOpenFilesLimit, readOpenFilesLimit } from './open-files-limit.js';
-import { WORKER_ID_ENV } from './workers/messages.js';
+import { WORKER_ID_ENV, WORKER_METRICS_ENV } from './workers/messages.js';
 import { resolveWorkerCount } from './workers/worker-count.js';
 import { runSupervisor } from './workers/run-supervisor.js';
 import { linkToSupervisor } from './workers/worker-link.js';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const workerId = process.env[WORKER_ID_ENV];
-  if (workerId !== undefined) return serve(config, Number(workerId));
+  if (workerId !== undefined) return serve(config, { id: Number(workerId), metrics: process.env[WORKER_METRICS_ENV] === '1' });
   const count = resolveWorkerCount(config.GW_WORKERS);
   if (count === 1) return serve(config, null);
   const log = createLogger(config.GW_LOG_LEVEL, undefined, { ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}), role: 'supervisor' });
@@ -35,11 +35,11 @@ async function main(): Promise<void> {
   await runSupervisor({ config, count, main: fileURLToPath(import.meta.url), log });
 }
 
-/** One gateway in this process; `workerId` when a supervisor started it. */
-async function serve(config: GatewayConfig, workerId: number | null): Promise<void> {
+/** One gateway in this process; `worker` when a supervisor started it. */
+async function serve(config: GatewayConfig, worker: { id: number; metrics: boolean } | null): Promise<void> {
   let gw;
   try {
-    gw = await startGateway(config, workerId === null ? { reportOpenFiles: true } : { worker: { id: workerId } });
+    gw = await startGateway(config, worker === null ? { reportOpenFiles: true } : { worker });
   } catch (e) {
     if (e instanceof UwsFallbackError) {
       process.stderr.write(`llmgw: ${e.message}\n`);
@@ -82,7 +82,7 @@ async function serve(config: GatewayConfig, workerId: number | null): Promise<vo
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  if (workerId !== null) linkToSupervisor(gw, () => void stop(null));
+  if (worker !== null) linkToSupervisor(gw, () => void stop(null));
 }
 
 void main();

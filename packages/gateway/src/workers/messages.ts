@@ -18,3 +18,5 @@ export type FromWorker =
 
 /** The environment variable that makes main.js a worker (set by the supervisor, never by hand): its index. */
 export const WORKER_ID_ENV = 'LLMGW_WORKER_ID';
+/** Set (to 1) by the supervisor when it has an admin listener that will ask its workers for their metrics. */
+export const WORKER_METRICS_ENV = 'LLMGW_WORKER_METRICS';

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { GatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import { WORKER_ID_ENV, type FromWorker, type MetricsJson, type ToWorker } from './messages.js';
+import { WORKER_ID_ENV, WORKER_METRICS_ENV, type FromWorker, type MetricsJson, type ToWorker } from './messages.js';
 import { relayLines } from './relay-lines.js';
 
 /** A worker that lived less than this before it died counts as crashing at once (backoff grows). */
@@ -75,6 +75,7 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
   const spawnWorker = (slot: WorkerSlot) => {
     // The admin listener is the supervisor's; a worker keeps its metrics for it to ask.
     const env: NodeJS.ProcessEnv = { ...process.env, GW_PORT: String(port), [WORKER_ID_ENV]: String(slot.id) };
+    if (config.GW_ADMIN_PORT !== undefined) env[WORKER_METRICS_ENV] = '1';
     delete env.GW_ADMIN_PORT;
     // Detached: a terminal's Ctrl-C reaches the supervisor only, which drains the workers.
     const child = fork(opts.main, [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
