@@ -126,7 +126,8 @@ export function toMarkdown(results) {
     const g = fr.gateway?.median;
     if (g && g.loopLagP99Ms !== undefined) {
       const gc = (k) => `${fmt(g[`gc_${k}_n`])} ${k} (${fmt(g[`gc_${k}_ms`], 1)} ms)`;
-      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer); GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
+      const hist = g.loopDelayP99Ms === undefined ? '' : ` (llmgw_event_loop_delay_seconds over the window: p99 ≤ ${fmt(g.loopDelayP99Ms, 1)} ms)`;
+      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer)${hist}; GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
       L.push('');
     }
   }
