@@ -102,7 +102,8 @@ await seed(redisUrl, fake.url);
 // In a process group of its own: a terminal's Ctrl-C reaches this script only, which stops the
 // gateway once (two signals would cut its drain short and make it exit 1).
 const gw = spawn(process.execPath, [`${root}packages/gateway/dist/main.js`], {
-  env: { ...process.env, REDIS_URL: redisUrl, GW_PORT, GW_HOST, GW_ADMIN_PORT },
+  // One worker process in development (one stream of logs, one process to debug) unless GW_WORKERS says.
+  env: { ...process.env, REDIS_URL: redisUrl, GW_PORT, GW_HOST, GW_ADMIN_PORT, GW_WORKERS: process.env.GW_WORKERS ?? '1' },
   stdio: ['ignore', 'pipe', 'inherit'],
   detached: true,
 });

@@ -94,7 +94,7 @@ try {
     // warn level: no access line per request (and nothing for this script to read).
     const port = await freePort();
     const child = spawn(process.execPath, [path.join(ROOT, 'packages/gateway/dist/main.js')], {
-      env: { ...process.env, REDIS_URL: redisServer.url, GW_PORT: String(port), GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'warn', ...v.env },
+      env: { ...process.env, REDIS_URL: redisServer.url, GW_PORT: String(port), GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'warn', GW_WORKERS: '1', ...v.env },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(child);

@@ -120,11 +120,21 @@ async function main() {
     running.push(p);
     targets.push(p);
   }
-  let gateway = null;
+  // The gateways: Redis works for them only (admission, accounting), so its CPU is theirs.
+  const gateways = new Set();
   if (opts.targets.includes('gateway')) {
-    gateway = await stack.startGatewayProcess(redis.url);
+    const gateway = await stack.startGatewayProcess(redis.url);
     running.push(gateway);
     targets.push(gateway);
+    gateways.add(gateway);
+  }
+  if (opts.workers !== null) {
+    // The same build with GW_WORKERS=n: a supervisor and n workers on one port (CPU and RSS summed over them).
+    const many = await stack.startGatewayProcess(redis.url, { env: { GW_WORKERS: String(opts.workers) }, name: `gateway-w${opts.workers}` });
+    running.push(many);
+    targets.push(many);
+    gateways.add(many);
+    results.machine.gatewayWorkers = opts.workers;
   }
   if (opts.peer === 'portkey') {
     const p = await stack.startPortkey(fake.url, log);
@@ -164,7 +174,7 @@ async function main() {
           const w = watchProcess(t.pid);
           const wf = t === direct ? null : watchProcess(fake.pid);
           // Redis works for the gateway only (admission, accounting): part of what it costs.
-          const wr = t === gateway ? watchProcess(redis.process.pid) : null;
+          const wr = gateways.has(t) ? watchProcess(redis.process.pid) : null;
           r = await runWrk({ url, script, durationS: opts.duration, connections: conns });
           s = w.stop();
           sf = wf?.stop();
@@ -190,7 +200,7 @@ async function main() {
   // ---- open-loop fixed rate: latency added by the gateway ----
   if (want(FIXED_RATE.name)) {
     const bodyFile = writeBody(tmp, FIXED_RATE);
-    const frTargets = targets.filter((t) => ['direct', 'nginx', 'gateway'].includes(t.name));
+    const frTargets = targets.filter((t) => t.name !== 'plain');
     for (let run = 1; run <= opts.runs; run++) {
       for (const t of frTargets) {
         if (!alive(t, results)) continue;

@@ -73,7 +73,7 @@ async function startPod(i) {
   const child = spawn(process.execPath, [`${root}packages/gateway/dist/main.js`], {
     env: {
       ...process.env, REDIS_URL: redis.url, GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_POD_NAME: `soak-${i}`,
-      GW_LIMITS_FAIL_CLOSED: FAIL_CLOSED ? '1' : '0', GW_CONCURRENCY_LEASE_MS: '5000',
+      GW_LIMITS_FAIL_CLOSED: FAIL_CLOSED ? '1' : '0', GW_CONCURRENCY_LEASE_MS: '5000', GW_WORKERS: '1',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -109,7 +109,8 @@ export interface GatewayProcess {
 /** The built gateway (`npm start`'s entry) as a real process; resolves once it listens. */
 export async function spawnGateway(env: Record<string, string> = {}): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, REDIS_URL: workerRedisUrl(), GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_REV_POLL_MS: '200', ...env },
+    // One worker unless a test asks for more (GW_WORKERS defaults to the cores).
+    env: { ...process.env, REDIS_URL: workerRedisUrl(), GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_REV_POLL_MS: '200', GW_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -62,4 +62,10 @@ describe('loadConfig', () => {
     expect(message).toMatch(/^invalid configuration: HTTPS_PROXY="https:\/\/\*\*\*@proxy\.corp:3128": TLS to the proxy \(https:\/\/\) is not supported/);
     expect(message).not.toMatch(/hunter2/);
   });
+  it('GW_WORKERS: auto by default, a count, or a clear refusal', () => {
+    expect(loadConfig({}).GW_WORKERS).toBe('auto');
+    expect(loadConfig({ GW_WORKERS: '4' }).GW_WORKERS).toBe(4);
+    expect(loadConfig({ GW_WORKERS: 'auto' }).GW_WORKERS).toBe('auto');
+    for (const bad of ['0', 'many', '1.5', '-2']) expect(() => loadConfig({ GW_WORKERS: bad })).toThrow(new RegExp(`GW_WORKERS="${bad.replace('.', '\\.')}"`));
+  });
 });

@@ -106,6 +106,7 @@ export const ConfigSchema = z.object({
   GW_RESPONSES_TTL_S: z.coerce.number().int().positive().default(7 * 24 * 3600).describe('How long a stored Responses API response (`store`, default true) is kept in Redis for GET and `previous_response_id`, in seconds (docs/responses.md).'),
   GW_RESPONSES_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024).describe('Largest stored response record (the whole conversation up to it, as JSON); a larger one is not kept and a follow-up naming it is refused.'),
   GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().positive().default(120).describe('Responses API WebSocket mode: a socket with no response running and no message for this long is closed with 1000 (seconds).'),
+  GW_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default('auto').describe('Worker processes serving the public port of this pod (SO_REUSEPORT: the kernel spreads connections over them), each a whole gateway with its own Redis connections and registry cache; a supervisor restarts one that dies and serves the admin listener with the metrics of all summed. `auto` (default): the cores this container may use (its cgroup CPU quota, else os.availableParallelism()). 1: one process, no supervisor.'),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

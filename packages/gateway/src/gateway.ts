@@ -27,6 +27,7 @@ import { watchRedisConnection, type RedisConnectionWatch } from './redis-connect
 import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { ResponseStore } from './responses/response-store.js';
+import { logOpenFilesLimit, readOpenFilesLimit } from './open-files-limit.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
 import { describeProxySettings } from './upstream/h1/proxy-settings.js';
@@ -38,6 +39,13 @@ export interface StartOptions {
   redis?: RedisClient;
   /** Where `env:NAME` provider secrets are read (default process.env; tests give each gateway its own, as pods have). */
   secretEnv?: NodeJS.ProcessEnv;
+  /**
+   * This gateway is worker `id` of a supervisor (GW_WORKERS > 1): its log lines say so, and with
+   * `metrics` it keeps its metrics without an admin listener (the supervisor's sums every worker's).
+   */
+  worker?: { id: number; metrics: boolean };
+  /** Log the open-files limit at start (main does; a supervisor logs it once for its workers). */
+  reportOpenFiles?: boolean;
 }
 
 export interface RunningGateway {
@@ -54,6 +62,10 @@ export interface RunningGateway {
   adminPort: number | null;
   /** Prometheus metrics; null without an admin listener. */
   metrics: GatewayMetrics | null;
+  /** What /status reports. */
+  status(): Promise<unknown>;
+  /** What /ready says. */
+  isReady(): boolean;
   /** Stop accepting, wait for in-flight requests up to `timeoutMs`, close everything. */
   shutdown(timeoutMs?: number): Promise<{ drained: boolean }>;
 }
@@ -75,7 +87,11 @@ async function waitForRedis(redis: RedisClient, ms: number, log: Logger, watch: 
 
 /** Assemble and start a gateway: Redis, registry cache, upstream pools, the listener. */
 export async function startGateway(config: GatewayConfig, opts: StartOptions = {}): Promise<RunningGateway> {
-  const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {});
+  const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, {
+    ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}),
+    ...(opts.worker ? { worker: opts.worker.id } : {}),
+  });
+  if (opts.reportOpenFiles) logOpenFilesLimit(log, readOpenFilesLimit());
   // Before anything connects: a file it names that cannot be used stops the boot (ConfigError).
   const upstream = upstreamAgentOptions(config);
   const uws = loadUws();
@@ -148,7 +164,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   let serving = true;
   const providers = () =>
     providersStatus({ listProviders: () => registry.listProviders(), readHealth: (names) => routing.health.readShared(names), secrets: routing.secrets }, Date.now());
-  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers });
+  const obs = createObservability(config, { log, uws, redis, target, redisWatch: watch, cache, stats, inFlight, isAccepting: () => accepting, providers }, opts.worker?.metrics === true);
   const router = createRouter(config.GW_API_PATH_PREFIXES);
   const cors = config.GW_CORS_ORIGINS === undefined ? null : createCors(config.GW_CORS_ORIGINS);
   const handler = createApp({
@@ -200,6 +216,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     routing,
     adminPort,
     metrics: obs.metrics,
+    status: obs.status,
+    isReady: obs.isReady,
     async shutdown(timeoutMs = config.GW_DRAIN_TIMEOUT_MS) {
       accepting = false;
       listener.close();

@@ -9,7 +9,9 @@ export const USAGE = `usage: npm run bench -- [options]   (or: node scripts/benc
   --runs <n>            runs per cell; the table shows medians (default 3)
   --scenario <a,b>      only these: ${ALL_NAMES.join(', ')}
   --targets <a,b>       only these of direct, nginx, plain, gateway (default all)
-  --peer portkey        also run @portkey-ai/gateway (installed from npm into a temp prefix)
+  --peers               also run the peer gateways: @portkey-ai/gateway (pinned; installed once from npm into ~/.cache/llmgw-bench)
+  --peer portkey        the same, naming the peer
+  --workers <n>         also run the gateway with GW_WORKERS=n (target gateway-w<n>) next to the one-worker gateway
   --connections <n>     wrk connections (default 64)
   --rate <n>            fixed-rate scenario requests/s (default 2000)
   --no-save             print only; do not write bench/results/
@@ -27,6 +29,8 @@ export function parseOptions(argv) {
       scenario: { type: 'string' },
       targets: { type: 'string' },
       peer: { type: 'string' },
+      peers: { type: 'boolean', default: false },
+      workers: { type: 'string' },
       connections: { type: 'string', default: '64' },
       rate: { type: 'string', default: '2000' },
       'no-save': { type: 'boolean', default: false },
@@ -57,7 +61,8 @@ export function parseOptions(argv) {
     runs: Math.round(num(values.runs, quick ? 1 : 3, 'runs')),
     scenarios,
     targets,
-    peer: values.peer ?? null,
+    peer: values.peer ?? (values.peers ? 'portkey' : null),
+    workers: values.workers === undefined ? null : Math.round(num(values.workers, 1, 'workers')),
     connections: Math.round(num(values.connections, 64, 'connections')),
     rate: Math.round(num(values.rate, 2000, 'rate')),
     save: !values['no-save'],

@@ -1,7 +1,7 @@
 // Child processes of the benchmark: spawned with a raised open-files limit, watched through
 // /proc (RSS, CPU), stopped by their own pid.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
@@ -70,8 +70,24 @@ export async function waitForHttp(url, { timeoutMs = 15_000, child, what = url, 
   }
 }
 
-/** RSS and peak RSS in bytes, CPU seconds (user+system) of a process; null when it is gone. */
-export function procSample(pid) {
+/** The pid and every process under it (a gateway with GW_WORKERS > 1 is a supervisor and its workers). */
+function processTree(pid) {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      /* gone, or no /proc/…/children: the pid alone */
+    }
+  }
+  return out;
+}
+
+/** RSS and peak RSS in bytes, CPU seconds (user+system) of one process; null when it is gone. */
+function sampleOne(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -79,10 +95,27 @@ export function procSample(pid) {
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
     const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, at: performance.now() };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu };
   } catch {
     return null;
   }
+}
+
+/**
+ * RSS and peak RSS in bytes, CPU seconds (user+system) of a process and every process under
+ * it, summed (shared pages count once per process: an upper bound); null when it is gone.
+ */
+export function procSample(pid) {
+  const root = sampleOne(pid);
+  if (!root) return null;
+  for (const child of processTree(pid).slice(1)) {
+    const s = sampleOne(child);
+    if (!s) continue;
+    root.rss += s.rss;
+    root.hwm += s.hwm;
+    root.cpu += s.cpu;
+  }
+  return { ...root, at: performance.now() };
 }
 
 /** The soft open-files limit of a running process, from /proc/<pid>/limits. */

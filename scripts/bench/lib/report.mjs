@@ -23,6 +23,12 @@ const DIRECT_P99_SANE_MS = 2;
 
 const fmt = (x, digits = 0) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const ratio = (a, b) => (a && b ? a / b : null);
+/** The spread of the runs around their median: (max − min) / median, in %; – for one run. */
+function spread(xs) {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x));
+  const m = median(v);
+  return v.length < 2 || !m ? '–' : `±${fmt(((Math.max(...v) - Math.min(...v)) / m / 2) * 100)} %`;
+}
 
 /**
  * The targets of issue 7, each PASS, MISS or n/a (with why).
@@ -82,17 +88,28 @@ export function toMarkdown(results) {
   L.push('');
   const tp = results.throughput;
   if (Object.keys(tp).length) {
-    L.push('| scenario | target | req/s | p50 ms | p99 ms | × direct | × nginx | CPU % | CPU µs/req | + Redis µs/req | RSS MB | errors |');
-    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push('| scenario | target | req/s | spread | p50 ms | p99 ms | × direct | × nginx | CPU % | CPU µs/req | + Redis µs/req | RSS MB | errors |');
+    L.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const [name, byTarget] of Object.entries(tp)) {
       const d = byTarget.direct?.median?.rps;
       const n = byTarget.nginx?.median?.rps;
       for (const [t, cell] of Object.entries(byTarget)) {
         const x = cell.median;
-        L.push(`| ${name} | ${t} | ${fmt(x.rps)} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(ratio(x.rps, d), 2)} | ${fmt(ratio(x.rps, n), 2)} | ${fmt(x.cpuPct)} | ${fmt(x.cpuUsPerReq)} | ${x.redisCpuUsPerReq == null ? '–' : fmt(x.redisCpuUsPerReq)} | ${fmt(x.rssMaxMB)} | ${x.errors} |`);
+        L.push(`| ${name} | ${t} | ${fmt(x.rps)} | ${spread(cell.runs.map((r) => r.rps))} | ${fmt(x.p50, 2)} | ${fmt(x.p99, 2)} | ${fmt(ratio(x.rps, d), 2)} | ${fmt(ratio(x.rps, n), 2)} | ${fmt(x.cpuPct)} | ${fmt(x.cpuUsPerReq)} | ${x.redisCpuUsPerReq == null ? '–' : fmt(x.redisCpuUsPerReq)} | ${fmt(x.rssMaxMB)} | ${x.errors} |`);
       }
     }
     L.push('');
+    const w = results.machine.gatewayWorkers;
+    if (w) {
+      const scaled = Object.entries(tp)
+        .map(([name, byTarget]) => [name, ratio(byTarget[`gateway-w${w}`]?.median?.rps, byTarget.gateway?.median?.rps)])
+        .filter(([, r]) => r !== null)
+        .map(([name, r]) => `${name} ${r.toFixed(2)}×`);
+      if (scaled.length) {
+        L.push(`GW_WORKERS=${w} against one worker (req/s of gateway-w${w} / gateway): ${scaled.join(', ')} — on ${m.cores} cores that the load generator, the fake provider and Redis share, so ${w} workers cannot have ${w} cores to themselves; the CPU µs/req column shows what each request costs either way.`);
+        L.push('');
+      }
+    }
   }
   const fr = results.fixedRate;
   if (fr && Object.keys(fr).length) {
@@ -109,7 +126,8 @@ export function toMarkdown(results) {
     const g = fr.gateway?.median;
     if (g && g.loopLagP99Ms !== undefined) {
       const gc = (k) => `${fmt(g[`gc_${k}_n`])} ${k} (${fmt(g[`gc_${k}_ms`], 1)} ms)`;
-      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer); GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
+      const hist = g.loopDelayP99Ms === undefined ? '' : ` (llmgw_event_loop_delay_seconds over the window: p99 ≤ ${fmt(g.loopDelayP99Ms, 1)} ms)`;
+      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer)${hist}; GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
       L.push('');
     }
   }

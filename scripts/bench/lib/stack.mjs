@@ -105,6 +105,8 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
       REDIS_URL: redisUrl,
       // The access line per request is info; warn keeps logging off the measured path.
       GW_LOG_LEVEL: 'warn',
+      // One worker unless asked (like nginx's one worker here); --workers N sets it.
+      GW_WORKERS: '1',
       ...env,
     },
   });
@@ -178,30 +180,49 @@ function safeRead(p) {
 }
 
 /**
- * Portkey's gateway from npm (installed once into a temp prefix, run with node directly so
- * its pid is the server's). Requests route with the `x-portkey-config` header.
+ * The Portkey version the bench runs: pinned, so that a run is repeatable and its table names
+ * what it measured. Installed on first use into a cache directory of its own rather than as a
+ * devDependency: it brings ~95 packages (hono, ioredis, zod 3, AWS signing) that no one
+ * else needs in the workspace's lockfile or in every `npm ci`.
+ */
+const PORTKEY_VERSION = '1.15.2';
+/**
+ * The prefix's package.json: Portkey pinned, and @hono/node-server held at the last version
+ * Portkey-AI/gateway#1389 names as working (newer ones break every chat completion).
+ */
+const PORTKEY_PACKAGE = { private: true, dependencies: { '@portkey-ai/gateway': PORTKEY_VERSION }, overrides: { '@hono/node-server': '1.14.2' } };
+
+/**
+ * Portkey's gateway from npm (installed once into ~/.cache/llmgw-bench/portkey-<version>, run
+ * with node directly so its pid is the server's). Requests route with the `x-portkey-config`
+ * header to the same fake provider, which also gets the scenario's `x-fake-behaviour`.
  */
 export async function startPortkey(fakeUrl, log = () => {}) {
-  const prefix = path.join(os.tmpdir(), 'llmgw-bench-portkey');
+  const prefix = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'llmgw-bench', `portkey-${PORTKEY_VERSION}`);
   const pkgDir = path.join(prefix, 'node_modules/@portkey-ai/gateway');
-  if (!existsSync(path.join(pkgDir, 'package.json'))) {
+  const wanted = JSON.stringify(PORTKEY_PACKAGE, null, 2);
+  if (!existsSync(path.join(pkgDir, 'package.json')) || safeRead(path.join(prefix, 'package.json')) !== wanted) {
+    rmSync(prefix, { recursive: true, force: true });
     mkdirSync(prefix, { recursive: true });
-    log('installing @portkey-ai/gateway from npm into ' + prefix + ' …');
-    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', '@portkey-ai/gateway'], { encoding: 'utf8' });
-    if (r.status !== 0) return { skipped: `npm install @portkey-ai/gateway failed: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
+    writeFileSync(path.join(prefix, 'package.json'), wanted);
+    log(`installing @portkey-ai/gateway@${PORTKEY_VERSION} from npm into ${prefix} …`);
+    const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error'], { encoding: 'utf8' });
+    if (r.status !== 0) return { skipped: `npm install @portkey-ai/gateway@${PORTKEY_VERSION} failed: ${(r.stderr || '').trim().split('\n').slice(-2).join(' ')}` };
   }
   const pkg = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
   const binRel = typeof pkg.bin === 'string' ? pkg.bin : Object.values(pkg.bin ?? {})[0];
   if (!binRel) return { skipped: '@portkey-ai/gateway has no bin entry' };
   const port = await freePort();
-  const proc = spawnWithLimits(process.execPath, [path.join(pkgDir, binRel), `--port=${port}`], { cwd: prefix });
+  // The shim works around Portkey-AI/gateway#1389 on Node 20 (streams fail): see the file.
+  const proc = spawnWithLimits(process.execPath, ['--import', path.join(BENCH, 'portkey-fetch-shim.mjs'), path.join(pkgDir, binRel), `--port=${port}`], { cwd: prefix });
   try {
     await waitForPort(port, { child: proc.child, what: 'portkey', output: proc.output, timeoutMs: 30_000 });
   } catch (e) {
     await proc.stop('SIGKILL');
     return { skipped: `portkey did not start: ${e.message.split('\n').slice(0, 4).join(' ')}` };
   }
-  const config = JSON.stringify({ provider: 'openai', custom_host: fakeUrl, api_key: 'sk-bench-upstream-secret-0001' });
+  // forward_headers: the fake provider reads the scenario's shape (chunks) from this header, as through the others.
+  const config = JSON.stringify({ provider: 'openai', custom_host: fakeUrl, api_key: 'sk-bench-upstream-secret-0001', forward_headers: ['x-fake-behaviour'] });
   return {
     name: 'portkey',
     port,

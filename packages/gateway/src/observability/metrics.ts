@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../cache/registry-cache.js';
 import type { RequestContext } from '../request-context.js';
 import type { GatewayStats } from '../stats.js';
+import { EventLoopDelayHistogram } from './event-loop-delay.js';
 import { PlainCounter, PlainHistogram } from './plain-metrics.js';
 import { gatewayOverheadMs, statusClass, upstreamTtfbMs } from './timings.js';
 
@@ -36,10 +37,12 @@ function exportedCounter(registry: Registry, name: string, help: string, read: (
   });
 }
 
-function exportedGauge(registry: Registry, name: string, help: string, read: () => number): void {
+/** `aggregator`: how a supervisor combines the workers' values (GW_WORKERS); a sum unless said. */
+function exportedGauge(registry: Registry, name: string, help: string, read: () => number, aggregator: 'sum' | 'max' | 'min' = 'sum'): void {
   new Gauge({
     name,
     help,
+    aggregator,
     registers: [registry],
     collect() {
       this.set(read());
@@ -71,6 +74,7 @@ export class GatewayMetrics {
   private readonly cachedTokens: PlainCounter;
   private readonly cacheWriteTokens: PlainCounter;
   private readonly cost: PlainCounter;
+  private readonly loopDelay: EventLoopDelayHistogram;
 
   constructor(src: MetricsSources, opts: MetricsOptions = {}) {
     this.requests = new PlainCounter(
@@ -163,15 +167,22 @@ export class GatewayMetrics {
     exportedCounter(this.registry, 'llmgw_registry_cache_misses_total', 'Registry lookups that went to Redis.', () => cacheStats.misses);
     exportedCounter(this.registry, 'llmgw_registry_cache_stale_total', 'Lookups answered with an expired copy because Redis failed.', () => cacheStats.stale);
     exportedCounter(this.registry, 'llmgw_registry_cache_load_errors_total', 'Registry reads from Redis that failed.', () => cacheStats.errors);
-    exportedGauge(this.registry, 'llmgw_registry_revision', 'Registry revision (gw:rev) this pod last saw.', () => registry.revision);
-    exportedGauge(this.registry, 'llmgw_registry_up', '1 while the registry in Redis answers, else 0.', () => (registry.healthy ? 1 : 0));
+    exportedGauge(this.registry, 'llmgw_registry_revision', 'Registry revision (gw:rev) this pod last saw.', () => registry.revision, 'max');
+    exportedGauge(this.registry, 'llmgw_registry_up', '1 while the registry in Redis answers, else 0.', () => (registry.healthy ? 1 : 0), 'min');
     new Gauge({
       name: 'llmgw_build_info',
       help: 'Always 1; the labels tell the gateway version, Node.js version and uWebSockets.js build kind (native or fallback).',
       labelNames: ['version', 'node', 'uws_kind'],
+      aggregator: 'first',
       registers: [this.registry],
     }).set({ version: src.build.version, node: src.build.node, uws_kind: src.build.uwsKind }, 1);
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
+    this.loopDelay = new EventLoopDelayHistogram(this.registry);
+  }
+
+  /** Stop the event-loop sampling (the gateway is shutting down). */
+  stop(): void {
+    this.loopDelay.stop();
   }
 
   /** Record one finished API request (proxied, or /v1/models). */

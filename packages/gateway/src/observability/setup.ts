@@ -11,7 +11,7 @@ import { startAdminServer } from './admin-server.js';
 import { GatewayMetrics } from './metrics.js';
 import { createRequestObserver, type RequestObserver } from './request-observer.js';
 import type { ProviderStatus } from './provider-status.js';
-import { GATEWAY_VERSION, type RedisMode } from './status.js';
+import { buildStatus, GATEWAY_VERSION, type RedisMode, type StatusSources } from './status.js';
 
 /** The parts of a running gateway that observability reads. */
 export interface ObservedParts {
@@ -37,14 +37,22 @@ export interface Observability {
   startAdmin(): Promise<number | null>;
   /** Close the admin listener (after draining, so /ready says 503 meanwhile). */
   stop(): void;
+  /** What /status reports (a worker answers its supervisor's admin listener with it). */
+  status(): Promise<unknown>;
+  /** What /ready says: registry reachable and read, and not draining. */
+  isReady(): boolean;
 }
 
 function redisMode(t: RedisTarget): RedisMode {
   return t.clusterNodes ? 'cluster' : t.sentinels ? 'sentinel' : 'standalone';
 }
 
-export function createObservability(config: GatewayConfig, p: ObservedParts): Observability {
-  const enabled = config.GW_ADMIN_PORT !== undefined;
+/**
+ * `collectMetrics`: keep the metrics without an admin listener of this process's own (a
+ * worker: its supervisor's admin listener asks for them and sums them over the workers).
+ */
+export function createObservability(config: GatewayConfig, p: ObservedParts, collectMetrics = false): Observability {
+  const enabled = config.GW_ADMIN_PORT !== undefined || collectMetrics;
   const startedAt = Date.now();
   const metrics = enabled
     ? new GatewayMetrics({
@@ -56,39 +64,37 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
       })
     : null;
   let admin: HttpListener | null = null;
+  const isReady = () => p.isAccepting() && p.cache.healthy;
+  const sources: StatusSources = {
+    pod: config.GW_POD_NAME,
+    uws: p.uws,
+    redis: p.redis,
+    redisMode: redisMode(p.target),
+    redisTarget: describeRedisTarget(p.target),
+    redisTls: redisUsesTls(p.target),
+    redisLastError: p.redisWatch.lastError,
+    cache: p.cache,
+    stats: p.stats,
+    inFlight: p.inFlight,
+    isAccepting: p.isAccepting,
+    startedAt,
+    providers: p.providers,
+  };
   return {
     metrics,
     observer: createRequestObserver(metrics, createAccessLogger(p.log)),
+    status: () => buildStatus(sources),
+    isReady,
     async startAdmin() {
       if (!metrics || config.GW_ADMIN_PORT === undefined) return null;
-      admin = await startAdminServer(
-        p.uws.uws,
-        { host: config.GW_ADMIN_HOST, port: config.GW_ADMIN_PORT },
-        {
-          metrics,
-          log: p.log,
-          pod: config.GW_POD_NAME,
-          uws: p.uws,
-          redis: p.redis,
-          redisMode: redisMode(p.target),
-          redisTarget: describeRedisTarget(p.target),
-          redisTls: redisUsesTls(p.target),
-          redisLastError: p.redisWatch.lastError,
-          cache: p.cache,
-          stats: p.stats,
-          inFlight: p.inFlight,
-          isAccepting: p.isAccepting,
-          isReady: () => p.isAccepting() && p.cache.healthy,
-          startedAt,
-          providers: p.providers,
-        },
-      );
+      admin = await startAdminServer(p.uws.uws, { host: config.GW_ADMIN_HOST, port: config.GW_ADMIN_PORT }, { ...sources, metrics, log: p.log, isReady });
       p.log.info({ adminPort: admin.port, adminHost: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready)');
       return admin.port;
     },
     stop() {
       admin?.close();
       admin = null;
+      metrics?.stop();
     },
   };
 }
