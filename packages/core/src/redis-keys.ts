@@ -44,6 +44,12 @@ export const RT_KEYS = {
   keySpendMonth: (keyId: string, month: string) => `gw:rt:{k:${keyId}}:spend:m:${month}`,
   /** Index of providers that have runtime health state (for gwctl provider status). */
   prefix: 'gw:rt:',
+  /**
+   * A usage rollup hash (see usage-rollup.ts): of one hour (`h`, bucket = epoch hour) or UTC day
+   * (`d`, bucket = epoch day), `part` = `total` (field = metric) or `<dimension>:<metric>`
+   * (field = key id, model or provider). Under the usage stream's tag: written by its script.
+   */
+  usageRollup: (granularity: 'h' | 'd', bucket: number, part: string) => `gw:rt:{usage}:roll:${granularity}:${bucket}:${part}`,
 } as const;
 
 export type EntityKind = 'provider' | 'key' | 'model';
