@@ -28,17 +28,25 @@ describe('readUsageSeries', () => {
   it('a row per bucket (empty ones too), the total, the top groups by cost then requests, the rest in other', async () => {
     await put(DAY0 + 2 * H, { key: 'k1', model: 'm1', provider: 'p1' }, 3, 3_000_000_000, 1);
     await put(DAY0 + 5 * H, { key: 'k2', model: 'm2', provider: 'p1' }, 5, 1_000_000_000);
-    await put(DAY0 + 5 * H, { key: 'k3', model: 'm2', provider: 'p2' }, 7, 1_000_000_000);
+    await put(DAY0 + 5 * H, { key: 'k3', model: 'm2', provider: 'p2' }, 7, 1_500_000_000);
     await put(DAY0 + 26 * H, { key: 'k1', model: 'm1', provider: 'p1' }, 1, 0);
     const s = await readUsageSeries(redis, { from: DAY0, to: DAY0 + 6 * H, granularity: 'hour', by: 'key', top: 2 });
     expect(s.from).toBe(DAY0);
     expect(s.to).toBe(DAY0 + 6 * H);
     expect(s.buckets.map((b) => b.requests)).toEqual([0, 0, 3, 0, 0, 12]);
     expect(s.buckets[2]).toMatchObject({ start: DAY0 + 2 * H, errors: 1, cost_usd: 3, avg_latency_ms: 10 });
-    expect(s.total).toMatchObject({ requests: 15, errors: 1, cost_usd: 5 });
-    // k2 and k3 cost the same: k3 has more requests.
-    expect(s.groups.map((g) => [g.group, g.requests, g.cost_usd])).toEqual([['k1', 3, 3], ['k3', 7, 1]]);
-    expect(s.other).toMatchObject({ groups: 1, requests: 5, cost_usd: 1 });
+    expect(s.total).toMatchObject({ requests: 15, errors: 1, cost_usd: 5.5 });
+    expect(s.groups.map((g) => [g.group, g.requests, g.cost_usd])).toEqual([['k1', 3, 3], ['k3', 7, 1.5]]);
+    expect(s.other).toMatchObject({ requests: 5, cost_usd: 1 });
+  });
+
+  it('groups that cost nothing (unpriced, refused) fill the top after those that cost something, by requests', async () => {
+    await put(DAY0, { key: 'paid', model: 'm1', provider: 'p1' }, 1, 10);
+    await put(DAY0, { key: 'free-big', model: 'm1', provider: 'p1' }, 9, 0);
+    await put(DAY0, { key: 'free-small', model: 'm1', provider: 'p1' }, 2, 0);
+    const s = await readUsageSeries(redis, { from: DAY0, to: DAY0 + H, granularity: 'hour', by: 'key', top: 2 });
+    expect(s.groups.map((g) => g.group)).toEqual(['paid', 'free-big']);
+    expect(s.other).toMatchObject({ requests: 2, cost_usd: 0 });
   });
 
   it('groups over whole days are read from day buckets, the edges from hour buckets: the same answer', async () => {

@@ -34,7 +34,7 @@ export interface UsageSeriesQuery {
   to: number;
   /** Hour buckets are kept GW_USAGE_ROLLUP_HOUR_TTL_DAYS (8 by default), day buckets GW_USAGE_ROLLUP_DAY_TTL_DAYS (400). */
   granularity: 'hour' | 'day';
-  /** `total`: no groups; otherwise the top groups of the range by cost (then requests). */
+  /** `total`: no groups; otherwise the top groups of the range by cost (then requests, when fewer than `top` cost anything). */
   by: 'total' | RollupDimension;
   /** Only this key (id): buckets and total of that key; `by` must then be `total` or `key`. */
   key?: string;
@@ -52,8 +52,8 @@ export interface UsageSeries {
   buckets: Array<{ start: number } & UsageTotals>;
   total: UsageTotals;
   groups: Array<{ group: string } & UsageTotals>;
-  /** The groups past `top`, summed (null when there are none). */
-  other: (UsageTotals & { groups: number }) | null;
+  /** What the groups past `top` add up to (null when there are none, or by total). */
+  other: UsageTotals | null;
 }
 
 /** Most buckets one question may span (400 days of days, or 416 days of hours). */
@@ -136,43 +136,61 @@ function countersOf(values: unknown[]): Counters {
   return c;
 }
 
-/** Per bucket: the bucket's total hash, or the key's fields of its metric hashes. */
+/** Reads one field (ARGV[1]) of every key given, in order: one round trip for a key's series. */
+const HGET_MANY_LUA = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGET', KEYS[i], ARGV[1]) or false end
+return out
+`;
+
+/** Per bucket: the bucket's total hash, or the key's fields of its metric hashes (in one script call). */
 async function readBuckets(redis: RedisClient, g: RollupGranularity, first: number, end: number, key: string | undefined): Promise<Counters[]> {
-  const p = redis.pipeline();
-  for (let b = first; b < end; b++) {
-    if (key === undefined) p.hmget(rollupKey(g, b, 'total'), ...ROLLUP_METRICS);
-    else for (const m of ROLLUP_METRICS) p.hget(rollupKey(g, b, 'key', m), key);
-  }
-  const out = replies(await p.exec());
   const rows: Counters[] = [];
-  for (let b = first; b < end; b++) {
-    const i = b - first;
-    rows.push(countersOf(key === undefined ? (out[i] as unknown[]) : out.slice(i * ROLLUP_METRICS.length, (i + 1) * ROLLUP_METRICS.length)));
+  if (key === undefined) {
+    const p = redis.pipeline();
+    for (let b = first; b < end; b++) p.hmget(rollupKey(g, b, 'total'), ...ROLLUP_METRICS);
+    for (const v of replies(await p.exec())) rows.push(countersOf(v as unknown[]));
+    return rows;
   }
+  const keys: string[] = [];
+  for (let b = first; b < end; b++) for (const m of ROLLUP_METRICS) keys.push(rollupKey(g, b, 'key', m));
+  const values = (await redis.eval(HGET_MANY_LUA, keys.length, ...keys, key)) as unknown[];
+  for (let i = 0; i < end - first; i++) rows.push(countersOf(values.slice(i * ROLLUP_METRICS.length, (i + 1) * ROLLUP_METRICS.length)));
   return rows;
 }
 
-/** The top groups of a dimension over the covering buckets, by cost then requests. */
-async function readGroups(redis: RedisClient, dim: RollupDimension, parts: Array<[RollupGranularity, number]>, top: number): Promise<{ groups: Array<[string, Counters]>; count: number }> {
-  // Rank on two metrics (two HGETALLs per bucket), then read the others of the winners only.
+/** Sum of one metric of every group over the covering buckets (one HGETALL per bucket). */
+async function sumMetric(redis: RedisClient, dim: RollupDimension, parts: Array<[RollupGranularity, number]>, metric: RollupMetric): Promise<Map<string, number>> {
   const p = redis.pipeline();
-  for (const [g, b] of parts) p.hgetall(rollupKey(g, b, dim, 'cost_nusd')).hgetall(rollupKey(g, b, dim, 'requests'));
-  const ranked = replies(await p.exec()) as Array<Record<string, string>>;
-  const rank = new Map<string, { cost: number; requests: number }>();
-  ranked.forEach((h, i) => {
-    const field = i % 2 === 0 ? 'cost' : 'requests';
-    for (const [group, v] of Object.entries(h)) {
-      let r = rank.get(group);
-      if (!r) rank.set(group, (r = { cost: 0, requests: 0 }));
-      r[field] += num(v);
-    }
-  });
-  const winners = [...rank.entries()]
-    .sort(([ga, a], [gb, b]) => b.cost - a.cost || b.requests - a.requests || (ga < gb ? -1 : ga > gb ? 1 : 0))
-    .slice(0, top)
+  for (const [g, b] of parts) p.hgetall(rollupKey(g, b, dim, metric));
+  const sums = new Map<string, number>();
+  for (const h of replies(await p.exec()) as Array<Record<string, string>>) {
+    for (const [group, v] of Object.entries(h)) sums.set(group, (sums.get(group) ?? 0) + num(v));
+  }
+  return sums;
+}
+
+/**
+ * The top groups of a dimension over the covering buckets: by cost, then (when fewer than `top`
+ * groups cost anything: unpriced models, refused requests) by requests; ties by name. The
+ * ranking reads one metric (two when it must); the others are read for the winners only.
+ */
+async function readGroups(redis: RedisClient, dim: RollupDimension, parts: Array<[RollupGranularity, number]>, top: number): Promise<Array<[string, Counters]>> {
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const cost = await sumMetric(redis, dim, parts, 'cost_nusd');
+  let winners = [...cost.entries()]
+    .filter(([, v]) => v > 0)
+    .sort(([ga, a], [gb, b]) => b - a || byName(ga, gb))
     .map(([group]) => group);
+  if (winners.length < top) {
+    const requests = await sumMetric(redis, dim, parts, 'requests');
+    const chosen = new Set(winners);
+    const rest = [...requests.entries()].filter(([g]) => !chosen.has(g)).sort(([ga, a], [gb, b]) => b - a || byName(ga, gb));
+    winners = winners.concat(rest.map(([g]) => g));
+  }
+  winners = winners.slice(0, top);
   const groups = winners.map((g): [string, Counters] => [g, zero()]);
-  if (winners.length === 0) return { groups, count: rank.size };
+  if (winners.length === 0) return groups;
   const q = redis.pipeline();
   for (const [g, b] of parts) for (const m of ROLLUP_METRICS) q.hmget(rollupKey(g, b, dim, m), ...winners);
   const values = replies(await q.exec()) as unknown[][];
@@ -180,7 +198,7 @@ async function readGroups(redis: RedisClient, dim: RollupDimension, parts: Array
     const m = ROLLUP_METRICS[i % ROLLUP_METRICS.length]!;
     row.forEach((v, k) => (groups[k]![1][m] += num(v)));
   });
-  return { groups, count: rank.size };
+  return groups;
 }
 
 /**
@@ -196,19 +214,12 @@ export async function readUsageSeries(redis: RedisClient, q: UsageSeriesQuery): 
   const sum = zero();
   for (const r of rows) add(sum, r);
   let groups: Array<[string, Counters]> = [];
-  let count = 0;
-  if (q.by === 'key' && q.key !== undefined) {
-    groups = sum.requests > 0 && top > 0 ? [[q.key, sum]] : [];
-    count = groups.length;
-  } else if (q.by !== 'total') {
-    ({ groups, count } = await readGroups(redis, q.by, cover(g, first, end), top));
-  }
-  let other: UsageSeries['other'] = null;
-  if (count > groups.length) {
-    const rest = { ...sum };
-    for (const [, c] of groups) for (const m of ROLLUP_METRICS) rest[m] = Math.max(0, rest[m] - c[m]);
-    other = { ...totals(rest), groups: count - groups.length };
-  }
+  if (q.by === 'key' && q.key !== undefined) groups = sum.requests > 0 && top > 0 ? [[q.key, sum]] : [];
+  else if (q.by !== 'total') groups = await readGroups(redis, q.by, cover(g, first, end), top);
+  // What the top groups leave of the total (the rollups of a group add up to the total's).
+  const rest = { ...sum };
+  for (const [, c] of groups) for (const m of ROLLUP_METRICS) rest[m] = Math.max(0, rest[m] - c[m]);
+  const other = q.by !== 'total' && q.key === undefined && rest.requests > 0 ? totals(rest) : null;
   return {
     from: first * span,
     to: end * span,

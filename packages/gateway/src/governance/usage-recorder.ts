@@ -261,7 +261,7 @@ export class UsageRecorder {
     const groups = new Map<string, SpendGroup>();
     const events: string[] = [];
     const eventSeqs: number[] = [];
-    const eventTimes: number[] = [];
+    const streamed: UsageEvent[] = [];
     let eventsResent = false;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -273,7 +273,7 @@ export class UsageRecorder {
       if (!r.streamed) {
         events.push(usageEventJson(e));
         eventSeqs.push(seq);
-        eventTimes.push(e.ts);
+        streamed.push(e);
         if (resent) eventsResent = true;
       }
       if (r.accounted || r.spend === false) continue;
@@ -335,14 +335,14 @@ export class UsageRecorder {
       });
     });
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
-    const rollup = rollupArgs(eventTimes, this.o.rollupTtl ?? ROLLUP_TTL);
+    const rollup = rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
     const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...rollup.keys];
     const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
       xargv.push('r');
       for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, ...events);
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, ...events, ...rollup.sums);
     }
     const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);

@@ -104,11 +104,13 @@ return { applied, skipped }
  * `a` for events sent for the first time (none can have been streamed), `r` one by one with
  * their seq.
  *
- * Rollups (core's usage-rollup-keys.ts): each event, decoded here from its JSON (the stream's
- * own text is what is summed), adds to its hour's and its UTC day's `total` hash and to the
- * `<dimension>:<metric>` hashes (field = key id, model, provider), summed in the script first
- * so a batch costs one HINCRBY per hash and field. Integer counters; cost in nano-USD. Each
- * hash expires a fixed time after its bucket ends (EXPIREAT).
+ * Rollups (core's usage-rollup-keys.ts): each event adds to its hour's and its UTC day's `total`
+ * hash and to the `<dimension>:<metric>` hashes (field = key id, model, provider), summed first
+ * so a batch costs one HINCRBY per hash and field. Integer counters; cost in nano-USD. Each hash
+ * expires a fixed time after its bucket ends (EXPIREAT). In the `a` form (all or nothing) the pod
+ * sends the batch's sums (usage-rollup-args.ts: decoding and summing here cost Redis, which
+ * every pod shares, more than the XADDs); in the `r` form the script decodes each event it
+ * applies (`roll`, the same arithmetic: a test holds the two forms equal).
  *
  * KEYS: 1 the stream, 2 this pod's applied mark for the stream, then the rollup hashes of each
  *       hour bucket the events fall in, then of each day bucket: ROLLUP_BLOCK keys per bucket
@@ -116,7 +118,8 @@ return { applied, skipped }
  * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, 3 hour bucket ttl s, 4 day bucket ttl s,
  *       5 hour buckets n, 6 day buckets m, then the n epoch hours, the m epoch days, then at
  *       f = 7 + n + m the form, then
- *   a: f+1 lowest seq, f+2 highest seq, then the events (in seq order)
+ *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, then the e events (in seq order), then
+ *      the rollup sums as triples: KEYS index, field, increment
  *   r: per record (in seq order): seq, event JSON
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
@@ -182,11 +185,10 @@ local applied, skipped, top = 0, 0, last
 if ARGV[f] == 'a' then
   if tonumber(ARGV[f + 1]) <= last then return { -1, 0 } end
   top = tonumber(ARGV[f + 2])
-  for i = f + 3, #ARGV do
-    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
-    roll(ARGV[i])
-  end
-  applied = #ARGV - f - 2
+  applied = tonumber(ARGV[f + 3])
+  for i = f + 4, f + 3 + applied do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
+  -- All or nothing: the pod summed the rollups of the batch itself.
+  for i = f + 4 + applied, #ARGV, 3 do bump(tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])) end
 else
   for i = f + 1, #ARGV, 2 do
     local seq = tonumber(ARGV[i])
