@@ -5,7 +5,7 @@
 // days, 1,000 keys, 40 models and 8 providers, then times the reads of readUsageSeries.
 // Not part of npm test; no timing is asserted anywhere. After `npm run build`:
 //   node scripts/bench/usage-rollup.mjs [--events 1000000] [--days 30] [--keys 1000] [--models 40]
-//     [--providers 8] [--reads 100] [--stream-maxlen 100000] [--redis redis://…]
+//     [--providers 8] [--reads 100] [--stream-maxlen 100000] [--redis redis://…] [--no-rollups]
 // Without --redis it starts a private redis-server (the stream is bounded by --stream-maxlen,
 // as GW_USAGE_STREAM_MAXLEN bounds it in production: the rollups keep what the trim drops).
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ const { values: o } = parseArgs({
     reads: { type: 'string', default: '100' },
     'stream-maxlen': { type: 'string', default: '100000' },
     redis: { type: 'string' },
+    // The stream alone (no rollup hashes, no sums): the baseline of the Redis time per event.
+    'no-rollups': { type: 'boolean', default: false },
   },
 });
 const N = Number(o.events);
@@ -65,7 +67,7 @@ try {
       });
     }
     // What a pod's UsageRecorder sends for a first send: the events and the sums of their rollups.
-    const roll = rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
+    const roll = o['no-rollups'] ? { keys: [], argv: [1, 1, 0, 0], sums: [] } : rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
     const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied('bench'), ...roll.keys];
     const p = redis.gwXaddOnce(keys.length, ...keys, o['stream-maxlen'], 86_400_000, ...roll.argv, 'a', seq, seq + events.length - 1, events.length, ...events.map(usageEventJson), ...roll.sums);
     seq += events.length;

@@ -188,6 +188,8 @@ export const ConfigSchema = z.object({
   GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
   /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
   GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
+  /** Keep the usage rollups (hourly and daily counters per key, model, provider: docs/usage-rollups.md); they cost Redis about 3-4x the usage stream's own writes. */
+  GW_USAGE_ROLLUPS: bool.default(true),
   /** Days an hour bucket of the usage rollups is kept after its hour ends (docs/usage-rollups.md). */
   GW_USAGE_ROLLUP_HOUR_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(8),
   /** Days a day bucket of the usage rollups is kept after its day ends. */

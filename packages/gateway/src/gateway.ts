@@ -139,7 +139,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       usageFlushMs: config.GW_USAGE_FLUSH_MS,
       reserveOutputTokens: config.GW_RESERVE_OUTPUT_TOKENS,
       unpricedModels: config.GW_UNPRICED_MODELS,
-      usageRollupTtl: { hourS: config.GW_USAGE_ROLLUP_HOUR_TTL_DAYS * 86_400, dayS: config.GW_USAGE_ROLLUP_DAY_TTL_DAYS * 86_400 },
+      usageRollupTtl: !config.GW_USAGE_ROLLUPS ? null : { hourS: config.GW_USAGE_ROLLUP_HOUR_TTL_DAYS * 86_400, dayS: config.GW_USAGE_ROLLUP_DAY_TTL_DAYS * 86_400 },
     },
     stats,
     log,

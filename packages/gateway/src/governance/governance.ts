@@ -25,8 +25,8 @@ export interface GovernanceOptions extends LimiterOptions {
   reserveOutputTokens?: number;
   /** A key with a budget asking for a model with no price: refuse (default) or serve at cost 0. */
   unpricedModels?: UnpricedPolicy;
-  /** How long usage rollup buckets are kept after they end (seconds), hours and days. */
-  usageRollupTtl?: { hourS: number; dayS: number };
+  /** How long usage rollup buckets are kept after they end (seconds), hours and days; null: no rollups. */
+  usageRollupTtl?: { hourS: number; dayS: number } | null;
 }
 
 /** The `admit` stage and the end-of-request accounting, built once at boot. */

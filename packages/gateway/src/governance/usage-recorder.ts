@@ -23,8 +23,8 @@ export interface UsageRecorderOptions {
    * waiting a few ms writes many records in one call instead of two commands per request.
    */
   flushMs?: number;
-  /** How long usage rollup buckets are kept after they end (default 8 days for hours, 400 for days). */
-  rollupTtl?: RollupTtls;
+  /** How long usage rollup buckets are kept after they end (default 8 days for hours, 400 for days); null: no rollups. */
+  rollupTtl?: RollupTtls | null;
 }
 
 /** One request's accounting: its event, and the key's spend counters it adds to. */
@@ -66,6 +66,8 @@ interface SpendGroup {
 const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
+/** The script's arguments for no rollup buckets (GW_USAGE_ROLLUPS off). */
+const NO_ROLLUPS = { keys: [], argv: [1, 1, 0, 0], sums: [] };
 
 /**
  * Replies with which Redis refuses a command for now, not for good: a Cluster failing over
@@ -335,7 +337,7 @@ export class UsageRecorder {
       });
     });
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
-    const rollup = rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
+    const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
     const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...rollup.keys];
     const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
