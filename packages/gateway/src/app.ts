@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
 
     const ctx = createContext(id, req, res, endpoint, log);
     if (r.model !== null) ctx.publicModel = r.model;
+    deps.onRequestStart?.(ctx);
     deps.inFlight.count++;
     ctx.onFinish.push(() => deps.inFlight.count--);
     void runPipeline(ctx, deps);

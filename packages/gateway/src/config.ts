@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OTEL_CONFIG_SHAPE } from './observability/otel-config.js';
 import { proxyUrlProblem } from './upstream/h1/proxy-settings.js';
 
 const bool = z
@@ -12,6 +13,8 @@ function checkProxyUrl(v: string, ctx: z.RefinementCtx): void {
 const proxyUrl = z.string().superRefine(checkProxyUrl);
 /** Read under their lower-case names first (`https_proxy`, …), as curl and undici read them. */
 const LOWER_CASE_FIRST = new Set(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
+/** Variables whose values may be credentials: never repeated in an error message. */
+const SECRET_VALUES = new Set(['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']);
 /** A proxy URL in an error message, without its credentials. */
 const withoutCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
@@ -194,6 +197,8 @@ export const ConfigSchema = z.object({
   GW_USAGE_ROLLUP_HOUR_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(8),
   /** Days a day bucket of the usage rollups is kept after its day ends. */
   GW_USAGE_ROLLUP_DAY_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+  /** OpenTelemetry traces: the standard OTEL_* variables, and GW_TRACE_CAPTURE_CONTENT (docs/observability.md). */
+  ...OTEL_CONFIG_SHAPE,
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;
@@ -227,7 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const lines = r.error.issues.map((i) => {
       const k = String(i.path[0]);
       const v = picked[k];
-      return `${source[k] ?? k}=${JSON.stringify(v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v)}: ${i.message}`;
+      const shown = v !== undefined && SECRET_VALUES.has(k) ? '***' : v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v;
+      return `${source[k] ?? k}=${JSON.stringify(shown)}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

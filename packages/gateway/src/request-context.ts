@@ -90,6 +90,11 @@ export interface Attempt {
   timeout?: TimeoutPhase;
   /** ms from request start to upstream response headers. */
   ttfbMs?: number;
+  /** performance.now() when the attempt started and ended (its trace span). */
+  startedAt?: number;
+  endedAt?: number;
+  /** Its span id when the request is traced: the upstream's `traceparent` parent. */
+  spanId?: string;
 }
 
 /** Token counts of one request. */
@@ -149,6 +154,8 @@ export interface RequestContext {
   accounting: { admitted: boolean } | null;
   /** Sees the generated output as relayed (SSE events; a JSON body that had no usage), for usage estimation. */
   onOutput: ((data: Buffer | string) => void) | null;
+  /** The request's trace ids when it is traced and sampled (observability/request-tracer.ts), else null. */
+  trace: { traceId: string; spanId: string; parentSpanId: string | null } | null;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {
@@ -181,5 +188,6 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     onFinish: [],
     accounting: null,
     onOutput: null,
+    trace: null,
   };
 }

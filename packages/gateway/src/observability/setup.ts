@@ -9,7 +9,9 @@ import type { GatewayStats } from '../stats.js';
 import { createAccessLogger } from './access-log.js';
 import { startAdminServer } from './admin-server.js';
 import { GatewayMetrics } from './metrics.js';
-import { createRequestObserver, type RequestObserver } from './request-observer.js';
+import { traceSettings } from './otel-config.js';
+import { createRequestObserver, withTracer, type RequestObserver } from './request-observer.js';
+import { RequestTracer } from './request-tracer.js';
 import type { ProviderStatus } from './provider-status.js';
 import { GATEWAY_VERSION, type RedisMode } from './status.js';
 
@@ -37,6 +39,8 @@ export interface Observability {
   startAdmin(): Promise<number | null>;
   /** Close the admin listener (after draining, so /ready says 503 meanwhile). */
   stop(): void;
+  /** Request spans (null when traces are off, the default: OTEL_EXPORTER_OTLP_ENDPOINT unset). */
+  tracer: RequestTracer | null;
 }
 
 function redisMode(t: RedisTarget): RedisMode {
@@ -56,9 +60,13 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
       })
     : null;
   let admin: HttpListener | null = null;
+  const traces = traceSettings(config);
+  const tracer = traces ? new RequestTracer(traces, p.log, config.GW_POD_NAME) : null;
+  if (traces) p.log.info({ url: traces.url, sampler: traces.sampler, captureContent: traces.captureContent }, 'traces: OTLP/HTTP JSON export on');
   return {
     metrics,
-    observer: createRequestObserver(metrics, createAccessLogger(p.log)),
+    tracer,
+    observer: withTracer(createRequestObserver(metrics, createAccessLogger(p.log)), tracer),
     async startAdmin() {
       if (!metrics || config.GW_ADMIN_PORT === undefined) return null;
       admin = await startAdminServer(

@@ -16,6 +16,8 @@ export interface PipelineDeps extends ForwardDeps {
   admit(ctx: RequestContext): Promise<void> | void;
   /** Called last, after every onFinish hook: metrics and the access log (observability). */
   onRequestEnd?(ctx: RequestContext): void;
+  /** Called when the request's context is made, before any stage: its trace starts (observability). */
+  onRequestStart?(ctx: RequestContext): void;
 }
 
 /**
