@@ -143,6 +143,7 @@ describe('traces', () => {
     expect(raw).not.toContain('purple');
     expect(raw).not.toContain(key);
     expect(raw).not.toMatch(/sk-[ab]-secret/);
+    expect(g.gw.stats).toMatchObject({ traceSpansExported: 3, traceSpansDropped: 0 });
   });
 
   it('prompt text only with GW_TRACE_CAPTURE_CONTENT; a new trace without a traceparent; an unsampled parent is not traced', async () => {

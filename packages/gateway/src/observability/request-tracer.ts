@@ -1,6 +1,7 @@
 import type { ProviderType } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { Attempt, RequestContext } from '../request-context.js';
+import type { GatewayStats } from '../stats.js';
 import type { TraceSettings } from './otel-config.js';
 import type { AttrValue, SpanRecord } from './otlp-json.js';
 import { SpanExporter } from './span-exporter.js';
@@ -37,10 +38,10 @@ function inputMessages(body: Record<string, unknown> | null): string | undefined
 export class RequestTracer {
   readonly exporter: SpanExporter;
 
-  constructor(private readonly s: TraceSettings, log: Logger, pod: string | undefined) {
+  constructor(private readonly s: TraceSettings, log: Logger, stats: GatewayStats, pod: string | undefined) {
     const resource: Record<string, AttrValue> = { 'service.name': s.serviceName, 'service.version': GATEWAY_VERSION, 'telemetry.sdk.language': 'nodejs', 'telemetry.sdk.name': 'llmgw' };
     if (pod) resource['service.instance.id'] = pod;
-    this.exporter = new SpanExporter(s, resource, { name: 'llmgw-gateway', version: GATEWAY_VERSION }, log);
+    this.exporter = new SpanExporter(s, resource, { name: 'llmgw-gateway', version: GATEWAY_VERSION }, log, stats);
   }
 
   /** At the start of a request: its trace ids when it is sampled (else `ctx.trace` stays null). */

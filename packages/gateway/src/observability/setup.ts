@@ -61,7 +61,7 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
     : null;
   let admin: HttpListener | null = null;
   const traces = traceSettings(config);
-  const tracer = traces ? new RequestTracer(traces, p.log, config.GW_POD_NAME) : null;
+  const tracer = traces ? new RequestTracer(traces, p.log, p.stats, config.GW_POD_NAME) : null;
   if (traces) p.log.info({ url: traces.url, sampler: traces.sampler, captureContent: traces.captureContent }, 'traces: OTLP/HTTP JSON export on');
   return {
     metrics,

@@ -1,14 +1,10 @@
 import type { Logger } from '../logger.js';
+import type { GatewayStats } from '../stats.js';
 import type { TraceSettings } from './otel-config.js';
 import { toExportRequest, type AttrValue, type SpanRecord } from './otlp-json.js';
 
-/** What the exporter has done, for /status and tests. */
-export interface ExportStats {
-  exported: number;
-  /** Spans lost: the queue was full, or their export failed or timed out. */
-  dropped: number;
-  failedExports: number;
-}
+/** What the exporter counts (the gateway's stats: llmgw_trace_spans_*_total). */
+type ExportStats = Pick<GatewayStats, 'traceSpansExported' | 'traceSpansDropped'>;
 
 /**
  * Spans queued in memory and POSTed as OTLP/HTTP JSON every `delayMs`, or as soon as a batch
@@ -17,7 +13,6 @@ export interface ExportStats {
  * batch (logged once per run of failures: an unreachable collector must not fill the log).
  */
 export class SpanExporter {
-  readonly stats: ExportStats = { exported: 0, dropped: 0, failedExports: 0 };
   private queue: SpanRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
@@ -28,12 +23,13 @@ export class SpanExporter {
     private readonly resource: Record<string, AttrValue>,
     private readonly scope: { name: string; version: string },
     private readonly log: Logger,
+    private readonly stats: ExportStats,
   ) {}
 
   /** Queue finished spans (never blocks). */
   add(spans: SpanRecord[]): void {
     for (const span of spans) {
-      if (this.queue.length >= this.s.maxQueue) this.stats.dropped++;
+      if (this.queue.length >= this.s.maxQueue) this.stats.traceSpansDropped++;
       else this.queue.push(span);
     }
     if (this.queue.length >= this.s.maxBatch) this.kick();
@@ -76,12 +72,11 @@ export class SpanExporter {
       });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      this.stats.exported += batch.length;
+      this.stats.traceSpansExported += batch.length;
       if (this.failing) this.log.info({ url: this.s.url }, 'trace export working again');
       this.failing = false;
     } catch (e) {
-      this.stats.dropped += batch.length;
-      this.stats.failedExports++;
+      this.stats.traceSpansDropped += batch.length;
       // The URL only: the headers may hold the collector's credentials.
       if (!this.failing) this.log.warn({ url: this.s.url, err: (e as Error).message, dropped: batch.length }, 'trace export failed: spans dropped');
       this.failing = true;
