@@ -86,7 +86,7 @@ export function isTransientReply(e: Error): boolean {
 
 /**
  * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
- * MAXLEN ~), batched over `flushMs` (or a full batch) and written with the other governance
+ * MAXLEN ~) with its hourly/daily rollups (docs/usage-rollups.md), batched over `flushMs` (or a full batch) and written with the other governance
  * commands of that turn (`RedisTurn`). While Redis is unreachable the
  * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
  * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers

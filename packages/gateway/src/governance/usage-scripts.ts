@@ -1,4 +1,4 @@
-// The usage scripts: spend counters and the usage stream, each applied once per request however
+// The usage scripts: spend counters, and the usage stream with its rollups, each applied once per request however
 // often a write is retried (a reply lost to a stalled or restarted Redis, a command that ran
 // after its timeout, ioredis resending a command on reconnect).
 //
