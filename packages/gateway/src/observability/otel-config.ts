@@ -79,6 +79,8 @@ export interface TraceSettings {
   maxQueue: number;
   maxBatch: number;
   captureContent: boolean;
+  /** The protocol asked for was http/protobuf: JSON is sent (worth a line in the log). */
+  jsonInsteadOfProtobuf: boolean;
 }
 
 /** The trace settings, or null when traces are off (the default). */
@@ -98,5 +100,6 @@ export function traceSettings(c: OtelConfig): TraceSettings | null {
     maxQueue: c.OTEL_BSP_MAX_QUEUE_SIZE,
     maxBatch: Math.min(c.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, c.OTEL_BSP_MAX_QUEUE_SIZE),
     captureContent: c.GW_TRACE_CAPTURE_CONTENT,
+    jsonInsteadOfProtobuf: (c.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? c.OTEL_EXPORTER_OTLP_PROTOCOL) === 'http/protobuf',
   };
 }

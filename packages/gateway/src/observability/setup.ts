@@ -63,6 +63,7 @@ export function createObservability(config: GatewayConfig, p: ObservedParts): Ob
   const traces = traceSettings(config);
   const tracer = traces ? new RequestTracer(traces, p.log, p.stats, config.GW_POD_NAME) : null;
   if (traces) p.log.info({ url: traces.url, sampler: traces.sampler, captureContent: traces.captureContent }, 'traces: OTLP/HTTP JSON export on');
+  if (traces?.jsonInsteadOfProtobuf) p.log.warn('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: spans are sent as OTLP/HTTP JSON, which OTLP/HTTP receivers also accept');
   return {
     metrics,
     tracer,

@@ -7,7 +7,7 @@ import { parseTraceparent, sampled } from './trace-context.js';
 
 const settings = (o: Partial<TraceSettings> = {}): TraceSettings => ({
   url: 'http://127.0.0.1:1/v1/traces', headers: {}, timeoutMs: 2000, serviceName: 's', sampler: 'parentbased_always_on', ratio: 1,
-  delayMs: 60_000, maxQueue: 3, maxBatch: 3, captureContent: false, ...o,
+  delayMs: 60_000, maxQueue: 3, maxBatch: 3, captureContent: false, jsonInsteadOfProtobuf: false, ...o,
 });
 const span = (i: number): SpanRecord => ({ traceId: 'a'.repeat(32), spanId: String(i).padStart(16, '0'), name: 'x', kind: 'server', startMs: 1000.5, endMs: 1002.25, attributes: { n: i, f: 0.5, s: 's', b: true, u: undefined } });
 
