@@ -1,5 +1,6 @@
 // Usage accounting is exactly-once in effect: a usage write retried after a Redis stall or a
-// Redis crash (AOF on) is applied once — one stream entry and one spend increment per request.
+// Redis crash (AOF on) is applied once — one stream entry, one spend increment and one rollup
+// increment per request.
 // This file runs its own redis-server so that it can stop (SIGSTOP), resume and kill it.
 import { decodeUsageEvent, Registry, RT_KEYS, utcDay } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { postChat, seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
+import { expectRollupsEqualStream } from './support/usage-rollups.js';
 import { until } from './support/wait.js';
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
@@ -69,6 +71,8 @@ async function expectOnce(redis: Registry['redis'], keyId: string, served: strin
   const cost = events.reduce((sum, e) => sum + e.cost_usd, 0);
   expect(cost).toBeGreaterThan(0);
   expect(Number(day.cost)).toBeCloseTo(cost, 9);
+  // The rollups were written by the stream's script under its mark: the retried writes did not double them either.
+  await expectRollupsEqualStream(redis);
 }
 
 describe('usage accounting is applied once per request', () => {

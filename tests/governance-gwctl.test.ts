@@ -97,6 +97,21 @@ describe('gwctl usage and key show', () => {
     r = await t.cli(['usage', '--key', nameA, '--json']);
     expect(JSON.parse(r.stdout).rows).toEqual([expect.objectContaining({ group: expect.stringContaining(nameA), requests: 3 })]);
 
+    // The rollups give the same rows (they are the sum of the stream), for every grouping.
+    for (const by of ['model', 'key', 'provider', 'day']) {
+      const fromStream = JSON.parse((await t.cli(['usage', '--by', by, '--json'])).stdout) as { rows: unknown[]; total: unknown };
+      r = await t.cli(['usage', '--by', by, '--rollups', '--json']);
+      expect(r.code).toBe(0);
+      const fromRollups = JSON.parse(r.stdout) as { rows: unknown[]; total: unknown };
+      expect(fromRollups.rows, `--rollups --by ${by}`).toEqual(fromStream.rows);
+      expect(fromRollups.total).toEqual(fromStream.total);
+    }
+    r = await t.cli(['usage', '--key', nameA, '--rollups', '--json']);
+    expect(JSON.parse(r.stdout).rows).toEqual([expect.objectContaining({ group: expect.stringContaining(nameA), requests: 3 })]);
+    r = await t.cli(['usage', '--key', nameA, '--by', 'model', '--rollups']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--rollups: by: the rollups of one key are not split by model/);
+
     r = await t.cli(['usage', '--by', 'provider']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^fake +4 /m);

@@ -4,6 +4,7 @@
 import {
   createRedis,
   decodeUsageEvent,
+  readUsageSeries,
   REDIS_KEYS,
   Registry,
   RegistryConflictError,
@@ -236,6 +237,10 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
     const refused = await chat(gwB, raw);
     expect(refused.status).toBe(429);
     expect(await refused.json()).toMatchObject({ error: { code: 'insufficient_quota' } });
+    // The usage rollups, written by the stream's script in the stream's slot, and read back on the Cluster.
+    const hour = { from: Date.now() - 3_600_000, to: Date.now() + 1, granularity: 'hour', by: 'key', key: id } as const;
+    await expect.poll(async () => (await readUsageSeries(stream, hour)).total, { timeout: 5000 }).toMatchObject({ requests: 2, errors: 1, prompt_tokens: 2, completion_tokens: 5, cost_usd: 7 });
+    expect((await readUsageSeries(stream, { ...hour, key: undefined, by: 'model' })).groups.length).toBeGreaterThan(0);
     noClusterErrors();
   });
 

@@ -46,6 +46,12 @@ export const RT_KEYS = {
   prefix: 'gw:rt:',
   /** A stored Responses API response (JSON, with a TTL): its conversation, owner key and model (gateway responses/). */
   storedResponse: (id: string) => `gw:rt:{r:${id}}:resp`,
+  /**
+   * A usage rollup hash (see usage-rollup.ts): of one hour (`h`, bucket = epoch hour) or UTC day
+   * (`d`, bucket = epoch day), `part` = `total` (field = metric) or `<dimension>:<metric>`
+   * (field = key id, model or provider). Under the usage stream's tag: written by its script.
+   */
+  usageRollup: (granularity: 'h' | 'd', bucket: number, part: string) => `gw:rt:{usage}:roll:${granularity}:${bucket}:${part}`,
 } as const;
 
 export type EntityKind = 'provider' | 'key' | 'model';

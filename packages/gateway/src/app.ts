@@ -121,6 +121,7 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     const ctx = createContext(id, req, res, endpoint, log);
     if (anthropicClient || endpoint.format === 'anthropic') ctx.responseHeaders['request-id'] = id;
     if (r.model !== null) ctx.publicModel = r.model;
+    deps.onRequestStart?.(ctx);
     deps.inFlight.count++;
     ctx.onFinish.push(() => deps.inFlight.count--);
     void runPipeline(ctx, deps);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OTEL_CONFIG_SHAPE } from './observability/otel-config.js';
 import { proxyUrlProblem } from './upstream/h1/proxy-settings.js';
 
 const bool = z
@@ -12,6 +13,8 @@ function checkProxyUrl(v: string, ctx: z.RefinementCtx): void {
 const proxyUrl = z.string().superRefine(checkProxyUrl);
 /** Read under their lower-case names first (`https_proxy`, …), as curl and undici read them. */
 const LOWER_CASE_FIRST = new Set(['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']);
+/** Variables whose values may be credentials: never repeated in an error message. */
+const SECRET_VALUES = new Set(['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']);
 /** A proxy URL in an error message, without its credentials. */
 const withoutCredentials = (v: string) => v.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1***@');
 
@@ -107,6 +110,10 @@ export const ConfigSchema = z.object({
   GW_RESPONSES_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024).describe('Largest stored response record (the whole conversation up to it, as JSON); a larger one is not kept and a follow-up naming it is refused.'),
   GW_WS_IDLE_TIMEOUT_S: z.coerce.number().int().positive().default(120).describe('Responses API WebSocket mode: a socket with no response running and no message for this long is closed with 1000 (seconds).'),
   GW_WORKERS: z.union([z.literal('auto'), z.coerce.number().int().min(1).max(256)]).default('auto').describe('Worker processes serving the public port of this pod (SO_REUSEPORT: the kernel spreads connections over them), each a whole gateway with its own Redis connections and registry cache; a supervisor restarts one that dies and serves the admin listener with the metrics of all summed. `auto` (default): the cores this container may use (its cgroup CPU quota, else os.availableParallelism()). 1: one process, no supervisor.'),
+  GW_USAGE_ROLLUPS: bool.default(true).describe('Keep the usage rollups (hourly and daily counters per key, model, provider: docs/usage-rollups.md); they cost Redis about 3-4x the usage stream\'s own writes.'),
+  GW_USAGE_ROLLUP_HOUR_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(8).describe('Days an hour bucket of the usage rollups is kept after its hour ends (docs/usage-rollups.md).'),
+  GW_USAGE_ROLLUP_DAY_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(400).describe('Days a day bucket of the usage rollups is kept after its day ends.'),
+  ...OTEL_CONFIG_SHAPE,
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;
@@ -140,7 +147,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     const lines = r.error.issues.map((i) => {
       const k = String(i.path[0]);
       const v = picked[k];
-      return `${source[k] ?? k}=${JSON.stringify(v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v)}: ${i.message}`;
+      const shown = v !== undefined && SECRET_VALUES.has(k) ? '***' : v !== undefined && LOWER_CASE_FIRST.has(k) ? withoutCredentials(v) : v;
+      return `${source[k] ?? k}=${JSON.stringify(shown)}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }

@@ -156,6 +156,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       usageFlushMs: config.GW_USAGE_FLUSH_MS,
       reserveOutputTokens: config.GW_RESERVE_OUTPUT_TOKENS,
       unpricedModels: config.GW_UNPRICED_MODELS,
+      usageRollupTtl: !config.GW_USAGE_ROLLUPS ? null : { hourS: config.GW_USAGE_ROLLUP_HOUR_TTL_DAYS * 86_400, dayS: config.GW_USAGE_ROLLUP_DAY_TTL_DAYS * 86_400 },
     },
     stats,
     log,
@@ -185,6 +186,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     stats,
     onRequestEnd: obs.observer.onRequestEnd,
     onRefused: obs.observer.onRefused,
+    onRequestStart: obs.observer.onRequestStart,
   });
   const adminPort = await obs.startAdmin();
   const listener: HttpListener = await listen(
@@ -242,6 +244,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       // Usage still buffered (Redis was away) gets its last chance before the connection closes.
       if (!(await governance.flush())) log.error({ pending: governance.recorder?.pending }, 'usage events still buffered at shutdown are lost');
       governance.close();
+      // The last spans go out (an unreachable collector gives up after OTEL_EXPORTER_OTLP_TIMEOUT).
+      await obs.tracer?.exporter.flush();
       if (!opts.redis) await redis.quit().catch(() => redis.disconnect());
       log.info({ drained, left: inFlight.count }, 'gateway stopped');
       log.flush?.();

@@ -110,6 +110,11 @@ export interface Attempt {
   timeout?: TimeoutPhase;
   /** ms from request start to upstream response headers. */
   ttfbMs?: number;
+  /** performance.now() when the attempt started and ended (its trace span). */
+  startedAt?: number;
+  endedAt?: number;
+  /** Its span id when the request is traced: the upstream's `traceparent` parent. */
+  spanId?: string;
 }
 
 /** Token counts of one request. */
@@ -173,6 +178,8 @@ export interface RequestContext {
   onOutput: ((data: Buffer | string) => void) | null;
   /** Sees every byte of a successful answer before it is written to the client (`sse`: a stream); the Responses API keeps its answer this way (responses/). */
   responseTap: ((data: Buffer | string, sse: boolean) => void) | null;
+  /** The request's trace ids when it is traced and sampled (observability/request-tracer.ts), else null. */
+  trace: { traceId: string; spanId: string; parentSpanId: string | null } | null;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {
@@ -206,5 +213,6 @@ export function createContext(id: string, req: GatewayRequest, res: ResponseSink
     accounting: null,
     onOutput: null,
     responseTap: null,
+    trace: null,
   };
 }

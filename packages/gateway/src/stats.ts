@@ -31,6 +31,9 @@ export interface GatewayStats {
   redisErrors: number;
   /** SSE streams being relayed now (a gauge). */
   openStreams: number;
+  /** Trace spans sent to the OTLP receiver, and lost (queue full, export failed or timed out). */
+  traceSpansExported: number;
+  traceSpansDropped: number;
 }
 
 export function createStats(): GatewayStats {
@@ -49,5 +52,7 @@ export function createStats(): GatewayStats {
     usageAccountingErrors: 0,
     redisErrors: 0,
     openStreams: 0,
+    traceSpansExported: 0,
+    traceSpansDropped: 0,
   };
 }

@@ -25,6 +25,8 @@ export interface GovernanceOptions extends LimiterOptions {
   reserveOutputTokens?: number;
   /** A key with a budget asking for a model with no price: refuse (default) or serve at cost 0. */
   unpricedModels?: UnpricedPolicy;
+  /** How long usage rollup buckets are kept after they end (seconds), hours and days; null: no rollups. */
+  usageRollupTtl?: { hourS: number; dayS: number } | null;
 }
 
 /** The `admit` stage and the end-of-request accounting, built once at boot. */
@@ -80,7 +82,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   // Admissions, releases and usage of one event-loop turn go to Redis in one write.
   const turn = new RedisTurn(r);
   const limiter = new KeyLimiter(r, turn, { ...o, pod }, stats, log);
-  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { pod, bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0 }, stats, log) : null;
+  const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { pod, bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0, rollupTtl: o.usageRollupTtl }, stats, log) : null;
   const defaultReserve = o.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS;
   const unpricedPolicy = o.unpricedModels ?? 'refuse';
   // Budgets are counted from recorded spend: without usage there is nothing to reserve against.

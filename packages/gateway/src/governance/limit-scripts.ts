@@ -310,8 +310,8 @@ export interface GovernanceCommands {
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   /** ACCOUNT_ONCE_LUA: `numKeys`, then its keys and arguments. Resolves [applied, skipped]. */
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
-  /** XADD_ONCE_LUA. Resolves [applied, skipped]. */
-  gwXaddOnce(stream: string, mark: string, ...argv: Arg[]): Promise<[number, number]>;
+  /** XADD_ONCE_LUA: `numKeys`, then its keys (stream, mark, rollup hashes) and arguments. Resolves [applied, skipped]. */
+  gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
 }
 
 /** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
@@ -319,7 +319,7 @@ export interface GovernancePipeline {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
-  gwXaddOnce(stream: string, mark: string, ...argv: Arg[]): GovernancePipeline;
+  gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 
@@ -331,9 +331,9 @@ export function defineGovernanceCommands(redis: RedisClient): RedisClient & Gove
     redis.defineCommand('gwUnreserve', { numberOfKeys: 2, lua: UNRESERVE_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
-    // The number of keys varies with the periods a batch spans: the caller passes it first.
+    // The number of keys varies with the periods (rollup buckets) a batch spans: the caller passes it first.
     redis.defineCommand('gwAccountOnce', { lua: ACCOUNT_ONCE_LUA });
-    redis.defineCommand('gwXaddOnce', { numberOfKeys: 2, lua: XADD_ONCE_LUA });
+    redis.defineCommand('gwXaddOnce', { lua: XADD_ONCE_LUA });
   }
   return r as RedisClient & GovernanceCommands;
 }

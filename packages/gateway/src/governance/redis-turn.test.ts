@@ -38,7 +38,8 @@ const account = (id: string, cost: number, day = spend(id)[0]): [number, ...Arra
   const keys = [RT_KEYS.keyApplied(id, 'pod'), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), day, spend(id)[1]];
   return [keys.length, ...keys, 100, 100, 60_000, 'r', seq++, 1, cost, 1, 2, 0, ''];
 };
-const xadd = (...events: string[]) => [RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, 'r', ...events.flatMap((e) => [seq++, e])] as const;
+/** gwXaddOnce's arguments appending `events` (no rollup buckets: 0 hours, 0 days). */
+const xadd = (...events: string[]) => [2, RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, 100, 100, 0, 0, 'r', ...events.flatMap((e) => [seq++, e])] as const;
 
 describe('RedisTurn', () => {
   it('hashTag: the part of a key Redis Cluster hashes', () => {

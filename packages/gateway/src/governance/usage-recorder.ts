@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
+import { rollupArgs, type RollupTtls } from './usage-rollup-args.js';
 import { USAGE_MARK_TTL_MS } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
@@ -22,6 +23,8 @@ export interface UsageRecorderOptions {
    * waiting a few ms writes many records in one call instead of two commands per request.
    */
   flushMs?: number;
+  /** How long usage rollup buckets are kept after they end (default 8 days for hours, 400 for days); null: no rollups. */
+  rollupTtl?: RollupTtls | null;
 }
 
 /** One request's accounting: its event, and the key's spend counters it adds to. */
@@ -62,6 +65,9 @@ interface SpendGroup {
 
 const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
+const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
+/** The script's arguments for no rollup buckets (GW_USAGE_ROLLUPS off). */
+const NO_ROLLUPS = { keys: [], argv: [1, 1, 0, 0], sums: [] };
 
 /**
  * Replies with which Redis refuses a command for now, not for good: a Cluster failing over
@@ -80,7 +86,7 @@ export function isTransientReply(e: Error): boolean {
 
 /**
  * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
- * MAXLEN ~), batched over `flushMs` (or a full batch) and written with the other governance
+ * MAXLEN ~) with its hourly/daily rollups (docs/usage-rollups.md), batched over `flushMs` (or a full batch) and written with the other governance
  * commands of that turn (`RedisTurn`). While Redis is unreachable the
  * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
  * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers
@@ -257,6 +263,7 @@ export class UsageRecorder {
     const groups = new Map<string, SpendGroup>();
     const events: string[] = [];
     const eventSeqs: number[] = [];
+    const streamed: UsageEvent[] = [];
     let eventsResent = false;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -268,6 +275,7 @@ export class UsageRecorder {
       if (!r.streamed) {
         events.push(usageEventJson(e));
         eventSeqs.push(seq);
+        streamed.push(e);
         if (resent) eventsResent = true;
       }
       if (r.accounted || r.spend === false) continue;
@@ -328,16 +336,17 @@ export class UsageRecorder {
         if (err) for (const i of g.members) accounts[i] = err;
       });
     });
-    // The whole batch of events in one script call: written all together or not at all.
-    const mark = RT_KEYS.usageApplied(pod);
-    const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS];
+    // The whole batch of events in one script call, with their rollups: written all together or not at all.
+    const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
+    const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...rollup.keys];
+    const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
       xargv.push('r');
       for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, ...events);
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, ...events, ...rollup.sums);
     }
-    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(RT_KEYS.usageStream, mark, ...xargv))) : null;
+    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
   }

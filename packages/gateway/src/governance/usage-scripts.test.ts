@@ -1,7 +1,8 @@
-import { decodeUsageEvent, RT_KEYS } from '@llmgw/core';
+import { decodeUsageEvent, readUsageSeries, rollupBucket, rollupKey, RT_KEYS, usageEventJson, type UsageEvent } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
+import { rollupArgs } from './usage-rollup-args.js';
 
 const { redis: raw } = useTestRedis();
 const redis = defineGovernanceCommands(raw);
@@ -77,16 +78,103 @@ describe('gwAccountOnce, aggregate form (records sent for the first time)', () =
   });
 });
 
+/** An event, or a stream entry's raw text (not an event: no rollup buckets for it). */
+type Ev = UsageEvent | string;
+const TTL = { hourS: 100, dayS: 1000 };
+const text = (e: Ev) => (typeof e === 'string' ? e : usageEventJson(e));
+const objects = (evs: Ev[]) => evs.filter((e): e is UsageEvent => typeof e !== 'string');
+
+/** gwXaddOnce, aggregate form (a first send): the events, their rollup hashes and the sums the pod computes. */
+function xaddA(pod: string, first: number, last: number, evs: Ev[]): Promise<[number, number]> {
+  const roll = rollupArgs(objects(evs), TTL, true);
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...roll.keys];
+  return redis.gwXaddOnce(keys.length, ...keys, 1000, 60_000, ...roll.argv, 'a', first, last, evs.length, ...evs.map(text), ...roll.sums);
+}
+
+/** gwXaddOnce, one-by-one form (a resend): `[seq, event]` records; the script sums what it applies. */
+function xaddR(pod: string, recs: Array<[number, Ev]>): Promise<[number, number]> {
+  const roll = rollupArgs(objects(recs.map(([, e]) => e)), TTL, false);
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...roll.keys];
+  return redis.gwXaddOnce(keys.length, ...keys, 1000, 60_000, ...roll.argv, 'r', ...recs.flatMap(([seq, e]) => [seq, text(e)]));
+}
+
+/** Every rollup hash, by name. */
+async function rollups(): Promise<Record<string, Record<string, string>>> {
+  const names = (await redis.keys('gw:rt:{usage}:roll:*')).sort();
+  return Object.fromEntries(await Promise.all(names.map(async (k) => [k, await redis.hgetall(k)] as const)));
+}
+
 describe('gwXaddOnce', () => {
   it('appends each event once per pod sequence', async () => {
-    const mark = RT_KEYS.usageApplied('a');
     const ev = (id: string) => JSON.stringify({ id });
-    expect(await redis.gwXaddOnce(RT_KEYS.usageStream, mark, 1000, 60_000, 'a', 0, 1, ev('r0'), ev('r1'))).toEqual([2, 0]);
+    expect(await xaddA('a', 0, 1, [ev('r0'), ev('r1')])).toEqual([2, 0]);
     // A first send cannot start at or below the mark: refused whole.
-    expect(await redis.gwXaddOnce(RT_KEYS.usageStream, mark, 1000, 60_000, 'a', 1, 2, ev('r1'), ev('r2'))).toEqual([-1, 0]);
-    expect(await redis.gwXaddOnce(RT_KEYS.usageStream, mark, 1000, 60_000, 'r', 0, ev('r0'), 1, ev('r1'), 2, ev('r2'))).toEqual([1, 2]);
-    expect(await redis.gwXaddOnce(RT_KEYS.usageStream, RT_KEYS.usageApplied('b'), 1000, 60_000, 'r', 0, ev('s0'))).toEqual([1, 0]);
+    expect(await xaddA('a', 1, 2, [ev('r1'), ev('r2')])).toEqual([-1, 0]);
+    expect(await xaddR('a', [[0, ev('r0')], [1, ev('r1')], [2, ev('r2')]])).toEqual([1, 2]);
+    expect(await xaddR('b', [[0, ev('s0')]])).toEqual([1, 0]);
     const ids = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f).id);
     expect(ids).toEqual(['r0', 'r1', 'r2', 's0']);
+  });
+});
+
+describe('gwXaddOnce, usage rollups', () => {
+  // 2030-01-31 23:30 and 2030-02-01 00:10 UTC: two hours, two days.
+  const T1 = Date.UTC(2030, 0, 31, 23, 30);
+  const T2 = Date.UTC(2030, 1, 1, 0, 10);
+  const base: UsageEvent = {
+    id: 'x', key_id: 'k1', key_name: 'one', model: 'gpt-x', provider: 'p1', upstream_model: 'u', endpoint: '/v1/chat/completions',
+    prompt_tokens: 10, completion_tokens: 5, cached_tokens: 2, estimated: false, cost_usd: 0.000123456789, latency_ms: 40, ttfb_ms: 10,
+    status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: T1, cache_write_tokens: 0, cache_write_1h_tokens: 0,
+  };
+  const e1: UsageEvent = { ...base, id: 'e1' };
+  const e2: UsageEvent = { ...base, id: 'e2', key_id: 'k2', model: 'gpt-y', status: 429, cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, provider: '', estimated: true, latency_ms: 3 };
+  const e3: UsageEvent = { ...base, id: 'e3', ts: T2, cost_usd: 1.5, aborted: true, latency_ms: 1000 };
+  const hour = (ts: number) => rollupBucket('h', ts);
+  const day = (ts: number) => rollupBucket('d', ts);
+
+  it('adds each event to its hour and day, in total and per key, model and provider; a resent event not twice', async () => {
+    expect(await xaddA('a', 0, 2, [e1, e2, e3])).toEqual([3, 0]);
+    // The reply was lost and the batch is sent again one by one with a new event behind it: only the new one counts.
+    const e4: UsageEvent = { ...base, id: 'e4', ts: T2, cost_usd: 0.5 };
+    expect(await xaddR('a', [[0, e1], [1, e2], [2, e3], [3, e4]])).toEqual([1, 3]);
+
+    expect(await redis.hgetall(rollupKey('h', hour(T1), 'total'))).toEqual({
+      requests: '2', errors: '1', prompt_tokens: '10', completion_tokens: '5', cached_tokens: '2', cost_nusd: '123457', estimated: '1', latency_ms: '43',
+    });
+    expect(await redis.hgetall(rollupKey('h', hour(T2), 'total'))).toEqual({
+      requests: '2', errors: '1', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '4', cost_nusd: '2000000000', latency_ms: '1040',
+    });
+    expect(await redis.hgetall(rollupKey('d', day(T1), 'key', 'requests'))).toEqual({ k1: '1', k2: '1' });
+    expect(await redis.hgetall(rollupKey('d', day(T2), 'key', 'cost_nusd'))).toEqual({ k1: '2000000000' });
+    expect(await redis.hgetall(rollupKey('h', hour(T1), 'model', 'errors'))).toEqual({ 'gpt-y': '1' });
+    expect(await redis.hgetall(rollupKey('h', hour(T1), 'provider', 'requests'))).toEqual({ p1: '1', '': '1' });
+    // Kept a fixed time after the bucket ends.
+    expect(await redis.call('EXPIRETIME', rollupKey('h', hour(T2), 'total'))).toBe((hour(T2) + 1) * 3600 + 100);
+    expect(await redis.call('EXPIRETIME', rollupKey('d', day(T1), 'model', 'requests'))).toBe((day(T1) + 1) * 86_400 + 1000);
+
+    const series = await readUsageSeries(redis, { from: T1, to: T2 + 1, granularity: 'hour', by: 'model' });
+    expect(series.buckets.map((b) => b.requests)).toEqual([2, 2]);
+    expect(series.total).toMatchObject({ requests: 4, errors: 2, cost_usd: 2.000123457 });
+    expect(series.groups.map((g) => [g.group, g.requests])).toEqual([['gpt-x', 3], ['gpt-y', 1]]);
+  });
+
+  it('the two forms add the same: the sums a pod sends for a first send equal what the script sums on a resend', async () => {
+    const many: UsageEvent[] = Array.from({ length: 60 }, (_, i) => ({
+      ...base, id: `m${i}`, key_id: `k${i % 7}`, model: `m${i % 3}`, provider: i % 5 ? `p${i % 2}` : '', ts: T1 + i * 60_000,
+      cost_usd: (i * 0.000037) / 3, prompt_tokens: i * 11, completion_tokens: i % 4, cached_tokens: i % 3, status: i % 9 ? 200 : 502,
+      aborted: i % 13 === 0, estimated: i % 6 === 0, latency_ms: 17.6 * i,
+    }));
+    expect(await xaddA('a', 0, 59, many)).toEqual([60, 0]);
+    const aggregate = await rollups();
+    expect(Object.keys(aggregate)).toHaveLength(4 * 25);
+    await redis.flushdb();
+    expect(await xaddR('a', many.map((e, i) => [i, e]))).toEqual([60, 0]);
+    expect(await rollups()).toEqual(aggregate);
+  });
+
+  it('an entry that is not a usage event is streamed on a resend, and counted nowhere', async () => {
+    expect(await xaddR('a', [[0, 'not json'], [1, e1]])).toEqual([2, 0]);
+    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(2);
+    expect(await redis.hget(rollupKey('h', hour(T1), 'total'), 'requests')).toBe('1');
   });
 });

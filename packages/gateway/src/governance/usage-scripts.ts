@@ -1,4 +1,4 @@
-// The usage scripts: spend counters and the usage stream, each applied once per request however
+// The usage scripts: spend counters, and the usage stream with its rollups, each applied once per request however
 // often a write is retried (a reply lost to a stalled or restarted Redis, a command that ran
 // after its timeout, ioredis resending a command on reconnect).
 //
@@ -98,35 +98,113 @@ return { applied, skipped }
 `;
 
 /**
- * Append usage events to the stream (one entry each, field `e` = the event as JSON), skipping
- * the records this pod streamed before. Forms as in ACCOUNT_ONCE_LUA: `a` for events sent for
- * the first time (none can have been streamed), `r` one by one with their seq.
+ * Append usage events to the stream (one entry each, field `e` = the event as JSON) and add them
+ * to the usage rollups, skipping the records this pod streamed before: the same mark guards both,
+ * so an event is in the rollups exactly when it is in the stream. Forms as in ACCOUNT_ONCE_LUA:
+ * `a` for events sent for the first time (none can have been streamed), `r` one by one with
+ * their seq.
  *
- * KEYS: 1 the stream, 2 this pod's applied mark for the stream
- * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, 3 form, then
- *   a: 4 lowest seq, 5 highest seq, then the events (in seq order)
+ * Rollups (core's usage-rollup-keys.ts): each event adds to its hour's and its UTC day's `total`
+ * hash and to the `<dimension>:<metric>` hashes (field = key id, model, provider), summed first
+ * so a batch costs one HINCRBY per hash and field. Integer counters; cost in nano-USD. Each hash
+ * expires a fixed time after its bucket ends (EXPIREAT). In the `a` form (all or nothing) the pod
+ * sends the batch's sums (usage-rollup-args.ts: decoding and summing here cost Redis, which
+ * every pod shares, more than the XADDs); in the `r` form the script decodes each event it
+ * applies (`roll`, the same arithmetic: a test holds the two forms equal).
+ *
+ * KEYS: 1 the stream, 2 this pod's applied mark for the stream, then the rollup hashes of each
+ *       hour bucket the events fall in, then of each day bucket: ROLLUP_BLOCK keys per bucket
+ *       (`total`, then per dimension key, model, provider its metrics in ROLLUP_METRICS order)
+ * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, 3 hour bucket ttl s, 4 day bucket ttl s,
+ *       5 hour buckets n, 6 day buckets m, then the n epoch hours, the m epoch days, then at
+ *       f = 7 + n + m the form, then
+ *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, then the e events (in seq order), then
+ *      the rollup sums as triples: KEYS index, field, increment
  *   r: per record (in seq order): seq, event JSON
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
 export const XADD_ONCE_LUA = `
+local BLOCK, NM = 25, 8
+local METRICS = { 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_nusd', 'estimated', 'latency_ms' }
+local nh, nd = tonumber(ARGV[5]), tonumber(ARGV[6])
+local base, expire_at = {}, {}
+for i = 1, nh + nd do
+  local b = 3 + (i - 1) * BLOCK
+  local bucket = tonumber(ARGV[6 + i])
+  if i <= nh then
+    base['h' .. ARGV[6 + i]] = b
+    expire_at[b] = (bucket + 1) * 3600 + tonumber(ARGV[3])
+  else
+    base['d' .. ARGV[6 + i]] = b
+    expire_at[b] = (bucket + 1) * 86400 + tonumber(ARGV[4])
+  end
+end
+local f = 7 + nh + nd
+local incr, touched = {}, {}
+local function bump(k, field, n)
+  if n == 0 then return end
+  local t = incr[k]
+  if not t then
+    t = {}
+    incr[k] = t
+    touched[#touched + 1] = k
+  end
+  t[field] = (t[field] or 0) + n
+end
+local function num(v)
+  if type(v) == 'number' then return math.floor(v + 0.5) end
+  return 0
+end
+local function str(v)
+  if type(v) == 'string' then return v end
+  return ''
+end
+-- One event's counters added to the hashes of its hour and its day (an undecodable one to none).
+local function roll(json)
+  local ok, e = pcall(cjson.decode, json)
+  if not ok or type(e) ~= 'table' or type(e.ts) ~= 'number' then return end
+  local err = 0
+  if num(e.status) >= 400 or e.aborted == true then err = 1 end
+  local est = 0
+  if e.estimated == true then est = 1 end
+  local cost = 0
+  if type(e.cost_usd) == 'number' then cost = math.floor(e.cost_usd * 1e9 + 0.5) end
+  local v = { 1, err, num(e.prompt_tokens), num(e.completion_tokens), num(e.cached_tokens), cost, est, num(e.latency_ms) }
+  local groups = { str(e.key_id), str(e.model), str(e.provider) }
+  for _, b in pairs({ base['h' .. math.floor(e.ts / 3600000)] or false, base['d' .. math.floor(e.ts / 86400000)] or false }) do
+    if b then
+      for m = 1, NM do bump(b, METRICS[m], v[m]) end
+      for d = 1, 3 do
+        for m = 1, NM do bump(b + (d - 1) * NM + m, groups[d], v[m]) end
+      end
+    end
+  end
+end
 local last = tonumber(redis.call('GET', KEYS[2]) or '-1')
 local applied, skipped, top = 0, 0, last
-if ARGV[3] == 'a' then
-  if tonumber(ARGV[4]) <= last then return { -1, 0 } end
-  top = tonumber(ARGV[5])
-  for i = 6, #ARGV do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
-  applied = #ARGV - 5
+if ARGV[f] == 'a' then
+  if tonumber(ARGV[f + 1]) <= last then return { -1, 0 } end
+  top = tonumber(ARGV[f + 2])
+  applied = tonumber(ARGV[f + 3])
+  for i = f + 4, f + 3 + applied do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
+  -- All or nothing: the pod summed the rollups of the batch itself.
+  for i = f + 4 + applied, #ARGV, 3 do bump(tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])) end
 else
-  for i = 4, #ARGV, 2 do
+  for i = f + 1, #ARGV, 2 do
     local seq = tonumber(ARGV[i])
     if seq <= last then
       skipped = skipped + 1
     else
       redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
+      roll(ARGV[i + 1])
       applied = applied + 1
       if seq > top then top = seq end
     end
   end
+end
+for _, k in ipairs(touched) do
+  for field, n in pairs(incr[k]) do redis.call('HINCRBY', KEYS[k], field, string.format('%.0f', n)) end
+  redis.call('EXPIREAT', KEYS[k], expire_at[3 + math.floor((k - 3) / BLOCK) * BLOCK])
 end
 if applied > 0 then redis.call('SET', KEYS[2], top, 'PX', ARGV[2]) end
 return { applied, skipped }

@@ -160,6 +160,8 @@ export class GatewayMetrics {
     exportedCounter(this.registry, 'llmgw_usage_write_retries_total', 'Usage records sent to Redis again after a failed or unanswered write.', () => stats.usageWriteRetries);
     exportedCounter(this.registry, 'llmgw_usage_duplicates_skipped_total', 'Usage records (spend update or stream entry) Redis had already applied when a retried write came: skipped, so each request counts once.', () => stats.usageDuplicatesSkipped);
     exportedCounter(this.registry, 'llmgw_usage_accounting_errors_total', 'Requests whose usage estimate or accounting failed after the response (logged at warn); their usage and spend are not recorded.', () => stats.usageAccountingErrors);
+    exportedCounter(this.registry, 'llmgw_trace_spans_exported_total', 'Trace spans sent to the OTLP receiver (docs/observability.md).', () => stats.traceSpansExported);
+    exportedCounter(this.registry, 'llmgw_trace_spans_dropped_total', 'Trace spans lost: the export queue was full, or their export failed or timed out.', () => stats.traceSpansDropped);
     exportedGauge(this.registry, 'llmgw_usage_events_buffered', 'Usage events waiting in memory for Redis.', () => stats.usageEventsBuffered);
     exportedGauge(this.registry, 'llmgw_open_streams', 'Streamed responses being relayed now.', () => stats.openStreams);
     exportedGauge(this.registry, 'llmgw_in_flight_requests', 'Proxied requests in progress.', () => inFlight.count);

@@ -9,7 +9,9 @@ import type { GatewayStats } from '../stats.js';
 import { createAccessLogger } from './access-log.js';
 import { startAdminServer } from './admin-server.js';
 import { GatewayMetrics } from './metrics.js';
-import { createRequestObserver, type RequestObserver } from './request-observer.js';
+import { traceSettings } from './otel-config.js';
+import { createRequestObserver, withTracer, type RequestObserver } from './request-observer.js';
+import { RequestTracer } from './request-tracer.js';
 import type { ProviderStatus } from './provider-status.js';
 import { buildStatus, GATEWAY_VERSION, type RedisMode, type StatusSources } from './status.js';
 
@@ -41,6 +43,8 @@ export interface Observability {
   status(): Promise<unknown>;
   /** What /ready says: registry reachable and read, and not draining. */
   isReady(): boolean;
+  /** Request spans (null when traces are off, the default: OTEL_EXPORTER_OTLP_ENDPOINT unset). */
+  tracer: RequestTracer | null;
 }
 
 function redisMode(t: RedisTarget): RedisMode {
@@ -80,9 +84,14 @@ export function createObservability(config: GatewayConfig, p: ObservedParts, col
     startedAt,
     providers: p.providers,
   };
+  const traces = traceSettings(config);
+  const tracer = traces ? new RequestTracer(traces, p.log, p.stats, config.GW_POD_NAME) : null;
+  if (traces) p.log.info({ url: traces.url, sampler: traces.sampler, captureContent: traces.captureContent }, 'traces: OTLP/HTTP JSON export on');
+  if (traces?.jsonInsteadOfProtobuf) p.log.warn('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: spans are sent as OTLP/HTTP JSON, which OTLP/HTTP receivers also accept');
   return {
     metrics,
-    observer: createRequestObserver(metrics, createAccessLogger(p.log)),
+    tracer,
+    observer: withTracer(createRequestObserver(metrics, createAccessLogger(p.log)), tracer),
     status: () => buildStatus(sources),
     isReady,
     async startAdmin() {

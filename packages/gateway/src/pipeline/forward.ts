@@ -7,6 +7,7 @@ import { targetId } from '../routing/policy.js';
 import type { Plan } from '../routing/router.js';
 import type { Routing } from '../routing/routing.js';
 import type { GatewayStats } from '../stats.js';
+import { newSpanId } from '../observability/trace-context.js';
 import { runAttempt, type AttemptOutcome } from '../relay/relay-attempt.js';
 import { respondUpstreamError } from '../relay/respond.js';
 import type { UpstreamAgents } from '../upstream/agents.js';
@@ -41,7 +42,8 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   const { target, secretIndex } = c;
   const p = target.provider;
   const { health, targets } = deps.routing;
-  const record: Attempt = { provider: p.name, model: target.model, secretIndex };
+  const record: Attempt = { provider: p.name, model: target.model, secretIndex, startedAt: performance.now() };
+  if (ctx.trace) record.spanId = newSpanId();
   ctx.attempts.push(record);
   if (deps.exposeSelection) {
     ctx.responseHeaders['x-gateway-provider'] = p.name;
@@ -84,6 +86,7 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     if (outcome.timeout) record.timeout = outcome.timeout;
     return outcome;
   } finally {
+    record.endedAt = performance.now();
     targets.end(id);
     if (streaming) deps.stats.openStreams--;
   }

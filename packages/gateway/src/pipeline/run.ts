@@ -22,6 +22,8 @@ export interface PipelineDeps extends ForwardDeps {
   responses: ResponseStore;
   /** Called last, after every onFinish hook: metrics and the access log (observability). */
   onRequestEnd?(ctx: RequestContext): void;
+  /** Called when the request's context is made, before any stage: its trace starts (observability). */
+  onRequestStart?(ctx: RequestContext): void;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { resolveSecret, type Provider } from '@llmgw/core';
 import { ADAPTERS, codecFor, upstreamUrl } from '../providers/index.js';
 import type { RequestContext, Target } from '../request-context.js';
+import { formatTraceparent } from '../observability/trace-context.js';
 import { multipartBoundary, replaceMultipartField } from '../pipeline/multipart.js';
 
 /**
@@ -82,6 +83,9 @@ export function buildUpstreamRequest(ctx: RequestContext, target: Target, secret
   for (const k in inHeaders) if (!DROP.has(k) && (anthropicUpstream || !k.startsWith('anthropic-'))) headers[k] = inHeaders[k]!;
   Object.assign(headers, adapter.staticHeaders, p.headers, adapter.authHeaders(p, secret));
   headers['x-request-id'] = ctx.id;
+  // A traced request: the upstream's parent is this attempt's span (else the client's traceparent goes as it came).
+  const spanId = ctx.trace ? ctx.attempts[ctx.attempts.length - 1]?.spanId : undefined;
+  if (spanId) headers.traceparent = formatTraceparent(ctx.trace!.traceId, spanId, true);
   headers['accept-encoding'] = 'identity';
 
   const codec = codecFor(ctx.endpoint, p);

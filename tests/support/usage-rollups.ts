@@ -1,0 +1,55 @@
+import { decodeUsageEvent, readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { expect } from 'vitest';
+
+/** What the rollups should hold for `events`: per bucket and group, the counters the script adds. */
+function expected(events: UsageEvent[], g: 'h' | 'd', group: (e: UsageEvent) => string): Map<string, { requests: number; errors: number; prompt: number; completion: number; cached: number; nusd: number }> {
+  const out = new Map<string, { requests: number; errors: number; prompt: number; completion: number; cached: number; nusd: number }>();
+  for (const e of events) {
+    const k = `${rollupBucket(g, e.ts)}|${group(e)}`;
+    let r = out.get(k);
+    if (!r) out.set(k, (r = { requests: 0, errors: 0, prompt: 0, completion: 0, cached: 0, nusd: 0 }));
+    r.requests++;
+    if (e.status >= 400 || e.aborted) r.errors++;
+    r.prompt += e.prompt_tokens;
+    r.completion += e.completion_tokens;
+    r.cached += e.cached_tokens;
+    r.nusd += Math.round(e.cost_usd * 1e9);
+  }
+  return out;
+}
+
+/**
+ * The usage rollups equal the sum of the usage stream (all of it, untrimmed): every hour and day
+ * bucket, in total and for every key, model and provider, checked through readUsageSeries.
+ */
+export async function expectRollupsEqualStream(redis: RedisClient): Promise<void> {
+  const events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+  expect(events.length).toBeGreaterThan(0);
+  const from = Math.min(...events.map((e) => e.ts));
+  const to = Math.max(...events.map((e) => e.ts)) + 1;
+  const pick = { total: () => '', key: (e: UsageEvent) => e.key_id, model: (e: UsageEvent) => e.model, provider: (e: UsageEvent) => e.provider };
+  for (const granularity of ['hour', 'day'] as const) {
+    const g = granularity === 'hour' ? 'h' : 'd';
+    for (const by of ['total', ...ROLLUP_DIMENSIONS] as const) {
+      const want = expected(events, g, pick[by]);
+      const got = new Map<string, unknown>();
+      if (by === 'total') {
+        const s = await readUsageSeries(redis, { from, to, granularity, by });
+        for (const b of s.buckets) if (b.requests) got.set(`${rollupBucket(g, b.start)}|`, b);
+      } else {
+        // One bucket at a time, every group: the per-bucket truth of each group's hashes.
+        for (let b = rollupBucket(g, from); b <= rollupBucket(g, to - 1); b++) {
+          const span = g === 'h' ? 3_600_000 : 86_400_000;
+          const s = await readUsageSeries(redis, { from: b * span, to: (b + 1) * span, granularity, by, top: 1_000_000 });
+          for (const r of s.groups) got.set(`${b}|${r.group}`, r);
+        }
+      }
+      const norm = (m: Map<string, unknown>) =>
+        Object.fromEntries([...m].map(([k, v]) => {
+          const r = v as Record<string, number>;
+          return [k, 'nusd' in r ? r : { requests: r.requests, errors: r.errors, prompt: r.prompt_tokens, completion: r.completion_tokens, cached: r.cached_tokens, nusd: Math.round(r.cost_usd! * 1e9) }];
+        }));
+      expect(norm(got), `rollups by ${by} per ${granularity} equal the stream`).toEqual(norm(want));
+    }
+  }
+}
