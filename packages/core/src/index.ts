@@ -29,3 +29,8 @@ export { fieldDefault, type FieldChange } from './registry-fields.js';
 export * from './import/convert-llm-gateway-lite.js';
 export * from './import/convert-openbridge.js';
 export type { ImportedConfig } from './import/imported-config.js';
+export * from './audit.js';
+export * from './admin-tokens.js';
+export * from './usage-read.js';
+export * from './usage-aggregate.js';
+export * from './provider-status.js';
