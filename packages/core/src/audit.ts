@@ -3,9 +3,9 @@ import { maskSecret } from './secrets.js';
 import type { RedisClient } from './redis-connect.js';
 
 /** The audit stream: every registry and admin-token write, newest last (see docs/console.md). */
-export const AUDIT_STREAM = 'gw:audit';
+const AUDIT_STREAM = 'gw:audit';
 /** Entries kept (approximately: `XADD MAXLEN ~`). */
-export const AUDIT_MAXLEN = 100_000;
+const AUDIT_MAXLEN = 100_000;
 
 /** One audited write. `before`/`after` are the records with secrets masked (null: absent). */
 export interface AuditEntry {
@@ -39,7 +39,7 @@ const SECRET_LIST_FIELDS = new Set(['secrets']);
 const SECRET_MAP_FIELDS = new Set(['headers']);
 
 /** A copy of a record fit for the audit log: upstream secrets and header values masked. */
-export function auditView(record: object | null | undefined): unknown {
+function auditView(record: object | null | undefined): unknown {
   if (!record) return null;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(record)) {

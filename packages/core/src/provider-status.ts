@@ -61,7 +61,7 @@ function toHealthView(h: SubjectHealth | undefined, now: number): HealthView {
 }
 
 /** A provider's view from its two runtime hashes: the shared health and the pods' unset-secret reports. */
-export function toStatusView(p: Provider, hash: Record<string, string>, now: number, unsetHash: Record<string, string> = {}): ProviderStatusView {
+function toStatusView(p: Provider, hash: Record<string, string>, now: number, unsetHash: Record<string, string> = {}): ProviderStatusView {
   const subjects = parseHealthHash(hash);
   const unset = parseUnsetReports(unsetHash, now);
   const podsLacking = (n: number) => [...unset].filter(([, r]) => r.secrets.includes(n)).map(([pod]) => pod).sort();

@@ -46,7 +46,7 @@ export async function adminTokenDel(ctx: Context, o: { name: string }): Promise<
 }
 
 /** `gwctl admin token add|list|del`: tokens of the console and its admin API. */
-export function tokenCommand(run: Runner): Command {
+function tokenCommand(run: Runner): Command {
   const add = new Command('add')
     .description('create an admin token and print it once')
     .argument('<name>', 'token name (letters, digits, . _ -), unique')

@@ -4,7 +4,7 @@ import type { Context, Runner } from '../../context.js';
 import { outputFormat, printList, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { parseInteger } from '../../parse.js';
 
-export interface AuditOptions extends FormatFlags {
+interface AuditOptions extends FormatFlags {
   limit?: number;
   actor?: string;
   action?: string;
