@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { roleAllows, type RedisClient, type Registry } from '@llmgw/core';
 import { ApiError, toApiError } from './api-error.js';
@@ -60,6 +61,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The session's CSRF token, compared in constant time. */
+function csrfMatches(sent: string | string[] | undefined, expected: string | undefined): boolean {
+  if (typeof sent !== 'string' || !expected) return false;
+  const a = Buffer.from(sent);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 async function authenticate(deps: ConsoleDeps, req: IncomingMessage): Promise<Principal | null> {
   const auth = req.headers.authorization;
   if (auth) {
@@ -82,7 +91,7 @@ async function handleApi(deps: ConsoleDeps, req: IncomingMessage, res: ServerRes
     who = await authenticate(deps, req);
     if (!who) throw new ApiError(401, 'sign in, or send Authorization: Bearer <admin token>');
     // A browser session's writes must carry the CSRF token it was given at sign-in (SameSite=Strict is the first guard).
-    if (who.via === 'session' && method !== 'GET' && req.headers['x-csrf-token'] !== who.csrf) throw new ApiError(403, 'missing or wrong x-csrf-token header');
+    if (who.via === 'session' && method !== 'GET' && !csrfMatches(req.headers['x-csrf-token'], who.csrf)) throw new ApiError(403, 'missing or wrong x-csrf-token header');
     if (!roleAllows(who.role, route.role)) throw new ApiError(403, `this needs the ${route.role} role; token "${who.name}" is ${who.role}`);
   }
   const query = route.query ? route.query.parse(Object.fromEntries(url.searchParams)) : undefined;
