@@ -55,6 +55,7 @@ describe.skipIf(!available)('the console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('link', { name: 'Overview' }).isVisible()).toBe(true);
     await page.getByRole('img', { name: /Requests and errors per hour/ }).waitFor();
+    expect(await page.getByRole('link', { name: 'Tokens' }).count()).toBe(0); // editors do not manage tokens
     await shot(page, 'overview-empty');
 
     // A new key, shown once.
@@ -130,4 +131,41 @@ describe.skipIf(!available)('the console in headless Chromium', () => {
     expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('an admin creates a viewer token on the Tokens page; the viewer signs in with it and can only read', async () => {
+    const { raw: adminToken } = await createAdminToken(stack.redis, 'root', 'admin', 'gwctl@test');
+    await stack.registry.createKey({ name: 'existing' });
+    const signIn = async (token: string) => {
+      const page = await browser.newPage(); // a context of its own: its own cookies
+      await page.goto(console_.url);
+      await page.getByLabel('Admin token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Overview' }).waitFor();
+      return page;
+    };
+    const admin = await signIn(adminToken);
+    await admin.getByRole('link', { name: 'Tokens' }).click();
+    await admin.getByLabel('Token name').fill('grafana');
+    await admin.getByLabel('Role').selectOption('viewer');
+    await admin.getByRole('button', { name: 'Create token' }).click();
+    const viewerToken = (await admin.getByLabel('Raw token').textContent())!.trim();
+    expect(viewerToken).toMatch(/^gwadm-/);
+    await admin.getByRole('cell', { name: 'grafana', exact: true }).waitFor();
+    await shot(admin, 'tokens');
+
+    const viewer = await signIn(viewerToken);
+    await viewer.getByRole('link', { name: 'Keys' }).click();
+    await viewer.getByRole('cell', { name: 'existing', exact: true }).waitFor();
+    expect(await viewer.getByRole('button', { name: 'New key' }).count()).toBe(0);
+    expect(await viewer.getByRole('link', { name: 'Tokens' }).count()).toBe(0);
+    // Even a hand-made write from the viewer's page, with the session's CSRF token, is refused for its role.
+    const refused = await viewer.evaluate(async () => {
+      const { csrf } = await (await fetch('/api/v1/session')).json();
+      const r = await fetch('/api/v1/keys/existing/disable', { method: 'POST', headers: { 'x-csrf-token': csrf } });
+      return { status: r.status, message: (await r.json()).error.message };
+    });
+    expect(refused).toEqual({ status: 403, message: 'this needs the editor role; token "grafana" is viewer' });
+    expect((await stack.registry.findKey('existing'))!.status).toBe('active');
+    await Promise.all([admin.close(), viewer.close()]);
+  }, 60_000);
 });

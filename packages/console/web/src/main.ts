@@ -7,6 +7,7 @@ import { logsPage } from './pages/logs.js';
 import { modelsPage } from './pages/models.js';
 import { overviewPage } from './pages/overview.js';
 import { providersPage } from './pages/providers.js';
+import { tokensPage } from './pages/tokens.js';
 import { usagePage } from './pages/usage.js';
 import type { Page, Session } from './pages/page.js';
 
@@ -20,6 +21,8 @@ const PAGES: ReadonlyArray<{ path: string; name: string; page: Page }> = [
   { path: '/logs', name: 'Logs', page: logsPage },
   { path: '/audit', name: 'Audit', page: auditPage },
 ];
+/** Shown to admins only: the API refuses the others anyway. */
+const ADMIN_PAGES: ReadonlyArray<{ path: string; name: string; page: Page }> = [{ path: '/tokens', name: 'Tokens', page: tokensPage }];
 
 const app = document.getElementById('app')!;
 
@@ -49,7 +52,8 @@ function signIn(message?: string): void {
 function start(session: Session): void {
   setCsrf(session.csrf);
   const main = h('main', { id: 'main' });
-  const links = PAGES.map((p) => h('a', { href: p.path, 'data-path': p.path }, p.name));
+  const pages = session.role === 'admin' ? [...PAGES, ...ADMIN_PAGES] : PAGES;
+  const links = pages.map((p) => h('a', { href: p.path, 'data-path': p.path }, p.name));
   const signOut = h('button', { type: 'button' }, 'Sign out');
   signOut.addEventListener('click', () => {
     void api('DELETE', '/session').finally(() => {
@@ -66,9 +70,9 @@ function start(session: Session): void {
   );
   app.replaceChildren(header, main);
   const show = () => {
-    const current = PAGES.find((p) => p.path === location.pathname) ?? PAGES[0]!;
+    const current = pages.find((p) => p.path === location.pathname) ?? pages[0]!;
     for (const a of links) a.toggleAttribute('aria-current', false);
-    links[PAGES.indexOf(current)]!.setAttribute('aria-current', 'page');
+    links[pages.indexOf(current)]!.setAttribute('aria-current', 'page');
     document.title = `${current.name} · llmgw console`;
     main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
     current.page(main, session).catch((e: unknown) => main.replaceChildren(h('p', { class: 'error', role: 'alert' }, (e as Error).message)));
