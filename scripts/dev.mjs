@@ -4,6 +4,7 @@
 //   upstream   — the fake provider (OpenAI + Anthropic compatible) on a free port
 //   registry   — a demo provider, models and a demo key (idempotent)
 //   gateway    — packages/gateway/dist/main.js on GW_PORT (default 8080), admin on GW_ADMIN_PORT (9090)
+//   console    — packages/console/dist/main.js on CONSOLE_PORT (default 3000), with a fresh `dev` admin token
 // A port already in use (a second `npm run dev`, anything else) stops it at once, naming the
 // port and the process, before Redis is touched. Ctrl-C stops everything, exit code 0.
 import { spawn } from 'node:child_process';
@@ -20,7 +21,7 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
     process.exit(1);
   }
 }
-const { Registry, createRedis } = await import(dist('core'));
+const { Registry, createRedis, createAdminToken, deleteAdminToken } = await import(dist('core'));
 const { startFakeProvider } = await import(dist('fake-provider'));
 
 /** The demo key is fixed so the printed curl keeps working across restarts. Local use only. */
@@ -28,6 +29,7 @@ const DEMO_KEY = process.env.DEMO_KEY ?? 'gw-demo-local-only-0123456789abcdef';
 const GW_PORT = process.env.GW_PORT ?? '8080';
 const GW_HOST = process.env.GW_HOST ?? '127.0.0.1';
 const GW_ADMIN_PORT = process.env.GW_ADMIN_PORT ?? '9090';
+const CONSOLE_PORT = process.env.CONSOLE_PORT ?? '3000';
 const stops = [];
 
 /**
@@ -40,6 +42,7 @@ async function checkPorts() {
     ['GW_PORT', GW_PORT, GW_HOST],
     ['GW_ADMIN_PORT', GW_ADMIN_PORT, process.env.GW_ADMIN_HOST ?? '127.0.0.1'],
     ['FAKE_PORT', process.env.FAKE_PORT ?? '0', '127.0.0.1'],
+    ['CONSOLE_PORT', CONSOLE_PORT, process.env.CONSOLE_HOST ?? '127.0.0.1'],
   ];
   for (const [name, value, host] of wanted) {
     const port = Number(value);
@@ -89,7 +92,11 @@ async function seed(redisUrl, fakeUrl) {
     if (existing) await reg.deleteKey(existing.hash);
     await reg.createKey({ name: 'demo', rpm: 6000 }, DEMO_KEY);
   }
+  // The console's sign-in: a new `dev` admin token each run (only its hash is stored, so an old one cannot be shown again).
+  await deleteAdminToken(redis, 'dev', 'npm-run-dev').catch(() => {});
+  const { raw } = await createAdminToken(redis, 'dev', 'admin', 'npm-run-dev');
   await redis.quit();
+  return raw;
 }
 
 await checkPorts();
@@ -97,7 +104,7 @@ const redisUrl = await ensureRedis();
 const fake = await startFakeProvider({ port: Number(process.env.FAKE_PORT ?? 0), record: false });
 stops.push(() => fake.close());
 console.log(`fake provider at ${fake.url}`);
-await seed(redisUrl, fake.url);
+const consoleToken = await seed(redisUrl, fake.url);
 
 // In a process group of its own: a terminal's Ctrl-C reaches this script only, which stops the
 // gateway once (two signals would cut its drain short and make it exit 1).
@@ -108,9 +115,22 @@ const gw = spawn(process.execPath, [`${root}packages/gateway/dist/main.js`], {
   detached: true,
 });
 const gatewayRunning = () => gw.exitCode === null && gw.signalCode === null;
-// Whatever ends this script (an uncaught error included) ends the gateway too.
+const con = spawn(process.execPath, [`${root}packages/console/dist/main.js`], {
+  env: { ...process.env, REDIS_URL: redisUrl, CONSOLE_PORT },
+  stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
+});
+const consoleRunning = () => con.exitCode === null && con.signalCode === null;
+con.stdout.on('data', (d) => {
+  process.stdout.write(d);
+  if (d.toString().includes('console listening')) {
+    console.log(`\nThe console is up on http://127.0.0.1:${CONSOLE_PORT}/ — sign in with the admin token (new each run):\n\n  ${consoleToken}\n`);
+  }
+});
+// Whatever ends this script (an uncaught error included) ends the gateway and the console too.
 process.on('exit', () => {
   if (gatewayRunning()) gw.kill('SIGTERM');
+  if (consoleRunning()) con.kill('SIGTERM');
 });
 let announced = false;
 gw.stdout.on('data', (d) => {
@@ -134,6 +154,7 @@ let stopping = false;
 const shutdown = async () => {
   if (stopping) return; // Ctrl-C twice, or npm forwarding the terminal's signal again
   stopping = true;
+  if (consoleRunning()) con.kill('SIGTERM');
   if (gatewayRunning()) {
     const exited = new Promise((r) => gw.once('exit', r));
     gw.kill('SIGTERM');

@@ -46,7 +46,7 @@ function startDev(env: Record<string, string>): Dev {
 
 async function waitUp(d: Dev): Promise<void> {
   const end = Date.now() + 20_000;
-  while (!d.out().includes('The gateway is up')) {
+  while (!d.out().includes('The gateway is up') || !d.out().includes('The console is up')) {
     if (Date.now() > end || d.child.exitCode !== null) throw new Error(`dev stack did not start:\n${d.out()}\n${d.err()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -57,7 +57,7 @@ const rev = () => redis.get('gw:rev');
 
 describe('npm run dev', () => {
   it('a second one on the same ports is refused with one line naming the port and the process, Redis untouched; Ctrl-C ends the first with 0', async () => {
-    const env = { GW_PORT: String(await freePort()), GW_ADMIN_PORT: String(await freePort()) };
+    const env = { GW_PORT: String(await freePort()), GW_ADMIN_PORT: String(await freePort()), CONSOLE_PORT: String(await freePort()) };
     const first = startDev(env);
     await waitUp(first);
     const before = { url: await demoBaseUrl(), rev: await rev() };
@@ -80,6 +80,12 @@ describe('npm run dev', () => {
     expect(r.status).toBe(200);
     await r.text();
 
+    // The console is up on its port, and the admin token printed signs in.
+    const token = /sign in with the admin token \(new each run\):\s+(gwadm-\S+)/.exec(first.out())?.[1];
+    expect(first.out()).toContain(`The console is up on http://127.0.0.1:${env.CONSOLE_PORT}/`);
+    const session = await fetch(`http://127.0.0.1:${env.CONSOLE_PORT}/api/v1/session`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await session.json()).toMatchObject({ name: 'dev', role: 'admin' });
+
     process.kill(-first.child.pid!, 'SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.out() + first.err()).not.toMatch(/second signal|exited with code/);
@@ -94,7 +100,7 @@ describe('npm run dev', () => {
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const held = (holder.address() as net.AddressInfo).port;
     try {
-      const d = startDev({ GW_PORT: String(await freePort()), GW_ADMIN_PORT: String(held) });
+      const d = startDev({ GW_PORT: String(await freePort()), GW_ADMIN_PORT: String(held), CONSOLE_PORT: String(await freePort()) });
       expect(await d.exited).toBe(1);
       expect(d.err().trim()).toMatch(new RegExp(`^npm run dev: port ${held} \\(GW_ADMIN_PORT\\) on 127\\.0\\.0\\.1 is already in use by pid ${process.pid} \\(.+\\); .*GW_ADMIN_PORT=${held + 1} npm run dev$`));
       expect(await redis.exists('gw:provider:demo')).toBe(0);

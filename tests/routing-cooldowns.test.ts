@@ -1,7 +1,7 @@
-import { maskSecret, PROVIDER_SUBJECT, RT_KEYS } from '@llmgw/core';
+import { maskSecret, PROVIDER_SUBJECT, RT_KEYS, type ProviderStatusView } from '@llmgw/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { providerReset } from '../packages/gwctl/src/commands/provider/reset.js';
-import { providerStatus, type ProviderStatusView } from '../packages/gwctl/src/commands/provider/status.js';
+import { providerStatus } from '../packages/gwctl/src/commands/provider/status.js';
 import { createRegistry, type Context } from '../packages/gwctl/src/context.js';
 import { memoryOutput } from '../packages/gwctl/src/output.js';
 import { createPrompt } from '../packages/gwctl/src/prompt.js';

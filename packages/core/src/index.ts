@@ -31,3 +31,8 @@ export * from './import/convert-openbridge.js';
 export type { ImportedConfig } from './import/imported-config.js';
 export * from './usage-rollup-keys.js';
 export * from './usage-rollup.js';
+export * from './audit.js';
+export * from './admin-tokens.js';
+export * from './usage-read.js';
+export * from './usage-aggregate.js';
+export * from './provider-status.js';

@@ -13,6 +13,11 @@ export const REDIS_KEYS = {
   models: 'gw:models',
   events: 'gw:events',
   rev: 'gw:rev',
+  /** Console / admin API token (hash of name, role, prefix, created_at) by SHA-256 of the raw token. */
+  adminToken: (hash: string) => `gw:admin:token:${hash}`,
+  adminTokens: 'gw:admin:tokens',
+  /** A console browser session (by SHA-256 of its cookie value), with a TTL. */
+  adminSession: (hash: string) => `gw:admin:session:${hash}`,
 } as const;
 
 /** Runtime state shared by pods. One hash tag per owner keeps scripts Cluster-safe. */

@@ -25,5 +25,7 @@ export async function applyRegistry(registry: Registry, input: unknown, opts: Ap
   // What is confirmed is what is written: a change made meanwhile fails the write's preconditions.
   if (writes.length) await opts.beforeWrite?.({ changes, warnings });
   const revision = writes.length ? await writeEntities(registry.redis, writes) : await registry.revision();
+  // One entry for the whole apply: what changed, by name (records are in the document applied).
+  if (writes.length) await registry.audit('registry.apply', `rev ${revision}`, null, { changes: changes.map((c) => ({ kind: c.kind, name: c.name, op: c.op })) });
   return { changes, warnings, revision };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { followAliases } from './aliases.js';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
 import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem, type ImportedKeyRules } from './key-hash.js';
+import { appendAudit } from './audit.js';
 import { isCluster, type RedisClient } from './redis-connect.js';
 import { REDIS_KEYS, type EntityKind } from './redis-keys.js';
 import { writeEntity, RegistryConflictError, type Precondition } from './registry-write.js';
@@ -43,6 +44,10 @@ export interface RegistryOptions {
   onInvalid?: (bad: InvalidRecord) => void;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Who writes, for the audit log (`gwctl@host`, `token:NAME`); default `unknown`. */
+  actor?: string;
+  /** Called when appending to the audit log fails (the write itself stands). */
+  onAuditError?: (e: unknown) => void;
 }
 
 export interface CreatedKey {
@@ -61,6 +66,9 @@ export type NewKey = Omit<Partial<ApiKey>, 'hash' | 'prefix' | 'id'> & { name: s
 export class Registry {
   private readonly onInvalid: (bad: InvalidRecord) => void;
   private readonly now: () => Date;
+  private readonly onAuditError: (e: unknown) => void;
+  /** Who writes through this registry (the audit log's `actor`). */
+  readonly actor: string;
 
   constructor(
     readonly redis: RedisClient,
@@ -68,6 +76,22 @@ export class Registry {
   ) {
     this.onInvalid = opts.onInvalid ?? (() => {});
     this.now = opts.now ?? (() => new Date());
+    this.actor = opts.actor ?? 'unknown';
+    this.onAuditError = opts.onAuditError ?? (() => {});
+  }
+
+  /** The same registry acting for someone else (the console: one per signed-in token). */
+  as(actor: string): Registry {
+    return new Registry(this.redis, { onInvalid: this.onInvalid, now: this.now, actor, onAuditError: this.onAuditError });
+  }
+
+  /** Append an entry to the audit log after a write (see audit.ts); never throws. */
+  async audit(action: string, target: string, before: object | null, after: object | null): Promise<void> {
+    try {
+      await appendAudit(this.redis, { ts: this.now().getTime(), actor: this.actor, action, target, before, after });
+    } catch (e) {
+      this.onAuditError(e);
+    }
   }
 
   // ---------- generic ----------
@@ -157,6 +181,7 @@ export class Registry {
   async addProvider(input: Partial<Provider> & { name: string; base_url: string }): Promise<Provider> {
     const p = this.stamp(this.validate(ProviderSchema, 'provider', input));
     await this.write('provider', REDIS_KEYS.provider(p.name), p.name, { kind: 'absent' }, p);
+    await this.audit('provider.create', p.name, null, p);
     return p;
   }
 
@@ -165,11 +190,21 @@ export class Registry {
     const prev = await this.mustGet('provider', name, () => this.getProvider(name));
     const next = this.stamp(this.validate(ProviderSchema, 'provider', { ...prev, ...change(prev), name }), prev);
     await this.write('provider', REDIS_KEYS.provider(name), name, { kind: 'unchanged', updatedAt: prev.updated_at }, next);
+    await this.audit('provider.update', name, prev, next);
     return next;
   }
 
   async deleteProvider(name: string): Promise<void> {
+    const prev = await this.getProvider(name);
     await writeEntity(this.redis, 'provider', REDIS_KEYS.provider(name), name, 'del', { kind: 'any' });
+    await this.audit('provider.delete', name, prev, null);
+  }
+
+  /** The names in `providers` that are not registered (an allow-list typo would lock a key out). */
+  async unknownProviders(providers: readonly string[] | undefined): Promise<string[]> {
+    if (!providers?.length) return [];
+    const known = new Set((await this.listProviders()).map((p) => p.name));
+    return providers.filter((p) => !known.has(p));
   }
 
   /** Models with at least one target on this provider. */
@@ -218,6 +253,7 @@ export class Registry {
       }),
     );
     await this.write('key', REDIS_KEYS.key(key.hash), key.hash, { kind: 'absent' }, key);
+    await this.audit('key.create', key.name, null, key);
     return { key, raw: secret };
   }
 
@@ -227,7 +263,11 @@ export class Registry {
       this.validate(ApiKeySchema, 'key', { ...prev, ...change(prev), hash: prev.hash, id: prev.id, prefix: prev.prefix }),
       prev,
     );
+    if (next.name !== prev.name && (await this.listKeys()).some((k) => k.name === next.name)) {
+      throw new RegistryConflictError(`key "${next.name}" already exists`, 'exists');
+    }
     await this.write('key', REDIS_KEYS.key(hash), hash, { kind: 'unchanged', updatedAt: prev.updated_at }, next);
+    await this.audit('key.update', next.name, prev, next);
     return next;
   }
 
@@ -239,11 +279,14 @@ export class Registry {
     const key = this.stamp(this.validate(ApiKeySchema, 'key', { ...prev, hash: hashKey(secret), prefix: displayPrefix(secret) }), prev);
     await this.write('key', REDIS_KEYS.key(key.hash), key.hash, { kind: 'absent' }, key);
     await writeEntity(this.redis, 'key', REDIS_KEYS.key(hash), hash, 'del', { kind: 'any' });
+    await this.audit('key.rotate', key.name, prev, key);
     return { key, raw: secret };
   }
 
   async deleteKey(hash: string): Promise<void> {
+    const prev = await this.getKeyByHash(hash);
     await writeEntity(this.redis, 'key', REDIS_KEYS.key(hash), hash, 'del', { kind: 'any' });
+    await this.audit('key.delete', prev?.name ?? hash, prev, null);
   }
 
   // ---------- models ----------
@@ -268,6 +311,7 @@ export class Registry {
     const m = this.stamp(this.validate(ModelSchema, 'model', input), prev);
     const pre: Precondition = prev ? { kind: 'unchanged', updatedAt: prev.updated_at } : { kind: 'absent' };
     await this.write('model', REDIS_KEYS.model(m.name), m.name, pre, m);
+    await this.audit(prev ? 'model.update' : 'model.create', m.name, prev, m);
     return m;
   }
 
@@ -275,6 +319,7 @@ export class Registry {
     const prev = await this.mustGet('model', name, () => this.getModel(name));
     const next = this.stamp(this.validate(ModelSchema, 'model', { ...prev, ...change(prev), name }), prev);
     await this.write('model', REDIS_KEYS.model(name), name, { kind: 'unchanged', updatedAt: prev.updated_at }, next);
+    await this.audit('model.update', name, prev, next);
     return next;
   }
 
@@ -309,7 +354,9 @@ export class Registry {
   }
 
   async deleteModel(name: string): Promise<void> {
+    const prev = await this.getModel(name);
     await writeEntity(this.redis, 'model', REDIS_KEYS.model(name), name, 'del', { kind: 'any' });
+    await this.audit('model.delete', name, prev, null);
   }
 
   // ---------- events ----------

@@ -1,4 +1,4 @@
-import { Registry, type RedisClient, type RedisTarget } from '@llmgw/core';
+import { gwctlActor, Registry, type RedisClient, type RedisTarget } from '@llmgw/core';
 import type { Command } from 'commander';
 import type { Output } from './output.js';
 import type { Prompt } from './prompt.js';
@@ -34,5 +34,9 @@ export type CommandFactory = (run: Runner) => Command;
 
 /** Registry warnings about bad records go to stderr instead of being lost. */
 export function createRegistry(redis: RedisClient, out: Output): Registry {
-  return new Registry(redis, { onInvalid: (bad) => out.warn(`skipping invalid record ${bad.key}: ${bad.problem}`) });
+  return new Registry(redis, {
+    onInvalid: (bad) => out.warn(`skipping invalid record ${bad.key}: ${bad.problem}`),
+    actor: gwctlActor(),
+    onAuditError: (e) => out.warn(`the change was made but not written to the audit log: ${(e as Error).message}`),
+  });
 }

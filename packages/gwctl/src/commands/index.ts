@@ -10,9 +10,11 @@ import { modelCommand } from './model/index.js';
 import { providerCommand } from './provider/index.js';
 import { redisCommand } from './redis/index.js';
 import { usageCommand } from './usage/index.js';
+import { adminCommand } from './admin/token.js';
+import { auditCommand } from './audit/index.js';
 
 /** Every noun of gwctl, in help order. A new noun is one import and one entry here. */
-const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand, exportCommand, diffCommand, applyCommand, importCommand, completionCommand];
+const NOUNS: readonly CommandFactory[] = [providerCommand, keyCommand, modelCommand, redisCommand, usageCommand, exportCommand, diffCommand, applyCommand, importCommand, completionCommand, adminCommand, auditCommand];
 
 export function registerCommands(program: Command, run: Runner): void {
   for (const noun of NOUNS) program.addCommand(noun(run));

@@ -70,9 +70,7 @@ export function keyChange(f: KeyFlags, now: Date): Partial<ApiKey> {
 
 /** Every allowed provider must exist: a typo would silently lock the key out. */
 export async function checkProviders(ctx: Context, providers: readonly string[] | undefined): Promise<void> {
-  if (!providers?.length) return;
-  const known = new Set((await ctx.registry.listProviders()).map((p) => p.name));
-  const unknown = providers.filter((p) => !known.has(p));
+  const unknown = await ctx.registry.unknownProviders(providers);
   if (unknown.length) throw new UserError(`unknown provider(s) in --provider-allow: ${unknown.join(', ')}`, 'add them first, or see gwctl provider list');
 }
 

@@ -1,9 +1,9 @@
-import { healthFields, PROVIDER_SUBJECT, RT_KEYS, secretSubject, targetSubject } from '@llmgw/core';
+import { healthFields, PROVIDER_SUBJECT, RT_KEYS, secretSubject, targetSubject, type ProviderStatusView } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useGwctl } from '../../../test/harness.js';
 import { providerAdd } from './add.js';
 import { providerReset } from './reset.js';
-import { providerStatus, type ProviderStatusView } from './status.js';
+import { providerStatus } from './status.js';
 
 const S1 = 'sk-live-first-0123456789abcdef';
 const S2 = 'sk-live-second-0123456789abcdef';

@@ -1,5 +1,4 @@
-import { readUsageSeries, type RedisClient, type UsageTotals } from '@llmgw/core';
-import type { UsageGroup, UsageRow } from './aggregate-usage.js';
+import { readUsageSeries, type RedisClient, type UsageGroup, type UsageRow, type UsageTotals } from '@llmgw/core';
 
 const row = (group: string, t: UsageTotals): UsageRow => ({
   group,

@@ -3,10 +3,9 @@ import type { Context, Runner } from '../../context.js';
 import { UserError } from '../../errors.js';
 import { isDataFormat, outputFormat, withOutputFlags, type FormatFlags } from '../../output-format.js';
 import { mustFindKey } from '../key/options.js';
-import { aggregateUsage, USAGE_GROUPS, type UsageGroup } from './aggregate-usage.js';
+import { aggregateUsage, readUsage, trimmedUntil, USAGE_GROUPS, type UsageGroup } from '@llmgw/core';
 import { parseTimeRef } from './parse-time.js';
 import { usageFromRollups } from './read-rollups.js';
-import { readUsage, trimmedUntil } from './read-usage.js';
 
 interface UsageOptions extends FormatFlags {
   by?: UsageGroup;

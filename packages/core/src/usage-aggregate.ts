@@ -1,4 +1,4 @@
-import type { UsageEvent } from '@llmgw/core';
+import type { UsageEvent } from './usage.js';
 
 export const USAGE_GROUPS = ['key', 'model', 'provider', 'day'] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];

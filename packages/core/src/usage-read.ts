@@ -1,4 +1,6 @@
-import { decodeUsageEvent, RT_KEYS, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { decodeUsageEvent, type UsageEvent } from './usage.js';
+import { RT_KEYS } from './redis-keys.js';
+import type { RedisClient } from './redis-connect.js';
 
 const PAGE = 1000;
 /** Events buffered by a pod during a Redis outage get stream ids later than their `ts`. */
