@@ -91,7 +91,6 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}),
     ...(opts.worker ? { worker: opts.worker.id } : {}),
   });
-  if (opts.reportOpenFiles) logOpenFilesLimit(log, readOpenFilesLimit());
   // Before anything connects: a file it names that cannot be used stops the boot (ConfigError).
   const upstream = upstreamAgentOptions(config);
   const uws = loadUws();
@@ -126,6 +125,8 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const redis =
     opts.redis ??
     createRedis(target, { offlineQueue: false, connectionName: 'llmgw-gateway', commandTimeoutMs: config.GW_REDIS_COMMAND_TIMEOUT_MS || undefined });
+  // After every setting was found usable (a bad one stops the boot with one line, nothing before it).
+  if (opts.reportOpenFiles) logOpenFilesLimit(log, readOpenFilesLimit());
   // Outages are watched through the cache and /ready; the watch names TLS failures.
   const watch = watchRedisConnection(redis, target, log);
   if (!opts.redis) await waitForRedis(redis, config.GW_REDIS_BOOT_WAIT_MS, log, watch);
