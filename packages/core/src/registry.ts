@@ -3,6 +3,7 @@ import { followAliases } from './aliases.js';
 import { parseRegistryEvent, type RegistryEvent } from './events.js';
 import { displayPrefix, generateKeyId, generateRawKey, hashKey, importedKeyProblem, type ImportedKeyRules } from './key-hash.js';
 import { appendAudit } from './audit.js';
+import { hgetallMany } from './hgetall-many.js';
 import { isCluster, type RedisClient } from './redis-connect.js';
 import { REDIS_KEYS, type EntityKind } from './redis-keys.js';
 import { writeEntity, RegistryConflictError, type Precondition } from './registry-write.js';
@@ -107,7 +108,7 @@ export class Registry {
   private async readMany<T>(schema: z.ZodType<T>, index: string, keyOf: (m: string) => string): Promise<T[]> {
     const members = (await this.redis.smembers(index)).sort();
     if (members.length === 0) return [];
-    const results = await this.hgetallMany(members.map(keyOf));
+    const results = await hgetallMany(this.redis, members.map(keyOf));
     const out: T[] = [];
     results.forEach(([err, raw], i) => {
       const key = keyOf(members[i]!);
@@ -118,32 +119,6 @@ export class Registry {
       }
     });
     return out;
-  }
-
-  /**
-   * HGETALL of many keys in one round trip per node. A Cluster pipeline must stay within
-   * one slot, and registry keys have no common hash tag, so on Cluster the reads are sent
-   * concurrently instead (ioredis routes each to its node).
-   */
-  private async hgetallMany(keys: string[]): Promise<Array<[Error | null, unknown]>> {
-    if (isCluster(this.redis)) {
-      const redis = this.redis;
-      return Promise.all(
-        keys.map((k) =>
-          redis.hgetall(k).then(
-            (v): [Error | null, unknown] => [null, v],
-            // A bad record (e.g. WRONGTYPE) is reported like in a pipeline; a lost connection fails the read.
-            (e: Error): [Error | null, unknown] => {
-              if (e.name === 'ReplyError') return [e, null];
-              throw e;
-            },
-          ),
-        ),
-      );
-    }
-    const pipe = this.redis.pipeline();
-    for (const k of keys) pipe.hgetall(k);
-    return (await pipe.exec()) ?? [];
   }
 
   private validate<T>(schema: z.ZodType<T>, what: string, value: unknown): T {
