@@ -29,3 +29,5 @@ export { fieldDefault, type FieldChange } from './registry-fields.js';
 export * from './import/convert-llm-gateway-lite.js';
 export * from './import/convert-openbridge.js';
 export type { ImportedConfig } from './import/imported-config.js';
+export * from './mcp-names.js';
+export * from './registry-mcp.js';

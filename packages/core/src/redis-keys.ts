@@ -11,6 +11,8 @@ export const REDIS_KEYS = {
   providers: 'gw:providers',
   keys: 'gw:keys',
   models: 'gw:models',
+  mcp: (name: string) => `gw:mcp:${name}`,
+  mcps: 'gw:mcps',
   events: 'gw:events',
   rev: 'gw:rev',
 } as const;
@@ -44,6 +46,8 @@ export const RT_KEYS = {
   keySpendMonth: (keyId: string, month: string) => `gw:rt:{k:${keyId}}:spend:m:${month}`,
   /** Index of providers that have runtime health state (for gwctl provider status). */
   prefix: 'gw:rt:',
+  /** The HMAC key that seals MCP session ids, shared by every pod (set once, SET NX). */
+  mcpSessionSecret: 'gw:rt:{mcp}:session-secret',
 } as const;
 
-export type EntityKind = 'provider' | 'key' | 'model';
+export type EntityKind = 'provider' | 'key' | 'model' | 'mcp';

@@ -36,6 +36,10 @@ export interface UsageEvent {
   error: string;
   /** Epoch ms when the request ended. */
   ts: number;
+  /** What was used: `llm` (a model request, the default) or `mcp` (a tool call: `provider` is the MCP server, `model` the exposed tool name, `upstream_model` the upstream's). */
+  kind?: 'llm' | 'mcp';
+  /** Bytes of the answer (MCP tool calls). */
+  bytes?: number;
 }
 
 const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts'] as const;
@@ -50,6 +54,7 @@ export function encodeUsageEvent(e: UsageEvent): string[] {
     'estimated', e.estimated ? '1' : '0', 'cost_usd', String(e.cost_usd), 'latency_ms', String(e.latency_ms), 'ttfb_ms', String(e.ttfb_ms),
     'status', String(e.status), 'attempts', String(e.attempts), 'stream', e.stream ? '1' : '0', 'aborted', e.aborted ? '1' : '0',
     'error', e.error, 'ts', String(e.ts),
+    ...(e.kind === 'mcp' ? ['kind', 'mcp', 'bytes', String(e.bytes ?? 0)] : []),
   ];
 }
 
@@ -72,7 +77,8 @@ export function usageEventJson(e: UsageEvent): string {
     `"upstream_model":${str(e.upstream_model)},"endpoint":${str(e.endpoint)},"prompt_tokens":${num(e.prompt_tokens)},` +
     `"completion_tokens":${num(e.completion_tokens)},"cached_tokens":${num(e.cached_tokens)},"estimated":${e.estimated},` +
     `"cost_usd":${num(e.cost_usd)},"latency_ms":${num(e.latency_ms)},"ttfb_ms":${num(e.ttfb_ms)},"status":${num(e.status)},` +
-    `"attempts":${num(e.attempts)},"stream":${e.stream},"aborted":${e.aborted},"error":${str(e.error)},"ts":${num(e.ts)}}`
+    `"attempts":${num(e.attempts)},"stream":${e.stream},"aborted":${e.aborted},"error":${str(e.error)},"ts":${num(e.ts)}` +
+    (e.kind === 'mcp' ? `,"kind":"mcp","bytes":${num(e.bytes ?? 0)}}` : '}')
   );
 }
 
@@ -94,6 +100,10 @@ export function decodeUsageEvent(fields: string[]): UsageEvent {
   } as UsageEvent;
   for (const f of NUMERIC) e[f] = Number(m[f] ?? 0) || 0;
   for (const f of FLAGS) e[f] = m[f] === '1';
+  if (m.kind === 'mcp') {
+    e.kind = 'mcp';
+    e.bytes = Number(m.bytes ?? 0) || 0;
+  }
   return e;
 }
 

@@ -188,6 +188,16 @@ export const ConfigSchema = z.object({
   GW_RESERVE_OUTPUT_TOKENS: z.coerce.number().int().nonnegative().default(4096),
   /** A key with a budget and a model with no price (neither gwctl model price nor the price table): refuse (403 model_unpriced) or serve at cost 0, with a warning. */
   GW_UNPRICED_MODELS: z.enum(['refuse', 'serve']).default('refuse'),
+  /** MCP (docs/mcp.md): deadline of one upstream MCP call (a server's own timeout_ms wins). */
+  GW_MCP_TIMEOUT_MS: ms(30_000),
+  /** How long an upstream MCP server that failed is skipped (its calls answered at once with an error). */
+  GW_MCP_COOLDOWN_MS: ms(10_000),
+  /** How long a pod keeps what an upstream MCP server offers (its tools, resources, prompts lists). */
+  GW_MCP_LIST_TTL_MS: ms(30_000),
+  /** Lifetime of an MCP session (Mcp-Session-Id), in seconds. */
+  GW_MCP_SESSION_TTL_S: z.coerce.number().int().positive().default(86_400),
+  /** The key sealing MCP session ids (at least 32 characters); unset: one made once and shared through Redis (gw:rt:{mcp}:session-secret). */
+  GW_MCP_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
 });
 
 export type GatewayConfig = z.infer<typeof ConfigSchema>;

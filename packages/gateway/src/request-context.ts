@@ -7,7 +7,7 @@ import type { ApiKey, Model, Provider } from '@llmgw/core';
 import type { Logger } from 'pino';
 
 /** Which API shape a client speaks (its errors are rendered in that shape). */
-export type ApiFormat = 'openai' | 'anthropic';
+export type ApiFormat = 'openai' | 'anthropic' | 'mcp';
 
 /** What the pipeline sees of a request: plain data, copied out of uWS before any await. */
 export interface GatewayRequest {
@@ -49,8 +49,8 @@ export interface Endpoint {
   /** Path after `/v1` (`/models` for the list and for one model's lookup). */
   path: string;
   method: 'POST' | 'GET';
-  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry. */
-  kind: 'model' | 'models';
+  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry; `mcp`: the MCP endpoint (mcp/). */
+  kind: 'model' | 'models' | 'mcp';
   /** `json`: model in the JSON body; `multipart`: model in a form field; `none`: no body. */
   body: 'json' | 'multipart' | 'none';
   /** May the client ask for `stream: true`? */
@@ -149,6 +149,8 @@ export interface RequestContext {
   accounting: { admitted: boolean } | null;
   /** Sees the generated output as relayed (SSE events; a JSON body that had no usage), for usage estimation. */
   onOutput: ((data: Buffer | string) => void) | null;
+  /** Bytes of the answer an MCP tool call got (its usage event says it). */
+  responseBytes?: number;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {

@@ -46,5 +46,12 @@ const routed: Endpoint[] = [
 /** `GET /v1/models` and `GET /v1/models/{id}`: the models the key may use, from the registry. */
 export const MODELS_ENDPOINT: Endpoint = { path: '/models', method: 'GET', kind: 'models', body: 'none', streams: false, jsonResponse: true, tokens: false };
 
+/**
+ * The MCP endpoint (Streamable HTTP, docs/mcp.md): `/mcp` and `/mcp/v1`, exactly (no API prefix);
+ * every method reaches it (POST messages; GET and DELETE are answered 405 by mcp/).
+ */
+export const MCP_ENDPOINT: Endpoint = { path: '/mcp', method: 'POST', kind: 'mcp', body: 'json', streams: false, jsonResponse: false, tokens: false, format: 'mcp' };
+export const MCP_PATHS: ReadonlySet<string> = new Set(['/mcp', '/mcp/', '/mcp/v1', '/mcp/v1/']);
+
 /** POST endpoints routed by model, keyed by their path (after the prefix). */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));

@@ -1,4 +1,5 @@
 import type { RegistryCache } from '../cache/registry-cache.js';
+import { serveMcp, type McpDeps } from '../mcp/serve.js';
 import { respondError } from '../relay/respond.js';
 import type { RequestContext } from '../request-context.js';
 import { authenticate } from './authenticate.js';
@@ -16,6 +17,8 @@ export interface PipelineDeps extends ForwardDeps {
   admit(ctx: RequestContext): Promise<void> | void;
   /** Called last, after every onFinish hook: metrics and the access log (observability). */
   onRequestEnd?(ctx: RequestContext): void;
+  /** The MCP endpoint (mcp/); absent: /mcp is not served. */
+  mcp?: McpDeps;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface PipelineDeps extends ForwardDeps {
  */
 export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
   try {
+    if (ctx.endpoint.kind === 'mcp') return await serveMcp(ctx, deps.mcp!); // MCP: its own auth, sessions, grants, governed tool calls (mcp/serve.ts)
     await authenticate(ctx, deps.cache); // auth: the gateway key (pipeline/authenticate.ts)
     if (ctx.endpoint.kind === 'models') return await listModels(ctx, deps.cache); // answered from the registry
     deps.account(ctx); // account: the usage of this request is recorded when it is over (governance/)

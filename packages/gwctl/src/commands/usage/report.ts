@@ -14,6 +14,8 @@ interface UsageOptions extends FormatFlags {
   until?: string;
   /** Only this key (name, id or prefix). */
   key?: string;
+  /** Only model requests (`llm`) or MCP tool calls (`mcp`). */
+  kind?: 'llm' | 'mcp';
 }
 
 const usd = (v: number) => `$${Number(v.toFixed(6))}`;
@@ -27,7 +29,7 @@ async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   if (until !== null && until <= since) throw new UserError('--until must be later than --since');
   const key = o.key ? await mustFindKey(ctx, o.key) : null;
   const events = [];
-  for await (const e of readUsage(ctx.redis, since, until, key?.id)) events.push(e);
+  for await (const e of readUsage(ctx.redis, since, until, key?.id)) if (!o.kind || (e.kind ?? 'llm') === o.kind) events.push(e);
   const { rows, total } = aggregateUsage(events, by);
   const trimmed = await trimmedUntil(ctx.redis);
   const incomplete = trimmed !== null && trimmed > since;
@@ -47,6 +49,7 @@ export function usageCommand(run: Runner): Command {
     .addOption(new Option('--by <group>', 'group rows by').choices(USAGE_GROUPS).default('key'))
     .option('--since <when>', 'ISO date/time or a duration ago (24h, 7d, 90m)', '24h')
     .option('--until <when>', 'ISO date/time or a duration ago (default: now)')
-    .option('--key <ref>', 'only this key (name, id or prefix)');
+    .option('--key <ref>', 'only this key (name, id or prefix)')
+    .addOption(new Option('--kind <kind>', 'only model requests (llm) or MCP tool calls (mcp: model = tool, provider = MCP server)').choices(['llm', 'mcp']));
   return withOutputFlags(cmd, ['table', 'wide', 'json', 'yaml']).action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
 }
