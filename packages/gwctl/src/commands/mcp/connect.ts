@@ -1,6 +1,4 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { resolveMcpHeaders, type McpServer } from '@llmgw/core';
 import { UserError } from '../../errors.js';
 
@@ -13,6 +11,12 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 export async function connectMcp(s: McpServer, env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<Client> {
   const { headers, unset } = resolveMcpHeaders(s.headers, env);
   if (unset.length) throw new UserError(`mcp server "${s.name}" needs ${unset.join(', ')} in this shell's environment (its env: headers)`, 'export them, then run the command again');
+  // Loaded here, not at startup: every other gwctl command starts without the SDK.
+  const [{ Client }, { SSEClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   const url = new URL(s.url);
   const transport = s.transport === 'sse' ? new SSEClientTransport(url, { requestInit: { headers } }) : new StreamableHTTPClientTransport(url, { requestInit: { headers } });
   const client = new Client({ name: 'gwctl', version: '1' });
