@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { resolveMcpHeaders, type McpServer } from '@llmgw/core';
 import type { Logger } from '../logger.js';
@@ -32,6 +32,8 @@ export class McpUpstreamError extends Error {
     message: string,
     /** The upstream's JSON-RPC code (failure `rpc`). */
     readonly rpcCode?: number,
+    /** What the SDK said, for the pod's log only (never to a client: it may quote the upstream). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'McpUpstreamError';
@@ -75,7 +77,7 @@ export class McpPool {
           continue;
         }
         this.coolingUntil.set(server.name, Date.now() + this.o.cooldownMs);
-        this.o.log.warn({ mcpServer: server.name, failure: err.failure, err: err.message }, 'upstream MCP server failed; cooling down');
+        this.o.log.warn({ mcpServer: server.name, failure: err.failure, err: err.message, detail: err.detail }, 'upstream MCP server failed; cooling down');
         throw err;
       }
     }
@@ -125,11 +127,17 @@ export class McpPool {
       // The upstream's own JSON-RPC error: its message is the tool's business, passed on as it is.
       return new McpUpstreamError(name, 'rpc', e.message.replace(/^MCP error -?\d+: /, ''), e.code);
     }
-    const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}` : String(e);
-    if (/ZodError|invalid_type|Unexpected token|JSON|content type|Unexpected content/i.test(text)) {
-      return new McpUpstreamError(name, 'protocol', `MCP server "${name}" sent an answer that is not valid MCP`);
+    if ((e instanceof StreamableHTTPError || e instanceof SseError) && typeof e.code === 'number' && e.code > 0) {
+      const detail = e.message.replace(/\s+/g, ' ').slice(0, 300);
+      if (e.code === 401 || e.code === 403) return new McpUpstreamError(name, 'misconfigured', `MCP server "${name}" refused the gateway's credentials (HTTP ${e.code}); check its headers (gwctl mcp show ${name})`, undefined, detail);
+      return new McpUpstreamError(name, 'unreachable', `MCP server "${name}" answered HTTP ${e.code}`, undefined, detail);
     }
-    if (/timeout|timed out|aborted/i.test(text)) return new McpUpstreamError(name, 'timeout', `MCP server "${name}" did not answer within ${timeout} ms`);
-    return new McpUpstreamError(name, 'unreachable', `MCP server "${name}" is unreachable`);
+    const text = e instanceof Error ? `${e.name} ${e.message} ${String((e as { cause?: { code?: string } }).cause?.code ?? '')}` : String(e);
+    const detail = text.replace(/\s+/g, ' ').slice(0, 300);
+    if (/ZodError|invalid_type|Unexpected token|JSON|content type|Unexpected content/i.test(text)) {
+      return new McpUpstreamError(name, 'protocol', `MCP server "${name}" sent an answer that is not valid MCP`, undefined, detail);
+    }
+    if (/timeout|timed out|aborted/i.test(text)) return new McpUpstreamError(name, 'timeout', `MCP server "${name}" did not answer within ${timeout} ms`, undefined, detail);
+    return new McpUpstreamError(name, 'unreachable', `MCP server "${name}" is unreachable`, undefined, detail);
   }
 }
