@@ -48,6 +48,17 @@ describe('mcp-bridge', () => {
     await c.close();
   });
 
+  it('tells the client the upstream refused the gateway\'s credentials, without showing them', async () => {
+    await addMcpServer(registry, { name: 'wrong', url: `http://127.0.0.1:${bridge.port}/local/mcp`, headers: { Authorization: 'Bearer not-the-bridge-token' } });
+    const { raw } = await seedMcpKey(registry, { mcp_tools: ['wrong__*'] });
+    const c = await connectGateway([gw.url], raw);
+    const r = await c.client.callTool({ name: 'wrong__add', arguments: { a: 1, b: 1 } }).catch((e: unknown) => e as { code: number; message: string });
+    expect(r).toMatchObject({ code: -32013 });
+    expect((r as Error).message).toMatch(/MCP server "wrong" refused the gateway's credentials \(HTTP 401\)/);
+    expect((r as Error).message).not.toContain('not-the-bridge-token');
+    await c.close();
+  });
+
   it('refuses requests without its token, unknown servers, and a bad configuration', async () => {
     const init = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } };
     const post = (path: string, headers: Record<string, string> = {}) =>
