@@ -68,8 +68,11 @@ export class McpPool {
         return out;
       } catch (e) {
         const err = this.classify(server.name, e, timeout);
-        if (err.failure === 'rpc' || err.failure === 'misconfigured') throw err;
+        // The upstream's JSON-RPC error to a call: the connection is fine. (One to initialize is not.)
+        if (err.failure === 'rpc' && (await conn.client.then(() => true, () => false))) throw err;
         this.drop(server.name, conn);
+        // Refused credentials or an unset env: header: said at once, tried again on the next call.
+        if (err.failure === 'misconfigured') throw err;
         // A connection kept from earlier may have lost its upstream session (the server
         // restarted): one fresh connection is tried before the server counts as failed.
         if (reused && err.failure !== 'timeout') {
