@@ -23,6 +23,9 @@ for m in gpt-4o-mini gpt-4o text-embedding-3-small; do
   gwctl model bind "$m" --provider demo >/dev/null
 done
 gwctl key show demo >/dev/null 2>&1 || gwctl key add demo --key "$KEY" --rpm 6000 >/dev/null
+# The demo stdio MCP server, run by the mcp-bridge service; the demo key may use its tools.
+gwctl mcp show demo >/dev/null 2>&1 || gwctl mcp add demo --url "${DEMO_MCP_URL:-http://mcp-bridge:8790/demo/mcp}" >/dev/null
+gwctl key edit demo --mcp-tools 'demo__*' >/dev/null
 
 gwctl redis ping
 echo "seeded: try  curl -s localhost:8080/v1/chat/completions -H 'authorization: Bearer $KEY' -H 'content-type: application/json' -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}'"

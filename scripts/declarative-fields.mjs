@@ -5,7 +5,7 @@
 //   node scripts/declarative-fields.mjs
 import { DOCUMENT_FIELDS, fieldDefault } from '../packages/core/dist/index.js';
 
-const KIND = { providers: 'provider', models: 'model', keys: 'key' };
+const KIND = { providers: 'provider', models: 'model', keys: 'key', mcp_servers: 'mcp' };
 for (const [section, fields] of Object.entries(DOCUMENT_FIELDS)) {
   console.log(`\n${section}\n\n| field | default | meaning |\n| --- | --- | --- |`);
   for (const f of fields) {

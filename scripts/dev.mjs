@@ -5,6 +5,7 @@
 //   registry   — a demo provider, models and a demo key (idempotent)
 //   gateway    — packages/gateway/dist/main.js on GW_PORT (default 8080), admin on GW_ADMIN_PORT (9090)
 //   console    — packages/console/dist/main.js on CONSOLE_PORT (default 3000), with a fresh `dev` admin token
+//   mcp-bridge — the demo stdio MCP server behind the bridge on a free port, registered as MCP server `demo`
 // A port already in use (a second `npm run dev`, anything else) stops it at once, naming the
 // port and the process, before Redis is touched. Ctrl-C stops everything, exit code 0.
 import { spawn } from 'node:child_process';
@@ -105,6 +106,7 @@ const fake = await startFakeProvider({ port: Number(process.env.FAKE_PORT ?? 0),
 stops.push(() => fake.close());
 console.log(`fake provider at ${fake.url}`);
 const consoleToken = await seed(redisUrl, fake.url);
+const mcpDemo = await startMcpDemo(redisUrl);
 
 // In a process group of its own: a terminal's Ctrl-C reaches this script only, which stops the
 // gateway once (two signals would cut its drain short and make it exit 1).
@@ -146,6 +148,8 @@ Demo key (local only): ${DEMO_KEY}
        -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}'
 
   REDIS_URL=${redisUrl} ops/gwctl provider list
+
+MCP at http://127.0.0.1:${GW_PORT}/mcp (same key; tools ${mcpDemo}).
 Ctrl-C stops everything.
 `);
   }
@@ -175,3 +179,26 @@ gw.on('exit', (code) => {
     })();
   }
 });
+
+/**
+ * The mcp-bridge running the demo stdio server (packages/mcp-bridge/dist/demo-server.js),
+ * registered as MCP server `demo` and granted to the demo key (idempotent). Returns the tool names.
+ */
+async function startMcpDemo(redisUrl) {
+  const { startBridge } = await import(`${root}packages/mcp-bridge/dist/bridge.js`);
+  const { loadBridgeConfig } = await import(`${root}packages/mcp-bridge/dist/config.js`);
+  const { addMcpServer, updateMcpServer, getMcpServer, hashKey } = await import(dist('core'));
+  const servers = { mcpServers: { demo: { command: process.execPath, args: [`${root}packages/mcp-bridge/dist/demo-server.js`] } } };
+  const bridge = await startBridge(loadBridgeConfig({ MCP_BRIDGE_SERVERS: JSON.stringify(servers), MCP_BRIDGE_PORT: process.env.MCP_BRIDGE_PORT ?? '0' }));
+  stops.push(() => bridge.close());
+  const url = `http://127.0.0.1:${bridge.port}/demo/mcp`;
+  const redis = createRedis({ url: redisUrl });
+  const registry = new Registry(redis);
+  if (await getMcpServer(registry, 'demo')) await updateMcpServer(registry, 'demo', () => ({ url }));
+  else await addMcpServer(registry, { name: 'demo', url, description: 'npm run dev: the demo stdio server behind the mcp-bridge' });
+  const key = await registry.getKeyByHash(hashKey(DEMO_KEY));
+  if (key && !key.mcp_tools.includes('demo__*')) await registry.updateKey(key.hash, (k) => ({ mcp_tools: [...k.mcp_tools, 'demo__*'] }));
+  await redis.quit();
+  console.log(`mcp-bridge at ${url}`);
+  return 'demo__add, demo__now';
+}

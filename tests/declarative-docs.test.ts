@@ -5,7 +5,7 @@ import { DOCUMENT_FIELDS, fieldDefault } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 
 const page = readFileSync(new URL('../docs/declarative-config.md', import.meta.url), 'utf8');
-const KIND = { providers: 'provider', models: 'model', keys: 'key' } as const;
+const KIND = { providers: 'provider', models: 'model', keys: 'key', mcp_servers: 'mcp' } as const;
 
 /** The rows `| field | default |` of the table under `#### <section>`. */
 function table(section: string): Array<[string, string]> {

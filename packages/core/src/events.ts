@@ -30,7 +30,7 @@ export interface RegistryBulkEvent {
 }
 
 function isEntityKind(k: unknown): k is EntityKind {
-  return k === 'provider' || k === 'key' || k === 'model';
+  return k === 'provider' || k === 'key' || k === 'model' || k === 'mcp';
 }
 
 function parseChange(c: Partial<RegistryChange> | null | undefined): RegistryChange | null {

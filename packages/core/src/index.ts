@@ -36,3 +36,5 @@ export * from './admin-tokens.js';
 export * from './usage-read.js';
 export * from './usage-aggregate.js';
 export * from './provider-status.js';
+export * from './mcp-names.js';
+export * from './registry-mcp.js';

@@ -11,6 +11,8 @@ export const REDIS_KEYS = {
   providers: 'gw:providers',
   keys: 'gw:keys',
   models: 'gw:models',
+  mcp: (name: string) => `gw:mcp:${name}`,
+  mcps: 'gw:mcps',
   events: 'gw:events',
   rev: 'gw:rev',
   /** Console / admin API token (hash of name, role, prefix, created_at) by SHA-256 of the raw token. */
@@ -57,6 +59,8 @@ export const RT_KEYS = {
    * (field = key id, model or provider). Under the usage stream's tag: written by its script.
    */
   usageRollup: (granularity: 'h' | 'd', bucket: number, part: string) => `gw:rt:{usage}:roll:${granularity}:${bucket}:${part}`,
+  /** The HMAC key that seals MCP session ids, shared by every pod (set once, SET NX). */
+  mcpSessionSecret: 'gw:rt:{mcp}:session-secret',
 } as const;
 
-export type EntityKind = 'provider' | 'key' | 'model';
+export type EntityKind = 'provider' | 'key' | 'model' | 'mcp';

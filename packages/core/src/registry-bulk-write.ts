@@ -21,15 +21,16 @@ const KEY_OF: Record<EntityKind, (member: string) => string> = {
   provider: REDIS_KEYS.provider,
   key: REDIS_KEYS.key,
   model: REDIS_KEYS.model,
+  mcp: REDIS_KEYS.mcp,
 };
 
 // Every precondition is checked before the first write, so the script writes all or nothing;
 // a script runs alone, so no reader sees a half-applied registry and one INCR and one event
-// cover the whole change. KEYS: gw:rev, the provider, key and model index sets, then one key
+// cover the whole change. KEYS: gw:rev, the provider, key, model and mcp index sets, then one key
 // per write. ARGV: channel, the writes as JSON, the changes for the event as JSON (or null).
 const BULK_SCRIPT = `
 local writes = cjson.decode(ARGV[2])
-local index = {provider = KEYS[2], key = KEYS[3], model = KEYS[4]}
+local index = {provider = KEYS[2], key = KEYS[3], model = KEYS[4], mcp = KEYS[5]}
 for _, w in ipairs(writes) do
   local key = KEYS[w.i]
   local exists = redis.call('EXISTS', key) == 1
@@ -89,7 +90,7 @@ export async function writeEntities(redis: RedisClient, writes: readonly EntityW
   if (writes.length === 0) throw new Error('writeEntities: nothing to write');
   if (isCluster(redis)) return writeOnCluster(redis, writes);
   const plan = writes.map((w, i) => ({
-    i: i + 5,
+    i: i + 6,
     kind: w.kind,
     member: w.member,
     op: w.op,
@@ -97,7 +98,7 @@ export async function writeEntities(redis: RedisClient, writes: readonly EntityW
     expected: w.pre.kind === 'unchanged' ? (w.pre.updatedAt ?? '') : '',
     fields: w.fields ?? {},
   }));
-  const keys = [REDIS_KEYS.rev, INDEX.provider, INDEX.key, INDEX.model, ...writes.map((w) => KEY_OF[w.kind](w.member))];
+  const keys = [REDIS_KEYS.rev, INDEX.provider, INDEX.key, INDEX.model, INDEX.mcp, ...writes.map((w) => KEY_OF[w.kind](w.member))];
   try {
     return Number(await redis.eval(BULK_SCRIPT, keys.length, ...keys, REDIS_KEYS.events, JSON.stringify(plan), changesJson(writes)));
   } catch (e) {
@@ -105,7 +106,7 @@ export async function writeEntities(redis: RedisClient, writes: readonly EntityW
   }
 }
 
-const ORDER: Record<EntityKind, number> = { provider: 0, model: 1, key: 2 };
+const ORDER: Record<EntityKind, number> = { provider: 0, model: 1, key: 2, mcp: 3 };
 
 async function writeOnCluster(redis: RedisClient, writes: readonly EntityWrite[]): Promise<number> {
   for (const w of writes) {

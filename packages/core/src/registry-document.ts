@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiKeySchema, ModelSchema, ProviderSchema, type ApiKey, type Model, type ModelTarget, type Provider } from './schemas.js';
+import { ApiKeySchema, McpServerSchema, ModelSchema, ProviderSchema, type ApiKey, type McpServer, type Model, type ModelTarget, type Provider } from './schemas.js';
 
 /**
  * The declarative registry document of `gwctl export` / `apply` / `diff`: one map per kind of
@@ -29,7 +29,7 @@ export class RegistryDocumentError extends Error {
   }
 }
 
-const DOCUMENT_SECTIONS = ['providers', 'models', 'keys'] as const;
+const DOCUMENT_SECTIONS = ['providers', 'models', 'keys', 'mcp_servers'] as const;
 /** A kind of entity as a document names its section. `apply --prune` deletes only in the sections a document has. */
 export type DocumentSection = (typeof DOCUMENT_SECTIONS)[number];
 
@@ -55,12 +55,16 @@ export interface KeyEntry extends Partial<KeySettings> {
   key?: string;
 }
 
+/** An upstream MCP server as a document holds it (literal header values exported as `redacted:<fingerprint>`). */
+export type McpServerEntry = Partial<Omit<McpServer, 'name' | SystemField>>;
+
 /** The document `exportRegistry` writes and `applyRegistry` reads (as YAML or JSON). */
 export interface RegistryDocument {
   version: 1;
   providers?: Record<string, ProviderEntry>;
   models?: Record<string, ModelEntry>;
   keys?: Record<string, KeyEntry>;
+  mcp_servers?: Record<string, McpServerEntry>;
 }
 
 export interface DesiredProvider {
@@ -80,6 +84,7 @@ export interface DesiredRegistry {
   providers: Map<string, DesiredProvider>;
   models: Map<string, Model>;
   keys: Map<string, DesiredKey>;
+  mcpServers: Map<string, McpServer>;
 }
 
 const EnvRef = z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'give the raw key as env:NAME (read from the environment of gwctl), never the key itself');
@@ -107,18 +112,20 @@ function fieldsOf(shape: Record<string, unknown>, without: string[], extra: stri
 const PROVIDER_FIELDS = fieldsOf(ProviderSchema.shape, ['name'], ['literal_secrets']);
 const MODEL_FIELDS = fieldsOf(ModelSchema.shape, ['name'], []);
 const KEY_FIELDS = fieldsOf(ApiKeySchema.shape, ['name', 'hash', 'prefix'], ['key']);
+const MCP_FIELDS = fieldsOf(McpServerSchema.shape, ['name'], []);
 
 /** The fields an entry of each section may have, in schema order (what docs/declarative-config.md lists). */
 export const DOCUMENT_FIELDS: Record<DocumentSection, readonly string[]> = {
   providers: [...PROVIDER_FIELDS],
   models: [...MODEL_FIELDS],
   keys: [...KEY_FIELDS],
+  mcp_servers: [...MCP_FIELDS],
 };
 
 /** Reads a document (the parsed YAML or JSON): what it wants, or every problem found. */
 export function readRegistryDocument(input: unknown): { desired: DesiredRegistry; issues: DocumentIssue[] } {
   const issues: DocumentIssue[] = [];
-  const desired: DesiredRegistry = { sections: new Set(), providers: new Map(), models: new Map(), keys: new Map() };
+  const desired: DesiredRegistry = { sections: new Set(), providers: new Map(), models: new Map(), keys: new Map(), mcpServers: new Map() };
   if (!isMap(input)) {
     issues.push({ path: [], message: 'a document is a mapping with version, providers, models and keys' });
     return { desired, issues };
@@ -138,6 +145,12 @@ export function readRegistryDocument(input: unknown): { desired: DesiredRegistry
   for (const [name, entry] of section('providers')) readProvider(name, entry, desired, issues);
   for (const [name, entry] of section('models')) readModel(name, entry, desired, issues);
   for (const [name, entry] of section('keys')) readKey(name, entry, desired, issues);
+  for (const [name, entry] of section('mcp_servers')) {
+    const at = ['mcp_servers', name];
+    const own = entryFields(at, entry, MCP_FIELDS, NAME_IS_THE_KEY, issues);
+    const record = own && validate(McpServerSchema, at, { ...own, name }, issues);
+    if (record) desired.mcpServers.set(name, record);
+  }
   return { desired, issues };
 }
 

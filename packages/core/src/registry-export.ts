@@ -1,7 +1,8 @@
-import type { KeyEntry, ModelEntry, ProviderEntry, RegistryDocument } from './registry-document.js';
+import type { KeyEntry, McpServerEntry, ModelEntry, ProviderEntry, RegistryDocument } from './registry-document.js';
 import { keySettings } from './registry-document.js';
 import { withoutDefaults } from './registry-fields.js';
 import { comparable } from './registry-plan-context.js';
+import { listMcpServers } from './registry-mcp.js';
 import type { Registry } from './registry.js';
 import type { Provider } from './schemas.js';
 import { envVariable, isSensitiveHeader, secretFingerprint } from './secrets.js';
@@ -67,8 +68,8 @@ function providerEntry(p: Provider, warnings: string[]): ProviderEntry {
  */
 export async function exportRegistry(registry: Registry): Promise<RegistryExport> {
   const warnings: string[] = [];
-  const [providers, models, keys] = await Promise.all([registry.listProviders(), registry.listModels(), registry.listKeys()]);
-  const out: Required<Omit<RegistryDocument, 'version'>> = { providers: {}, models: {}, keys: {} };
+  const [providers, models, keys, mcpServers] = await Promise.all([registry.listProviders(), registry.listModels(), registry.listKeys(), listMcpServers(registry)]);
+  const out: Required<Omit<RegistryDocument, 'version'>> = { providers: {}, models: {}, keys: {}, mcp_servers: {} };
   for (const p of providers) out.providers[p.name] = providerEntry(p, warnings);
   for (const m of models) {
     const entry = withoutDefaults('model', comparable(m)) as ModelEntry;
@@ -85,6 +86,22 @@ export async function exportRegistry(registry: Registry): Promise<RegistryExport
     const entry: KeyEntry = { id: k.id, ...withoutDefaults('key', keySettings(k)) };
     out.keys[k.name] = entry;
   }
-  const document: RegistryDocument = { version: 1, ...out };
+  for (const s of mcpServers) {
+    const entry = withoutDefaults('mcp', comparable(s)) as McpServerEntry;
+    // Every literal MCP header value is treated as a credential (env: references stay as they are).
+    if (entry.headers) {
+      entry.headers = Object.fromEntries(
+        Object.entries(entry.headers).map(([h, v]) => {
+          if (envVariable(v) !== null) return [h, v];
+          warnings.push(`mcp server ${s.name}: the value of header ${h} is exported redacted; apply keeps the stored value`);
+          return [h, `redacted:${secretFingerprint(v)}`];
+        }),
+      );
+    }
+    out.mcp_servers[s.name] = entry;
+  }
+  const { mcp_servers, ...rest } = out;
+  // A registry without MCP servers exports the document it always did.
+  const document: RegistryDocument = { version: 1, ...rest, ...(Object.keys(mcp_servers).length ? { mcp_servers } : {}) };
   return { document, warnings };
 }

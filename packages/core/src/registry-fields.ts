@@ -1,5 +1,6 @@
 import { maskSecret, isSensitiveHeader } from './secrets.js';
-import { ApiKeySchema, ModelSchema, ProviderSchema } from './schemas.js';
+import { maskHeaderValues } from './mcp-names.js';
+import { ApiKeySchema, McpServerSchema, ModelSchema, ProviderSchema } from './schemas.js';
 import type { EntityKind } from './redis-keys.js';
 
 /** Field-by-field comparison and display of registry records, for export and diff. */
@@ -33,6 +34,7 @@ const DEFAULTS: Record<EntityKind, Record<string, unknown>> = {
   provider: defaultsOf(ProviderSchema, { name: 'x', base_url: 'http://x' }),
   model: defaultsOf(ModelSchema, { name: 'x', alias_of: 'y' }),
   key: defaultsOf(ApiKeySchema, { name: 'x', id: 'key_x', hash: '0'.repeat(64), prefix: 'x' }),
+  mcp: defaultsOf(McpServerSchema, { name: 'x', url: 'http://x' }),
 };
 
 /** What a field of a record is when a write leaves it out (undefined: unset). */
@@ -48,7 +50,8 @@ export function withoutDefaults<T extends object>(kind: EntityKind, record: T): 
 
 /** A field's value as diff output shows it: provider secrets and credential-like headers masked. */
 function displayValue(kind: EntityKind, field: string, value: unknown): unknown {
-  if (kind !== 'provider' || value === undefined) return value;
+  if ((kind !== 'provider' && kind !== 'mcp') || value === undefined) return value;
+  if (kind === 'mcp' && field === 'headers' && value && typeof value === 'object') return maskHeaderValues(value as Record<string, string>);
   if (field === 'secrets' && Array.isArray(value)) return value.map((s) => maskSecret(String(s)));
   if (field === 'headers' && value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value as Record<string, string>).map(([k, v]) => [k, isSensitiveHeader(k) ? maskSecret(v) : v]));

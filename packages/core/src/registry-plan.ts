@@ -6,7 +6,7 @@ import { comparable, issue, prunes, stamped, type EntityChange, type PlanContext
 import { planKeys } from './registry-plan-keys.js';
 import type { Registry } from './registry.js';
 import type { EntityKind } from './redis-keys.js';
-import type { Model, Provider } from './schemas.js';
+import type { McpServer, Model, Provider } from './schemas.js';
 import { envVariable, secretFingerprint } from './secrets.js';
 
 export interface ApplyOptions {
@@ -52,6 +52,12 @@ export async function planRegistry(registry: Registry, input: unknown, opts: App
   for (const [name, want] of desired.models) planPut(c, 'model', name, current.models.get(name) ?? null, want, current.brokenModels.has(name));
   if (prunes(c, 'models')) planPrune(c, 'model', current.models, current.brokenModels, desired.models);
   planKeys(c);
+  for (const [name, want] of desired.mcpServers) {
+    const have = current.mcpServers.get(name) ?? null;
+    const headers = storedHeaders(c, ['mcp_servers', name], want.headers, have?.headers);
+    if (headers) planPut(c, 'mcp', name, have, { ...want, headers }, current.brokenMcpServers.has(name));
+  }
+  if (prunes(c, 'mcp_servers')) planPrune(c, 'mcp', current.mcpServers, current.brokenMcpServers, desired.mcpServers);
   checkReferences(c);
   if (issues.length) throw new RegistryDocumentError(issues);
   return { changes: c.changes, warnings: c.warnings, writes: c.writes };
@@ -63,7 +69,7 @@ export async function diffRegistry(registry: Registry, input: unknown, opts: App
   return { changes, warnings };
 }
 
-function planPut<T extends Provider | Model>(c: PlanContext, kind: EntityKind, name: string, have: T | null, want: T, broken: boolean): void {
+function planPut<T extends Provider | Model | McpServer>(c: PlanContext, kind: EntityKind, name: string, have: T | null, want: T, broken: boolean): void {
   const to = comparable(want);
   if (have) {
     const fields = fieldChanges(kind, comparable(have), to);
@@ -77,7 +83,7 @@ function planPut<T extends Provider | Model>(c: PlanContext, kind: EntityKind, n
   c.writes.push({ kind, member: name, op: 'put', pre: { kind: broken ? 'any' : 'absent' }, fields: stamped(c, want, null) });
 }
 
-function planPrune<T extends Provider | Model>(c: PlanContext, kind: EntityKind, have: Map<string, T>, broken: Set<string>, want: Map<string, unknown>): void {
+function planPrune<T extends Provider | Model | McpServer>(c: PlanContext, kind: EntityKind, have: Map<string, T>, broken: Set<string>, want: Map<string, unknown>): void {
   for (const [name, record] of have) {
     if (want.has(name)) continue;
     c.changes.push({ kind, name, op: 'delete', fields: [] });
@@ -108,19 +114,25 @@ function withStoredSecrets(c: PlanContext, name: string, want: DesiredProvider, 
     );
     return ref;
   });
+  const headers = storedHeaders(c, ['providers', name], want.record.headers, have?.headers);
+  return headers ? { ...want.record, secrets, headers } : null;
+}
+
+/** Headers with each `redacted:` value put back from the stored one it fingerprints; null (and an issue) when one matches none. */
+function storedHeaders(c: PlanContext, at: Array<string | number>, want: Record<string, string>, have: Record<string, string> | undefined): Record<string, string> | null {
   let ok = true;
   const headers: Record<string, string> = {};
-  for (const [h, v] of Object.entries(want.record.headers)) {
+  for (const [h, v] of Object.entries(want)) {
     const fingerprint = REDACTED.exec(v)?.[1];
-    const stored = have?.headers[h];
+    const stored = have?.[h];
     if (!fingerprint) headers[h] = v;
     else if (stored !== undefined && secretFingerprint(stored) === fingerprint) headers[h] = stored;
     else {
       ok = false;
-      issue(c, ['providers', name, 'headers', h], 'a redacted value that matches no value stored in the registry: write the value itself');
+      issue(c, [...at, 'headers', h], 'a redacted value that matches no value stored in the registry: write the value itself');
     }
   }
-  return ok ? { ...want.record, secrets, headers } : null;
+  return ok ? headers : null;
 }
 
 /** Every name a model, alias or key refers to exists once the document is applied. */

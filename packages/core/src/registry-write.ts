@@ -50,6 +50,7 @@ export const INDEX: Record<EntityKind, string> = {
   provider: REDIS_KEYS.providers,
   key: REDIS_KEYS.keys,
   model: REDIS_KEYS.models,
+  mcp: REDIS_KEYS.mcps,
 };
 
 function conflict(kind: EntityKind, name: string, code: string): RegistryConflictError {

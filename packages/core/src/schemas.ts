@@ -133,6 +133,12 @@ export const ApiKeySchema = z.object({
   budget_monthly: optional(num.pipe(z.number().nonnegative())),
   expires_at: optional(IsoDate),
   metadata: json(z.record(z.string(), z.string())).default({}),
+  /** MCP grants (globs over `{server}__{name}`, `{server}__{uri}` for resources): empty grants nothing; `*` all. See docs/mcp.md. */
+  mcp_tools: json(z.array(z.string().min(1))).default([]),
+  mcp_resources: json(z.array(z.string().min(1))).default([]),
+  mcp_prompts: json(z.array(z.string().min(1))).default([]),
+  /** MCP tool calls per minute (on top of `rpm`, which tool calls also count against). */
+  mcp_rpm: optional(int.pipe(z.number().positive())),
 });
 
 const ModelTargetSchema = z.object({
@@ -183,6 +189,33 @@ export const ModelSchema = z
     }
   });
 
+export const MCP_TRANSPORTS = ['streamable-http', 'sse'] as const;
+export type McpTransport = (typeof MCP_TRANSPORTS)[number];
+
+/**
+ * Name of an upstream MCP server: it prefixes every tool, resource and prompt it offers
+ * (`{server}__{name}`), so it never holds `__` nor ends with `_`, and is at most 32 characters.
+ */
+const McpServerName = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]|_(?=[A-Za-z0-9-])){0,31}$/, 'use 1-32 letters, digits, "-" or single "_" (no "__", not ending with "_"), starting with a letter or digit');
+
+/** `gw:mcp:<name>`: an upstream MCP server the gateway aggregates. */
+export const McpServerSchema = z.object({
+  ...common,
+  name: McpServerName,
+  url: z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  /** `streamable-http` (MCP 2025-03-26 and later) or `sse` (the older HTTP+SSE transport). */
+  transport: z.enum(MCP_TRANSPORTS).default('streamable-http'),
+  /** Static headers sent upstream; a value `env:VAR` is read on the pod (the value itself is never stored). */
+  headers: json(HeaderMap).default({}),
+  /** Deadline of one upstream call (default GW_MCP_TIMEOUT_MS). */
+  timeout_ms: optional(int.pipe(z.number().positive())),
+  status: z.enum(STATUSES).default('active'),
+  description: optional(z.string().max(200)),
+});
+
+export type McpServer = z.output<typeof McpServerSchema>;
 export type Provider = z.output<typeof ProviderSchema>;
 export type ApiKey = z.output<typeof ApiKeySchema>;
 export type Model = z.output<typeof ModelSchema>;

@@ -40,6 +40,10 @@ export interface UsageEvent {
   cache_write_tokens: number;
   /** Part of cache_write_tokens written with a 1-hour TTL. */
   cache_write_1h_tokens: number;
+  /** What was used: `llm` (a model request, the default) or `mcp` (a tool call: `provider` is the MCP server, `model` the exposed tool name, `upstream_model` the upstream's). */
+  kind?: 'llm' | 'mcp';
+  /** Bytes of the answer (MCP tool calls). */
+  bytes?: number;
 }
 
 const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts', 'cache_write_tokens', 'cache_write_1h_tokens'] as const;
@@ -54,6 +58,7 @@ export function encodeUsageEvent(e: UsageEvent): string[] {
     'estimated', e.estimated ? '1' : '0', 'cost_usd', String(e.cost_usd), 'latency_ms', String(e.latency_ms), 'ttfb_ms', String(e.ttfb_ms),
     'status', String(e.status), 'attempts', String(e.attempts), 'stream', e.stream ? '1' : '0', 'aborted', e.aborted ? '1' : '0',
     'error', e.error, 'ts', String(e.ts), 'cache_write_tokens', String(e.cache_write_tokens), 'cache_write_1h_tokens', String(e.cache_write_1h_tokens),
+    ...(e.kind === 'mcp' ? ['kind', 'mcp', 'bytes', String(e.bytes ?? 0)] : []),
   ];
 }
 
@@ -77,7 +82,8 @@ export function usageEventJson(e: UsageEvent): string {
     `"completion_tokens":${num(e.completion_tokens)},"cached_tokens":${num(e.cached_tokens)},"estimated":${e.estimated},` +
     `"cost_usd":${num(e.cost_usd)},"latency_ms":${num(e.latency_ms)},"ttfb_ms":${num(e.ttfb_ms)},"status":${num(e.status)},` +
     `"attempts":${num(e.attempts)},"stream":${e.stream},"aborted":${e.aborted},"error":${str(e.error)},"ts":${num(e.ts)},` +
-    `"cache_write_tokens":${num(e.cache_write_tokens)},"cache_write_1h_tokens":${num(e.cache_write_1h_tokens)}}`
+    `"cache_write_tokens":${num(e.cache_write_tokens)},"cache_write_1h_tokens":${num(e.cache_write_1h_tokens)}` +
+    (e.kind === 'mcp' ? `,"kind":"mcp","bytes":${num(e.bytes ?? 0)}}` : '}')
   );
 }
 
@@ -99,6 +105,10 @@ export function decodeUsageEvent(fields: string[]): UsageEvent {
   } as UsageEvent;
   for (const f of NUMERIC) e[f] = Number(m[f] ?? 0) || 0;
   for (const f of FLAGS) e[f] = m[f] === '1';
+  if (m.kind === 'mcp') {
+    e.kind = 'mcp';
+    e.bytes = Number(m.bytes ?? 0) || 0;
+  }
   return e;
 }
 

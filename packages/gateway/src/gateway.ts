@@ -28,6 +28,7 @@ import { createRouting, type Routing } from './routing/routing.js';
 import { createGovernance } from './governance/governance.js';
 import { ResponseStore } from './responses/response-store.js';
 import { logOpenFilesLimit, readOpenFilesLimit } from './open-files-limit.js';
+import { createMcp } from './mcp/create-mcp.js';
 import { createStats, type GatewayStats } from './stats.js';
 import { UpstreamAgents, upstreamAgentOptions } from './upstream/agents.js';
 import { describeProxySettings } from './upstream/h1/proxy-settings.js';
@@ -162,6 +163,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     stats,
     log,
   );
+  const mcp = createMcp(config, { redis, cache, governance, log, env: opts.secretEnv });
   let accepting = true;
   let serving = true;
   const providers = () =>
@@ -188,6 +190,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
     onRequestEnd: obs.observer.onRequestEnd,
     onRefused: obs.observer.onRefused,
     onRequestStart: obs.observer.onRequestStart,
+    mcp: mcp.deps,
   });
   const adminPort = await obs.startAdmin();
   const listener: HttpListener = await listen(
@@ -242,6 +245,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       routing.stop();
       await unsetSecrets.stop();
       await agents.close();
+      await mcp.close();
       // Usage still buffered (Redis was away) gets its last chance before the connection closes.
       if (!(await governance.flush())) log.error({ pending: governance.recorder?.pending }, 'usage events still buffered at shutdown are lost');
       governance.close();

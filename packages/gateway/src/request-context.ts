@@ -7,7 +7,7 @@ import type { ApiKey, Model, Provider } from '@llmgw/core';
 import type { Logger } from 'pino';
 
 /** Which API shape a client speaks (its errors are rendered in that shape). */
-export type ApiFormat = 'openai' | 'anthropic';
+export type ApiFormat = 'openai' | 'anthropic' | 'mcp';
 
 /** What the pipeline sees of a request: plain data, copied out of uWS before any await. */
 export interface GatewayRequest {
@@ -69,8 +69,8 @@ export interface Endpoint {
   /** Path after `/v1` (`/models` for the list and for one model's lookup). */
   path: string;
   method: 'POST' | 'GET' | 'DELETE';
-  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry; `stored`: a stored response (GET, DELETE, input items), answered from Redis. */
-  kind: 'model' | 'models' | 'stored';
+  /** `model`: routed by the model it names to an upstream; `models`: answered by the gateway from the registry; `stored`: a stored response (GET, DELETE, input items), answered from Redis; `mcp`: the MCP endpoint (mcp/). */
+  kind: 'model' | 'models' | 'stored' | 'mcp';
   /** `json`: model in the JSON body; `multipart`: model in a form field; `none`: no body. */
   body: 'json' | 'multipart' | 'none';
   /** May the client ask for `stream: true`? */
@@ -180,6 +180,8 @@ export interface RequestContext {
   responseTap: ((data: Buffer | string, sse: boolean) => void) | null;
   /** The request's trace ids when it is traced and sampled (observability/request-tracer.ts), else null. */
   trace: { traceId: string; spanId: string; parentSpanId: string | null } | null;
+  /** Bytes of the answer an MCP tool call got (its usage event says it). */
+  responseBytes?: number;
 }
 
 export function createContext(id: string, req: GatewayRequest, res: ResponseSink, endpoint: Endpoint, log: Logger): RequestContext {

@@ -52,5 +52,12 @@ export const STORED_RESPONSE_ENDPOINT: Endpoint = { path: '/responses/{id}', met
 /** The same, asked by an Anthropic client (`anthropic-version` header): Anthropic's list shape and errors. */
 export const ANTHROPIC_MODELS_ENDPOINT: Endpoint = { ...MODELS_ENDPOINT, format: 'anthropic' };
 
+/**
+ * The MCP endpoint (Streamable HTTP, docs/mcp.md): `/mcp` and `/mcp/v1`, exactly (no API prefix);
+ * every method reaches it (POST messages; GET and DELETE are answered 405 by mcp/).
+ */
+export const MCP_ENDPOINT: Endpoint = { path: '/mcp', method: 'POST', kind: 'mcp', body: 'json', streams: false, jsonResponse: false, tokens: false, format: 'mcp' };
+export const MCP_PATHS: ReadonlySet<string> = new Set(['/mcp', '/mcp/', '/mcp/v1', '/mcp/v1/']);
+
 /** POST endpoints routed by model, keyed by their path (after the prefix). */
 export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(routed.map((e) => [e.path, e]));

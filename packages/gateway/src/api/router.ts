@@ -1,4 +1,4 @@
-import { ENDPOINTS, MODELS_ENDPOINT, STORED_RESPONSE_ENDPOINT, type Endpoint } from './endpoints.js';
+import { ENDPOINTS, MCP_ENDPOINT, MCP_PATHS, MODELS_ENDPOINT, STORED_RESPONSE_ENDPOINT, type Endpoint } from './endpoints.js';
 
 /**
  * The prefixes accepted before an endpoint's path (`GW_API_PATH_PREFIXES`): `'*'`, any
@@ -100,6 +100,7 @@ export function createRouter(prefixes: ApiPrefixes): ApiRouter {
 
   return {
     route(method, path) {
+      if (MCP_PATHS.has(path)) return { endpoint: MCP_ENDPOINT, model: null };
       const endpoint = endpointOf(path);
       if (endpoint) return method === endpoint.method ? { endpoint, model: null } : { refused: 'method', endpoint };
       const stored = storedOf(path);
@@ -112,6 +113,7 @@ export function createRouter(prefixes: ApiPrefixes): ApiRouter {
       return id === undefined ? { refused: 'bad_model_id', endpoint: MODELS_ENDPOINT, id: raw } : { endpoint: MODELS_ENDPOINT, model: id };
     },
     label(path) {
+      if (MCP_PATHS.has(path)) return MCP_ENDPOINT.path;
       return endpointOf(path)?.path ?? (storedOf(path) !== null ? STORED_RESPONSE_ENDPOINT.path : modelIdOf(path) === null ? 'other' : MODELS_ENDPOINT.path);
     },
   };

@@ -1,4 +1,4 @@
-import { followAliases, type ApiKey, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
+import { followAliases, listMcpServers, type ApiKey, type McpServer, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
 import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import { KeyHashMemo } from './key-hash-memo.js';
@@ -22,7 +22,7 @@ interface Entry<T> {
   expiresAt: number;
 }
 
-type Kind = 'key' | 'model' | 'provider';
+type Kind = 'key' | 'model' | 'provider' | 'mcp';
 
 /** How long a `gw:rev` that differs from the last event's is given to catch up before it counts. */
 const REV_CONFIRM_MS = 250;
@@ -38,9 +38,10 @@ export class RegistryCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stale: 0, errors: 0 };
   /** Hashes of raw keys that authenticated (authentication hashes each raw key once). */
   readonly keyHashes = new KeyHashMemo();
-  private readonly maps: Record<Kind, Map<string, Entry<unknown>>> = { key: new Map(), model: new Map(), provider: new Map() };
+  private readonly maps: Record<Kind, Map<string, Entry<unknown>>> = { key: new Map(), model: new Map(), provider: new Map(), mcp: new Map() };
   private readonly loading = new Map<string, Promise<unknown>>();
   private modelList: Entry<Model[]> | null = null;
+  private mcpList: Entry<McpServer[]> | null = null;
   private lastRev = -1;
   private polling = false;
   private timer: NodeJS.Timeout | null = null;
@@ -107,18 +108,30 @@ export class RegistryCache {
 
   /** Every model (for /v1/models), cached like a record. */
   async listModels(): Promise<Model[]> {
+    const list = await this.cachedList(this.modelList, () => this.registry.listModels());
+    this.modelList = list;
+    return list.value ?? [];
+  }
+
+  /** Every upstream MCP server (for /mcp), cached like a record. */
+  async listMcpServers(): Promise<McpServer[]> {
+    const list = await this.cachedList(this.mcpList, () => listMcpServers(this.registry));
+    this.mcpList = list;
+    return list.value ?? [];
+  }
+
+  /** A whole list: the cached one while fresh, else read again; the last good one while Redis is away. */
+  private async cachedList<T>(held: Entry<T[]> | null, load: () => Promise<T[]>): Promise<Entry<T[]>> {
     const now = Date.now();
-    if (this.modelList && this.modelList.expiresAt > now) return this.modelList.value ?? [];
+    if (held && held.expiresAt > now) return held;
     try {
-      const list = await this.registry.listModels();
-      this.modelList = { value: list, expiresAt: now + this.opts.ttlMs };
-      return list;
+      return { value: await load(), expiresAt: now + this.opts.ttlMs };
     } catch (e) {
       this.stats.errors++;
       this.unreachable(e);
-      if (this.modelList) {
+      if (held) {
         this.stats.stale++;
-        return this.modelList.value ?? [];
+        return held;
       }
       throw Errors.registryUnavailable();
     }
@@ -179,6 +192,7 @@ export class RegistryCache {
   private onEvent(e: RegistryEvent): void {
     this.maps[e.kind].delete(e.name);
     if (e.kind === 'model') this.modelList = null;
+    if (e.kind === 'mcp') this.mcpList = null;
     if (e.rev > this.lastRev) this.lastRev = e.rev;
   }
 
@@ -192,6 +206,7 @@ export class RegistryCache {
     this.log.info({ why }, 'registry cache cleared');
     for (const m of Object.values(this.maps)) m.clear();
     this.modelList = null;
+    this.mcpList = null;
   }
 
   /**

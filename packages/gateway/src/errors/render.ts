@@ -40,8 +40,17 @@ export function anthropicErrorBody(err: GatewayError): string {
   return anthropicError(anthropicErrorType(err.status), err.message);
 }
 
+/** A JSON-RPC 2.0 error response (MCP). */
+export function jsonRpcErrorBody(id: string | number | null, code: number, message: string, data?: unknown): string {
+  return JSON.stringify({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
+}
+
+/** JSON-RPC's code for a gateway error answered to an MCP client outside any call (HTTP 4xx/5xx): -32000 (server error), the catalog code in `data`. */
+const MCP_HTTP_ERROR = -32000;
+
 /** A gateway error in the client's own format. */
 export function renderErrorBody(format: ApiFormat | undefined, err: GatewayError): string {
+  if (format === 'mcp') return jsonRpcErrorBody(null, MCP_HTTP_ERROR, err.message, { status: err.status, code: err.code });
   return format === 'anthropic' ? anthropicErrorBody(err) : errorBody(err);
 }
 

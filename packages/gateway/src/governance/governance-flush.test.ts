@@ -24,7 +24,7 @@ describe('governance flush', () => {
     );
     const req = { method: 'POST', path: '/v1/chat/completions', query: '', headers: {}, body: Buffer.alloc(0), receivedAt: performance.now() };
     const ctx = createContext('req_flush', req, {} as ResponseSink, ENDPOINTS.get('/chat/completions')!, log);
-    ctx.key = { id: 'key_flush', name: 'flush', hash: 'a'.repeat(64), prefix: 'gw-flush', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1 };
+    ctx.key = { id: 'key_flush', name: 'flush', hash: 'a'.repeat(64), prefix: 'gw-flush', status: 'active', providers: [], models: ['*'], metadata: {}, mcp_tools: [], mcp_resources: [], mcp_prompts: [], v: 1 };
     ctx.body = { model: 'm', messages: [{ role: 'user', content: 'count these words please' }] };
     ctx.publicModel = 'm';
     ctx.attempts.push({ provider: 'p', model: 'm', secretIndex: 0, status: 200 });

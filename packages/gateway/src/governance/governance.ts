@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { costOf, type ApiKey, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { Errors, GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import type { RequestContext, Usage } from '../request-context.js';
 import type { GatewayStats } from '../stats.js';
@@ -35,6 +36,8 @@ export interface Governance {
   account(ctx: RequestContext): void;
   /** Stage: limits and budgets of the key (reserving the request's cost). Sync for unlimited keys. */
   admit(ctx: RequestContext): Promise<void> | void;
+  /** An MCP tool call: the key's tool-call limit (`mcp_rpm`), then `admit` (rpm, concurrency, budgets). */
+  admitToolCall(ctx: RequestContext): Promise<void> | void;
   /** Write buffered usage (shutdown calls it before closing Redis). */
   flush(): Promise<boolean>;
   close(): void;
@@ -114,6 +117,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       ts: Date.now(),
       cache_write_tokens: usage?.cacheWriteTokens ?? 0,
       cache_write_1h_tokens: usage?.cacheWrite1hTokens ?? 0,
+      ...(ctx.endpoint.kind === 'mcp' ? { kind: 'mcp' as const, bytes: ctx.responseBytes ?? 0 } : {}),
     };
   }
 
@@ -222,8 +226,32 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     return { tokens, usd };
   }
 
-  return {
+  // The tool-call window of a key is a window of its own: the key's record with the tool-call
+  // limit as its rpm and nothing else, under its own id (one per key record, like admissions).
+  const toolCallKeys = new WeakMap<ApiKey, ApiKey>();
+  function toolCallKey(key: ApiKey): ApiKey {
+    let k = toolCallKeys.get(key);
+    if (!k) {
+      k = { ...key, id: `${key.id}.mcp`, rpm: key.mcp_rpm, tpm: undefined, max_concurrency: undefined, budget_daily: undefined, budget_monthly: undefined };
+      toolCallKeys.set(key, k);
+    }
+    return k;
+  }
+
+  const api: Governance = {
     recorder,
+    admitToolCall(ctx) {
+      const key = ctx.key!;
+      if (key.mcp_rpm === undefined) return api.admit(ctx);
+      // Taken first: it holds nothing to give back when the key's own limits then refuse.
+      return limiter.admit(toolCallKey(key), 0, {}).then(
+        () => api.admit(ctx),
+        (e: unknown) => {
+          if (e instanceof GatewayError && e.status === 429) throw Errors.rateLimited('requests', `Rate limit reached for MCP tool calls per min on this key: Limit ${key.mcp_rpm}. ${e.message.replace(/^.*?(Please try again)/, '$1')}`, e.headers);
+          throw e;
+        },
+      );
+    },
     account(ctx) {
       ctx.accounting = { admitted: false, adm: null, capture: null } as Accounting;
       ctx.onFinish.push(onFinish);
@@ -255,4 +283,5 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       recorder?.close();
     },
   };
+  return api;
 }

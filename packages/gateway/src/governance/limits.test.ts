@@ -16,7 +16,8 @@ const log = pino({ level: 'silent' });
 const OPTS: LimiterOptions = { windowMs: 60_000, leaseMs: 60_000, timeoutMs: 500, failClosed: false };
 
 function apiKey(id: string, limits: Partial<ApiKey>): ApiKey {
-  return { id, name: id, hash: 'a'.repeat(64), prefix: 'gw-test', status: 'active', providers: [], models: ['*'], metadata: {}, v: 1, ...limits };
+  const base: ApiKey = { id, name: id, hash: 'a'.repeat(64), prefix: 'gw-test', status: 'active', providers: [], models: ['*'], metadata: {}, mcp_tools: [], mcp_resources: [], mcp_prompts: [], v: 1 };
+  return Object.assign(base, limits);
 }
 
 function limiter(client: RedisClient, o: Partial<LimiterOptions> = {}, stats: GatewayStats = createStats()): KeyLimiter {

@@ -75,6 +75,8 @@ export class GatewayMetrics {
   private readonly cacheWriteTokens: PlainCounter;
   private readonly cost: PlainCounter;
   private readonly loopDelay: EventLoopDelayHistogram;
+  private readonly mcpToolCalls: PlainCounter;
+  private readonly mcpToolCallDuration: PlainHistogram;
 
   constructor(src: MetricsSources, opts: MetricsOptions = {}) {
     this.requests = new PlainCounter(
@@ -147,6 +149,20 @@ export class GatewayMetrics {
       this.registry,
     );
 
+    this.mcpToolCalls = new PlainCounter(
+      'llmgw_mcp_tool_calls_total',
+      'MCP tool calls sent upstream, by MCP server, tool (the name clients see) and outcome status class (a JSON-RPC error from the upstream counts 5xx; refusals before the upstream are in llmgw_requests_refused_total with endpoint /mcp).',
+      ['server', 'tool', 'status_class'],
+      this.registry,
+    );
+    this.mcpToolCallDuration = new PlainHistogram(
+      'llmgw_mcp_tool_call_duration_seconds',
+      'Time of MCP tool calls upstream (connecting included when the pod had no connection yet), by MCP server.',
+      ['server'],
+      DURATION_BUCKETS,
+      this.registry,
+    );
+
     const { stats, cacheStats, registry, inFlight } = src;
     exportedCounter(this.registry, 'llmgw_failovers_total', 'Upstream attempts beyond the first of a request.', () => stats.failovers);
     exportedCounter(this.registry, 'llmgw_retries_total', 'Attempts that retried the same target (another secret, or after Retry-After).', () => stats.retries);
@@ -203,6 +219,11 @@ export class GatewayMetrics {
       if (a.timeout) this.timeouts.labels(a.provider, a.timeout).inc();
     }
 
+    if (ctx.endpoint.kind === 'mcp' && lastAttempt) {
+      // Server and tool names come from the registry and the server's own list: bounded.
+      this.mcpToolCalls.labels(lastAttempt.provider, ctx.publicModel, statusClass(status)).inc();
+      if (ctx.tUpstreamEnd > 0) this.mcpToolCallDuration.labels(lastAttempt.provider).observe((ctx.tUpstreamEnd - ctx.tUpstreamStart) / 1000);
+    }
     this.duration.labels(endpoint, ctx.stream ? 'true' : 'false').observe((ctx.tEnd - ctx.t0) / 1000);
     const ttfb = upstreamTtfbMs(ctx);
     if (ttfb !== null) this.ttfb.labels(provider).observe(ttfb / 1000);

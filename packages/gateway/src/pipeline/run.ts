@@ -1,4 +1,5 @@
 import type { RegistryCache } from '../cache/registry-cache.js';
+import { serveMcp, type McpDeps } from '../mcp/serve.js';
 import { respondError } from '../relay/respond.js';
 import type { RequestContext } from '../request-context.js';
 import { authenticate } from './authenticate.js';
@@ -24,6 +25,8 @@ export interface PipelineDeps extends ForwardDeps {
   onRequestEnd?(ctx: RequestContext): void;
   /** Called when the request's context is made, before any stage: its trace starts (observability). */
   onRequestStart?(ctx: RequestContext): void;
+  /** The MCP endpoint (mcp/); absent: /mcp is not served. */
+  mcp?: McpDeps;
 }
 
 /**
@@ -34,6 +37,7 @@ export interface PipelineDeps extends ForwardDeps {
  */
 export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
   try {
+    if (ctx.endpoint.kind === 'mcp') return await serveMcp(ctx, deps.mcp!); // MCP: its own auth, sessions, grants, governed tool calls (mcp/serve.ts)
     await authenticate(ctx, deps.cache); // auth: the gateway key (pipeline/authenticate.ts)
     if (ctx.endpoint.kind === 'models') return await listModels(ctx, deps.cache); // answered from the registry
     if (ctx.endpoint.kind === 'stored') return await answerStoredResponse(ctx, deps.responses); // a stored response, from Redis

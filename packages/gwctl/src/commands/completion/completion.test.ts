@@ -35,7 +35,7 @@ describe('gwctl completion', () => {
 
   it('completes commands, flags, choices, and provider, key and model names from Redis', async () => {
     await seed();
-    expect(await complete('')).toEqual(['provider', 'key', 'model', 'redis', 'usage', 'export', 'diff', 'apply', 'import', 'completion', 'admin', 'audit', 'help']);
+    expect(await complete('')).toEqual(['provider', 'key', 'model', 'redis', 'usage', 'export', 'diff', 'apply', 'import', 'completion', 'admin', 'audit', 'mcp', 'help']);
     expect(await complete('pro')).toEqual(['provider']);
     expect(await complete('provider', '')).toEqual(expect.arrayContaining(['add', 'list', 'show', 'edit', 'del', 'models', 'test', 'status', 'reset']));
     expect(await complete('provider', 'show', '')).toEqual(['ollama', 'openai']);

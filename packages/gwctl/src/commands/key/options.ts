@@ -21,7 +21,16 @@ export interface KeyFlags {
   budgetMonthly?: number | false;
   /** ISO date or a duration from now (`30d`, `12h`, `90m`, `2w`). */
   expires?: string | false;
+  /** MCP grants, globs over `{server}__{name}` (resources: `{server}__{uri}`); empty grants nothing. */
+  mcpTools?: string[];
+  mcpResources?: string[];
+  mcpPrompts?: string[];
+  /** MCP tool calls per minute. */
+  mcpRpm?: number | false;
 }
+
+/** A grant list: comma-separated globs; '' (or only commas) grants nothing. */
+const grantList = (value: string, previous: string[] | undefined) => collectList(value, previous);
 
 export function withKeyFlags(cmd: Command, mode: 'add' | 'edit'): Command {
   const edit = mode === 'edit';
@@ -34,7 +43,12 @@ export function withKeyFlags(cmd: Command, mode: 'add' | 'edit'): Command {
     .option('--max-concurrency <n>', 'requests in flight at once', parseInteger)
     .option('--budget-daily <usd>', 'spend cap per UTC day, in USD', parseNumber)
     .option('--budget-monthly <usd>', 'spend cap per UTC month, in USD', parseNumber)
-    .option('--expires <when>', 'ISO date (2026-01-31) or duration from now (30d, 12h, 90m, 2w)');
+    .option('--expires <when>', 'ISO date (2026-01-31) or duration from now (30d, 12h, 90m, 2w)')
+    .option('--mcp-tools <globs>', `${edit ? 'replace the' : 'the'} MCP tools the key may list and call, comma-separated globs over {server}__{tool} (github__*,calc__add; * all; '' none${edit ? '' : '; default none'})`, grantList)
+    .option('--mcp-resources <globs>', `${edit ? 'replace the' : 'the'} MCP resources the key may list and read, globs over {server}__{uri} (docs__*; '' none${edit ? '' : '; default none'})`, grantList)
+    .option('--mcp-prompts <globs>', `${edit ? 'replace the' : 'the'} MCP prompts the key may list and get, globs over {server}__{prompt} ('' none${edit ? '' : '; default none'})`, grantList)
+    .option('--mcp-rpm <n>', 'MCP tool calls per minute (tool calls also count against --rpm)', parseInteger);
+  if (edit) cmd.option('--no-mcp-rpm', 'remove the MCP tool-call limit');
   if (edit) {
     cmd
       .option('--no-provider-allow', 'allow every provider again')
@@ -64,6 +78,10 @@ export function keyChange(f: KeyFlags, now: Date): Partial<ApiKey> {
   if (f.maxConcurrency !== undefined) c.max_concurrency = v(f.maxConcurrency);
   if (f.budgetDaily !== undefined) c.budget_daily = v(f.budgetDaily);
   if (f.budgetMonthly !== undefined) c.budget_monthly = v(f.budgetMonthly);
+  if (f.mcpTools !== undefined) c.mcp_tools = [...new Set(f.mcpTools)];
+  if (f.mcpResources !== undefined) c.mcp_resources = [...new Set(f.mcpResources)];
+  if (f.mcpPrompts !== undefined) c.mcp_prompts = [...new Set(f.mcpPrompts)];
+  if (f.mcpRpm !== undefined) c.mcp_rpm = v(f.mcpRpm);
   if (f.expires !== undefined) c.expires_at = f.expires === false ? undefined : parseExpires(f.expires, now);
   return c;
 }

@@ -16,6 +16,8 @@ interface UsageOptions extends FormatFlags {
   key?: string;
   /** Read the hourly/daily rollups instead of the stream. */
   rollups?: boolean;
+  /** Only model requests (`llm`) or MCP tool calls (`mcp`). */
+  kind?: 'llm' | 'mcp';
 }
 
 const usd = (v: number) => `$${Number(v.toFixed(6))}`;
@@ -30,7 +32,7 @@ async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   const key = o.key ? await mustFindKey(ctx, o.key) : null;
   if (o.rollups) return rollupReport(ctx, o, f, by, since, until ?? now.getTime(), key);
   const events = [];
-  for await (const e of readUsage(ctx.redis, since, until, key?.id)) events.push(e);
+  for await (const e of readUsage(ctx.redis, since, until, key?.id)) if (!o.kind || (e.kind ?? 'llm') === o.kind) events.push(e);
   const { rows, total } = aggregateUsage(events, by);
   const trimmed = await trimmedUntil(ctx.redis);
   const incomplete = trimmed !== null && trimmed > since;
@@ -75,6 +77,7 @@ export function usageCommand(run: Runner): Command {
     .option('--since <when>', 'ISO date/time or a duration ago (24h, 7d, 90m)', '24h')
     .option('--until <when>', 'ISO date/time or a duration ago (default: now)')
     .option('--key <ref>', 'only this key (name, id or prefix)')
-    .option('--rollups', "read the gateway's hourly/daily usage counters instead of the stream: fast over any range and complete where the stream was trimmed (GW_USAGE_STREAM_MAXLEN); whole hours; hours kept 8 days, days 400; with --key, only --by key or day");
+    .option('--rollups', "read the gateway's hourly/daily usage counters instead of the stream: fast over any range and complete where the stream was trimmed (GW_USAGE_STREAM_MAXLEN); whole hours; hours kept 8 days, days 400; with --key, only --by key or day")
+    .addOption(new Option('--kind <kind>', 'only model requests (llm) or MCP tool calls (mcp: model = tool, provider = MCP server)').choices(['llm', 'mcp']));
   return withOutputFlags(cmd, ['table', 'wide', 'json', 'yaml']).action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
 }
