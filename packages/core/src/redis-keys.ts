@@ -61,6 +61,8 @@ export const RT_KEYS = {
   usageRollup: (granularity: 'h' | 'd', bucket: number, part: string) => `gw:rt:{usage}:roll:${granularity}:${bucket}:${part}`,
   /** The HMAC key that seals MCP session ids, shared by every pod (set once, SET NX). */
   mcpSessionSecret: 'gw:rt:{mcp}:session-secret',
+  /** An upstream MCP server's shared cooldown: epoch ms it ends at, expiring then (PX). */
+  mcpCooldown: (server: string) => `gw:rt:{mcp}:cooldown:${server}`,
 } as const;
 
 export type EntityKind = 'provider' | 'key' | 'model' | 'mcp';

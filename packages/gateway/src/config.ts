@@ -114,7 +114,7 @@ export const ConfigSchema = z.object({
   GW_USAGE_ROLLUP_HOUR_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(8).describe('Days an hour bucket of the usage rollups is kept after its hour ends (docs/usage-rollups.md).'),
   GW_USAGE_ROLLUP_DAY_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(400).describe('Days a day bucket of the usage rollups is kept after its day ends.'),
   GW_MCP_TIMEOUT_MS: ms(30_000).describe('MCP (docs/mcp.md): deadline of one upstream MCP call (a server\'s own timeout_ms wins).'),
-  GW_MCP_COOLDOWN_MS: ms(10_000).describe('How long an upstream MCP server that failed is skipped (its calls answered at once with an error).'),
+  GW_MCP_COOLDOWN_MS: ms(10_000).describe('How long an upstream MCP server that failed is skipped by every pod (its calls answered at once with an error; shared through Redis, read at most every GW_HEALTH_REFRESH_MS).'),
   GW_MCP_LIST_TTL_MS: ms(30_000).describe('How long a pod keeps what an upstream MCP server offers (its tools, resources, prompts lists).'),
   GW_MCP_SESSION_TTL_S: z.coerce.number().int().positive().default(86_400).describe('Lifetime of an MCP session (Mcp-Session-Id), in seconds.'),
   GW_MCP_SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional().describe('The key sealing MCP session ids (at least 32 characters); unset: one made once and shared through Redis (gw:rt:{mcp}:session-secret).'),

@@ -4,19 +4,23 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { resolveMcpHeaders, type McpServer } from '@llmgw/core';
 import type { Logger } from '../logger.js';
+import type { McpCooldowns } from './mcp-cooldowns.js';
 
 /**
  * The pod's connections to upstream MCP servers (the only module of the gateway that talks to
  * them): one official-SDK `Client` per server, opened on first use and reused by every client
  * session of this pod, opened again when the server's record changes or the connection fails.
  * A server that fails (unreachable, too slow, an answer that is not MCP) cools down for
- * `cooldownMs`: its calls are answered at once with an error instead of waiting again.
+ * `cooldownMs` on every pod (mcp-cooldowns.ts): its calls are answered at once with an error
+ * instead of waiting again.
  */
 
 export interface McpPoolOptions {
   /** Deadline of one upstream call (connect included) when the server sets none. */
   timeoutMs: number;
   cooldownMs: number;
+  /** Where cooldowns are kept (shared through Redis: mcp-cooldowns.ts). */
+  cooldowns: McpCooldowns;
   /** Where `env:VAR` header values are read (the pod's environment). */
   env: NodeJS.ProcessEnv;
   log: Logger;
@@ -48,13 +52,12 @@ interface Connection {
 
 export class McpPool {
   private readonly conns = new Map<string, Connection>();
-  private readonly coolingUntil = new Map<string, number>();
 
   constructor(private readonly o: McpPoolOptions) {}
 
   /** Run `call` on the server's connection, within its deadline; failures become McpUpstreamErrors. */
   async request<T>(server: McpServer, call: (c: Client, opts: { timeout: number; maxTotalTimeout: number }) => Promise<T>): Promise<T> {
-    const until = this.coolingUntil.get(server.name) ?? 0;
+    const until = await this.o.cooldowns.until(server.name);
     if (until > Date.now()) throw new McpUpstreamError(server.name, 'cooling_down', `MCP server "${server.name}" failed recently; it is skipped for ${Math.ceil((until - Date.now()) / 1000)} s more`);
     const timeout = server.timeout_ms ?? this.o.timeoutMs;
     const opts = { timeout, maxTotalTimeout: timeout };
@@ -64,7 +67,7 @@ export class McpPool {
       try {
         const client = await conn.client;
         const out = await call(client, opts);
-        this.coolingUntil.delete(server.name);
+        this.o.cooldowns.clear(server.name);
         return out;
       } catch (e) {
         const err = this.classify(server.name, e, timeout);
@@ -79,7 +82,7 @@ export class McpPool {
           reused = false;
           continue;
         }
-        this.coolingUntil.set(server.name, Date.now() + this.o.cooldownMs);
+        this.o.cooldowns.mark(server.name, Date.now() + this.o.cooldownMs);
         this.o.log.warn({ mcpServer: server.name, failure: err.failure, err: err.message, detail: err.detail }, 'upstream MCP server failed; cooling down');
         throw err;
       }

@@ -1,4 +1,4 @@
-import { getMcpServer, listMcpServers } from '@llmgw/core';
+import { getMcpServer, listMcpServers, RT_KEYS } from '@llmgw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMcpUpstream, type McpUpstream } from '../../../../../tests/support/mcp-upstream.js';
 import { useGwctl } from '../../../test/harness.js';
@@ -85,5 +85,20 @@ describe('gwctl mcp', () => {
     expect(edited).not.toHaveProperty('mcp_rpm');
     r = await t.cli(['key', 'show', 'agent']);
     expect(r.stdout).toMatch(/mcp_tools:\s+\(none\)/);
+  });
+
+  it('resets a cooldown the pods share; an unknown server is an error', async () => {
+    expect((await t.cli(['mcp', 'add', 'calc', '--url', up.url])).code).toBe(0);
+    const redis = t.redis;
+    await redis.set(RT_KEYS.mcpCooldown('calc'), String(Date.now() + 30_000), 'PX', 30_000);
+    let r = await t.cli(['mcp', 'reset', 'calc']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mcp server calc: cooldown cleared \(\d+ s were left\)/);
+    expect(await redis.exists(RT_KEYS.mcpCooldown('calc'))).toBe(0);
+    r = await t.cli(['mcp', 'reset', 'calc']);
+    expect(r.stdout).toContain('mcp server calc: was not cooling down');
+    r = await t.cli(['mcp', 'reset', 'nope']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/nope/);
   });
 });
