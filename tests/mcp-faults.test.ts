@@ -38,6 +38,11 @@ beforeEach(async () => {
 
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]!.text;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const metric = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+/** calc__add calls that failed upstream plus /mcp requests refused because an upstream was unreachable. */
+const failuresCounted = (m: string) =>
+  metric(m, /llmgw_mcp_tool_calls_total\{server="calc",tool="calc__add",status_class="5xx"\} (\d+)/) +
+  metric(m, /llmgw_requests_refused_total\{reason="mcp_upstream_unreachable",endpoint="\/mcp"\} (\d+)/);
 
 describe('MCP faults', () => {
   it('answers a clear JSON-RPC error when the upstream is killed mid-session, cools it down, and serves it again once it is back', async () => {
@@ -116,14 +121,19 @@ describe('MCP faults', () => {
     const c = await connectGateway([gw.url], raw);
     await c.client.callTool({ name: 'calc__add', arguments: { a: 1, b: 1 } });
     expect(calc.log.authorizations).toContain(CALC_TOKEN);
+    const failuresBefore = failuresCounted(await (await fetch(`http://127.0.0.1:${gw.gw.adminPort}/metrics`)).text());
     await calc.kill();
     const err = await c.client.callTool({ name: 'calc__add', arguments: { a: 1, b: 1 } }).catch((e: unknown) => e);
+    expect((err as McpError).code).toBe(-32010);
     expect(String((err as Error).message)).not.toContain(CALC_TOKEN);
     await calc.restart();
     await c.close();
     const metrics = await (await fetch(`http://127.0.0.1:${gw.gw.adminPort}/metrics`)).text();
     expect(metrics).toMatch(/llmgw_mcp_tool_calls_total\{server="calc",tool="calc__add",status_class="2xx"\} \d+/);
-    expect(metrics).toMatch(/llmgw_mcp_tool_calls_total\{server="calc",tool="calc__add",status_class="5xx"\} \d+/);
+    // The failed call is counted: as a tool call that failed upstream when the pod still held
+    // calc's tool list, or as refused (unreachable) when the list had expired (GW_MCP_LIST_TTL_MS
+    // is 100 ms here) and re-reading it met the dead server first.
+    expect(failuresCounted(metrics)).toBe(failuresBefore + 1);
     expect(metrics).not.toContain(CALC_TOKEN);
     expect(gw.logs.text).not.toContain(CALC_TOKEN);
     await sleep(450);
