@@ -1,7 +1,7 @@
 import type { Model } from './schemas.js';
 
 /** Most alias hops followed from a requested name to the model that serves it. */
-const MAX_ALIAS_HOPS = 4;
+export const MAX_ALIAS_HOPS = 4;
 
 /** A public name resolved to the model that serves it. */
 export interface ResolvedModel {

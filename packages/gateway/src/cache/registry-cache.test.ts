@@ -52,3 +52,61 @@ describe('registry cache while Redis hangs', () => {
     }
   });
 });
+
+describe('registry cache peeks (the synchronous path of a cache hit)', () => {
+  it('answer fresh records only, follow aliases only over cached hops, and leave everything else to the async read', async () => {
+    const registry = new Registry(createRedis({ url: server.url }));
+    const cache = new RegistryCache(registry, { ttlMs: 60_000, negativeTtlMs: 60_000, revPollMs: 0 }, pino({ level: 'silent' }));
+    try {
+      await registry.redis.flushdb();
+      const { key } = await registry.createKey({ name: 'peek' });
+      await registry.addProvider({ name: 'p1', base_url: 'http://127.0.0.1:1/v1' });
+      await registry.bindModel('m1', { provider: 'p1' });
+      await registry.putModel({ name: 'a1', alias_of: 'm1' });
+      // Nothing read yet: every peek says "read it".
+      expect(cache.peekKey(key.hash)).toBeUndefined();
+      expect(cache.peekProvider('p1')).toBeUndefined();
+      expect(cache.peekResolved('a1')).toBeUndefined();
+
+      await cache.getKey(key.hash);
+      await cache.getProvider('p1');
+      await cache.getKey('no-such-hash');
+      expect(cache.peekKey(key.hash)?.id).toBe(key.id);
+      expect(cache.peekProvider('p1')?.name).toBe('p1');
+      // A name known not to exist is a hit too (null), like the negative entry getKey serves.
+      expect(cache.peekKey('no-such-hash')).toBeNull();
+
+      // m1 cached, the alias a1 not yet: a1 is not answered from half a chain.
+      await cache.resolveModel('m1');
+      expect(cache.peekResolved('m1')).toEqual({ model: expect.objectContaining({ name: 'm1' }), via: [] });
+      expect(cache.peekResolved('a1')).toBeUndefined();
+      await cache.getModel('a1');
+      expect(cache.peekResolved('a1')).toEqual(await cache.resolveModel('a1'));
+      expect(cache.peekResolved('a1')?.via).toEqual(['a1']);
+
+      // An edit evicts (gw:events), and the peek goes back to undefined: a changed record is read again.
+      await cache.start();
+      const hits = cache.stats.hits;
+      await registry.updateProvider('p1', () => ({ weight: 7 }));
+      await expect.poll(() => cache.peekProvider('p1')).toBeUndefined();
+      expect((await cache.getProvider('p1'))?.weight).toBe(7);
+      expect(cache.peekProvider('p1')?.weight).toBe(7);
+      expect(cache.stats.hits).toBeGreaterThan(hits);
+    } finally {
+      await cache.stop();
+      registry.redis.disconnect();
+    }
+  });
+
+  it('an expired record is not peeked', async () => {
+    const registry = new Registry(createRedis({ url: server.url }));
+    const cache = new RegistryCache(registry, { ttlMs: 0, negativeTtlMs: 0, revPollMs: 0 }, pino({ level: 'silent' }));
+    try {
+      const { key } = await registry.createKey({ name: 'expired' });
+      expect((await cache.getKey(key.hash))?.id).toBe(key.id);
+      expect(cache.peekKey(key.hash)).toBeUndefined();
+    } finally {
+      registry.redis.disconnect();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { followAliases, listMcpServers, type ApiKey, type McpServer, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
+import { followAliases, listMcpServers, MAX_ALIAS_HOPS, type ApiKey, type McpServer, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
 import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import { KeyHashMemo } from './key-hash-memo.js';
@@ -101,6 +101,37 @@ export class RegistryCache {
     return followAliases(name, (n) => this.get('model', n, () => this.registry.getModel(n)));
   }
 
+  /**
+   * Cache hits without a promise: the record when it is cached and fresh (null: known not to
+   * exist), undefined when it must be read (`getKey` then). A request whose records are all
+   * cached runs authentication and routing without yielding to the event loop.
+   */
+  peekKey(hash: string): ApiKey | null | undefined {
+    return this.peek<ApiKey>('key', hash);
+  }
+
+  /** `getProvider` when cached and fresh; undefined: read it with `getProvider`. */
+  peekProvider(name: string): Provider | null | undefined {
+    return this.peek<Provider>('provider', name);
+  }
+
+  /** `resolveModel` when every hop is cached and fresh; undefined: read it with `resolveModel`. */
+  peekResolved(name: string): ResolvedModel | null | undefined {
+    const now = Date.now();
+    let m = this.fresh<Model>('model', name, now);
+    let hits = 1;
+    const via: string[] = [];
+    // The same walk as followAliases, over fresh entries only.
+    for (let hops = 0; m?.alias_of && hops < MAX_ALIAS_HOPS; hops++) {
+      via.push(m.name);
+      m = this.fresh<Model>('model', m.alias_of, now);
+      hits++;
+    }
+    if (m === undefined) return undefined;
+    this.stats.hits += hits;
+    return m && !m.alias_of ? { model: m, via } : null;
+  }
+
   /** A model by public name, aliases followed. */
   async getModel(name: string): Promise<Model | null> {
     return (await this.resolveModel(name))?.model ?? null;
@@ -135,6 +166,17 @@ export class RegistryCache {
       }
       throw Errors.registryUnavailable();
     }
+  }
+
+  private fresh<T>(kind: Kind, name: string, now: number): T | null | undefined {
+    const entry = this.maps[kind].get(name) as Entry<T> | undefined;
+    return entry && entry.expiresAt > now ? entry.value : undefined;
+  }
+
+  private peek<T>(kind: Kind, name: string): T | null | undefined {
+    const value = this.fresh<T>(kind, name, Date.now());
+    if (value !== undefined) this.stats.hits++;
+    return value;
   }
 
   private get<T>(kind: Kind, name: string, load: () => Promise<T | null>): Promise<T | null> {
@@ -260,4 +302,4 @@ export class RegistryCache {
 }
 
 /** What the request stages read of the registry (a fake of it is enough to test them). */
-export type RegistryReader = Pick<RegistryCache, 'keyHashes' | 'getKey' | 'getProvider' | 'resolveModel' | 'listModels'>;
+export type RegistryReader = Pick<RegistryCache, 'keyHashes' | 'getKey' | 'getProvider' | 'resolveModel' | 'listModels' | 'peekKey' | 'peekProvider' | 'peekResolved'>;

@@ -158,7 +158,8 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   let why = `first in ${plan.policy} order`;
   ctx.tUpstreamStart = performance.now();
 
-  let c = await cursor.next('target');
+  const first = cursor.next('target');
+  let c = first instanceof Promise ? await first : first;
   let prev: Candidate | null = null;
   while (c && !ctx.res.aborted) {
     if (prev) {

@@ -36,17 +36,20 @@ export interface PipelineDeps extends ForwardDeps {
  * whatever happens, `finish` runs the accounting and the observability hooks.
  */
 export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Promise<void> {
+  // A stage returns a promise only when it has to wait (a registry read, Redis, the upstream):
+  // `if (p) await p` keeps a request whose records are cached from yielding at every stage.
+  let p: Promise<void> | void;
   try {
     if (ctx.endpoint.kind === 'mcp') return await serveMcp(ctx, deps.mcp!); // MCP: its own auth, sessions, grants, governed tool calls (mcp/serve.ts)
-    await authenticate(ctx, deps.cache); // auth: the gateway key (pipeline/authenticate.ts)
+    if ((p = authenticate(ctx, deps.cache))) await p; // auth: the gateway key (pipeline/authenticate.ts)
     if (ctx.endpoint.kind === 'models') return await listModels(ctx, deps.cache); // answered from the registry
     if (ctx.endpoint.kind === 'stored') return await answerStoredResponse(ctx, deps.responses); // a stored response, from Redis
     deps.account(ctx); // account: the usage of this request is recorded when it is over (governance/)
     parseBody(ctx); // the JSON body and the model it names
-    await prepareResponsesRequest(ctx, deps.responses); // /responses: previous_response_id replayed, the answer kept (responses/)
-    await resolveModel(ctx, deps.cache); // route: the model, and the targets the key may reach that serve the endpoint
+    if ((p = prepareResponsesRequest(ctx, deps.responses))) await p; // /responses: previous_response_id replayed, the answer kept (responses/)
+    if ((p = resolveModel(ctx, deps.cache))) await p; // route: the model, and the targets the key may reach that serve the endpoint
     if (answerWarmup(ctx)) return; // /responses with generate: false: no model runs (responses/)
-    await deps.admit(ctx); // admit: limits and budgets, the request's cost reserved (governance/)
+    if ((p = deps.admit(ctx))) await p; // admit: limits and budgets, the request's cost reserved (governance/)
     await forward(ctx, deps); // attempt/failover (pipeline/forward.ts); the answer relayed as it comes (relay/)
   } catch (e) {
     respondError(ctx, e); // relay/respond.ts, errors/render.ts

@@ -28,7 +28,7 @@ describe('authenticate', () => {
     }
   });
   it('refuses a missing, unknown, disabled or expired key', async () => {
-    const with_ = (h: Record<string, string>) => codeOf(authenticate(fakeContext({ headers: h }).ctx, reg));
+    const with_ = (h: Record<string, string>) => codeOf(() => authenticate(fakeContext({ headers: h }).ctx, reg));
     expect(await with_({})).toEqual({ status: 401, code: 'missing_api_key' });
     expect(await with_({ authorization: 'Bearer nope-nope-nope' })).toEqual({ status: 401, code: 'invalid_api_key' });
     expect(await with_({ authorization: 'Bearer gw-off-0123456789abcdef' })).toEqual({ status: 403, code: 'key_disabled' });

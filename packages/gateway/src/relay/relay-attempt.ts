@@ -60,6 +60,8 @@ export interface AttemptOptions {
 }
 
 const FORWARD_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'openai-processing-ms'];
+/** What a relayed event stream adds to the client's headers (no proxy on the way may buffer it). */
+const SSE_HEADERS: Readonly<Record<string, string>> = { 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
 
 function retryAfterMs(h: UpstreamHeaders): number | undefined {
   const v = h['retry-after-ms'] ?? h['retry-after'];
@@ -133,12 +135,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     };
     res.onAbort(abortOnClientLeave);
 
-    const clientHeaders = (): Record<string, string> => {
+    const clientHeaders = (fixed?: Readonly<Record<string, string>>): Record<string, string> => {
       const h: Record<string, string> = { 'x-request-id': ctx.id, ...ctx.responseHeaders };
       for (const name of FORWARD_RESPONSE_HEADERS) {
         const v = upstreamHeaders[name];
         if (typeof v === 'string') h[name] = v;
       }
+      if (fixed) for (const k in fixed) h[k] = fixed[k]!;
       return h;
     };
 
@@ -188,7 +191,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
             onErrorEvent,
           });
           ctx.status = statusCode;
-          writer.writeHead(statusCode, { ...clientHeaders(), 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+          writer.writeHead(statusCode, clientHeaders(SSE_HEADERS));
         } else if (ctx.endpoint.jsonResponse && ct.includes('json')) {
           mode = 'buffer';
         } else {

@@ -8,8 +8,12 @@ import type { ResponseStore } from './response-store.js';
  * the input (any pod, any provider), and the answer kept when it comes (`store`, WebSocket
  * connection memory). Other endpoints: nothing.
  */
-export async function prepareResponsesRequest(ctx: RequestContext, store: ResponseStore): Promise<void> {
+export function prepareResponsesRequest(ctx: RequestContext, store: ResponseStore): Promise<void> | void {
   if (ctx.endpoint.path !== '/responses' || !ctx.body) return;
+  return prepare(ctx, store);
+}
+
+async function prepare(ctx: RequestContext, store: ResponseStore): Promise<void> {
   const { conversation, input } = await expandPreviousResponse(ctx, store);
   keepResponse(ctx, store, conversation, input);
 }

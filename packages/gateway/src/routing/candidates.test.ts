@@ -70,6 +70,28 @@ describe('CandidateCursor', () => {
     expect(label(await cur2.next('target'))).toBe('b#1');
   });
 
+  it('a healthy first target and secret come without a promise; a cooling first secret takes the async walk, rotating once per request', async () => {
+    const { mirror, clock } = setup();
+    const h = mirror();
+    const a = target('a', ['sk-a-1', 'sk-a-2', 'sk-a-3']);
+    const b = target('b');
+    const rotation = new SecretRotation();
+    const sync = new CandidateCursor([a, b], h, rotation, { endpoint: CHAT, now: clock.now }).next('target');
+    expect(sync).not.toBeInstanceOf(Promise);
+    expect(label(sync as Awaited<typeof sync>)).toBe('a#1');
+    // The next request starts on secret #2, which is cooling: #3 is the answer, after the walk.
+    h.fail('a', secretSubject('sk-a-2'), { force: true, reason: '401' }, { provider: 'a', what: 'secret #2' });
+    const cur = new CandidateCursor([a, b], h, rotation, { endpoint: CHAT, now: clock.now });
+    const walked = cur.next('target');
+    expect(walked).toBeInstanceOf(Promise);
+    expect(label(await walked)).toBe('a#3');
+    expect(cur.skipped.map((s) => `${s.provider} ${s.what} ${s.state}`)).toEqual(['a secret #2 cooling']);
+    expect(label(await cur.next('secret'))).toBe('a#1');
+    expect(label(await cur.next('secret'))).toBe('b#1');
+    // The rotation moved once per request (not twice for the one that walked): the third starts on #3.
+    expect(label(await new CandidateCursor([a, b], h, rotation, { endpoint: CHAT, now: clock.now }).next('target'))).toBe('a#3');
+  });
+
   it('passes over a cooling provider and a cooling secret, and says so', async () => {
     const { mirror, clock } = setup();
     const h = mirror();

@@ -76,7 +76,50 @@ export class CandidateCursor {
     this.now = opts.now ?? Date.now;
   }
 
-  async next(scope: 'secret' | 'target'): Promise<Candidate | null> {
+  /**
+   * The next candidate; without a promise in the common case of a first target and its first
+   * secret in rotation that are healthy now (no probe to take).
+   */
+  next(scope: 'secret' | 'target'): Candidate | null | Promise<Candidate | null> {
+    if (scope !== 'target' || this.ti !== -1 || !this.firstIsHealthy()) return this.nextAsync(scope);
+    // What nextAsync does for a first target whose gate passes without a probe.
+    const t = this.targets[0]!;
+    this.ti = 0;
+    this.enter(t);
+    const c = this.firstSecretIfHealthy(t);
+    return c ? this.take(c) : this.restOfFirst(t);
+  }
+
+  private firstIsHealthy(): boolean {
+    const t = this.targets[0];
+    if (!t) return false;
+    const now = this.now();
+    const name = t.provider.name;
+    return this.health.state(name, PROVIDER_SUBJECT, now).kind === 'ok' && this.health.state(name, targetSubjectOf(this.endpoint, t), now).kind === 'ok';
+  }
+
+  /** secretOf's answer when the first secret in rotation order is usable and healthy; else null. */
+  private firstSecretIfHealthy(t: Target): Candidate | null {
+    const p = t.provider;
+    const targetSubject = targetSubjectOf(this.endpoint, t);
+    if (p.secrets.length === 0) return { target: t, secretIndex: 0, secret: undefined, secretSubject: null, targetSubject, why: 'healthy' };
+    const i = this.order[0]!;
+    const secret = this.secrets.resolve(p, i);
+    if (secret === undefined) return null;
+    const subject = secretSubjects(p)[i]!;
+    if (this.health.state(p.name, subject, this.now()).kind !== 'ok') return null;
+    return { target: t, secretIndex: i, secret, secretSubject: subject, targetSubject, why: 'healthy' };
+  }
+
+  /** The first target entered but its first secret not healthy: the rest of nextAsync's walk. */
+  private async restOfFirst(t: Target): Promise<Candidate | null> {
+    const c = await this.secretOf(t, false);
+    if (typeof c !== 'number') return this.take(c);
+    this.passed.push({ target: t, until: c });
+    return this.nextAsync('target');
+  }
+
+  private async nextAsync(scope: 'secret' | 'target'): Promise<Candidate | null> {
     const current = this.targets[this.ti];
     if (scope === 'secret' && current) {
       const c = await this.secretOf(current, false);

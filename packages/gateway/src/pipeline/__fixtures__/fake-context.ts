@@ -71,5 +71,9 @@ export function fakeRegistry(o: { keys?: ApiKey[]; models?: FakeModel[]; provide
     getProvider: async (name) => providers.get(name) ?? null,
     resolveModel: (name) => followAliases(name, async (n) => models.get(n) ?? null),
     listModels: async () => [...models.values()],
+    // Never cached: the stages' tests take the path of a registry read.
+    peekKey: () => undefined,
+    peekProvider: () => undefined,
+    peekResolved: () => undefined,
   };
 }

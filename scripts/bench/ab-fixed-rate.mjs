@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// A/B of two gateway builds at a fixed request rate (open loop, fixed-rate.mjs): the latency
+// each adds over the fake provider itself, and the CPU each spends per request at that rate.
+// Both gateways run side by side on one Redis and one fake provider; every round measures the
+// fake provider directly and then both gateways, in an order that rotates from round to round,
+// so background load drifts over all three alike. Medians of the rounds, and B/A.
+//   node scripts/bench/ab-fixed-rate.mjs --a /work/wt-base/packages/gateway/dist/main.js \
+//     [--b packages/gateway/dist/main.js] [--rate 2000] [--rounds 5] [--duration 8] [--warmup 2] [--conns 64]
+//     [--a-node-args=…] [--b-node-args=…] [--a-env '{…}'] [--b-env '{…}']
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { scrape, windowStats } from './lib/gateway-metrics.mjs';
+import { waitIdle, watchProcess } from './lib/proc.mjs';
+import { median } from './lib/report.mjs';
+import { FIXED_RATE, headersFor, writeBody } from './lib/scenarios.mjs';
+import * as stack from './lib/stack.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({
+  options: {
+    a: { type: 'string' },
+    b: { type: 'string', default: stack.GATEWAY_MAIN },
+    rate: { type: 'string', default: String(FIXED_RATE.rate) },
+    rounds: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    conns: { type: 'string', default: '64' },
+    'a-node-args': { type: 'string', default: '' },
+    'b-node-args': { type: 'string', default: '' },
+    'a-env': { type: 'string', default: '{}' },
+    'b-env': { type: 'string', default: '{}' },
+  },
+});
+if (!values.a) {
+  process.stderr.write('usage: node scripts/bench/ab-fixed-rate.mjs --a <before/main.js> [--b <after/main.js>] [--rate 2000] [--rounds 5] [--duration 8]\n');
+  process.exit(2);
+}
+
+/** One open-loop window of fixed-rate.mjs against `url`; its JSON summary. */
+function fixedRate(url, bodyFile, headers) {
+  const args = [path.join(HERE, 'fixed-rate.mjs'), '--url', url, '--rate', values.rate, '--duration', values.duration, '--warmup', values.warmup, '--conns', values.conns, '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`fixed-rate.mjs exited ${code}`));
+      }
+    });
+  });
+}
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-ab-fixed-'));
+const redis = await stack.startRedis();
+const fake = await stack.startFake();
+const gws = [];
+try {
+  const rawKey = await stack.seedRegistry(redis.url, fake.url);
+  const side = (s) => ({ nodeArgs: values[`${s}-node-args`].split(' ').filter(Boolean), env: JSON.parse(values[`${s}-env`]) });
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.a), name: 'A', ...side('a') }));
+  gws.push(await stack.startGatewayProcess(redis.url, { main: path.resolve(values.b), name: 'B', ...side('b') }));
+  const bodyFile = writeBody(tmp, FIXED_RATE);
+  const targets = [{ ...fake, name: 'direct' }, ...gws];
+  const res = Object.fromEntries(targets.map((t) => [t.name, []]));
+  const rounds = Number(values.rounds);
+  for (let i = 0; i < rounds; i++) {
+    // direct first, then the gateways A B, B A, … — the reference is taken in the same minute.
+    const order = [targets[0], ...(i % 2 === 0 ? gws : [...gws].reverse())];
+    for (const t of order) {
+      await waitIdle([fake.pid, ...gws.map((g) => g.pid)]);
+      const before = t.admin ? await scrape(t.admin) : null;
+      const w = t.admin ? watchProcess(t.pid) : null;
+      const started = performance.now();
+      const r = await fixedRate(t.origin + FIXED_RATE.path, bodyFile, headersFor(FIXED_RATE, t, rawKey));
+      const s = w?.stop();
+      // The window includes fixed-rate.mjs's warm-up: CPU time over every request it sent.
+      const sent = Number(values.rate) * (Number(values.duration) + Number(values.warmup));
+      if (s) r.cpuUs = ((s.cpuPct / 100) * ((performance.now() - started) / 1000) * 1e6) / sent;
+      if (before) Object.assign(r, windowStats(before, await scrape(t.admin)));
+      res[t.name].push(r);
+      const extra = t.admin ? `  cpu ${r.cpuUs.toFixed(1)} µs/req  loop p99 ≤ ${r.loopDelayP99Ms ?? '?'} ms  gc minor ${r.gc_minor_n}/${r.gc_minor_ms.toFixed(0)} ms` : '';
+      process.stderr.write(`round ${i + 1} ${t.name.padEnd(6)} ${Math.round(r.achievedRate)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms${r.errors + r.non2xx ? `  ERRORS ${r.errors + r.non2xx}` : ''}${extra}\n`);
+    }
+  }
+  const m = (name, k) => median(res[name].map((r) => r[k]));
+  // Added latency per round (gateway − that round's direct), then the median: drift between rounds cancels.
+  const added = (name, k) => median(res[name].map((r, i) => r[k] - res.direct[i][k]));
+  const out = [`fixed rate ${values.rate} req/s, median of ${rounds} rounds of ${values.duration} s (ms)`, `  direct: p50 ${m('direct', 'p50').toFixed(3)}  p99 ${m('direct', 'p99').toFixed(3)}`];
+  for (const g of ['A', 'B']) {
+    out.push(`  ${g}: p50 ${m(g, 'p50').toFixed(3)}  p99 ${m(g, 'p99').toFixed(3)}  added p50 ${added(g, 'p50').toFixed(3)}  added p99 ${added(g, 'p99').toFixed(3)}  CPU ${m(g, 'cpuUs').toFixed(1)} µs/req`);
+  }
+  out.push(`  B/A added p99 ${(added('B', 'p99') / added('A', 'p99')).toFixed(3)}; CPU per request B/A ${(m('B', 'cpuUs') / m('A', 'cpuUs')).toFixed(3)}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+} finally {
+  for (const g of gws) await g.stop();
+  await fake.stop();
+  await redis.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
