@@ -20,6 +20,8 @@ export interface UsageTotals {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  /** Prompt tokens written to the provider's prompt cache (any TTL). */
+  cache_write_tokens: number;
   cost_usd: number;
   /** Requests whose tokens the gateway estimated. */
   estimated: number;
@@ -73,6 +75,7 @@ function totals(c: Counters): UsageTotals {
     prompt_tokens: c.prompt_tokens,
     completion_tokens: c.completion_tokens,
     cached_tokens: c.cached_tokens,
+    cache_write_tokens: c.cache_write_tokens,
     cost_usd: c.cost_nusd / 1e9,
     estimated: c.estimated,
     avg_latency_ms: c.requests ? Math.round(c.latency_ms / c.requests) : 0,
