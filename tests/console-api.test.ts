@@ -2,11 +2,12 @@
 // token, 403 below the route's role, and nothing written then), the audit entries writes
 // leave, bad input (a 400 naming the field, nothing written), sessions with CSRF.
 import { readFileSync } from 'node:fs';
-import { encodeUsageEvent, readAudit, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { readAudit, RT_KEYS, type UsageEvent } from '@llmgw/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../packages/console/src/server.js';
 import { startTestConsole, tokensByRole, type TestConsole } from './support/console.js';
 import { useTestRedis } from './support/redis.js';
+import { recordUsage } from './support/usage-rollups.js';
 
 const { redis, url: redisUrl } = useTestRedis();
 let c: TestConsole;
@@ -217,10 +218,8 @@ function event(over: Partial<UsageEvent>): UsageEvent {
 describe('usage, requests, audit, tokens', () => {
   it('usage by group, as CSV, as a series and an overview; recent requests without bodies', async () => {
     const now = Date.now();
-    // Oldest first, as the gateway appends them.
-    for (const e of [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 }), event({ ts: now - 1000 })]) {
-      await redis.xadd(RT_KEYS.usageStream, '*', ...encodeUsageEvent(e));
-    }
+    // Oldest first, as the gateway appends them, through its usage script (stream and rollups).
+    await recordUsage(redis, [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 }), event({ ts: now - 1000 })]);
     const byModel = await call('GET', `/api/v1/usage?by=model&from=${now - 3_600_000}&to=${now}`, { token: tok.viewer });
     expect(byModel.json.rows.map((r: any) => [r.group, r.requests, r.errors])).toEqual([['m1', 2, 0], ['m2', 1, 1]]);
     expect(byModel.json.total.prompt_tokens).toBe(30);
@@ -241,6 +240,52 @@ describe('usage, requests, audit, tokens', () => {
     const older = await call('GET', `/api/v1/requests?limit=2&before=${recent.json.next}`, { token: tok.viewer });
     expect(older.json).toMatchObject({ items: [{ key_name: '=cmd' }], next: null });
     expect(Object.keys(recent.json.items[0])).not.toContain('messages');
+  });
+
+  it('usage of whole hours comes from the rollups, the edges of a range from the stream; MCP tool calls are left out', async () => {
+    await seed();
+    const H = 3_600_000;
+    // The stream is read by write time, so an edge's events are written when they happen, as a pod
+    // writes them: here, now. Range A: two whole hours, then the current hour so far (an edge).
+    // Range B: the last 10 minutes (an edge), then the whole next hour.
+    const now = Date.now();
+    const h0 = Math.floor(now / H) * H;
+    const base = h0 - 2 * H;
+    const keyId = (await call('GET', '/api/v1/keys/k1', { token: tok.viewer })).json.id as string;
+    const mine = { key_id: keyId, key_name: 'old-name' };
+    await recordUsage(redis, [
+      event({ ...mine, ts: base - 10 * 60_000, model: 'before' }),
+      event({ ...mine, ts: base + 30 * 60_000, prompt_tokens: 100, cache_write_tokens: 40, cache_write_1h_tokens: 10, latency_ms: 31 }),
+      event({ ts: base + 40 * 60_000, kind: 'mcp', bytes: 10, model: 'files__read', provider: 'files', cost_usd: 0 }),
+      event({ ts: base + 90 * 60_000, key_id: 'key_b', key_name: 'kb', model: 'm2', status: 500, cost_usd: 0.25, aborted: true, latency_ms: 50 }),
+      event({ ...mine, ts: Math.max(h0, now - 1), model: 'edge', provider: '', cost_usd: 0, latency_ms: 9 }),
+      event({ ...mine, ts: h0 + H + 30 * 60_000, model: 'later', cost_usd: 0.002 }),
+    ]);
+    const a = `from=${base}&to=${now + 1}`;
+    const byModel = (await call('GET', `/api/v1/usage?by=model&${a}`, { token: tok.viewer })).json;
+    expect(byModel.rows.map((r: any) => [r.group, r.requests, r.errors, r.cost_usd])).toEqual([['m2', 1, 1, 0.25], ['m1', 1, 0, 0.001], ['edge', 1, 0, 0]]);
+    expect(byModel.total).toMatchObject({ requests: 3, errors: 1, prompt_tokens: 120, cache_write_tokens: 40, avg_latency_ms: 30 });
+    // Key rows named as `gwctl usage --rollups` names them, from the registry (the stream's name is an
+    // older one); a key the registry no longer has (key_b) by its id.
+    const byKey = (await call('GET', `/api/v1/usage?by=key&${a}`, { token: tok.viewer })).json;
+    expect(byKey.rows.map((r: any) => [r.group, r.requests])).toEqual([['key_b', 1], [`k1 (${keyId})`, 2]]);
+    const byProvider = (await call('GET', `/api/v1/usage?by=provider&${a}`, { token: tok.viewer })).json;
+    expect(byProvider.rows.map((r: any) => [r.group, r.requests])).toEqual([['up', 2], ['(none)', 1]]);
+    const series = (await call('GET', `/api/v1/usage/series?bucket=hour&${a}`, { token: tok.viewer })).json;
+    expect(series.points.map((p: any) => [p.t - base, p.requests])).toEqual([[0, 1], [H, 1], [2 * H, 1]]);
+    const overview = (await call('GET', `/api/v1/overview?${a}`, { token: tok.viewer })).json;
+    expect(overview.total).toMatchObject({ requests: 3, errors: 1 });
+    expect(overview.top_models.map((r: any) => r.group)).toEqual(['m2', 'm1', 'edge']);
+    const b = `from=${now - 10 * 60_000}&to=${h0 + 2 * H}`;
+    const rangeB = (await call('GET', `/api/v1/usage?by=model&${b}`, { token: tok.viewer })).json;
+    expect(rangeB.rows.map((r: any) => [r.group, r.requests])).toEqual([['later', 1], ['edge', 1]]);
+
+    // With the stream gone, the whole hours still answer (the rollups hold them); the edges do not.
+    await redis.del(RT_KEYS.usageStream);
+    const after = (await call('GET', `/api/v1/usage?by=model&${a}`, { token: tok.viewer })).json;
+    expect(after.rows.map((r: any) => [r.group, r.requests])).toEqual([['m2', 1], ['m1', 1]]);
+    const days = (await call('GET', `/api/v1/usage?by=day&from=${base}&to=${base + 2 * H}`, { token: tok.viewer })).json;
+    expect(days.total).toMatchObject({ requests: 2, cost_usd: 0.251 });
   });
 
   it('admin tokens: created (shown once), listed without hashes, deleted; a deleted token is refused at once', async () => {

@@ -1,5 +1,7 @@
-import { decodeUsageEvent, readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { decodeUsageEvent, readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import { expect } from 'vitest';
+import { defineGovernanceCommands } from '../../packages/gateway/src/governance/limit-scripts.js';
+import { rollupArgs } from '../../packages/gateway/src/governance/usage-rollup-args.js';
 
 type Sums = { requests: number; errors: number; prompt: number; completion: number; cached: number; writes: number; nusd: number };
 
@@ -56,4 +58,20 @@ export async function expectRollupsEqualStream(redis: RedisClient): Promise<void
       expect(norm(got), `rollups by ${by} per ${granularity} equal the stream`).toEqual(norm(want));
     }
   }
+}
+
+let podSeq = 0;
+
+/**
+ * Write usage events as a gateway pod does: through the usage script (gwXaddOnce, a first send's
+ * aggregate form with the pod's own rollup sums), so the stream and the rollups both get them.
+ */
+export async function recordUsage(redis: RedisClient, events: UsageEvent[]): Promise<void> {
+  const r = defineGovernanceCommands(redis);
+  const roll = rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(`test-${process.pid}`), ...roll.keys];
+  const first = podSeq;
+  podSeq += events.length;
+  const [applied] = await r.gwXaddOnce(keys.length, ...keys, 100_000, 60_000, ...roll.argv, 'a', first, podSeq - 1, events.length, ...events.map(usageEventJson), ...roll.sums);
+  expect(applied).toBe(events.length);
 }

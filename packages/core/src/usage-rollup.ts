@@ -26,6 +26,8 @@ export interface UsageTotals {
   /** Requests whose tokens the gateway estimated. */
   estimated: number;
   avg_latency_ms: number;
+  /** Sum of the requests' latencies (what the average is of: lets a reader add ranges exactly). */
+  total_latency_ms: number;
 }
 
 /** A question to the rollups. */
@@ -79,6 +81,7 @@ function totals(c: Counters): UsageTotals {
     cost_usd: c.cost_nusd / 1e9,
     estimated: c.estimated,
     avg_latency_ms: c.requests ? Math.round(c.latency_ms / c.requests) : 0,
+    total_latency_ms: c.latency_ms,
   };
 }
 
