@@ -5,10 +5,9 @@
 // through the data plane's own usage script (gwXaddOnce, 256 per call as a pod batches them), the
 // events into the stream (bounded as GW_USAGE_STREAM_MAXLEN's default 1 000 000) with ids at
 // their own time, as pods would have written them over the month; starts the console
-// on a free port, and times what the Overview and Usage pages ask (GET /api/v1/overview over
-// 24 h, 7 and 30 days; /api/v1/usage by key, model, provider and day over 30 days; an hourly
-// series of 7 days), over ranges that end now (not aligned to the hour: the current hour's part
-// is read from the stream). 20 runs each after 2 warm-ups; median and worst printed.
+// on a free port, and times what the Overview and Usage pages ask (whole hours or days up to the
+// end of the current one), then ranges that end now (the minutes before the first and after the
+// last whole hour read from the stream). 20 runs each after 2 warm-ups; median and worst printed.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -77,18 +76,28 @@ async function time(path) {
   return `median ${runs[RUNS / 2].toFixed(0)} ms, worst ${runs[RUNS - 1].toFixed(0)} ms${total === undefined ? '' : ` (${total} requests)`}`;
 }
 const at = Date.now();
+const H = 3_600_000;
+// What the pages ask: Overview whole hours (24 h) or UTC days (7, 30 days) up to the end of the
+// current one; Usage whole UTC days (its date pickers). The rollups answer those alone.
+const endH = Math.ceil((at + 1) / H) * H;
+const endD = Math.ceil((at + 1) / DAY) * DAY;
+const pages = (span, end) => `from=${end - span}&to=${end}`;
+// Any range ending now: the minutes before the first and after the last whole hour come from the stream.
 const range = (days) => `from=${at - days * DAY}&to=${at}`;
 const questions = {
-  'GET /api/v1/overview (24 h)': '/api/v1/overview',
-  'GET /api/v1/overview (7 days)': `/api/v1/overview?${range(7)}`,
-  'GET /api/v1/overview (30 days)': `/api/v1/overview?${range(30)}`,
-  'GET /api/v1/usage?by=key (30 d)': `/api/v1/usage?by=key&${range(30)}`,
-  'GET /api/v1/usage?by=model (30 d)': `/api/v1/usage?by=model&${range(30)}`,
-  'GET /api/v1/usage?by=provider (30 d)': `/api/v1/usage?by=provider&${range(30)}`,
-  'GET /api/v1/usage?by=day (30 d)': `/api/v1/usage?by=day&${range(30)}`,
-  'GET /api/v1/usage/series?bucket=hour (7 d)': `/api/v1/usage/series?bucket=hour&${range(7)}`,
+  'Overview page, 24 h': `/api/v1/overview?${pages(DAY, endH)}`,
+  'Overview page, 7 days': `/api/v1/overview?${pages(7 * DAY, endD)}`,
+  'Overview page, 30 days': `/api/v1/overview?${pages(30 * DAY, endD)}`,
+  'Usage page, 30 days by key': `/api/v1/usage?by=key&${pages(30 * DAY, endD)}`,
+  'Usage page, 30 days by model': `/api/v1/usage?by=model&${pages(30 * DAY, endD)}`,
+  'Usage page, 30 days by day': `/api/v1/usage?by=day&${pages(30 * DAY, endD)}`,
+  'Usage page, 30 days series by day': `/api/v1/usage/series?bucket=day&${pages(30 * DAY, endD)}`,
+  'Usage page, 3 days series by hour': `/api/v1/usage/series?bucket=hour&${pages(3 * DAY, endD)}`,
+  'overview, now-24 h → now': `/api/v1/overview?${range(1)}`,
+  'overview, now-30 d → now': `/api/v1/overview?${range(30)}`,
+  'usage by provider, now-30 d → now': `/api/v1/usage?by=provider&${range(30)}`,
 };
-for (const [name, path] of Object.entries(questions)) console.log(`${name.padEnd(44)} ${await time(path)}`);
+for (const [name, path] of Object.entries(questions)) console.log(`${name.padEnd(36)} ${await time(path)}`);
 console.log(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`);
 con.kill('SIGTERM');
 await redis.quit();

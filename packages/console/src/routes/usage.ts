@@ -4,12 +4,14 @@ import { RangeQuery, RequestsQuery, SeriesQuery, UsageQuery } from '../api-schem
 import { route, type Route } from '../route.js';
 
 const tag = 'usage';
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** Longest range one request may ask for. */
 const MAX_RANGE = 400 * DAY;
 
+/** The range asked; by default the last 24 whole hours, the current one included (all in the rollups). */
 function range(q: { from?: number | undefined; to?: number | undefined }, now: number): { from: number; to: number } {
-  const to = q.to ?? now;
+  const to = q.to ?? Math.ceil((now + 1) / HOUR) * HOUR;
   const from = q.from ?? to - DAY;
   if (from >= to) throw new ApiError(400, 'from: must be before to', 'from');
   if (to - from > MAX_RANGE) throw new ApiError(400, 'from: the range is at most 400 days', 'from');
