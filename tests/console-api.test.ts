@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../packages/console/src/server.js';
 import { startTestConsole, tokensByRole, type TestConsole } from './support/console.js';
 import { useTestRedis } from './support/redis.js';
+import { startMcpUpstream, type McpUpstream } from './support/mcp-upstream.js';
 import { recordUsage } from './support/usage-rollups.js';
 
 const { redis, url: redisUrl } = useTestRedis();
@@ -55,6 +56,8 @@ async function seed(): Promise<void> {
   expect((await call('POST', '/api/v1/providers', { token: tok.editor, body: { name: 'up', base_url: 'http://127.0.0.1:9/v1', secrets: ['sk-live-abcdefghijklmnop'] } })).status).toBe(201);
   expect((await call('POST', '/api/v1/models/m1/targets', { token: tok.editor, body: { provider: 'up' } })).status).toBe(200);
   expect((await call('POST', '/api/v1/keys', { token: tok.editor, body: { name: 'k1', rpm: 10 } })).status).toBe(201);
+  // An MCP server named like the model, so that every {name} route finds what it names (nothing listens on port 9).
+  expect((await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'm1', url: 'http://127.0.0.1:9/mcp', headers: { 'X-Team': 'sk-mcp-literal-1234567' }, timeout_ms: 2000 } })).status).toBe(201);
 }
 
 const fill = (path: string) => path.replace('{ref}', 'k1').replace('{name}', 'm1').replace('{provider}', 'up');
@@ -162,6 +165,59 @@ describe('providers, models and keys', () => {
   });
 });
 
+describe('MCP servers', () => {
+  let up: McpUpstream;
+  beforeAll(async () => {
+    up = await startMcpUpstream('http', 'calc');
+  });
+  afterAll(async () => {
+    await up.close();
+  });
+
+  it('added, listed and shown with literal header values masked, changed, tested, deleted; each write audited', async () => {
+    const secret = 'sk-calc-literal-abcdefgh';
+    const made = await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'calc', url: up.url, headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Team': secret }, description: 'sums' } });
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ name: 'calc', transport: 'streamable-http', status: 'active', headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Team': 'sk-c…efgh' } });
+    const list = await call('GET', '/api/v1/mcp', { token: tok.viewer });
+    expect(list.json.items.map((x: any) => x.name)).toEqual(['calc']);
+    expect((await call('GET', '/api/v1/mcp/calc', { token: tok.viewer })).json.description).toBe('sums');
+    expect((await call('GET', '/api/v1/mcp/nope', { token: tok.viewer })).status).toBe(404);
+
+    // The env: header is read from the console's environment: unset, the test says which variable it needs.
+    let t = await call('POST', '/api/v1/mcp/calc/test', { token: tok.editor });
+    expect(t.json).toMatchObject({ ok: false, message: expect.stringMatching(/needs CONSOLE_TEST_CALC_TOKEN in the console's environment/) });
+    process.env.CONSOLE_TEST_CALC_TOKEN = 'Bearer calc-token';
+    try {
+      t = await call('POST', '/api/v1/mcp/calc/test', { token: tok.editor });
+    } finally {
+      delete process.env.CONSOLE_TEST_CALC_TOKEN;
+    }
+    expect(t.json).toMatchObject({ ok: true, server: 'calc', server_info: { name: 'calc-upstream', version: '1.0.0' }, tools: 3 });
+    expect(t.json.message).toMatch(/^OK calc: calc-upstream 1\.0\.0, 3 tool\(s\), \d+ ms$/);
+    expect(up.log.authorizations.at(-1)).toBe('Bearer calc-token');
+
+    const edited = await call('PATCH', '/api/v1/mcp/calc', { token: tok.editor, body: { headers: { 'x-team': null, 'X-Other': 'env:OTHER' }, timeout_ms: 5000, description: null, status: 'disabled' } });
+    expect(edited.status).toBe(200);
+    expect(edited.json).toMatchObject({ headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Other': 'env:OTHER' }, timeout_ms: 5000, status: 'disabled' });
+    expect(edited.json).not.toHaveProperty('description');
+    expect(Object.keys(edited.json.headers)).toEqual(['Authorization', 'X-Other']);
+
+    // A dead server: a verdict, not an error.
+    expect((await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'dead', url: 'http://127.0.0.1:9/mcp' } })).status).toBe(201);
+    t = await call('POST', '/api/v1/mcp/dead/test?timeout_ms=2000', { token: tok.editor });
+    expect(t.status).toBe(200);
+    expect(t.json).toMatchObject({ ok: false, tools: null, message: expect.stringMatching(/^FAIL dead: /) });
+
+    expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).json).toEqual({ deleted: 'calc' });
+    expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).status).toBe(404);
+    const audit = await readAudit(redis, { actor: 'token:editor' });
+    expect(audit.filter((e) => e.target === 'calc').map((e) => e.action)).toEqual(['mcp.delete', 'mcp.update', 'mcp.create']);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(list.json) + JSON.stringify(made.json)).not.toContain(secret);
+  });
+});
+
 describe('bad input: a 400 naming the field, nothing written', () => {
   const cases: Array<[string, string, unknown, string | undefined]> = [
     ['POST', '/api/v1/keys', { name: 'bad name!' }, 'name'],
@@ -178,6 +234,13 @@ describe('bad input: a 400 naming the field, nothing written', () => {
     ['POST', '/api/v1/models/m2/targets', { provider: 'nope' }, 'provider'],
     ['POST', '/api/v1/aliases', { name: 'a1', alias_of: 'missing' }, 'alias_of'],
     ['POST', '/api/v1/tokens', { name: 'x', role: 'root' }, 'role'],
+    ['POST', '/api/v1/mcp', { name: 'bad__name', url: 'http://x/mcp' }, 'name'],
+    ['POST', '/api/v1/mcp', { name: 'ok', url: 'ftp://x/mcp' }, 'url'],
+    ['POST', '/api/v1/mcp', { name: 'ok', url: 'http://x/mcp', transport: 'websocket' }, 'transport'],
+    ['POST', '/api/v1/mcp', { name: 'm1', url: 'http://x/mcp' }, undefined],
+    ['PATCH', '/api/v1/mcp/m1', { timeout_ms: 0 }, 'timeout_ms'],
+    ['PATCH', '/api/v1/mcp/m1', { headers: { 'X-None': null } }, 'headers.X-None'],
+    ['PATCH', '/api/v1/mcp/m1', {}, undefined],
   ];
   it.each(cases)('%s %s %j', async (method, path, body, field) => {
     await seed();
