@@ -207,7 +207,7 @@ describe('MCP servers', () => {
     expect((await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'dead', url: 'http://127.0.0.1:9/mcp' } })).status).toBe(201);
     t = await call('POST', '/api/v1/mcp/dead/test?timeout_ms=2000', { token: tok.editor });
     expect(t.status).toBe(200);
-    expect(t.json).toMatchObject({ ok: false, tools: null, message: expect.stringMatching(/^FAIL dead: /) });
+    expect(t.json).toMatchObject({ ok: false, tools: null, message: expect.stringMatching(/^FAIL dead: fetch failed \(.+\)$/) });
 
     expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).json).toEqual({ deleted: 'calc' });
     expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).status).toBe(404);

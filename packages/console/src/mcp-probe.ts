@@ -14,7 +14,10 @@ export interface McpProbe {
 
 /** A failure in one line, without header values (they may hold secrets). */
 function problem(e: unknown, headers: Record<string, string>): string {
-  let m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ');
+  // fetch says only "fetch failed": the reason (ECONNREFUSED, ENOTFOUND, a blocked port, …) is its cause's.
+  const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const why = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : '';
+  let m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ') + (why ? ` (${why.replace(/\s+/g, ' ')})` : '');
   for (const v of Object.values(headers)) if (v.length >= 4) m = m.split(v).join('****');
   return m.slice(0, 300);
 }
