@@ -289,9 +289,9 @@ describe('usage, requests, audit, tokens', () => {
     const csv = await fetch(`${c.url}/api/v1/usage?by=key&format=csv&from=${now - 3_600_000}&to=${now}`, { headers: { authorization: `Bearer ${tok.viewer}` } });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('group,requests,errors,prompt_tokens,completion_tokens,cached_tokens,cost_usd,estimated,avg_latency_ms');
+    expect(lines[0]).toBe('group,requests,errors,prompt_tokens,completion_tokens,cached_tokens,cache_write_tokens,cost_usd,estimated,avg_latency_ms');
     expect(lines.some((l) => l.startsWith("'=cmd (key_b),1,"))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^total,3,1,30,15,0,/);
+    expect(lines.at(-1)).toMatch(/^total,3,1,30,15,0,0,/);
     const series = await call('GET', `/api/v1/usage/series?bucket=hour&from=${now - 2 * 3_600_000}&to=${now + 1}`, { token: tok.viewer });
     expect(series.json.points.reduce((a: number, p: any) => a + p.requests, 0)).toBe(3);
     const overview = await call('GET', '/api/v1/overview', { token: tok.viewer });

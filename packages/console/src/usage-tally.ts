@@ -8,6 +8,7 @@ export interface Tally {
   completion_tokens: number;
   cached_tokens: number;
   cache_write_tokens: number;
+  /** Always 0: see addEvent. */
   cache_write_1h_tokens: number;
   nusd: number;
   estimated: number;
@@ -38,8 +39,8 @@ export function addEvent(t: Tally, e: UsageEvent): void {
   t.prompt_tokens += e.prompt_tokens;
   t.completion_tokens += e.completion_tokens;
   t.cached_tokens += e.cached_tokens;
+  // Not its 1-hour part: the rollups do not keep it, and a range's edges alone would be a misleading part of it.
   t.cache_write_tokens += e.cache_write_tokens;
-  t.cache_write_1h_tokens += e.cache_write_1h_tokens;
   t.nusd += Number.isFinite(e.cost_usd) ? Math.floor(e.cost_usd * 1e9 + 0.5) : 0;
   if (e.estimated) t.estimated++;
   t.latency_ms += e.latency_ms;

@@ -18,7 +18,7 @@ function range(q: { from?: number | undefined; to?: number | undefined }, now: n
   return { from, to };
 }
 
-const CSV_COLUMNS = ['group', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'estimated', 'avg_latency_ms'] as const;
+const CSV_COLUMNS = ['group', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'estimated', 'avg_latency_ms'] as const;
 
 /** RFC 4180 CSV; a cell starting with = + - @ is prefixed with ' so a spreadsheet does not run it. */
 function toCsv(rows: readonly UsageRow[]): string {
