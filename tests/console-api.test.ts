@@ -2,11 +2,13 @@
 // token, 403 below the route's role, and nothing written then), the audit entries writes
 // leave, bad input (a 400 naming the field, nothing written), sessions with CSRF.
 import { readFileSync } from 'node:fs';
-import { encodeUsageEvent, readAudit, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { readAudit, RT_KEYS, type UsageEvent } from '@llmgw/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ROUTES } from '../packages/console/src/server.js';
 import { startTestConsole, tokensByRole, type TestConsole } from './support/console.js';
 import { useTestRedis } from './support/redis.js';
+import { startMcpUpstream, type McpUpstream } from './support/mcp-upstream.js';
+import { recordUsage } from './support/usage-rollups.js';
 
 const { redis, url: redisUrl } = useTestRedis();
 let c: TestConsole;
@@ -54,6 +56,8 @@ async function seed(): Promise<void> {
   expect((await call('POST', '/api/v1/providers', { token: tok.editor, body: { name: 'up', base_url: 'http://127.0.0.1:9/v1', secrets: ['sk-live-abcdefghijklmnop'] } })).status).toBe(201);
   expect((await call('POST', '/api/v1/models/m1/targets', { token: tok.editor, body: { provider: 'up' } })).status).toBe(200);
   expect((await call('POST', '/api/v1/keys', { token: tok.editor, body: { name: 'k1', rpm: 10 } })).status).toBe(201);
+  // An MCP server named like the model, so that every {name} route finds what it names (nothing listens on port 9).
+  expect((await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'm1', url: 'http://127.0.0.1:9/mcp', headers: { 'X-Team': 'sk-mcp-literal-1234567' }, timeout_ms: 2000 } })).status).toBe(201);
 }
 
 const fill = (path: string) => path.replace('{ref}', 'k1').replace('{name}', 'm1').replace('{provider}', 'up');
@@ -161,6 +165,59 @@ describe('providers, models and keys', () => {
   });
 });
 
+describe('MCP servers', () => {
+  let up: McpUpstream;
+  beforeAll(async () => {
+    up = await startMcpUpstream('http', 'calc');
+  });
+  afterAll(async () => {
+    await up.close();
+  });
+
+  it('added, listed and shown with literal header values masked, changed, tested, deleted; each write audited', async () => {
+    const secret = 'sk-calc-literal-abcdefgh';
+    const made = await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'calc', url: up.url, headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Team': secret }, description: 'sums' } });
+    expect(made.status).toBe(201);
+    expect(made.json).toMatchObject({ name: 'calc', transport: 'streamable-http', status: 'active', headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Team': 'sk-c…efgh' } });
+    const list = await call('GET', '/api/v1/mcp', { token: tok.viewer });
+    expect(list.json.items.map((x: any) => x.name)).toEqual(['calc']);
+    expect((await call('GET', '/api/v1/mcp/calc', { token: tok.viewer })).json.description).toBe('sums');
+    expect((await call('GET', '/api/v1/mcp/nope', { token: tok.viewer })).status).toBe(404);
+
+    // The env: header is read from the console's environment: unset, the test says which variable it needs.
+    let t = await call('POST', '/api/v1/mcp/calc/test', { token: tok.editor });
+    expect(t.json).toMatchObject({ ok: false, message: expect.stringMatching(/needs CONSOLE_TEST_CALC_TOKEN in the console's environment/) });
+    process.env.CONSOLE_TEST_CALC_TOKEN = 'Bearer calc-token';
+    try {
+      t = await call('POST', '/api/v1/mcp/calc/test', { token: tok.editor });
+    } finally {
+      delete process.env.CONSOLE_TEST_CALC_TOKEN;
+    }
+    expect(t.json).toMatchObject({ ok: true, server: 'calc', server_info: { name: 'calc-upstream', version: '1.0.0' }, tools: 3 });
+    expect(t.json.message).toMatch(/^OK calc: calc-upstream 1\.0\.0, 3 tool\(s\), \d+ ms$/);
+    expect(up.log.authorizations.at(-1)).toBe('Bearer calc-token');
+
+    const edited = await call('PATCH', '/api/v1/mcp/calc', { token: tok.editor, body: { headers: { 'x-team': null, 'X-Other': 'env:OTHER' }, timeout_ms: 5000, description: null, status: 'disabled' } });
+    expect(edited.status).toBe(200);
+    expect(edited.json).toMatchObject({ headers: { Authorization: 'env:CONSOLE_TEST_CALC_TOKEN', 'X-Other': 'env:OTHER' }, timeout_ms: 5000, status: 'disabled' });
+    expect(edited.json).not.toHaveProperty('description');
+    expect(Object.keys(edited.json.headers)).toEqual(['Authorization', 'X-Other']);
+
+    // A dead server: a verdict, not an error.
+    expect((await call('POST', '/api/v1/mcp', { token: tok.editor, body: { name: 'dead', url: 'http://127.0.0.1:9/mcp' } })).status).toBe(201);
+    t = await call('POST', '/api/v1/mcp/dead/test?timeout_ms=2000', { token: tok.editor });
+    expect(t.status).toBe(200);
+    expect(t.json).toMatchObject({ ok: false, tools: null, message: expect.stringMatching(/^FAIL dead: fetch failed \(.+\)$/) });
+
+    expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).json).toEqual({ deleted: 'calc' });
+    expect((await call('DELETE', '/api/v1/mcp/calc', { token: tok.editor })).status).toBe(404);
+    const audit = await readAudit(redis, { actor: 'token:editor' });
+    expect(audit.filter((e) => e.target === 'calc').map((e) => e.action)).toEqual(['mcp.delete', 'mcp.update', 'mcp.create']);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(list.json) + JSON.stringify(made.json)).not.toContain(secret);
+  });
+});
+
 describe('bad input: a 400 naming the field, nothing written', () => {
   const cases: Array<[string, string, unknown, string | undefined]> = [
     ['POST', '/api/v1/keys', { name: 'bad name!' }, 'name'],
@@ -177,6 +234,13 @@ describe('bad input: a 400 naming the field, nothing written', () => {
     ['POST', '/api/v1/models/m2/targets', { provider: 'nope' }, 'provider'],
     ['POST', '/api/v1/aliases', { name: 'a1', alias_of: 'missing' }, 'alias_of'],
     ['POST', '/api/v1/tokens', { name: 'x', role: 'root' }, 'role'],
+    ['POST', '/api/v1/mcp', { name: 'bad__name', url: 'http://x/mcp' }, 'name'],
+    ['POST', '/api/v1/mcp', { name: 'ok', url: 'ftp://x/mcp' }, 'url'],
+    ['POST', '/api/v1/mcp', { name: 'ok', url: 'http://x/mcp', transport: 'websocket' }, 'transport'],
+    ['POST', '/api/v1/mcp', { name: 'm1', url: 'http://x/mcp' }, undefined],
+    ['PATCH', '/api/v1/mcp/m1', { timeout_ms: 0 }, 'timeout_ms'],
+    ['PATCH', '/api/v1/mcp/m1', { headers: { 'X-None': null } }, 'headers.X-None'],
+    ['PATCH', '/api/v1/mcp/m1', {}, undefined],
   ];
   it.each(cases)('%s %s %j', async (method, path, body, field) => {
     await seed();
@@ -217,19 +281,17 @@ function event(over: Partial<UsageEvent>): UsageEvent {
 describe('usage, requests, audit, tokens', () => {
   it('usage by group, as CSV, as a series and an overview; recent requests without bodies', async () => {
     const now = Date.now();
-    // Oldest first, as the gateway appends them.
-    for (const e of [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 }), event({ ts: now - 1000 })]) {
-      await redis.xadd(RT_KEYS.usageStream, '*', ...encodeUsageEvent(e));
-    }
+    // Oldest first, as the gateway appends them, through its usage script (stream and rollups).
+    await recordUsage(redis, [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 }), event({ ts: now - 1000 })]);
     const byModel = await call('GET', `/api/v1/usage?by=model&from=${now - 3_600_000}&to=${now}`, { token: tok.viewer });
     expect(byModel.json.rows.map((r: any) => [r.group, r.requests, r.errors])).toEqual([['m1', 2, 0], ['m2', 1, 1]]);
     expect(byModel.json.total.prompt_tokens).toBe(30);
     const csv = await fetch(`${c.url}/api/v1/usage?by=key&format=csv&from=${now - 3_600_000}&to=${now}`, { headers: { authorization: `Bearer ${tok.viewer}` } });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('group,requests,errors,prompt_tokens,completion_tokens,cached_tokens,cost_usd,estimated,avg_latency_ms');
+    expect(lines[0]).toBe('group,requests,errors,prompt_tokens,completion_tokens,cached_tokens,cache_write_tokens,cost_usd,estimated,avg_latency_ms');
     expect(lines.some((l) => l.startsWith("'=cmd (key_b),1,"))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^total,3,1,30,15,0,/);
+    expect(lines.at(-1)).toMatch(/^total,3,1,30,15,0,0,/);
     const series = await call('GET', `/api/v1/usage/series?bucket=hour&from=${now - 2 * 3_600_000}&to=${now + 1}`, { token: tok.viewer });
     expect(series.json.points.reduce((a: number, p: any) => a + p.requests, 0)).toBe(3);
     const overview = await call('GET', '/api/v1/overview', { token: tok.viewer });
@@ -241,6 +303,52 @@ describe('usage, requests, audit, tokens', () => {
     const older = await call('GET', `/api/v1/requests?limit=2&before=${recent.json.next}`, { token: tok.viewer });
     expect(older.json).toMatchObject({ items: [{ key_name: '=cmd' }], next: null });
     expect(Object.keys(recent.json.items[0])).not.toContain('messages');
+  });
+
+  it('usage of whole hours comes from the rollups, the edges of a range from the stream; MCP tool calls are left out', async () => {
+    await seed();
+    const H = 3_600_000;
+    // The stream is read by write time, so an edge's events are written when they happen, as a pod
+    // writes them: here, now. Range A: two whole hours, then the current hour so far (an edge).
+    // Range B: the last 10 minutes (an edge), then the whole next hour.
+    const now = Date.now();
+    const h0 = Math.floor(now / H) * H;
+    const base = h0 - 2 * H;
+    const keyId = (await call('GET', '/api/v1/keys/k1', { token: tok.viewer })).json.id as string;
+    const mine = { key_id: keyId, key_name: 'old-name' };
+    await recordUsage(redis, [
+      event({ ...mine, ts: base - 10 * 60_000, model: 'before' }),
+      event({ ...mine, ts: base + 30 * 60_000, prompt_tokens: 100, cache_write_tokens: 40, cache_write_1h_tokens: 10, latency_ms: 31 }),
+      event({ ts: base + 40 * 60_000, kind: 'mcp', bytes: 10, model: 'files__read', provider: 'files', cost_usd: 0 }),
+      event({ ts: base + 90 * 60_000, key_id: 'key_b', key_name: 'kb', model: 'm2', status: 500, cost_usd: 0.25, aborted: true, latency_ms: 50 }),
+      event({ ...mine, ts: Math.max(h0, now - 1), model: 'edge', provider: '', cost_usd: 0, latency_ms: 9 }),
+      event({ ...mine, ts: h0 + H + 30 * 60_000, model: 'later', cost_usd: 0.002 }),
+    ]);
+    const a = `from=${base}&to=${now + 1}`;
+    const byModel = (await call('GET', `/api/v1/usage?by=model&${a}`, { token: tok.viewer })).json;
+    expect(byModel.rows.map((r: any) => [r.group, r.requests, r.errors, r.cost_usd])).toEqual([['m2', 1, 1, 0.25], ['m1', 1, 0, 0.001], ['edge', 1, 0, 0]]);
+    expect(byModel.total).toMatchObject({ requests: 3, errors: 1, prompt_tokens: 120, cache_write_tokens: 40, avg_latency_ms: 30 });
+    // Key rows named as `gwctl usage --rollups` names them, from the registry (the stream's name is an
+    // older one); a key the registry no longer has (key_b) by its id.
+    const byKey = (await call('GET', `/api/v1/usage?by=key&${a}`, { token: tok.viewer })).json;
+    expect(byKey.rows.map((r: any) => [r.group, r.requests])).toEqual([['key_b', 1], [`k1 (${keyId})`, 2]]);
+    const byProvider = (await call('GET', `/api/v1/usage?by=provider&${a}`, { token: tok.viewer })).json;
+    expect(byProvider.rows.map((r: any) => [r.group, r.requests])).toEqual([['up', 2], ['(none)', 1]]);
+    const series = (await call('GET', `/api/v1/usage/series?bucket=hour&${a}`, { token: tok.viewer })).json;
+    expect(series.points.map((p: any) => [p.t - base, p.requests])).toEqual([[0, 1], [H, 1], [2 * H, 1]]);
+    const overview = (await call('GET', `/api/v1/overview?${a}`, { token: tok.viewer })).json;
+    expect(overview.total).toMatchObject({ requests: 3, errors: 1 });
+    expect(overview.top_models.map((r: any) => r.group)).toEqual(['m2', 'm1', 'edge']);
+    const b = `from=${now - 10 * 60_000}&to=${h0 + 2 * H}`;
+    const rangeB = (await call('GET', `/api/v1/usage?by=model&${b}`, { token: tok.viewer })).json;
+    expect(rangeB.rows.map((r: any) => [r.group, r.requests])).toEqual([['later', 1], ['edge', 1]]);
+
+    // With the stream gone, the whole hours still answer (the rollups hold them); the edges do not.
+    await redis.del(RT_KEYS.usageStream);
+    const after = (await call('GET', `/api/v1/usage?by=model&${a}`, { token: tok.viewer })).json;
+    expect(after.rows.map((r: any) => [r.group, r.requests])).toEqual([['m2', 1], ['m1', 1]]);
+    const days = (await call('GET', `/api/v1/usage?by=day&from=${base}&to=${base + 2 * H}`, { token: tok.viewer })).json;
+    expect(days.total).toMatchObject({ requests: 2, cost_usd: 0.251 });
   });
 
   it('admin tokens: created (shown once), listed without hashes, deleted; a deleted token is refused at once', async () => {

@@ -117,6 +117,19 @@ describe.skipIf(!available)('the console in headless Chromium', () => {
     await page.getByRole('cell', { name: 'gpt-4o-mini', exact: true }).waitFor();
     await shot(page, 'models');
 
+    // MCP: add an upstream server with a literal header (shown masked), test it (nothing listens: a FAIL verdict).
+    await page.getByRole('link', { name: 'MCP' }).click();
+    const mcpForm = page.getByRole('form', { name: 'New MCP server' });
+    await mcpForm.getByLabel('Name').fill('tools');
+    await mcpForm.getByLabel('URL').fill('http://127.0.0.1:9/mcp');
+    await mcpForm.getByLabel('Header').fill('X-Team: sk-mcp-browser-secret-1234');
+    await mcpForm.getByRole('button', { name: 'Add MCP server' }).click();
+    await page.getByRole('cell', { name: 'tools', exact: true }).waitFor();
+    expect(await page.content()).not.toContain('sk-mcp-browser-secret-1234');
+    await page.getByRole('button', { name: 'Test tools' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/^FAIL tools: /);
+    await shot(page, 'mcp');
+
     await page.getByRole('link', { name: 'Overview' }).click();
     await expect.poll(() => page.getByRole('img', { name: /Requests and errors per hour/ }).getAttribute('aria-label')).toMatch(/requests 3, errors 1 in total/);
     await shot(page, 'overview');

@@ -111,6 +111,12 @@ describe('gwctl usage and key show', () => {
     r = await t.cli(['usage', '--key', nameA, '--by', 'model', '--rollups']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--rollups: by: the rollups of one key are not split by model/);
+    // The rollups hold model requests only: asking them for MCP tool calls is a clear refusal, not a silent model report.
+    r = await t.cli(['usage', '--rollups', '--kind', 'mcp']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--rollups counts model requests only, not MCP tool calls/);
+    r = await t.cli(['usage', '--rollups', '--kind', 'llm', '--by', 'model', '--json']);
+    expect(JSON.parse(r.stdout).total).toMatchObject({ requests: 4 });
 
     r = await t.cli(['usage', '--by', 'provider']);
     expect(r.code).toBe(0);

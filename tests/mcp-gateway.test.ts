@@ -1,3 +1,4 @@
+import { readUsageSeries } from '@llmgw/core';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestGateway, testRegistry, type TestGateway } from './support/gateway.js';
@@ -110,6 +111,9 @@ describe('MCP gateway', () => {
     expect(events.filter((e) => e.status === 200)).toHaveLength(4);
     expect(events[0]).toMatchObject({ kind: 'mcp', key_id: id, provider: 'calc', model: 'calc__add', upstream_model: 'add', endpoint: '/mcp', error: '' });
     expect(events[0]!.bytes).toBeGreaterThan(20);
+    // Tool calls are not model requests: the script that streamed them added none to the usage rollups.
+    expect(await redis.keys('gw:rt:{usage}:roll:*')).toEqual([]);
+    expect((await readUsageSeries(redis, { from: events[0]!.ts, to: events[0]!.ts + 1, granularity: 'day', by: 'model' })).total.requests).toBe(0);
 
     // The id works on either pod; forged or altered, it is refused (404: initialize again).
     const sid = c.transport.sessionId!;

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdminToken, Registry, type AdminRole } from '@llmgw/core';
 import { Redis } from 'ioredis';
 import { createConsoleServer } from '../../packages/console/src/server.js';
-import { streamUsageSource } from '../../packages/console/src/usage-source.js';
+import { rollupUsageSource } from '../../packages/console/src/usage-source.js';
 
 const WEB_ROOT = fileURLToPath(new URL('../../packages/console/dist/web', import.meta.url));
 
@@ -16,7 +16,7 @@ export interface TestConsole {
 export async function startTestConsole(redisUrl: string): Promise<TestConsole> {
   const redis = new Redis(redisUrl);
   const registry = new Registry(redis);
-  const server = createConsoleServer({ redis, registry, usage: streamUsageSource(redis), webRoot: WEB_ROOT, session: { ttlSeconds: 600, secure: false } });
+  const server = createConsoleServer({ redis, registry, usage: rollupUsageSource(redis, async () => new Map((await registry.listKeys()).map((k) => [k.id, k.name] as const))), webRoot: WEB_ROOT, session: { ttlSeconds: 600, secure: false } });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -1,4 +1,4 @@
-import { ADMIN_ROLES, AUTH_TYPES, EntityName, PROVIDER_TYPES, ROUTING_POLICIES, USAGE_GROUPS } from '@llmgw/core';
+import { ADMIN_ROLES, AUTH_TYPES, EntityName, MCP_TRANSPORTS, McpServerSchema, PROVIDER_TYPES, ROUTING_POLICIES, USAGE_GROUPS } from '@llmgw/core';
 import { z } from 'zod';
 
 /*
@@ -52,6 +52,33 @@ const providerSettings = {
 export const ProviderCreateBody = z.strictObject({ ...providerSettings, name: EntityName, base_url: z.url() });
 export const ProviderEditBody = z.strictObject(providerSettings);
 
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name');
+const mcpUrl = z.url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const mcpDescription = z.string().max(200);
+
+/** An upstream MCP server, as `gwctl mcp add` takes it. */
+export const McpCreateBody = z.strictObject({
+  name: McpServerSchema.shape.name.describe('prefixes its tools ({name}__{tool}): 1-32 letters, digits, - or single _'),
+  url: mcpUrl.describe('the upstream MCP endpoint'),
+  transport: z.enum(MCP_TRANSPORTS).optional().describe('streamable-http (default) or sse (the older HTTP+SSE transport)'),
+  headers: z.record(headerName, z.string().min(1)).optional().describe('static headers sent upstream, each a literal (write-only: read back masked) or env:VAR (read on each gateway pod, never stored)'),
+  timeout_ms: positiveInt.optional().describe('deadline of one upstream call (default GW_MCP_TIMEOUT_MS)'),
+  description: mcpDescription.optional(),
+  status: status.optional(),
+});
+
+/** A change to an MCP server, as `gwctl mcp edit` makes it. */
+export const McpEditBody = z.strictObject({
+  url: mcpUrl.optional(),
+  transport: z.enum(MCP_TRANSPORTS).optional(),
+  headers: z.record(headerName, z.string().min(1).nullable()).optional().describe('headers to add or replace (by name, case-insensitive); null removes one; others are kept'),
+  timeout_ms: clearable(positiveInt),
+  description: clearable(mcpDescription),
+  status: status.optional(),
+});
+
+export const McpTestQuery = z.strictObject({ timeout_ms: z.coerce.number().int().min(1).max(60_000).optional().describe('deadline of each call (default the server\'s, else 10 s)') });
+
 const ModelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/, 'use 1-200 letters, digits or . _ : / @ + -, starting with a letter or digit');
 
 /** Settings of a model (prices in USD per million tokens). */
@@ -88,8 +115,8 @@ const epochOrIso = z
   });
 
 export const RangeQuery = z.strictObject({
-  from: epochOrIso.optional().describe('start (ISO date or epoch ms); default 24 hours ago'),
-  to: epochOrIso.optional().describe('end, exclusive; default now'),
+  from: epochOrIso.optional().describe('start (ISO date or epoch ms); default 24 hours before `to`'),
+  to: epochOrIso.optional().describe('end, exclusive; default the end of the current hour. Whole hours are read from the rollups, the minutes before the first and after the last whole hour from the usage stream'),
 });
 export const UsageQuery = RangeQuery.extend({ by: z.enum(USAGE_GROUPS).default('model'), format: z.enum(['json', 'csv']).default('json') });
 export const SeriesQuery = RangeQuery.extend({ bucket: z.enum(['hour', 'day']).default('hour') });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createRedis, describeRedisTarget, Registry, redisTargetFromEnv } from '@llmgw/core';
 import { loadConsoleConfig } from './config.js';
 import { createConsoleServer } from './server.js';
-import { streamUsageSource } from './usage-source.js';
+import { rollupUsageSource } from './usage-source.js';
 
 /* The console process: `node packages/console/dist/main.js` with REDIS_URL (or REDIS_SENTINELS, REDIS_CLUSTER_NODES, REDIS_TLS*, as gwctl) and CONSOLE_PORT. */
 
@@ -23,9 +23,10 @@ function main(): void {
   const redis = createRedis(target, { connectionName: 'llmgw-console' });
   redis.on('error', (e: Error) => log('redis error', { error: e.message }));
   const registry = new Registry(redis, { onInvalid: (bad) => log('invalid record skipped', { ...bad }), onAuditError: (e) => log('audit append failed', { error: (e as Error).message }) });
+  const keyNames = async () => new Map((await registry.listKeys()).map((k) => [k.id, k.name] as const));
   const webRoot = join(dirname(fileURLToPath(import.meta.url)), 'web');
   const server = createConsoleServer({
-    redis, registry, usage: streamUsageSource(redis), webRoot,
+    redis, registry, usage: rollupUsageSource(redis, keyNames), webRoot,
     session: { ttlSeconds: config.CONSOLE_SESSION_TTL_S, secure: config.CONSOLE_COOKIE_SECURE },
     onError: (e) => log('request failed', { error: (e as Error)?.stack ?? String(e) }),
   });

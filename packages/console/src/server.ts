@@ -8,13 +8,14 @@ import { actorOf, adminRoutes } from './routes/admin.js';
 import { keyRoutes } from './routes/keys.js';
 import { modelRoutes } from './routes/models.js';
 import { providerRoutes } from './routes/providers.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { usageRoutes } from './routes/usage.js';
 import { bearerPrincipal, readSessionCookie, sessionPrincipal } from './sessions.js';
 import { webFile } from './static-files.js';
 import type { UsageSource } from './usage-source.js';
 
 /** Every route of the admin API, in the order the OpenAPI document lists them. */
-export const ROUTES: readonly Route[] = [...adminRoutes, ...providerRoutes, ...modelRoutes, ...keyRoutes, ...usageRoutes];
+export const ROUTES: readonly Route[] = [...adminRoutes, ...providerRoutes, ...modelRoutes, ...keyRoutes, ...mcpRoutes, ...usageRoutes];
 
 const MAX_BODY = 1 << 20;
 

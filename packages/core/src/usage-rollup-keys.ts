@@ -1,8 +1,10 @@
 import { RT_KEYS } from './redis-keys.js';
 
 /**
- * The usage rollups: per hour and per UTC day, counters of every usage event, in total and per
- * key, model and provider. The data plane adds each event to them in the same script call that
+ * The usage rollups: per hour and per UTC day, counters of every model request's usage event, in
+ * total and per key, model and provider. MCP tool calls (events of kind `mcp`) are not in them:
+ * they are neither model requests nor priced, and would be counted as requests to a "model"
+ * named after the tool; they are read from the usage stream (`gwctl usage --kind mcp`). The data plane adds each event to them in the same script call that
  * appends it to the usage stream, guarded by the same exactly-once mark, so the rollups are the
  * sum of the stream (of everything ever streamed: they outlive the stream's MAXLEN trim).
  *
@@ -19,9 +21,11 @@ export type RollupDimension = (typeof ROLLUP_DIMENSIONS)[number];
 /**
  * The counters, all integers (HINCRBY: exact, no float drift): requests; errors (status ≥ 400
  * or the client went away, as `gwctl usage` counts them); tokens; cost in nano-USD; requests
- * with estimated tokens; the sum of latencies in ms (for averages). The order is the script's.
+ * with estimated tokens; the sum of latencies in ms (for averages); prompt tokens written to the
+ * provider's prompt cache (any TTL). The order is the script's; a metric added later is read as 0
+ * from buckets written before it.
  */
-export const ROLLUP_METRICS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_nusd', 'estimated', 'latency_ms'] as const;
+export const ROLLUP_METRICS = ['requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_nusd', 'estimated', 'latency_ms', 'cache_write_tokens'] as const;
 export type RollupMetric = (typeof ROLLUP_METRICS)[number];
 
 /** `h`: buckets of one hour (bucket = epoch hour); `d`: one UTC day (bucket = epoch day). */

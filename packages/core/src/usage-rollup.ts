@@ -20,10 +20,14 @@ export interface UsageTotals {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  /** Prompt tokens written to the provider's prompt cache (any TTL). */
+  cache_write_tokens: number;
   cost_usd: number;
   /** Requests whose tokens the gateway estimated. */
   estimated: number;
   avg_latency_ms: number;
+  /** Sum of the requests' latencies (what the average is of: lets a reader add ranges exactly). */
+  total_latency_ms: number;
 }
 
 /** A question to the rollups. */
@@ -73,9 +77,11 @@ function totals(c: Counters): UsageTotals {
     prompt_tokens: c.prompt_tokens,
     completion_tokens: c.completion_tokens,
     cached_tokens: c.cached_tokens,
+    cache_write_tokens: c.cache_write_tokens,
     cost_usd: c.cost_nusd / 1e9,
     estimated: c.estimated,
     avg_latency_ms: c.requests ? Math.round(c.latency_ms / c.requests) : 0,
+    total_latency_ms: c.latency_ms,
   };
 }
 

@@ -4,19 +4,21 @@ import { RangeQuery, RequestsQuery, SeriesQuery, UsageQuery } from '../api-schem
 import { route, type Route } from '../route.js';
 
 const tag = 'usage';
-const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 /** Longest range one request may ask for. */
 const MAX_RANGE = 400 * DAY;
 
+/** The range asked; by default the last 24 whole hours, the current one included (all in the rollups). */
 function range(q: { from?: number | undefined; to?: number | undefined }, now: number): { from: number; to: number } {
-  const to = q.to ?? now;
+  const to = q.to ?? Math.ceil((now + 1) / HOUR) * HOUR;
   const from = q.from ?? to - DAY;
   if (from >= to) throw new ApiError(400, 'from: must be before to', 'from');
   if (to - from > MAX_RANGE) throw new ApiError(400, 'from: the range is at most 400 days', 'from');
   return { from, to };
 }
 
-const CSV_COLUMNS = ['group', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'estimated', 'avg_latency_ms'] as const;
+const CSV_COLUMNS = ['group', 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'estimated', 'avg_latency_ms'] as const;
 
 /** RFC 4180 CSV; a cell starting with = + - @ is prefixed with ' so a spreadsheet does not run it. */
 function toCsv(rows: readonly UsageRow[]): string {

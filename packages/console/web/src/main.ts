@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { auditPage } from './pages/audit.js';
 import { keysPage } from './pages/keys.js';
 import { logsPage } from './pages/logs.js';
+import { mcpPage } from './pages/mcp.js';
 import { modelsPage } from './pages/models.js';
 import { overviewPage } from './pages/overview.js';
 import { providersPage } from './pages/providers.js';
@@ -19,6 +20,7 @@ const PAGES: ReadonlyArray<{ path: string; name: string; page: Page }> = [
   { path: '/models', name: 'Models', page: modelsPage },
   { path: '/usage', name: 'Usage', page: usagePage },
   { path: '/logs', name: 'Logs', page: logsPage },
+  { path: '/mcp', name: 'MCP', page: mcpPage },
   { path: '/audit', name: 'Audit', page: auditPage },
 ];
 /** Shown to admins only: the API refuses the others anyway. */

@@ -2,7 +2,7 @@ import { ROLLUP_DIMENSIONS, ROLLUP_METRICS, rollupBlockKeys, rollupBucket, type 
 
 /** Hashes per rollup bucket in XADD_ONCE_LUA's KEYS (its BLOCK): `total`, then each dimension's metrics. */
 const ROLLUP_BLOCK = 1 + ROLLUP_DIMENSIONS.length * ROLLUP_METRICS.length;
-if (ROLLUP_BLOCK !== 25 || ROLLUP_METRICS.length !== 8) throw new Error('XADD_ONCE_LUA expects 25 rollup hashes per bucket, 8 metrics');
+if (ROLLUP_BLOCK !== 28 || ROLLUP_METRICS.length !== 9) throw new Error('XADD_ONCE_LUA expects 28 rollup hashes per bucket, 9 metrics');
 
 /** How long rollup buckets are kept after they end. */
 export interface RollupTtls {
@@ -24,6 +24,7 @@ function countersOf(e: UsageEvent): number[] {
     Number.isFinite(e.cost_usd) ? Math.floor(e.cost_usd * 1e9 + 0.5) : 0,
     e.estimated ? 1 : 0,
     whole(e.latency_ms),
+    whole(e.cache_write_tokens),
   ];
 }
 
@@ -34,7 +35,9 @@ function countersOf(e: UsageEvent): number[] {
  * as `KEYS index, field, increment` triples: the pod adds them up, so Redis (shared by every
  * pod) does not decode and sum events on a first send, only on a resend.
  */
-export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
+export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
+  // MCP tool calls are not model requests: they stay out of the rollups (the script's `roll` skips them too).
+  const events = all.filter((e) => e.kind !== 'mcp');
   const hours = new Map<number, number>();
   const days = new Map<number, number>();
   for (const e of events) {

@@ -124,10 +124,15 @@ describe('gwXaddOnce, usage rollups', () => {
   const base: UsageEvent = {
     id: 'x', key_id: 'k1', key_name: 'one', model: 'gpt-x', provider: 'p1', upstream_model: 'u', endpoint: '/v1/chat/completions',
     prompt_tokens: 10, completion_tokens: 5, cached_tokens: 2, estimated: false, cost_usd: 0.000123456789, latency_ms: 40, ttfb_ms: 10,
-    status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: T1, cache_write_tokens: 0, cache_write_1h_tokens: 0,
+    status: 200, attempts: 1, stream: false, aborted: false, error: '', ts: T1, cache_write_tokens: 3, cache_write_1h_tokens: 1,
   };
   const e1: UsageEvent = { ...base, id: 'e1' };
-  const e2: UsageEvent = { ...base, id: 'e2', key_id: 'k2', model: 'gpt-y', status: 429, cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, provider: '', estimated: true, latency_ms: 3 };
+  const e2: UsageEvent = { ...base, id: 'e2', key_id: 'k2', model: 'gpt-y', status: 429, cost_usd: 0, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, provider: '', estimated: true, latency_ms: 3 };
+  /** An MCP tool call of key k1 (model = the exposed tool, provider = the MCP server), as the gateway records it. */
+  const tool: UsageEvent = {
+    ...base, id: 't1', kind: 'mcp', bytes: 120, model: 'files__read', provider: 'files', upstream_model: 'read', endpoint: '/mcp',
+    prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0, cost_usd: 0, latency_ms: 7,
+  };
   const e3: UsageEvent = { ...base, id: 'e3', ts: T2, cost_usd: 1.5, aborted: true, latency_ms: 1000 };
   const hour = (ts: number) => rollupBucket('h', ts);
   const day = (ts: number) => rollupBucket('d', ts);
@@ -139,11 +144,12 @@ describe('gwXaddOnce, usage rollups', () => {
     expect(await xaddR('a', [[0, e1], [1, e2], [2, e3], [3, e4]])).toEqual([1, 3]);
 
     expect(await redis.hgetall(rollupKey('h', hour(T1), 'total'))).toEqual({
-      requests: '2', errors: '1', prompt_tokens: '10', completion_tokens: '5', cached_tokens: '2', cost_nusd: '123457', estimated: '1', latency_ms: '43',
+      requests: '2', errors: '1', prompt_tokens: '10', completion_tokens: '5', cached_tokens: '2', cost_nusd: '123457', estimated: '1', latency_ms: '43', cache_write_tokens: '3',
     });
     expect(await redis.hgetall(rollupKey('h', hour(T2), 'total'))).toEqual({
-      requests: '2', errors: '1', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '4', cost_nusd: '2000000000', latency_ms: '1040',
+      requests: '2', errors: '1', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '4', cost_nusd: '2000000000', latency_ms: '1040', cache_write_tokens: '6',
     });
+    expect(await redis.hgetall(rollupKey('d', day(T2), 'model', 'cache_write_tokens'))).toEqual({ 'gpt-x': '6' });
     expect(await redis.hgetall(rollupKey('d', day(T1), 'key', 'requests'))).toEqual({ k1: '1', k2: '1' });
     expect(await redis.hgetall(rollupKey('d', day(T2), 'key', 'cost_nusd'))).toEqual({ k1: '2000000000' });
     expect(await redis.hgetall(rollupKey('h', hour(T1), 'model', 'errors'))).toEqual({ 'gpt-y': '1' });
@@ -162,14 +168,32 @@ describe('gwXaddOnce, usage rollups', () => {
     const many: UsageEvent[] = Array.from({ length: 60 }, (_, i) => ({
       ...base, id: `m${i}`, key_id: `k${i % 7}`, model: `m${i % 3}`, provider: i % 5 ? `p${i % 2}` : '', ts: T1 + i * 60_000,
       cost_usd: (i * 0.000037) / 3, prompt_tokens: i * 11, completion_tokens: i % 4, cached_tokens: i % 3, status: i % 9 ? 200 : 502,
-      aborted: i % 13 === 0, estimated: i % 6 === 0, latency_ms: 17.6 * i,
+      aborted: i % 13 === 0, estimated: i % 6 === 0, latency_ms: 17.6 * i, cache_write_tokens: i % 5 ? 0 : i * 3,
+      ...(i % 11 === 0 ? { kind: 'mcp' as const, bytes: i } : {}),
     }));
     expect(await xaddA('a', 0, 59, many)).toEqual([60, 0]);
     const aggregate = await rollups();
-    expect(Object.keys(aggregate)).toHaveLength(4 * 25);
+    expect(Object.keys(aggregate)).toHaveLength(4 * 28);
     await redis.flushdb();
     expect(await xaddR('a', many.map((e, i) => [i, e]))).toEqual([60, 0]);
     expect(await rollups()).toEqual(aggregate);
+  });
+
+  it('an MCP tool call is streamed, in both forms, and counted in no rollup: the rollups are model requests', async () => {
+    expect(await xaddA('a', 0, 1, [tool, { ...tool, id: 't2', ts: T2 }])).toEqual([2, 0]);
+    // A batch of a tool call alone needs no bucket at all.
+    expect(rollupArgs([tool], TTL, true)).toEqual({ keys: [], argv: [100, 1000, 0, 0], sums: [] });
+    expect(await rollups()).toEqual({});
+    // Mixed with a model request, in the one-by-one form (the script decodes and skips it), then the aggregate form.
+    expect(await xaddR('a', [[0, tool], [1, { ...tool, id: 't2', ts: T2 }], [2, e1], [3, { ...tool, id: 't3' }]])).toEqual([2, 2]);
+    expect(await xaddA('a', 4, 5, [{ ...tool, id: 't4' }, { ...e1, id: 'e1b' }])).toEqual([2, 0]);
+    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(6);
+    expect(await redis.hgetall(rollupKey('h', hour(T1), 'total'))).toMatchObject({ requests: '2', latency_ms: '80' });
+    expect(await redis.hgetall(rollupKey('d', day(T1), 'model', 'requests'))).toEqual({ 'gpt-x': '2' });
+    expect(await redis.hgetall(rollupKey('d', day(T1), 'provider', 'requests'))).toEqual({ p1: '2' });
+    const s = await readUsageSeries(redis, { from: T1, to: T2 + 1, granularity: 'hour', by: 'model' });
+    expect(s.total.requests).toBe(2);
+    expect(s.groups.map((g) => g.group)).toEqual(['gpt-x']);
   });
 
   it('an entry that is not a usage event is streamed on a resend, and counted nowhere', async () => {

@@ -104,7 +104,7 @@ return { applied, skipped }
  * `a` for events sent for the first time (none can have been streamed), `r` one by one with
  * their seq.
  *
- * Rollups (core's usage-rollup-keys.ts): each event adds to its hour's and its UTC day's `total`
+ * Rollups (core's usage-rollup-keys.ts): each model request's event (not an MCP tool call's) adds to its hour's and its UTC day's `total`
  * hash and to the `<dimension>:<metric>` hashes (field = key id, model, provider), summed first
  * so a batch costs one HINCRBY per hash and field. Integer counters; cost in nano-USD. Each hash
  * expires a fixed time after its bucket ends (EXPIREAT). In the `a` form (all or nothing) the pod
@@ -124,8 +124,8 @@ return { applied, skipped }
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
 export const XADD_ONCE_LUA = `
-local BLOCK, NM = 25, 8
-local METRICS = { 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_nusd', 'estimated', 'latency_ms' }
+local BLOCK, NM = 28, 9
+local METRICS = { 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_nusd', 'estimated', 'latency_ms', 'cache_write_tokens' }
 local nh, nd = tonumber(ARGV[5]), tonumber(ARGV[6])
 local base, expire_at = {}, {}
 for i = 1, nh + nd do
@@ -159,17 +159,18 @@ local function str(v)
   if type(v) == 'string' then return v end
   return ''
 end
--- One event's counters added to the hashes of its hour and its day (an undecodable one to none).
+-- One event's counters added to the hashes of its hour and its day (an undecodable one, or an
+-- MCP tool call, to none).
 local function roll(json)
   local ok, e = pcall(cjson.decode, json)
-  if not ok or type(e) ~= 'table' or type(e.ts) ~= 'number' then return end
+  if not ok or type(e) ~= 'table' or type(e.ts) ~= 'number' or e.kind == 'mcp' then return end
   local err = 0
   if num(e.status) >= 400 or e.aborted == true then err = 1 end
   local est = 0
   if e.estimated == true then est = 1 end
   local cost = 0
   if type(e.cost_usd) == 'number' then cost = math.floor(e.cost_usd * 1e9 + 0.5) end
-  local v = { 1, err, num(e.prompt_tokens), num(e.completion_tokens), num(e.cached_tokens), cost, est, num(e.latency_ms) }
+  local v = { 1, err, num(e.prompt_tokens), num(e.completion_tokens), num(e.cached_tokens), cost, est, num(e.latency_ms), num(e.cache_write_tokens) }
   local groups = { str(e.key_id), str(e.model), str(e.provider) }
   for _, b in pairs({ base['h' .. math.floor(e.ts / 3600000)] or false, base['d' .. math.floor(e.ts / 86400000)] or false }) do
     if b then

@@ -29,8 +29,11 @@ export const overviewPage: Page = async (main) => {
   const body = h('div');
   const load = async () => {
     const span = RANGES[select.value as keyof typeof RANGES];
-    const now = Date.now();
-    const [o, health] = await Promise.all([api<Overview>('GET', `/overview${qs({ from: now - span, to: now })}`), api<{ items: Health[] }>('GET', '/providers/health')]);
+    // Whole buckets (hours up to 3 days, else UTC days), the current one included: the console
+    // answers those from the rollups alone, without reading the usage stream.
+    const size = span <= 3 * 86_400_000 ? 3_600_000 : 86_400_000;
+    const to = Math.ceil((Date.now() + 1) / size) * size;
+    const [o, health] = await Promise.all([api<Overview>('GET', `/overview${qs({ from: to - span, to })}`), api<{ items: Health[] }>('GET', '/providers/health')]);
     const times = o.series.map((p) => p.t);
     body.replaceChildren(
       h(

@@ -12,6 +12,8 @@ export interface UsageRowJson {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  /** Prompt tokens written to the provider's prompt cache. */
+  cache_write_tokens: number;
   cost_usd: number;
   avg_latency_ms: number;
 }
@@ -33,8 +35,8 @@ export const usagePage: Page = async (main) => {
       api<{ rows: UsageRowJson[]; total: UsageRowJson }>('GET', `/usage${qs({ ...range, by: by.value })}`),
       api<{ bucket: 'hour' | 'day'; points: Array<{ t: number; requests: number; cost_usd: number; tokens: number }> }>('GET', `/usage/series${qs({ ...range, bucket: range.to - range.from <= 3 * 86_400_000 ? 'hour' : 'day' })}`),
     ]);
-    const head = [by.value, 'requests', 'errors', 'prompt tokens', 'completion tokens', 'cached tokens', 'spend', 'avg latency ms'];
-    const row = (r: UsageRowJson) => [r.group, fmtInt(r.requests), fmtInt(r.errors), fmtInt(r.prompt_tokens), fmtInt(r.completion_tokens), fmtInt(r.cached_tokens), fmtUsd(r.cost_usd), fmtInt(r.avg_latency_ms)];
+    const head = [by.value, 'requests', 'errors', 'prompt tokens', 'completion tokens', 'cached tokens', 'cache write tokens', 'spend', 'avg latency ms'];
+    const row = (r: UsageRowJson) => [r.group, fmtInt(r.requests), fmtInt(r.errors), fmtInt(r.prompt_tokens), fmtInt(r.completion_tokens), fmtInt(r.cached_tokens), fmtInt(r.cache_write_tokens), fmtUsd(r.cost_usd), fmtInt(r.avg_latency_ms)];
     const times = series.points.map((p) => p.t);
     body.replaceChildren(
       h(

@@ -7,8 +7,8 @@ const row = (group: string, t: UsageTotals): UsageRow => ({
   prompt_tokens: t.prompt_tokens,
   completion_tokens: t.completion_tokens,
   cached_tokens: t.cached_tokens,
-  // The rollups do not count cache writes (their cost is in cost_usd): the report leaves those columns out.
-  cache_write_tokens: 0,
+  cache_write_tokens: t.cache_write_tokens,
+  // The rollups do not split cache writes by TTL (the cost of both is in cost_usd).
   cache_write_1h_tokens: 0,
   cost_usd: Math.round(t.cost_usd * 1e9) / 1e9,
   estimated: t.estimated,
@@ -18,7 +18,8 @@ const row = (group: string, t: UsageTotals): UsageRow => ({
 /**
  * The usage report's rows from the hourly rollups (core's readUsageSeries) instead of the
  * stream: complete where the stream was trimmed, fast over any range, whole hours only
- * (`since` rounded down, `until` up). Key rows are named `name (id)` from `keyNames`.
+ * (`since` rounded down, `until` up), model requests only (MCP tool calls are not in the
+ * rollups). Key rows are named `name (id)` from `keyNames`.
  */
 export async function usageFromRollups(
   redis: RedisClient,

@@ -29,6 +29,8 @@ async function usageReport(ctx: Context, o: UsageOptions): Promise<void> {
   const since = parseTimeRef(o.since ?? '24h', now, '--since');
   const until = o.until ? parseTimeRef(o.until, now, '--until') : null;
   if (until !== null && until <= since) throw new UserError('--until must be later than --since');
+  // The rollups count model requests only: MCP tool calls are read from the stream.
+  if (o.rollups && o.kind === 'mcp') throw new UserError('--rollups counts model requests only, not MCP tool calls: leave out --rollups to read them from the usage stream (--kind mcp)');
   const key = o.key ? await mustFindKey(ctx, o.key) : null;
   if (o.rollups) return rollupReport(ctx, o, f, by, since, until ?? now.getTime(), key);
   const events = [];
@@ -63,9 +65,10 @@ async function rollupReport(ctx: Context, o: UsageOptions, f: ReturnType<typeof 
   }
   const range = { since: new Date(r.since).toISOString(), until: new Date(r.until).toISOString() };
   if (isDataFormat(f)) return ctx.out.data({ by, ...range, key: key ? { id: key.id, name: key.name } : null, rows: r.rows, total: r.total, trimmed_until: null }, f);
-  ctx.out.info(`usage by ${by}, ${range.since} → ${range.until} (rollups, whole hours)${key ? `, key ${key.name}` : ''}`);
-  const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', 'cost', 'avg ms', 'estimated'];
-  const cells = (x: typeof r.total) => [x.group, x.requests, x.errors, x.prompt_tokens, x.completion_tokens, x.cached_tokens, usd(x.cost_usd), x.avg_latency_ms, x.estimated];
+  ctx.out.info(`usage by ${by}, ${range.since} → ${range.until} (rollups, whole hours, model requests)${key ? `, key ${key.name}` : ''}`);
+  const writes = r.total.cache_write_tokens > 0;
+  const head = [by, 'requests', 'errors', 'prompt', 'completion', 'cached', ...(writes ? ['cache write'] : []), 'cost', 'avg ms', 'estimated'];
+  const cells = (x: typeof r.total) => [x.group, x.requests, x.errors, x.prompt_tokens, x.completion_tokens, x.cached_tokens, ...(writes ? [x.cache_write_tokens] : []), usd(x.cost_usd), x.avg_latency_ms, x.estimated];
   ctx.out.table(head, r.rows.length ? [...r.rows.map(cells), cells(r.total)] : [], { wide: f === 'wide' });
 }
 
@@ -77,7 +80,7 @@ export function usageCommand(run: Runner): Command {
     .option('--since <when>', 'ISO date/time or a duration ago (24h, 7d, 90m)', '24h')
     .option('--until <when>', 'ISO date/time or a duration ago (default: now)')
     .option('--key <ref>', 'only this key (name, id or prefix)')
-    .option('--rollups', "read the gateway's hourly/daily usage counters instead of the stream: fast over any range and complete where the stream was trimmed (GW_USAGE_STREAM_MAXLEN); whole hours; hours kept 8 days, days 400; with --key, only --by key or day")
+    .option('--rollups', "read the gateway's hourly/daily usage counters instead of the stream: fast over any range and complete where the stream was trimmed (GW_USAGE_STREAM_MAXLEN); whole hours; hours kept 8 days, days 400; with --key, only --by key or day; model requests only (not with --kind mcp)")
     .addOption(new Option('--kind <kind>', 'only model requests (llm) or MCP tool calls (mcp: model = tool, provider = MCP server)').choices(['llm', 'mcp']));
   return withOutputFlags(cmd, ['table', 'wide', 'json', 'yaml']).action((opts: UsageOptions, c: Command) => run(c, (ctx) => usageReport(ctx, opts)));
 }
