@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import { once } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { scrape, sum } from './observability-helpers.js';
 import { lastAccessLine, startTestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 
@@ -11,7 +12,7 @@ import { useGatewayStack } from './support/stack.js';
  * limits and usage per response as over HTTP, errors as messages, close codes.
  */
 
-const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'ws-a' }, { GW_POD_NAME: 'ws-idle', GW_WS_IDLE_TIMEOUT_S: '1' }] });
+const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'ws-a', GW_ADMIN_PORT: '0', GW_CORS_ORIGINS: 'https://app.example.com' }, { GW_POD_NAME: 'ws-idle', GW_WS_IDLE_TIMEOUT_S: '1' }] });
 const { registry } = stack;
 let raw: string;
 
@@ -173,5 +174,68 @@ describe('Responses API over a WebSocket', () => {
     while (end.type !== 'error');
     expect(end).toMatchObject({ status: 403, error: { code: 'key_disabled' } });
     expect((await c.closed)[0]).toBe(1008);
+  });
+
+  it('a refused upgrade leaves the access line and metrics a refused HTTP request leaves (wrong key, bad origin, unknown path); an unknown model is refused per response', async () => {
+    const { WebSocket } = await import('ws');
+    const gw = stack.gws[0]!;
+    const wsUrl = `${gw.url.replace('http', 'ws')}/v1/responses`;
+    const refusedUpgrade = async (url: string, headers: Record<string, string>) => {
+      const ws = new WebSocket(url, { headers });
+      ws.on('error', () => {});
+      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number; headers: Record<string, string> }];
+      ws.terminate();
+      return res;
+    };
+    const comparable = (l: Record<string, any>) => {
+      const { reqId: _r, time: _t, durationMs: _d, method: _m, transport: _tr, ...rest } = l;
+      return rest;
+    };
+    const counts = async (reason: string, endpoint = '/responses') => {
+      const s = await scrape(gw.gw.adminPort!);
+      return { answered: sum(s, 'llmgw_requests_total', { endpoint, status_class: '4xx' }), refused: sum(s, 'llmgw_requests_refused_total', { reason, endpoint }) };
+    };
+
+    // Wrong key: over HTTP, then as an upgrade.
+    let before = await counts('invalid_api_key');
+    const http = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { authorization: 'Bearer sk-not-a-key', 'content-type': 'application/json' }, body: '{"model":"gpt-native","input":"x"}' });
+    expect(http.status).toBe(401);
+    const httpLine = await lastAccessLine(gw, '/responses');
+    let after = await counts('invalid_api_key');
+    expect(after).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    before = after;
+    const res = await refusedUpgrade(wsUrl, { authorization: 'Bearer sk-not-a-key', 'x-request-id': 'req-upgrade-1' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-request-id']).toBe('req-upgrade-1');
+    const wsLine = await lastAccessLine(gw, '/responses');
+    expect(wsLine).toMatchObject({ reqId: 'req-upgrade-1', method: 'GET', transport: 'websocket', status: 401, errorCode: 'invalid_api_key' });
+    expect(comparable(wsLine)).toEqual(comparable(httpLine));
+    expect(await counts('invalid_api_key')).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    expect(gw.logs.text).not.toContain('sk-not-a-key');
+
+    // A page of an origin CORS does not allow.
+    before = await counts('cors_origin_not_allowed');
+    const cross = await refusedUpgrade(wsUrl, { authorization: `Bearer ${raw}`, origin: 'https://evil.example' });
+    expect(cross.statusCode).toBe(403);
+    expect(await lastAccessLine(gw, '/responses')).toMatchObject({ transport: 'websocket', status: 403, errorCode: 'cors_origin_not_allowed' });
+    expect(await counts('cors_origin_not_allowed')).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    const allowed = await connect(0);
+    allowed.ws.close();
+
+    // A path that takes no upgrade: counted under endpoint `other`, as an unknown HTTP route is.
+    before = await counts('unknown_url', 'other');
+    expect((await fetch(`${gw.baseURL}/nothing-here`, { method: 'POST', headers: { authorization: `Bearer ${raw}` } })).status).toBe(404);
+    after = await counts('unknown_url', 'other');
+    expect(after.answered).toBe(before.answered + 1);
+    expect((await refusedUpgrade(`${gw.url.replace('http', 'ws')}/v1/nothing-here`, { authorization: `Bearer ${raw}` })).statusCode).toBe(404);
+    expect(await counts('unknown_url', 'other')).toEqual({ answered: after.answered + 1, refused: after.refused });
+
+    // An unknown model is known only at response.create: that response is refused (its own line), the socket stays.
+    const c = await connect(0);
+    const end = await c.create({ type: 'response.create', model: 'no-such-model', input: 'x' });
+    expect(end).toMatchObject({ type: 'error', status: 404, error: { code: 'model_not_found' } });
+    expect(await lastAccessLine(gw, '/responses')).toMatchObject({ transport: 'websocket', method: 'POST', status: 404, errorCode: 'model_not_found', model: 'no-such-model' });
+    expect(c.ws.socket.readyState).toBe(c.ws.socket.OPEN);
+    c.ws.close();
   });
 });

@@ -13,10 +13,10 @@ const WS_CLOSE = { normal: 1000, goingAway: 1001, unsupportedData: 1003, policy:
 export interface WebSocketOptions {
   /** Which paths take an upgrade (the Responses API's). */
   accepts(path: string): boolean;
-  /** The upgrade's credentials checked before the socket opens; the error refuses it as an HTTP answer. */
+  /** The upgrade checked before the socket opens (draining, origin, key); the error refuses it as an HTTP answer. */
   authorize(headers: Record<string, string>): Promise<GatewayError | null>;
-  /** The JSON body of a refused upgrade. */
-  refusalBody(err: GatewayError): string;
+  /** A refused upgrade, observed like any refused request (access line, metrics); returns its request id and JSON body. */
+  refused(upgrade: RefusedUpgrade, err: GatewayError): { reqId: string; body: string };
   /** The gateway's own error message on the socket (a bad event, a response already running). */
   errorMessage(err: GatewayError): string;
   /** A socket with no response running and no message for this long is closed (1000). */
@@ -26,6 +26,15 @@ export interface WebSocketOptions {
 }
 
 type RequestHandler = (req: GatewayRequest, res: ResponseSink) => void;
+
+/** What is known of an upgrade the gateway refused. */
+export interface RefusedUpgrade {
+  path: string;
+  /** The client's `x-request-id`, if it sent one. */
+  requestId: string | undefined;
+  /** performance.now() when the upgrade request arrived. */
+  receivedAt: number;
+}
 
 /** Headers of the upgrade that are about the socket, not the requests made on it. */
 const SOCKET_HEADERS = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length', 'x-request-id']);
@@ -147,9 +156,9 @@ class Connection {
   }
 }
 
-function refuseUpgrade(res: HttpResponse, err: GatewayError, body: string): void {
+function refuseUpgrade(res: HttpResponse, err: GatewayError, answer: { reqId: string; body: string }): void {
   res.cork(() => {
-    res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json').end(body, true);
+    res.writeStatus(statusLine(err.status)).writeHeader('content-type', 'application/json').writeHeader('x-request-id', answer.reqId).end(answer.body, true);
   });
 }
 
@@ -168,6 +177,7 @@ export function attachWebSockets(app: TemplatedApp, opts: WebSocketOptions, hand
     maxBackpressure: 16 * 1024 * 1024,
     upgrade: (res: HttpResponse, req: HttpRequest, context: us_socket_context_t) => {
       // HttpRequest dies with this callback: everything is copied out first.
+      const receivedAt = performance.now();
       const path = req.getUrl();
       const query = req.getQuery() ?? '';
       const headers: Record<string, string> = {};
@@ -177,12 +187,16 @@ export function attachWebSockets(app: TemplatedApp, opts: WebSocketOptions, hand
       const key = req.getHeader('sec-websocket-key');
       const protocol = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
-      if (!opts.accepts(path)) return refuseUpgrade(res, Errors.routeNotFound('GET', path), opts.refusalBody(Errors.routeNotFound('GET', path)));
+      const upgrade: RefusedUpgrade = { path, requestId: req.getHeader('x-request-id') || undefined, receivedAt };
+      if (!opts.accepts(path)) {
+        const err = Errors.routeNotFound('GET', path);
+        return refuseUpgrade(res, err, opts.refused(upgrade, err));
+      }
       let aborted = false;
       res.onAborted(() => (aborted = true));
       void opts.authorize(headers).then((err) => {
         if (aborted) return;
-        if (err) return refuseUpgrade(res, err, opts.refusalBody(err));
+        if (err) return refuseUpgrade(res, err, opts.refused(upgrade, err));
         res.cork(() => res.upgrade<SocketData>({ path, query, headers }, key, protocol, extensions, context));
       });
     },
