@@ -28,7 +28,7 @@ export interface WebSocketOptions {
 type RequestHandler = (req: GatewayRequest, res: ResponseSink) => void;
 
 /** What is known of an upgrade the gateway refused. */
-export interface RefusedUpgrade {
+interface RefusedUpgrade {
   path: string;
   /** The client's `x-request-id`, if it sent one. */
   requestId: string | undefined;
