@@ -101,22 +101,71 @@ describe('Responses API over a WebSocket', () => {
     ws.socket.terminate();
   });
 
-  it('bad events get an error message and the socket stays usable; one response at a time', async () => {
+  it('bad events get an error message and the socket stays usable; a create on a busy stream waits its turn (FIFO), no overlap', async () => {
     const c = await connect();
     c.ws.socket.send('not json');
     c.ws.socket.send(JSON.stringify({ type: 'session.update' }));
     while (c.events.filter((e) => e.type === 'error').length < 2) await new Promise((r) => setTimeout(r, 5));
-    stack.fake.setBehaviour({ content: 'slow answer here', chunks: 3, chunkDelayMs: 100 });
-    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'slow' } as never);
-    const busy = await c.create({ type: 'response.create', model: 'gpt-native', input: 'too soon' });
-    expect(busy).toMatchObject({ type: 'error', status: 400, error: { code: 'response_in_progress' } });
-    const errs = c.events.filter((e) => e.type === 'error').map((e) => e.error.code);
-    expect(errs).toEqual(['invalid_event', 'invalid_event', 'response_in_progress']);
-    while (!c.events.some((e) => e.type === 'response.completed')) await new Promise((r) => setTimeout(r, 10));
-    stack.fake.setBehaviour({ chunkDelayMs: 0 });
-    const next = await c.create({ type: 'response.create', model: 'gpt-native', input: 'now' });
-    expect(next.type).toBe('response.completed');
-    expect(stack.fake.received.filter((r) => r.path === '/v1/responses')).toHaveLength(2);
+    expect(c.events.filter((e) => e.type === 'error').map((e) => e.error.code)).toEqual(['invalid_event', 'invalid_event']);
+    stack.fake.setBehaviour({ content: 'slow answer here', chunks: 3, chunkDelayMs: 50 });
+    // Two creates on the default stream, back to back: the second starts once the first is over.
+    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'first' } as never);
+    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'second' } as never);
+    while (c.events.filter((e) => e.type === 'response.completed').length < 2) await new Promise((r) => setTimeout(r, 10));
+    const types = c.events.filter((e) => e.type === 'response.created' || e.type === 'response.completed').map((e) => e.type);
+    expect(types).toEqual(['response.created', 'response.completed', 'response.created', 'response.completed']);
+    const upstream = stack.fake.received.filter((r) => r.path === '/v1/responses');
+    expect(upstream.map((r) => r.json.input)).toEqual(['first', 'second']);
+    // The default stream's events carry no stream_id.
+    expect(c.events.every((e) => !('stream_id' in e))).toBe(true);
+    c.ws.close();
+  });
+
+  it('stream_id multiplexes: responses on different streams run at once, every event of a stream carries its stream_id, none reaches the upstream', async () => {
+    const c = await connect();
+    // The planner's upstream stalls after its first delta (silent, open) until the socket goes.
+    stack.fake.enqueue({ content: 'planning forever', chunks: 3, stallAfterChunks: 1 });
+    c.ws.send({ type: 'response.create', stream_id: 'planner', model: 'gpt-native', input: 'plan' } as never);
+    const plannerUpstream = await stack.fake.waitFor((r) => r.path === '/v1/responses' && r.json?.input === 'plan');
+    while (!c.events.some((e) => e.type === 'response.output_text.delta')) await new Promise((r) => setTimeout(r, 5));
+    // Another stream runs while the planner is still running.
+    const research = await c.create({ type: 'response.create', stream_id: 'research', model: 'claude-r', input: 'risks' });
+    expect(research).toMatchObject({ type: 'response.completed', stream_id: 'research' });
+    expect(plannerUpstream.endedAt).toBeUndefined();
+    for (const lane of ['planner', 'research']) {
+      const mine = c.events.filter((e) => e.stream_id === lane);
+      expect(mine[0]!.type).toBe('response.created');
+      expect(mine.some((e) => e.type === 'response.output_text.delta')).toBe(true);
+    }
+    expect(c.events.every((e) => e.stream_id === 'planner' || e.stream_id === 'research')).toBe(true);
+    expect(c.events.filter((e) => e.stream_id === 'planner').some((e) => e.type === 'response.completed')).toBe(false);
+    // No transport-only field upstream (the fake provider refuses stream_id with 400 as OpenAI does).
+    expect(stack.fake.received.every((r) => r.json && !('stream_id' in r.json))).toBe(true);
+
+    // Fork the research onto a new stream; the fork's events and errors carry their stream_id.
+    const fork = await c.create({ type: 'response.create', stream_id: 'critic', model: 'gpt-native', previous_response_id: research.response.id, input: 'gaps?', store: false });
+    expect(fork).toMatchObject({ type: 'response.completed', stream_id: 'critic' });
+    expect(stack.fake.received.at(-1)!.json.input.map((i: Event) => i.role)).toEqual(['user', 'assistant', 'user']);
+    const lost = await c.create({ type: 'response.create', stream_id: 'critic', model: 'gpt-native', previous_response_id: 'resp_unknown', input: 'x' });
+    expect(lost).toMatchObject({ type: 'error', stream_id: 'critic', status: 400, error: { code: 'previous_response_not_found' } });
+
+    // A bad stream_id is refused (no stream to name); the socket stays usable.
+    const bad = await c.create({ type: 'response.create', stream_id: 'no spaces', model: 'gpt-native', input: 'x' });
+    expect(bad).toMatchObject({ type: 'error', status: 400, error: { code: 'invalid_stream_id', param: 'stream_id' } });
+    expect('stream_id' in bad).toBe(false);
+    expect((await c.create({ type: 'response.create', stream_id: 'x'.repeat(256), model: 'gpt-native', input: 'ok' })).type).toBe('response.completed');
+    // Leaving ends the stalled planner's upstream call too.
+    c.ws.close();
+    await stack.fake.waitFor((r) => r.id === plannerUpstream.id && r.aborted);
+  });
+
+  it('at most 32 named streams per socket: the 33rd is refused on its stream, the existing ones go on', async () => {
+    const c = await connect();
+    for (let i = 0; i < 32; i++) expect((await c.create({ type: 'response.create', stream_id: `s${i}`, model: 'claude-r', input: 'x', generate: false })).type).toBe('response.completed');
+    const refused = await c.create({ type: 'response.create', stream_id: 's32', model: 'claude-r', input: 'x', generate: false });
+    expect(refused).toMatchObject({ type: 'error', stream_id: 's32', status: 400, error: { code: 'websocket_stream_limit_reached' } });
+    expect(await c.create({ type: 'response.create', stream_id: 's0', model: 'claude-r', input: 'x', generate: false })).toMatchObject({ type: 'response.completed', stream_id: 's0' });
+    expect(await c.create({ type: 'response.create', model: 'claude-r', input: 'x', generate: false })).toMatchObject({ type: 'response.completed' });
     c.ws.close();
   });
 

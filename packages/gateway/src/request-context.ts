@@ -46,6 +46,8 @@ export interface ResponseSink {
   batch(fn: () => void): void;
   /** The connection's own memory when requests share one (the Responses API's WebSocket mode); absent for HTTP. */
   readonly connection?: ConnectionMemory;
+  /** The WebSocket stream (`stream_id`) the response runs on; '' for the default one; absent for HTTP. */
+  readonly lane?: string;
 }
 
 /** A conversation as kept for `previous_response_id`: the items up to and including a response's output, and who owns it. */
@@ -53,6 +55,8 @@ export interface ConversationRecord {
   id: string;
   keyId: string;
   items: Record<string, unknown>[];
+  /** The WebSocket stream it was created on (connection memory only). */
+  lane?: string;
 }
 
 /**

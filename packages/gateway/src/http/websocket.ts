@@ -17,7 +17,7 @@ export interface WebSocketOptions {
   authorize(headers: Record<string, string>): Promise<GatewayError | null>;
   /** A refused upgrade, observed like any refused request (access line, metrics); returns its request id and JSON body. */
   refused(upgrade: RefusedUpgrade, err: GatewayError): { reqId: string; body: string };
-  /** The gateway's own error message on the socket (a bad event, a response already running). */
+  /** The gateway's own error message on the socket (a bad event, a bad `stream_id`). */
   errorMessage(err: GatewayError): string;
   /** A socket with no response running and no message for this long is closed (1000). */
   idleTimeoutS: number;
@@ -51,11 +51,33 @@ export interface WebSocketRegistry {
   closeAll(): void;
 }
 
-/** One socket: at most one response at a time, each a request through the same handler as HTTP. */
+/** Responses running at once on one socket, over all its streams (OpenAI's bound); more wait their turn. */
+const MAX_IN_FLIGHT = 16;
+/** Distinct named `stream_id`s one socket may use (OpenAI's bound; the default stream not counted). */
+const MAX_NAMED_STREAMS = 32;
+/** `response.create` events waiting to start on one socket, beyond which one is refused. */
+const MAX_WAITING = 256;
+const STREAM_ID = /^[A-Za-z0-9_.-]{1,256}$/;
+
+/** A `response.create` waiting for its stream (`lane`, '' for the default one) or a free slot. */
+interface Waiting {
+  lane: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * One socket, multiplexed by `stream_id` as OpenAI's WebSocket mode is: responses on one
+ * stream run one after the other, in the order sent (a create on a busy stream waits);
+ * responses on different streams run at once, at most MAX_IN_FLIGHT. Each response is a
+ * request through the same handler as HTTP; the events of a named stream carry its `stream_id`.
+ */
 class Connection {
-  private current: WsSink | null = null;
+  /** The response running on each stream. */
+  private readonly running = new Map<string, WsSink>();
+  private readonly waiting: Waiting[] = [];
+  private readonly named = new Set<string>();
   private idle: NodeJS.Timeout | null = null;
-  private closingAfterResponse = false;
+  private closingAfterResponses = false;
   readonly state: WsSocketState;
 
   constructor(
@@ -78,16 +100,64 @@ class Connection {
     try {
       event = JSON.parse(text);
     } catch {
-      return this.refuse(Errors.invalidWsEvent('not JSON'));
+      return this.refuse(Errors.invalidWsEvent('not JSON'), '');
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) return this.refuse(Errors.invalidWsEvent('not a JSON object'));
-    const { type, response, ...fields } = event as Record<string, unknown>;
-    if (type !== 'response.create') return this.refuse(Errors.invalidWsEvent(`unknown type ${JSON.stringify(type)}; the gateway takes response.create`));
-    if (this.current) return this.refuse(Errors.responseInProgress());
-    // The same fields as the POST body (also accepted nested under `response`), always streamed back.
-    const body = { ...(typeof response === 'object' && response !== null ? response : fields), stream: true };
-    const sink = new WsSink(this.state, (s) => this.ended(s));
-    this.current = sink;
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) return this.refuse(Errors.invalidWsEvent('not a JSON object'), '');
+    const { type, response, stream_id: streamId, ...fields } = event as Record<string, unknown>;
+    if (type !== 'response.create') return this.refuse(Errors.invalidWsEvent(`unknown type ${JSON.stringify(type)}; the gateway takes response.create`), '');
+    // The same fields as the POST body (also accepted nested under `response`); `stream_id` is
+    // the socket's own business and never reaches the pipeline (nor any upstream).
+    const nested = typeof response === 'object' && response !== null ? { ...(response as Record<string, unknown>) } : null;
+    const id = streamId ?? nested?.stream_id ?? null;
+    if (nested) delete nested.stream_id;
+    if (id !== null && (typeof id !== 'string' || !STREAM_ID.test(id))) return this.refuse(Errors.invalidStreamId(), '');
+    const lane = id ?? '';
+    if (lane !== '' && !this.named.has(lane)) {
+      if (this.named.size >= MAX_NAMED_STREAMS) return this.refuse(Errors.streamLimitReached(MAX_NAMED_STREAMS), lane);
+      this.named.add(lane);
+    }
+    if (this.waiting.length >= MAX_WAITING) return this.refuse(Errors.wsQueueFull(MAX_WAITING), lane);
+    this.waiting.push({ lane, body: { ...(nested ?? fields), stream: true } });
+    this.pump();
+  }
+
+  onDrain(): void {
+    const waiters = this.state.drainWaiters;
+    this.state.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  onClose(): void {
+    this.state.ws = null;
+    this.clearIdle();
+    this.waiting.length = 0;
+    for (const sink of [...this.running.values()]) sink.markAborted();
+    this.onGone(this);
+  }
+
+  /** Close now when idle; else once the running responses are over (those still waiting never start). */
+  goAway(): void {
+    this.waiting.length = 0;
+    if (this.running.size > 0) this.closingAfterResponses = true;
+    else this.close(WS_CLOSE.goingAway, 'server shutting down');
+  }
+
+  /** Start what may start, in the order sent: a free stream, a free slot. */
+  private pump(): void {
+    for (let i = 0; i < this.waiting.length && this.running.size < MAX_IN_FLIGHT && this.state.ws; ) {
+      const w = this.waiting[i]!;
+      if (this.running.has(w.lane)) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.start(w);
+    }
+  }
+
+  private start({ lane, body }: Waiting): void {
+    const sink = new WsSink(this.state, (s) => this.ended(s), lane);
+    this.running.set(lane, sink);
     const req: GatewayRequest = {
       method: 'POST',
       path: this.data.path,
@@ -104,39 +174,27 @@ class Connection {
     }
   }
 
-  onDrain(): void {
-    const waiters = this.state.drainWaiters;
-    this.state.drainWaiters = [];
-    for (const w of waiters) w();
-  }
-
-  onClose(): void {
-    this.state.ws = null;
-    this.clearIdle();
-    this.current?.markAborted();
-    this.onGone(this);
-  }
-
-  /** Close now when idle; else once the running response is over. */
-  goAway(): void {
-    if (this.current) this.closingAfterResponse = true;
-    else this.close(WS_CLOSE.goingAway, 'server shutting down');
-  }
-
   private ended(sink: WsSink): void {
-    if (this.current !== sink) return;
-    this.current = null;
+    if (this.running.get(sink.lane) !== sink) return;
+    this.running.delete(sink.lane);
     if (!this.state.ws) return;
-    if (this.closingAfterResponse) return this.close(WS_CLOSE.goingAway, 'server shutting down');
     // The key was refused (revoked or expired since the upgrade): the socket is of no more use.
     if (sink.status === 401 || sink.status === 403) return this.close(WS_CLOSE.policy, 'API key refused');
-    this.armIdle();
+    if (this.closingAfterResponses) {
+      if (this.running.size === 0) this.close(WS_CLOSE.goingAway, 'server shutting down');
+      return;
+    }
+    this.pump();
+    if (this.running.size === 0 && this.waiting.length === 0) this.armIdle();
   }
 
-  private refuse(err: GatewayError): void {
+  /** An error message for an event that starts nothing (on its stream when it named a valid one). */
+  private refuse(err: GatewayError, lane: string): void {
     const ws = this.state.ws;
-    if (ws) ws.cork(() => ws.send(this.opts.errorMessage(err), false));
-    if (!this.current) this.armIdle();
+    const msg = this.opts.errorMessage(err);
+    const tagged = lane === '' ? msg : `{"stream_id":${JSON.stringify(lane)},${msg.slice(1)}`;
+    if (ws) ws.cork(() => ws.send(tagged, false));
+    if (this.running.size === 0 && this.waiting.length === 0) this.armIdle();
   }
 
   private close(code: number, reason: string): void {
