@@ -151,6 +151,11 @@ export interface RequestContext {
   model: Model | null;
   /** Targets the key may use, in the model's order. */
   targets: Target[];
+  /**
+   * A `previous_response_id` the gateway does not know (created at the upstream directly, or
+   * through another gateway): left in the body for a target that speaks the Responses API natively.
+   */
+  upstreamPreviousResponse?: string;
   attempts: Attempt[];
   /** The target that answered. */
   served: Target | null;

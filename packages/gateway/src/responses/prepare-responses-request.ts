@@ -11,5 +11,8 @@ import type { ResponseStore } from './response-store.js';
 export async function prepareResponsesRequest(ctx: RequestContext, store: ResponseStore): Promise<void> {
   if (ctx.endpoint.path !== '/responses' || !ctx.body) return;
   const { conversation, input } = await expandPreviousResponse(ctx, store);
-  keepResponse(ctx, store, conversation, input);
+  // A continuation of the upstream's own chain: the gateway does not have the conversation, so it
+  // keeps nothing (a partial record would replay a truncated conversation elsewhere); the
+  // follow-ups go to the upstream the same way.
+  if (ctx.upstreamPreviousResponse === undefined) keepResponse(ctx, store, conversation, input);
 }
