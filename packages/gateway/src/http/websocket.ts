@@ -116,6 +116,8 @@ class Connection {
       if (this.named.size >= MAX_NAMED_STREAMS) return this.refuse(Errors.streamLimitReached(MAX_NAMED_STREAMS), lane);
       this.named.add(lane);
     }
+    // Draining: the socket closes once its running responses are over; nothing new starts.
+    if (this.closingAfterResponses) return this.refuse(Errors.shuttingDown(), lane);
     if (this.waiting.length >= MAX_WAITING) return this.refuse(Errors.wsQueueFull(MAX_WAITING), lane);
     this.waiting.push({ lane, body: { ...(nested ?? fields), stream: true } });
     this.pump();
