@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +28,7 @@ const metrics = async () => {
     paused: sum(s, 'llmgw_streams_paused_for_client', { transport: 'websocket' }),
     pauses: sum(s, 'llmgw_stream_client_pauses_total', { transport: 'websocket' }),
     pausedHttp: sum(s, 'llmgw_streams_paused_for_client', { transport: 'http' }),
+    pausesHttp: sum(s, 'llmgw_stream_client_pauses_total', { transport: 'http' }),
     open: sum(s, 'llmgw_open_streams'),
     inFlight: sum(s, 'llmgw_in_flight_requests'),
   };
@@ -72,4 +74,28 @@ describe('Responses API WebSocket backpressure', () => {
     }, 10_000);
     expect((await stack.fake.waitFor((r) => r.id === upstream.id)).aborted).toBe(true);
   }, 60_000);
+
+  it('the same for an HTTP stream whose client stops reading: counted under transport http', async () => {
+    stack.fake.setBehaviour({ content: 'all work and no play makes a slow reader '.repeat(400 * 1024), chunks: 4096, stallAfterChunks: 4000 });
+    const before = await metrics();
+    const body = JSON.stringify({ model: 'gpt-native', stream: true, messages: [{ role: 'user', content: 'a long answer please' }] });
+    const req = request(`${stack.gw.baseURL}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' } });
+    req.end(body);
+    const [res] = (await once(req, 'response')) as [IncomingMessage];
+    expect(res.statusCode).toBe(200);
+    // The slow reader: nothing is read from its socket any more.
+    res.pause();
+    res.socket.pause();
+    const upstream = await stack.fake.waitFor((r) => r.path === '/v1/chat/completions' && r.blockedByClient === true, 20_000);
+    await until(async () => (await metrics()).pausedHttp === 1, 10_000);
+    const during = await metrics();
+    expect(during.pausesHttp).toBeGreaterThan(before.pausesHttp);
+    expect(during.paused).toBe(0);
+    expect(during.pauses).toBe(before.pauses);
+    expect(upstream.endedAt).toBeUndefined();
+    req.destroy();
+    await stack.fake.waitFor((r) => r.id === upstream.id && r.aborted, 20_000);
+    await until(async () => (await metrics()).pausedHttp === 0, 10_000);
+  }, 60_000);
 });
+
