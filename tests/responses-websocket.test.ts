@@ -287,4 +287,36 @@ describe('Responses API over a WebSocket', () => {
     expect(c.ws.socket.readyState).toBe(c.ws.socket.OPEN);
     c.ws.close();
   });
+
+  it('GW_WS_MAX_CONNECTIONS bounds the sockets of a pod: one more upgrade is a 503 too_many_websockets, logged and counted; a closed socket frees its place', async () => {
+    const { WebSocket } = await import('ws');
+    const pod = await startTestGateway({ GW_POD_NAME: 'ws-max', GW_WS_MAX_CONNECTIONS: '1', GW_ADMIN_PORT: '0' });
+    try {
+      const url = `${pod.url.replace('http', 'ws')}/v1/responses`;
+      const first = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+      await once(first, 'open');
+      const second = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+      second.on('error', () => {});
+      const [, res] = (await once(second, 'unexpected-response')) as [unknown, { statusCode: number }];
+      expect(res.statusCode).toBe(503);
+      second.terminate();
+      expect(await lastAccessLine(pod, '/responses')).toMatchObject({ transport: 'websocket', status: 503, errorCode: 'too_many_websockets' });
+      expect(sum(await scrape(pod.gw.adminPort!), 'llmgw_requests_refused_total', { reason: 'too_many_websockets', endpoint: '/responses' })).toBe(1);
+      first.close();
+      await once(first, 'close');
+      let third: InstanceType<typeof WebSocket>;
+      // The pod learns of the close in its own close callback: until then the place is taken.
+      for (;;) {
+        third = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+        third.on('error', () => {});
+        const r = await Promise.race([once(third, 'open').then(() => 'open'), once(third, 'unexpected-response').then(() => 'refused')]);
+        if (r === 'open') break;
+        third.terminate();
+      }
+      third.close();
+    } finally {
+      await pod.close();
+    }
+  });
 });
+

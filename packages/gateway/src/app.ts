@@ -59,7 +59,7 @@ const PRE_CONTEXT_REFUSALS = new Set<string | null>([Errors.routeNotFound('GET',
  */
 export function webSocketOptions(
   deps: Pick<AppDeps, 'router' | 'cache' | 'isAccepting' | 'cors' | 'onRefused'> & { onRefusedRequest?(r: RefusedRequest): void },
-  limits: { idleTimeoutS: number; maxPayloadBytes: number },
+  limits: { idleTimeoutS: number; maxPayloadBytes: number; maxConnections: number },
 ): WebSocketOptions {
   return {
     accepts: (path) => {

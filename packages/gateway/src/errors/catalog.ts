@@ -152,6 +152,8 @@ export const Errors = {
     new GatewayError(400, 'invalid_request_error', 'invalid_stream_id', "The 'stream_id' field must be a non-empty string with at most 256 characters and may only contain letters, numbers, underscores, hyphens, and periods.", 'stream_id'),
   streamLimitReached: (max: number) =>
     new GatewayError(400, 'invalid_request_error', 'websocket_stream_limit_reached', `This WebSocket connection has reached its maximum number of distinct stream IDs (${max}). Reuse an existing stream_id or open a new WebSocket connection.`, 'stream_id'),
+  tooManyWebSockets: (max: number) =>
+    new GatewayError(503, 'server_error', 'too_many_websockets', `This gateway instance has ${max} WebSocket connections open (GW_WS_MAX_CONNECTIONS); retry later or use HTTP.`),
   wsQueueFull: (max: number) =>
     new GatewayError(400, 'invalid_request_error', 'websocket_queue_full', `This WebSocket connection already has ${max} response.create events waiting to start; wait for responses to finish before sending more.`),
   invalidWsEvent: (detail: string) =>

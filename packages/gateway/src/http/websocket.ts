@@ -23,6 +23,8 @@ export interface WebSocketOptions {
   idleTimeoutS: number;
   /** Largest message accepted (uWS closes with 1009 beyond it). */
   maxPayloadBytes: number;
+  /** Most sockets open at once (0: no bound); an upgrade beyond it is refused. */
+  maxConnections: number;
 }
 
 type RequestHandler = (req: GatewayRequest, res: ResponseSink) => void;
@@ -252,10 +254,17 @@ export function attachWebSockets(app: TemplatedApp, opts: WebSocketOptions, hand
         const err = Errors.routeNotFound('GET', path);
         return refuseUpgrade(res, err, opts.refused(upgrade, err));
       }
+      const full = () => opts.maxConnections > 0 && open.size >= opts.maxConnections;
+      if (full()) {
+        const err = Errors.tooManyWebSockets(opts.maxConnections);
+        return refuseUpgrade(res, err, opts.refused(upgrade, err));
+      }
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      void opts.authorize(headers).then((err) => {
+      void opts.authorize(headers).then((authErr) => {
         if (aborted) return;
+        // Checked again: other upgrades may have opened while this one's key was checked.
+        const err = authErr ?? (full() ? Errors.tooManyWebSockets(opts.maxConnections) : null);
         if (err) return refuseUpgrade(res, err, opts.refused(upgrade, err));
         res.cork(() => res.upgrade<SocketData>({ path, query, headers }, key, protocol, extensions, context));
       });
