@@ -222,4 +222,34 @@ describe('stored responses and previous_response_id', () => {
     const wrongMethod = await fetch(`${stack.gws[0]!.baseURL}/responses/resp_x/input_items`, { method: 'DELETE', headers: { authorization: `Bearer ${raw}` } });
     expect(wrongMethod.status).toBe(405);
   });
+
+  it('an unknown previous_response_id goes unchanged to a native Responses target (the upstream may know it); other targets keep the 400', async () => {
+    // A response the client made at the upstream directly (not through this gateway).
+    const direct = (await (await fetch(`${stack.fake.url}/responses`, { method: 'POST', headers: { authorization: 'Bearer sk-oai-upstream-1', 'content-type': 'application/json' }, body: '{"model":"gpt-4o","input":"made elsewhere"}' })).json()) as { id: string };
+    stack.fake.setBehaviour({ content: 'continued upstream', chunks: 1 });
+    const next = await sdk(0).responses.create({ model: 'gpt-native', previous_response_id: direct.id, input: 'go on' });
+    expect(next.output_text).toBe('continued upstream');
+    const sent = stack.fake.received.at(-1)!;
+    expect(sent.path).toBe('/v1/responses');
+    expect(sent.json).toMatchObject({ model: 'gpt-4o', previous_response_id: direct.id, input: 'go on' });
+    // The gateway has no whole conversation for it: nothing kept, follow-ups go upstream the same way.
+    expect(await stack.redis.keys('gw:rt:{r:*')).toEqual([]);
+    const again = await sdk(1).responses.create({ model: 'gpt-native', previous_response_id: next.id, input: 'and then', stream: true });
+    for await (const _ of again);
+    expect(stack.fake.received.at(-1)!.json).toMatchObject({ previous_response_id: next.id, input: 'and then' });
+
+    // One the upstream does not know either: its own 400, relayed.
+    const lost = await sdk(0).responses.create({ model: 'gpt-native', previous_response_id: 'resp_nowhere', input: 'x' }).catch((x: unknown) => x);
+    expect(lost).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(lost).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
+
+    // Converted targets cannot resolve it: the gateway's clear 400, nothing sent.
+    const before = stack.fake.received.length;
+    for (const model of ['gpt-chat', 'claude-r']) {
+      const e = await sdk(0).responses.create({ model, previous_response_id: direct.id, input: 'x' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e).toMatchObject({ code: 'previous_response_not_found' });
+    }
+    expect(stack.fake.received.length).toBe(before);
+  });
 });

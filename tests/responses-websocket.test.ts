@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { ResponsesWS } from 'openai/resources/responses/ws';
 import { once } from 'node:events';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { scrape, sum } from './observability-helpers.js';
 import { lastAccessLine, startTestGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 
@@ -11,7 +12,7 @@ import { useGatewayStack } from './support/stack.js';
  * limits and usage per response as over HTTP, errors as messages, close codes.
  */
 
-const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'ws-a' }, { GW_POD_NAME: 'ws-idle', GW_WS_IDLE_TIMEOUT_S: '1' }] });
+const stack = useGatewayStack({ gateways: [{ GW_POD_NAME: 'ws-a', GW_ADMIN_PORT: '0', GW_CORS_ORIGINS: 'https://app.example.com' }, { GW_POD_NAME: 'ws-idle', GW_WS_IDLE_TIMEOUT_S: '1' }] });
 const { registry } = stack;
 let raw: string;
 
@@ -100,22 +101,71 @@ describe('Responses API over a WebSocket', () => {
     ws.socket.terminate();
   });
 
-  it('bad events get an error message and the socket stays usable; one response at a time', async () => {
+  it('bad events get an error message and the socket stays usable; a create on a busy stream waits its turn (FIFO), no overlap', async () => {
     const c = await connect();
     c.ws.socket.send('not json');
     c.ws.socket.send(JSON.stringify({ type: 'session.update' }));
     while (c.events.filter((e) => e.type === 'error').length < 2) await new Promise((r) => setTimeout(r, 5));
-    stack.fake.setBehaviour({ content: 'slow answer here', chunks: 3, chunkDelayMs: 100 });
-    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'slow' } as never);
-    const busy = await c.create({ type: 'response.create', model: 'gpt-native', input: 'too soon' });
-    expect(busy).toMatchObject({ type: 'error', status: 400, error: { code: 'response_in_progress' } });
-    const errs = c.events.filter((e) => e.type === 'error').map((e) => e.error.code);
-    expect(errs).toEqual(['invalid_event', 'invalid_event', 'response_in_progress']);
-    while (!c.events.some((e) => e.type === 'response.completed')) await new Promise((r) => setTimeout(r, 10));
-    stack.fake.setBehaviour({ chunkDelayMs: 0 });
-    const next = await c.create({ type: 'response.create', model: 'gpt-native', input: 'now' });
-    expect(next.type).toBe('response.completed');
-    expect(stack.fake.received.filter((r) => r.path === '/v1/responses')).toHaveLength(2);
+    expect(c.events.filter((e) => e.type === 'error').map((e) => e.error.code)).toEqual(['invalid_event', 'invalid_event']);
+    stack.fake.setBehaviour({ content: 'slow answer here', chunks: 3, chunkDelayMs: 50 });
+    // Two creates on the default stream, back to back: the second starts once the first is over.
+    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'first' } as never);
+    c.ws.send({ type: 'response.create', model: 'gpt-native', input: 'second' } as never);
+    while (c.events.filter((e) => e.type === 'response.completed').length < 2) await new Promise((r) => setTimeout(r, 10));
+    const types = c.events.filter((e) => e.type === 'response.created' || e.type === 'response.completed').map((e) => e.type);
+    expect(types).toEqual(['response.created', 'response.completed', 'response.created', 'response.completed']);
+    const upstream = stack.fake.received.filter((r) => r.path === '/v1/responses');
+    expect(upstream.map((r) => r.json.input)).toEqual(['first', 'second']);
+    // The default stream's events carry no stream_id.
+    expect(c.events.every((e) => !('stream_id' in e))).toBe(true);
+    c.ws.close();
+  });
+
+  it('stream_id multiplexes: responses on different streams run at once, every event of a stream carries its stream_id, none reaches the upstream', async () => {
+    const c = await connect();
+    // The planner's upstream stalls after its first delta (silent, open) until the socket goes.
+    stack.fake.enqueue({ content: 'planning forever', chunks: 3, stallAfterChunks: 1 });
+    c.ws.send({ type: 'response.create', stream_id: 'planner', model: 'gpt-native', input: 'plan' } as never);
+    const plannerUpstream = await stack.fake.waitFor((r) => r.path === '/v1/responses' && r.json?.input === 'plan');
+    while (!c.events.some((e) => e.type === 'response.output_text.delta')) await new Promise((r) => setTimeout(r, 5));
+    // Another stream runs while the planner is still running.
+    const research = await c.create({ type: 'response.create', stream_id: 'research', model: 'claude-r', input: 'risks' });
+    expect(research).toMatchObject({ type: 'response.completed', stream_id: 'research' });
+    expect(plannerUpstream.endedAt).toBeUndefined();
+    for (const lane of ['planner', 'research']) {
+      const mine = c.events.filter((e) => e.stream_id === lane);
+      expect(mine[0]!.type).toBe('response.created');
+      expect(mine.some((e) => e.type === 'response.output_text.delta')).toBe(true);
+    }
+    expect(c.events.every((e) => e.stream_id === 'planner' || e.stream_id === 'research')).toBe(true);
+    expect(c.events.filter((e) => e.stream_id === 'planner').some((e) => e.type === 'response.completed')).toBe(false);
+    // No transport-only field upstream (the fake provider refuses stream_id with 400 as OpenAI does).
+    expect(stack.fake.received.every((r) => r.json && !('stream_id' in r.json))).toBe(true);
+
+    // Fork the research onto a new stream; the fork's events and errors carry their stream_id.
+    const fork = await c.create({ type: 'response.create', stream_id: 'critic', model: 'gpt-native', previous_response_id: research.response.id, input: 'gaps?', store: false });
+    expect(fork).toMatchObject({ type: 'response.completed', stream_id: 'critic' });
+    expect(stack.fake.received.at(-1)!.json.input.map((i: Event) => i.role)).toEqual(['user', 'assistant', 'user']);
+    const lost = await c.create({ type: 'response.create', stream_id: 'critic', model: 'gpt-native', previous_response_id: 'resp_unknown', input: 'x' });
+    expect(lost).toMatchObject({ type: 'error', stream_id: 'critic', status: 400, error: { code: 'previous_response_not_found' } });
+
+    // A bad stream_id is refused (no stream to name); the socket stays usable.
+    const bad = await c.create({ type: 'response.create', stream_id: 'no spaces', model: 'gpt-native', input: 'x' });
+    expect(bad).toMatchObject({ type: 'error', status: 400, error: { code: 'invalid_stream_id', param: 'stream_id' } });
+    expect('stream_id' in bad).toBe(false);
+    expect((await c.create({ type: 'response.create', stream_id: 'x'.repeat(256), model: 'gpt-native', input: 'ok' })).type).toBe('response.completed');
+    // Leaving ends the stalled planner's upstream call too.
+    c.ws.close();
+    await stack.fake.waitFor((r) => r.id === plannerUpstream.id && r.aborted);
+  });
+
+  it('at most 32 named streams per socket: the 33rd is refused on its stream, the existing ones go on', async () => {
+    const c = await connect();
+    for (let i = 0; i < 32; i++) expect((await c.create({ type: 'response.create', stream_id: `s${i}`, model: 'claude-r', input: 'x', generate: false })).type).toBe('response.completed');
+    const refused = await c.create({ type: 'response.create', stream_id: 's32', model: 'claude-r', input: 'x', generate: false });
+    expect(refused).toMatchObject({ type: 'error', stream_id: 's32', status: 400, error: { code: 'websocket_stream_limit_reached' } });
+    expect(await c.create({ type: 'response.create', stream_id: 's0', model: 'claude-r', input: 'x', generate: false })).toMatchObject({ type: 'response.completed', stream_id: 's0' });
+    expect(await c.create({ type: 'response.create', model: 'claude-r', input: 'x', generate: false })).toMatchObject({ type: 'response.completed' });
     c.ws.close();
   });
 
@@ -174,4 +224,99 @@ describe('Responses API over a WebSocket', () => {
     expect(end).toMatchObject({ status: 403, error: { code: 'key_disabled' } });
     expect((await c.closed)[0]).toBe(1008);
   });
+
+  it('a refused upgrade leaves the access line and metrics a refused HTTP request leaves (wrong key, bad origin, unknown path); an unknown model is refused per response', async () => {
+    const { WebSocket } = await import('ws');
+    const gw = stack.gws[0]!;
+    const wsUrl = `${gw.url.replace('http', 'ws')}/v1/responses`;
+    const refusedUpgrade = async (url: string, headers: Record<string, string>) => {
+      const ws = new WebSocket(url, { headers });
+      ws.on('error', () => {});
+      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number; headers: Record<string, string> }];
+      ws.terminate();
+      return res;
+    };
+    const comparable = (l: Record<string, any>) => {
+      const { reqId: _r, time: _t, durationMs: _d, method: _m, transport: _tr, ...rest } = l;
+      return rest;
+    };
+    const counts = async (reason: string, endpoint = '/responses') => {
+      const s = await scrape(gw.gw.adminPort!);
+      return { answered: sum(s, 'llmgw_requests_total', { endpoint, status_class: '4xx' }), refused: sum(s, 'llmgw_requests_refused_total', { reason, endpoint }) };
+    };
+
+    // Wrong key: over HTTP, then as an upgrade.
+    let before = await counts('invalid_api_key');
+    const http = await fetch(`${gw.baseURL}/responses`, { method: 'POST', headers: { authorization: 'Bearer sk-not-a-key', 'content-type': 'application/json' }, body: '{"model":"gpt-native","input":"x"}' });
+    expect(http.status).toBe(401);
+    const httpLine = await lastAccessLine(gw, '/responses');
+    let after = await counts('invalid_api_key');
+    expect(after).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    before = after;
+    const res = await refusedUpgrade(wsUrl, { authorization: 'Bearer sk-not-a-key', 'x-request-id': 'req-upgrade-1' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['x-request-id']).toBe('req-upgrade-1');
+    const wsLine = await lastAccessLine(gw, '/responses');
+    expect(wsLine).toMatchObject({ reqId: 'req-upgrade-1', method: 'GET', transport: 'websocket', status: 401, errorCode: 'invalid_api_key' });
+    expect(comparable(wsLine)).toEqual(comparable(httpLine));
+    expect(await counts('invalid_api_key')).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    expect(gw.logs.text).not.toContain('sk-not-a-key');
+
+    // A page of an origin CORS does not allow.
+    before = await counts('cors_origin_not_allowed');
+    const cross = await refusedUpgrade(wsUrl, { authorization: `Bearer ${raw}`, origin: 'https://evil.example' });
+    expect(cross.statusCode).toBe(403);
+    expect(await lastAccessLine(gw, '/responses')).toMatchObject({ transport: 'websocket', status: 403, errorCode: 'cors_origin_not_allowed' });
+    expect(await counts('cors_origin_not_allowed')).toEqual({ answered: before.answered + 1, refused: before.refused + 1 });
+    const allowed = await connect(0);
+    allowed.ws.close();
+
+    // A path that takes no upgrade: counted under endpoint `other`, as an unknown HTTP route is.
+    before = await counts('unknown_url', 'other');
+    expect((await fetch(`${gw.baseURL}/nothing-here`, { method: 'POST', headers: { authorization: `Bearer ${raw}` } })).status).toBe(404);
+    after = await counts('unknown_url', 'other');
+    expect(after.answered).toBe(before.answered + 1);
+    expect((await refusedUpgrade(`${gw.url.replace('http', 'ws')}/v1/nothing-here`, { authorization: `Bearer ${raw}` })).statusCode).toBe(404);
+    expect(await counts('unknown_url', 'other')).toEqual({ answered: after.answered + 1, refused: after.refused });
+
+    // An unknown model is known only at response.create: that response is refused (its own line), the socket stays.
+    const c = await connect(0);
+    const end = await c.create({ type: 'response.create', model: 'no-such-model', input: 'x' });
+    expect(end).toMatchObject({ type: 'error', status: 404, error: { code: 'model_not_found' } });
+    expect(await lastAccessLine(gw, '/responses')).toMatchObject({ transport: 'websocket', method: 'POST', status: 404, errorCode: 'model_not_found', model: 'no-such-model' });
+    expect(c.ws.socket.readyState).toBe(c.ws.socket.OPEN);
+    c.ws.close();
+  });
+
+  it('GW_WS_MAX_CONNECTIONS bounds the sockets of a pod: one more upgrade is a 503 too_many_websockets, logged and counted; a closed socket frees its place', async () => {
+    const { WebSocket } = await import('ws');
+    const pod = await startTestGateway({ GW_POD_NAME: 'ws-max', GW_WS_MAX_CONNECTIONS: '1', GW_ADMIN_PORT: '0' });
+    try {
+      const url = `${pod.url.replace('http', 'ws')}/v1/responses`;
+      const first = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+      await once(first, 'open');
+      const second = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+      second.on('error', () => {});
+      const [, res] = (await once(second, 'unexpected-response')) as [unknown, { statusCode: number }];
+      expect(res.statusCode).toBe(503);
+      second.terminate();
+      expect(await lastAccessLine(pod, '/responses')).toMatchObject({ transport: 'websocket', status: 503, errorCode: 'too_many_websockets' });
+      expect(sum(await scrape(pod.gw.adminPort!), 'llmgw_requests_refused_total', { reason: 'too_many_websockets', endpoint: '/responses' })).toBe(1);
+      first.close();
+      await once(first, 'close');
+      let third: InstanceType<typeof WebSocket>;
+      // The pod learns of the close in its own close callback: until then the place is taken.
+      for (;;) {
+        third = new WebSocket(url, { headers: { authorization: `Bearer ${raw}` } });
+        third.on('error', () => {});
+        const r = await Promise.race([once(third, 'open').then(() => 'open'), once(third, 'unexpected-response').then(() => 'refused')]);
+        if (r === 'open') break;
+        third.terminate();
+      }
+      third.close();
+    } finally {
+      await pod.close();
+    }
+  });
 });
+

@@ -116,13 +116,13 @@ describe('an upstream 404 for a configured target is a misconfiguration', () => 
     expect(await health(n.a!)).toEqual({});
   });
 
-  it('a previous_response_id the gateway does not know is the client\'s: a 400, no upstream call, no health change', async () => {
-    // The gateway resolves previous_response_id itself (docs/responses.md), so the upstream never sees one.
+  it('a previous_response_id neither the gateway nor the upstream knows is the client\'s: the upstream\'s 400, no failover, no health change', async () => {
+    // Unknown to the gateway, it goes as is to a native Responses target (docs/responses.md), whose 400 is the client's.
     const n = await seedModel(registry, 'routed', { a: { fake: stack.a, priority: 0 }, b: { fake: stack.b, priority: 1 } });
     const r = await post(g1, '/v1/responses', { model: 'routed', input: 'hi', previous_response_id: 'resp_x' });
     expect(r.status).toBe(400);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe('previous_response_not_found');
-    expect(stack.a.received).toHaveLength(0);
+    expect(stack.a.received.map((x) => x.json.previous_response_id)).toEqual(['resp_x']);
     expect(stack.b.received).toHaveLength(0);
     expect(await health(n.a!)).toEqual({});
   });

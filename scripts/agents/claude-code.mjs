@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the real Claude Code CLI (`claude -p`, from @anthropic-ai/claude-code) against a local
+// Runs the real Claude Code CLI (`claude -p`, @anthropic-ai/claude-code installed on first use into a cache dir) against a local
 // stack — a private redis-server, the fake provider, one gateway process — and prints what it
 // did: the requests the gateway served (endpoint, status, model, provider, tokens), what reached
 // the upstream (path, anthropic-beta, cache_control, thinking), and the usage recorded.
@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureAgentCli } from '../lib/agent-cli.mjs';
 import { freePort, startRedis } from '../lib/local-redis.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,9 +31,11 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
     process.exit(1);
   }
 }
-const claudeBin = process.env.CLAUDE_BIN ?? path.join(root, 'node_modules', '.bin', 'claude');
+/** The Claude Code version this script is checked with; installed on first use (scripts/lib/agent-cli.mjs). */
+const CLAUDE_CODE_VERSION = '2.1.332';
+const claudeBin = process.env.CLAUDE_BIN ?? ensureAgentCli({ pkg: '@anthropic-ai/claude-code', version: CLAUDE_CODE_VERSION, bin: 'claude' });
 if (!existsSync(claudeBin)) {
-  console.error(`no claude binary at ${claudeBin}: run \`npm install\` (devDependency @anthropic-ai/claude-code) or set CLAUDE_BIN.`);
+  console.error(`no claude binary at ${claudeBin} (CLAUDE_BIN).`);
   process.exit(1);
 }
 

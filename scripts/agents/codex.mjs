@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Run the real Codex CLI (`codex exec`, from the @openai/codex devDependency) against a local
+// Run the real Codex CLI (`codex exec`, @openai/codex installed on first use into a cache dir) against a local
 // stack on the fake provider: a private redis-server, the fake provider, one gateway (in this
 // process), an OpenAI-type and an Anthropic-type provider. Codex gets the gateway as its base
 // URL and a gateway key, once per provider, and this prints what it did: the requests the
@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ensureAgentCli } from '../lib/agent-cli.mjs';
 import { startRedis } from '../lib/local-redis.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,11 +23,9 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
     process.exit(1);
   }
 }
-const codexBin = path.join(root, 'node_modules/.bin/codex');
-if (!existsSync(codexBin)) {
-  console.error('codex is not installed: run `npm install` (the @openai/codex devDependency).');
-  process.exit(1);
-}
+/** The Codex CLI version this script is checked with; installed on first use (scripts/lib/agent-cli.mjs). */
+const CODEX_VERSION = '0.171.0';
+const codexBin = process.env.CODEX_BIN ?? ensureAgentCli({ pkg: '@openai/codex', version: CODEX_VERSION, bin: 'codex' });
 const { Registry, createRedis } = await import(dist('core'));
 const { startFakeProvider } = await import(dist('fake-provider'));
 const { startGateway, loadConfig } = await import(dist('gateway'));

@@ -36,6 +36,8 @@ export interface StreamOptions {
   stallAfter?: number;
   /** 'done', or 'dropped' when `dropAfter` closed the connection. Not called when the client aborted. */
   onEnd: (how: 'done' | 'dropped') => void;
+  /** The client stopped reading (a frame waits in uWS's buffer for the socket to drain: true) or read it (false). */
+  onBlocked?: (blocked: boolean) => void;
 }
 
 const STATUS_LINES = new Map<number, string>();
@@ -136,7 +138,9 @@ export class Writer {
         if (frame.content && ++contentSent >= dropAfter) return dropSoon();
         if (!ok) {
           // uWS buffered the frame; go on once the socket drains.
+          opts.onBlocked?.(true);
           res.onWritable(() => {
+            opts.onBlocked?.(false);
             if (opts.delayMs > 0) this.later(opts.delayMs, () => res.cork(pump));
             else res.cork(pump);
             return true;

@@ -51,3 +51,22 @@ describe('OpenAI-like validation of chat completions', () => {
     expect(e).toMatchObject({ status: 400, code, param });
   });
 });
+
+describe('OpenAI-like validation of POST /v1/responses', () => {
+  it('refuses the WebSocket-only stream_id with 400 unknown_parameter, as OpenAI does over HTTP', async () => {
+    const res = await fetch(`${fp.url}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', input: 'hi', stream_id: 'main' }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: { message: "Unknown parameter: 'stream_id'.", type: 'invalid_request_error', param: 'stream_id', code: 'unknown_parameter' } });
+    expect((await fetch(`${fp.url}/responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', input: 'hi' }) })).status).toBe(200);
+  });
+
+  it('knows only the previous_response_id values it made', async () => {
+    const first = await client().responses.create({ model: 'gpt-4o', input: 'hi' });
+    const next = await client().responses.create({ model: 'gpt-4o', input: 'again', previous_response_id: first.id });
+    expect(next.status).toBe('completed');
+    const e = await client().responses.create({ model: 'gpt-4o', input: 'x', previous_response_id: 'resp_elsewhere' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(e).toMatchObject({ code: 'previous_response_not_found', param: 'previous_response_id' });
+  });
+});
+

@@ -5,7 +5,7 @@ import { embeddings } from './embeddings.js';
 import { geminiModelMethod, getGeminiModel, listGeminiModels } from './gemini-models.js';
 import { chatCompletions, completions } from './openai-chat.js';
 import { audioSpeech, audioTranscriptions, getModel, imageGenerations, listModels, moderations, responses } from './openai-endpoints.js';
-import { validatedChat } from './openai-validation.js';
+import { validatedChat, validatedResponses } from './openai-validation.js';
 import type { Handler } from './reply.js';
 
 export interface Route {
@@ -28,7 +28,7 @@ export const ROUTES: readonly Route[] = [
   post('/v1/embeddings', embeddings),
   get('/v1/models', listModels),
   get('/v1/models/:id', getModel),
-  post('/v1/responses', responses),
+  post('/v1/responses', validatedResponses(responses)),
   post('/v1/moderations', moderations),
   post('/v1/images/generations', imageGenerations),
   post('/v1/audio/speech', audioSpeech),

@@ -79,6 +79,12 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
         rec.endedAt = Date.now();
         recorder.changed(rec);
       };
+      const blockedByClient = (blocked: boolean) => {
+        if (!rec) return;
+        rec.blockedByClient = blocked;
+        if (blocked) rec.clientBlocks = (rec.clientBlocks ?? 0) + 1;
+        recorder.changed(rec);
+      };
       let b: Behaviour;
       try {
         b = effectiveBehaviour(oneShot, inc.headers['x-fake-behaviour']);
@@ -93,7 +99,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
           w.drop();
           return dropped();
         }
-        respond({ inc, w, id, body, json, b, shape, done, dropped });
+        respond({ inc, w, id, body, json, b, shape, done, dropped, blockedByClient });
       };
       if (b.headersDelayMs && b.headersDelayMs > 0) w.later(b.headersDelayMs, go);
       else go();
@@ -110,9 +116,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     shape: ApiShape;
     done: (status: number) => void;
     dropped: () => void;
+    blockedByClient: (blocked: boolean) => void;
   }
 
-  const respond = ({ inc, w, id, body, json, b, shape, done, dropped }: Exchange): void => {
+  const respond = ({ inc, w, id, body, json, b, shape, done, dropped, blockedByClient }: Exchange): void => {
     const headers: Header[] = record ? [['x-fake-request-id', String(id)]] : [];
     if (b.retryAfter !== undefined) headers.push(...shape.retryHeaders(b.retryAfter));
     const fail = (status: number, text: string) => {
@@ -168,6 +175,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       dropAfter: b.dropAfterChunks,
       stallAfter: b.stallAfterChunks,
       onEnd: (how) => (how === 'done' ? done(200) : dropped()),
+      onBlocked: blockedByClient,
     });
   };
 

@@ -125,6 +125,10 @@ export interface RecordedRequest {
   aborted: boolean;
   /** The fake provider closed the connection on purpose (`dropBeforeHeaders`, `dropAfterChunks`). */
   dropped: boolean;
+  /** A stream waits now for its client (the gateway) to read: the socket is full and a frame is buffered. */
+  blockedByClient?: boolean;
+  /** Times a stream had to wait for its client to read. */
+  clientBlocks?: number;
   /** The status answered, once sent. */
   status?: number;
   /** `Date.now()` when the request arrived. */

@@ -49,12 +49,18 @@ export function createBodyRefusal(deps: { router: ApiRouter; onBodyRefused?(r: R
   };
 }
 
+/** Refusals `createApp` answers before a request has a context (unknown path, draining). */
+const PRE_CONTEXT_REFUSALS = new Set<string | null>([Errors.routeNotFound('GET', '/').code, Errors.shuttingDown().code]);
+
 /**
  * The Responses API's WebSocket mode as the listener needs it: upgrades only on `/responses`
  * (under an accepted prefix), only with a valid key (the same check as every request on the
  * socket gets again), none while draining; errors in the OpenAI shape.
  */
-export function webSocketOptions(deps: Pick<AppDeps, 'router' | 'cache' | 'isAccepting'>, limits: { idleTimeoutS: number; maxPayloadBytes: number }): WebSocketOptions {
+export function webSocketOptions(
+  deps: Pick<AppDeps, 'router' | 'cache' | 'isAccepting' | 'cors' | 'onRefused'> & { onRefusedRequest?(r: RefusedRequest): void },
+  limits: { idleTimeoutS: number; maxPayloadBytes: number; maxConnections: number },
+): WebSocketOptions {
   return {
     accepts: (path) => {
       const r = deps.router.route('POST', path);
@@ -62,6 +68,8 @@ export function webSocketOptions(deps: Pick<AppDeps, 'router' | 'cache' | 'isAcc
     },
     authorize: async (headers) => {
       if (!deps.isAccepting()) return Errors.shuttingDown();
+      // A page of an origin CORS does not allow may not open a socket either (when CORS is on).
+      if (deps.cors !== null && headers.origin !== undefined && !deps.cors.allows(headers.origin)) return Errors.corsOriginNotAllowed(headers.origin);
       try {
         await keyOf(headers, deps.cache);
         return null;
@@ -69,7 +77,17 @@ export function webSocketOptions(deps: Pick<AppDeps, 'router' | 'cache' | 'isAcc
         return toGatewayError(e);
       }
     },
-    refusalBody: errorBody,
+    refused: (upgrade, err) => {
+      // Observed as the HTTP request would be: an unknown path or a draining pod is refused
+      // before any context (counted, no access line: createApp's `refuse`); a refused key or
+      // origin leaves the access line and counts as a refusal with its reason, as a request the
+      // pipeline refuses does.
+      const reqId = requestId(upgrade.requestId);
+      const endpoint = deps.router.label(upgrade.path);
+      if (PRE_CONTEXT_REFUSALS.has(err.code)) deps.onRefused?.(endpoint, err.status);
+      else deps.onRefusedRequest?.({ reqId, method: 'GET', endpoint, err, receivedAt: upgrade.receivedAt, refusedAt: performance.now(), transport: 'websocket' });
+      return { reqId, body: errorBody(err) };
+    },
     errorMessage: wsErrorMessage,
     ...limits,
   };

@@ -202,7 +202,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       bodyTimeoutMs: config.GW_BODY_TIMEOUT_MS,
       refuseBody: createBodyRefusal({ router, onBodyRefused: obs.observer.onBodyRefused }),
       headersFor: cors === null ? undefined : (h) => cors.headersFor(h.origin),
-      websocket: webSocketOptions({ router, cache, isAccepting: () => accepting }, { idleTimeoutS: config.GW_WS_IDLE_TIMEOUT_S, maxPayloadBytes: config.GW_MAX_BODY_BYTES }),
+      websocket: webSocketOptions({ router, cache, cors, isAccepting: () => accepting, onRefused: obs.observer.onRefused, onRefusedRequest: obs.observer.onBodyRefused }, { idleTimeoutS: config.GW_WS_IDLE_TIMEOUT_S, maxPayloadBytes: config.GW_MAX_BODY_BYTES, maxConnections: config.GW_WS_MAX_CONNECTIONS }),
     },
     handler,
   );

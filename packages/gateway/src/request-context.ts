@@ -46,6 +46,8 @@ export interface ResponseSink {
   batch(fn: () => void): void;
   /** The connection's own memory when requests share one (the Responses API's WebSocket mode); absent for HTTP. */
   readonly connection?: ConnectionMemory;
+  /** The WebSocket stream (`stream_id`) the response runs on; '' for the default one; absent for HTTP. */
+  readonly lane?: string;
 }
 
 /** A conversation as kept for `previous_response_id`: the items up to and including a response's output, and who owns it. */
@@ -53,6 +55,8 @@ export interface ConversationRecord {
   id: string;
   keyId: string;
   items: Record<string, unknown>[];
+  /** The WebSocket stream it was created on (connection memory only). */
+  lane?: string;
 }
 
 /**
@@ -147,6 +151,11 @@ export interface RequestContext {
   model: Model | null;
   /** Targets the key may use, in the model's order. */
   targets: Target[];
+  /**
+   * A `previous_response_id` the gateway does not know (created at the upstream directly, or
+   * through another gateway): left in the body for a target that speaks the Responses API natively.
+   */
+  upstreamPreviousResponse?: string;
   attempts: Attempt[];
   /** The target that answered. */
   served: Target | null;

@@ -1,3 +1,6 @@
+/** How the client is connected: an HTTP request, or a response.create on a Responses API WebSocket. */
+type ClientTransport = 'http' | 'websocket';
+
 /**
  * Plain counters the pipeline modules increment and the metrics module exports.
  * No metrics library on the hot path: an increment is a property write.
@@ -31,6 +34,10 @@ export interface GatewayStats {
   redisErrors: number;
   /** SSE streams being relayed now (a gauge). */
   openStreams: number;
+  /** Times a stream's upstream was paused because its client read slower than it wrote, by transport. */
+  clientPauses: Record<ClientTransport, number>;
+  /** Streams whose upstream is paused now, waiting for their client's socket to drain (a gauge), by transport. */
+  streamsPausedForClient: Record<ClientTransport, number>;
   /** Trace spans sent to the OTLP receiver, and lost (queue full, export failed or timed out). */
   traceSpansExported: number;
   traceSpansDropped: number;
@@ -52,6 +59,8 @@ export function createStats(): GatewayStats {
     usageAccountingErrors: 0,
     redisErrors: 0,
     openStreams: 0,
+    clientPauses: { http: 0, websocket: 0 },
+    streamsPausedForClient: { http: 0, websocket: 0 },
     traceSpansExported: 0,
     traceSpansDropped: 0,
   };

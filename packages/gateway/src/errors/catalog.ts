@@ -147,8 +147,15 @@ export const Errors = {
     new GatewayError(400, 'invalid_request_error', 'previous_response_not_stored', `Previous response with id '${id}' was not stored: its conversation was larger than the gateway keeps (${maxBytes} bytes, GW_RESPONSES_MAX_BYTES). Send the conversation in \`input\` instead.`, 'previous_response_id'),
   storeUnavailable: () =>
     new GatewayError(503, 'server_error', 'store_unavailable', 'The gateway cannot read stored responses right now; try again shortly.', null, false, { 'retry-after': '1' }),
-  responseInProgress: () =>
-    new GatewayError(400, 'invalid_request_error', 'response_in_progress', 'A response is already in progress on this WebSocket connection; send the next response.create after it completes.'),
+  /** WebSocket mode's `stream_id` (OpenAI's rule and wording). */
+  invalidStreamId: () =>
+    new GatewayError(400, 'invalid_request_error', 'invalid_stream_id', "The 'stream_id' field must be a non-empty string with at most 256 characters and may only contain letters, numbers, underscores, hyphens, and periods.", 'stream_id'),
+  streamLimitReached: (max: number) =>
+    new GatewayError(400, 'invalid_request_error', 'websocket_stream_limit_reached', `This WebSocket connection has reached its maximum number of distinct stream IDs (${max}). Reuse an existing stream_id or open a new WebSocket connection.`, 'stream_id'),
+  tooManyWebSockets: (max: number) =>
+    new GatewayError(503, 'server_error', 'too_many_websockets', `This gateway instance has ${max} WebSocket connections open (GW_WS_MAX_CONNECTIONS); retry later or use HTTP.`),
+  wsQueueFull: (max: number) =>
+    new GatewayError(400, 'invalid_request_error', 'websocket_queue_full', `This WebSocket connection already has ${max} response.create events waiting to start; wait for responses to finish before sending more.`),
   invalidWsEvent: (detail: string) =>
     new GatewayError(400, 'invalid_request_error', 'invalid_event', `Invalid WebSocket event: ${detail}`),
 } as const;

@@ -46,6 +46,23 @@ describe('a response written to a WebSocket', () => {
     ]);
   });
 
+  it('a response on a named stream carries its stream_id on every message, errors and completed answers included', () => {
+    const { socket, state } = fakeSocket();
+    const sink = new WsSink(state, () => {}, 'planner.1');
+    sink.writeHead(200);
+    sink.write('data: {"type":"response.created"}\n\ndata: {}\n\n');
+    sink.end('data: {"type":"response.completed","response":{"id":"r"}}\n\n');
+    new WsSink(state, () => {}, 'b').send(404, {}, '{"error":{"message":"no","type":"invalid_request_error","param":null,"code":"model_not_found"}}');
+    new WsSink(state, () => {}, 'c').send(200, {}, '{"id":"resp_1"}');
+    expect(socket.sent.map((m) => JSON.parse(m))).toEqual([
+      { stream_id: 'planner.1', type: 'response.created' },
+      { stream_id: 'planner.1' },
+      { stream_id: 'planner.1', type: 'response.completed', response: { id: 'r' } },
+      { stream_id: 'b', type: 'error', status: 404, error: { message: 'no', type: 'invalid_request_error', param: null, code: 'model_not_found' } },
+      { stream_id: 'c', type: 'response.completed', response: { id: 'resp_1' } },
+    ]);
+  });
+
   it('backpressure: write says false once 64 KiB wait in the socket, and the drain waiter runs when it drains', () => {
     const { socket, state } = fakeSocket();
     const sink = new WsSink(state, () => {});

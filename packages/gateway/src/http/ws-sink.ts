@@ -29,10 +29,24 @@ export class WsSink implements ResponseSink {
   private abortCbs: Array<() => void> = [];
   private readonly splitter = new SseEventSplitter();
 
+  /** Put in front of every message's other fields: `{"stream_id":"…",` for a named stream, else nothing. */
+  private readonly tagPrefix: string | null;
+
+  /** `lane`: the `stream_id` the response runs on ('' for the default stream, whose events carry none). */
   constructor(
     private readonly socket: WsSocketState,
     private readonly onEnd: (sink: WsSink) => void,
-  ) {}
+    readonly lane = '',
+  ) {
+    this.tagPrefix = lane === '' ? null : `{"stream_id":${JSON.stringify(lane)},`;
+  }
+
+  /** A message of this response, its `stream_id` echoed (every message is a JSON object). */
+  private tag(json: string): string {
+    const p = this.tagPrefix;
+    if (p === null || json.charCodeAt(0) !== 123) return json;
+    return json.length > 2 ? p + json.slice(1) : `${p.slice(0, -1)}}`;
+  }
 
   get connection(): ConnectionMemory {
     return this.socket.memory;
@@ -74,7 +88,7 @@ export class WsSink implements ResponseSink {
     const ws = this.socket.ws;
     if (!ws) return true;
     ws.cork(() => {
-      for (const ev of events) if (ev.data !== '[DONE]') ws.send(ev.data, false);
+      for (const ev of events) if (ev.data !== '[DONE]') ws.send(this.tag(ev.data), false);
     });
     return ws.getBufferedAmount() < HIGH_WATER_BYTES;
   }
@@ -100,7 +114,8 @@ export class WsSink implements ResponseSink {
 
   private sendText(text: string): void {
     const ws = this.socket.ws;
-    if (ws) ws.cork(() => ws.send(text, false));
+    const msg = this.tag(text);
+    if (ws) ws.cork(() => ws.send(msg, false));
   }
 
   private finish(): void {

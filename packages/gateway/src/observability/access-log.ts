@@ -75,7 +75,7 @@ function accessLogFields(ctx: RequestContext): AccessLogFields {
   };
 }
 
-/** A request the listener refused while reading its body (413, 408): no context, key or model yet. */
+/** A request the listener refused before it had a context (a body too large or too slow, a refused WebSocket upgrade): no key or model yet. */
 export interface RefusedRequest {
   reqId: string;
   method: string;
@@ -85,6 +85,8 @@ export interface RefusedRequest {
   /** performance.now() marks: headers arrived, refusal sent. */
   receivedAt: number;
   refusedAt: number;
+  /** `websocket` for a refused upgrade; default `http`. */
+  transport?: 'http' | 'websocket';
 }
 
 /** The access log fields of a refused body: the same line as any request, with what is known of it. */
@@ -109,7 +111,7 @@ function refusedAccessLogFields(r: RefusedRequest): AccessLogFields {
     errorCode: r.err.code,
     error: r.err.message,
     clientAborted: false,
-    transport: 'http',
+    transport: r.transport ?? 'http',
   };
 }
 

@@ -50,6 +50,8 @@ function exportedGauge(registry: Registry, name: string, help: string, read: () 
   });
 }
 
+const TRANSPORTS = ['http', 'websocket'] as const;
+
 const DURATION_BUCKETS = [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 const TTFB_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -180,6 +182,26 @@ export class GatewayMetrics {
     exportedCounter(this.registry, 'llmgw_trace_spans_dropped_total', 'Trace spans lost: the export queue was full, or their export failed or timed out.', () => stats.traceSpansDropped);
     exportedGauge(this.registry, 'llmgw_usage_events_buffered', 'Usage events waiting in memory for Redis.', () => stats.usageEventsBuffered);
     exportedGauge(this.registry, 'llmgw_open_streams', 'Streamed responses being relayed now.', () => stats.openStreams);
+    new Counter({
+      name: 'llmgw_stream_client_pauses_total',
+      help: 'Times a streamed response\'s upstream was paused because its client read slower than the upstream wrote (more than 64 KiB waiting on the client\'s socket), by client transport (`http`, `websocket`). Resumed when the socket drains.',
+      labelNames: ['transport'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const t of TRANSPORTS) this.inc({ transport: t }, stats.clientPauses[t]);
+      },
+    });
+    new Gauge({
+      name: 'llmgw_streams_paused_for_client',
+      help: 'Streamed responses whose upstream is paused now, waiting for a slow client\'s socket to drain, by client transport (`http`, `websocket`).',
+      labelNames: ['transport'],
+      aggregator: 'sum',
+      registers: [this.registry],
+      collect() {
+        for (const t of TRANSPORTS) this.set({ transport: t }, stats.streamsPausedForClient[t]);
+      },
+    });
     exportedGauge(this.registry, 'llmgw_in_flight_requests', 'Proxied requests in progress.', () => inFlight.count);
     exportedCounter(this.registry, 'llmgw_registry_cache_hits_total', 'Registry lookups answered by the local cache.', () => cacheStats.hits);
     exportedCounter(this.registry, 'llmgw_registry_cache_misses_total', 'Registry lookups that went to Redis.', () => cacheStats.misses);

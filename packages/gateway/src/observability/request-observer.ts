@@ -12,7 +12,7 @@ export interface RequestObserver {
   onRequestEnd(ctx: RequestContext): void;
   /** A request refused before it had a context (unknown route → endpoint `other`, wrong method, draining). */
   onRefused(endpoint: string, status: number): void;
-  /** A body the listener refused itself (413 too large, 408 too slow): counted as `onRefused`, and its access line. */
+  /** A request the listener refused before it had a context (413 too large, 408 too slow, a refused WebSocket upgrade): counted as `onRefused` with its reason, and its access line. */
   onBodyRefused(r: RefusedRequest): void;
 }
 

@@ -77,6 +77,13 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
         targets.observeTtfb(id, now - started);
         health.recover(p.name, subjects);
       },
+      onClientPause: (paused) => {
+        const transport = ctx.req.transport ?? 'http';
+        if (paused) {
+          deps.stats.clientPauses[transport]++;
+          deps.stats.streamsPausedForClient[transport]++;
+        } else deps.stats.streamsPausedForClient[transport]--;
+      },
     });
     // …and clears the failures counted so far only once it also ended well. A client that
     // left says nothing either way; an upstream failure after the first byte is the caller's.

@@ -10,6 +10,7 @@ import { parseBody } from './parse-body.js';
 import { resolveModel } from './resolve-model.js';
 import { answerStoredResponse } from './stored-responses.js';
 import { answerWarmup } from '../responses/answer-warmup.js';
+import { passUnknownPreviousResponse } from '../responses/pass-unknown-previous-response.js';
 import { prepareResponsesRequest } from '../responses/prepare-responses-request.js';
 import type { ResponseStore } from '../responses/response-store.js';
 
@@ -48,6 +49,7 @@ export async function runPipeline(ctx: RequestContext, deps: PipelineDeps): Prom
     parseBody(ctx); // the JSON body and the model it names
     if ((p = prepareResponsesRequest(ctx, deps.responses))) await p; // /responses: previous_response_id replayed, the answer kept (responses/)
     if ((p = resolveModel(ctx, deps.cache))) await p; // route: the model, and the targets the key may reach that serve the endpoint
+    passUnknownPreviousResponse(ctx); // /responses: an unknown previous_response_id only to native Responses targets (responses/)
     if (answerWarmup(ctx)) return; // /responses with generate: false: no model runs (responses/)
     if ((p = deps.admit(ctx))) await p; // admit: limits and budgets, the request's cost reserved (governance/)
     await forward(ctx, deps); // attempt/failover (pipeline/forward.ts); the answer relayed as it comes (relay/)

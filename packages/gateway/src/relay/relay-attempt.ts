@@ -57,6 +57,8 @@ export interface AttemptOptions {
   secrets: string[];
   /** Called with the status and whether the response was relayed, once headers are in. */
   onHeaders?(status: number): void;
+  /** Called when the upstream is paused for a slow client (true) and when that pause is over (false: resumed, or the attempt ended). */
+  onClientPause?(paused: boolean): void;
 }
 
 const FORWARD_RESPONSE_HEADERS = ['content-type', 'content-disposition', 'openai-processing-ms'];
@@ -127,6 +129,11 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
       if (settled) return;
       settled = true;
       release(total);
+      if (pausedForClient) {
+        // Ended while paused (the client left, a deadline): the pause is over for the gauge.
+        pausedForClient = false;
+        o.onClientPause?.(false);
+      }
       resolve(outcome);
     };
     const abortOnClientLeave = () => {
@@ -149,9 +156,12 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
       if (!controller || pausedForClient) return;
       // The client is slower than the upstream: stop reading until its socket drains.
       pausedForClient = true;
+      o.onClientPause?.(true);
       controller.pause();
       res.onDrain(() => {
+        if (!pausedForClient) return;
         pausedForClient = false;
+        o.onClientPause?.(false);
         controller?.resume();
       });
     });

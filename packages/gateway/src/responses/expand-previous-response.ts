@@ -14,7 +14,8 @@ const replayable = (it: Record<string, unknown>): boolean => it.type !== 'reason
  * upstream. The conversation it names (this connection's memory in WebSocket mode, else the
  * response store in Redis, shared by every pod) is put in front of the request's `input`, and
  * the field is removed: the upstream, whichever pod or provider serves it, gets the whole
- * conversation. A response of another key is "not found", as an unknown one.
+ * conversation. A response of another key is "not found". One the gateway never kept is left
+ * in the body, for passUnknownPreviousResponse to decide once the targets are known.
  * Returns the conversation before this request's output, and this request's own input items.
  */
 export async function expandPreviousResponse(ctx: RequestContext, store: ResponseStore): Promise<{ conversation: ConversationRecord['items']; input: ConversationRecord['items'] }> {
@@ -32,7 +33,12 @@ export async function expandPreviousResponse(ctx: RequestContext, store: Respons
     } catch {
       throw Errors.storeUnavailable();
     }
-    if (!rec || rec.keyId !== keyId) throw Errors.previousResponseNotFound(prevId);
+    if (!rec) {
+      // Not ours: maybe the upstream's own (see passUnknownPreviousResponse); the body stays as sent.
+      ctx.upstreamPreviousResponse = prevId;
+      return { conversation: input, input };
+    }
+    if (rec.keyId !== keyId) throw Errors.previousResponseNotFound(prevId);
     if ('tooLarge' in rec) throw Errors.previousResponseTooLarge(prevId, store.opts.maxBytes);
     items = rec.items;
   }

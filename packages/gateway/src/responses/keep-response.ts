@@ -1,9 +1,12 @@
 import { isObject, type Json } from '../formats/openai-responses/types.js';
 import { SseEventSplitter } from '../relay/sse-events.js';
-import type { RequestContext } from '../request-context.js';
+import type { ConversationRecord, RequestContext } from '../request-context.js';
 import type { ResponseStore, StoredResponse } from './response-store.js';
 
-/** How many responses a WebSocket connection remembers for `previous_response_id` without the store. */
+/**
+ * How many responses a WebSocket connection remembers for `previous_response_id` without the
+ * store, besides the newest of each of its streams (`stream_id`), which is always kept.
+ */
 const CONNECTION_MEMORY = 4;
 
 const FINAL_EVENTS = new Set(['response.completed', 'response.incomplete']);
@@ -25,10 +28,7 @@ export function keepResponse(ctx: RequestContext, store: ResponseStore, conversa
     done = true;
     if (typeof response.id !== 'string' || !Array.isArray(response.output)) return;
     const items = [...conversation, ...response.output.filter(isObject)];
-    if (memory) {
-      memory.responses.set(response.id, { id: response.id, keyId: ctx.key!.id, items });
-      for (const old of memory.responses.keys()) if (memory.responses.size > CONNECTION_MEMORY) memory.responses.delete(old);
-    }
+    if (memory) remember(memory.responses, { id: response.id, keyId: ctx.key!.id, items, lane: ctx.res.lane ?? '' });
     if (!storeIt) return;
     const record: StoredResponse = {
       v: 1,
@@ -67,4 +67,16 @@ export function keepResponse(ctx: RequestContext, store: ResponseStore, conversa
       if (isObject(j) && typeof j.type === 'string' && FINAL_EVENTS.has(j.type) && isObject(j.response)) return keep(j.response);
     }
   };
+}
+
+/** Keep `rec` in a connection's memory; forget the oldest beyond the bound, never the newest of a stream. */
+function remember(responses: Map<string, ConversationRecord>, rec: ConversationRecord): void {
+  responses.set(rec.id, rec);
+  if (responses.size <= CONNECTION_MEMORY) return;
+  const newestOfLane = new Map<string | undefined, string>();
+  for (const r of responses.values()) newestOfLane.set(r.lane, r.id);
+  for (const r of responses.values()) {
+    if (responses.size <= CONNECTION_MEMORY) break;
+    if (newestOfLane.get(r.lane) !== r.id) responses.delete(r.id);
+  }
 }

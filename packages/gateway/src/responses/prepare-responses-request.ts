@@ -15,5 +15,8 @@ export function prepareResponsesRequest(ctx: RequestContext, store: ResponseStor
 
 async function prepare(ctx: RequestContext, store: ResponseStore): Promise<void> {
   const { conversation, input } = await expandPreviousResponse(ctx, store);
-  keepResponse(ctx, store, conversation, input);
+  // A continuation of the upstream's own chain: the gateway does not have the conversation, so it
+  // keeps nothing (a partial record would replay a truncated conversation elsewhere); the
+  // follow-ups go to the upstream the same way.
+  if (ctx.upstreamPreviousResponse === undefined) keepResponse(ctx, store, conversation, input);
 }
