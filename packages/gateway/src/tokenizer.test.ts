@@ -13,11 +13,9 @@ describe('Tokenizer (gpt-tokenizer in a worker thread)', () => {
     expect(await t.count(texts)).toEqual(texts.map((s) => (s ? countTokens(s) : 0)));
   });
 
-  it('counts long texts in segments: within 1 % of gpt-tokenizer on prose, and a 1 MB run without spaces without the quadratic stall', async () => {
+  it('counts long texts like gpt-tokenizer, and a 1 MB run without spaces in 256-character slices instead of its quadratic stall', async () => {
     const prose = 'The quick brown fox jumps over the lazy dog, then naps. '.repeat(2000); // 112 KB
-    const [got] = await t.count([prose]);
-    const exact = countTokens(prose);
-    expect(Math.abs(got! - exact) / exact).toBeLessThan(0.01);
+    expect(await t.count([prose])).toEqual([countTokens(prose)]);
     // One token per 8 x's whole (gpt-tokenizer needs minutes for it); cut into 256-character runs it is the same.
     const [run] = await t.count(['x'.repeat(1_000_000)]);
     expect(run).toBe(countTokens('x'.repeat(256)) * Math.floor(1_000_000 / 256) + countTokens('x'.repeat(1_000_000 % 256)));

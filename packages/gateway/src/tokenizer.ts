@@ -22,25 +22,26 @@ try {
   parentPort.postMessage({ loadError: String((e && e.message) || e) });
 }
 // Byte-pair encoding costs the square of a run's length (64 KB of letters without a space:
-// seconds; 1 MB: minutes). A text longer than SEGMENT, or with a run longer than RUN (256), is counted
-// in segments of at most SEGMENT characters cut between runs of at most RUN characters of the
-// same class (space or not): about one token off per cut, never a quadratic stall.
-const SEGMENT = 4096;
-const LONG_RUN = /\\s{257}|\\S{257}/; // a run longer than RUN (256)
-const PIECES = /\\s{1,256}|\\S{1,256}/g; // runs of at most RUN
+// seconds; 1 MB: minutes). A run of more than 256 characters of one class (space or not) is
+// counted in slices of 256 and the rest of the text as it is: a few tokens off per long run,
+// never a quadratic stall, and text without such runs counted whole (as fast as before).
+const LONG_RUN = /\\s{257,}|\\S{257,}/g;
 function count(t) {
   if (!t) return 0;
-  if (t.length <= SEGMENT && !LONG_RUN.test(t)) return countTokens(t);
+  LONG_RUN.lastIndex = 0;
+  if (!LONG_RUN.test(t)) return countTokens(t);
+  LONG_RUN.lastIndex = 0;
   let n = 0;
-  let seg = '';
-  for (const piece of t.match(PIECES)) {
-    if (seg.length + piece.length > SEGMENT) {
-      n += countTokens(seg);
-      seg = '';
-    }
-    seg += piece;
+  let rest = '';
+  let last = 0;
+  let m;
+  while ((m = LONG_RUN.exec(t))) {
+    rest += t.slice(last, m.index);
+    for (let i = 0; i < m[0].length; i += 256) n += countTokens(m[0].slice(i, i + 256));
+    last = m.index + m[0].length;
   }
-  return seg ? n + countTokens(seg) : n;
+  rest += t.slice(last);
+  return rest ? n + countTokens(rest) : n;
 }
 if (countTokens) {
   parentPort.on('message', (m) => {
