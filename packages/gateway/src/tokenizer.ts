@@ -29,17 +29,16 @@ const LONG_RUN = /\\s{257,}|\\S{257,}/g;
 function count(t) {
   if (!t) return 0;
   LONG_RUN.lastIndex = 0;
-  if (!LONG_RUN.test(t)) return countTokens(t);
-  LONG_RUN.lastIndex = 0;
+  let m = LONG_RUN.exec(t);
+  if (!m) return countTokens(t);
   let n = 0;
   let rest = '';
   let last = 0;
-  let m;
-  while ((m = LONG_RUN.exec(t))) {
+  do {
     rest += t.slice(last, m.index);
     for (let i = 0; i < m[0].length; i += 256) n += countTokens(m[0].slice(i, i + 256));
     last = m.index + m[0].length;
-  }
+  } while ((m = LONG_RUN.exec(t)));
   rest += t.slice(last);
   return rest ? n + countTokens(rest) : n;
 }
