@@ -162,7 +162,8 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   const deadline = ctx.t0 + deadlineMs;
   let last: Failed | null = null;
   let misconfigured: GatewayError | null = null;
-  let why = `first in ${plan.policy} order`;
+  // Why the candidate was picked, for GW_DEBUG's routing decision; null: the first in policy order (built only when logged).
+  let why: string | null = null;
   ctx.tUpstreamStart = performance.now();
 
   const first = cursor.next('target');
@@ -173,7 +174,7 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
       stats.failovers++;
       if (prev.target === c.target) stats.retries++;
     }
-    if (debug) logDecision(ctx, plan, cursor, c, why);
+    if (debug) logDecision(ctx, plan, cursor, c, why ?? `first in ${plan.policy} order`);
     const outcome = await attempt(ctx, deps, c, patch, clientWantsUsage);
     if (outcome.kind === 'relayed') {
       ctx.served = c.target;
