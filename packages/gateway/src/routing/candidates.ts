@@ -179,7 +179,7 @@ export class CandidateCursor {
 
   private enter(t: Target): void {
     this.order = this.rotation.order(t.provider);
-    this.triedSecrets.length = 0;
+    if (this.triedSecrets.length > 0) this.triedSecrets.length = 0;
   }
 
   private take(c: Candidate): Candidate {
