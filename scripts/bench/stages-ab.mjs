@@ -5,7 +5,11 @@
 // no Redis, no upstream: what is left is the JavaScript those stages cost, which a shared
 // machine's background load moves far less than it moves a socket benchmark. Batches of A
 // and B alternate; the medians of the batches, and B/A.
-//   node scripts/bench/stages-ab.mjs --a /work/wt-base [--b .] [--batches 20] [--requests 20000]
+// `--full` adds the rest of the pipeline's own JavaScript around those stages: the context as
+// app.ts makes it, the body parsed (the bench's chat body), the health watch and the routing
+// plan, forward.ts's health and target bookkeeping of an attempt that answers, and at the end the metrics and `finish` of a served request (the upstream call and the
+// relay themselves are left out: they are other modules' and need sockets).
+//   node scripts/bench/stages-ab.mjs --a /work/wt-base [--b .] [--batches 20] [--requests 20000] [--full]
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -17,6 +21,7 @@ const { values } = parseArgs({
     b: { type: 'string', default: '.' },
     batches: { type: 'string', default: '20' },
     requests: { type: 'string', default: '20000' },
+    full: { type: 'boolean', default: false },
   },
 });
 if (!values.a) {
@@ -37,6 +42,12 @@ async function load(root) {
   const { createContext } = await dist('gateway/dist/request-context.js');
   const { ENDPOINTS } = await dist('gateway/dist/api/endpoints.js');
   const { createStats } = await dist('gateway/dist/stats.js');
+  const { parseBody } = await dist('gateway/dist/pipeline/parse-body.js');
+  const { finish } = await dist('gateway/dist/pipeline/finish.js');
+  const { Router } = await dist('gateway/dist/routing/router.js');
+  const { TargetStats } = await dist('gateway/dist/routing/target-stats.js');
+  const { targetId } = await dist('gateway/dist/routing/policy.js');
+  const { GatewayMetrics } = await dist('gateway/dist/observability/metrics.js');
   const { pino } = await import('pino');
   const log = pino({ level: 'silent' });
   const raw = 'gw-bench-0123456789abcdef0123456789';
@@ -50,7 +61,55 @@ async function load(root) {
   const rotation = new SecretRotation();
   const endpoint = ENDPOINTS.get('/chat/completions');
   const req = { method: 'POST', path: '/v1/chat/completions', query: '', headers: { authorization: `Bearer ${raw}`, 'content-type': 'application/json' }, body: Buffer.alloc(0), receivedAt: 0 };
+  const body = Buffer.from(JSON.stringify({ model: model.name, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }] }));
+  const fullReq = { ...req, body };
+  const stats = createStats();
+  const metrics = new GatewayMetrics(
+    { stats, cacheStats: { hits: 0, misses: 0, stale: 0, errors: 0 }, registry: { revision: 0, healthy: true }, inFlight: { count: 0 }, build: { version: '0', node: process.version, uwsKind: 'native' } },
+    { processMetrics: false },
+  );
+  metrics.stop();
+  const targetStats = new TargetStats();
+  const router = new Router(targetStats, { exploreRate: 0 });
+  const inFlight = { count: 0 };
+  const leave = () => inFlight.count--;
+  const onEnd = (ctx) => metrics.observeRequest(ctx);
+  const usage = { promptTokens: 12, completionTokens: 9, cachedTokens: 0, estimated: false };
   let n = 0;
+  async function fullRequest() {
+    const ctx = createContext(`r${n++}`, fullReq, { aborted: false }, endpoint, log);
+    inFlight.count++;
+    ctx.onFinish.push(leave);
+    let p = authenticate(ctx, cache);
+    if (p) await p;
+    parseBody(ctx);
+    p = resolveModel(ctx, cache);
+    if (p) await p;
+    const w = health.watch(ctx.targets.map((t) => t.provider.name));
+    if (w) await w;
+    const plan = router.plan(ctx);
+    const cursor = new CandidateCursor(plan.targets, health, rotation, { endpoint });
+    const first = cursor.next('target');
+    const c = first instanceof Promise ? await first : first;
+    if (!c) throw new Error('no candidate');
+    // forward.ts's bookkeeping around an attempt that answers well.
+    const id = targetId(c.target);
+    const subjects = c.secretSubject ? [core.PROVIDER_SUBJECT, c.targetSubject, c.secretSubject] : [core.PROVIDER_SUBJECT, c.targetSubject];
+    targetStats.begin(id);
+    targetStats.observeTtfb(id, 1.5);
+    health.recover(c.target.provider.name, subjects);
+    health.succeed(c.target.provider.name, subjects);
+    targetStats.end(id);
+    ctx.tUpstreamStart = ctx.t0 + 0.2;
+    ctx.attempts.push({ provider: c.target.provider.name, model: c.target.model, secretIndex: c.secretIndex, startedAt: ctx.tUpstreamStart, status: 200, ttfbMs: 1.5, endedAt: ctx.t0 + 2 });
+    ctx.tFirstByte = ctx.t0 + 1.7;
+    ctx.tUpstreamEnd = ctx.t0 + 2;
+    ctx.served = c.target;
+    ctx.status = 200;
+    ctx.usage = usage;
+    ctx.costUsd = 0.00003;
+    finish(ctx, onEnd);
+  }
   async function request() {
     const ctx = createContext(`r${n++}`, req, {}, endpoint, log);
     let p = authenticate(ctx, cache);
@@ -63,8 +122,9 @@ async function load(root) {
     const c = first instanceof Promise ? await first : first;
     if (!c) throw new Error('no candidate');
   }
-  await request(); // fills the cache
-  return request;
+  const run = values.full ? fullRequest : request;
+  await run(); // fills the cache
+  return run;
 }
 
 const sides = { A: await load(values.a), B: await load(values.b) };
@@ -84,6 +144,6 @@ const a = median(perRequestNs.A);
 const b = median(perRequestNs.B);
 const spread = (xs) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
 process.stdout.write(
-  `authenticate + resolveModel + first candidate, cached records, CPU ns per request (median of ${perRequestNs.A.length} batches of ${n}):\n` +
+  `${values.full ? "context, authenticate, parseBody, resolveModel, health watch, plan, first candidate, metrics and finish" : "authenticate + resolveModel + first candidate"}, cached records, CPU ns per request (median of ${perRequestNs.A.length} batches of ${n}):\n` +
     `  A ${Math.round(a)} (${spread(perRequestNs.A)})  B ${Math.round(b)} (${spread(perRequestNs.B)})  B/A ${(b / a).toFixed(3)}\n`,
 );

@@ -96,6 +96,8 @@ export function webSocketOptions(
 /** The request handler of the public listener: health, models, and the proxied API. */
 export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSink) => void {
   const { log, cache, router, cors } = deps;
+  // One hook for every request (not a closure made per request).
+  const leave = (): void => void deps.inFlight.count--;
 
   function refuse(res: ResponseSink, id: string, err: GatewayError, endpoint: string, anthropicClient = false): void {
     deps.onRefused?.(endpoint, err.status);
@@ -141,7 +143,7 @@ export function createApp(deps: AppDeps): (req: GatewayRequest, res: ResponseSin
     if (r.model !== null) ctx.publicModel = r.model;
     deps.onRequestStart?.(ctx);
     deps.inFlight.count++;
-    ctx.onFinish.push(() => deps.inFlight.count--);
+    ctx.onFinish.push(leave);
     void runPipeline(ctx, deps);
   };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'; // the binding: the global is an accessor called on every use
 import type { RequestContext } from '../request-context.js';
 
 /**

@@ -1,5 +1,8 @@
 import { PROVIDER_SUBJECT } from '@llmgw/core';
 import { setTimeout as sleep } from 'node:timers/promises';
+// The module's binding, not the global: `globalThis.performance` is an accessor, which every
+// `performance.now()` through the global calls again (a LoadGlobalIC miss each time).
+import { performance } from 'node:perf_hooks';
 import { Errors, type GatewayError } from '../errors/catalog.js';
 import { CandidateCursor, type Candidate } from '../routing/candidates.js';
 import { classifyFailure, type FailureClass } from '../routing/classify-failure.js';
@@ -42,7 +45,8 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
   const { target, secretIndex } = c;
   const p = target.provider;
   const { health, targets } = deps.routing;
-  const record: Attempt = { provider: p.name, model: target.model, secretIndex, startedAt: performance.now() };
+  const started = performance.now();
+  const record: Attempt = { provider: p.name, model: target.model, secretIndex, startedAt: started };
   if (ctx.trace) record.spanId = newSpanId();
   ctx.attempts.push(record);
   if (deps.exposeSelection) {
@@ -51,7 +55,6 @@ async function attempt(ctx: RequestContext, deps: ForwardDeps, c: Candidate, pat
     ctx.responseHeaders['x-gateway-attempts'] = String(ctx.attempts.length);
   }
   const id = targetId(target);
-  const started = performance.now();
   const subjects = c.secretSubject ? [PROVIDER_SUBJECT, c.targetSubject, c.secretSubject] : [PROVIDER_SUBJECT, c.targetSubject];
   let answered = false; // 2xx headers came in
   let streaming = false; // counted in stats.openStreams while the relay runs
@@ -162,7 +165,8 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
   const deadline = ctx.t0 + deadlineMs;
   let last: Failed | null = null;
   let misconfigured: GatewayError | null = null;
-  let why = `first in ${plan.policy} order`;
+  // Why the candidate was picked, for GW_DEBUG's routing decision; null: the first in policy order (built only when logged).
+  let why: string | null = null;
   ctx.tUpstreamStart = performance.now();
 
   const first = cursor.next('target');
@@ -173,7 +177,7 @@ export async function forward(ctx: RequestContext, deps: ForwardDeps): Promise<v
       stats.failovers++;
       if (prev.target === c.target) stats.retries++;
     }
-    if (debug) logDecision(ctx, plan, cursor, c, why);
+    if (debug) logDecision(ctx, plan, cursor, c, why ?? `first in ${plan.policy} order`);
     const outcome = await attempt(ctx, deps, c, patch, clientWantsUsage);
     if (outcome.kind === 'relayed') {
       ctx.served = c.target;

@@ -27,7 +27,8 @@ export function parseBody(ctx: RequestContext): void {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw Errors.invalidBody('The request body must be a JSON object.');
   }
-  if (nestedDeeperThan(body, MAX_JSON_DEPTH)) throw Errors.invalidJson(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  // Each level of valid JSON takes two bytes (its brackets): a body this short cannot nest too deep.
+  if (req.body.length > 2 * MAX_JSON_DEPTH && nestedDeeperThan(body, MAX_JSON_DEPTH)) throw Errors.invalidJson(`it is nested deeper than ${MAX_JSON_DEPTH} levels`);
   const b = body as Record<string, unknown>;
   if (b.model === undefined || b.model === null || b.model === '') throw Errors.missingModel();
   if (typeof b.model !== 'string') throw Errors.invalidBody('model must be a string', 'model');

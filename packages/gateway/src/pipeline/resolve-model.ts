@@ -47,20 +47,20 @@ function narrow(ctx: RequestContext, reachable: Model['targets'], providers: Arr
   const targets: Target[] = [];
   // Types of the reachable targets skipped because they cannot serve this endpoint, and
   // whether any reachable target could (then an empty list is an outage, not a bad request).
-  const cannot = new Set<ProviderType>();
+  let cannot: Set<ProviderType> | null = null;
   let some = false;
   for (let i = 0; i < reachable.length; i++) {
     const t = reachable[i]!;
     const provider = providers[i];
     if (!provider) continue;
     if (!servesEndpoint(provider.type, ctx.endpoint.path)) {
-      cannot.add(provider.type);
+      (cannot ??= new Set()).add(provider.type);
       continue;
     }
     some = true;
     if (provider.status !== 'active') continue;
     targets.push({ provider, model: t.model, weight: t.weight * provider.weight, priority: t.priority + provider.priority });
   }
-  if (targets.length === 0) throw !some && cannot.size > 0 ? Errors.unsupportedEndpoint(ctx.req.path, ctx.publicModel, [...cannot]) : Errors.noTarget(ctx.publicModel);
+  if (targets.length === 0) throw !some && cannot !== null ? Errors.unsupportedEndpoint(ctx.req.path, ctx.publicModel, [...cannot]) : Errors.noTarget(ctx.publicModel);
   ctx.targets = targets;
 }

@@ -57,6 +57,14 @@ describe('parseBody', () => {
     // The Anthropic route checks its own fields.
     expect(await bad({ model: 'm' }, '/messages')).toMatchObject({ status: 400 });
   });
+  it('finds the depth limit at its edge, whatever the body length (short bodies skip the walk)', async () => {
+    // 129 levels in the fewest bytes (258): too deep; 128 levels (the top object and 127 arrays) pass.
+    const nested = (arrays: number) => `{"model":"m","x":${'['.repeat(arrays)}${']'.repeat(arrays)}}`;
+    expect(await codeOf(() => parsed(nested(128)))).toMatchObject({ status: 400, code: 'invalid_json' });
+    expect(parsed(nested(127)).publicModel).toBe('m');
+    // The shortest body an object can nest 129 levels in: 261 bytes, over the 256 that skip the walk.
+    expect(await codeOf(() => parsed(`{"":${'['.repeat(128)}${']'.repeat(128)}}`))).toMatchObject({ status: 400, code: 'invalid_json' });
+  });
 });
 
 describe('resolveModel', () => {

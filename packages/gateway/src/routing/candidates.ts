@@ -55,8 +55,9 @@ type Gate = { pass: true; probing: boolean } | { pass: false; what: string; stat
  */
 export class CandidateCursor {
   private ti = -1;
-  private order: number[] = [];
-  private readonly triedSecrets = new Set<number>();
+  private order: readonly number[] = [];
+  /** Secret indexes of the current target already produced (a provider has a few: an array beats a Set). */
+  private readonly triedSecrets: number[] = [];
   private produced = 0;
   /** Targets passed over, with when they recover. */
   private readonly passed: Array<{ target: Target; until: number }> = [];
@@ -178,12 +179,12 @@ export class CandidateCursor {
 
   private enter(t: Target): void {
     this.order = this.rotation.order(t.provider);
-    this.triedSecrets.clear();
+    if (this.triedSecrets.length > 0) this.triedSecrets.length = 0;
   }
 
   private take(c: Candidate): Candidate {
     this.produced++;
-    this.triedSecrets.add(c.secretIndex);
+    this.triedSecrets.push(c.secretIndex);
     return c;
   }
 
@@ -192,13 +193,13 @@ export class CandidateCursor {
     const p = t.provider;
     const targetSubject = targetSubjectOf(this.endpoint, t);
     const pick = (i: number, subject: string | null, secret: string | undefined): Candidate => ({ target: t, secretIndex: i, secret, secretSubject: subject, targetSubject, why: 'healthy' });
-    if (p.secrets.length === 0) return this.triedSecrets.has(0) ? Infinity : pick(0, null, undefined);
+    if (p.secrets.length === 0) return this.triedSecrets.includes(0) ? Infinity : pick(0, null, undefined);
     const subjects = secretSubjects(p);
     let soonest = Infinity;
     let soonestIndex = -1;
     let soonestSecret: string | undefined;
     for (const i of this.order) {
-      if (this.triedSecrets.has(i)) continue;
+      if (this.triedSecrets.includes(i)) continue;
       const secret = this.secrets.resolve(p, i);
       if (secret === undefined) {
         // An env: reference unset on this pod: never usable here, whatever the wait.

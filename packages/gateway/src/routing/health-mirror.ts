@@ -136,6 +136,8 @@ export class HealthMirror {
 
   /** A success through these subjects clears their failures and cooldown level (no write when clean). */
   succeed(provider: string, subjects: readonly string[]): void {
+    // Every answered request comes here: a provider with nothing recorded has nothing to clear.
+    if (!this.health.get(provider)?.size) return;
     this.clear(provider, subjects.filter((s) => hasState(this.get(provider, s))));
   }
 
@@ -146,6 +148,7 @@ export class HealthMirror {
    * and then dies must count towards the threshold, not reset it.
    */
   recover(provider: string, subjects: readonly string[]): void {
+    if (!this.health.get(provider)?.size) return;
     this.clear(provider, subjects.filter((s) => isCoolingDown(this.get(provider, s))));
   }
 

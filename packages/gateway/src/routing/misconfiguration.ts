@@ -1,4 +1,4 @@
-import { targetSubject } from '@llmgw/core';
+import { targetSubject, type Provider } from '@llmgw/core';
 import type { Endpoint } from '../api/endpoints.js';
 import type { Target } from '../request-context.js';
 import { codecFor } from '../providers/index.js';
@@ -34,9 +34,25 @@ export function upstreamPath(endpoint: Endpoint, target: Target): string {
   return codecFor(endpoint, target.provider)?.upstream ?? endpoint.path;
 }
 
+// Subjects by provider record (replaced by the registry cache after any edit, so an edited
+// type or `serves` is never answered from here), endpoint path and upstream model. Looked up
+// twice per request by the candidate cursor: a built string would be concatenated, flattened
+// and hashed again each time for the health mirror's Map; these are hashed once.
+const subjects = new WeakMap<Provider, Map<string, Map<string, string>>>();
+
 /** The health subject of a target on this endpoint (see core's `targetSubject`). */
 export function targetSubjectOf(endpoint: Endpoint, target: Target): string {
-  return targetSubject(target.model, upstreamPath(endpoint, target));
+  let byPath = subjects.get(target.provider);
+  if (byPath === undefined) subjects.set(target.provider, (byPath = new Map()));
+  let byModel = byPath.get(endpoint.path);
+  if (byModel === undefined) byPath.set(endpoint.path, (byModel = new Map()));
+  let s = byModel.get(target.model);
+  if (s === undefined) {
+    // Bounded by the models the registry binds to this provider (client names never reach here).
+    s = targetSubject(target.model, upstreamPath(endpoint, target));
+    byModel.set(target.model, s);
+  }
+  return s;
 }
 
 export function notFoundLine(model: string, path: string): string {

@@ -17,9 +17,17 @@ export interface PolicyInputs {
 /** Orders a model's targets: the first is tried first, the rest are the failover order. */
 export type Policy = (targets: readonly Target[], inputs: PolicyInputs) => Target[];
 
+// Ids by provider record and upstream model (both from the registry: bounded), so the per-pod
+// statistics' Maps see the same, already hashed string on every request of a target.
+const ids = new WeakMap<Target['provider'], Map<string, string>>();
+
 /** A target's identity for per-pod statistics. */
 export function targetId(t: Target): string {
-  return `${t.provider.name}|${t.model}`;
+  let byModel = ids.get(t.provider);
+  if (byModel === undefined) ids.set(t.provider, (byModel = new Map()));
+  let id = byModel.get(t.model);
+  if (id === undefined) byModel.set(t.model, (id = `${t.provider.name}|${t.model}`));
+  return id;
 }
 
 /** The list rotated to start at `turn` (mod its length). */

@@ -15,9 +15,10 @@ export class TargetStats {
   }
 
   end(id: string): void {
-    const n = (this.inFlight.get(id) ?? 1) - 1;
-    if (n <= 0) this.inFlight.delete(id);
-    else this.inFlight.set(id, n);
+    // An idle target keeps its entry at 0 (ids are the registry's targets: bounded): deleting it
+    // when the last request ends and adding it back with the next made the Map shrink and grow
+    // again on every request of a lightly loaded target.
+    this.inFlight.set(id, Math.max(0, (this.inFlight.get(id) ?? 1) - 1));
   }
 
   busy(id: string): number {
