@@ -162,6 +162,9 @@ describe('counters owned by other modules are exported at scrape time', () => {
     s.cooldownsEntered += 1;
     s.usageEventsDropped += 5;
     s.redisErrors += 6;
+    // The tests before this one leave usage records to write: the recorder sets the gauge's
+    // source to its queue length when a write ends, so let it go quiet before setting it here.
+    await until(() => s.usageEventsBuffered === 0);
     const buffered = s.usageEventsBuffered;
     s.usageEventsBuffered = 42;
     try {
