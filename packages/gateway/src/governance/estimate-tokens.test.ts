@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { admissionPromptTokens, completionCap, promptForCount, promptText, SMALL_PROMPT_CHARS } from './estimate-tokens.js';
+import { admissionPromptTokens, completionCap, LARGE_PROMPT_CHARS, promptForCount, promptText, SMALL_PROMPT_CHARS } from './estimate-tokens.js';
 
 const noCount = () => Promise.reject(new Error('the tokenizer is not for small prompts'));
 
@@ -25,6 +25,20 @@ describe('admissionPromptTokens (an upper bound for small prompts, the tokenizer
     const body = { messages: [{ role: 'user', content: text }] };
     expect(await admissionPromptTokens(body, async (t) => (t === text ? 1234 : -1))).toBe(1234 + 4);
     expect(await admissionPromptTokens(body, noCount)).toBe(text.length + 4);
+  });
+  it('a large prompt is reserved at its UTF-8 bytes when they fit the key\'s tpm, else counted by the tokenizer', async () => {
+    const text = 'é'.repeat(LARGE_PROMPT_CHARS + 1); // 2 bytes a character
+    const body = { messages: [{ role: 'user', content: text }] };
+    const bytes = 2 * text.length + 4;
+    const counted = async (t: string) => (t === text ? 777 : -1);
+    expect(admissionPromptTokens(body, counted)).toBe(bytes); // no tpm limit: the bound, no count
+    expect(admissionPromptTokens(body, counted, bytes)).toBe(bytes);
+    // The bound alone would not fit the limit: the tokenizer decides, as for a mid-sized prompt.
+    expect(await admissionPromptTokens(body, counted, bytes - 1)).toBe(777 + 4);
+    expect(await admissionPromptTokens(body, noCount, bytes - 1)).toBe(bytes);
+    // At the threshold itself the tokenizer still counts.
+    const mid = { messages: [{ role: 'user', content: 'a'.repeat(LARGE_PROMPT_CHARS) }] };
+    expect(await admissionPromptTokens(mid, async () => 5, 1e9)).toBe(5 + 4);
   });
   it('takes max_completion_tokens over max_tokens and ignores junk', () => {
     expect(completionCap({ max_completion_tokens: 5, max_tokens: 9 })).toBe(5);

@@ -271,7 +271,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
         const { tokens, usd } = reserve(ctx, key, prompt);
         return limiter.admit(key, tokens, ctx.responseHeaders, usd).then((adm) => admitted(ctx, adm));
       };
-      const prompt = admissionPromptTokens(ctx.body, countPrompt);
+      const prompt = admissionPromptTokens(ctx.body, countPrompt, key.tpm);
       return typeof prompt === 'number' ? take(prompt) : prompt.then(take);
     },
     async flush() {

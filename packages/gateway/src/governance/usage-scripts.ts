@@ -107,7 +107,7 @@ return { applied, skipped }
  * Rollups (core's usage-rollup-keys.ts): each model request's event (not an MCP tool call's) adds to its hour's and its UTC day's `total`
  * hash and to the `<dimension>:<metric>` hashes (field = key id, model, provider), summed first
  * so a batch costs one HINCRBY per hash and field. Integer counters; cost in nano-USD. Each hash
- * expires a fixed time after its bucket ends (EXPIREAT). In the `a` form (all or nothing) the pod
+ * expires a fixed time after its bucket ends (EXPIREAT, set by the call that adds a field to it). In the `a` form (all or nothing) the pod
  * sends the batch's sums (usage-rollup-args.ts: decoding and summing here cost Redis, which
  * every pod shares, more than the XADDs); in the `r` form the script decodes each event it
  * applies (`roll`, the same arithmetic: a test holds the two forms equal).
@@ -203,9 +203,15 @@ else
     end
   end
 end
+-- A hash's expiry is a fixed time per bucket, set when the hash is made: only a call that adds a
+-- field (HINCRBY answers the increment itself: counters only grow) can have made it.
 for _, k in ipairs(touched) do
-  for field, n in pairs(incr[k]) do redis.call('HINCRBY', KEYS[k], field, string.format('%.0f', n)) end
-  redis.call('EXPIREAT', KEYS[k], expire_at[3 + math.floor((k - 3) / BLOCK) * BLOCK])
+  local fresh = false
+  for field, n in pairs(incr[k]) do
+    local by = string.format('%.0f', n)
+    if redis.call('HINCRBY', KEYS[k], field, by) == tonumber(by) then fresh = true end
+  end
+  if fresh then redis.call('EXPIREAT', KEYS[k], expire_at[3 + math.floor((k - 3) / BLOCK) * BLOCK]) end
 end
 if applied > 0 then redis.call('SET', KEYS[2], top, 'PX', ARGV[2]) end
 return { applied, skipped }
