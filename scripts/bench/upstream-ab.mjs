@@ -8,7 +8,7 @@
 // moves far less than a socket benchmark through the whole gateway. Batches of A and B
 // alternate; the medians of the batches, and B/A.
 //   node scripts/bench/upstream-ab.mjs --a /work/wt-base [--b .] [--scenario chat|stream20|large]
-//     [--layer relay|client] [--batches 16] [--requests 4000] [--concurrency 64] [--tls] [--no-pin]
+//     [--layer relay|client|relay-js] [--batches 16] [--requests 4000] [--concurrency 64] [--tls] [--no-pin]
 // `large`: a 256 KiB non-stream answer (bodies larger than one read). `--tls`: the upstream
 // behind a TLS terminator (a node:tls server in its own process, in front of the fake provider).
 import { execFileSync, spawn } from 'node:child_process';
@@ -41,8 +41,8 @@ const SCENARIOS = {
   large: { stream: false, behaviour: null, canned: 256 * 1_024 },
 };
 const sc = SCENARIOS[values.scenario];
-if (!values.a || !sc || (values.layer !== 'relay' && values.layer !== 'client')) {
-  process.stderr.write('usage: node scripts/bench/upstream-ab.mjs --a <worktree> [--b <worktree>] [--scenario chat|stream20|large] [--layer relay|client] [--batches 16] [--requests 4000] [--concurrency 64] [--tls]\n');
+if (!values.a || !sc || !['relay', 'client', 'relay-js'].includes(values.layer)) {
+  process.stderr.write('usage: node scripts/bench/upstream-ab.mjs --a <worktree> [--b <worktree>] [--scenario chat|stream20|large] [--layer relay|client|relay-js] [--batches 16] [--requests 4000] [--concurrency 64] [--tls]\n');
   process.exit(2);
 }
 const body = Buffer.from(JSON.stringify({ model: CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], ...(sc.stream ? { stream: true } : {}) }));
@@ -149,13 +149,32 @@ async function load(root) {
       fn();
     },
   });
+  /**
+   * `--layer relay-js`: the relay over an in-memory upstream that replays the fake provider's
+   * answer (recorded once through the real client) a microtask after the dispatch, its body
+   * copied per request as our client copies it out of its read buffer. No socket at all: the
+   * relay's JavaScript alone, as steady as stages-ab.
+   */
+  let replay = null;
+  const memory = {
+    dispatch(_opts, handler) {
+      const ctl = { pause() {}, resume() {}, abort() {} };
+      queueMicrotask(() => {
+        handler.onRequestStart?.(ctl, undefined);
+        handler.onResponseStart?.(ctl, replay.status, { ...replay.headers }, 'OK');
+        for (const piece of replay.pieces) handler.onResponseData?.(ctl, Buffer.from(piece));
+        handler.onResponseEnd?.(ctl, {});
+      });
+      return true;
+    },
+  };
   let n = 0;
   async function relay() {
     const ctx = createContext(`r${n++}`, req, sink(), endpoint, log);
     ctx.body = parsed;
     ctx.publicModel = CHAT_MODEL;
     ctx.stream = sc.stream;
-    const out = await runAttempt(ctx, agent, { target, request: buildUpstreamRequest(ctx, target, 'sk-bench-upstream-secret-0001', sc.stream ? { stream_options: { include_usage: true } } : null), timeouts, clientWantsUsage: false, secrets: provider.secrets });
+    const out = await runAttempt(ctx, replay ? memory : agent, { target, request: buildUpstreamRequest(ctx, target, 'sk-bench-upstream-secret-0001', sc.stream ? { stream_options: { include_usage: true } } : null), timeouts, clientWantsUsage: false, secrets: provider.secrets });
     if (out.kind !== 'relayed' || ctx.status !== 200) throw new Error(`attempt ${out.kind} ${ctx.status} ${out.error?.message ?? ''}`);
   }
   const dispatchOpts = { origin, path: '/v1/chat/completions', method: 'POST', headers: { ...reqHeaders, 'x-request-id': 'r' }, body, headersTimeout: 30_000, bodyTimeout: 30_000 };
@@ -173,7 +192,19 @@ async function load(root) {
       });
     });
   }
-  const run = values.layer === 'relay' ? relay : client;
+  if (values.layer === 'relay-js') {
+    const pieces = [];
+    replay = await new Promise((resolve, reject) => {
+      let head;
+      agent.dispatch({ ...dispatchOpts, body: buildUpstreamRequest(Object.assign(createContext('r', req, sink(), endpoint, log), { body: parsed, publicModel: CHAT_MODEL, stream: sc.stream }), target, 'sk', sc.stream ? { stream_options: { include_usage: true } } : null).body }, {
+        onResponseStart: (_c, status, headers) => void (head = { status, headers }),
+        onResponseData: (_c, chunk) => void pieces.push(Buffer.from(chunk)),
+        onResponseEnd: () => resolve({ ...head, pieces }),
+        onResponseError: (_c, e) => reject(e instanceof Error ? e : new Error(String(e))),
+      });
+    });
+  }
+  const run = values.layer === 'client' ? client : relay;
   await run();
   return { run, agent, bytes: () => bytes };
 }
@@ -207,6 +238,6 @@ const pairs = perRequestUs.B.map((x, i) => x / perRequestUs.A[i]);
 if (process.env.UPSTREAM_AB_DUMP) process.stderr.write(`${JSON.stringify(perRequestUs.A.map((x) => +x.toFixed(1)))}\n${JSON.stringify(perRequestUs.B.map((x) => +x.toFixed(1)))}\n`);
 const spread = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
 process.stdout.write(
-  `${values.layer === 'relay' ? 'relay + upstream client' : 'upstream client'}, ${values.scenario}${values.tls ? ' over TLS' : ''}, ${c} in flight, CPU µs per request (median of ${perRequestUs.A.length} batches of ${n}):\n` +
+  `${{ relay: 'relay + upstream client', client: 'upstream client', 'relay-js': 'relay over an in-memory upstream' }[values.layer]}, ${values.scenario}${values.tls ? ' over TLS' : ''}, ${c} in flight, CPU µs per request (median of ${perRequestUs.A.length} batches of ${n}):\n` +
     `  A ${a.toFixed(2)} (${spread(perRequestUs.A)})  B ${b.toFixed(2)} (${spread(perRequestUs.B)})  B/A ${(b / a).toFixed(3)}, median of the pairs' B/A ${median(pairs).toFixed(3)}\n`,
 );
