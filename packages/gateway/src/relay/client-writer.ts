@@ -14,8 +14,6 @@ function join(parts: Part[]): Part {
  * one upstream read leave together at the end of it (a microtask), in order, as one packet.
  */
 export class ClientWriter {
-  /** Headers were queued: the response belongs to the client now (no failover). */
-  committed = false;
   private head: { status: number; headers: Record<string, string> } | null = null;
   private parts: Part[] = [];
   private scheduled = false;
@@ -28,7 +26,6 @@ export class ClientWriter {
   ) {}
 
   writeHead(status: number, headers: Record<string, string>): void {
-    this.committed = true;
     this.head = { status, headers };
     this.schedule();
   }

@@ -152,7 +152,9 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
       return h;
     };
 
-    const writer = new ClientWriter(res, () => {
+    // Made only for a response relayed as it streams: a whole answer goes out in one res.send.
+    let writer: ClientWriter | null = null;
+    const onClientFull = () => {
       if (!controller || pausedForClient) return;
       // The client is slower than the upstream: stop reading until its socket drains.
       pausedForClient = true;
@@ -164,12 +166,17 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
         o.onClientPause?.(false);
         controller?.resume();
       });
-    });
+    };
+    /** The response belongs to the client from here on (no failover). */
+    const startRelay = (headers: Record<string, string>): void => {
+      writer = new ClientWriter(res, onClientFull);
+      writer.writeHead(status, headers);
+    };
     const writeToClient = (data: Buffer | string | null) => {
       if (data === null || data.length === 0 || res.aborted) return;
       if (mode === 'sse' && ctx.onOutput) ctx.onOutput(data);
       if (mode === 'sse') ctx.responseTap?.(data, true);
-      writer.write(data);
+      writer!.write(data);
     };
 
     const handler: UpstreamHandler = {
@@ -201,13 +208,13 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
             onErrorEvent,
           });
           ctx.status = statusCode;
-          writer.writeHead(statusCode, clientHeaders(SSE_HEADERS));
+          startRelay(clientHeaders(SSE_HEADERS));
         } else if (ctx.endpoint.jsonResponse && ct.includes('json')) {
           mode = 'buffer';
         } else {
           mode = 'raw';
           ctx.status = statusCode;
-          writer.writeHead(statusCode, clientHeaders());
+          startRelay(clientHeaders());
         }
       },
       onResponseData(_c, chunk) {
@@ -254,7 +261,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           res.send(status, clientHeaders(), text);
         } else {
           if (mode === 'sse') writeToClient(sse!.flush());
-          writer.end();
+          writer!.end();
         }
         // A stream that carried an error event ended well on the wire, not in substance.
         if (errorEvent) ctx.error = errorEvent.message;
@@ -272,7 +279,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
         // The client's message names no host; the operator's line keeps Node's detail (which names, which CA).
         if (mapped.code === 'upstream_tls_error') ctx.log.warn({ provider: target.provider.name, origin: request.origin, code: e.code, detail: e.message }, mapped.message);
         const timeout = timeoutPhase(e);
-        if (!res.headersSent && !writer.committed) {
+        if (!res.headersSent && writer === null) {
           // The gateway closed its own pools (the drain deadline): the provider did nothing
           // wrong, and there is nowhere left to fail over to. Not retryable, so a final answer
           // that touches no health.
@@ -285,10 +292,10 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
           if (sse!.fail) writeToClient(sse!.fail(mapped));
           else {
             writeToClient(sse!.flush());
-            writer.write(streamErrorEvent(ctx.endpoint.format, mapped));
+            writer!.write(streamErrorEvent(ctx.endpoint.format, mapped));
           }
         }
-        writer.end();
+        writer?.end();
         if (endedByGateway(e)) done(relayed(errorEvent));
         else done(timeout ? { kind: 'relayed', failure: mapped, timeout } : { kind: 'relayed', failure: mapped });
       },

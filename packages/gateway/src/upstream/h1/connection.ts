@@ -31,12 +31,32 @@ const CLOSED = 4;
 const KEEP_ALIVE_MARGIN_MS = 2_000;
 
 /**
+ * Where every socket this module opens itself is read into (net's and tls's `onread`): one
+ * buffer for the whole process instead of a new one per read, and no stream machinery
+ * (`push`, `'data'`) between the socket and the parser. A read is handled before the next one
+ * can arrive (reads come from the event loop, one socket at a time), so whatever outlives the
+ * handling of a read is copied out of it: body pieces handed to the request, and what a
+ * paused request holds. The parser copies what it keeps of a head itself.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1_024);
+
+/** net's and tls's `onread` option. */
+export interface ReadInto {
+  buffer: Buffer;
+  callback: (bytes: number, buf: Buffer) => boolean;
+}
+
+/** Opens the socket a connection reads through `onread` (a direct TCP or TLS connection). */
+export type OpenSocket = (onread: ReadInto) => Socket;
+
+/**
  * One socket to an upstream and the request it carries, if any. It reads the socket into the
  * parser, hands the parser's output to the request, holds what is already read while the
  * request is paused, and runs the connection's one deadline at a time (connect, response
  * head, body idle, keep-alive idle). Nothing here throws out of a socket event handler.
  */
 export class Connection implements Timed, ParserSink, RequestCarrier {
+  readonly socket: Socket;
   deadline = 0;
   tier: Tier | null = null;
   /** The request on this socket, if any. */
@@ -52,9 +72,16 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
   private ended: Error | null | undefined = undefined;
   /** Inside parser.execute: a resume() must not start a second one. */
   private feeding = false;
+  /** Reads land in READ_BUFFER (else each is a Buffer of its own, from `'data'`). */
+  private readonly shared: boolean;
 
   constructor(
-    readonly socket: Socket,
+    /**
+     * The socket, or how to open it reading into the shared buffer. A socket that exists
+     * already (a proxy's tunnel, TLS inside one: tls ignores `onread` over an existing socket)
+     * is read through `'data'`.
+     */
+    socket: Socket | OpenSocket,
     private readonly owner: ConnectionOwner,
     /** The event that says the socket is ready; null: it already is (a proxy's tunnel to an http upstream). */
     connectEvent: 'connect' | 'secureConnect' | null,
@@ -62,6 +89,11 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
     connectMs = owner.connectTimeoutMs,
   ) {
     this.parser = new ResponseParser(this, owner.maxHeaderSize);
+    this.shared = typeof socket === 'function';
+    if (typeof socket === 'function') socket = socket({ buffer: READ_BUFFER, callback: this.onRead });
+    this.socket = socket;
+    // Also on an `onread` socket, where it never fires: it keeps the stream flowing, so that
+    // its end is still reported ('end').
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
@@ -197,7 +229,8 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
   }
 
   onBody(chunk: Buffer): void {
-    this.req!.data(chunk);
+    // The request may keep it (dispatcher.ts): out of the shared buffer first.
+    this.req!.data(this.shared ? Buffer.from(chunk) : chunk);
   }
 
   private readonly onConnect = (): void => {
@@ -210,6 +243,13 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
     else arm(this, req.opts.headersTimeout);
   };
 
+  /** A read into READ_BUFFER. */
+  private readonly onRead = (bytes: number, buf: Buffer): boolean => {
+    this.onData(buf.subarray(0, bytes));
+    // Pausing is pause()'s (which stops reading at once): true leaves it as it is.
+    return true;
+  };
+
   private readonly onData = (buf: Buffer): void => {
     if (this.req === null) {
       // Bytes nobody asked for (an idle socket, or after a complete response): the framing
@@ -218,11 +258,14 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
       return;
     }
     if (this.pending !== null) {
+      // A copy either way: concat makes a new buffer.
       this.pending = Buffer.concat([this.pending.subarray(this.pendingPos), buf]);
       this.pendingPos = 0;
       return;
     }
-    if (this.phase === BODY) arm(this, this.req.opts.bodyTimeout);
+    // Bytes that arrive while paused (tls hands over what it already decrypted) are no sign of
+    // life the paused request's deadline is waiting for: it has none.
+    if (this.phase === BODY && !this.req.paused) arm(this, this.req.opts.bodyTimeout);
     this.feed(buf, 0);
   };
 
@@ -259,8 +302,8 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
     if (req.paused) {
       // Hold the rest (and the end, if the response is complete) until resume().
       if (n < buf.length || this.parser.complete) {
-        this.pending = buf;
-        this.pendingPos = n;
+        this.pending = this.shared ? Buffer.from(buf.subarray(n)) : buf;
+        this.pendingPos = this.shared ? 0 : n;
       }
       return;
     }

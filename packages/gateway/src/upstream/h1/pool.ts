@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { Connection, type ConnectionOwner } from './connection.js';
+import { Connection, type ConnectionOwner, type ReadInto } from './connection.js';
 import { agentDestroyed, invalidArgument, noFreeConnection } from './errors.js';
 import { proxyFor, type ProxyEndpoint, type ProxySettings } from './proxy-settings.js';
 import type { H1Request } from './request.js';
@@ -197,8 +197,11 @@ export class Pool implements ConnectionOwner, TunnelOwner {
       this.tunnels.add(new Tunnel(this, req, this.proxy, this.authority, SOCKET_OPTIONS));
       return;
     }
-    const common = { ...SOCKET_OPTIONS, host: this.hostname, port: this.port };
-    const conn = this.secure ? new Connection(this.tlsConnect(common), this, 'secureConnect') : new Connection(net.connect(common), this, 'connect');
+    const host = this.hostname;
+    const port = this.port;
+    const conn = this.secure
+      ? new Connection((onread: ReadInto) => this.tlsConnect({ ...SOCKET_OPTIONS, host, port, onread }), this, 'secureConnect')
+      : new Connection((onread: ReadInto) => net.connect({ ...SOCKET_OPTIONS, host, port, onread }), this, 'connect');
     this.conns.add(conn);
     conn.send(req);
   }
