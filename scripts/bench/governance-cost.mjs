@@ -12,6 +12,7 @@
 //   full    usage on, a key with rpm, tpm, concurrency and daily/monthly budgets far above the
 //           load (admission script + release + usage for every request), model with prices
 //   no-windows  as full, but the key has concurrency and budgets only (no rpm/tpm windows)
+//   full-no-leases  as full, with GW_LIMIT_LEASES=0: every request asks Redis (no per-pod leases)
 // With --fixed-rate, fixed-rate.mjs sends --rate requests/s (open loop) to each variant and to
 // the fake provider itself (direct), in turn, and prints the latency percentiles: which layer
 // the added latency comes from.
@@ -24,6 +25,7 @@ import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import { Registry } from '../../packages/core/dist/index.js';
 import { freePort, startRedis } from '../lib/local-redis.mjs';
+import { procSample } from './lib/proc.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const argv = process.argv.slice(2);
@@ -89,6 +91,7 @@ try {
     { name: 'usage', key: free.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'no-windows', key: leased.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'full', key: limited.raw, env: { GW_USAGE_ENABLED: '1' } },
+    { name: 'full-no-leases', key: limited.raw, env: { GW_USAGE_ENABLED: '1', GW_LIMIT_LEASES: '0' } },
   ];
   for (const v of variants) {
     // warn level: no access line per request (and nothing for this script to read).
@@ -120,30 +123,58 @@ try {
     process.exitCode = 0;
   } else {
   const results = Object.fromEntries(variants.map((v) => [v.name, []]));
+  const redisCpu = () => procSample(redisServer.process.pid)?.cpu ?? 0;
+  // Per command (scripts' inner commands included): calls and µs of Redis, from INFO commandstats.
+  const stat = new Redis(redisServer.url);
+  const commandstats = async () => Object.fromEntries([...(await stat.info('commandstats')).matchAll(/^cmdstat_(\S+?):calls=(\d+),usec=(\d+)/gm)].map(([, c, n, us]) => [c, { calls: +n, us: +us }]));
+  const perCommand = Object.fromEntries(variants.map((v) => [v.name, {}]));
   for (const v of variants) await run(v, 2); // warm-up: JIT, pools, tokenizer
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of variants) {
+      const [cpu0, cs0] = [redisCpu(), await commandstats()];
       const r = await run(v, DURATION);
+      // The usage of the last requests is written within GW_USAGE_FLUSH_MS: let it land before reading.
+      await new Promise((res) => setTimeout(res, 200));
+      const [cpu1, cs1] = [redisCpu(), await commandstats()];
       const ok = r['2xx'] / r.duration;
-      results[v.name].push({ rps: ok, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
-      process.stderr.write(`round ${round + 1} ${v.name}: ${ok.toFixed(0)} req/s (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors})\n`);
+      const n = r['2xx'] + r.non2xx;
+      const redisUs = n > 0 ? ((cpu1 - cpu0) / n) * 1e6 : 0;
+      for (const [c, x] of Object.entries(cs1)) {
+        if (c === 'info') continue;
+        const d = { calls: x.calls - (cs0[c]?.calls ?? 0), us: x.us - (cs0[c]?.us ?? 0) };
+        if (d.calls > 0) (perCommand[v.name][c] ??= []).push({ calls: d.calls / n, us: d.us / n });
+      }
+      results[v.name].push({ rps: ok, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, redisUs });
+      process.stderr.write(`round ${round + 1} ${v.name}: ${ok.toFixed(0)} req/s (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, Redis ${redisUs.toFixed(1)} µs CPU/req)\n`);
     }
   }
   const check = new Redis(redisServer.url);
   const events = await check.xlen('gw:rt:{usage}:events');
   check.disconnect();
+  stat.disconnect();
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = median(results.off.map((x) => x.rps));
   console.log(`\ngovernance cost, ${STREAM ? 'streamed' : 'non-stream'} chat, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per variant (medians)\n`);
-  console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx | Redis CPU µs/req |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of variants) {
     const rs = results[v.name];
     const rps = median(rs.map((x) => x.rps));
-    console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} |`);
+    console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} | ${median(rs.map((x) => x.redisUs)).toFixed(1)} |`);
   }
   console.log(`\nusage events in the stream: ${events}`);
+  // Where the Redis time goes (commandstats counts a script's commands inside its evalsha too).
+  console.log('\nRedis per request, by command (medians over rounds; evalsha includes the commands the scripts run):\n');
+  console.log('| variant | command | calls/req | µs/req |');
+  console.log('| --- | --- | ---: | ---: |');
+  for (const v of variants) {
+    for (const [c, xs] of Object.entries(perCommand[v.name]).sort((a, b) => median(b[1].map((x) => x.us)) - median(a[1].map((x) => x.us)))) {
+      const us = median(xs.map((x) => x.us));
+      if (us < 0.05) continue;
+      console.log(`| ${v.name} | ${c} | ${median(xs.map((x) => x.calls)).toFixed(3)} | ${us.toFixed(2)} |`);
+    }
+  }
   }
 } finally {
   for (const c of children) c.kill('SIGTERM');
