@@ -99,6 +99,7 @@ export const ConfigSchema = z.object({
   GW_POD_NAME: z.string().optional().describe('Name of this pod in logs and metrics.'),
   GW_LIMITS_FAIL_CLOSED: bool.default(false).describe('Refuse (503 limits_unavailable) requests of keys with limits or budgets while Redis cannot be asked; default: admit them (fail open).'),
   GW_LIMITS_TIMEOUT_MS: ms(500).describe('Longest wait for the admission script before the fail-open/closed policy applies.'),
+  GW_LIMIT_LEASES: bool.default(true).describe('Per-pod leases of limit and budget capacity: a pod serving a key at ≥ 8 requests/s takes a slice of its rpm, tpm, concurrency and budgets (≤ ¼ of what is left, ≤ one second of its traffic) and admits from it without asking Redis until the second ends; unspent capacity goes back. Limits are never passed by more than without leases; a key may be refused early by what other pods hold (docs/guarantees.md). 0: every request asks Redis.'),
   GW_CONCURRENCY_LEASE_MS: z.coerce.number().int().min(100).default(60_000).describe('Lease of a concurrency slot or a budget reservation: renewed while the request runs; a dead pod\'s slots and reservations free after this.'),
   GW_USAGE_ENABLED: bool.default(true).describe('Record usage events and per-key spend counters (budgets need them).'),
   GW_USAGE_STREAM_MAXLEN: z.coerce.number().int().positive().default(1_000_000).describe('Approximate bound (XADD MAXLEN ~) of the usage event stream gw:rt:{usage}:events.'),

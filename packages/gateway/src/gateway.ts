@@ -151,6 +151,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
       leaseMs: config.GW_CONCURRENCY_LEASE_MS,
       timeoutMs: config.GW_LIMITS_TIMEOUT_MS,
       failClosed: config.GW_LIMITS_FAIL_CLOSED,
+      leases: config.GW_LIMIT_LEASES,
       usageEnabled: config.GW_USAGE_ENABLED,
       usageBufferMax: config.GW_USAGE_BUFFER_MAX,
       usageStreamMaxLen: config.GW_USAGE_STREAM_MAXLEN,

@@ -16,6 +16,9 @@ export interface GatewayStats {
   rateLimited: number;
   /** Requests refused because a budget is spent. */
   budgetRefused: number;
+  /** Leases of limit capacity granted to this pod, and requests admitted from them with no Redis call. */
+  leasesGranted: number;
+  leaseAdmissions: number;
   /** Requests of keys with a budget served by a model with no price (GW_UNPRICED_MODELS=serve): their spend counts 0. */
   unpricedServed: number;
   /** Usage events written to Redis. */
@@ -50,6 +53,8 @@ export function createStats(): GatewayStats {
     cooldownsEntered: 0,
     rateLimited: 0,
     budgetRefused: 0,
+    leasesGranted: 0,
+    leaseAdmissions: 0,
     unpricedServed: 0,
     usageEventsWritten: 0,
     usageEventsBuffered: 0,

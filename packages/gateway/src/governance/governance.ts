@@ -84,8 +84,8 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
   const pod = o.pod ?? randomBytes(9).toString('base64url');
   // Admissions, releases and usage of one event-loop turn go to Redis in one write.
   const turn = new RedisTurn(r);
-  const limiter = new KeyLimiter(r, turn, { ...o, pod }, stats, log);
   const recorder = o.usageEnabled ? new UsageRecorder(r, turn, { pod, bufferMax: o.usageBufferMax, streamMaxLen: o.usageStreamMaxLen, retryMs: o.usageRetryMs, flushMs: o.usageFlushMs ?? 0, rollupTtl: o.usageRollupTtl }, stats, log) : null;
+  const limiter = new KeyLimiter(r, turn, { ...o, pod, ...(recorder ? { usageWritten: () => recorder.written() } : {}) }, stats, log);
   const defaultReserve = o.reserveOutputTokens ?? DEFAULT_RESERVE_OUTPUT_TOKENS;
   const unpricedPolicy = o.unpricedModels ?? 'refuse';
   // Budgets are counted from recorded spend: without usage there is nothing to reserve against.
@@ -126,11 +126,12 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     const cost = usage ? costOf(price, { prompt: usage.promptTokens, completion: usage.completionTokens, cached: usage.cachedTokens, cacheWrite: usage.cacheWriteTokens, cacheWrite1h: usage.cacheWrite1hTokens }) : 0;
     ctx.costUsd = cost;
     if (adm) limiter.release(adm, usage ? usage.promptTokens + usage.completionTokens : 0, !slotReleased);
+    const reservation = adm ? limiter.billed(adm) : '';
     if (!recorder) return;
     const event = usageEvent(ctx, usage, cost);
     const { day, month } = utcPeriod(event.ts);
-    // The spend replaces the request's budget reservation in the same script call.
-    recorder.record(adm?.reservation ? { event, day, month, reservation: adm.reservation } : { event, day, month });
+    // The spend replaces the request's budget reservation (or its lease's, see leases.ts) in the same script call.
+    recorder.record(reservation ? { event, day, month, reservation } : { event, day, month });
   }
 
   /** Refused before admission passed (bad body, unknown or forbidden model, limits, budget): in the stream at zero cost, no spend. */
@@ -163,7 +164,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
           ctx.usage = u;
           bill(ctx, u, adm, true);
         })
-        .catch((e: unknown) => accountingFailed(ctx, e));
+        .catch((e: unknown) => accountingFailed(ctx, adm, e));
       estimating.add(pending);
       void pending.finally(() => estimating.delete(pending));
       return;
@@ -178,8 +179,9 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
    * this request's usage is lost (its reservation runs out with its lease), which the log
    * and the counter say.
    */
-  function accountingFailed(ctx: RequestContext, e: unknown): void {
+  function accountingFailed(ctx: RequestContext, adm: Admission | null, e: unknown): void {
     stats.usageAccountingErrors++;
+    if (adm) limiter.forget(adm);
     ctx.log.warn({ reqId: ctx.id, err: e instanceof Error ? e.message : String(e) }, 'usage accounting failed after the request; its usage is not recorded');
   }
 

@@ -23,9 +23,9 @@ interface Limits {
 
 /** A batch of admissions (member, token estimate, reservation in nano-USD) in one script call; the reply split per admission, and the batch's bucket. */
 async function admitBatchB(o: Limits, batch: Array<[string, number] | [string, number, number]>, ks: readonly string[] = keys): Promise<{ res: Array<Array<number | string>>; bucket: number }> {
-  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, ...batch.flatMap(([m, e, r]) => [m, e, r ?? 0])];
+  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, '', 0, 0, 0, 0, ...batch.flatMap(([m, e, r]) => [m, e, r ?? 0])];
   const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ks[4]!, ks[5]!, ...argv);
-  expect(res).toHaveLength(batch.length * 5 + 1);
+  expect(res).toHaveLength(batch.length * 5 + 8);
   return { res: batch.map((_, i) => res.slice(i * 5, i * 5 + 5)), bucket: Number(res[batch.length * 5]) };
 }
 
@@ -255,5 +255,43 @@ describe('admission script', () => {
     await redis.gwRelease(WIN, CONC, '', 100, -5, 'b', 101, -30, 'a', 100, -5, '', 102, 0, 'gone', 50, 40);
     expect(await redis.hgetall(WIN)).toEqual({ t100: '40', t101: '0', t102: '10', _t: '50' });
     expect(await redis.zcard(CONC)).toBe(0);
+  });
+
+  it('a lease: granted all or nothing, each part at most a quarter of what is left; the reply says what is left', async () => {
+    const limits = [100, 10_000, 20, 60_000, WINDOW, BUCKET, 1, -1] as const;
+    const ask = (id: string, s: number, t: number, c: number, m: number, batch: Array<string | number> = []) =>
+      redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, ...limits, id, s, t, c, m, ...batch);
+    // One admission (10 tokens, $0.01 reserved) and a lease of 24 requests, 2,400 tokens, 4 slots, $0.2 after it.
+    const res = await ask('L1', 24, 2400, 4, 2e8, ['m1', 10, 1e7]);
+    expect(res.slice(0, 5)).toEqual([0, 99, expect.any(Number), 9990, expect.any(Number)]);
+    const [b, granted, , rpmLeft, tpmLeft, concLeft, usdLeft] = res.slice(5).map(Number);
+    expect([granted, rpmLeft, tpmLeft, concLeft, usdLeft]).toEqual([1, 75, 7590, 15, 1e9 - 1e7 - 2e8]);
+    expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['25', '2410', '25', '2410']);
+    expect(await raw.zrange(CONC, 0, -1)).toEqual(expect.arrayContaining(['m1', 'L1.1', 'L1.2', 'L1.3', 'L1.4']));
+    expect(await raw.zscore(RESV, 'L1|200000000')).not.toBeNull();
+    expect(await raw.get(RESERVED)).toBe(String(1e7 + 2e8));
+    // 19 requests would be more than a quarter of the 75 left: nothing of it is taken.
+    const refused = await ask('L2', 19, 10, 1, 1);
+    expect(Number(refused[1])).toBe(0);
+    expect(await raw.hget(WIN, '_r')).toBe('25');
+    expect(await raw.zcard(CONC)).toBe(5);
+    expect(await raw.zscore(RESV, 'L2|1')).toBeNull();
+    // Any one part too big refuses the whole: slots (4 × 4 > 15 left).
+    expect(Number((await ask('L3', 2, 10, 4, 1))[1])).toBe(0);
+    expect(Number((await ask('L3', 2, 10, 3, 1))[1])).toBe(1);
+  });
+
+  it('give back: a lease\'s unspent requests and tokens leave its bucket, its free slots go; never below zero', async () => {
+    const res = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, 100, 10_000, 20, 60_000, WINDOW, BUCKET, -1, -1, 'L1', 20, 2000, 4, 0);
+    const b = Number(res[0]);
+    // 12 requests unspent, 1,500 tokens unspent and 100 more used than estimated, slots 3 and 4 free.
+    await redis.gwGiveBack(WIN, CONC, b, 12, -1400, 'L1.3', 'L1.4');
+    expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['8', '600', '8', '600']);
+    expect((await raw.zrange(CONC, 0, -1)).sort()).toEqual(['L1.1', 'L1.2']);
+    await redis.gwGiveBack(WIN, CONC, b, 50, -5000);
+    expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['0', '0', '0', '0']);
+    // A bucket no longer in the hash (it left the window): nothing to take off.
+    await redis.gwGiveBack(WIN, CONC, b - 100, 5, -5);
+    expect(await raw.hget(WIN, '_r')).toBe('0');
   });
 });

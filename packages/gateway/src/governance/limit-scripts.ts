@@ -31,11 +31,20 @@ import { ACCOUNT_ONCE_LUA, XADD_ONCE_LUA } from './usage-scripts.js';
  *
  * KEYS: 1 window hash, 2 concurrency zset (member → lease expiry ms),
  *       3 spend hash of today, 4 spend hash of this month, 5 reservations zset, 6 reserved sum
+ * After the batch, the pod may ask for a lease (a slice of the key's capacity it then spends
+ * locally, see limits.ts): `s` requests and `t` tokens counted in this bucket, `c` concurrency
+ * slots (members `<lease id>.<i>`), `m` nano-USD reserved as one member `<lease id>|<m>`. It is
+ * granted all or nothing, and only when each part is at most a quarter of what the key has
+ * left after the batch: near a limit a pod admits per request, as without leases.
+ *
  * ARGV: 1 rpm (0 = none), 2 tpm (0 = none), 3 max concurrency (0 = none), 4 lease ms,
  *       5 window ms, 6 bucket ms, 7 daily budget USD (-1 = none), 8 monthly budget USD (-1 = none),
+ *       9 lease id ('' = no lease asked), 10 s, 11 t, 12 c, 13 m,
  *       then per admission: member, token estimate, cost reservation in nano-USD (0 = none)
- * Returns 5 values per admission, in order, then the bucket the batch counts in (its
- * releases reconcile tokens there):
+ * Returns 5 values per admission, in order, then 8 values: the bucket the batch counts in
+ * (its releases reconcile tokens there), the lease granted (1) or not (0), Redis' clock (ms),
+ * what the key has left after all of it — requests, tokens, concurrency slots, nano-USD of
+ * its tighter budget (-1 = no such limit) — and when the oldest count leaves the window (ms):
  *   0, rpmRemaining, rpmResetMs, tpmRemaining, tpmResetMs                  admitted
  *   1, 'requests'|'tokens'|'concurrency'|'too_large', retryMs, used, 0    rate limited
  *   2, 'daily'|'monthly', spent, reserved by others, this reservation     over budget (micro-USD);
@@ -47,7 +56,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local lease, win, g = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local bd, bm = tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = (#ARGV - 8) / 3
+local n = (#ARGV - 13) / 3
 local b = math.floor(now / g)
 local out = {}
 
@@ -164,7 +173,7 @@ end
 
 local o = 0
 for i = 1, n do
-  local member, est, need = ARGV[6 + 3 * i], tonumber(ARGV[7 + 3 * i]), tonumber(ARGV[8 + 3 * i])
+  local member, est, need = ARGV[11 + 3 * i], tonumber(ARGV[12 + 3 * i]), tonumber(ARGV[13 + 3 * i])
   local budgetRefusal = budgets and overBudget(need) or nil
   if budgetRefusal then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = unpack(budgetRefusal)
@@ -209,6 +218,46 @@ for i = 1, n do
 end
 
 write()
+
+-- The lease: all or nothing, each part at most a quarter of what is left.
+local granted = 0
+local lid = ARGV[9]
+if lid ~= '' then
+  local ls, lt, lc, lm = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+  local ok = ls >= 1
+  if ok and rpm > 0 and 4 * ls > rpm - used then ok = false end
+  if ok and tpm > 0 and 4 * lt > tpm - total then ok = false end
+  if ok and conc > 0 and 4 * lc > conc - inflight then ok = false end
+  if ok and budgets and lm > 0 then
+    if bd >= 0 and 4 * lm > bd - spentD - reserved then ok = false end
+    if bm >= 0 and 4 * lm > bm - spentM - reserved then ok = false end
+  end
+  if ok then
+    granted = 1
+    taken = taken + 1
+    if windows then
+      if not oldest or b < oldest then oldest = b end
+      used = used + ls
+      redis.call('HINCRBY', KEYS[1], 'r' .. b, ls)
+    end
+    if tpm > 0 and lt > 0 then
+      total = total + lt
+      redis.call('HINCRBY', KEYS[1], 't' .. b, lt)
+    end
+    if conc > 0 and lc > 0 then
+      local z = {}
+      for i = 1, lc do z[2 * i - 1], z[2 * i] = leaseEnd, lid .. '.' .. i end
+      redis.call('ZADD', KEYS[2], unpack(z))
+      inflight = inflight + lc
+    end
+    if budgets and lm > 0 then
+      redis.call('ZADD', KEYS[5], leaseEnd, lid .. '|' .. lm)
+      redis.call('INCRBY', KEYS[6], lm)
+      reserved = reserved + lm
+    end
+  end
+end
+
 if windows and (taken > 0 or swept) then
   if oldest then
     redis.call('HSET', KEYS[1], '_o', oldest, '_r', used, '_t', total)
@@ -222,7 +271,50 @@ if taken > 0 and conc > 0 then redis.call('PEXPIRE', KEYS[2], lease * 2) end
 -- The sum has no expiry of its own: when the zset expires with nothing held, the check above resets it.
 if budgets and taken > 0 then redis.call('PEXPIRE', KEYS[5], lease * 2) end
 out[o + 1] = b
+out[o + 2] = granted
+out[o + 3] = now
+out[o + 4] = rpm > 0 and rpm - used or -1
+out[o + 5] = tpm > 0 and tpm - total or -1
+out[o + 6] = conc > 0 and conc - inflight or -1
+local left = -1
+if budgets then
+  if bd >= 0 then left = bd - spentD - reserved end
+  if bm >= 0 and (left < 0 or bm - spentM - reserved < left) then left = bm - spentM - reserved end
+  if left < 0 then left = 0 end
+end
+out[o + 7] = left
+out[o + 8] = (windows and oldest) and ((oldest + 1) * g + win - now) or 0
 return out
+`;
+
+/**
+ * A lease's end: what it did not spend goes back. The requests and tokens it counted in
+ * `bucket` are taken off that bucket (if it is still in the window; clamped at zero), with the
+ * token corrections (real − estimate) of its requests that ended while it ran; its free
+ * concurrency slots are removed. (Its budget member goes with the last of its requests' spend.)
+ *
+ * KEYS: 1 window hash, 2 concurrency zset
+ * ARGV: 1 bucket, 2 requests to give back, 3 tokens to add (negative: to give back), 4… slots
+ */
+const GIVE_BACK_LUA = `
+local b, req, dt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+if #ARGV > 3 then redis.call('ZREM', KEYS[2], unpack(ARGV, 4)) end
+if req ~= 0 or dt ~= 0 then
+  local v = redis.call('HMGET', KEYS[1], 'r' .. b, 't' .. b)
+  if v[1] and req ~= 0 then
+    local nv, d = tonumber(v[1]) - req, req
+    if nv < 0 then d = d + nv nv = 0 end
+    redis.call('HSET', KEYS[1], 'r' .. b, nv)
+    if redis.call('HINCRBY', KEYS[1], '_r', -d) < 0 then redis.call('HSET', KEYS[1], '_r', 0) end
+  end
+  if v[2] and dt ~= 0 then
+    local nv, d = tonumber(v[2]) + dt, dt
+    if nv < 0 then d = d - nv nv = 0 end
+    redis.call('HSET', KEYS[1], 't' .. b, nv)
+    if redis.call('HINCRBY', KEYS[1], '_t', d) < 0 then redis.call('HSET', KEYS[1], '_t', 0) end
+  end
+end
+return 1
 `;
 
 /**
@@ -307,6 +399,7 @@ export interface GovernanceCommands {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
   gwUnreserve(zset: string, sum: string, ...members: string[]): Promise<number>;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
+  gwGiveBack(k1: string, k2: string, bucket: number, requests: number, tokens: number, ...slots: string[]): Promise<number>;
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   /** ACCOUNT_ONCE_LUA: `numKeys`, then its keys and arguments. Resolves [applied, skipped]. */
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
@@ -318,6 +411,7 @@ export interface GovernanceCommands {
 export interface GovernancePipeline {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
+  gwGiveBack(k1: string, k2: string, bucket: number, requests: number, tokens: number, ...slots: string[]): GovernancePipeline;
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
@@ -330,6 +424,7 @@ export function defineGovernanceCommands(redis: RedisClient): RedisClient & Gove
     redis.defineCommand('gwAdmitBatch', { numberOfKeys: 6, lua: ADMIT_BATCH_LUA });
     redis.defineCommand('gwUnreserve', { numberOfKeys: 2, lua: UNRESERVE_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
+    redis.defineCommand('gwGiveBack', { numberOfKeys: 2, lua: GIVE_BACK_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     // The number of keys varies with the periods (rollup buckets) a batch spans: the caller passes it first.
     redis.defineCommand('gwAccountOnce', { lua: ACCOUNT_ONCE_LUA });

@@ -106,6 +106,34 @@ describe('batched admissions', () => {
   });
 });
 
+describe('leases', () => {
+  it('a busy key is admitted from its lease with no script call, with its headers; close() gives back what it did not spend', async () => {
+    const key = apiKey('key_lease', { rpm: 1000, tpm: 100_000, max_concurrency: 100 });
+    const l = limiter(redis, { leases: true });
+    const calls = countBatches(redis);
+    // Start early in a bucket (a lease lasts until its bucket ends): the bursts below take a few ms.
+    const [, us] = await redis.time();
+    await new Promise((r) => setTimeout(r, 1000 - Math.floor(Number(us) / 1000) + 5));
+    // The first turn: 10 requests, per request (the key's rate is not known yet); the batch asks for a lease.
+    const first = await burst(l, key, 10, 20);
+    expect(admitted(first).every(Boolean)).toBe(true);
+    expect(calls.calls).toBe(1);
+    // The next turns: from the lease.
+    const next = [...(await burst(l, key, 5, 20)), ...(await burst(l, key, 5, 20))];
+    expect(admitted(next).every(Boolean)).toBe(true);
+    expect(calls.calls).toBe(1);
+    expect(next.every((r) => r.ok && r.adm!.lease !== null)).toBe(true);
+    const h = (next[9] as { headers: Record<string, string> }).headers;
+    expect(Number(h['x-ratelimit-remaining-requests'])).toBeLessThan(1000 - 10);
+    expect(h['x-ratelimit-limit-tokens']).toBe('100000');
+    // Each leased request ends with 25 real tokens (5 more than estimated); then the lease closes.
+    for (const r of [...first, ...next]) if (r.ok) l.release(r.adm!, 25);
+    l.close();
+    await expect.poll(async () => redis.hmget(RT_KEYS.keyWindow(key.id), '_r', '_t')).toEqual(['20', String(20 * 25)]);
+    await expect.poll(async () => redis.zcard(RT_KEYS.keyConcurrency(key.id))).toBe(0);
+  });
+});
+
 describe('batched admissions when Redis cannot answer', () => {
   // A server that accepts connections and never answers: a hung Redis.
   let hung: Server;

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { rateBucketMs, RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
 import { Errors, type GatewayError } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
+import { LeaseBook, type Admission, type LeaseAsk } from './leases.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
 import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './rate-limit-headers.js';
@@ -19,20 +21,13 @@ export interface LimiterOptions {
   failClosed: boolean;
   /** This pod process's id (unique across pods and restarts); random when unset. */
   pod?: string;
+  /** Spend slices of a busy key's capacity locally (leases.ts); false: every request asks Redis. */
+  leases?: boolean;
+  /** Resolves once the usage recorded so far is written (a lease's budget reservation waits for it). */
+  usageWritten?: () => Promise<boolean>;
 }
 
-/** What a request holds after admission, given back by `release`. */
-export interface Admission {
-  keyId: string;
-  member: string;
-  /** Tokens the tpm window counts for this request until it is reconciled (0 without tpm). */
-  estimate: number;
-  /** The window bucket the admission counts in (its tokens are reconciled there). */
-  bucket: number;
-  concurrency: boolean;
-  /** Its budget reservation (`<member>|<nano-USD>`), '' when none: released when its spend is written. */
-  reservation: string;
-}
+export type { Admission } from './leases.js';
 
 /** Does this key need the admission script at all? Keys without limits and budgets skip it. */
 export function hasLimits(k: ApiKey): boolean {
@@ -56,6 +51,8 @@ interface PendingAdmission {
 export const MAX_ADMISSION_BATCH = 256;
 /** Values per admission in the script's reply. */
 const STRIDE = 5;
+/** Values after the admissions in the script's reply (bucket, lease, what the key has left). */
+const TAIL = 8;
 
 /**
  * Per-key rpm, tpm, concurrency and budgets, checked and taken by the admission script, so
@@ -80,6 +77,7 @@ export class KeyLimiter {
   private releases = new Map<string, Array<string | number>>();
   private flushScheduled = false;
   private readonly bucketMs: number;
+  private readonly book: LeaseBook | null;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
@@ -90,6 +88,7 @@ export class KeyLimiter {
   ) {
     this.bucketMs = rateBucketMs(o.windowMs);
     this.pod = o.pod ?? randomBytes(9).toString('base64url');
+    this.book = o.leases ? new LeaseBook(this.pod, this.bucketMs, { giveBack: (...a) => this.giveBack(...a), freeBudget: (k, m) => this.freeBudget(k, m) }) : null;
   }
 
   /**
@@ -104,6 +103,12 @@ export class KeyLimiter {
     const budgets = key.budget_daily !== undefined || key.budget_monthly !== undefined;
     const reserve = budgets && reserveUsd > 0 ? Math.ceil(reserveUsd * 1e9) : 0;
     let list = this.admissions.get(key);
+    if (this.book) {
+      this.book.note(key, tpmEstimate, reserve);
+      // From the key's lease, unless requests of it wait for this turn's batch (they come first).
+      const adm = list ? null : this.fromLease(key, tpmEstimate, reserve, headers);
+      if (adm) return Promise.resolve(adm);
+    }
     if (!list) this.admissions.set(key, (list = []));
     const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, reserve, headers, resolve, reject }));
     this.scheduleFlush();
@@ -121,23 +126,54 @@ export class KeyLimiter {
     });
   }
 
+  /** Admit from the key's lease (no Redis call), or null. */
+  private fromLease(key: ApiKey, estimate: number, reserve: number, headers: Record<string, string>): Admission | null {
+    const adm = this.book!.take(key, estimate, reserve);
+    if (!adm) return null;
+    this.stats.leaseAdmissions++;
+    const l = adm.lease!;
+    const resetMs = Math.max(0, Math.ceil(l.resetAt - performance.now()));
+    setRateLimitHeaders(
+      headers,
+      key.rpm !== undefined ? { limit: key.rpm, remaining: Math.max(0, l.rpmLeft + l.requests), resetMs } : null,
+      key.tpm !== undefined ? { limit: key.tpm, remaining: Math.max(0, l.tpmLeft + l.tokens), resetMs } : null,
+    );
+    if (adm.concurrency) this.hold(adm);
+    return adm;
+  }
+
   private flushAdmissions(): void {
     const all = this.admissions;
     this.admissions = new Map();
     const { day, month } = utcPeriod();
-    for (const [key, list] of all) {
+    for (const [key, queued] of all) {
+      let list = queued;
+      if (this.book) {
+        // A lease may have come since they were queued: it takes them in order while it covers them.
+        let i = 0;
+        for (; i < list.length; i++) {
+          const a = list[i]!;
+          const adm = this.fromLease(key, a.estimate, a.reserve, a.headers);
+          if (!adm) break;
+          a.resolve(adm);
+        }
+        if (i === list.length) continue;
+        if (i > 0) list = list.slice(i);
+      }
       for (let i = 0; i < list.length; i += MAX_ADMISSION_BATCH) {
-        this.sendBatch(key, list.length <= MAX_ADMISSION_BATCH ? list : list.slice(i, i + MAX_ADMISSION_BATCH), day, month);
+        this.sendBatch(key, list.length <= MAX_ADMISSION_BATCH ? list : list.slice(i, i + MAX_ADMISSION_BATCH), day, month, i === 0 ? (this.book?.ask(key, list.length) ?? null) : null);
       }
     }
   }
 
-  private sendBatch(key: ApiKey, batch: PendingAdmission[], day: string, month: string): void {
+  private sendBatch(key: ApiKey, batch: PendingAdmission[], day: string, month: string, ask: LeaseAsk | null): void {
     const id = key.id;
     const argv: Array<string | number> = [
       key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, this.bucketMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
+      ask?.id ?? '', ask?.s ?? 0, ask?.t ?? 0, ask?.c ?? 0, ask?.m ?? 0,
     ];
     for (const a of batch) argv.push(a.member, a.estimate, a.reserve);
+    const sentAt = performance.now();
     const winKey = RT_KEYS.keyWindow(id);
     const call = this.turn.send<Array<number | string>>(winKey, (p) =>
       p.gwAdmitBatch(winKey, RT_KEYS.keyConcurrency(id), RT_KEYS.keySpendDay(id, day), RT_KEYS.keySpendMonth(id, month), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...argv),
@@ -150,10 +186,11 @@ export class KeyLimiter {
             settled = true;
             const err = new TimeoutError(`admission script took more than ${this.o.timeoutMs} ms`);
             for (const a of batch) this.failOne(a, err);
+            if (ask) this.book!.unanswered(key);
             // If the script still runs, do not let the slots and reservations it takes linger until their leases end.
             // Its reply may never come (the command timed out too) while the script still runs
             // in a stalled Redis: then give back whatever it took, unseen, once Redis runs it.
-            void call.then((res) => this.releaseLate(key, batch, res), () => this.releaseUnseen(key, batch));
+            void call.then((res) => this.releaseLate(key, batch, res, ask), () => this.releaseUnseen(key, batch, ask));
           }, this.o.timeoutMs)
         : null;
     call.then(
@@ -165,13 +202,19 @@ export class KeyLimiter {
           this.failing = false;
           this.log.info('rate limits are checked again (Redis answers)');
         }
-        const bucket = Number(res[batch.length * STRIDE]);
+        const at = batch.length * STRIDE;
+        const bucket = Number(res[at]);
         for (let i = 0; i < batch.length; i++) this.settle(key, batch[i]!, res, i * STRIDE, bucket);
+        if (this.book) {
+          if (this.book.answered(key, ask, res.slice(at, at + TAIL), sentAt)) this.stats.leasesGranted++;
+          if (this.book.held.size > 0) this.renewing();
+        }
       },
       (e: unknown) => {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        if (ask) this.book!.unanswered(key);
         for (const a of batch) this.failOne(a, e as Error);
       },
     );
@@ -199,13 +242,21 @@ export class KeyLimiter {
     );
     const concurrency = key.max_concurrency !== undefined;
     const reservation = a.reserve > 0 ? `${a.member}|${a.reserve}` : '';
-    const adm: Admission = { keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation };
+    const adm: Admission = { key, keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation, lease: null, billed: false };
+    if (concurrency) this.book?.slotTaken(this.book.stateOf(key));
     if (concurrency || reservation) this.hold(adm);
     a.resolve(adm);
   }
 
   /** Slots and reservations a timed-out batch took after all: its requests went on without them, give them back. */
-  private releaseLate(key: ApiKey, batch: PendingAdmission[], res: Array<number | string>): void {
+  private releaseLate(key: ApiKey, batch: PendingAdmission[], res: Array<number | string>, ask: LeaseAsk | null): void {
+    const tail = batch.length * STRIDE;
+    if (ask && Number(res[tail + 1]) === 1) {
+      // The lease was granted after all: nothing was admitted from it, all of it goes back.
+      const { slots, budget } = LeaseBook.members(ask);
+      this.giveBack(key.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
+      if (budget) this.redis.gwUnreserve(RT_KEYS.keyReservations(key.id), RT_KEYS.keyReserved(key.id), budget).catch(() => {});
+    }
     const triples: Array<string | number> = [];
     const reservations: string[] = [];
     batch.forEach((a, i) => {
@@ -224,16 +275,22 @@ export class KeyLimiter {
    * no-op); sent on the same connection after it, so Redis runs the removal after the batch.
    * Retried a few times while Redis does not answer; a reservation left behind ends with its lease.
    */
-  private releaseUnseen(key: ApiKey, batch: PendingAdmission[], tries = 3): void {
+  private releaseUnseen(key: ApiKey, batch: PendingAdmission[], ask: LeaseAsk | null, tries = 3): void {
     const id = key.id;
     const slots = key.max_concurrency !== undefined ? batch.flatMap((a) => [a.member, 0, 0]) : [];
     const reservations = batch.filter((a) => a.reserve > 0).map((a) => `${a.member}|${a.reserve}`);
+    if (ask) {
+      // A lease it may have granted: its slots and budget member (its rpm/tpm counts stay, as an admission's do).
+      const m = LeaseBook.members(ask);
+      for (const slot of m.slots) slots.push(slot, 0, 0);
+      if (m.budget) reservations.push(m.budget);
+    }
     const sent: Array<Promise<unknown>> = [];
     if (slots.length) sent.push(this.redis.gwRelease(RT_KEYS.keyWindow(id), RT_KEYS.keyConcurrency(id), ...slots));
     if (reservations.length) sent.push(this.redis.gwUnreserve(RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), ...reservations));
     if (sent.length === 0) return;
     Promise.all(sent).catch(() => {
-      if (tries > 1) setTimeout(() => this.releaseUnseen(key, batch, tries - 1), 1000).unref();
+      if (tries > 1) setTimeout(() => this.releaseUnseen(key, batch, ask, tries - 1), 1000).unref();
     });
   }
 
@@ -254,6 +311,8 @@ export class KeyLimiter {
     if (releaseSlot) this.leases.delete(adm);
     const delta = realTokens === null || adm.estimate === 0 ? 0 : realTokens - adm.estimate;
     const slot = releaseSlot && adm.concurrency;
+    // A leased request's slot and correction stay with its lease while that is open.
+    if (this.book && (slot || delta !== 0) && this.book.release(adm, slot, delta)) return;
     if (!slot && delta === 0) return;
     let list = this.releases.get(adm.keyId);
     if (!list) this.releases.set(adm.keyId, (list = []));
@@ -262,8 +321,43 @@ export class KeyLimiter {
     this.scheduleFlush();
   }
 
-  /** Stop the lease renewal timer (shutdown). */
+  /**
+   * The request's usage goes to the recorder: the budget reservation its record frees with its
+   * spend ('' = none). Call once per admission, whether or not its usage is recorded.
+   */
+  billed(adm: Admission): string {
+    return this.book ? this.book.billed(adm) : adm.reservation;
+  }
+
+  /** A request whose usage will not be recorded (its accounting failed): what it held of a lease's budget is freed. */
+  forget(adm: Admission): void {
+    const member = this.billed(adm);
+    if (member && member !== adm.reservation) this.freeBudget(adm.keyId, member);
+  }
+
+  /** A lease ended: what it did not spend goes back in the turn's write. */
+  private giveBack(keyId: string, bucket: number, requests: number, tokens: number, slots: string[]): void {
+    const win = RT_KEYS.keyWindow(keyId);
+    this.turn.send(win, (p) => p.gwGiveBack(win, RT_KEYS.keyConcurrency(keyId), bucket, requests, tokens, ...slots)).catch(() => {
+      this.stats.redisErrors++; // the counts age out of the window and the slots expire on their own
+    });
+  }
+
+  /**
+   * A lease's budget reservation, freed once the spend of its requests is written (they were
+   * billed before it closed): never a moment with neither counted. Without a recorder, at once.
+   */
+  private freeBudget(keyId: string, member: string): void {
+    const written = this.o.usageWritten ? this.o.usageWritten() : Promise.resolve(true);
+    void written.then((ok) => {
+      if (!ok) return; // the reservation ends with its lease
+      this.redis.gwUnreserve(RT_KEYS.keyReservations(keyId), RT_KEYS.keyReserved(keyId), member).catch(() => this.stats.redisErrors++);
+    });
+  }
+
+  /** Stop the lease renewal timer (shutdown); leases give back what they did not spend. */
   close(): void {
+    this.book?.closeAll();
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
     this.flushReleases();
@@ -285,13 +379,17 @@ export class KeyLimiter {
   /** A request longer than its lease keeps it alive; a dead pod stops renewing and its slots are reclaimed. */
   private hold(adm: Admission): void {
     this.leases.add(adm);
+    this.renewing();
+  }
+
+  private renewing(): void {
     if (this.renewTimer) return;
     this.renewTimer = setInterval(() => this.renewAll(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
     this.renewTimer.unref();
   }
 
   private renewAll(): void {
-    if (this.leases.size === 0) return;
+    if (this.leases.size === 0 && (!this.book || this.book.held.size === 0)) return;
     // Per zset (a key's concurrency slots, a key's reservations): the members to renew.
     const byZset = new Map<string, string[]>();
     const add = (zset: string, member: string) => {
@@ -302,6 +400,13 @@ export class KeyLimiter {
     for (const a of this.leases) {
       if (a.concurrency) add(RT_KEYS.keyConcurrency(a.keyId), a.member);
       if (a.reservation) add(RT_KEYS.keyReservations(a.keyId), a.reservation);
+    }
+    // Leases: their free slots (the others are renewed with their requests) and budget members.
+    if (this.book) {
+      for (const l of this.book.held) {
+        for (const slot of l.slots) add(RT_KEYS.keyConcurrency(l.key.id), slot);
+        if (l.budgetMember) add(RT_KEYS.keyReservations(l.key.id), l.budgetMember);
+      }
     }
     for (const [zset, members] of byZset) {
       this.redis.gwRenew(zset, this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);

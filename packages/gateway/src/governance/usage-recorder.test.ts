@@ -39,6 +39,23 @@ describe('usage recorder', () => {
     rec.close();
   });
 
+  it('written(): resolves once the records queued before it are written, not waiting for later ones; false when closed first', async () => {
+    const r = defineGovernanceCommands(redis);
+    const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, pod: 'p1', flushMs: 50 }, createStats(), pino({ level: 'silent' }));
+    expect(await rec.written()).toBe(true); // nothing queued
+    rec.record({ event: event('w1', 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
+    let done = false;
+    const w = rec.written().then((ok) => ((done = true), ok));
+    await new Promise((res) => setTimeout(res, 10));
+    expect(done).toBe(false); // still waiting for flushMs
+    expect(await w).toBe(true);
+    expect(await redis.hget(RT_KEYS.keySpendDay('kw', '2030-01-31'), 'requests')).toBe('1');
+    rec.record({ event: event('w2', 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
+    const last = rec.written();
+    rec.close();
+    expect(await last).toBe(false);
+  });
+
   it('flushMs: records of several turns wait and go in one call; a full batch goes at once', async () => {
     const r = defineGovernanceCommands(redis);
     let calls = 0;

@@ -102,6 +102,8 @@ export class UsageRecorder {
   private outage = false;
   private droppedInBurst = 0;
   private readonly batchSize: number;
+  /** `written()` callers, in seq order: each waits for the records up to its seq. */
+  private waiters: Array<{ seq: number; resolve: (ok: boolean) => void }> = [];
   private readonly onReady = () => {
     // Redis is back: write now rather than at the end of the retry pause.
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -135,6 +137,23 @@ export class UsageRecorder {
     this.kick();
   }
 
+  /**
+   * Resolves true once every record queued before this call is written (or dropped as
+   * rejected), false if the recorder is closed first.
+   */
+  written(): Promise<boolean> {
+    const last = this.seq - 1;
+    if (this.queue.length === 0 || this.queue[0]!.seq! > last) return Promise.resolve(true);
+    return new Promise((resolve) => this.waiters.push({ seq: last, resolve }));
+  }
+
+  private wake(): void {
+    const head = this.queue.length > 0 ? this.queue[0]!.seq! : Infinity;
+    let n = 0;
+    while (n < this.waiters.length && this.waiters[n]!.seq < head) this.waiters[n++]!.resolve(true);
+    if (n > 0) this.waiters = this.waiters.slice(n);
+  }
+
   /** Records waiting to be written. */
   get pending(): number {
     return this.queue.length;
@@ -157,6 +176,7 @@ export class UsageRecorder {
     this.retryTimer = null;
     this.clearFlushTimer();
     this.redis.off('ready', this.onReady);
+    for (const w of this.waiters.splice(0)) w.resolve(false);
   }
 
   private kick(): void {
@@ -236,6 +256,7 @@ export class UsageRecorder {
     }
     this.queue = keep.concat(this.queue.slice(batch.length));
     this.stats.usageEventsBuffered = this.queue.length;
+    if (this.waiters.length > 0) this.wake();
     if (unreachable) {
       this.stats.redisErrors++;
       if (!this.outage) {

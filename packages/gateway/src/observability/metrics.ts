@@ -202,6 +202,8 @@ export class GatewayMetrics {
     exportedCounter(this.registry, 'llmgw_cooldowns_entered_total', 'Times a provider secret or target entered a cooldown (decided by this pod).', () => stats.cooldownsEntered);
     exportedCounter(this.registry, 'llmgw_rate_limited_total', 'Requests refused by a rate limit (rpm, tpm, concurrency).', () => stats.rateLimited);
     exportedCounter(this.registry, 'llmgw_budget_refused_total', 'Requests refused because a budget is spent.', () => stats.budgetRefused);
+    exportedCounter(this.registry, 'llmgw_limit_leases_total', 'Leases of a key\'s limit and budget capacity this pod was granted (GW_LIMIT_LEASES).', () => stats.leasesGranted);
+    exportedCounter(this.registry, 'llmgw_limit_lease_admissions_total', 'Requests admitted from a lease, with no Redis call.', () => stats.leaseAdmissions);
     exportedCounter(this.registry, 'llmgw_unpriced_served_total', 'Requests of keys with a budget served by a model with no price (GW_UNPRICED_MODELS=serve); their spend counts 0.', () => stats.unpricedServed);
     exportedCounter(this.registry, 'llmgw_redis_errors_total', 'Redis commands that failed on the request path.', () => stats.redisErrors);
     exportedCounter(this.registry, 'llmgw_usage_events_written_total', 'Usage events written to Redis.', () => stats.usageEventsWritten);
