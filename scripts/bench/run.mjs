@@ -149,7 +149,7 @@ async function main() {
   }
   for (const t of targets) results.targets[t.name] = { origin: t.origin, pid: t.pid, nofile: t.nofile };
   results.notes.push(
-    'gateway: full pipeline (auth via the cached key, model resolution, routing, the admission script for rpm/tpm/concurrency/budgets, usage extraction, cost, usage stream, Prometheus metrics via GW_ADMIN_PORT); GW_LOG_LEVEL=warn, so the per-request access line (info) is not written',
+    'gateway: full pipeline (auth via the cached key, model resolution, routing, admission for rpm/tpm/concurrency/budgets (per-pod leases once the key is busy), usage extraction, cost, usage stream, Prometheus metrics via GW_ADMIN_PORT); GW_LOG_LEVEL=warn, so the per-request access line (info) is not written',
     `load generator, targets and the fake provider share ${results.machine.cores} cores; each runs as its own process; nginx runs one worker (master_process off)`,
   );
 
