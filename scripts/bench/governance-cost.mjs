@@ -2,7 +2,7 @@
 // What governance costs on the hot path: requests/s through the gateway with limits and usage
 // accounting on vs off, in the same run, against the fake provider on loopback.
 //
-//   npm run build && node scripts/bench/governance-cost.mjs [--duration 10] [--rounds 3] [--connections 64] [--stream]
+//   npm run build && node scripts/bench/governance-cost.mjs [--duration 10] [--rounds 3] [--connections 64] [--stream] [--only full,full-no-leases]
 //   node scripts/bench/governance-cost.mjs --fixed-rate [--rate 2000]   # latency instead of throughput
 //
 // Three gateway processes share one private Redis and one fake provider (each its own
@@ -39,6 +39,10 @@ const CONNECTIONS = Number(opt('connections', '64'));
 const STREAM = argv.includes('--stream');
 const FIXED = argv.includes('--fixed-rate');
 const RATE = Number(opt('rate', '2000'));
+// --only full,full-no-leases: just these variants (comma-separated names).
+const ONLY = opt('only', '')
+  .split(',')
+  .filter(Boolean);
 
 /** Spawn a node script; resolve with the child and the first stdout line matching `re`. */
 function spawnUntil(args, env, re) {
@@ -86,13 +90,14 @@ try {
   const leased = await registry.createKey({ name: 'bench-leased', max_concurrency: 100_000, budget_daily: 1_000_000, budget_monthly: 10_000_000 });
   await registry.redis.quit();
 
-  const variants = [
+  const all = [
     { name: 'off', key: free.raw, env: { GW_USAGE_ENABLED: '0' } },
     { name: 'usage', key: free.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'no-windows', key: leased.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'full', key: limited.raw, env: { GW_USAGE_ENABLED: '1' } },
     { name: 'full-no-leases', key: limited.raw, env: { GW_USAGE_ENABLED: '1', GW_LIMIT_LEASES: '0' } },
   ];
+  const variants = ONLY.length ? all.filter((v) => ONLY.includes(v.name)) : all;
   for (const v of variants) {
     // warn level: no access line per request (and nothing for this script to read).
     const port = await freePort();
@@ -154,7 +159,7 @@ try {
   stat.disconnect();
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const base = median(results.off.map((x) => x.rps));
+  const base = median((results.off ?? results[variants[0].name]).map((x) => x.rps));
   console.log(`\ngovernance cost, ${STREAM ? 'streamed' : 'non-stream'} chat, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per variant (medians)\n`);
   console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx | Redis CPU µs/req |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
