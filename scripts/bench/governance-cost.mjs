@@ -112,6 +112,7 @@ try {
       await new Promise((r) => setTimeout(r, 100));
     }
     v.url = `http://127.0.0.1:${port}/v1/chat/completions`;
+    v.pid = child.pid;
   }
 
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32, ...(STREAM ? { stream: true } : {}) });
@@ -136,21 +137,22 @@ try {
   for (const v of variants) await run(v, 2); // warm-up: JIT, pools, tokenizer
   for (let round = 0; round < ROUNDS; round++) {
     for (const v of variants) {
-      const [cpu0, cs0] = [redisCpu(), await commandstats()];
+      const [cpu0, cs0, gw0] = [redisCpu(), await commandstats(), procSample(v.pid)?.cpu ?? 0];
       const r = await run(v, DURATION);
       // The usage of the last requests is written within GW_USAGE_FLUSH_MS: let it land before reading.
       await new Promise((res) => setTimeout(res, 200));
-      const [cpu1, cs1] = [redisCpu(), await commandstats()];
+      const [cpu1, cs1, gw1] = [redisCpu(), await commandstats(), procSample(v.pid)?.cpu ?? 0];
       const ok = r['2xx'] / r.duration;
       const n = r['2xx'] + r.non2xx;
       const redisUs = n > 0 ? ((cpu1 - cpu0) / n) * 1e6 : 0;
+      const gatewayUs = n > 0 ? ((gw1 - gw0) / n) * 1e6 : 0;
       for (const [c, x] of Object.entries(cs1)) {
         if (c === 'info') continue;
         const d = { calls: x.calls - (cs0[c]?.calls ?? 0), us: x.us - (cs0[c]?.us ?? 0) };
         if (d.calls > 0) (perCommand[v.name][c] ??= []).push({ calls: d.calls / n, us: d.us / n });
       }
-      results[v.name].push({ rps: ok, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, redisUs });
-      process.stderr.write(`round ${round + 1} ${v.name}: ${ok.toFixed(0)} req/s (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, Redis ${redisUs.toFixed(1)} µs CPU/req)\n`);
+      results[v.name].push({ rps: ok, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, redisUs, gatewayUs });
+      process.stderr.write(`round ${round + 1} ${v.name}: ${ok.toFixed(0)} req/s (p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, gateway ${gatewayUs.toFixed(0)} µs, Redis ${redisUs.toFixed(1)} µs CPU/req)\n`);
     }
   }
   const check = new Redis(redisServer.url);
@@ -161,12 +163,12 @@ try {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = median((results.off ?? results[variants[0].name]).map((x) => x.rps));
   console.log(`\ngovernance cost, ${STREAM ? 'streamed' : 'non-stream'} chat, ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per variant (medians)\n`);
-  console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx | Redis CPU µs/req |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| variant | req/s | vs off | p50 ms | p99 ms | non-2xx | gateway CPU µs/req | Redis CPU µs/req |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const v of variants) {
     const rs = results[v.name];
     const rps = median(rs.map((x) => x.rps));
-    console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} | ${median(rs.map((x) => x.redisUs)).toFixed(1)} |`);
+    console.log(`| ${v.name} | ${rps.toFixed(0)} | ${((rps / base) * 100).toFixed(1)} % | ${median(rs.map((x) => x.p50))} | ${median(rs.map((x) => x.p99))} | ${rs.reduce((a, x) => a + x.non2xx, 0)} | ${median(rs.map((x) => x.gatewayUs)).toFixed(0)} | ${median(rs.map((x) => x.redisUs)).toFixed(1)} |`);
   }
   console.log(`\nusage events in the stream: ${events}`);
   // Where the Redis time goes (commandstats counts a script's commands inside its evalsha too).
