@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Profile the gateway's hot path: the built gateway runs under `node --cpu-prof` while wrk
 // drives one throughput scenario at it; then the profile's top self-time functions print.
-//   node scripts/bench/profile.mjs [--scenario chat] [--duration 10] [--connections 64] [--out dir]
+//   node scripts/bench/profile.mjs [--scenario chat] [--duration 10] [--connections 64] [--out dir] [--env '{"GW_LOG_LEVEL":"info"}']
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     top: { type: 'string', default: '25' },
     out: { type: 'string' },
+    env: { type: 'string', default: '{}' },
   },
 });
 const sc = THROUGHPUT.find((s) => s.name === values.scenario);
@@ -35,7 +36,7 @@ let gw;
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
   const spawnedAt = performance.now();
-  gw = await stack.startGatewayProcess(redis.url, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`] });
+  gw = await stack.startGatewayProcess(redis.url, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${out}`], env: JSON.parse(values.env) });
   const script = writeWrkScript(tmp, sc.name, { headers: headersFor(sc, gw, rawKey), bodyFile: writeBody(tmp, sc) });
   const url = gw.origin + sc.path;
   const conns = sc.connections ?? Number(values.connections);
