@@ -1,0 +1,37 @@
+// GC pauses of the gateway (node --trace-gc) during 10 s at a fixed rate, with that window's latency
+// percentiles: is the p99 tail the gateway's garbage collector?
+//   node scripts/bench/gc-tail.mjs [rate, default 2000] ['{"GW_USAGE_ENABLED":"0"}' extra gateway env]
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as stack from './lib/stack.mjs';
+import { freePort } from '../lib/local-redis.mjs';
+import { fileURLToPath } from 'node:url';
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const rate = process.argv[2] ?? '2000';
+const extraEnv = JSON.parse(process.argv[3] ?? '{}');
+const redis = await stack.startRedis();
+const fake = await stack.startFake();
+const rawKey = await stack.seedRegistry(redis.url, fake.url);
+const port = await freePort();
+const logFile = path.join(os.tmpdir(), 'llmgw-gc-trace.log');
+const out = openSync(logFile, 'w');
+const child = spawn(process.execPath, ['--trace-gc', `${ROOT}packages/gateway/dist/main.js`], { env: { ...process.env, GW_HOST: '127.0.0.1', GW_PORT: String(port), REDIS_URL: redis.url, GW_LOG_LEVEL: 'warn', GW_WORKERS: '1', ...extraEnv }, stdio: ['ignore', out, 'inherit'] });
+for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false)) break; await new Promise((r) => setTimeout(r, 100)); }
+const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
+writeFileSync(path.join(os.tmpdir(), 'llmgw-gc-body.json'), body);
+const run = (secs) => new Promise((resolve) => {
+  const c = spawn(process.execPath, [`${ROOT}scripts/bench/fixed-rate.mjs`, '--url', `http://127.0.0.1:${port}/v1/chat/completions`, '--rate', rate, '--duration', String(secs), '--warmup', '1', '--conns', '64', '--body-file', path.join(os.tmpdir(), 'llmgw-gc-body.json'), '--headers', JSON.stringify({ authorization: `Bearer ${rawKey}` })], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let o = ''; c.stdout.on('data', (d) => (o += d)); c.on('exit', () => resolve(JSON.parse(o.trim().split('\n').pop())));
+});
+await run(3);
+const mark = readFileSync(logFile, 'utf8').length;
+const r = await run(10);
+const lines = readFileSync(logFile, 'utf8').slice(mark).split('\n').filter((l) => /ms: (Scavenge|Mark-Compact|Minor|Mark-sweep)/.test(l));
+const pauses = lines.map((l) => { const m = /ms: (\S+).*?MB, ([\d.]+) \/ ([\d.]+) ms/.exec(l); return m ? { kind: m[1], ms: Number(m[2]) } : null; }).filter(Boolean);
+const by = {};
+for (const p of pauses) { const b = (by[p.kind] ??= { n: 0, total: 0, max: 0, over2: 0 }); b.n++; b.total += p.ms; b.max = Math.max(b.max, p.ms); if (p.ms > 2) b.over2++; }
+console.log(JSON.stringify({ p50: r.p50, p99: r.p99, p999: r.p999, gc: by }, null, 1));
+child.kill('SIGTERM');
+await fake.stop(); await redis.stop();
