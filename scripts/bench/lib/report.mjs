@@ -31,7 +31,7 @@ function spread(xs) {
 }
 
 /**
- * The targets of issue 7, each PASS, MISS or n/a (with why).
+ * The targets of issues 7 and 21, each PASS, MISS or n/a (with why).
  * @returns {Array<{goal: string, measured: string, status: 'PASS'|'PASS*'|'MISS'|'n/a', note?: string}>}
  */
 export function checkTargets(results) {
@@ -44,6 +44,12 @@ export function checkTargets(results) {
     const r = ratio(rps('chat', 'gateway'), rps('chat', 'nginx'));
     if (r === null) add('non-stream throughput ≥ 0.5× nginx', 'n/a', '–', results.targets.nginx?.skipped ?? 'gateway or nginx not measured');
     else add('non-stream throughput ≥ 0.5× nginx', r >= 0.5 ? 'PASS' : 'MISS', `${r.toFixed(2)}× (${fmt(rps('chat', 'gateway'))} vs ${fmt(rps('chat', 'nginx'))} req/s)`);
+  }
+  // Issue 21: what one chat request costs, the noise-robust figures (CPU time over requests served).
+  const chat = tp.chat?.gateway?.median;
+  if (chat) {
+    add('gateway CPU ≤ 45 µs per chat request', chat.cpuUsPerReq <= 45 ? 'PASS' : 'MISS', `${fmt(chat.cpuUsPerReq)} µs`);
+    if (chat.redisCpuUsPerReq != null) add('Redis CPU ≤ 8 µs per chat request', chat.redisCpuUsPerReq <= 8 ? 'PASS' : 'MISS', `${fmt(chat.redisCpuUsPerReq, 1)} µs`);
   }
   for (const s of ['stream20', 'stream200']) {
     if (!tp[s]) continue;
