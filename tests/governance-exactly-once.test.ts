@@ -3,39 +3,18 @@
 // increment per request.
 // This file runs its own redis-server so that it can stop (SIGSTOP), resume and kill it.
 import { decodeUsageEvent, Registry, RT_KEYS, utcDay } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postChat, seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
 import { expectRollupsEqualStream } from './support/usage-rollups.js';
+import { useOwnRedis } from './support/own-redis.js';
 import { until } from './support/wait.js';
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 
-interface LocalRedis {
-  url: string;
-  port: number;
-  process: import('node:child_process').ChildProcess;
-  stop(): Promise<void>;
-}
-
-let fake: FakeProvider;
-let server: LocalRedis | null = null;
-const gateways: TestGateway[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await server?.stop();
-  server = null;
-});
-afterAll(async () => {
-  await fake?.close();
-});
+const own = useOwnRedis();
 
 /** Every usage entry in the stream, decoded. */
 async function streamEvents(redis: Registry['redis']) {
@@ -77,19 +56,19 @@ async function expectOnce(redis: Registry['redis'], keyId: string, served: strin
 
 describe('usage accounting is applied once per request', () => {
   it('a Redis stalled past the command timeout (SIGSTOP, then SIGCONT): the retried writes are not applied twice', async () => {
-    server = (await startRedis({ port: await freePort() }));
-    const registry = new Registry(new Redis(server.url));
-    const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
-    const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: server!.url, GW_USAGE_FLUSH_MS: '0' })));
-    gateways.push(...pods);
+    own.server = (await startRedis({ port: await freePort() }));
+    const registry = new Registry(new Redis(own.server.url));
+    const { raw, id } = await seedKeyWithId(registry, own.fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
+    const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: own.server!.url, GW_USAGE_FLUSH_MS: '0' })));
+    own.gateways.push(...pods);
     const warm = await Promise.all(pods.map((p) => load(p, raw, 1, 1)));
 
     // Stall Redis for longer than the gateways' command timeout (1 s) while usage is written.
     const during = Promise.all(pods.map((p) => load(p, raw, 40, 4)));
     await until(() => pods.every((p) => p.gw.stats.usageEventsWritten >= 3), 'some usage written under load', 10_000);
-    server.process.kill('SIGSTOP');
+    own.server.process.kill('SIGSTOP');
     await new Promise((r) => setTimeout(r, 2500));
-    server.process.kill('SIGCONT');
+    own.server.process.kill('SIGCONT');
     const served = [...warm.flat(), ...(await during).flat()];
     await until(() => pods.every((p) => p.gw.stats.usageEventsBuffered === 0), 'buffers flushed', 20_000);
     await new Promise((r) => setTimeout(r, 300)); // late replies of the stalled commands
@@ -103,18 +82,18 @@ describe('usage accounting is applied once per request', () => {
   }, 60_000);
 
   it('admissions that timed out in a stalled Redis give back the reservations they took when it resumes (not a lease later)', async () => {
-    server = (await startRedis({ port: await freePort() }));
-    const registry = new Registry(new Redis(server.url));
-    const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
+    own.server = (await startRedis({ port: await freePort() }));
+    const registry = new Registry(new Redis(own.server.url));
+    const { raw, id } = await seedKeyWithId(registry, own.fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
     // Limits fail closed: a request whose admission timed out is refused, and what its admission took must not stay held.
-    const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: server!.url, GW_LIMITS_FAIL_CLOSED: '1' })));
-    gateways.push(...pods);
+    const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: own.server!.url, GW_LIMITS_FAIL_CLOSED: '1' })));
+    own.gateways.push(...pods);
     await Promise.all(pods.map((p) => load(p, raw, 1, 1)));
     const during = Promise.all(pods.map((p) => load(p, raw, 30, 4)));
     await until(() => pods.every((p) => p.gw.stats.usageEventsWritten >= 3), 'some usage written under load', 10_000);
-    server.process.kill('SIGSTOP');
+    own.server.process.kill('SIGSTOP');
     await new Promise((r) => setTimeout(r, 2500));
-    server.process.kill('SIGCONT');
+    own.server.process.kill('SIGCONT');
     await during;
     // The lease is 60 s: nothing may wait for it.
     await until(async () => (await registry.redis.zcard(RT_KEYS.keyReservations(id))) === 0, 'no reservation held after the stall', 10_000);
@@ -126,21 +105,21 @@ describe('usage accounting is applied once per request', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-aof-'));
     const port = await freePort();
     const aof = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-    server = (await startRedis({ port, args: aof }));
+    own.server = (await startRedis({ port, args: aof }));
     try {
-      const admin = new Redis(server.url, { maxRetriesPerRequest: null });
+      const admin = new Redis(own.server.url, { maxRetriesPerRequest: null });
       admin.on('error', () => {});
       const registry = new Registry(admin);
-      const { raw, id } = await seedKeyWithId(registry, fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
-      const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: server!.url, GW_USAGE_FLUSH_MS: '0' })));
-      gateways.push(...pods);
+      const { raw, id } = await seedKeyWithId(registry, own.fake.url, { budget_daily: 1000 }, { input: 1, output: 2 });
+      const pods = await Promise.all([0, 1].map(() => startTestGateway({ REDIS_URL: own.server!.url, GW_USAGE_FLUSH_MS: '0' })));
+      own.gateways.push(...pods);
       const warm = await Promise.all(pods.map((p) => load(p, raw, 1, 1)));
 
       const during = Promise.all(pods.map((p) => load(p, raw, 60, 4)));
       await until(() => pods.every((p) => p.gw.stats.usageEventsWritten >= 5), 'some usage written under load', 10_000);
-      server.process.kill('SIGKILL');
+      own.server.process.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
-      server = (await startRedis({ port, args: aof }));
+      own.server = (await startRedis({ port, args: aof }));
       const served = [...warm.flat(), ...(await during).flat()];
       await until(() => pods.every((p) => p.gw.stats.usageEventsBuffered === 0), 'buffers flushed', 20_000);
       await new Promise((r) => setTimeout(r, 300));
@@ -148,8 +127,8 @@ describe('usage accounting is applied once per request', () => {
       await expectOnce(admin, id, served);
       await admin.quit();
     } finally {
-      await server?.stop();
-      server = null;
+      await own.server?.stop();
+      own.server = null;
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);

@@ -5,37 +5,17 @@
 // hold: no limit is passed, and nothing stays held after the leases' expiry.
 // This file runs its own redis-server so that it can stop, resume and kill it.
 import { Registry, RT_KEYS } from '@llmgw/core';
-import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
 import { postChat, seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
+import { useOwnRedis } from './support/own-redis.js';
 import { until } from './support/wait.js';
 
-interface LocalRedis {
-  url: string;
-  process: import('node:child_process').ChildProcess;
-  stop(): Promise<void>;
-}
-
-let fake: FakeProvider;
-let server: LocalRedis | null = null;
-const gateways: TestGateway[] = [];
-
-beforeAll(async () => {
-  fake = await startFakeProvider();
-});
-afterEach(async () => {
-  await Promise.all(gateways.splice(0).map((g) => g.close()));
-  await server?.stop();
-  server = null;
-});
-afterAll(async () => {
-  await fake?.close();
-});
+const own = useOwnRedis();
 
 /** Chats from `workers` clients on each pod until `stop()` resolves: every status. */
 function loadUntil(pods: TestGateway[], key: string, workers: number, stop: Promise<unknown>): Promise<number[]> {
@@ -61,43 +41,43 @@ describe('leases under faults', () => {
     // AOF, fsync always: a killed Redis comes back with what it acknowledged (the counts held by slices too).
     const dir = mkdtempSync(path.join(os.tmpdir(), 'llmgw-lease-aof-'));
     const args = ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
-    server = await startRedis({ port, args });
-    const registryClient = new Redis(server.url);
+    own.server = await startRedis({ port, args });
+    const registryClient = new Redis(own.server.url);
     registryClient.on('error', () => {}); // refused while Redis is down in the kill
     const registry = new Registry(registryClient);
     // Each request spends $0.007 and reserves $0.02 (prices: $0.001 a token).
-    const { raw, id } = await seedKeyWithId(registry, fake.url, { rpm: 300, max_concurrency: 20, budget_daily: 50 }, { input: 1000, output: 1000 });
-    const env = { REDIS_URL: server.url, GW_LIMITS_FAIL_CLOSED: '1', GW_LIMITS_TIMEOUT_MS: '200', GW_REDIS_COMMAND_TIMEOUT_MS: '300', GW_CONCURRENCY_LEASE_MS: '2000' };
+    const { raw, id } = await seedKeyWithId(registry, own.fake.url, { rpm: 300, max_concurrency: 20, budget_daily: 50 }, { input: 1000, output: 1000 });
+    const env = { REDIS_URL: own.server.url, GW_LIMITS_FAIL_CLOSED: '1', GW_LIMITS_TIMEOUT_MS: '200', GW_REDIS_COMMAND_TIMEOUT_MS: '300', GW_CONCURRENCY_LEASE_MS: '2000' };
     const pods = await Promise.all([0, 1].map(() => startTestGateway(env)));
-    gateways.push(...pods);
-    fake.reset();
-    fake.setBehaviour({ headersDelayMs: 2 });
+    own.gateways.push(...pods);
+    own.fake.reset();
+    own.fake.setBehaviour({ headersDelayMs: 2 });
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
     const run = loadUntil(pods, raw, 4, stopped);
     // Half the rpm served, most of it from slices: the slices held when the fault hits are big.
-    await until(() => leaseAdmissions(pods) > 20 && fake.received.length >= 150, 'the pods admit from slices', 10_000);
+    await until(() => leaseAdmissions(pods) > 20 && own.fake.received.length >= 150, 'the pods admit from slices', 10_000);
     if (fault === 'stall') {
-      server.process.kill('SIGSTOP');
+      own.server.process.kill('SIGSTOP');
       await sleep(1500);
-      server.process.kill('SIGCONT');
+      own.server.process.kill('SIGCONT');
     } else {
-      await server.stop();
+      await own.server.stop();
       await sleep(500);
-      server = await startRedis({ port, args });
+      own.server = await startRedis({ port, args });
     }
     await sleep(500);
     stop();
     const statuses = await run;
-    fake.setBehaviour({});
+    own.fake.setBehaviour({});
     const served = statuses.filter((s) => s === 200).length;
     expect(statuses.filter((s) => s !== 200 && s !== 429 && s !== 503)).toEqual([]);
     expect(statuses, 'failing closed: the fault was felt').toContain(503);
     // The rpm was reached after the fault, and never passed.
     expect(statuses).toContain(429);
     expect(served).toBeLessThanOrEqual(300);
-    expect(fake.received.filter((r) => r.path.endsWith('/chat/completions')).length).toBe(served);
-    const check = new Redis(server.url);
+    expect(own.fake.received.filter((r) => r.path.endsWith('/chat/completions')).length).toBe(served);
+    const check = new Redis(own.server.url);
     try {
       // What could not be given back or freed in the fault ends with its lease (2 s here).
       await until(async () => (await check.zcard(RT_KEYS.keyConcurrency(id))) === 0, 'no concurrency slot held', 10_000);

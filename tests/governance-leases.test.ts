@@ -6,7 +6,7 @@
 // used up to its limit exactly.
 import { readKeySpend, RT_KEYS, utcDay } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
-import { postChat, seedKeyWithId, type TestGateway } from './support/gateway.js';
+import { chatLoad, postChat, seedKeyWithId } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
 
@@ -15,20 +15,8 @@ const { redis, registry } = stack;
 
 /** `n` chats spread over the pods, `workers` at a time on each: the statuses and the real tokens of the served ones. */
 async function load(key: string, n: number, workers: number, body: Record<string, unknown> = {}): Promise<{ statuses: number[]; tokens: number }> {
-  const statuses: number[] = [];
-  let tokens = 0;
-  let next = 0;
-  const worker = async (t: TestGateway) => {
-    while (next < n) {
-      next++;
-      const r = await postChat(t, key, body);
-      const j = (await r.json()) as { usage?: { total_tokens: number } };
-      statuses.push(r.status);
-      if (r.status === 200) tokens += j.usage!.total_tokens;
-    }
-  };
-  await Promise.all(stack.gws.flatMap((t) => Array.from({ length: workers }, () => worker(t))));
-  return { statuses, tokens };
+  const { statuses, tokens } = await chatLoad(stack.gws, key, n, workers, body);
+  return { statuses, tokens: tokens.reduce((a, b) => a + b, 0) };
 }
 
 const leaseAdmissions = () => stack.gws.reduce((n, t) => n + t.gw.stats.leaseAdmissions, 0);

@@ -4,30 +4,14 @@
 // Without reservations a $0.10-like budget ended 9× over and tpm 14% over.
 import { readKeySpend, RT_KEYS, utcDay } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
-import { postChat, seedKeyWithId, spawnGateway, type TestGateway } from './support/gateway.js';
+import { chatLoad, postChat, seedKeyWithId, spawnGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
 
 const stack = useGatewayStack({ gateways: [{}, {}, {}] });
 const { redis, registry } = stack;
 
-/** `n` chats spread over the pods, `concurrency` at a time on each; the statuses and the fake's usage of the served ones. */
-async function burst(key: string, n: number, concurrency: number, body: Record<string, unknown>): Promise<{ statuses: number[]; tokens: number[] }> {
-  const statuses: number[] = [];
-  const tokens: number[] = [];
-  let next = 0;
-  const worker = async (t: TestGateway) => {
-    while (next < n) {
-      next++;
-      const r = await postChat(t, key, body);
-      const j = (await r.json()) as { usage?: { total_tokens: number } };
-      statuses.push(r.status);
-      if (r.status === 200) tokens.push(j.usage!.total_tokens);
-    }
-  };
-  await Promise.all(stack.gws.flatMap((t) => Array.from({ length: concurrency }, () => worker(t))));
-  return { statuses, tokens };
-}
+const burst = (key: string, n: number, concurrency: number, body: Record<string, unknown>) => chatLoad(stack.gws, key, n, concurrency, body);
 
 const spentToday = async (id: string) => Number((await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')) ?? 0);
 

@@ -96,6 +96,27 @@ export function postChat(t: { url: string }, key: string, body: Record<string, u
   });
 }
 
+/**
+ * `n` chats spread over `gateways`, `workers` at a time on each (each worker sends its next
+ * when its last is answered): every status, and the upstream's `total_tokens` of the served ones.
+ */
+export async function chatLoad(gateways: Array<{ url: string }>, key: string, n: number, workers: number, body: Record<string, unknown> = {}): Promise<{ statuses: number[]; tokens: number[] }> {
+  const statuses: number[] = [];
+  const tokens: number[] = [];
+  let next = 0;
+  const worker = async (t: { url: string }) => {
+    while (next < n) {
+      next++;
+      const r = await postChat(t, key, body);
+      const j = (await r.json()) as { usage?: { total_tokens: number } };
+      statuses.push(r.status);
+      if (r.status === 200) tokens.push(j.usage!.total_tokens);
+    }
+  };
+  await Promise.all(gateways.flatMap((t) => Array.from({ length: workers }, () => worker(t))));
+  return { statuses, tokens };
+}
+
 const MAIN = fileURLToPath(new URL('../../packages/gateway/dist/main.js', import.meta.url));
 
 export interface GatewayProcess {
