@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { TestGateway } from './gateway.js';
 
 /** A redis-server of a test's own (`startRedis` in scripts/lib/local-redis.mjs). */
-export interface LocalRedis {
+interface LocalRedis {
   url: string;
   port: number;
   process: ChildProcess;
