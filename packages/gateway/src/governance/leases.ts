@@ -100,7 +100,7 @@ const HEADROOM = 1.25;
 
 export interface LeaseEffects {
   /** Give back what a closed lease did not spend (one script call). */
-  giveBack(keyId: string, bucket: number, requests: number, tokens: number, slots: string[]): void;
+  giveBack(keyId: string, leaseId: string, bucket: number, requests: number, tokens: number, slots: string[]): void;
   /** Free a lease's budget reservation once the usage recorded so far is written. */
   freeBudget(keyId: string, member: string): void;
 }
@@ -306,7 +306,7 @@ export class LeaseBook {
     if (st?.lease === l) st.lease = null;
     const tokens = (l.key.tpm !== undefined ? -l.tokens : 0) + l.tokenDelta;
     const slots = l.slots.splice(0);
-    if (l.requests > 0 || tokens !== 0 || slots.length > 0) this.fx.giveBack(l.key.id, l.bucket, l.requests, tokens, slots);
+    if (l.requests > 0 || tokens !== 0 || slots.length > 0) this.fx.giveBack(l.key.id, l.id, l.bucket, l.requests, tokens, slots);
     l.requests = 0;
     l.tokens = 0;
     l.usd = 0;

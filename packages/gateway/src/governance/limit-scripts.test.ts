@@ -281,17 +281,21 @@ describe('admission script', () => {
     expect(Number((await ask('L3', 2, 10, 3, 1))[1])).toBe(1);
   });
 
-  it('give back: a lease\'s unspent requests and tokens leave its bucket, its free slots go; never below zero', async () => {
+  it('give back: a lease\'s unspent requests and tokens leave its bucket, its free slots go; once per lease; never below zero', async () => {
     const res = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, 100, 10_000, 20, 60_000, WINDOW, BUCKET, -1, -1, 'L1', 20, 2000, 4, 0);
     const b = Number(res[0]);
     // 12 requests unspent, 1,500 tokens unspent and 100 more used than estimated, slots 3 and 4 free.
-    await redis.gwGiveBack(WIN, CONC, b, 12, -1400, 'L1.3', 'L1.4');
+    await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L1`, b, 12, -1400, 60_000, 'L1.3', 'L1.4');
     expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['8', '600', '8', '600']);
     expect((await raw.zrange(CONC, 0, -1)).sort()).toEqual(['L1.1', 'L1.2']);
-    await redis.gwGiveBack(WIN, CONC, b, 50, -5000);
+    // Once per lease: the same give-back again (a retry after a lost reply) changes nothing.
+    expect(await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L1`, b, 12, -1400, 60_000, 'L1.3', 'L1.4')).toBe(0);
+    expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['8', '600', '8', '600']);
+    expect(await raw.pttl(`${WIN}:gb:L1`)).toBeGreaterThan(59_000);
+    await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L2`, b, 50, -5000, 60_000);
     expect(await raw.hmget(WIN, `r${b}`, `t${b}`, '_r', '_t')).toEqual(['0', '0', '0', '0']);
     // A bucket no longer in the hash (it left the window): nothing to take off.
-    await redis.gwGiveBack(WIN, CONC, b - 100, 5, -5);
+    await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L3`, b - 100, 5, -5, 60_000);
     expect(await raw.hget(WIN, '_r')).toBe('0');
   });
 });

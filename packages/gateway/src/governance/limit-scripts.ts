@@ -292,13 +292,18 @@ return out
  * `bucket` are taken off that bucket (if it is still in the window; clamped at zero), with the
  * token corrections (real − estimate) of its requests that ended while it ran; its free
  * concurrency slots are removed. (Its budget member goes with the last of its requests' spend.)
+ * Once per lease: a mark (under the key's hash tag, kept until the bucket has left the window)
+ * makes a give-back retried after a lost reply, or run late by a stalled Redis, a no-op.
  *
- * KEYS: 1 window hash, 2 concurrency zset
- * ARGV: 1 bucket, 2 requests to give back, 3 tokens to add (negative: to give back), 4… slots
+ * KEYS: 1 window hash, 2 concurrency zset, 3 the lease's give-back mark
+ * ARGV: 1 bucket, 2 requests to give back, 3 tokens to add (negative: to give back),
+ *       4 mark ttl ms, 5… slots
+ * Returns 1, or 0 when the lease gave back before.
  */
 const GIVE_BACK_LUA = `
+if not redis.call('SET', KEYS[3], 1, 'NX', 'PX', ARGV[4]) then return 0 end
 local b, req, dt = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-if #ARGV > 3 then redis.call('ZREM', KEYS[2], unpack(ARGV, 4)) end
+if #ARGV > 4 then redis.call('ZREM', KEYS[2], unpack(ARGV, 5)) end
 if req ~= 0 or dt ~= 0 then
   local v = redis.call('HMGET', KEYS[1], 'r' .. b, 't' .. b)
   if v[1] and req ~= 0 then
@@ -399,7 +404,7 @@ export interface GovernanceCommands {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): Promise<Array<number | string>>;
   gwUnreserve(zset: string, sum: string, ...members: string[]): Promise<number>;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): Promise<number>;
-  gwGiveBack(k1: string, k2: string, bucket: number, requests: number, tokens: number, ...slots: string[]): Promise<number>;
+  gwGiveBack(k1: string, k2: string, mark: string, bucket: number, requests: number, tokens: number, markTtlMs: number, ...slots: string[]): Promise<number>;
   gwRenew(k1: string, leaseMs: number, ...members: string[]): Promise<number>;
   /** ACCOUNT_ONCE_LUA: `numKeys`, then its keys and arguments. Resolves [applied, skipped]. */
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
@@ -411,7 +416,7 @@ export interface GovernanceCommands {
 export interface GovernancePipeline {
   gwAdmitBatch(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: Arg[]): GovernancePipeline;
   gwRelease(k1: string, k2: string, ...triples: Arg[]): GovernancePipeline;
-  gwGiveBack(k1: string, k2: string, bucket: number, requests: number, tokens: number, ...slots: string[]): GovernancePipeline;
+  gwGiveBack(k1: string, k2: string, mark: string, bucket: number, requests: number, tokens: number, markTtlMs: number, ...slots: string[]): GovernancePipeline;
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
@@ -424,7 +429,7 @@ export function defineGovernanceCommands(redis: RedisClient): RedisClient & Gove
     redis.defineCommand('gwAdmitBatch', { numberOfKeys: 6, lua: ADMIT_BATCH_LUA });
     redis.defineCommand('gwUnreserve', { numberOfKeys: 2, lua: UNRESERVE_LUA });
     redis.defineCommand('gwRelease', { numberOfKeys: 2, lua: RELEASE_LUA });
-    redis.defineCommand('gwGiveBack', { numberOfKeys: 2, lua: GIVE_BACK_LUA });
+    redis.defineCommand('gwGiveBack', { numberOfKeys: 3, lua: GIVE_BACK_LUA });
     redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW_LUA });
     // The number of keys varies with the periods (rollup buckets) a batch spans: the caller passes it first.
     redis.defineCommand('gwAccountOnce', { lua: ACCOUNT_ONCE_LUA });

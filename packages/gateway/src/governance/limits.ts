@@ -254,7 +254,7 @@ export class KeyLimiter {
     if (ask && Number(res[tail + 1]) === 1) {
       // The lease was granted after all: nothing was admitted from it, all of it goes back.
       const { slots, budget } = LeaseBook.members(ask);
-      this.giveBack(key.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
+      this.giveBack(key.id, ask.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
       if (budget) this.redis.gwUnreserve(RT_KEYS.keyReservations(key.id), RT_KEYS.keyReserved(key.id), budget).catch(() => {});
     }
     const triples: Array<string | number> = [];
@@ -335,11 +335,19 @@ export class KeyLimiter {
     if (member && member !== adm.reservation) this.freeBudget(adm.keyId, member);
   }
 
-  /** A lease ended: what it did not spend goes back in the turn's write. */
-  private giveBack(keyId: string, bucket: number, requests: number, tokens: number, slots: string[]): void {
+  /**
+   * A lease ended: what it did not spend goes back in the turn's write. Retried while Redis
+   * does not answer (a failover, a stall): the script gives back once per lease, so a retry of
+   * one that ran after all changes nothing, and a late one is safe (what it returns was never used).
+   */
+  private giveBack(keyId: string, leaseId: string, bucket: number, requests: number, tokens: number, slots: string[], tries = 5): void {
     const win = RT_KEYS.keyWindow(keyId);
-    this.turn.send(win, (p) => p.gwGiveBack(win, RT_KEYS.keyConcurrency(keyId), bucket, requests, tokens, ...slots)).catch(() => {
-      this.stats.redisErrors++; // the counts age out of the window and the slots expire on their own
+    // Kept until the bucket has left the window: after that, a give-back would find nothing to take off.
+    const markTtl = this.o.windowMs + 2 * this.bucketMs;
+    this.turn.send(win, (p) => p.gwGiveBack(win, RT_KEYS.keyConcurrency(keyId), `${win}:gb:${leaseId}`, bucket, requests, tokens, markTtl, ...slots)).catch(() => {
+      this.stats.redisErrors++;
+      if (tries > 1) setTimeout(() => this.giveBack(keyId, leaseId, bucket, requests, tokens, slots, tries - 1), 1000).unref();
+      // Else the counts age out of the window and the slots expire on their own.
     });
   }
 
