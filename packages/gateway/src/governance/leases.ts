@@ -105,6 +105,11 @@ export interface LeaseEffects {
   freeBudget(keyId: string, member: string): void;
 }
 
+/** Count a request holding a concurrency slot (the most at once sizes the next slice's slots). */
+function slotTaken(st: KeyState): void {
+  if (++st.inflight > st.peak) st.peak = st.inflight;
+}
+
 /** This pod's leases, per key record. */
 export class LeaseBook {
   private seq = 0;
@@ -159,18 +164,14 @@ export class LeaseBook {
     l.tokens -= estimate;
     l.usd -= reserve;
     l.open++;
-    if (conc) this.slotTaken(st);
+    if (conc) slotTaken(st);
     return { key, keyId: key.id, member: conc ? l.slots.pop()! : l.id, estimate, bucket: l.bucket, concurrency: conc, reservation: '', lease: l, billed: false };
   }
 
-  /** A request of `key` took a concurrency slot (from a lease or from Redis). */
-  slotTaken(st: KeyState | undefined): void {
-    if (!st) return;
-    if (++st.inflight > st.peak) st.peak = st.inflight;
-  }
-
-  stateOf(key: ApiKey): KeyState | undefined {
-    return this.states.get(key);
+  /** A request of `key` took a concurrency slot from Redis (one from a lease is counted by `take`). */
+  slotTaken(key: ApiKey): void {
+    const st = this.states.get(key);
+    if (st) slotTaken(st);
   }
 
   /**

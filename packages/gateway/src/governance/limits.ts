@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { rateBucketMs, RT_KEYS, type ApiKey, type RedisClient } from '@llmgw/core';
-import { Errors, type GatewayError } from '../errors/catalog.js';
+import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
-import { LeaseBook, type Admission, type LeaseAsk } from './leases.js';
+import { leaseEffects } from './lease-effects.js';
+import { LeaseBook, type Admission, type LeaseAsk, type LeaseEffects } from './leases.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
-import { formatResetDuration, retryAfterHeaders, setRateLimitHeaders } from './rate-limit-headers.js';
+import { budgetRefusal, rateLimitRefusal } from './limit-refusals.js';
+import { setRateLimitHeaders } from './rate-limit-headers.js';
 import { utcPeriod } from './utc-period.js';
 
 export interface LimiterOptions {
@@ -78,6 +80,7 @@ export class KeyLimiter {
   private flushScheduled = false;
   private readonly bucketMs: number;
   private readonly book: LeaseBook | null;
+  private readonly fx: LeaseEffects;
 
   constructor(
     private readonly redis: RedisClient & GovernanceCommands,
@@ -88,7 +91,8 @@ export class KeyLimiter {
   ) {
     this.bucketMs = rateBucketMs(o.windowMs);
     this.pod = o.pod ?? randomBytes(9).toString('base64url');
-    this.book = o.leases ? new LeaseBook(this.pod, this.bucketMs, { giveBack: (...a) => this.giveBack(...a), freeBudget: (k, m) => this.freeBudget(k, m) }) : null;
+    this.fx = leaseEffects(redis, turn, stats, { windowMs: o.windowMs, bucketMs: this.bucketMs, usageWritten: o.usageWritten });
+    this.book = o.leases ? new LeaseBook(this.pod, this.bucketMs, this.fx) : null;
   }
 
   /**
@@ -225,15 +229,11 @@ export class KeyLimiter {
     const code = Number(res[at]);
     if (code === 2) {
       this.stats.budgetRefused++;
-      const period = res[at + 1] === 'monthly' ? 'monthly' : 'daily';
-      const held = Number(res[at + 3]);
-      if (held < 0) return a.reject(Errors.insufficientQuota(period));
-      const budget = (period === 'daily' ? key.budget_daily : key.budget_monthly) ?? 0;
-      return a.reject(Errors.budgetTooSmall(period, Number(res[at + 4]) / 1e6, Math.max(0, budget - Number(res[at + 2]) / 1e6), held / 1e6));
+      return a.reject(budgetRefusal(key, res[at + 1] === 'monthly' ? 'monthly' : 'daily', Number(res[at + 2]), Number(res[at + 3]), Number(res[at + 4])));
     }
     if (code === 1) {
       this.stats.rateLimited++;
-      return a.reject(this.refusal(key, String(res[at + 1]), Number(res[at + 2]), Number(res[at + 3]), a.estimate));
+      return a.reject(rateLimitRefusal(key, String(res[at + 1]), Number(res[at + 2]), Number(res[at + 3]), a.estimate));
     }
     setRateLimitHeaders(
       a.headers,
@@ -243,7 +243,7 @@ export class KeyLimiter {
     const concurrency = key.max_concurrency !== undefined;
     const reservation = a.reserve > 0 ? `${a.member}|${a.reserve}` : '';
     const adm: Admission = { key, keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation, lease: null, billed: false };
-    if (concurrency) this.book?.slotTaken(this.book.stateOf(key));
+    if (concurrency) this.book?.slotTaken(key);
     if (concurrency || reservation) this.hold(adm);
     a.resolve(adm);
   }
@@ -254,7 +254,7 @@ export class KeyLimiter {
     if (ask && Number(res[tail + 1]) === 1) {
       // The lease was granted after all: nothing was admitted from it, all of it goes back.
       const { slots, budget } = LeaseBook.members(ask);
-      this.giveBack(key.id, ask.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
+      this.fx.giveBack(key.id, ask.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
       if (budget) this.redis.gwUnreserve(RT_KEYS.keyReservations(key.id), RT_KEYS.keyReserved(key.id), budget).catch(() => {});
     }
     const triples: Array<string | number> = [];
@@ -332,35 +332,7 @@ export class KeyLimiter {
   /** A request whose usage will not be recorded (its accounting failed): what it held of a lease's budget is freed. */
   forget(adm: Admission): void {
     const member = this.billed(adm);
-    if (member && member !== adm.reservation) this.freeBudget(adm.keyId, member);
-  }
-
-  /**
-   * A lease ended: what it did not spend goes back in the turn's write. Retried while Redis
-   * does not answer (a failover, a stall): the script gives back once per lease, so a retry of
-   * one that ran after all changes nothing, and a late one is safe (what it returns was never used).
-   */
-  private giveBack(keyId: string, leaseId: string, bucket: number, requests: number, tokens: number, slots: string[], tries = 5): void {
-    const win = RT_KEYS.keyWindow(keyId);
-    // Kept until the bucket has left the window: after that, a give-back would find nothing to take off.
-    const markTtl = this.o.windowMs + 2 * this.bucketMs;
-    this.turn.send(win, (p) => p.gwGiveBack(win, RT_KEYS.keyConcurrency(keyId), `${win}:gb:${leaseId}`, bucket, requests, tokens, markTtl, ...slots)).catch(() => {
-      this.stats.redisErrors++;
-      if (tries > 1) setTimeout(() => this.giveBack(keyId, leaseId, bucket, requests, tokens, slots, tries - 1), 1000).unref();
-      // Else the counts age out of the window and the slots expire on their own.
-    });
-  }
-
-  /**
-   * A lease's budget reservation, freed once the spend of its requests is written (they were
-   * billed before it closed): never a moment with neither counted. Without a recorder, at once.
-   */
-  private freeBudget(keyId: string, member: string): void {
-    const written = this.o.usageWritten ? this.o.usageWritten() : Promise.resolve(true);
-    void written.then((ok) => {
-      if (!ok) return; // the reservation ends with its lease
-      this.redis.gwUnreserve(RT_KEYS.keyReservations(keyId), RT_KEYS.keyReserved(keyId), member).catch(() => this.stats.redisErrors++);
-    });
+    if (member && member !== adm.reservation) this.fx.freeBudget(adm.keyId, member);
   }
 
   /** Stop the lease renewal timer (shutdown); leases give back what they did not spend. */
@@ -429,22 +401,5 @@ export class KeyLimiter {
     }
     if (this.o.failClosed) throw Errors.limitsUnavailable();
     return null;
-  }
-
-  private refusal(key: ApiKey, kind: string, retryMs: number, used: number, requested: number): GatewayError {
-    const wait = formatResetDuration(retryMs);
-    const headers: Record<string, string> = kind === 'too_large' ? {} : retryAfterHeaders(retryMs);
-    if (kind === 'requests') {
-      setRateLimitHeaders(headers, { limit: key.rpm!, remaining: 0, resetMs: retryMs }, null);
-      return Errors.rateLimited('requests', `Rate limit reached for requests per min (RPM) on this key: Limit ${key.rpm}, Used ${used}, Requested 1. Please try again in ${wait}.`, headers);
-    }
-    if (kind === 'concurrency') {
-      return Errors.rateLimited('requests', `Too many concurrent requests on this key: Limit ${key.max_concurrency}, In flight ${used}. Please try again when one of them finishes.`, headers);
-    }
-    if (kind === 'too_large') {
-      return Errors.rateLimited('tokens', `Request too large for tokens per min (TPM) on this key: Limit ${key.tpm}, Requested ${requested}. The input or max_tokens must be reduced in order to run successfully.`, headers);
-    }
-    setRateLimitHeaders(headers, null, { limit: key.tpm!, remaining: Math.max(0, key.tpm! - used), resetMs: retryMs });
-    return Errors.rateLimited('tokens', `Rate limit reached for tokens per min (TPM) on this key: Limit ${key.tpm}, Used ${used}, Requested ${requested}. Please try again in ${wait}.`, headers);
   }
 }
