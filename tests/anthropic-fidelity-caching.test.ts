@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { type UsageEvent } from '@llmgw/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useGwctl } from '../packages/gwctl/test/harness.js';
 import { lastAccessLine } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEvents } from './support/usage-stream.js';
 
 /**
  * Anthropic prompt caching through the gateway, with the official @anthropic-ai/sdk: the
@@ -51,7 +52,7 @@ function cachedRequest(model: string) {
 async function usageEvents(...ids: (string | null | undefined)[]): Promise<UsageEvent[]> {
   let events: UsageEvent[] = [];
   await until(async () => {
-    const all = (await t.redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+    const all = (await streamEvents(t.redis));
     events = ids.map((id) => all.find((e) => e.id === id)!).filter(Boolean);
     return events.length === ids.length;
   }, `usage events of ${ids.join(', ')}`);

@@ -281,8 +281,9 @@ function event(over: Partial<UsageEvent>): UsageEvent {
 describe('usage, requests, audit, tokens', () => {
   it('usage by group, as CSV, as a series and an overview; recent requests without bodies', async () => {
     const now = Date.now();
-    // Oldest first, as the gateway appends them, through its usage script (stream and rollups).
-    await recordUsage(redis, [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 }), event({ ts: now - 1000 })]);
+    // Oldest first, as the gateway appends them, through its usage script (stream and rollups): two writes, two entries.
+    await recordUsage(redis, [event({ ts: now - 3000, key_name: '=cmd', key_id: 'key_b' }), event({ ts: now - 2000, model: 'm2', status: 500, error: 'upstream_error', cost_usd: 0 })]);
+    await recordUsage(redis, [event({ ts: now - 1000 })]);
     const byModel = await call('GET', `/api/v1/usage?by=model&from=${now - 3_600_000}&to=${now}`, { token: tok.viewer });
     expect(byModel.json.rows.map((r: any) => [r.group, r.requests, r.errors])).toEqual([['m1', 2, 0], ['m2', 1, 1]]);
     expect(byModel.json.total.prompt_tokens).toBe(30);
@@ -302,6 +303,15 @@ describe('usage, requests, audit, tokens', () => {
     expect(recent.json.next).toBeTruthy();
     const older = await call('GET', `/api/v1/requests?limit=2&before=${recent.json.next}`, { token: tok.viewer });
     expect(older.json).toMatchObject({ items: [{ key_name: '=cmd' }], next: null });
+    // One at a time, through the middle of an entry: each request once, newest first.
+    const seen: string[] = [];
+    for (let before: string | null = '', pages = 0; before !== null && pages < 5; pages++) {
+      const page = await call('GET', `/api/v1/requests?limit=1${before ? `&before=${before}` : ''}`, { token: tok.viewer });
+      seen.push(...page.json.items.map((e: any) => `${e.key_name}/${e.model}`));
+      before = page.json.next;
+    }
+    expect(seen).toEqual(['k1/m1', 'k1/m2', '=cmd/m1']);
+    expect((await call('GET', '/api/v1/requests?before=1-2.x', { token: tok.viewer })).status).toBe(400);
     expect(Object.keys(recent.json.items[0])).not.toContain('messages');
   });
 

@@ -7,13 +7,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createAdminToken, decodeUsageEvent, RT_KEYS } from '@llmgw/core';
+import { createAdminToken } from '@llmgw/core';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestConsole, type TestConsole } from './support/console.js';
 import { postChat } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEventCount, streamEvents } from './support/usage-stream.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -89,8 +90,8 @@ describe.skipIf(!available)('the console in headless Chromium', () => {
     await shot(page, 'keys');
 
     // The gateway writes usage events in the background: one per request it answered past authentication.
-    await until(async () => (await stack.redis.xlen(RT_KEYS.usageStream)) >= 3, 'the usage events', 10_000);
-    const events = (await stack.redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+    await until(async () => (await streamEventCount(stack.redis)) >= 3, 'the usage events', 10_000);
+    const events = await streamEvents(stack.redis);
     expect(events.map((e) => e.status)).toEqual([200, 200, 429]);
 
     await page.getByRole('link', { name: 'Usage' }).click();

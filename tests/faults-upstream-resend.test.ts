@@ -1,9 +1,10 @@
-import { decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { type UsageEvent } from '@llmgw/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postChat } from './support/gateway.js';
 import { rawServer, type RawServer, type Respond } from './support/h1-servers.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEvents } from './support/usage-stream.js';
 
 // A generation must never run twice without anyone knowing. An upstream that reads a whole
 // request on a kept-alive connection and then closes it without a byte of answer may have
@@ -47,7 +48,7 @@ async function seed(respond: Respond, withFallback: boolean): Promise<void> {
 async function usageEvent(id: string): Promise<UsageEvent> {
   let found: UsageEvent | undefined;
   await until(async () => {
-    found = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).find((e) => e.id === id);
+    found = (await streamEvents(redis)).find((e) => e.id === id);
     return found !== undefined;
   }, `usage event ${id}`);
   return found!;

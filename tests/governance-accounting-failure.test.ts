@@ -5,13 +5,14 @@
 // and Node's default for an unhandled rejection ended the process (one such request crashed
 // the pod). Now the tokenizer fails the count, the estimate falls back to chars/4, and the
 // usage is accounted as estimated.
-import { RT_KEYS } from '@llmgw/core';
+import type { UsageEvent } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProm, sum } from './observability-helpers.js';
 import { ensureBuilt } from './support/cli.js';
 import { postChat, seedBasic, spawnGateway, testRegistry } from './support/gateway.js';
 import { useTestRedis } from './support/redis.js';
+import { streamEvents } from './support/usage-stream.js';
 
 const { redis } = useTestRedis();
 /** `--allow-addons` (uWS is a native addon) arrived in Node 20.16; older Nodes cannot run the gateway under the permission model. */
@@ -42,18 +43,17 @@ describe('usage accounting that fails after the response', () => {
         expect(r.status).toBe(200);
         await r.text();
       }
-      let events: Array<[string, string[]]> = [];
+      let events: UsageEvent[] = [];
       for (let i = 0; i < 100 && events.length < 3; i++) {
-        events = await redis.xrange(RT_KEYS.usageStream, '-', '+');
+        events = await streamEvents(redis);
         if (events.length < 3) await new Promise((r) => setTimeout(r, 20));
       }
       expect(events).toHaveLength(3);
-      for (const [, fields] of events) {
-        const e = JSON.parse(fields[1]!) as Record<string, unknown>;
+      for (const e of events) {
         expect(e).toMatchObject({ estimated: true });
-        expect(Number(e.prompt_tokens)).toBeGreaterThan(0);
+        expect(e.prompt_tokens).toBeGreaterThan(0);
       }
-      expect(new Set(events.map(([, f]) => (JSON.parse(f[1]!) as { id: string }).id)).size).toBe(3);
+      expect(new Set(events.map((e) => e.id)).size).toBe(3);
       expect(gw.child.exitCode).toBeNull();
       const adminPort = Number(/"adminPort":(\d+)/.exec(gw.output())![1]);
       expect(sum(parseProm(await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text()), 'llmgw_usage_accounting_errors_total')).toBe(0);

@@ -2,7 +2,7 @@
 // Redis crash (AOF on) is applied once — one stream entry, one spend increment and one rollup
 // increment per request.
 // This file runs its own redis-server so that it can stop (SIGSTOP), resume and kill it.
-import { decodeUsageEvent, Registry, RT_KEYS, utcDay } from '@llmgw/core';
+import { Registry, RT_KEYS, utcDay } from '@llmgw/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,14 +13,9 @@ import { expectRollupsEqualStream } from './support/usage-rollups.js';
 import { useOwnRedis } from './support/own-redis.js';
 import { until } from './support/wait.js';
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
+import { streamEvents } from './support/usage-stream.js';
 
 const own = useOwnRedis();
-
-/** Every usage entry in the stream, decoded. */
-async function streamEvents(redis: Registry['redis']) {
-  const entries = await redis.xrange(RT_KEYS.usageStream, '-', '+');
-  return entries.map(([, fields]) => decodeUsageEvent(fields));
-}
 
 /** Fire `n` chats (a few at a time), returning the request ids of the ones that were served. */
 async function load(t: TestGateway, key: string, n: number, concurrency = 8): Promise<string[]> {

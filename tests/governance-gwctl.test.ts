@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useGwctl } from '../packages/gwctl/test/harness.js';
 import { postChat, seedBasic } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
+import { streamEventCount } from './support/usage-stream.js';
 
 const t = useGwctl();
 const stack = useGatewayStack({ testRedis: t, resetFakes: false });
@@ -14,7 +15,7 @@ const chat = (raw: string, model = 'gpt-4o-mini') => postChat(stack.gw, raw, { m
 
 async function waitStream(n: number): Promise<void> {
   const end = Date.now() + 5000;
-  while ((await t.redis.xlen(RT_KEYS.usageStream)) < n) {
+  while ((await streamEventCount(t.redis)) < n) {
     if (Date.now() > end) throw new Error(`expected ${n} usage events`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,12 +1,13 @@
 // Prices: well-known models are priced from the bundled table (the README's budget example
 // works without a `gwctl model price`); a key with a budget is refused a model nobody priced,
 // or served it at cost 0 with a warning when the operator opts in; refusals are counted by reason.
-import { decodeUsageEvent, RT_KEYS, type ApiKey } from '@llmgw/core';
+import { type ApiKey } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { scrape, sum } from './observability-helpers.js';
 import { postChat } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEvents } from './support/usage-stream.js';
 
 const stack = useGatewayStack({ gateways: [{ GW_ADMIN_PORT: '0' }, { GW_UNPRICED_MODELS: 'serve' }] });
 const { redis, registry } = stack;
@@ -17,7 +18,7 @@ async function key(fields: Partial<ApiKey>): Promise<{ raw: string; id: string }
 }
 
 async function events(keyId: string) {
-  return (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).filter((e) => e.key_id === keyId);
+  return (await streamEvents(redis)).filter((e) => e.key_id === keyId);
 }
 
 describe('prices', () => {

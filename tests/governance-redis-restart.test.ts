@@ -1,12 +1,13 @@
 // Usage accounting and limits while Redis goes away and comes back. This file runs its own
 // redis-server on a fixed port so it can be stopped and restarted on the same port.
-import { decodeUsageEvent, Registry, RT_KEYS, utcDay } from '@llmgw/core';
+import { Registry, RT_KEYS, utcDay } from '@llmgw/core';
 import { startFakeProvider, type FakeProvider } from '@llmgw/fake-provider';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postChat, seedBasic, startTestGateway, type TestGateway } from './support/gateway.js';
 import { until as waitUntil } from './support/wait.js';
 import { freePort, startRedis } from '../scripts/lib/local-redis.mjs';
+import { streamEvents } from './support/usage-stream.js';
 
 interface LocalRedis {
   url: string;
@@ -81,7 +82,7 @@ describe('Redis restart', () => {
 
       const check = new Redis(server.url);
       try {
-        const evs = (await check.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+        const evs = (await streamEvents(check));
         // open: 8, tiny: 3 kept of 5, closed: 2 (its free-key request, and the refused one at zero cost).
         expect(evs).toHaveLength(8 + 3 + 2);
         const fromOpen = evs.filter((e) => ids.includes(e.id)).map((e) => e.id);

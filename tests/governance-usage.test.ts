@@ -1,9 +1,10 @@
-import { decodeUsageEvent, RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { seedKeyWithId } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEvents } from './support/usage-stream.js';
 
 const stack = useGatewayStack();
 const { redis, registry } = stack;
@@ -14,7 +15,7 @@ async function seedKey(key: Partial<ApiKey> = {}, prices: { input?: number; outp
 }
 
 async function events(): Promise<UsageEvent[]> {
-  return (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+  return (await streamEvents(redis));
 }
 
 async function waitEvents(n: number): Promise<UsageEvent[]> {

@@ -2,11 +2,11 @@
 // fake provider's Azure imitation, with the official SDKs as clients: plain, streamed, tools,
 // usage and cost, the content filter, failover to and from it, an Anthropic client through it.
 import Anthropic from '@anthropic-ai/sdk';
-import { decodeUsageEvent, RT_KEYS } from '@llmgw/core';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { useGatewayStack } from './support/stack.js';
 import { until } from './support/wait.js';
+import { streamEvents } from './support/usage-stream.js';
 
 const stack = useGatewayStack({ fakes: 2, env: { GW_EXPOSE_SELECTION: '1' } });
 const { redis, registry } = stack;
@@ -48,7 +48,7 @@ describe('azure provider', () => {
     expect(text).toBe('Hello from the fake provider.');
     expect(usage).toMatchObject({ prompt_tokens: 2, completion_tokens: 5 });
     expect(stack.fakes[0]!.received[0]!.query).toBe('api-version=2025-04-01-preview');
-    const mine = async () => (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).filter((e) => e.key_id === id);
+    const mine = async () => (await streamEvents(redis)).filter((e) => e.key_id === id);
     await until(async () => (await mine()).length === 1, 'usage written');
     expect((await mine())[0]).toMatchObject({ key_id: id, provider: 'az', upstream_model: 'gpt-4o-mini', prompt_tokens: 2, completion_tokens: 5, cost_usd: (2 * 1 + 5 * 2) / 1e6 });
   });

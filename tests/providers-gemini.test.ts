@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { costOf, decodeUsageEvent, RT_KEYS, tablePrice, type UsageEvent } from '@llmgw/core';
+import { costOf, tablePrice, type UsageEvent } from '@llmgw/core';
 import { fakeVector } from '@llmgw/fake-provider';
 import OpenAI from 'openai';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { lastAccessLine } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
+import { streamEvents } from './support/usage-stream.js';
 
 /**
  * Providers of type `gemini` (Google's Gemini API, v1beta) end to end: the official openai and
@@ -43,7 +44,7 @@ const geminiCalls = () => stack.fake.received.filter((r) => r.path.startsWith('/
 async function usageEvent(model: string): Promise<UsageEvent> {
   let found: UsageEvent | undefined;
   const mine = (e: UsageEvent) => e.provider === names.gemini && e.model === model;
-  await expect.poll(async () => (found = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).find(mine)), { timeout: 5000 }).toBeDefined();
+  await expect.poll(async () => (found = (await streamEvents(redis)).find(mine)), { timeout: 5000 }).toBeDefined();
   return found!;
 }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from './support/cli.js';
 import { postChat, spawnGateway, type GatewayProcess } from './support/gateway.js';
 import { startRedisCluster, type LocalCluster } from './support/redis-cluster.js';
+import { streamEventCount } from './support/usage-stream.js';
 
 /**
  * `graceful`: CLUSTER FAILOVER on the replica. `kill`: SIGKILL of the master; its replica takes
@@ -166,12 +167,12 @@ async function scenario(how: How): Promise<void> {
   await caughtUp();
   const events: RegistryEvent[] = [];
   const unsubscribe = await subscribeOn(victim, events);
-  const xlen0 = await redis.xlen(RT_KEYS.usageStream);
+  const events0 = await streamEventCount(redis);
   try {
     // Served before the failover; this also caches the records the gateway serves through it.
     for (let i = 0; i < 3; i++) expect((await send(limitedRaw, 'limited')).status).toBe(200);
     for (let i = 0; i < 2; i++) expect((await send(openRaw, 'open')).status).toBe(200);
-    await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { timeout: 5000 }).toBeGreaterThanOrEqual(xlen0 + 5);
+    await expect.poll(() => streamEventCount(redis), { timeout: 5000 }).toBeGreaterThanOrEqual(events0 + 5);
 
     // Nothing the master acknowledged is missing on its replica: the counts below are exact.
     await cluster.replicated(victim);
@@ -271,7 +272,7 @@ async function scenario(how: How): Promise<void> {
 
   // The usage of every request served (buffered through the failover) reaches the stream.
   const served = outcomes.filter((o) => o.status === 200).length + 1; // + the fresh key's
-  await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { timeout: 10_000 }).toBeGreaterThanOrEqual(xlen0 + served);
+  await expect.poll(() => streamEventCount(redis), { timeout: 10_000 }).toBeGreaterThanOrEqual(events0 + served);
 
   expect(await ready()).toBe(200);
   // The last refusals (in the stream too) may still wait their flush interval.

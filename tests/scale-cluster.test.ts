@@ -3,7 +3,6 @@
 // every cross-slot shortcut (multi-key Lua, pipelines) would fail here.
 import {
   createRedis,
-  decodeUsageEvent,
   readUsageSeries,
   REDIS_KEYS,
   Registry,
@@ -22,6 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureBuilt, gwctl, gwctlOk } from './support/cli.js';
 import { seedKeyWithId, startTestGateway, type TestGateway } from './support/gateway.js';
 import { startRedisCluster, type LocalCluster } from './support/redis-cluster.js';
+import { streamEventCount, streamEvents } from './support/usage-stream.js';
 
 let cluster: LocalCluster;
 let fake: FakeProvider;
@@ -226,14 +226,13 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
     // $20 reserved fits $25; $7 spent leaves $18, where the next $20 does not fit.
     const { raw, id } = await seedKey({ budget_daily: 25 });
     const stream = reg.redis as Cluster;
-    const before = await stream.xlen(RT_KEYS.usageStream);
+    const before = await streamEventCount(stream);
     const first = await chat(gwA, raw);
     expect(first.status).toBe(200);
     await first.arrayBuffer();
     await expect.poll(async () => Number(await stream.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')), { timeout: 5000 }).toBe(7);
-    await expect.poll(() => stream.xlen(RT_KEYS.usageStream), { timeout: 5000 }).toBe(before + 1);
-    const [[, fields]] = (await stream.xrevrange(RT_KEYS.usageStream, '+', '-', 'COUNT', 1)) as [[string, string[]]];
-    expect(decodeUsageEvent(fields)).toMatchObject({ key_id: id, prompt_tokens: 2, completion_tokens: 5, status: 200 });
+    await expect.poll(() => streamEventCount(stream), { timeout: 5000 }).toBe(before + 1);
+    expect((await streamEvents(stream)).at(-1)).toMatchObject({ key_id: id, prompt_tokens: 2, completion_tokens: 5, status: 200 });
     const refused = await chat(gwB, raw);
     expect(refused.status).toBe(429);
     expect(await refused.json()).toMatchObject({ error: { code: 'insufficient_quota' } });

@@ -47,7 +47,7 @@ const { values: args } = parseArgs({
   },
 });
 
-const { Registry, createRedis, decodeUsageEvent, RT_KEYS } = await import(dist('core'));
+const { Registry, createRedis, usageEntryEvents, RT_KEYS } = await import(dist('core'));
 const { startFakeProvider, FAKE_THINKING_SIGNATURE } = await import(dist('fake-provider'));
 
 const GATEWAY_KEY = `gw-claude-code-demo-${Math.random().toString(36).slice(2, 12)}`;
@@ -242,7 +242,7 @@ function thinkingSentBack(j) {
 }
 
 async function printUsage(redis) {
-  const events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+  const events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).flatMap(([, f]) => usageEntryEvents(f));
   console.log(`usage recorded by the gateway (${events.length} events, as \`gwctl usage\` reads them):`);
   for (const e of events) {
     console.log(

@@ -26,7 +26,7 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
 /** The Codex CLI version this script is checked with; installed on first use (scripts/lib/agent-cli.mjs). */
 const CODEX_VERSION = '0.171.0';
 const codexBin = process.env.CODEX_BIN ?? ensureAgentCli({ pkg: '@openai/codex', version: CODEX_VERSION, bin: 'codex' });
-const { Registry, createRedis } = await import(dist('core'));
+const { Registry, createRedis, RT_KEYS, usageEntryEvents } = await import(dist('core'));
 const { startFakeProvider } = await import(dist('fake-provider'));
 const { startGateway, loadConfig } = await import(dist('gateway'));
 
@@ -127,7 +127,7 @@ for (const model of ['codex-via-openai', 'codex-via-anthropic']) {
   console.log(`--- usage recorded: ${usage.p} prompt + ${usage.c} completion tokens over ${responses.length} response(s)\n`);
   if (r.code !== 0 || ws.length === 0 || http.some((l) => l.endpoint === '/responses')) failed = true;
 }
-const events = await redis.xlen('gw:rt:{usage}:events');
+const events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).flatMap(([, f]) => usageEntryEvents(f)).length;
 console.log(`usage events in Redis (gw:rt:{usage}:events): ${events}`);
 
 await gw.shutdown(2000);

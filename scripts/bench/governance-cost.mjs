@@ -23,7 +23,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { Registry } from '../../packages/core/dist/index.js';
+import { Registry, RT_KEYS, usageEntryEvents } from '../../packages/core/dist/index.js';
 import { freePort, startRedis } from '../lib/local-redis.mjs';
 import { procSample } from './lib/proc.mjs';
 
@@ -156,7 +156,7 @@ try {
     }
   }
   const check = new Redis(redisServer.url);
-  const events = await check.xlen('gw:rt:{usage}:events');
+  const events = (await check.xrange(RT_KEYS.usageStream, '-', '+')).flatMap(([, f]) => usageEntryEvents(f)).length;
   check.disconnect();
   stat.disconnect();
 

@@ -31,7 +31,7 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
     process.exit(1);
   }
 }
-const { Registry, createRedis, decodeUsageEvent, RT_KEYS, utcDay } = await import(dist('core'));
+const { Registry, createRedis, usageEntryEvents, RT_KEYS, utcDay } = await import(dist('core'));
 const { startFakeProvider } = await import(dist('fake-provider'));
 
 const { values: args } = parseArgs({
@@ -176,7 +176,7 @@ for (const [name, fault] of Object.entries(FAULTS)) {
   await waitFor(async () => (await admin.zcard(RT_KEYS.keyReservations(key.id))) === 0, 20_000);
   await sleep(1500);
   const entries = await admin.xrange(RT_KEYS.usageStream, '-', '+');
-  const events = entries.map(([, f]) => decodeUsageEvent(f)).filter((e) => e.key_id === key.id);
+  const events = entries.flatMap(([, f]) => usageEntryEvents(f)).filter((e) => e.key_id === key.id);
   const served = events.filter((e) => e.status === 200);
   const ids = served.map((e) => e.id);
   const unique = new Set(ids);

@@ -1,8 +1,9 @@
 // MCP clients of the gateway for end-to-end tests: the official SDK's Client over Streamable HTTP.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { addMcpServer, decodeUsageEvent, RT_KEYS, type ApiKey, type Registry, type UsageEvent } from '@llmgw/core';
+import { addMcpServer, type ApiKey, type Registry, type UsageEvent } from '@llmgw/core';
 import type { Redis } from 'ioredis';
+import { streamEvents } from './usage-stream.js';
 
 export interface GatewayMcpClient {
   client: Client;
@@ -49,7 +50,7 @@ export async function seedMcpKey(registry: Registry, fields: Partial<ApiKey>): P
 export async function mcpUsage(redis: Redis, atLeast: number): Promise<UsageEvent[]> {
   let events: UsageEvent[] = [];
   for (let i = 0; i < 150; i++) {
-    events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f)).filter((e) => e.kind === 'mcp');
+    events = (await streamEvents(redis)).filter((e) => e.kind === 'mcp');
     if (events.length >= atLeast) break;
     await new Promise((r) => setTimeout(r, 20));
   }

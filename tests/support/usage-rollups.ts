@@ -1,7 +1,8 @@
-import { decodeUsageEvent, readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import { expect } from 'vitest';
 import { defineGovernanceCommands } from '../../packages/gateway/src/governance/limit-scripts.js';
 import { rollupArgs } from '../../packages/gateway/src/governance/usage-rollup-args.js';
+import { streamEvents } from './usage-stream.js';
 
 type Sums = { requests: number; errors: number; prompt: number; completion: number; cached: number; writes: number; nusd: number };
 
@@ -29,7 +30,7 @@ function expected(events: UsageEvent[], g: 'h' | 'd', group: (e: UsageEvent) => 
  * bucket, in total and for every key, model and provider, checked through readUsageSeries.
  */
 export async function expectRollupsEqualStream(redis: RedisClient): Promise<void> {
-  const events = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f));
+  const events = (await streamEvents(redis));
   expect(events.length).toBeGreaterThan(0);
   const from = Math.min(...events.map((e) => e.ts));
   const to = Math.max(...events.map((e) => e.ts)) + 1;
@@ -69,9 +70,9 @@ let podSeq = 0;
 export async function recordUsage(redis: RedisClient, events: UsageEvent[]): Promise<void> {
   const r = defineGovernanceCommands(redis);
   const roll = rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
-  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(`test-${process.pid}`), ...roll.keys];
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(`test-${process.pid}`), RT_KEYS.usageStreamIndex, ...roll.keys];
   const first = podSeq;
   podSeq += events.length;
-  const [applied] = await r.gwXaddOnce(keys.length, ...keys, 100_000, 60_000, ...roll.argv, 'a', first, podSeq - 1, events.length, ...events.map(usageEventJson), ...roll.sums);
+  const [applied] = await r.gwXaddOnce(keys.length, ...keys, 100_000, 60_000, ...roll.argv, 'a', first, podSeq - 1, events.length, usageBatchJson(events.map(usageEventJson)), ...roll.sums);
   expect(applied).toBe(events.length);
 }

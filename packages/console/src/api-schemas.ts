@@ -122,7 +122,7 @@ export const UsageQuery = RangeQuery.extend({ by: z.enum(USAGE_GROUPS).default('
 export const SeriesQuery = RangeQuery.extend({ bucket: z.enum(['hour', 'day']).default('hour') });
 
 const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);
-export const RequestsQuery = z.strictObject({ limit: limit(500, 100), before: z.string().regex(/^\d+-\d+$/).optional() });
+export const RequestsQuery = z.strictObject({ limit: limit(500, 100), before: z.string().regex(/^\d+-\d+(\.\d+)?$/).describe('the `next` of the previous page').optional() });
 export const AuditQuery = z.strictObject({
   limit: limit(1000, 100),
   before: z.string().regex(/^\d+-\d+$/).optional(),

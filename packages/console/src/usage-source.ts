@@ -1,4 +1,4 @@
-import { decodeUsageEvent, readUsage, readUsageSeries, RT_KEYS, type RedisClient, type UsageEvent, type UsageGroup, type UsageRow } from '@llmgw/core';
+import { readUsage, readUsageSeries, RT_KEYS, usageEntryEvents, type RedisClient, type UsageEvent, type UsageGroup, type UsageRow } from '@llmgw/core';
 import { DAY_MS, HOUR_BUCKETS_KEPT_MS, HOUR_MS, segments as cut, type Segment } from './usage-ranges.js';
 import { addEvent, addTotals, emptyTally, sortRows, toRow, type Tally } from './usage-tally.js';
 
@@ -50,6 +50,8 @@ export interface UsageSource {
 }
 
 const BUCKET_MS = { hour: HOUR_MS, day: DAY_MS } as const;
+/** Stream entries per XREVRANGE of the recent requests (each holds one write's batch of events). */
+const RECENT_PAGE = 16;
 const bucketFor = (r: UsageRange): 'hour' | 'day' => (r.to - r.from <= 3 * DAY_MS ? 'hour' : 'day');
 const dayOf = (ts: number) => new Date(ts).toISOString().slice(0, 10);
 
@@ -162,9 +164,25 @@ export function rollupUsageSource(redis: RedisClient, keyNames: KeyNames, now: (
       return { total: toRow('total', tallied.total), series: points(tallied.points, r, bucket), bucket, top_keys, top_models };
     },
     async recent(limit, before) {
-      const page = await redis.xrevrange(RT_KEYS.usageStream, before ? `(${before}` : '+', '-', 'COUNT', limit);
-      const items = page.map(([id, fields]) => ({ ...toLine(decodeUsageEvent(fields)), cursor: id }));
-      return { items, next: page.length === limit ? page[page.length - 1]![0] : null };
+      // A cursor is `<entry id>.<event index>`: an entry holds a batch of events (a bare id, the
+      // cursor of entries that held one event, means before the whole entry).
+      const [at, index] = before ? before.split('.') : [];
+      let end = at === undefined ? '+' : index === undefined ? `(${at}` : at;
+      const items: Array<RequestLine & { cursor: string }> = [];
+      // One more than asked tells whether there is an older page.
+      while (items.length <= limit) {
+        const page = await redis.xrevrange(RT_KEYS.usageStream, end, '-', 'COUNT', RECENT_PAGE);
+        for (const [id, fields] of page) {
+          const events = usageEntryEvents(fields);
+          const top = id === at && index !== undefined ? Math.min(events.length, Number(index)) : events.length;
+          for (let i = top - 1; i >= 0 && items.length <= limit; i--) items.push({ ...toLine(events[i]!), cursor: `${id}.${i}` });
+        }
+        if (page.length < RECENT_PAGE) break;
+        end = `(${page[page.length - 1]![0]}`;
+      }
+      const more = items.length > limit;
+      if (more) items.length = limit;
+      return { items, next: more ? items[limit - 1]!.cursor : null };
     },
   };
 }

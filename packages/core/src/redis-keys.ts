@@ -32,8 +32,10 @@ export const RT_KEYS = {
   providerHealth: (provider: string) => `gw:rt:{p:${provider}}:health`,
   /** Hash, per pod, of the `env:` secrets of one provider that pod cannot resolve (see unset-secrets.ts). */
   providerUnsetSecrets: (provider: string) => `gw:rt:{p:${provider}}:unset`,
-  /** The bounded usage event stream. */
+  /** The bounded usage event stream: one entry per write, field `b` = a JSON array of events (usage.ts). */
   usageStream: 'gw:rt:{usage}:events',
+  /** The stream's entries oldest first, as `<events before it> <its events> <entry id>`: how its bound counts events, not entries. */
+  usageStreamIndex: 'gw:rt:{usage}:entries',
   /** Highest usage record sequence of one pod process applied to the stream (exactly-once marks). */
   usageApplied: (pod: string) => `gw:rt:{usage}:applied:${pod}`,
   /** Governance state of one key, all under its tag (one Cluster slot per key). */

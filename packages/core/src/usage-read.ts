@@ -1,14 +1,15 @@
-import { decodeUsageEvent, type UsageEvent } from './usage.js';
+import { usageEntryEvents, type UsageEvent } from './usage.js';
 import { RT_KEYS } from './redis-keys.js';
 import type { RedisClient } from './redis-connect.js';
 
-const PAGE = 1000;
+/** Entries per XRANGE: each holds a batch of up to a few hundred events. */
+const PAGE = 50;
 /** Events buffered by a pod during a Redis outage get stream ids later than their `ts`. */
 const LATE_WRITE_SLACK_MS = 3_600_000;
 
 /**
  * Usage events with `since <= ts < until` (and of one key when given), read from the stream
- * page by page with XRANGE by id, which is the time the event was written.
+ * page by page with XRANGE by id, which is the time the event's batch was written.
  */
 export async function* readUsage(redis: RedisClient, since: number, until: number | null, keyId?: string): AsyncGenerator<UsageEvent> {
   let start = String(since);
@@ -16,10 +17,11 @@ export async function* readUsage(redis: RedisClient, since: number, until: numbe
   for (;;) {
     const page = await redis.xrange(RT_KEYS.usageStream, start, end, 'COUNT', PAGE);
     for (const [, fields] of page) {
-      const e = decodeUsageEvent(fields);
-      if (e.ts < since || (until !== null && e.ts >= until)) continue;
-      if (keyId && e.key_id !== keyId) continue;
-      yield e;
+      for (const e of usageEntryEvents(fields)) {
+        if (e.ts < since || (until !== null && e.ts >= until)) continue;
+        if (keyId && e.key_id !== keyId) continue;
+        yield e;
+      }
     }
     if (page.length < PAGE) return;
     start = `(${page[page.length - 1]![0]}`;

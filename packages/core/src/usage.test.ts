@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUsageEvent, usageEventJson, type UsageEvent } from './usage.js';
+import { encodeUsageEvent, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from './usage.js';
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
   return {
@@ -29,8 +29,18 @@ describe('usageEventJson', () => {
     expect(usageEventJson(flags)).toBe(JSON.stringify(flags));
   });
 
-  it('round-trips through decodeUsageEvent', () => {
+  it('round-trips through a stream entry, in every form the stream has held', () => {
     const e = event({ key_name: 'a "quoted" name', error: 'upstream_timeout', stream: true });
-    expect(decodeUsageEvent(['e', usageEventJson(e)])).toEqual(e);
+    const mcp = event({ id: 'req_2', kind: 'mcp', bytes: 77, estimated: true });
+    expect(usageEntryEvents(['b', usageBatchJson([usageEventJson(e), usageEventJson(mcp)])])).toEqual([e, mcp]);
+    expect(usageEntryEvents(['e', usageEventJson(e)])).toEqual([e]);
+    expect(usageEntryEvents(encodeUsageEvent(mcp))).toEqual([mcp]);
+  });
+
+  it('decodes a damaged entry to one event of defaults, and skips nothing else', () => {
+    for (const fields of [['b', '[{"id":'], ['b', '{"id":"x"}'], ['e', 'nope']]) {
+      expect(usageEntryEvents(fields)).toMatchObject([{ id: '', key_id: '', prompt_tokens: 0, stream: false }]);
+    }
+    expect(usageEntryEvents(['b', '[{"id":"a","prompt_tokens":"7"},5]']).map((x) => [x.id, x.prompt_tokens])).toEqual([['a', 7], ['', 0]]);
   });
 });

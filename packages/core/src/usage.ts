@@ -49,7 +49,7 @@ export interface UsageEvent {
 const NUMERIC = ['prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms', 'status', 'attempts', 'ts', 'cache_write_tokens', 'cache_write_1h_tokens'] as const;
 const FLAGS = ['estimated', 'stream', 'aborted'] as const;
 
-/** Flat `field, value, …` list for XADD (readable with redis-cli; decodeUsageEvent reads both forms). */
+/** Flat `field, value, …` list for XADD: the oldest entries' form, still read (usageEntryEvents). */
 export function encodeUsageEvent(e: UsageEvent): string[] {
   return [
     'id', e.id, 'key_id', e.key_id, 'key_name', e.key_name, 'model', e.model, 'provider', e.provider,
@@ -87,29 +87,59 @@ export function usageEventJson(e: UsageEvent): string {
   );
 }
 
-/** Decode one stream entry (`e` JSON, or flat fields); unknown fields are ignored, missing ones default. */
-export function decodeUsageEvent(fields: string[]): UsageEvent {
-  const m: Record<string, string> = {};
-  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
-  if (m.e !== undefined) {
-    try {
-      const j = JSON.parse(m.e) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(j)) m[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
-    } catch {
-      /* a damaged entry decodes to defaults */
-    }
-  }
+/**
+ * A batch of events as one stream entry's field `b`: a JSON array of usageEventJson texts. The
+ * gateway writes each batch of requests as one entry: one XADD of one argument per batch costs
+ * Redis (which every pod shares) about a third of an XADD per event (docs/performance.md).
+ */
+export function usageBatchJson(events: string[]): string {
+  return `[${events.join(',')}]`;
+}
+
+/** An event from its fields, as JSON values (`b`, `e`) or as flat strings (the oldest entries). */
+function eventOf(m: Record<string, unknown>): UsageEvent {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
   const e = {
-    id: m.id ?? '', key_id: m.key_id ?? '', key_name: m.key_name ?? '', model: m.model ?? '', provider: m.provider ?? '',
-    upstream_model: m.upstream_model ?? '', endpoint: m.endpoint ?? '', error: m.error ?? '',
+    id: text(m.id), key_id: text(m.key_id), key_name: text(m.key_name), model: text(m.model), provider: text(m.provider),
+    upstream_model: text(m.upstream_model), endpoint: text(m.endpoint), error: text(m.error),
   } as UsageEvent;
   for (const f of NUMERIC) e[f] = Number(m[f] ?? 0) || 0;
-  for (const f of FLAGS) e[f] = m[f] === '1';
+  for (const f of FLAGS) e[f] = m[f] === true || m[f] === '1';
   if (m.kind === 'mcp') {
     e.kind = 'mcp';
     e.bytes = Number(m.bytes ?? 0) || 0;
   }
   return e;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The events of one stream entry, in the order they were written: a batch (`b`, a JSON array),
+ * or one event (`e` JSON, or flat fields: entries written before batches). Unknown fields are
+ * ignored, missing ones default; a damaged entry decodes to one event of defaults.
+ */
+export function usageEntryEvents(fields: string[]): UsageEvent[] {
+  const m: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
+  if (typeof m.b === 'string') {
+    try {
+      const list = JSON.parse(m.b) as unknown;
+      if (Array.isArray(list)) return list.map((j) => eventOf(isObject(j) ? j : {}));
+    } catch {
+      /* below */
+    }
+    return [eventOf({})];
+  }
+  if (typeof m.e === 'string') {
+    try {
+      const j = JSON.parse(m.e) as unknown;
+      return [eventOf(isObject(j) ? j : {})];
+    } catch {
+      return [eventOf({})];
+    }
+  }
+  return [eventOf(m)];
 }
 
 /** `YYYY-MM-DD` of a date in UTC (budgets and spend counters use UTC days). */

@@ -2,6 +2,7 @@ import { createRedis, RT_KEYS, type RedisClient } from '@llmgw/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisCluster, type LocalCluster } from '../../../../tests/support/redis-cluster.js';
 import { useTestRedis } from '../../../../tests/support/redis.js';
+import { streamEvents } from '../../../../tests/support/usage-stream.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { hashTag, RedisTurn } from './redis-turn.js';
 
@@ -39,7 +40,7 @@ const account = (id: string, cost: number, day = spend(id)[0]): [number, ...Arra
   return [keys.length, ...keys, 100, 100, 60_000, 'r', seq++, 1, cost, 1, 2, 0, ''];
 };
 /** gwXaddOnce's arguments appending `events` (no rollup buckets: 0 hours, 0 days). */
-const xadd = (...events: string[]) => [2, RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), 1000, 60_000, 100, 100, 0, 0, 'r', ...events.flatMap((e) => [seq++, e])] as const;
+const xadd = (...events: string[]) => [3, RT_KEYS.usageStream, RT_KEYS.usageApplied('pod'), RT_KEYS.usageStreamIndex, 1000, 60_000, 100, 100, 0, 0, 'r', ...events.flatMap((e) => [seq++, e])] as const;
 
 describe('RedisTurn', () => {
   it('hashTag: the part of a key Redis Cluster hashes', () => {
@@ -77,13 +78,13 @@ describe('RedisTurn', () => {
   it('late tasks send after the others of the turn, whatever order they were deferred in', async () => {
     const r = defineGovernanceCommands(redis);
     const turn = new RedisTurn(r);
-    const add = (e: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddOnce(...xadd(e)))));
+    const add = (id: string) => new Promise((resolve) => resolve(turn.send(RT_KEYS.usageStream, (p) => p.gwXaddOnce(...xadd(JSON.stringify({ id }))))));
     const sent: Array<Promise<unknown>> = [];
     turn.defer(() => void sent.push(add('usage')), true);
     turn.defer(() => void sent.push(add('admission')));
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.all(sent);
-    expect((await r.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => f[1])).toEqual(['admission', 'usage']);
+    expect((await streamEvents(r)).map((e) => e.id)).toEqual(['admission', 'usage']);
   });
 
   it('writeNow writes at once (shutdown, before the connection closes)', async () => {

@@ -1,4 +1,4 @@
-import { createRedis, decodeUsageEvent, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { createRedis, RT_KEYS, type UsageEvent } from '@llmgw/core';
 import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';
 import { isTransientReply, UsageRecorder } from './usage-recorder.js';
+import { streamEventCount, streamEvents } from '../../../../tests/support/usage-stream.js';
 
 const { redis, url } = useTestRedis();
 
@@ -33,8 +34,9 @@ describe('usage recorder', () => {
     expect(await redis.hgetall(RT_KEYS.keySpendDay('ka', '2030-01-31'))).toEqual({ cost: '0.5', requests: '2', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '2' });
     expect(await redis.hgetall(RT_KEYS.keySpendMonth('ka', '2030-02'))).toMatchObject({ cost: '0.3', requests: '1' });
     expect(await redis.hgetall(RT_KEYS.keySpendDay('kb', '2030-01-31'))).toMatchObject({ cost: '0.2', requests: '1' });
-    const entries = await redis.xrange(RT_KEYS.usageStream, '-', '+');
-    expect(entries.map(([, f]) => decodeUsageEvent(f).id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    // One entry for the batch, its events in order.
+    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(1);
+    expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
     expect(stats.usageEventsWritten).toBe(4);
     rec.close();
   });
@@ -71,14 +73,14 @@ describe('usage recorder', () => {
         rec.record({ event: event(`w${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
         await turn();
       }
-      expect(await redis.xlen(RT_KEYS.usageStream)).toBe(0);
-      await expect.poll(() => redis.xlen(RT_KEYS.usageStream), { interval: 10, timeout: 2000 }).toBe(3);
+      expect(await streamEventCount(redis)).toBe(0);
+      await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 2000 }).toBe(3);
       expect(calls).toBe(1);
       // Five records (the batch size) in one turn do not wait.
       for (let i = 0; i < 5; i++) rec.record({ event: event(`b${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
       await turn();
       await turn();
-      expect(await redis.xlen(RT_KEYS.usageStream)).toBe(8);
+      expect(await streamEventCount(redis)).toBe(8);
       expect(calls).toBe(2);
     } finally {
       rec.close();
@@ -105,7 +107,7 @@ describe('usage recorder: a write whose reply is lost', () => {
       proxy.dropReplies = 1;
       for (let i = 1; i <= 3; i++) rec.record({ event: event(`x${i}`, 'kx', 0.25), day: '2030-01-31', month: '2030-01' });
       await until(() => proxy.dropped === 1 && stats.usageEventsBuffered === 0, 'written after the lost reply', 10_000);
-      const ids = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f).id);
+      const ids = (await streamEvents(redis)).map((e) => e.id);
       expect(ids).toEqual(['x0', 'x1', 'x2', 'x3']);
       expect(await redis.hgetall(RT_KEYS.keySpendDay('kx', '2030-01-31'))).toMatchObject({ cost: '1', requests: '4' });
       expect(stats.usageWriteRetries).toBeGreaterThan(0);

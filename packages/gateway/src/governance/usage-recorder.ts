@@ -1,4 +1,4 @@
-import { RT_KEYS, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
@@ -11,7 +11,7 @@ export interface UsageRecorderOptions {
   pod: string;
   /** Most events kept in memory while Redis is unreachable. */
   bufferMax: number;
-  /** XADD MAXLEN ~ bound of the usage stream. */
+  /** Bound of the usage stream, in events (at least this many are kept: XADD_ONCE_LUA). */
   streamMaxLen: number;
   /** Pause between two flush attempts while Redis is unreachable. */
   retryMs: number;
@@ -85,8 +85,8 @@ export function isTransientReply(e: Error): boolean {
 }
 
 /**
- * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (XADD with
- * MAXLEN ~) with its hourly/daily rollups (docs/usage-rollups.md), batched over `flushMs` (or a full batch) and written with the other governance
+ * Writes usage: spend counters (`gwAccount` on the key's tag) and the usage stream (one entry
+ * per batch, bounded in events) with its hourly/daily rollups (docs/usage-rollups.md), batched over `flushMs` (or a full batch) and written with the other governance
  * commands of that turn (`RedisTurn`). While Redis is unreachable the
  * records wait in memory, in order, up to `bufferMax`; what does not fit is counted in
  * `stats.usageEventsDropped` and logged once per burst. They are written when Redis answers
@@ -359,13 +359,13 @@ export class UsageRecorder {
     });
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
     const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
-    const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...rollup.keys];
+    const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...rollup.keys];
     const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
       xargv.push('r');
       for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, ...events, ...rollup.sums);
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, usageBatchJson(events), ...rollup.sums);
     }
     const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);

@@ -30,7 +30,7 @@ function countersOf(e: UsageEvent): number[] {
 
 /**
  * The rollup part of an XADD_ONCE_LUA call for `events`: the hashes of every hour and day they
- * fall in (KEYS after the stream and the mark), the ARGV that follows the MAXLEN bound and the
+ * fall in (KEYS after the stream, the mark and the index list), the ARGV that follows the bound and the
  * mark's ttl (ttls, bucket counts, the buckets), and, for the aggregate form, the batch's sums
  * as `KEYS index, field, increment` triples: the pod adds them up, so Redis (shared by every
  * pod) does not decode and sum events on a first send, only on a resend.
@@ -49,7 +49,7 @@ export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolea
   const argv = [ttl.hourS, ttl.dayS, hours.size, days.size, ...hours.keys(), ...days.keys()];
   const sums: Array<string | number> = [];
   if (!aggregate) return { keys, argv, sums };
-  // KEYS index (1-based, after the stream and the mark) → field → increment.
+  // KEYS index (1-based, after the stream, the mark and the index list) → field → increment.
   const acc = new Map<number, Map<string, number>>();
   const bump = (k: number, field: string, n: number) => {
     if (n === 0) return;
@@ -62,7 +62,7 @@ export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolea
     if (!Number.isFinite(e.ts)) continue;
     const v = countersOf(e);
     const groups = [e.key_id, e.model, e.provider];
-    for (const b of [3 + hours.get(rollupBucket('h', e.ts))! * ROLLUP_BLOCK, 3 + (hours.size + days.get(rollupBucket('d', e.ts))!) * ROLLUP_BLOCK]) {
+    for (const b of [4 + hours.get(rollupBucket('h', e.ts))! * ROLLUP_BLOCK, 4 + (hours.size + days.get(rollupBucket('d', e.ts))!) * ROLLUP_BLOCK]) {
       for (let m = 0; m < NM; m++) bump(b, ROLLUP_METRICS[m]!, v[m]!);
       for (let d = 0; d < groups.length; d++) for (let m = 0; m < NM; m++) bump(b + d * NM + m + 1, groups[d]!, v[m]!);
     }

@@ -1,6 +1,7 @@
-import { decodeUsageEvent, readUsageSeries, rollupBucket, rollupKey, RT_KEYS, usageEventJson, type UsageEvent } from '@llmgw/core';
+import { readUsageSeries, rollupBucket, rollupKey, RT_KEYS, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
+import { streamEventCount, streamEvents } from '../../../../tests/support/usage-stream.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { rollupArgs } from './usage-rollup-args.js';
 
@@ -84,18 +85,18 @@ const TTL = { hourS: 100, dayS: 1000 };
 const text = (e: Ev) => (typeof e === 'string' ? e : usageEventJson(e));
 const objects = (evs: Ev[]) => evs.filter((e): e is UsageEvent => typeof e !== 'string');
 
-/** gwXaddOnce, aggregate form (a first send): the events, their rollup hashes and the sums the pod computes. */
-function xaddA(pod: string, first: number, last: number, evs: Ev[]): Promise<[number, number]> {
+/** gwXaddOnce, aggregate form (a first send): the events as one batch, their rollup hashes and the sums the pod computes. */
+function xaddA(pod: string, first: number, last: number, evs: Ev[], bound = 1000): Promise<[number, number]> {
   const roll = rollupArgs(objects(evs), TTL, true);
-  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...roll.keys];
-  return redis.gwXaddOnce(keys.length, ...keys, 1000, 60_000, ...roll.argv, 'a', first, last, evs.length, ...evs.map(text), ...roll.sums);
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...roll.keys];
+  return redis.gwXaddOnce(keys.length, ...keys, bound, 60_000, ...roll.argv, 'a', first, last, evs.length, usageBatchJson(evs.map(text)), ...roll.sums);
 }
 
 /** gwXaddOnce, one-by-one form (a resend): `[seq, event]` records; the script sums what it applies. */
-function xaddR(pod: string, recs: Array<[number, Ev]>): Promise<[number, number]> {
+function xaddR(pod: string, recs: Array<[number, Ev]>, bound = 1000): Promise<[number, number]> {
   const roll = rollupArgs(objects(recs.map(([, e]) => e)), TTL, false);
-  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), ...roll.keys];
-  return redis.gwXaddOnce(keys.length, ...keys, 1000, 60_000, ...roll.argv, 'r', ...recs.flatMap(([seq, e]) => [seq, text(e)]));
+  const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...roll.keys];
+  return redis.gwXaddOnce(keys.length, ...keys, bound, 60_000, ...roll.argv, 'r', ...recs.flatMap(([seq, e]) => [seq, text(e)]));
 }
 
 /** Every rollup hash, by name. */
@@ -112,8 +113,9 @@ describe('gwXaddOnce', () => {
     expect(await xaddA('a', 1, 2, [ev('r1'), ev('r2')])).toEqual([-1, 0]);
     expect(await xaddR('a', [[0, ev('r0')], [1, ev('r1')], [2, ev('r2')]])).toEqual([1, 2]);
     expect(await xaddR('b', [[0, ev('s0')]])).toEqual([1, 0]);
-    const ids = (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([, f]) => decodeUsageEvent(f).id);
-    expect(ids).toEqual(['r0', 'r1', 'r2', 's0']);
+    expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['r0', 'r1', 'r2', 's0']);
+    // One entry per call that applied something: [r0, r1], [r2], [s0].
+    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(3);
   });
 });
 
@@ -187,7 +189,7 @@ describe('gwXaddOnce, usage rollups', () => {
     // Mixed with a model request, in the one-by-one form (the script decodes and skips it), then the aggregate form.
     expect(await xaddR('a', [[0, tool], [1, { ...tool, id: 't2', ts: T2 }], [2, e1], [3, { ...tool, id: 't3' }]])).toEqual([2, 2]);
     expect(await xaddA('a', 4, 5, [{ ...tool, id: 't4' }, { ...e1, id: 'e1b' }])).toEqual([2, 0]);
-    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(6);
+    expect(await streamEventCount(redis)).toBe(6);
     expect(await redis.hgetall(rollupKey('h', hour(T1), 'total'))).toMatchObject({ requests: '2', latency_ms: '80' });
     expect(await redis.hgetall(rollupKey('d', day(T1), 'model', 'requests'))).toEqual({ 'gpt-x': '2' });
     expect(await redis.hgetall(rollupKey('d', day(T1), 'provider', 'requests'))).toEqual({ p1: '2' });
@@ -196,9 +198,49 @@ describe('gwXaddOnce, usage rollups', () => {
     expect(s.groups.map((g) => g.group)).toEqual(['gpt-x']);
   });
 
-  it('an entry that is not a usage event is streamed on a resend, and counted nowhere', async () => {
-    expect(await xaddR('a', [[0, 'not json'], [1, e1]])).toEqual([2, 0]);
-    expect(await redis.xlen(RT_KEYS.usageStream)).toBe(2);
+  it('an entry that is not a usage event is streamed on a resend (as one of defaults, its batch intact), and counted nowhere', async () => {
+    expect(await xaddR('a', [[0, 'not json'], [1, e1], [2, '[1]']])).toEqual([3, 0]);
+    expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['', 'e1', '']);
     expect(await redis.hget(rollupKey('h', hour(T1), 'total'), 'requests')).toBe('1');
+  });
+});
+
+describe('gwXaddOnce, the stream bound', () => {
+  /** Every entry of the stream as [id, its event ids], and the index list's items. */
+  const entries = async () => (await redis.xrange(RT_KEYS.usageStream, '-', '+')).map(([id, f]) => [id, usageEntryEvents(f).map((e) => e.id)] as const);
+
+  it('counts events, not entries: the oldest batches go while at least the bound is left without them', async () => {
+    const BOUND = 5;
+    let seq = 0;
+    const batch = (n: number) => {
+      const evs = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `b${seq + i}` }));
+      const first = seq;
+      seq += n;
+      return xaddA('a', first, seq - 1, evs, BOUND);
+    };
+    for (const n of [3, 3, 3, 1, 1, 7, 1]) {
+      expect(await batch(n)).toEqual([n, 0]);
+      const kept = await entries();
+      const count = kept.reduce((s, [, ids]) => s + ids.length, 0);
+      // At least the bound, and less than the bound without the oldest entry.
+      expect(count).toBeGreaterThanOrEqual(Math.min(BOUND, seq));
+      expect(count - kept[0]![1].length).toBeLessThan(BOUND);
+      // The index list names exactly the entries kept, with their counts, in order.
+      const index = await redis.lrange(RT_KEYS.usageStreamIndex, 0, -1);
+      expect(index.map((item) => item.split(' ').slice(1).join(' '))).toEqual(kept.map(([id, ids]) => `${ids.length} ${id}`));
+    }
+    // [3, 3, 3] → the first goes; + 1, 1 → the second goes; + 7 → all but the 7; + 1 → 8 (without the 7: 1).
+    expect((await entries()).map(([, ids]) => ids)).toEqual([['b11', 'b12', 'b13', 'b14', 'b15', 'b16', 'b17'], ['b18']]);
+    // A resend adds only what was not applied, bounded the same way.
+    expect(await xaddR('a', [[18, JSON.stringify({ id: 'b18' })], [19, JSON.stringify({ id: 'b19' })]], BOUND)).toEqual([1, 1]);
+    expect((await entries()).map(([, ids]) => ids)).toEqual([['b11', 'b12', 'b13', 'b14', 'b15', 'b16', 'b17'], ['b18'], ['b19']]);
+  });
+
+  it('entries of one event each, from before batches, go with the first trim', async () => {
+    for (let i = 0; i < 4; i++) await redis.xadd(RT_KEYS.usageStream, '*', 'e', JSON.stringify({ id: `old${i}` }));
+    expect(await xaddA('a', 0, 1, [JSON.stringify({ id: 'n0' }), JSON.stringify({ id: 'n1' })], 3)).toEqual([2, 0]);
+    expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['old0', 'old1', 'old2', 'old3', 'n0', 'n1']);
+    expect(await xaddA('a', 2, 4, ['n2', 'n3', 'n4'].map((id) => JSON.stringify({ id })), 3)).toEqual([3, 0]);
+    expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['n2', 'n3', 'n4']);
   });
 });

@@ -98,11 +98,18 @@ return { applied, skipped }
 `;
 
 /**
- * Append usage events to the stream (one entry each, field `e` = the event as JSON) and add them
- * to the usage rollups, skipping the records this pod streamed before: the same mark guards both,
- * so an event is in the rollups exactly when it is in the stream. Forms as in ACCOUNT_ONCE_LUA:
- * `a` for events sent for the first time (none can have been streamed), `r` one by one with
- * their seq.
+ * Append a batch of usage events to the stream as one entry (field `b` = a JSON array of the
+ * events, core's usageBatchJson) and add them to the usage rollups, skipping the records this
+ * pod streamed before: the same mark guards both, so an event is in the rollups exactly when it
+ * is in the stream. Forms as in ACCOUNT_ONCE_LUA: `a` for events sent for the first time (none
+ * can have been streamed), `r` one by one with their seq (the entry holds those not applied).
+ *
+ * The stream's bound counts events, not entries (an entry holds one event at low load, dozens
+ * under load): the index list (KEYS 3) has one item per entry, `<events before it> <its events>
+ * <id>`, and while at least the bound would be left without them, the oldest entries go (XTRIM
+ * MINID the first one kept, which also takes any older entry the list does not know: those of
+ * one event each that gateways before batches wrote). So at least the bound is kept, and less
+ * than the bound plus one batch, as with MAXLEN ~.
  *
  * Rollups (core's usage-rollup-keys.ts): each model request's event (not an MCP tool call's) adds to its hour's and its UTC day's `total`
  * hash and to the `<dimension>:<metric>` hashes (field = key id, model, provider), summed first
@@ -112,14 +119,15 @@ return { applied, skipped }
  * every pod shares, more than the XADDs); in the `r` form the script decodes each event it
  * applies (`roll`, the same arithmetic: a test holds the two forms equal).
  *
- * KEYS: 1 the stream, 2 this pod's applied mark for the stream, then the rollup hashes of each
- *       hour bucket the events fall in, then of each day bucket: ROLLUP_BLOCK keys per bucket
- *       (`total`, then per dimension key, model, provider its metrics in ROLLUP_METRICS order)
- * ARGV: 1 MAXLEN ~ bound, 2 mark ttl ms, 3 hour bucket ttl s, 4 day bucket ttl s,
+ * KEYS: 1 the stream, 2 this pod's applied mark for the stream, 3 the stream's index list, then
+ *       the rollup hashes of each hour bucket the events fall in, then of each day bucket:
+ *       ROLLUP_BLOCK keys per bucket (`total`, then per dimension key, model, provider its
+ *       metrics in ROLLUP_METRICS order)
+ * ARGV: 1 the bound (events), 2 mark ttl ms, 3 hour bucket ttl s, 4 day bucket ttl s,
  *       5 hour buckets n, 6 day buckets m, then the n epoch hours, the m epoch days, then at
  *       f = 7 + n + m the form, then
- *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, then the e events (in seq order), then
- *      the rollup sums as triples: KEYS index, field, increment
+ *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, f+4 the events as one JSON array (in seq
+ *      order), then the rollup sums as triples: KEYS index, field, increment
  *   r: per record (in seq order): seq, event JSON
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
@@ -129,7 +137,7 @@ local METRICS = { 'requests', 'errors', 'prompt_tokens', 'completion_tokens', 'c
 local nh, nd = tonumber(ARGV[5]), tonumber(ARGV[6])
 local base, expire_at = {}, {}
 for i = 1, nh + nd do
-  local b = 3 + (i - 1) * BLOCK
+  local b = 4 + (i - 1) * BLOCK
   local bucket = tonumber(ARGV[6 + i])
   if i <= nh then
     base['h' .. ARGV[6 + i]] = b
@@ -159,11 +167,12 @@ local function str(v)
   if type(v) == 'string' then return v end
   return ''
 end
--- One event's counters added to the hashes of its hour and its day (an undecodable one, or an
--- MCP tool call, to none).
+-- One event's counters added to the hashes of its hour and its day (an MCP tool call's, or an
+-- undecodable one's, to none); false when it is not JSON.
 local function roll(json)
   local ok, e = pcall(cjson.decode, json)
-  if not ok or type(e) ~= 'table' or type(e.ts) ~= 'number' or e.kind == 'mcp' then return end
+  if not ok or type(e) ~= 'table' then return ok end
+  if type(e.ts) ~= 'number' or e.kind == 'mcp' then return true end
   local err = 0
   if num(e.status) >= 400 or e.aborted == true then err = 1 end
   local est = 0
@@ -180,6 +189,28 @@ local function roll(json)
       end
     end
   end
+  return true
+end
+-- One entry of n events; then the oldest entries go while at least the bound is left without them.
+local function append(batch, n)
+  local id = redis.call('XADD', KEYS[1], '*', 'b', batch)
+  local before = 0
+  local tail = redis.call('LINDEX', KEYS[3], -1)
+  if tail then
+    local b, c = string.match(tail, '^(%d+) (%d+) ')
+    before = tonumber(b) + tonumber(c)
+  end
+  redis.call('RPUSH', KEYS[3], string.format('%d %d %s', before, n, id))
+  local total, bound, dropped = before + n, tonumber(ARGV[1]), false
+  local head = redis.call('LINDEX', KEYS[3], 0)
+  while head do
+    local b, c = string.match(head, '^(%d+) (%d+) ')
+    if total - tonumber(b) - tonumber(c) < bound then break end
+    redis.call('LPOP', KEYS[3])
+    dropped = true
+    head = redis.call('LINDEX', KEYS[3], 0)
+  end
+  if dropped then redis.call('XTRIM', KEYS[1], 'MINID', string.match(head, ' (%S+)$')) end
 end
 local last = tonumber(redis.call('GET', KEYS[2]) or '-1')
 local applied, skipped, top = 0, 0, last
@@ -187,21 +218,23 @@ if ARGV[f] == 'a' then
   if tonumber(ARGV[f + 1]) <= last then return { -1, 0 } end
   top = tonumber(ARGV[f + 2])
   applied = tonumber(ARGV[f + 3])
-  for i = f + 4, f + 3 + applied do redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i]) end
+  append(ARGV[f + 4], applied)
   -- All or nothing: the pod summed the rollups of the batch itself.
-  for i = f + 4 + applied, #ARGV, 3 do bump(tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])) end
+  for i = f + 5, #ARGV, 3 do bump(tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])) end
 else
+  local kept = {}
   for i = f + 1, #ARGV, 2 do
     local seq = tonumber(ARGV[i])
     if seq <= last then
       skipped = skipped + 1
     else
-      redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i + 1])
-      roll(ARGV[i + 1])
+      -- A text that is not JSON goes in as a JSON string, so the batch stays a JSON array.
+      if roll(ARGV[i + 1]) then kept[#kept + 1] = ARGV[i + 1] else kept[#kept + 1] = cjson.encode(ARGV[i + 1]) end
       applied = applied + 1
       if seq > top then top = seq end
     end
   end
+  if applied > 0 then append('[' .. table.concat(kept, ',') .. ']', applied) end
 end
 -- A hash's expiry is a fixed time per bucket, set when the hash is made: only a call that adds a
 -- field (HINCRBY answers the increment itself: counters only grow) can have made it.
@@ -211,7 +244,7 @@ for _, k in ipairs(touched) do
     local by = string.format('%.0f', n)
     if redis.call('HINCRBY', KEYS[k], field, by) == tonumber(by) then fresh = true end
   end
-  if fresh then redis.call('EXPIREAT', KEYS[k], expire_at[3 + math.floor((k - 3) / BLOCK) * BLOCK]) end
+  if fresh then redis.call('EXPIREAT', KEYS[k], expire_at[4 + math.floor((k - 4) / BLOCK) * BLOCK]) end
 end
 if applied > 0 then redis.call('SET', KEYS[2], top, 'PX', ARGV[2]) end
 return { applied, skipped }
