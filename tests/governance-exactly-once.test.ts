@@ -42,9 +42,10 @@ async function expectOnce(redis: Registry['redis'], keyId: string, served: strin
   expect(ids.sort()).toEqual([...served].sort());
   const day = await redis.hgetall(RT_KEYS.keySpendDay(keyId, utcDay(new Date())));
   expect(Number(day.requests)).toBe(served.length);
-  const cost = events.reduce((sum, e) => sum + e.cost_usd, 0);
-  expect(cost).toBeGreaterThan(0);
-  expect(Number(day.cost)).toBeCloseTo(cost, 9);
+  // Exact: the spend counts whole nano-dollars, each request's cost rounded once.
+  const nano = events.reduce((sum, e) => sum + Math.floor(e.cost_usd * 1e9 + 0.5), 0);
+  expect(nano).toBeGreaterThan(0);
+  expect(Number(day.cost_nusd)).toBe(nano);
   // The rollups were written by the stream's script under its mark: the retried writes did not double them either.
   await expectRollupsEqualStream(redis);
 }

@@ -4,7 +4,7 @@
 // give-backs it could not send leave counts behind (the safe side) that age out. What must
 // hold: no limit is passed, and nothing stays held after the leases' expiry.
 // This file runs its own redis-server so that it can stop, resume and kill it.
-import { Registry, RT_KEYS } from '@llmgw/core';
+import { readKeySpend, Registry, RT_KEYS } from '@llmgw/core';
 import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -86,7 +86,7 @@ describe('leases under faults', () => {
         // Counts left behind are on the safe side: the window holds at least what was served.
         expect(Number(await check.hget(RT_KEYS.keyWindow(id), '_r'))).toBeGreaterThanOrEqual(served);
       }
-      expect(Number(await check.hget(RT_KEYS.keySpendDay(id, new Date().toISOString().slice(0, 10)), 'cost'))).toBeLessThanOrEqual(50);
+      expect((await readKeySpend(check, id, new Date())).today.cost_usd).toBeLessThanOrEqual(50);
     } finally {
       check.disconnect();
       await registry.redis.quit().catch(() => registry.redis.disconnect());

@@ -4,7 +4,7 @@
 // every pod holds), and nothing leaks — once the leases end, the window counts exactly the
 // requests and tokens served, no concurrency slot or reservation is left, and the key can be
 // used up to its limit exactly.
-import { readKeySpend, RT_KEYS, utcDay } from '@llmgw/core';
+import { readKeySpend, RT_KEYS } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { chatLoad, postChat, seedKeyWithId } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
@@ -93,7 +93,7 @@ describe('per-pod leases', () => {
     await until(async () => (await redis.zcard(RT_KEYS.keyReservations(id))) === 0, 'every reservation freed', 5000);
     const spend = await readKeySpend(redis, id, new Date());
     expect(spend.reservedUsd).toBe(0);
-    const spent = Number(await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost'));
+    const spent = (await readKeySpend(redis, id, new Date())).today.cost_usd;
     expect(spent).toBeCloseTo(0.007 * served, 9);
     expect(spent).toBeLessThanOrEqual(2);
     // Nothing is held any more: the rest of the budget can be spent, up to the last request that fits.

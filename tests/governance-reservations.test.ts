@@ -2,7 +2,7 @@
 // reserves its estimated cost and tokens at admission (atomically, against what is spent and
 // what requests in flight reserved), and the real usage replaces the reservation afterwards.
 // Without reservations a $0.10-like budget ended 9× over and tpm 14% over.
-import { readKeySpend, RT_KEYS, utcDay } from '@llmgw/core';
+import { readKeySpend, RT_KEYS } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { chatLoad, postChat, seedKeyWithId, spawnGateway } from './support/gateway.js';
 import { useGatewayStack } from './support/stack.js';
@@ -13,7 +13,7 @@ const { redis, registry } = stack;
 
 const burst = (key: string, n: number, concurrency: number, body: Record<string, unknown>) => chatLoad(stack.gws, key, n, concurrency, body);
 
-const spentToday = async (id: string) => Number((await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')) ?? 0);
+const spentToday = async (id: string) => (await readKeySpend(redis, id, new Date())).today.cost_usd;
 
 describe('budget reservations across pods', () => {
   it('a daily budget shared by three pods under concurrent load is never exceeded', async () => {

@@ -1,4 +1,4 @@
-import { RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
+import { readKeySpend, RT_KEYS, utcDay, utcMonth, type ApiKey, type UsageEvent } from '@llmgw/core';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { seedKeyWithId } from './support/gateway.js';
@@ -46,7 +46,7 @@ describe('usage events', () => {
     const now = new Date();
     const day = await redis.hgetall(RT_KEYS.keySpendDay(id, utcDay(now)));
     expect(day).toMatchObject({ requests: '1', prompt_tokens: '2', completion_tokens: '5', cached_tokens: '0' });
-    expect(Number(day.cost)).toBeCloseTo(24e-6, 12);
+    expect(day.cost_nusd).toBe('24000');
     expect((await redis.hgetall(RT_KEYS.keySpendMonth(id, utcMonth(now)))).requests).toBe('1');
     expect(stack.gw.gw.stats.usageEventsWritten).toBeGreaterThanOrEqual(1);
   });
@@ -130,7 +130,7 @@ describe('budgets', () => {
   const pricey = { input: 1_000_000, output: 1_000_000 };
 
   async function spent(id: string): Promise<number> {
-    return Number((await redis.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')) ?? 0);
+    return (await readKeySpend(redis, id, new Date())).today.cost_usd;
   }
 
   async function waitSpend(id: string, atLeast = 1e-12): Promise<void> {

@@ -3,12 +3,12 @@
 // every cross-slot shortcut (multi-key Lua, pipelines) would fail here.
 import {
   createRedis,
+  readKeySpend,
   readUsageSeries,
   REDIS_KEYS,
   Registry,
   RegistryConflictError,
   RT_KEYS,
-  utcDay,
   writeEntity,
   type ApiKey,
   type InvalidRecord,
@@ -230,7 +230,7 @@ describe('limits, usage and cooldowns on Redis Cluster (every script on one hash
     const first = await chat(gwA, raw);
     expect(first.status).toBe(200);
     await first.arrayBuffer();
-    await expect.poll(async () => Number(await stream.hget(RT_KEYS.keySpendDay(id, utcDay(new Date())), 'cost')), { timeout: 5000 }).toBe(7);
+    await expect.poll(async () => (await readKeySpend(stream, id, new Date())).today.cost_usd, { timeout: 5000 }).toBe(7);
     await expect.poll(() => streamEventCount(stream), { timeout: 5000 }).toBe(before + 1);
     expect((await streamEvents(stream)).at(-1)).toMatchObject({ key_id: id, prompt_tokens: 2, completion_tokens: 5, status: 200 });
     const refused = await chat(gwB, raw);

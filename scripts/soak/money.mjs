@@ -31,7 +31,7 @@ for (const p of ['core', 'gateway', 'fake-provider']) {
     process.exit(1);
   }
 }
-const { Registry, createRedis, usageEntryEvents, RT_KEYS, utcDay } = await import(dist('core'));
+const { Registry, createRedis, readKeySpend, usageEntryEvents, RT_KEYS } = await import(dist('core'));
 const { startFakeProvider } = await import(dist('fake-provider'));
 
 const { values: args } = parseArgs({
@@ -181,7 +181,7 @@ for (const [name, fault] of Object.entries(FAULTS)) {
   const ids = served.map((e) => e.id);
   const unique = new Set(ids);
   const okIds = new Set(run.seen.ok);
-  const spend = Number((await admin.hget(RT_KEYS.keySpendDay(key.id, utcDay(new Date())), 'cost')) ?? 0);
+  const spend = (await readKeySpend(admin, key.id, new Date())).today.cost_usd;
   rows.push({
     fault: name,
     served: run.seen.ok.length,

@@ -166,12 +166,13 @@ export interface SpendTotals {
 }
 
 /** Field names of the spend counter hashes (`RT_KEYS.keySpendDay` / `keySpendMonth`). */
-const SPEND_FIELDS = { cost: 'cost', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
+const SPEND_FIELDS = { cost: 'cost', costNusd: 'cost_nusd', requests: 'requests', prompt: 'prompt_tokens', completion: 'completion_tokens', cached: 'cached_tokens' } as const;
 
 function toTotals(h: Record<string, string>): SpendTotals {
   const n = (v?: string) => Number(v ?? 0) || 0;
   return {
-    cost_usd: n(h[SPEND_FIELDS.cost]),
+    // Integer nano-USD; hashes written before it hold a USD `cost` instead (both are summed).
+    cost_usd: (Math.round(n(h[SPEND_FIELDS.cost]) * 1e9) + n(h[SPEND_FIELDS.costNusd])) / 1e9,
     requests: n(h[SPEND_FIELDS.requests]),
     prompt_tokens: n(h[SPEND_FIELDS.prompt]),
     completion_tokens: n(h[SPEND_FIELDS.completion]),

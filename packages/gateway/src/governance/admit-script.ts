@@ -59,8 +59,13 @@ local budgets = bd >= 0 or bm >= 0
 local spentD, spentM, reserved = 0, 0, 0
 local nano = function(usd) return math.floor(usd * 1e9 + 0.5) end
 if budgets then
-  if bd >= 0 then spentD = nano(tonumber(redis.call('HGET', KEYS[3], 'cost') or '0')) bd = nano(bd) end
-  if bm >= 0 then spentM = nano(tonumber(redis.call('HGET', KEYS[4], 'cost') or '0')) bm = nano(bm) end
+  -- Spend in nano-USD (cost_nusd), plus the USD cost of hashes written before it (usage-scripts.ts).
+  local spent = function(k)
+    local v = redis.call('HMGET', k, 'cost_nusd', 'cost')
+    return tonumber(v[1] or '0') + nano(tonumber(v[2] or '0'))
+  end
+  if bd >= 0 then spentD = spent(KEYS[3]) bd = nano(bd) end
+  if bm >= 0 then spentM = spent(KEYS[4]) bm = nano(bm) end
   -- Reservations past their lease belong to requests of a pod that died: take them off.
   local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now)
   if #gone > 0 then

@@ -1,4 +1,4 @@
-import { RT_KEYS, windowTotals } from '@llmgw/core';
+import { readKeySpend, RT_KEYS, utcDay, windowTotals } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
@@ -148,6 +148,16 @@ describe('admission script', () => {
     expect(await admit('b', { bd: 1 })).toEqual([2, 'daily', 1_500_000, -1, 0]);
     await redis.hset(MONTH, 'cost', '10');
     expect((await admit('c', { bd: 2, bm: 10 }))[1]).toBe('monthly');
+  });
+
+  it('budgets: the spend is cost_nusd (integer nano-USD) plus the USD cost of hashes written before it, for admission and readKeySpend alike', async () => {
+    await redis.hset(DAY, 'cost_nusd', '600000000', 'cost', '0.3');
+    // 0.9 spent: 0.1 more fits the budget of 1 exactly, then nothing does.
+    expect((await admit('a', { bd: 1, reserve: 100_000_000 }))[0]).toBe(0);
+    expect(await admit('b', { bd: 1, reserve: 1_000 })).toEqual([2, 'daily', 900_000, 100_000, 1]);
+    const now = new Date();
+    await redis.hset(RT_KEYS.keySpendDay(id, utcDay(now)), 'cost_nusd', '600000001', 'cost', '0.3');
+    expect((await readKeySpend(redis, id, now)).today.cost_usd).toBe(0.900000001);
   });
 
   it('concurrency: expired leases are reclaimed, release frees a slot, renew only extends a live lease', async () => {

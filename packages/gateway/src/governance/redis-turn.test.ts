@@ -34,7 +34,7 @@ function countSocketWrites(client: RedisClient): { count: number; commands: numb
 const spend = (id: string) => [RT_KEYS.keySpendDay(id, 'd'), RT_KEYS.keySpendMonth(id, 'm')] as const;
 
 let seq = 0;
-/** gwAccountOnce's arguments adding `cost` to key `id`'s spend (`day` overrides its day hash), as a new record. */
+/** gwAccountOnce's arguments adding `cost` nano-USD to key `id`'s spend (`day` overrides its day hash), as a new record. */
 const account = (id: string, cost: number, day = spend(id)[0]): [number, ...Array<string | number>] => {
   const keys = [RT_KEYS.keyApplied(id, 'pod'), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id), day, spend(id)[1]];
   return [keys.length, ...keys, 100, 100, 60_000, 'r', seq++, 1, cost, 1, 2, 0, ''];
@@ -61,8 +61,8 @@ describe('RedisTurn', () => {
     // Two producers deferred to the end of the turn, and a command sent outside any task.
     const fromTask = (id: string, cost: number) =>
       new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend(id)[0], (p) => p.gwAccountOnce(...account(id, cost))))));
-    const a = fromTask('a', 0.5);
-    const b = fromTask('b', 0.25);
+    const a = fromTask('a', 500_000_000);
+    const b = fromTask('b', 250_000_000);
     // A command that fails (wrong type) fails alone.
     const bad = turn.send('not-a-hash', (p) => p.gwAccountOnce(...account('c', 1, 'not-a-hash')));
     const replies = [bad, a, b];
@@ -71,7 +71,7 @@ describe('RedisTurn', () => {
     expect(String((settled[0] as PromiseRejectedResult).reason)).toMatch(/WRONGTYPE/);
     expect(pipelines.count).toBe(0);
     expect(writes).toEqual({ count: 1, commands: 3 });
-    expect(await r.hget(spend('a')[0], 'cost')).toBe('0.5');
+    expect(await r.hget(spend('a')[0], 'cost_nusd')).toBe('500000000');
     expect(await r.hget(spend('b')[1], 'requests')).toBe('1');
   });
 
@@ -93,7 +93,7 @@ describe('RedisTurn', () => {
     const sent = new Promise<unknown>((resolve) => turn.defer(() => resolve(turn.send(spend('now')[0], (p) => p.gwAccountOnce(...account('now', 1))))));
     turn.writeNow();
     // Written before this read on the same connection (not at the end of the turn).
-    expect(await r.hget(spend('now')[0], 'cost')).toBe('1');
+    expect(await r.hget(spend('now')[0], 'cost_nusd')).toBe('1');
     expect(await sent).toEqual([1, 0]);
   });
 });

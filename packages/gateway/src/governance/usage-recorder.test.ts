@@ -31,9 +31,9 @@ describe('usage recorder', () => {
     rec.record({ event: event('r3', 'ka', 0.3), day: '2030-02-01', month: '2030-02' });
     rec.record({ event: event('r4', 'ka', 0.4), day: '2030-01-31', month: '2030-01' });
     expect(await rec.flush()).toBe(true);
-    expect(await redis.hgetall(RT_KEYS.keySpendDay('ka', '2030-01-31'))).toEqual({ cost: '0.5', requests: '2', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '2' });
-    expect(await redis.hgetall(RT_KEYS.keySpendMonth('ka', '2030-02'))).toMatchObject({ cost: '0.3', requests: '1' });
-    expect(await redis.hgetall(RT_KEYS.keySpendDay('kb', '2030-01-31'))).toMatchObject({ cost: '0.2', requests: '1' });
+    expect(await redis.hgetall(RT_KEYS.keySpendDay('ka', '2030-01-31'))).toEqual({ cost_nusd: '500000000', requests: '2', prompt_tokens: '20', completion_tokens: '10', cached_tokens: '2' });
+    expect(await redis.hgetall(RT_KEYS.keySpendMonth('ka', '2030-02'))).toMatchObject({ cost_nusd: '300000000', requests: '1' });
+    expect(await redis.hgetall(RT_KEYS.keySpendDay('kb', '2030-01-31'))).toMatchObject({ cost_nusd: '200000000', requests: '1' });
     // One entry for the batch, its events in order.
     expect(await redis.xlen(RT_KEYS.usageStream)).toBe(1);
     expect((await streamEvents(redis)).map((e) => e.id)).toEqual(['r1', 'r2', 'r3', 'r4']);
@@ -109,7 +109,7 @@ describe('usage recorder: a write whose reply is lost', () => {
       await until(() => proxy.dropped === 1 && stats.usageEventsBuffered === 0, 'written after the lost reply', 10_000);
       const ids = (await streamEvents(redis)).map((e) => e.id);
       expect(ids).toEqual(['x0', 'x1', 'x2', 'x3']);
-      expect(await redis.hgetall(RT_KEYS.keySpendDay('kx', '2030-01-31'))).toMatchObject({ cost: '1', requests: '4' });
+      expect(await redis.hgetall(RT_KEYS.keySpendDay('kx', '2030-01-31'))).toMatchObject({ cost_nusd: '1000000000', requests: '4' });
       expect(stats.usageWriteRetries).toBeGreaterThan(0);
       expect(stats.usageDuplicatesSkipped).toBeGreaterThan(0);
     } finally {

@@ -51,7 +51,7 @@ interface SpendGroup {
   /** `day\nmonth` → period number (1-based) in the script call. */
   periods: Map<string, number>;
   keys: string[];
-  /** Per period: cost, records, prompt, completion, cached (the aggregate form). */
+  /** Per period: cost (nano-USD), records, prompt, completion, cached (the aggregate form). */
   sums: number[][];
   /** The period of each record (by position in `members`), for the one-by-one form. */
   recordPeriods: number[];
@@ -68,6 +68,8 @@ const MONTH_TTL_S = 400 * 86_400;
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
 /** The script's arguments for no rollup buckets (GW_USAGE_ROLLUPS off). */
 const NO_ROLLUPS = { keys: [], argv: [1, 1, 0, 0], sums: [] };
+/** A cost in whole nano-USD, rounded as the rollups round it (usage-rollup-args.ts), so spend and rollups agree to the nano-dollar. */
+const nanoUsd = (usd: number): number => (Number.isFinite(usd) ? Math.floor(usd * 1e9 + 0.5) : 0);
 
 /**
  * Replies with which Redis refuses a command for now, not for good: a Cluster failing over
@@ -314,7 +316,7 @@ export class UsageRecorder {
         g.sums.push([0, 0, 0, 0, 0]);
       }
       const sum = g.sums[p - 1]!;
-      sum[0]! += e.cost_usd;
+      sum[0]! += nanoUsd(e.cost_usd);
       sum[1]! += 1;
       sum[2]! += e.prompt_tokens;
       sum[3]! += e.completion_tokens;
@@ -339,18 +341,17 @@ export class UsageRecorder {
     const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
     const updates = [...groups.values()].map((g) => {
       const head = [DAY_TTL_S, MONTH_TTL_S, USAGE_MARK_TTL_MS];
-      // Costs are nano-dollar amounts; their sum is rounded the same way.
       const argv: Array<string | number> = head;
       if (g.resent) {
         argv.push('r');
         g.members.forEach((i, k) => {
           const r = batch[i]!;
           const e = r.event;
-          argv.push(r.seq!, g.recordPeriods[k]!, e.cost_usd, e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
+          argv.push(r.seq!, g.recordPeriods[k]!, nanoUsd(e.cost_usd), e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
         });
       } else {
         argv.push('a', g.first, g.last, g.sums.length);
-        for (const [cost, ...rest] of g.sums) argv.push(Math.round(cost! * 1e9) / 1e9, ...rest);
+        for (const sum of g.sums) argv.push(...sum);
         argv.push(...g.reservations);
       }
       return settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...argv))).then((err) => {

@@ -29,9 +29,12 @@ export const USAGE_MARK_TTL_MS = 86_400_000;
  *       then per period: 2p+2 spend hash of the day, 2p+3 spend hash of the month (p = 1, 2, …)
  * ARGV: 1 day ttl s, 2 month ttl s, 3 mark ttl ms, 4 form, then
  *   a: 5 lowest seq, 6 highest seq, 7 periods n, then per period p = 1…n:
- *      cost USD, records, prompt, completion, cached tokens; then the reservation members
- *   r: per record (in seq order): seq, period p, cost USD, prompt, completion, cached tokens,
- *      reservation member ('' = none)
+ *      cost nano-USD, records, prompt, completion, cached tokens; then the reservation members
+ *   r: per record (in seq order): seq, period p, cost nano-USD, prompt, completion, cached
+ *      tokens, reservation member ('' = none)
+ * The spend hashes count cost as integer nano-USD (`cost_nusd`, HINCRBY: exact, and a fraction
+ * of HINCRBYFLOAT's long-double formatting); hashes written before it hold a USD `cost` field
+ * instead, and readers add the two (admit-script.ts, core's readKeySpend).
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }, see above).
  */
 export const ACCOUNT_ONCE_LUA = `
@@ -75,11 +78,10 @@ else
 end
 for _, p in ipairs(periods) do
   local s = sums[p]
-  -- Costs are nano-dollar rounded: a fixed format keeps the counters free of float noise.
-  local cost = string.format('%.9f', s[1])
+  local cost = string.format('%.0f', s[1])
   for j = 0, 1 do
     local k = KEYS[2 * p + 2 + j]
-    redis.call('HINCRBYFLOAT', k, 'cost', cost)
+    if s[1] ~= 0 then redis.call('HINCRBY', k, 'cost_nusd', cost) end
     redis.call('HINCRBY', k, 'requests', s[2])
     redis.call('HINCRBY', k, 'prompt_tokens', s[3])
     redis.call('HINCRBY', k, 'completion_tokens', s[4])
