@@ -4,6 +4,7 @@
 //
 //   npm run build && node scripts/bench/governance-cost.mjs [--duration 10] [--rounds 3] [--connections 64] [--stream] [--only full,full-no-leases]
 //   node scripts/bench/governance-cost.mjs --fixed-rate [--rate 2000]   # latency instead of throughput
+//   … --pin   # the gateways on CPU 1, everything else (load, Redis, fake) on CPU 0 (needs taskset, 2+ CPUs)
 //
 // Three gateway processes share one private Redis and one fake provider (each its own
 // process); autocannon drives them in turn, round after round, and the medians are printed:
@@ -16,7 +17,7 @@
 // With --fixed-rate, fixed-rate.mjs sends --rate requests/s (open loop) to each variant and to
 // the fake provider itself (direct), in turn, and prints the latency percentiles: which layer
 // the added latency comes from.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -43,6 +44,12 @@ const RATE = Number(opt('rate', '2000'));
 const ONLY = opt('only', '')
   .split(',')
   .filter(Boolean);
+// --pin: a gateway on a core of its own, as in production, so its latency is its own and not
+// the wait for a core that the load generator, Redis and the fake provider also want. This
+// process is pinned first: what it starts inherits CPU 0; each gateway is then moved to CPU 1.
+const PIN = argv.includes('--pin');
+const pin = (pid, cpu, all = true) => execFileSync('taskset', [all ? '-acp' : '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+if (PIN) pin(process.pid, 0);
 
 /** Spawn a node script; resolve with the child and the first stdout line matching `re`. */
 function spawnUntil(args, env, re) {
@@ -113,6 +120,7 @@ try {
     }
     v.url = `http://127.0.0.1:${port}/v1/chat/completions`;
     v.pid = child.pid;
+    if (PIN) pin(child.pid, 1, false);
   }
 
   const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32, ...(STREAM ? { stream: true } : {}) });
@@ -212,7 +220,7 @@ async function fixedRateRounds(variants, body, fakeUrl) {
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`\ngovernance latency, non-stream chat, ${RATE} req/s open loop over ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per target (medians, ms)\n`);
+  console.log(`\ngovernance latency, non-stream chat, ${RATE} req/s open loop over ${CONNECTIONS} connections, ${ROUNDS} × ${DURATION} s per target (medians, ms)${PIN ? '; gateways on CPU 1, the rest on CPU 0' : ''}\n`);
   console.log('| target | p50 | p90 | p99 | p99.9 | non-2xx | errors |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const t of targets) {
