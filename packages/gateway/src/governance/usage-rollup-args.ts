@@ -42,13 +42,37 @@ export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolea
   const days = new Map<number, number>();
   for (const e of events) {
     if (!Number.isFinite(e.ts)) continue;
-    if (!hours.has(rollupBucket('h', e.ts))) hours.set(rollupBucket('h', e.ts), hours.size);
-    if (!days.has(rollupBucket('d', e.ts))) days.set(rollupBucket('d', e.ts), days.size);
+    const hour = rollupBucket('h', e.ts);
+    if (hours.has(hour)) continue; // its day too
+    hours.set(hour, hours.size);
+    const day = rollupBucket('d', e.ts);
+    if (!days.has(day)) days.set(day, days.size);
   }
   const keys = [...[...hours.keys()].flatMap((h) => rollupBlockKeys('h', h)), ...[...days.keys()].flatMap((d) => rollupBlockKeys('d', d))];
   const argv = [ttl.hourS, ttl.dayS, hours.size, days.size, ...hours.keys(), ...days.keys()];
   const sums: Array<string | number> = [];
   if (!aggregate) return { keys, argv, sums };
+  // The batch summed per hour, key, model and provider first (a batch holds few of them; its day
+  // is its hour's), then each sum spread over its hashes: a bump per hash and metric per group,
+  // not per event.
+  const NM = ROLLUP_METRICS.length;
+  type Tuple = { hour: number; names: [string, string, string]; v: number[] };
+  const tuples = new Map<string, Tuple>();
+  let last: Tuple | undefined;
+  for (const e of events) {
+    if (!Number.isFinite(e.ts)) continue;
+    const hour = rollupBucket('h', e.ts);
+    let t = last;
+    // Neighbours mostly share all four: the previous event's sum, without building its name.
+    if (!t || t.hour !== hour || t.names[0] !== e.key_id || t.names[1] !== e.model || t.names[2] !== e.provider) {
+      const id = JSON.stringify([hour, e.key_id, e.model, e.provider]);
+      t = tuples.get(id);
+      if (!t) tuples.set(id, (t = { hour, names: [e.key_id, e.model, e.provider], v: new Array<number>(NM).fill(0) }));
+      last = t;
+    }
+    const v = countersOf(e);
+    for (let m = 0; m < NM; m++) t.v[m]! += v[m]!;
+  }
   // KEYS index (1-based, after the stream, the mark and the index list) → field → increment.
   const acc = new Map<number, Map<string, number>>();
   const bump = (k: number, field: string, n: number) => {
@@ -57,14 +81,11 @@ export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolea
     if (!m) acc.set(k, (m = new Map()));
     m.set(field, (m.get(field) ?? 0) + n);
   };
-  const NM = ROLLUP_METRICS.length;
-  for (const e of events) {
-    if (!Number.isFinite(e.ts)) continue;
-    const v = countersOf(e);
-    const groups = [e.key_id, e.model, e.provider];
-    for (const b of [4 + hours.get(rollupBucket('h', e.ts))! * ROLLUP_BLOCK, 4 + (hours.size + days.get(rollupBucket('d', e.ts))!) * ROLLUP_BLOCK]) {
+  for (const { hour, names, v } of tuples.values()) {
+    const day = rollupBucket('d', hour * 3_600_000);
+    for (const b of [4 + hours.get(hour)! * ROLLUP_BLOCK, 4 + (hours.size + days.get(day)!) * ROLLUP_BLOCK]) {
       for (let m = 0; m < NM; m++) bump(b, ROLLUP_METRICS[m]!, v[m]!);
-      for (let d = 0; d < groups.length; d++) for (let m = 0; m < NM; m++) bump(b + d * NM + m + 1, groups[d]!, v[m]!);
+      for (let d = 0; d < names.length; d++) for (let m = 0; m < NM; m++) bump(b + d * NM + m + 1, names[d]!, v[m]!);
     }
   }
   for (const [k, m] of acc) for (const [field, n] of m) sums.push(k, field, n);
