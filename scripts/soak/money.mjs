@@ -102,7 +102,7 @@ let pods = await Promise.all(Array.from({ length: PODS }, (_, i) => startPod(i))
 
 /** Load from every pod until `stop()`; counts what clients saw. */
 function load(rawKey) {
-  const seen = { ok: [], refused: 0, unavailable: 0, errors: 0 };
+  const seen = { ok: [], refused: 0, unavailable: 0, errors: 0, codes: {} };
   let running = true;
   const worker = async (podIndex) => {
     while (running) {
@@ -115,10 +115,20 @@ function load(rawKey) {
           body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello world' }], max_tokens: 5 }),
           signal: AbortSignal.timeout(15_000),
         });
-        await r.arrayBuffer();
+        const text = await r.text();
         if (r.status === 200) seen.ok.push(r.headers.get('x-request-id'));
         else if (r.status === 429) seen.refused++;
-        else seen.unavailable++;
+        else {
+          seen.unavailable++;
+          // Which refusal: the error code of the answer (limits_unavailable, registry_unavailable, …).
+          let code = String(r.status);
+          try {
+            code = `${r.status} ${JSON.parse(text).error?.code ?? '?'}`;
+          } catch {
+            /* not JSON */
+          }
+          seen.codes[code] = (seen.codes[code] ?? 0) + 1;
+        }
       } catch {
         seen.errors++;
       }
@@ -187,6 +197,7 @@ for (const [name, fault] of Object.entries(FAULTS)) {
     served: run.seen.ok.length,
     refused: run.seen.refused,
     unavailable: run.seen.unavailable,
+    codes: run.seen.codes,
     clientErrors: run.seen.errors,
     upstream: fake.received.length - upstreamBefore,
     expected: run.seen.ok.length,
@@ -207,6 +218,7 @@ console.log(`\nmoney soak: ${PODS} pods × ${CONCURRENCY} concurrent, ${SECONDS}
 console.log('| fault | served (200) | refused (429) | 503 | client errors | upstream calls | events expected | recorded | missing | unrecorded upstream calls | duplicates | spend counter | Σ event costs | spend − budget |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
+  if (Object.keys(r.codes).length) console.error(`${r.fault}: answers other than 200 and 429: ${JSON.stringify(r.codes)}`);
   console.log(`| ${r.fault} | ${r.served} | ${r.refused} | ${r.unavailable} | ${r.clientErrors} | ${r.upstream} | ${r.expected} | ${r.recorded} | ${r.missing} | ${r.lost} | ${r.duplicates} | $${r.spend} | $${r.eventsCost} | ${r.overBudget > 0 ? `+$${r.overBudget}` : '≤ 0'} |`);
 }
 

@@ -53,6 +53,37 @@ describe('registry cache while Redis hangs', () => {
   });
 });
 
+describe('registry cache cleared (a missed event, a reconnected subscriber)', () => {
+  it('reads every record again, and serves the last good copy while those reads fail (Redis restarting), not a 503', async () => {
+    const registry = new Registry(createRedis({ url: server.url }, { offlineQueue: false, commandTimeoutMs: 300 }));
+    registry.redis.on('error', () => {});
+    const cache = new RegistryCache(registry, { ttlMs: 60_000, negativeTtlMs: 60_000, revPollMs: 0 }, pino({ level: 'silent' }));
+    const clear = (why: string) => (cache as unknown as { clear(why: string): void }).clear(why);
+    try {
+      await new Promise((resolve) => registry.redis.once('ready', resolve));
+      const { key } = await registry.createKey({ name: 'before' });
+      expect((await cache.getKey(key.hash))?.name).toBe('before');
+      expect((await cache.resolveModel('nope'))).toBeNull();
+      // No subscription here: the rename reaches the cache only through the clear.
+      await registry.updateKey(key.hash, () => ({ name: 'after' }));
+      expect((await cache.getKey(key.hash))?.name).toBe('before');
+      clear('test: missed event');
+      expect(cache.peekKey(key.hash)).toBeUndefined();
+      expect((await cache.getKey(key.hash))?.name).toBe('after');
+
+      clear('test: reconnected');
+      server.process.kill('SIGSTOP');
+      // The read fails (times out): the last good copy answers, a known-absent name is still a 503.
+      expect((await cache.getKey(key.hash))?.name).toBe('after');
+      expect(cache.stats.stale).toBeGreaterThan(0);
+      await expect(cache.resolveModel('nope')).rejects.toMatchObject({ code: 'registry_unavailable' });
+    } finally {
+      server.process.kill('SIGCONT');
+      registry.redis.disconnect();
+    }
+  });
+});
+
 describe('registry cache peeks (the synchronous path of a cache hit)', () => {
   it('answer fresh records only, follow aliases only over cached hops, and leave everything else to the async read', async () => {
     const registry = new Registry(createRedis({ url: server.url }));

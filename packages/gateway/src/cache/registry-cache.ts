@@ -29,8 +29,8 @@ const REV_CONFIRM_MS = 250;
 
 /**
  * The local cache every registry read goes through. Records live `ttlMs`; unknown names
- * are remembered for `negativeTtlMs`; `gw:events` evicts at once and a `gw:rev` poll clears
- * everything when an event was missed. While Redis is unreachable the last good copy keeps
+ * are remembered for `negativeTtlMs`; `gw:events` evicts at once and a `gw:rev` poll expires
+ * everything when an event was missed (kept as last good copies). While Redis is unreachable the last good copy keeps
  * serving (counted as `stale`), without waiting for Redis once a read has found it away; a
  * name never seen then is a 503, not a 401/404.
  */
@@ -244,11 +244,17 @@ export class RegistryCache {
     if (rev > this.lastRev) this.lastRev = rev;
   }
 
+  /**
+   * Every record is read again at its next use. The records stay as last good copies: a read
+   * that fails then (a Redis restarting from its AOF answers LOADING for a while, and its
+   * subscriber reconnecting is what clears the cache) serves the copy, as any read does while
+   * Redis is away, instead of a 503 for a key that worked a moment before.
+   */
   private clear(why: string): void {
     this.log.info({ why }, 'registry cache cleared');
-    for (const m of Object.values(this.maps)) m.clear();
-    this.modelList = null;
-    this.mcpList = null;
+    for (const m of Object.values(this.maps)) for (const entry of m.values()) entry.expiresAt = 0;
+    if (this.modelList) this.modelList = { ...this.modelList, expiresAt: 0 };
+    if (this.mcpList) this.mcpList = { ...this.mcpList, expiresAt: 0 };
   }
 
   /**
