@@ -5,6 +5,7 @@ import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import { leaseEffects } from './lease-effects.js';
+import { LeaseRenewal } from './lease-renewal.js';
 import { LeaseBook, type Admission, type LeaseAsk, type LeaseEffects } from './leases.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
@@ -67,9 +68,8 @@ export class KeyLimiter {
   private readonly pod: string;
   private seq = 0;
   private failing = false;
-  /** Admissions holding a concurrency lease, renewed together by one pod-wide timer. */
-  private readonly leases = new Set<Admission>();
-  private renewTimer: NodeJS.Timeout | null = null;
+  /** Keeps the slots and reservations of running requests and held slices alive. */
+  private readonly renewal: LeaseRenewal;
   /**
    * Admissions waiting for the end of this event-loop turn, per key record (one record per
    * key while it is cached; a record edited mid-turn gets a batch of its own).
@@ -93,6 +93,7 @@ export class KeyLimiter {
     this.pod = o.pod ?? randomBytes(9).toString('base64url');
     this.fx = leaseEffects(redis, turn, stats, { windowMs: o.windowMs, bucketMs: this.bucketMs, usageWritten: o.usageWritten });
     this.book = o.leases ? new LeaseBook(this.pod, this.bucketMs, this.fx) : null;
+    this.renewal = new LeaseRenewal(redis, o.leaseMs, stats, this.book);
   }
 
   /**
@@ -142,7 +143,7 @@ export class KeyLimiter {
       key.rpm !== undefined ? { limit: key.rpm, remaining: Math.max(0, l.rpmLeft + l.requests), resetMs } : null,
       key.tpm !== undefined ? { limit: key.tpm, remaining: Math.max(0, l.tpmLeft + l.tokens), resetMs } : null,
     );
-    if (adm.concurrency) this.hold(adm);
+    if (adm.concurrency) this.renewal.hold(adm);
     return adm;
   }
 
@@ -211,7 +212,7 @@ export class KeyLimiter {
         for (let i = 0; i < batch.length; i++) this.settle(key, batch[i]!, res, i * STRIDE, bucket);
         if (this.book) {
           if (this.book.answered(key, ask, res.slice(at, at + TAIL), sentAt)) this.stats.leasesGranted++;
-          if (this.book.held.size > 0) this.renewing();
+          if (this.book.held.size > 0) this.renewal.start();
         }
       },
       (e: unknown) => {
@@ -244,7 +245,7 @@ export class KeyLimiter {
     const reservation = a.reserve > 0 ? `${a.member}|${a.reserve}` : '';
     const adm: Admission = { key, keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation, lease: null, billed: false };
     if (concurrency) this.book?.slotTaken(key);
-    if (concurrency || reservation) this.hold(adm);
+    if (concurrency || reservation) this.renewal.hold(adm);
     a.resolve(adm);
   }
 
@@ -308,7 +309,7 @@ export class KeyLimiter {
    * estimate). Pass `releaseSlot: false` to reconcile only (the slot went back earlier).
    */
   release(adm: Admission, realTokens: number | null, releaseSlot = true): void {
-    if (releaseSlot) this.leases.delete(adm);
+    if (releaseSlot) this.renewal.drop(adm);
     const delta = realTokens === null || adm.estimate === 0 ? 0 : realTokens - adm.estimate;
     const slot = releaseSlot && adm.concurrency;
     // A leased request's slot and correction stay with its lease while that is open.
@@ -338,8 +339,7 @@ export class KeyLimiter {
   /** Stop the lease renewal timer (shutdown); leases give back what they did not spend. */
   close(): void {
     this.book?.closeAll();
-    if (this.renewTimer) clearInterval(this.renewTimer);
-    this.renewTimer = null;
+    this.renewal.stop();
     this.flushReleases();
     this.turn.writeNow();
   }
@@ -353,43 +353,6 @@ export class KeyLimiter {
       this.turn.send(win, (p) => p.gwRelease(win, RT_KEYS.keyConcurrency(keyId), ...triples)).catch(() => {
         this.stats.redisErrors++; // the leases expire on their own; the estimates stay counted
       });
-    }
-  }
-
-  /** A request longer than its lease keeps it alive; a dead pod stops renewing and its slots are reclaimed. */
-  private hold(adm: Admission): void {
-    this.leases.add(adm);
-    this.renewing();
-  }
-
-  private renewing(): void {
-    if (this.renewTimer) return;
-    this.renewTimer = setInterval(() => this.renewAll(), Math.max(50, Math.floor(this.o.leaseMs / 3)));
-    this.renewTimer.unref();
-  }
-
-  private renewAll(): void {
-    if (this.leases.size === 0 && (!this.book || this.book.held.size === 0)) return;
-    // Per zset (a key's concurrency slots, a key's reservations): the members to renew.
-    const byZset = new Map<string, string[]>();
-    const add = (zset: string, member: string) => {
-      let m = byZset.get(zset);
-      if (!m) byZset.set(zset, (m = []));
-      m.push(member);
-    };
-    for (const a of this.leases) {
-      if (a.concurrency) add(RT_KEYS.keyConcurrency(a.keyId), a.member);
-      if (a.reservation) add(RT_KEYS.keyReservations(a.keyId), a.reservation);
-    }
-    // Leases: their free slots (the others are renewed with their requests) and budget members.
-    if (this.book) {
-      for (const l of this.book.held) {
-        for (const slot of l.slots) add(RT_KEYS.keyConcurrency(l.key.id), slot);
-        if (l.budgetMember) add(RT_KEYS.keyReservations(l.key.id), l.budgetMember);
-      }
-    }
-    for (const [zset, members] of byZset) {
-      this.redis.gwRenew(zset, this.o.leaseMs, ...members).catch(() => this.stats.redisErrors++);
     }
   }
 
