@@ -1,4 +1,4 @@
-import type { UsageEvent, UsageRow, UsageTotals } from '@llmgw/core';
+import { nanoUsd, type UsageEvent, type UsageRow, type UsageTotals } from '@llmgw/core';
 
 /** Running sums of usage, from rollup totals and stream events alike (cost in nano-USD: exact sums). */
 export interface Tally {
@@ -41,7 +41,7 @@ export function addEvent(t: Tally, e: UsageEvent): void {
   t.cached_tokens += e.cached_tokens;
   // Not its 1-hour part: the rollups do not keep it, and a range's edges alone would be a misleading part of it.
   t.cache_write_tokens += e.cache_write_tokens;
-  t.nusd += Number.isFinite(e.cost_usd) ? Math.floor(e.cost_usd * 1e9 + 0.5) : 0;
+  t.nusd += nanoUsd(e.cost_usd);
   if (e.estimated) t.estimated++;
   t.latency_ms += e.latency_ms;
 }

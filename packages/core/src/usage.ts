@@ -96,6 +96,14 @@ export function usageBatchJson(events: string[]): string {
   return `[${events.join(',')}]`;
 }
 
+/**
+ * A cost in whole nano-USD, as the spend counters, the usage rollups and the console count it
+ * (the scripts round the same way: floor(usd × 1e9 + 0.5)); not a finite number counts 0.
+ */
+export function nanoUsd(usd: number): number {
+  return Number.isFinite(usd) ? Math.floor(usd * 1e9 + 0.5) : 0;
+}
+
 /** An event from its fields, as JSON values (`b`, `e`) or as flat strings (the oldest entries). */
 function eventOf(m: Record<string, unknown>): UsageEvent {
   const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');

@@ -1,4 +1,4 @@
-import { RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
@@ -68,8 +68,6 @@ const MONTH_TTL_S = 400 * 86_400;
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
 /** The script's arguments for no rollup buckets (GW_USAGE_ROLLUPS off). */
 const NO_ROLLUPS = { keys: [], argv: [1, 1, 0, 0], sums: [] };
-/** A cost in whole nano-USD, rounded as the rollups round it (usage-rollup-args.ts), so spend and rollups agree to the nano-dollar. */
-const nanoUsd = (usd: number): number => (Number.isFinite(usd) ? Math.floor(usd * 1e9 + 0.5) : 0);
 
 /**
  * Replies with which Redis refuses a command for now, not for good: a Cluster failing over

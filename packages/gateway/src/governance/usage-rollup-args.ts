@@ -1,4 +1,4 @@
-import { ROLLUP_DIMENSIONS, ROLLUP_METRICS, rollupBlockKeys, rollupBucket, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, ROLLUP_DIMENSIONS, ROLLUP_METRICS, rollupBlockKeys, rollupBucket, type UsageEvent } from '@llmgw/core';
 
 /** Hashes per rollup bucket in XADD_ONCE_LUA's KEYS (its BLOCK): `total`, then each dimension's metrics. */
 const ROLLUP_BLOCK = 1 + ROLLUP_DIMENSIONS.length * ROLLUP_METRICS.length;
@@ -21,7 +21,7 @@ function countersOf(e: UsageEvent): number[] {
     whole(e.prompt_tokens),
     whole(e.completion_tokens),
     whole(e.cached_tokens),
-    Number.isFinite(e.cost_usd) ? Math.floor(e.cost_usd * 1e9 + 0.5) : 0,
+    nanoUsd(e.cost_usd),
     e.estimated ? 1 : 0,
     whole(e.latency_ms),
     whole(e.cache_write_tokens),
@@ -35,44 +35,41 @@ function countersOf(e: UsageEvent): number[] {
  * as `KEYS index, field, increment` triples: the pod adds them up, so Redis (shared by every
  * pod) does not decode and sum events on a first send, only on a resend.
  */
-export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
-  // MCP tool calls are not model requests: they stay out of the rollups (the script's `roll` skips them too).
-  const events = all.filter((e) => e.kind !== 'mcp');
+export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
+  // One pass: the batch summed per hour, key, model and provider (a batch holds few of them; its
+  // day is its hour's), the buckets numbered as they first appear. The sums are then spread over
+  // the hashes: a bump per hash and metric per group, not per event.
+  const NM = ROLLUP_METRICS.length;
+  type Tuple = { hour: number; day: number; names: [string, string, string]; v: number[] };
+  const tuples = new Map<string, Tuple>();
   const hours = new Map<number, number>();
   const days = new Map<number, number>();
-  for (const e of events) {
-    if (!Number.isFinite(e.ts)) continue;
-    const hour = rollupBucket('h', e.ts);
-    if (hours.has(hour)) continue; // its day too
-    hours.set(hour, hours.size);
-    const day = rollupBucket('d', e.ts);
-    if (!days.has(day)) days.set(day, days.size);
-  }
-  const keys = [...[...hours.keys()].flatMap((h) => rollupBlockKeys('h', h)), ...[...days.keys()].flatMap((d) => rollupBlockKeys('d', d))];
-  const argv = [ttl.hourS, ttl.dayS, hours.size, days.size, ...hours.keys(), ...days.keys()];
-  const sums: Array<string | number> = [];
-  if (!aggregate) return { keys, argv, sums };
-  // The batch summed per hour, key, model and provider first (a batch holds few of them; its day
-  // is its hour's), then each sum spread over its hashes: a bump per hash and metric per group,
-  // not per event.
-  const NM = ROLLUP_METRICS.length;
-  type Tuple = { hour: number; names: [string, string, string]; v: number[] };
-  const tuples = new Map<string, Tuple>();
   let last: Tuple | undefined;
   for (const e of events) {
-    if (!Number.isFinite(e.ts)) continue;
+    // MCP tool calls are not model requests: they stay out of the rollups (the script's `roll` skips them too).
+    if (e.kind === 'mcp' || !Number.isFinite(e.ts)) continue;
     const hour = rollupBucket('h', e.ts);
     let t = last;
     // Neighbours mostly share all four: the previous event's sum, without building its name.
     if (!t || t.hour !== hour || t.names[0] !== e.key_id || t.names[1] !== e.model || t.names[2] !== e.provider) {
       const id = JSON.stringify([hour, e.key_id, e.model, e.provider]);
       t = tuples.get(id);
-      if (!t) tuples.set(id, (t = { hour, names: [e.key_id, e.model, e.provider], v: new Array<number>(NM).fill(0) }));
+      if (!t) {
+        const day = rollupBucket('d', e.ts);
+        if (!hours.has(hour)) hours.set(hour, hours.size);
+        if (!days.has(day)) days.set(day, days.size);
+        tuples.set(id, (t = { hour, day, names: [e.key_id, e.model, e.provider], v: new Array<number>(NM).fill(0) }));
+      }
       last = t;
     }
+    if (!aggregate) continue;
     const v = countersOf(e);
     for (let m = 0; m < NM; m++) t.v[m]! += v[m]!;
   }
+  const keys = [...[...hours.keys()].flatMap((h) => rollupBlockKeys('h', h)), ...[...days.keys()].flatMap((d) => rollupBlockKeys('d', d))];
+  const argv = [ttl.hourS, ttl.dayS, hours.size, days.size, ...hours.keys(), ...days.keys()];
+  const sums: Array<string | number> = [];
+  if (!aggregate) return { keys, argv, sums };
   // KEYS index (1-based, after the stream, the mark and the index list) → field → increment.
   const acc = new Map<number, Map<string, number>>();
   const bump = (k: number, field: string, n: number) => {
@@ -81,8 +78,7 @@ export function rollupArgs(all: UsageEvent[], ttl: RollupTtls, aggregate: boolea
     if (!m) acc.set(k, (m = new Map()));
     m.set(field, (m.get(field) ?? 0) + n);
   };
-  for (const { hour, names, v } of tuples.values()) {
-    const day = rollupBucket('d', hour * 3_600_000);
+  for (const { hour, day, names, v } of tuples.values()) {
     for (const b of [4 + hours.get(hour)! * ROLLUP_BLOCK, 4 + (hours.size + days.get(day)!) * ROLLUP_BLOCK]) {
       for (let m = 0; m < NM; m++) bump(b, ROLLUP_METRICS[m]!, v[m]!);
       for (let d = 0; d < names.length; d++) for (let m = 0; m < NM; m++) bump(b + d * NM + m + 1, names[d]!, v[m]!);
