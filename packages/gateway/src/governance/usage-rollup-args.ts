@@ -28,21 +28,43 @@ function countersOf(e: UsageEvent): number[] {
   ];
 }
 
+/** The hashes of recent buckets (a bucket's 28 names are the same for its whole hour or day). */
+const blockKeys = new Map<string, string[]>();
+function cachedBlockKeys(g: 'h' | 'd', bucket: number): string[] {
+  const id = `${g}${bucket}`;
+  let keys = blockKeys.get(id);
+  if (keys === undefined) {
+    if (blockKeys.size >= 16) blockKeys.clear();
+    blockKeys.set(id, (keys = rollupBlockKeys(g, bucket)));
+  }
+  return keys;
+}
+
+/** One hour's sums: its day's position, the total, and per dimension each name's counters. */
+interface HourSums {
+  day: number;
+  total: number[];
+  groups: [Map<string, number[]>, Map<string, number[]>, Map<string, number[]>];
+}
+
 /**
  * The rollup part of an XADD_ONCE_LUA call for `events`: the hashes of every hour and day they
  * fall in (KEYS after the stream, the mark and the index list), the ARGV that follows the bound and the
  * mark's ttl (ttls, bucket counts, the buckets), and, for the aggregate form, the batch's sums
- * as `KEYS index, field, increment` triples: the pod adds them up, so Redis (shared by every
- * pod) does not decode and sum events on a first send, only on a resend.
+ * per hour: the pod adds them up, so Redis (shared by every pod) does not decode and sum events
+ * on a first send, only on a resend. Per hour, in the order of the buckets: its position among
+ * the hours, its day's among the days, the ROLLUP_METRICS counters of the total, then for each
+ * of ROLLUP_DIMENSIONS the number of its names and each name followed by its counters. The
+ * script adds each to the hour's hashes and to its day's: about 44 arguments for a batch of one
+ * key, model and provider, where one (hash, field, increment) triple per counter took ~120.
  */
 export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
   // One pass: the batch summed per hour, key, model and provider (a batch holds few of them; its
-  // day is its hour's), the buckets numbered as they first appear. The sums are then spread over
-  // the hashes: a bump per hash and metric per group, not per event.
+  // day is its hour's), the buckets numbered as they first appear.
   const NM = ROLLUP_METRICS.length;
-  type Tuple = { hour: number; day: number; names: [string, string, string]; v: number[] };
+  type Tuple = { hour: number; names: [string, string, string]; v: number[] };
   const tuples = new Map<string, Tuple>();
-  const hours = new Map<number, number>();
+  const hours = new Map<number, HourSums>();
   const days = new Map<number, number>();
   let last: Tuple | undefined;
   for (const e of events) {
@@ -55,10 +77,12 @@ export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boo
       const id = JSON.stringify([hour, e.key_id, e.model, e.provider]);
       t = tuples.get(id);
       if (!t) {
-        const day = rollupBucket('d', e.ts);
-        if (!hours.has(hour)) hours.set(hour, hours.size);
-        if (!days.has(day)) days.set(day, days.size);
-        tuples.set(id, (t = { hour, day, names: [e.key_id, e.model, e.provider], v: new Array<number>(NM).fill(0) }));
+        if (!hours.has(hour)) {
+          const day = rollupBucket('d', e.ts);
+          if (!days.has(day)) days.set(day, days.size);
+          hours.set(hour, { day: days.get(day)!, total: new Array<number>(NM).fill(0), groups: [new Map(), new Map(), new Map()] });
+        }
+        tuples.set(id, (t = { hour, names: [e.key_id, e.model, e.provider], v: new Array<number>(NM).fill(0) }));
       }
       last = t;
     }
@@ -66,24 +90,30 @@ export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boo
     const v = countersOf(e);
     for (let m = 0; m < NM; m++) t.v[m]! += v[m]!;
   }
-  const keys = [...[...hours.keys()].flatMap((h) => rollupBlockKeys('h', h)), ...[...days.keys()].flatMap((d) => rollupBlockKeys('d', d))];
+  const keys: string[] = [];
+  for (const h of hours.keys()) keys.push(...cachedBlockKeys('h', h));
+  for (const d of days.keys()) keys.push(...cachedBlockKeys('d', d));
   const argv = [ttl.hourS, ttl.dayS, hours.size, days.size, ...hours.keys(), ...days.keys()];
   const sums: Array<string | number> = [];
   if (!aggregate) return { keys, argv, sums };
-  // KEYS index (1-based, after the stream, the mark and the index list) → field → increment.
-  const acc = new Map<number, Map<string, number>>();
-  const bump = (k: number, field: string, n: number) => {
-    if (n === 0) return;
-    let m = acc.get(k);
-    if (!m) acc.set(k, (m = new Map()));
-    m.set(field, (m.get(field) ?? 0) + n);
-  };
-  for (const { hour, day, names, v } of tuples.values()) {
-    for (const b of [4 + hours.get(hour)! * ROLLUP_BLOCK, 4 + (hours.size + days.get(day)!) * ROLLUP_BLOCK]) {
-      for (let m = 0; m < NM; m++) bump(b, ROLLUP_METRICS[m]!, v[m]!);
-      for (let d = 0; d < names.length; d++) for (let m = 0; m < NM; m++) bump(b + d * NM + m + 1, names[d]!, v[m]!);
+  // Each tuple into its hour: the total and one group per dimension (merged where names repeat).
+  for (const { hour, names, v } of tuples.values()) {
+    const h = hours.get(hour)!;
+    for (let m = 0; m < NM; m++) h.total[m]! += v[m]!;
+    for (let d = 0; d < names.length; d++) {
+      const group = h.groups[d]!;
+      const c = group.get(names[d]!);
+      if (c === undefined) group.set(names[d]!, v.slice());
+      else for (let m = 0; m < NM; m++) c[m]! += v[m]!;
     }
   }
-  for (const [k, m] of acc) for (const [field, n] of m) sums.push(k, field, n);
+  let position = 0;
+  for (const h of hours.values()) {
+    sums.push(position++, h.day, ...h.total);
+    for (const group of h.groups) {
+      sums.push(group.size);
+      for (const [name, c] of group) sums.push(name, ...c);
+    }
+  }
   return { keys, argv, sums };
 }

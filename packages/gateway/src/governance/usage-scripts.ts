@@ -129,7 +129,9 @@ return { applied, skipped }
  *       5 hour buckets n, 6 day buckets m, then the n epoch hours, the m epoch days, then at
  *       f = 7 + n + m the form, then
  *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, f+4 the events as one JSON array (in seq
- *      order), then the rollup sums as triples: KEYS index, field, increment
+ *      order), then the rollup sums per hour: its position among the hours (0-based), its
+ *      day's among the days, NM counters of the total, then per dimension the number of names
+ *      and each name with its NM counters (added to the hour's hashes and to the day's)
  *   r: per record (in seq order): seq, event JSON
  * Returns { records applied, records skipped as applied before } (or { -1, 0 }).
  */
@@ -221,8 +223,31 @@ if ARGV[f] == 'a' then
   top = tonumber(ARGV[f + 2])
   applied = tonumber(ARGV[f + 3])
   append(ARGV[f + 4], applied)
-  -- All or nothing: the pod summed the rollups of the batch itself.
-  for i = f + 5, #ARGV, 3 do bump(tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])) end
+  -- All or nothing: the pod summed the rollups of the batch itself, per hour (usage-rollup-args.ts).
+  local i = f + 5
+  while i <= #ARGV do
+    local hb, db = 4 + tonumber(ARGV[i]) * BLOCK, 4 + (nh + tonumber(ARGV[i + 1])) * BLOCK
+    i = i + 2
+    for m = 1, NM do
+      local n = tonumber(ARGV[i + m - 1])
+      bump(hb, METRICS[m], n)
+      bump(db, METRICS[m], n)
+    end
+    i = i + NM
+    for d = 0, 2 do
+      local names = tonumber(ARGV[i])
+      i = i + 1
+      for _ = 1, names do
+        local name = ARGV[i]
+        for m = 1, NM do
+          local n = tonumber(ARGV[i + m])
+          bump(hb + d * NM + m, name, n)
+          bump(db + d * NM + m, name, n)
+        end
+        i = i + 1 + NM
+      end
+    end
+  end
 else
   local kept = {}
   for i = f + 1, #ARGV, 2 do
