@@ -88,6 +88,60 @@ describe('usage recorder', () => {
   });
 });
 
+describe('usage recorder: records queued while a batch is being written', () => {
+  /** gwXaddOnce answered `delayMs` late; `during` runs as each call is made (the batch then in flight). */
+  function slowXadd(delayMs: number, during: (call: number) => void) {
+    const r = defineGovernanceCommands(redis);
+    const calls = { n: 0 };
+    const xadd = r.gwXaddOnce;
+    r.gwXaddOnce = function (this: unknown, ...a: Parameters<typeof xadd>) {
+      during(++calls.n);
+      const reply = xadd.apply(this, a);
+      return new Promise<[number, number]>((resolve, reject) => {
+        setTimeout(() => void reply.then(resolve, reject), delayMs);
+      });
+    };
+    return { r, calls };
+  }
+  const rec = (r: ReturnType<typeof defineGovernanceCommands>, o: { flushMs: number; batchSize: number }) =>
+    new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, pod: 'p5', ...o }, createStats(), pino({ level: 'silent' }));
+  const record = (u: UsageRecorder, id: string) => u.record({ event: event(id, 'kq', 0.1), day: '2030-01-31', month: '2030-01' });
+
+  it('wait for their own flush, not only for the reply: one batch per flushMs under a steady load', async () => {
+    let u: UsageRecorder | null = null;
+    const { r, calls } = slowXadd(50, (n) => n === 1 && record(u!, 'b'));
+    u = rec(r, { flushMs: 600, batchSize: 100 });
+    try {
+      record(u, 'a');
+      await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 3000 }).toBe(1);
+      // `b` came in during the first write: it is not written with that write's reply…
+      await new Promise((res) => setTimeout(res, 150));
+      expect(calls.n).toBe(1);
+      expect(await streamEventCount(redis)).toBe(1);
+      // …but when its own wait is over.
+      await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 3000 }).toBe(2);
+      expect(calls.n).toBe(2);
+    } finally {
+      u.close();
+    }
+  });
+
+  it('a full batch of them goes as soon as the write before is answered', async () => {
+    let u: UsageRecorder | null = null;
+    const { r, calls } = slowXadd(50, (n) => {
+      if (n === 1) for (let i = 0; i < 3; i++) record(u!, `f${i}`);
+    });
+    u = rec(r, { flushMs: 60_000, batchSize: 3 });
+    try {
+      for (let i = 0; i < 3; i++) record(u, `e${i}`);
+      await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 5000 }).toBe(6);
+      expect(calls.n).toBe(2);
+    } finally {
+      u.close();
+    }
+  });
+});
+
 describe('usage recorder: a write whose reply is lost', () => {
   it('is sent again and applied once: each event streamed once, each record counted once', async () => {
     const proxy = await startLossyProxy(Number(new URL(url).port));
