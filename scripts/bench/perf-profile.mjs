@@ -4,11 +4,15 @@
 // so its JIT code has names. Unlike --cpu-prof (profile.mjs), which samples the main thread by
 // wall clock and so charges a syscall with the time the thread then waited for a core, this
 // counts only time on a CPU: what a request costs, by shared object and by symbol.
-//   node scripts/bench/perf-profile.mjs [--scenario chat] [--duration 5] [--connections 64] [--top 30]
+//   node scripts/bench/perf-profile.mjs [--scenario chat] [--duration 5] [--connections 64] [--top 30] [--keep perf.data]
+// --rate N drives the chat scenario open-loop at N req/s (fixed-rate.mjs) instead of wrk's
+// closed loop: the cost per request at a moderate load, where less work shares a loop turn.
+// --keep copies the recording (with the gateway's /tmp/perf-PID.map) for `perf report -g caller`.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
@@ -20,6 +24,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
     top: { type: 'string', default: '30' },
+    keep: { type: 'string' },
+    rate: { type: 'string' },
   },
 });
 const sc = THROUGHPUT.find((s) => s.name === values.scenario);
@@ -27,6 +33,23 @@ if (!sc || spawnSync('perf', ['--version']).status !== 0) {
   process.stderr.write(sc ? 'perf is not installed (apt-get install -y linux-perf)\n' : `unknown scenario ${values.scenario}\n`);
   process.exit(2);
 }
+/** CPU time (ms) of a process, every thread, from /proc. */
+function procCpuMs(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
+/** fixed-rate.mjs for `durationS` after a 3 s warm-up: its JSON result. */
+function fixedRate({ url, rate, durationS, bodyFile, headers }) {
+  const args = ['--url', url, '--rate', rate, '--duration', String(durationS), '--warmup', '3', '--conns', '64', '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [fileURLToPath(new URL('fixed-rate.mjs', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`fixed-rate.mjs exited ${code}`))));
+  });
+}
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-perf-'));
 const data = path.join(tmp, 'perf.data');
 const redis = await stack.startRedis();
@@ -38,16 +61,42 @@ try {
   const script = writeWrkScript(tmp, sc.name, { headers: headersFor(sc, gw, rawKey), bodyFile: writeBody(tmp, sc) });
   const url = gw.origin + sc.path;
   const connections = sc.connections ?? Number(values.connections);
-  await runWrk({ url, script, durationS: 3, connections }); // warm-up, not recorded
-  const rec = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(gw.pid), '-o', data], { stdio: 'ignore' });
-  const r = await runWrk({ url, script, durationS: Number(values.duration), connections });
-  rec.kill('SIGINT');
-  await new Promise((resolve) => rec.once('exit', resolve));
-  process.stdout.write(`${sc.name}: ${Math.round(r.rps)} req/s (-c${connections}, ${values.duration} s, perf attached)\n`);
+  const durationS = Number(values.duration);
+  let recording;
+  const record = () => {
+    recording = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '999', '-g', '-p', String(gw.pid), '-o', data], { stdio: 'ignore' });
+  };
+  const stopRecording = async () => {
+    recording.kill('SIGINT');
+    await new Promise((resolve) => recording.once('exit', resolve));
+  };
+  if (values.rate) {
+    // Open loop: a 3 s warm-up inside the run, perf attached after it.
+    const cpu0 = procCpuMs(gw.pid);
+    const load = fixedRate({ url, rate: values.rate, durationS, bodyFile: writeBody(tmp, sc), headers: headersFor(sc, gw, rawKey) });
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const cpu1 = procCpuMs(gw.pid);
+    record();
+    const r = await load;
+    const cpu2 = procCpuMs(gw.pid);
+    await stopRecording();
+    void cpu0;
+    process.stdout.write(`${sc.name}: ${Math.round(r.achievedRate)} req/s open loop (${durationS} s, perf attached), p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms; gateway CPU ≈ ${Math.round(((cpu2 - cpu1) * 1000) / (r.achievedRate * durationS))} µs per request (its threads, /proc, perf running)\n`);
+  } else {
+    await runWrk({ url, script, durationS: 3, connections }); // warm-up, not recorded
+    record();
+    const r = await runWrk({ url, script, durationS, connections });
+    await stopRecording();
+    process.stdout.write(`${sc.name}: ${Math.round(r.rps)} req/s (-c${connections}, ${values.duration} s, perf attached)\n`);
+  }
   const report = (...args) => spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '-g', 'none', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
   const rows = (text, n) => text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).slice(0, n).join('\n');
   process.stdout.write(`\non-CPU samples by shared object ([JIT]: optimised and baseline JavaScript; node: V8's runtime, builtins, GC, libuv):\n${rows(report('--sort', 'dso'), 10)}\n`);
   process.stdout.write(`\nby symbol:\n${rows(report('--sort', 'sym'), Number(values.top))}\n`);
+  if (values.keep) {
+    copyFileSync(data, values.keep);
+    process.stdout.write(`\nrecording kept in ${values.keep} (JIT names: /tmp/perf-${gw.pid}.map while it lasts)\n`);
+  }
 } finally {
   await gw?.stop();
   await fake.stop();

@@ -1,7 +1,8 @@
 // Preloaded into the gateway by gc-survivors.mjs (`node --import`): samples allocations with
 // V8's sampling heap profiler, dropping objects that die in a scavenge, so what is left after
 // the window is what survived one: the objects whose promotion makes scavenges long. Starts
-// after GW_SURVIVORS_DELAY_MS, samples for GW_SURVIVORS_MS, writes GW_SURVIVORS_OUT.
+// after GW_SURVIVORS_DELAY_MS, samples for GW_SURVIVORS_MS, writes GW_SURVIVORS_OUT. With
+// GW_SURVIVORS_ALL=1 every allocation is sampled, those that die young included.
 import { writeFileSync } from 'node:fs';
 import inspector from 'node:inspector';
 
@@ -11,7 +12,7 @@ const post = (method, params = {}) => new Promise((resolve, reject) => session.p
 
 async function start() {
   await post('HeapProfiler.enable');
-  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: false });
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.GW_SURVIVORS_ALL === '1' });
   setTimeout(() => void stop(), Number(process.env.GW_SURVIVORS_MS)).unref();
 }
 
