@@ -65,6 +65,9 @@ function replace(c) {
   fresh.connect().then(() => next(fresh), () => {});
 }
 
+/** uWS closes a keep-alive connection after 10 s without a request: ours retire at half that. */
+const IDLE_RETIRE_MS = 5_000;
+
 /**
  * An idle connection to send on. One the server closed while it sat idle (uWS closes a
  * keep-alive connection after 10 s without a request; the deepest ones in this stack are
@@ -72,8 +75,12 @@ function replace(c) {
  * not an error of the server under test.
  */
 function takeIdle() {
+  const now = performance.now();
   for (let c = idle.pop(); c; c = idle.pop()) {
-    if (!c.closed) return c;
+    if (!c.closed && now - (c.idleSince ?? now) < IDLE_RETIRE_MS) return c;
+    // Idle long enough that the server may be closing it right now: a request written then
+    // would meet the close (an error of the client's keep-alive race, not of the target).
+    if (!c.closed) c.close();
     replace(c);
   }
   return undefined;
@@ -82,7 +89,10 @@ function takeIdle() {
 function next(c) {
   const due = queue.shift();
   if (due !== undefined) fire(c, due);
-  else idle.push(c);
+  else {
+    c.idleSince = performance.now();
+    idle.push(c);
+  }
 }
 
 const t0 = performance.now();
