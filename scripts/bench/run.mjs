@@ -136,6 +136,13 @@ async function main() {
     gateways.add(many);
     results.machine.gatewayWorkers = opts.workers;
   }
+  if (opts.maglev) {
+    // The same build with V8's Maglev tier (docs/performance.md): what Node.js 22 and later run by default.
+    const maglev = await stack.startGatewayProcess(redis.url, { nodeArgs: ['--maglev'], name: 'gateway-maglev' });
+    running.push(maglev);
+    targets.push(maglev);
+    gateways.add(maglev);
+  }
   if (opts.peer === 'portkey') {
     const p = await stack.startPortkey(fake.url, log);
     if (p.skipped) {

@@ -12,6 +12,7 @@ export const USAGE = `usage: npm run bench -- [options]   (or: node scripts/benc
   --peers               also run the peer gateways: @portkey-ai/gateway (pinned; installed once from npm into ~/.cache/llmgw-bench)
   --peer portkey        the same, naming the peer
   --workers <n>         also run the gateway with GW_WORKERS=n (target gateway-w<n>) next to the one-worker gateway
+  --maglev              also run the gateway under node --maglev (target gateway-maglev): V8's Maglev tier, opt-in on Node.js 20, the default from Node.js 22
   --connections <n>     wrk connections (default 64)
   --rate <n>            fixed-rate scenario requests/s (default 2000)
   --no-save             print only; do not write bench/results/
@@ -31,6 +32,7 @@ export function parseOptions(argv) {
       peer: { type: 'string' },
       peers: { type: 'boolean', default: false },
       workers: { type: 'string' },
+      maglev: { type: 'boolean', default: false },
       connections: { type: 'string', default: '64' },
       rate: { type: 'string', default: '2000' },
       'no-save': { type: 'boolean', default: false },
@@ -63,6 +65,7 @@ export function parseOptions(argv) {
     targets,
     peer: values.peer ?? (values.peers ? 'portkey' : null),
     workers: values.workers === undefined ? null : Math.round(num(values.workers, 1, 'workers')),
+    maglev: values.maglev,
     connections: Math.round(num(values.connections, 64, 'connections')),
     rate: Math.round(num(values.rate, 2000, 'rate')),
     save: !values['no-save'],

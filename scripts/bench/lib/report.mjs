@@ -116,6 +116,14 @@ export function toMarkdown(results) {
         L.push('');
       }
     }
+    const maglev = Object.entries(tp)
+      .map(([name, byTarget]) => [name, ratio(byTarget['gateway-maglev']?.median?.cpuUsPerReq, byTarget.gateway?.median?.cpuUsPerReq)])
+      .filter(([, r]) => r !== null)
+      .map(([name, r]) => `${name} ${r.toFixed(2)}×`);
+    if (maglev.length) {
+      L.push(`node --maglev against the same gateway without it (CPU µs/req of gateway-maglev / gateway): ${maglev.join(', ')} — V8's Maglev tier, opt-in on Node.js 20 and the default from Node.js 22 (docs/performance.md).`);
+      L.push('');
+    }
   }
   const fr = results.fixedRate;
   if (fr && Object.keys(fr).length) {
