@@ -7,19 +7,17 @@
 //   node scripts/bench/ab-fixed-rate.mjs --a /work/wt-base/packages/gateway/dist/main.js \
 //     [--b packages/gateway/dist/main.js] [--rate 2000] [--rounds 5] [--duration 8] [--warmup 2] [--conns 64]
 //     [--a-node-args=…] [--b-node-args=…] [--a-env '{…}'] [--b-env '{…}']
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { scrape, windowStats } from './lib/gateway-metrics.mjs';
 import { waitIdle, watchProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { FIXED_RATE, headersFor, writeBody } from './lib/scenarios.mjs';
+import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
     a: { type: 'string' },
@@ -41,21 +39,8 @@ if (!values.a) {
 }
 
 /** One open-loop window of fixed-rate.mjs against `url`; its JSON summary. */
-function fixedRate(url, bodyFile, headers) {
-  const args = [path.join(HERE, 'fixed-rate.mjs'), '--url', url, '--rate', values.rate, '--duration', values.duration, '--warmup', values.warmup, '--conns', values.conns, '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()));
-      } catch {
-        reject(new Error(`fixed-rate.mjs exited ${code}`));
-      }
-    });
-  });
-}
+const fixedRate = (url, bodyFile, headers) =>
+  runFixedRate({ url, rate: values.rate, durationS: values.duration, warmupS: values.warmup, conns: values.conns, bodyFile, headers });
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-ab-fixed-'));
 const redis = await stack.startRedis();

@@ -8,11 +8,11 @@
 //   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all]
 // --all samples every allocation instead (bytes per request by site: what makes scavenges frequent).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -32,13 +32,7 @@ try {
   });
   const bodyFile = path.join(tmp, 'chat.json');
   writeFileSync(bodyFile, JSON.stringify({ model: stack.CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 }));
-  const args = ['--url', `${gw.origin}/v1/chat/completions`, '--rate', values.rate, '--duration', String(durationS), '--warmup', '2', '--conns', '64', '--body-file', bodyFile, '--headers', JSON.stringify({ authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' })];
-  const load = await new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [path.join(HERE, 'fixed-rate.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let text = '';
-    c.stdout.on('data', (d) => (text += d));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(text.trim().split('\n').pop())) : reject(new Error(`fixed-rate.mjs exited ${code}`))));
-  });
+  const load = await runFixedRate({ url: `${gw.origin}/v1/chat/completions`, rate: values.rate, durationS, bodyFile, headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' } });
   for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
   console.log(`load: ${Math.round(load.achievedRate)} req/s, p50 ${load.p50.toFixed(3)} ms, p99 ${load.p99.toFixed(3)} ms, errors ${load.errors + load.non2xx}`);
 

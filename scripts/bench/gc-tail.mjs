@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 import { freePort } from '../lib/local-redis.mjs';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +31,7 @@ for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/ready`
 if (PIN) execFileSync('taskset', ['-cp', '1', String(child.pid)], { stdio: 'ignore' });
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
 writeFileSync(path.join(os.tmpdir(), 'llmgw-gc-body.json'), body);
-const run = (secs) => new Promise((resolve) => {
-  const c = spawn(process.execPath, [`${ROOT}scripts/bench/fixed-rate.mjs`, '--url', `http://127.0.0.1:${port}/v1/chat/completions`, '--rate', rate, '--duration', String(secs), '--warmup', '1', '--conns', '64', '--body-file', path.join(os.tmpdir(), 'llmgw-gc-body.json'), '--headers', JSON.stringify({ authorization: `Bearer ${rawKey}` })], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let o = ''; c.stdout.on('data', (d) => (o += d)); c.on('exit', () => resolve(JSON.parse(o.trim().split('\n').pop())));
-});
+const run = (secs) => runFixedRate({ url: `http://127.0.0.1:${port}/v1/chat/completions`, rate, durationS: secs, warmupS: 1, bodyFile: path.join(os.tmpdir(), 'llmgw-gc-body.json'), headers: { authorization: `Bearer ${rawKey}` } });
 await run(3);
 /** The event-loop delay histogram's cumulative buckets (le → count), from /metrics. */
 const loopDelay = async () => {

@@ -9,12 +9,13 @@
 // closed loop: the cost per request at a moderate load, where less work shares a loop turn.
 // --keep copies the recording (with the gateway's /tmp/perf-PID.map) for `perf report -g caller`.
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
+import { runFixedRate } from './lib/fixed-rate-client.mjs';
+import { procSample } from './lib/proc.mjs';
 import * as stack from './lib/stack.mjs';
 import { runWrk, writeWrkScript } from './lib/wrk.mjs';
 
@@ -33,23 +34,6 @@ if (!sc || spawnSync('perf', ['--version']).status !== 0) {
   process.stderr.write(sc ? 'perf is not installed (apt-get install -y linux-perf)\n' : `unknown scenario ${values.scenario}\n`);
   process.exit(2);
 }
-/** CPU time (ms) of a process, every thread, from /proc. */
-function procCpuMs(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
-
-/** fixed-rate.mjs for `durationS` after a 3 s warm-up: its JSON result. */
-function fixedRate({ url, rate, durationS, bodyFile, headers }) {
-  const args = ['--url', url, '--rate', rate, '--duration', String(durationS), '--warmup', '3', '--conns', '64', '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [fileURLToPath(new URL('fixed-rate.mjs', import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop())) : reject(new Error(`fixed-rate.mjs exited ${code}`))));
-  });
-}
-
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-perf-'));
 const data = path.join(tmp, 'perf.data');
 const redis = await stack.startRedis();
@@ -72,16 +56,14 @@ try {
   };
   if (values.rate) {
     // Open loop: a 3 s warm-up inside the run, perf attached after it.
-    const cpu0 = procCpuMs(gw.pid);
-    const load = fixedRate({ url, rate: values.rate, durationS, bodyFile: writeBody(tmp, sc), headers: headersFor(sc, gw, rawKey) });
+    const load = runFixedRate({ url, rate: values.rate, durationS, warmupS: 3, bodyFile: writeBody(tmp, sc), headers: headersFor(sc, gw, rawKey) });
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    const cpu1 = procCpuMs(gw.pid);
+    const cpu1 = procSample(gw.pid).cpu;
     record();
     const r = await load;
-    const cpu2 = procCpuMs(gw.pid);
+    const cpu2 = procSample(gw.pid).cpu;
     await stopRecording();
-    void cpu0;
-    process.stdout.write(`${sc.name}: ${Math.round(r.achievedRate)} req/s open loop (${durationS} s, perf attached), p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms; gateway CPU ≈ ${Math.round(((cpu2 - cpu1) * 1000) / (r.achievedRate * durationS))} µs per request (its threads, /proc, perf running)\n`);
+    process.stdout.write(`${sc.name}: ${Math.round(r.achievedRate)} req/s open loop (${durationS} s, perf attached), p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms; gateway CPU ≈ ${Math.round(((cpu2 - cpu1) * 1e6) / (r.achievedRate * durationS))} µs per request (its threads, /proc, perf running)\n`);
   } else {
     await runWrk({ url, script, durationS: 3, connections }); // warm-up, not recorded
     record();
