@@ -180,7 +180,7 @@ function toTotals(h: Record<string, string>): SpendTotals {
   const n = (v?: string) => Number(v ?? 0) || 0;
   return {
     // Integer nano-USD; hashes written before it hold a USD `cost` instead (both are summed).
-    cost_usd: (Math.round(n(h[SPEND_FIELDS.cost]) * 1e9) + n(h[SPEND_FIELDS.costNusd])) / 1e9,
+    cost_usd: (nanoUsd(n(h[SPEND_FIELDS.cost])) + n(h[SPEND_FIELDS.costNusd])) / 1e9,
     requests: n(h[SPEND_FIELDS.requests]),
     prompt_tokens: n(h[SPEND_FIELDS.prompt]),
     completion_tokens: n(h[SPEND_FIELDS.completion]),

@@ -104,6 +104,8 @@ export class UsageRecorder {
   private outage = false;
   private droppedInBurst = 0;
   private readonly batchSize: number;
+  /** Longest wait before queued records are written (0: at the end of the turn). */
+  private readonly flushMs: number;
   /** `written()` callers, in seq order: each waits for the records up to its seq. */
   private waiters: Array<{ seq: number; resolve: (ok: boolean) => void }> = [];
   private readonly onReady = () => {
@@ -122,6 +124,7 @@ export class UsageRecorder {
     private readonly log: Logger,
   ) {
     this.batchSize = o.batchSize ?? 256;
+    this.flushMs = o.flushMs ?? 0;
     redis.on('ready', this.onReady);
   }
 
@@ -196,7 +199,7 @@ export class UsageRecorder {
         this.flushTimer = null;
         this.due = true;
         this.kickNow();
-      }, this.o.flushMs);
+      }, this.flushMs);
       return;
     }
     this.kickNow();
@@ -204,7 +207,7 @@ export class UsageRecorder {
 
   /** Whether what is queued goes now: no flush wait, a full batch, or the wait is over. */
   private fullOrDue(): boolean {
-    return this.due || !((this.o.flushMs ?? 0) > 0) || this.queue.length >= this.batchSize;
+    return this.due || this.flushMs <= 0 || this.queue.length >= this.batchSize;
   }
 
   /** At the end of this turn, in one batch, behind the turn's admissions (nothing waits for usage). */
