@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { createRedis, Registry } from '@llmgw/core';
+import { createRedis, Registry, type RegistryEvent } from '@llmgw/core';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis } from '../../../../scripts/lib/local-redis.mjs';
 import { RegistryCache } from './registry-cache.js';
 
@@ -136,6 +136,84 @@ describe('registry cache peeks (the synchronous path of a cache hit)', () => {
       const { key } = await registry.createKey({ name: 'expired' });
       expect((await cache.getKey(key.hash))?.id).toBe(key.id);
       expect(cache.peekKey(key.hash)).toBeUndefined();
+    } finally {
+      registry.redis.disconnect();
+    }
+  });
+});
+
+describe('registry cache refresh ahead of expiry', () => {
+  it('a record used late in its life is read again behind the hit: the hits keep coming from the copy, never a miss', async () => {
+    const registry = new Registry(createRedis({ url: server.url }));
+    const cache = new RegistryCache(registry, { ttlMs: 1_000, negativeTtlMs: 1_000, revPollMs: 0 }, pino({ level: 'silent' }));
+    const t0 = Date.now();
+    let now = t0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => now);
+    try {
+      const { key } = await registry.createKey({ name: 'before' });
+      expect((await cache.getKey(key.hash))?.name).toBe('before');
+      expect(cache.stats.misses).toBe(1);
+      // Not subscribed: this rename reaches the cache only by a read.
+      await registry.updateKey(key.hash, () => ({ name: 'after' }));
+      now = t0 + 500;
+      expect(cache.peekKey(key.hash)?.name).toBe('before');
+      // Three quarters into its life: the hit still answers from the copy, and starts a read.
+      now = t0 + 800;
+      expect(cache.peekKey(key.hash)?.name).toBe('before');
+      await expect.poll(() => cache.peekKey(key.hash)?.name).toBe('after');
+      // Past the first copy's expiry the second one serves: no request waited for Redis.
+      now = t0 + 1_500;
+      expect((await cache.getKey(key.hash))?.name).toBe('after');
+      expect(cache.stats.misses).toBe(1);
+      // Unused, a record still expires: nothing reads it in the background.
+      now = t0 + 10_000;
+      expect(cache.peekKey(key.hash)).toBeUndefined();
+    } finally {
+      clock.mockRestore();
+      registry.redis.disconnect();
+    }
+  });
+
+  it('an unchanged record keeps its identity across re-reads (leases are kept per key record object); a changed one does not', async () => {
+    const registry = new Registry(createRedis({ url: server.url }));
+    const cache = new RegistryCache(registry, { ttlMs: 0, negativeTtlMs: 0, revPollMs: 0 }, pino({ level: 'silent' }));
+    try {
+      const { key } = await registry.createKey({ name: 'same', rpm: 100 });
+      const first = await cache.getKey(key.hash);
+      expect(await cache.getKey(key.hash)).toBe(first);
+      expect(cache.stats.misses).toBe(2);
+      await registry.updateKey(key.hash, () => ({ rpm: 200 }));
+      const changed = await cache.getKey(key.hash);
+      expect(changed).not.toBe(first);
+      expect(changed?.rpm).toBe(200);
+      expect(await cache.getKey(key.hash)).toBe(changed);
+    } finally {
+      registry.redis.disconnect();
+    }
+  });
+
+  it('a read that overlapped an eviction answers its caller but is not cached: its reply may predate the change', async () => {
+    const registry = new Registry(createRedis({ url: server.url }));
+    const cache = new RegistryCache(registry, { ttlMs: 60_000, negativeTtlMs: 60_000, revPollMs: 0 }, pino({ level: 'silent' }));
+    try {
+      const { key } = await registry.createKey({ name: 'raced' });
+      const read = registry.getKeyByHash.bind(registry);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      registry.getKeyByHash = async (hash) => {
+        const k = await read(hash);
+        await gate;
+        return k;
+      };
+      const pending = cache.getKey(key.hash);
+      // The event of a write that Redis ran after the read, heard before the read's reply.
+      (cache as unknown as { onEvent(e: RegistryEvent): void }).onEvent({ kind: 'key', name: key.hash, op: 'put', rev: 1 });
+      release();
+      expect((await pending)?.name).toBe('raced');
+      expect(cache.peekKey(key.hash)).toBeUndefined();
+      registry.getKeyByHash = read;
+      expect((await cache.getKey(key.hash))?.name).toBe('raced');
+      expect(cache.peekKey(key.hash)?.name).toBe('raced');
     } finally {
       registry.redis.disconnect();
     }

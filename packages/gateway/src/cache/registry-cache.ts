@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { followAliases, listMcpServers, MAX_ALIAS_HOPS, type ApiKey, type McpServer, type Model, type Provider, type Registry, type RegistryEvent, type ResolvedModel } from '@llmgw/core';
 import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
@@ -20,9 +21,15 @@ export interface CacheStats {
 interface Entry<T> {
   value: T | null;
   expiresAt: number;
+  /** From then on a hit also reads the record again in the background (see `refreshAhead`). */
+  refreshAt: number;
 }
 
+/** A record used after this share of its life is read again behind the hit that used it. */
+const REFRESH_AFTER = 0.75;
+
 type Kind = 'key' | 'model' | 'provider' | 'mcp';
+type RecordKind = Exclude<Kind, 'mcp'>;
 
 /** How long a `gw:rev` that differs from the last event's is given to catch up before it counts. */
 const REV_CONFIRM_MS = 250;
@@ -43,6 +50,8 @@ export class RegistryCache {
   private modelList: Entry<Model[]> | null = null;
   private mcpList: Entry<McpServer[]> | null = null;
   private lastRev = -1;
+  /** Bumped by every eviction and clear: a read that overlapped one does not cache what it read. */
+  private evictions = 0;
   private polling = false;
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -63,6 +72,12 @@ export class RegistryCache {
     private readonly opts: CacheOptions,
     private readonly log: Logger,
   ) {}
+
+  private readonly loaders: Record<RecordKind, (name: string) => Promise<unknown>> = {
+    key: (hash) => this.registry.getKeyByHash(hash),
+    model: (name) => this.registry.getModel(name),
+    provider: (name) => this.registry.getProvider(name),
+  };
 
   async start(): Promise<void> {
     await this.pollRevision();
@@ -89,16 +104,16 @@ export class RegistryCache {
   }
 
   getKey(hash: string): Promise<ApiKey | null> {
-    return this.get('key', hash, () => this.registry.getKeyByHash(hash));
+    return this.get<ApiKey>('key', hash);
   }
 
   getProvider(name: string): Promise<Provider | null> {
-    return this.get('provider', name, () => this.registry.getProvider(name));
+    return this.get<Provider>('provider', name);
   }
 
   /** A public model name resolved to the model that serves it, with the aliases passed through (each hop cached). */
   resolveModel(name: string): Promise<ResolvedModel | null> {
-    return followAliases(name, (n) => this.get('model', n, () => this.registry.getModel(n)));
+    return followAliases(name, (n) => this.get<Model>('model', n));
   }
 
   /**
@@ -156,7 +171,7 @@ export class RegistryCache {
     const now = Date.now();
     if (held && held.expiresAt > now) return held;
     try {
-      return { value: await load(), expiresAt: now + this.opts.ttlMs };
+      return { value: await load(), expiresAt: now + this.opts.ttlMs, refreshAt: Infinity };
     } catch (e) {
       this.stats.errors++;
       this.unreachable(e);
@@ -168,27 +183,44 @@ export class RegistryCache {
     }
   }
 
-  private fresh<T>(kind: Kind, name: string, now: number): T | null | undefined {
+  /** The record when cached and fresh (a background read started when it is due, see `refreshAhead`); undefined: read it. */
+  private fresh<T>(kind: RecordKind, name: string, now: number): T | null | undefined {
     const entry = this.maps[kind].get(name) as Entry<T> | undefined;
-    return entry && entry.expiresAt > now ? entry.value : undefined;
+    if (!entry || entry.expiresAt <= now) return undefined;
+    if (now >= entry.refreshAt) this.refreshAhead(kind, name, entry);
+    return entry.value;
   }
 
-  private peek<T>(kind: Kind, name: string): T | null | undefined {
+  private peek<T>(kind: RecordKind, name: string): T | null | undefined {
     const value = this.fresh<T>(kind, name, Date.now());
     if (value !== undefined) this.stats.hits++;
     return value;
   }
 
-  private get<T>(kind: Kind, name: string, load: () => Promise<T | null>): Promise<T | null> {
+  /**
+   * A record in use is read again before it expires, behind the hit that found it due: the
+   * requests keep being served from the copy while the read is in flight, instead of every
+   * request arriving during that read waiting for Redis when the copy expires (at thousands of
+   * requests a second, a burst of them every GW_CACHE_TTL_MS, each key, model and provider
+   * read one after the other). A record is still never served past its expiry: a read that
+   * fails leaves the copy to expire as before.
+   */
+  private refreshAhead(kind: RecordKind, name: string, entry: Entry<unknown>): void {
+    entry.refreshAt = Infinity;
+    this.read(kind, name, this.maps[kind]).catch(() => {});
+  }
+
+  private get<T>(kind: RecordKind, name: string): Promise<T | null> {
     const map = this.maps[kind] as Map<string, Entry<T>>;
-    const entry = map.get(name);
     const now = Date.now();
-    if (entry && entry.expiresAt > now) {
+    const value = this.fresh<T>(kind, name, now);
+    if (value !== undefined) {
       this.stats.hits++;
-      return Promise.resolve(entry.value);
+      return Promise.resolve(value);
     }
+    const entry = map.get(name);
     this.stats.misses++;
-    const read = this.read(kind, name, map, load);
+    const read = this.read<T>(kind, name, map);
     if (!this.healthy && entry && entry.value !== null) {
       // Redis is known to be away: a read would only fail after GW_REDIS_COMMAND_TIMEOUT_MS
       // (a hung Redis, a Cluster failing over), and a request reads several records one after
@@ -208,16 +240,29 @@ export class RegistryCache {
     });
   }
 
-  /** One read of a record at a time (concurrent callers share it); rejects when Redis could not answer. */
-  private read<T>(kind: Kind, name: string, map: Map<string, Entry<T>>, load: () => Promise<T | null>): Promise<T | null> {
+  /**
+   * One read of a record at a time (concurrent callers share it); rejects when Redis could not
+   * answer. A read that overlapped an eviction or a clear returns what it read but caches it
+   * expired: its answer may predate the change (an event arrives on the subscriber connection,
+   * independently of this read's reply), so the next use reads again.
+   */
+  private read<T>(kind: RecordKind, name: string, map: Map<string, Entry<T>>): Promise<T | null> {
     const id = `${kind}\0${name}`;
     let p = this.loading.get(id) as Promise<T | null> | undefined;
     if (!p) {
-      p = load()
-        .then((value) => {
+      const evictions = this.evictions;
+      p = (this.loaders[kind](name) as Promise<T | null>)
+        .then((read) => {
           this.reachable();
+          // An unchanged record keeps its identity: what is kept per record object (a key's
+          // lease and request rate in governance/leases.ts, routes resolved for a model) goes
+          // on across re-reads instead of starting over every GW_CACHE_TTL_MS.
+          const prev = map.get(name)?.value;
+          const value = read !== null && prev != null && isDeepStrictEqual(prev, read) ? prev : read;
           const ttl = value === null ? this.opts.negativeTtlMs : this.opts.ttlMs;
-          map.set(name, { value, expiresAt: Date.now() + ttl });
+          const now = Date.now();
+          const expiresAt = evictions === this.evictions ? now + ttl : 0;
+          map.set(name, { value, expiresAt, refreshAt: now + ttl * REFRESH_AFTER });
           return value;
         })
         .catch((e: unknown) => {
@@ -232,6 +277,7 @@ export class RegistryCache {
   }
 
   private onEvent(e: RegistryEvent): void {
+    this.evictions++;
     this.maps[e.kind].delete(e.name);
     if (e.kind === 'model') this.modelList = null;
     if (e.kind === 'mcp') this.mcpList = null;
@@ -252,6 +298,7 @@ export class RegistryCache {
    */
   private clear(why: string): void {
     this.log.info({ why }, 'registry cache cleared');
+    this.evictions++;
     for (const m of Object.values(this.maps)) for (const entry of m.values()) entry.expiresAt = 0;
     if (this.modelList) this.modelList = { ...this.modelList, expiresAt: 0 };
     if (this.mcpList) this.mcpList = { ...this.mcpList, expiresAt: 0 };
