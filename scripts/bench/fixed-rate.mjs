@@ -6,7 +6,10 @@
 // waits in a queue and its latency counts from when it was due. Prints one JSON line.
 //   node scripts/bench/fixed-rate.mjs --url http://127.0.0.1:P/v1/chat/completions --rate 2000 \
 //     --duration 10 --warmup 2 --conns 64 --body-file body.json --headers '{"authorization":"Bearer …"}'
-import { readFileSync } from 'node:fs';
+// --ids-file F: every request carries its own x-request-id (`fr<n>`) and each measured one is
+// written to F as [id, epoch ms when it was due, latency ms], for joining with the target's
+// access log (tail-decompose.mjs).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cliOpt } from './lib/cli-opt.mjs';
 import { buildRequest, RawConnection } from './lib/raw-http.mjs';
 
@@ -19,6 +22,11 @@ const nConns = Number(opt('conns', '64'));
 const headers = { 'content-type': 'application/json', ...JSON.parse(opt('headers', '{}')) };
 const body = opt('body-file') ? readFileSync(opt('body-file')) : Buffer.alloc(0);
 const req = buildRequest({ path: url.pathname + url.search, host: url.host, headers, body });
+const idsFile = opt('ids-file', '');
+const ids = [];
+let seq = 0;
+// With --ids-file, a request of its own per send (its x-request-id); else the one request, written as is.
+const request = idsFile ? (id) => buildRequest({ path: url.pathname + url.search, host: url.host, headers: { ...headers, 'x-request-id': id }, body }) : () => req;
 
 const conns = [];
 for (let i = 0; i < nConns; i++) {
@@ -39,12 +47,14 @@ let recordFrom = Infinity;
 function fire(c, dueAt) {
   const startedAt = Math.min(dueAt, performance.now());
   let status = 0;
-  c.send(req, {
+  const id = idsFile ? `fr${++seq}` : '';
+  c.send(request(id), {
     onHeaders: (s) => (status = s),
     onEnd: () => {
       const t = performance.now();
       if (dueAt >= recordFrom) {
         lat.push(t - startedAt);
+        if (idsFile) ids.push([id, performance.timeOrigin + startedAt, t - startedAt]);
         if (status >= 200 && status < 300) ok++;
         else bad++;
       }
@@ -122,6 +132,7 @@ const stopAt = performance.now() + 2000;
 while (idle.length < conns.length && performance.now() < stopAt) await new Promise((r) => setTimeout(r, 10));
 for (const c of conns) c.close();
 
+if (idsFile) writeFileSync(idsFile, JSON.stringify(ids));
 lat.sort((a, b) => a - b);
 const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : null);
 process.stdout.write(

@@ -7,10 +7,11 @@ const SCRIPT = fileURLToPath(new URL('../fixed-rate.mjs', import.meta.url));
 
 /**
  * One window of `rate` requests/s against `url` for `durationS` after `warmupS`, over `conns`
- * keep-alive connections, each request `bodyFile` with `headers`.
+ * keep-alive connections, each request `bodyFile` with `headers`. `idsFile`: see fixed-rate.mjs --ids-file.
  */
-export function runFixedRate({ url, rate, durationS, warmupS = 2, conns = 64, bodyFile, headers = {} }) {
+export function runFixedRate({ url, rate, durationS, warmupS = 2, conns = 64, bodyFile, headers = {}, idsFile }) {
   const args = [SCRIPT, '--url', url, '--rate', String(rate), '--duration', String(durationS), '--warmup', String(warmupS), '--conns', String(conns), '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
+  if (idsFile) args.push('--ids-file', idsFile);
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -1,7 +1,7 @@
 // Child processes of the benchmark: spawned with a raised open-files limit, watched through
 // /proc (RSS, CPU), stopped by their own pid.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
@@ -14,15 +14,18 @@ const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86/arm
  * gets a raised open-files limit when the hard limit or root allows it.
  * @returns {{child: import('node:child_process').ChildProcess, pid: number, output: () => string, stop: (signal?: string, graceMs?: number) => Promise<number|null>}}
  */
-export function spawnWithLimits(cmd, args, { env = process.env, cwd, nofile = WANT_NOFILE, keepOutput = 64 * 1024 } = {}) {
+export function spawnWithLimits(cmd, args, { env = process.env, cwd, nofile = WANT_NOFILE, keepOutput = 64 * 1024, stdoutFile } = {}) {
   const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
-  const child = spawn('sh', ['-c', script, cmd, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdoutFile: all of stdout goes there (e.g. every access line), only stderr is kept.
+  const stdout = stdoutFile ? openSync(stdoutFile, 'w') : 'pipe';
+  const child = spawn('sh', ['-c', script, cmd, ...args], { env, cwd, stdio: ['ignore', stdout, 'pipe'] });
+  if (stdoutFile) closeSync(stdout);
   let out = '';
   const keep = (d) => {
     out += d;
     if (out.length > keepOutput) out = out.slice(-keepOutput);
   };
-  child.stdout.on('data', keep);
+  child.stdout?.on('data', keep);
   child.stderr.on('data', keep);
   const stop = (signal = 'SIGTERM', graceMs = 5000) =>
     new Promise((resolve) => {

@@ -90,9 +90,10 @@ export async function seedRegistry(redisUrl, fakeUrl, opts = {}) {
 
 /**
  * The built gateway as a separate process. `nodeArgs` e.g. ['--cpu-prof', '--cpu-prof-dir=…'];
- * `main` another build's main.js (A/B comparisons).
+ * `main` another build's main.js (A/B comparisons); `logFile` receives its whole stdout (the access
+ * lines, with `env: { GW_LOG_LEVEL: 'info' }`).
  */
-export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, main = GATEWAY_MAIN, name = 'gateway' } = {}) {
+export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, main = GATEWAY_MAIN, name = 'gateway', logFile } = {}) {
   const port = await freePort();
   // An admin listener turns the Prometheus metrics on, as in production: they cost per request too.
   const adminPort = await freePort();
@@ -109,6 +110,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
       GW_WORKERS: '1',
       ...env,
     },
+    stdoutFile: logFile,
   });
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/ready`, { child: proc.child, what: 'gateway', output: proc.output });
