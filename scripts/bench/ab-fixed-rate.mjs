@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { scrape, windowStats } from './lib/gateway-metrics.mjs';
+import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
 import { waitIdle, watchProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { FIXED_RATE, headersFor, writeBody } from './lib/scenarios.mjs';
@@ -60,7 +60,8 @@ try {
     const order = [targets[0], ...(i % 2 === 0 ? gws : [...gws].reverse())];
     for (const t of order) {
       await waitIdle([fake.pid, ...gws.map((g) => g.pid)]);
-      const before = t.admin ? await scrape(t.admin) : null;
+      // The metrics of the measured window: scraped as fixed-rate.mjs's warm-up ends.
+      const before = t.admin ? scrapeLater(t.admin, Number(values.warmup) * 1000) : null;
       const w = t.admin ? watchProcess(t.pid) : null;
       const started = performance.now();
       const r = await fixedRate(t.origin + FIXED_RATE.path, bodyFile, headersFor(FIXED_RATE, t, rawKey));
@@ -68,9 +69,9 @@ try {
       // The window includes fixed-rate.mjs's warm-up: CPU time over every request it sent.
       const sent = Number(values.rate) * (Number(values.duration) + Number(values.warmup));
       if (s) r.cpuUs = ((s.cpuPct / 100) * ((performance.now() - started) / 1000) * 1e6) / sent;
-      if (before) Object.assign(r, windowStats(before, await scrape(t.admin)));
+      if (before) Object.assign(r, windowStats(await before, await scrape(t.admin)));
       res[t.name].push(r);
-      const extra = t.admin ? `  cpu ${r.cpuUs.toFixed(1)} µs/req  loop p99 ≤ ${r.loopDelayP99Ms ?? '?'} ms  gc minor ${r.gc_minor_n}/${r.gc_minor_ms.toFixed(0)} ms` : '';
+      const extra = t.admin ? `  cpu ${r.cpuUs.toFixed(1)} µs/req  loop p99 ≤ ${r.loopDelayP99Ms ?? '?'} ms  own p99 ≤ ${r.ownP99Ms ?? '?'} ms  gc minor ${r.gc_minor_n}/${r.gc_minor_ms.toFixed(0)} ms` : '';
       process.stderr.write(`round ${i + 1} ${t.name.padEnd(6)} ${Math.round(r.achievedRate)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms${r.errors + r.non2xx ? `  ERRORS ${r.errors + r.non2xx}` : ''}${extra}\n`);
     }
   }

@@ -11,7 +11,7 @@ import { parseOptions, USAGE } from './lib/args.mjs';
 import { loadAverage, machineInfo } from './lib/machine.mjs';
 import { procNofile, waitIdle, watchProcess } from './lib/proc.mjs';
 import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
-import { scrape, windowStats } from './lib/gateway-metrics.mjs';
+import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
 import { FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
 import { ensureWrk, runWrk, writeWrkScript } from './lib/wrk.mjs';
@@ -212,7 +212,8 @@ async function main() {
       for (const t of frTargets) {
         if (!alive(t, results)) continue;
         await waitIdle([fake.pid, t.pid]);
-        const before = t.admin ? await scrape(t.admin) : null;
+        // The gateway's own view of the measured window: scraped as the client's warm-up ends.
+        const before = t.admin ? scrapeLater(t.admin, opts.warmup * 1000) : null;
         const r = await runClient('fixed-rate.mjs', [
           '--url', t.origin + FIXED_RATE.path,
           '--rate', String(opts.rate),
@@ -222,8 +223,8 @@ async function main() {
           '--body-file', bodyFile,
           '--headers', JSON.stringify(headersFor(FIXED_RATE, t, rawKey)),
         ]);
-        // The gateway's own view of the window (warm-up included): event-loop lag and GC.
-        if (before) Object.assign(r, windowStats(before, await scrape(t.admin)));
+        // Event-loop lag, GC, the gateway's own time per request.
+        if (before) Object.assign(r, windowStats(await before, await scrape(t.admin)));
         ((results.fixedRate[t.name] ??= { runs: [] }).runs).push(r);
         log(`run ${run}/${opts.runs} fixed-rate ${t.name.padEnd(8)} ${Math.round(r.achievedRate)} req/s  p50 ${r.p50?.toFixed(3)} ms  p99 ${r.p99?.toFixed(3)} ms  p99.9 ${r.p999?.toFixed(3)} ms${r.errors + r.non2xx ? `  ERRORS ${r.errors + r.non2xx}` : ''}`);
       }

@@ -24,13 +24,19 @@ export async function scrape(adminOrigin) {
   }
 }
 
+/** One scrape `ms` from now (the end of a load client's warm-up, while it runs). */
+export function scrapeLater(adminOrigin, ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms)).then(() => scrape(adminOrigin));
+}
+
 const GC_KINDS = ['minor', 'major', 'incremental'];
 /** prom-client's event-loop sampling interval (its eventLoopMonitoringPrecision default). */
 const SAMPLE_MS = 10;
 
 /**
  * The window between two scrapes, as flat numbers (so medians apply): event-loop lag p99 and
- * max in ms, and per GC kind the number of pauses and their total ms.
+ * max in ms, the p50 and p99 of the gateway's own time per request (bucket bounds, ms), and per
+ * GC kind the number of pauses and their total ms.
  */
 export function windowStats(before, after) {
   if (!before || !after) return {};
@@ -38,8 +44,14 @@ export function windowStats(before, after) {
   const stall = (s) => Math.max(0, s * 1000 - SAMPLE_MS);
   const out = { loopLagP99Ms: stall(after.nodejs_eventloop_lag_p99_seconds), loopLagMaxMs: stall(after.nodejs_eventloop_lag_max_seconds) };
   // The gateway's own histogram (summed over workers): the window's p99, as its bucket's upper bound.
-  const p99 = histogramP99(before, after, 'llmgw_event_loop_delay_seconds');
+  const p99 = histogramQuantile(before, after, 'llmgw_event_loop_delay_seconds', 0.99);
   if (p99 !== null) out.loopDelayP99Ms = p99 * 1000;
+  // The time each request spent in the gateway itself (llmgw_gateway_overhead_seconds): the
+  // part of the added latency that is the gateway's own work and waits, not the host's.
+  for (const [field, q] of [['ownP50Ms', 0.5], ['ownP99Ms', 0.99]]) {
+    const v = histogramQuantile(before, after, 'llmgw_gateway_overhead_seconds', q);
+    if (v !== null) out[field] = v * 1000;
+  }
   for (const kind of GC_KINDS) {
     const k = (s) => `nodejs_gc_duration_seconds_${s}{kind="${kind}"}`;
     out[`gc_${kind}_n`] = (after[k('count')] ?? 0) - (before[k('count')] ?? 0);
@@ -48,16 +60,21 @@ export function windowStats(before, after) {
   return out;
 }
 
-/** The p99 of a histogram over the window between two scrapes: the upper bound of the bucket it falls in; null without samples. */
-function histogramP99(before, after, name) {
-  const prefix = `${name}_bucket{le="`;
-  const bounds = Object.keys(after)
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => k.slice(prefix.length, -2))
-    .map((le) => ({ le, n: (after[`${prefix}${le}"}`] ?? 0) - (before[`${prefix}${le}"}`] ?? 0) }))
-    .sort((a, b) => (a.le === '+Inf' ? 1 : b.le === '+Inf' ? -1 : Number(a.le) - Number(b.le)));
+/**
+ * A quantile of a histogram over the window between two scrapes, its series summed over their
+ * labels (endpoints, workers): the upper bound of the bucket it falls in; null without samples.
+ */
+function histogramQuantile(before, after, name, q) {
+  const prefix = `${name}_bucket{`;
+  const byLe = new Map();
+  for (const k of Object.keys(after)) {
+    if (!k.startsWith(prefix)) continue;
+    const le = /le="([^"]+)"/.exec(k)?.[1];
+    if (le !== undefined) byLe.set(le, (byLe.get(le) ?? 0) + after[k] - (before[k] ?? 0));
+  }
+  const bounds = [...byLe].map(([le, n]) => ({ le, n })).sort((a, b) => (a.le === '+Inf' ? 1 : b.le === '+Inf' ? -1 : Number(a.le) - Number(b.le)));
   const total = bounds.at(-1)?.n ?? 0;
   if (total <= 0) return null;
-  const hit = bounds.find((b) => b.n >= total * 0.99);
+  const hit = bounds.find((b) => b.n >= total * q);
   return hit && hit.le !== '+Inf' ? Number(hit.le) : Infinity;
 }

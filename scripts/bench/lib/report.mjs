@@ -141,7 +141,8 @@ export function toMarkdown(results) {
     if (g && g.loopLagP99Ms !== undefined) {
       const gc = (k) => `${fmt(g[`gc_${k}_n`])} ${k} (${fmt(g[`gc_${k}_ms`], 1)} ms)`;
       const hist = g.loopDelayP99Ms === undefined ? '' : ` (llmgw_event_loop_delay_seconds over the window: p99 ≤ ${fmt(g.loopDelayP99Ms, 1)} ms)`;
-      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer)${hist}; GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.`);
+      const own = g.ownP99Ms === undefined ? '' : ` Each request's time in the gateway itself (llmgw_gateway_overhead_seconds: arrival → upstream dispatch, upstream end → answer written): p50 ≤ ${fmt(g.ownP50Ms, 2)} ms, p99 ≤ ${fmt(g.ownP99Ms, 2)} ms; the rest of the added latency is spent outside the gateway's code (the sockets, and waiting for a core on this host: scripts/bench/tail-decompose.mjs splits it per request).`;
+      L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer)${hist}; GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.${own}`);
       L.push('');
     }
   }
