@@ -64,7 +64,7 @@ export const ConfigSchema = z.object({
   REDIS_TLS_KEY_FILE: z.string().optional().describe('Unencrypted PEM private key of REDIS_TLS_CERT_FILE.'),
   REDIS_TLS_SERVERNAME: z.string().optional().describe('Name sent as SNI and checked against Redis certificates instead of the host connected to (nodes reached by IP, a shared certificate).'),
   REDIS_TLS_INSECURE_SKIP_VERIFY: bool.default(false).describe('Accept any Redis certificate (warned about at boot): encrypted, but anyone on the path can pose as Redis. Never in production.'),
-  GW_CACHE_TTL_MS: ms(5_000).describe('How long a registry record is served from the local cache before it is re-read.'),
+  GW_CACHE_TTL_MS: ms(5_000).describe('How long a registry record is served from the local cache before it is re-read. A record in use is re-read in the background from three quarters of it on, so requests do not wait for the re-read; registry events evict at once either way.'),
   GW_NEGATIVE_CACHE_TTL_MS: ms(1_000).describe('How long an unknown key or model is remembered as unknown.'),
   GW_REV_POLL_MS: ms(1_000).describe('Poll of gw:rev, the safety net for missed gw:events.'),
   GW_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * 1024 * 1024).describe('Largest accepted request body in bytes.'),
