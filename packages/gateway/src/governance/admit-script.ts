@@ -29,16 +29,21 @@
  * locally, see limits.ts): `s` requests and `t` tokens counted in this bucket, `c` concurrency
  * slots (members `<lease id>.<i>`), `m` nano-USD reserved as one member `<lease id>|<m>`. It is
  * granted all or nothing, and only when each part is at most a quarter of what the key has
- * left after the batch: near a limit a pod admits per request, as without leases.
+ * left after the batch: near a limit a pod admits per request, as without leases. A lease
+ * asked within `ahead` ms of its bucket's end is counted in the next bucket instead, and lasts
+ * until that one ends: its requests count from a later bucket than the one they run in, so
+ * for longer, never shorter (the pod asks ahead so that its requests do not wait for a new
+ * lease when the bucket turns). Every pass over the buckets therefore runs to b + 1.
  *
  * ARGV: 1 rpm (0 = none), 2 tpm (0 = none), 3 max concurrency (0 = none), 4 lease ms,
  *       5 window ms, 6 bucket ms, 7 daily budget USD (-1 = none), 8 monthly budget USD (-1 = none),
- *       9 lease id ('' = no lease asked), 10 s, 11 t, 12 c, 13 m,
+ *       9 lease id ('' = no lease asked), 10 s, 11 t, 12 c, 13 m, 14 ahead ms (0 = never ahead),
  *       then per admission: member, token estimate, cost reservation in nano-USD (0 = none)
- * Returns 5 values per admission, in order, then 8 values: the bucket the batch counts in
+ * Returns 5 values per admission, in order, then 9 values: the bucket the batch counts in
  * (its releases reconcile tokens there), the lease granted (1) or not (0), Redis' clock (ms),
  * what the key has left after all of it — requests, tokens, concurrency slots, nano-USD of
- * its tighter budget (-1 = no such limit) — and when the oldest count leaves the window (ms):
+ * its tighter budget (-1 = no such limit) —, when the oldest count leaves the window (ms), and
+ * the bucket the lease counts in (b, or b + 1 when asked ahead):
  *   0, rpmRemaining, rpmResetMs, tpmRemaining, tpmResetMs                  admitted
  *   1, 'requests'|'tokens'|'concurrency'|'too_large', retryMs, used, 0    rate limited
  *   2, 'daily'|'monthly', spent, reserved by others, this reservation     over budget (micro-USD);
@@ -50,7 +55,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rpm, tpm, conc = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local lease, win, g = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local bd, bm = tonumber(ARGV[7]), tonumber(ARGV[8])
-local n = (#ARGV - 13) / 3
+local n = (#ARGV - 14) / 3
 local b = math.floor(now / g)
 local out = {}
 
@@ -117,11 +122,11 @@ if windows then
     else
       -- Take the buckets that left the window out of the sums; the first one still in it is the new oldest.
       local f = {}
-      for i = oldest, b do f[#f + 1] = 'r' .. i f[#f + 1] = 't' .. i end
+      for i = oldest, b + 1 do f[#f + 1] = 'r' .. i f[#f + 1] = 't' .. i end
       local v = redis.call('HMGET', KEYS[1], unpack(f))
       local del, first = {}, oldest
       oldest = nil
-      for i = 0, b - first do
+      for i = 0, b + 1 - first do
         local r, tk = v[2 * i + 1], v[2 * i + 2]
         if r or tk then
           local bi = first + i
@@ -143,14 +148,14 @@ end
 local function retryAfter(kind, need)
   if not oldest then return g end
   local f = {}
-  for i = oldest, b do f[#f + 1] = kind .. i end
+  for i = oldest, b + 1 do f[#f + 1] = kind .. i end
   local v = redis.call('HMGET', KEYS[1], unpack(f))
   local freed = 0
   for i = 1, #v do
     freed = freed + (tonumber(v[i]) or 0)
     if freed >= need then return math.max(1, (oldest + i) * g + win - now) end
   end
-  return math.max(1, (b + 1) * g + win - now)
+  return math.max(1, (b + 2) * g + win - now)
 end
 
 -- Taken admissions are written together at the end (or before a refusal reads the window).
@@ -172,7 +177,7 @@ end
 
 local o = 0
 for i = 1, n do
-  local member, est, need = ARGV[11 + 3 * i], tonumber(ARGV[12 + 3 * i]), tonumber(ARGV[13 + 3 * i])
+  local member, est, need = ARGV[12 + 3 * i], tonumber(ARGV[13 + 3 * i]), tonumber(ARGV[14 + 3 * i])
   local budgetRefusal = budgets and overBudget(need) or nil
   if budgetRefusal then
     out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5] = unpack(budgetRefusal)
@@ -221,6 +226,8 @@ write()
 -- The lease: all or nothing, each part at most a quarter of what is left.
 local granted = 0
 local lid = ARGV[9]
+local lb = b
+if lid ~= '' and (b + 1) * g - now <= tonumber(ARGV[14]) then lb = b + 1 end
 if lid ~= '' then
   local ls, lt, lc, lm = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
   local ok = ls >= 1
@@ -235,13 +242,13 @@ if lid ~= '' then
     granted = 1
     taken = taken + 1
     if windows then
-      if not oldest or b < oldest then oldest = b end
+      if not oldest or lb < oldest then oldest = lb end
       used = used + ls
-      redis.call('HINCRBY', KEYS[1], 'r' .. b, ls)
+      redis.call('HINCRBY', KEYS[1], 'r' .. lb, ls)
     end
     if tpm > 0 and lt > 0 then
       total = total + lt
-      redis.call('HINCRBY', KEYS[1], 't' .. b, lt)
+      redis.call('HINCRBY', KEYS[1], 't' .. lb, lt)
     end
     if conc > 0 and lc > 0 then
       local z = {}
@@ -283,5 +290,6 @@ if budgets then
 end
 out[o + 7] = left
 out[o + 8] = (windows and oldest) and ((oldest + 1) * g + win - now) or 0
+out[o + 9] = lb
 return out
 `;

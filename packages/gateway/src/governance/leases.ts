@@ -7,10 +7,13 @@ import type { ApiKey } from '@llmgw/core';
 // `s` requests and `t` tokens counted in the current window bucket, `c` concurrency slots,
 // `m` nano-USD reserved against the budgets — and admits the next requests from it with no
 // round trip, until the bucket ends (≤ one bucket, 1 s with the default window) or the slice
-// runs out. What it did not spend goes back (GIVE_BACK_LUA). The slice is taken exactly as
-// admissions are (atomically, against what all pods hold), so limits and budgets are never
-// passed by more than without leases; what changes is the other side: a key may be refused
-// early by what other pods hold and have not spent yet (see docs/guarantees.md).
+// runs out. What it did not spend goes back (GIVE_BACK_LUA). Near the end of its bucket, the
+// first request admitted from a lease asks for the next one, counted in the next bucket (see
+// ADMIT_BATCH_LUA), so that the key's requests do not wait for a round trip when it turns.
+// The slice is taken exactly as admissions are (atomically, against what all pods hold), so
+// limits and budgets are never passed by more than without leases; what changes is the other
+// side: a key may be refused early by what other pods hold and have not spent yet (see
+// docs/guarantees.md).
 
 /** What a request holds after admission, given back by `KeyLimiter.release`. */
 export interface Admission {
@@ -87,6 +90,8 @@ interface KeyState {
   usdAvg: number;
   /** What the key had left at the last reply (-1: no such limit), or null before one. */
   left: { rpm: number; tpm: number; conc: number; usd: number } | null;
+  /** The bucket of the last lease a lease was asked ahead of (once per bucket). */
+  aheadOf: number;
 }
 
 /** A key seen less often than this (requests in a second) is admitted per request: a lease would save little. */
@@ -116,17 +121,25 @@ export class LeaseBook {
   private readonly states = new WeakMap<ApiKey, KeyState>();
   /** Leases holding free slots or a budget member: renewed with the admissions. */
   readonly held = new Set<Lease>();
+  /**
+   * A lease with less life than this asks for the next one at its next admission (a quarter of
+   * a bucket, at most 100 ms: time for the round trip). The script counts an ask in the next
+   * bucket within twice this of the end (its clock is read after ours: see `answered`).
+   */
+  readonly aheadMs: number;
 
   constructor(
     private readonly pod: string,
     private readonly bucketMs: number,
     private readonly fx: LeaseEffects,
-  ) {}
+  ) {
+    this.aheadMs = Math.min(100, Math.floor(bucketMs / 4));
+  }
 
   private state(key: ApiKey): KeyState {
     let st = this.states.get(key);
     if (!st) {
-      st = { lease: null, asking: false, second: 0, seen: 0, seenPrev: 0, inflight: 0, peak: 0, peakPrev: 0, estAvg: 0, usdAvg: 0, left: null };
+      st = { lease: null, asking: false, second: 0, seen: 0, seenPrev: 0, inflight: 0, peak: 0, peakPrev: 0, estAvg: 0, usdAvg: 0, left: null, aheadOf: -1 };
       this.states.set(key, st);
     }
     return st;
@@ -166,6 +179,18 @@ export class LeaseBook {
     l.open++;
     if (conc) slotTaken(st);
     return { key, keyId: key.id, member: conc ? l.slots.pop()! : l.id, estimate, bucket: l.bucket, concurrency: conc, reservation: '', lease: l, billed: false };
+  }
+
+  /**
+   * After an admission from the key's lease: true when that lease ends within `aheadMs` and its
+   * successor should be asked for now (once per lease bucket; `ask` then sizes it).
+   */
+  dueAhead(key: ApiKey): boolean {
+    const st = this.states.get(key);
+    const l = st?.lease;
+    if (!st || !l || st.asking || st.aheadOf === l.bucket || l.deadline - performance.now() > this.aheadMs) return false;
+    st.aheadOf = l.bucket;
+    return true;
   }
 
   /** A request of `key` took a concurrency slot from Redis (one from a lease is counted by `take`). */
@@ -246,13 +271,14 @@ export class LeaseBook {
   }
 
   /**
-   * The reply of a batch that asked (`tail`: the 8 values after its admissions). A grant
-   * becomes the key's lease (the one before it closes); it lasts until the end of its bucket,
-   * counted from `sentAt` (before Redis read its clock: conservative).
+   * The reply of a batch that asked (`tail`: the 9 values after its admissions). A grant
+   * becomes the key's lease (the one before it closes); it lasts until the end of the bucket it
+   * was counted in (this one, or the next when asked near the end), counted from `sentAt`
+   * (before Redis read its clock: conservative).
    */
   answered(key: ApiKey, ask: LeaseAsk | null, tail: Array<number | string>, sentAt: number): boolean {
     const st = this.state(key);
-    const [bucket, granted, now, rpmLeft, tpmLeft, concLeft, usdLeft, reset] = tail.map(Number) as [number, number, number, number, number, number, number, number];
+    const [, granted, now, rpmLeft, tpmLeft, concLeft, usdLeft, reset, bucket] = tail.map(Number) as [number, number, number, number, number, number, number, number, number];
     st.left = { rpm: rpmLeft, tpm: tpmLeft, conc: concLeft, usd: usdLeft };
     if (!ask) return false;
     st.asking = false;

@@ -23,9 +23,9 @@ interface Limits {
 
 /** A batch of admissions (member, token estimate, reservation in nano-USD) in one script call; the reply split per admission, and the batch's bucket. */
 async function admitBatchB(o: Limits, batch: Array<[string, number] | [string, number, number]>, ks: readonly string[] = keys): Promise<{ res: Array<Array<number | string>>; bucket: number }> {
-  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, '', 0, 0, 0, 0, ...batch.flatMap(([m, e, r]) => [m, e, r ?? 0])];
+  const argv = [o.rpm ?? 0, o.tpm ?? 0, o.conc ?? 0, 60_000, WINDOW, BUCKET, o.bd ?? -1, o.bm ?? -1, '', 0, 0, 0, 0, 0, ...batch.flatMap(([m, e, r]) => [m, e, r ?? 0])];
   const res = await redis.gwAdmitBatch(ks[0]!, ks[1]!, ks[2]!, ks[3]!, ks[4]!, ks[5]!, ...argv);
-  expect(res).toHaveLength(batch.length * 5 + 8);
+  expect(res).toHaveLength(batch.length * 5 + 9);
   return { res: batch.map((_, i) => res.slice(i * 5, i * 5 + 5)), bucket: Number(res[batch.length * 5]) };
 }
 
@@ -270,7 +270,7 @@ describe('admission script', () => {
   it('a lease: granted all or nothing, each part at most a quarter of what is left; the reply says what is left', async () => {
     const limits = [100, 10_000, 20, 60_000, WINDOW, BUCKET, 1, -1] as const;
     const ask = (id: string, s: number, t: number, c: number, m: number, batch: Array<string | number> = []) =>
-      redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, ...limits, id, s, t, c, m, ...batch);
+      redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, ...limits, id, s, t, c, m, 0, ...batch);
     // One admission (10 tokens, $0.01 reserved) and a lease of 24 requests, 2,400 tokens, 4 slots, $0.2 after it.
     const res = await ask('L1', 24, 2400, 4, 2e8, ['m1', 10, 1e7]);
     expect(res.slice(0, 5)).toEqual([0, 99, expect.any(Number), 9990, expect.any(Number)]);
@@ -292,7 +292,7 @@ describe('admission script', () => {
   });
 
   it('give back: a lease\'s unspent requests and tokens leave its bucket, its free slots go; once per lease; never below zero', async () => {
-    const res = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, 100, 10_000, 20, 60_000, WINDOW, BUCKET, -1, -1, 'L1', 20, 2000, 4, 0);
+    const res = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, 100, 10_000, 20, 60_000, WINDOW, BUCKET, -1, -1, 'L1', 20, 2000, 4, 0, 0);
     const b = Number(res[0]);
     // 12 requests unspent, 1,500 tokens unspent and 100 more used than estimated, slots 3 and 4 free.
     await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L1`, b, 12, -1400, 60_000, 'L1.3', 'L1.4');
@@ -307,5 +307,28 @@ describe('admission script', () => {
     // A bucket no longer in the hash (it left the window): nothing to take off.
     await redis.gwGiveBack(WIN, CONC, `${WIN}:gb:L3`, b - 100, 5, -5, 60_000);
     expect(await raw.hget(WIN, '_r')).toBe('0');
+  });
+
+  it('a lease asked within `ahead` ms of its bucket end counts in the next bucket and says so; no pass over the window loses it', async () => {
+    const limits = [100, 10_000, 1, 60_000, WINDOW, BUCKET, -1, -1] as const;
+    // ahead = a whole bucket: every ask is near enough the end.
+    const res = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, ...limits, 'L1', 20, 2000, 0, 0, BUCKET, 'm1', 10, 0);
+    const [b, granted, , rpmLeft, , , , , lb] = res.slice(5).map(Number);
+    expect([granted, lb, rpmLeft]).toEqual([1, b! + 1, 79]);
+    expect(await raw.hmget(WIN, `r${b}`, `r${lb}`, `t${lb}`, '_r', '_t', '_o')).toEqual(['1', '20', '2000', '21', '2010', String(b)]);
+    // Not near the end (ahead 0): this bucket, as before.
+    const now = await redis.gwAdmitBatch(WIN, CONC, DAY, MONTH, RESV, RESERVED, ...limits, 'L2', 1, 10, 0, 0, 0);
+    expect(Number(now[8])).toBe(Number(now[0]));
+    await raw.del(WIN, CONC);
+
+    // A window whose oldest count has left it and whose only other count is a lease in the next
+    // bucket: the pass that takes the old one out must find the lease's, not drop the hash.
+    const { bucket } = await redisNow();
+    await raw.hset(WIN, `r${bucket - 100}`, 5, `r${bucket + 1}`, 7, '_o', bucket - 100, '_r', 12);
+    await raw.zadd(CONC, Date.now() + 60_000, 'busy');
+    // Refused (the one slot is taken): nothing is taken, but the window is swept.
+    const refused = await admit('m2', { rpm: 100, conc: 1 });
+    expect(refused.slice(0, 2)).toEqual([1, 'concurrency']);
+    expect(await raw.hmget(WIN, `r${bucket + 1}`, '_r')).toEqual(['7', '7']);
   });
 });

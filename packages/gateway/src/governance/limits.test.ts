@@ -132,6 +132,47 @@ describe('leases', () => {
     await expect.poll(async () => redis.hmget(RT_KEYS.keyWindow(key.id), '_r', '_t')).toEqual(['20', String(20 * 25)]);
     await expect.poll(async () => redis.zcard(RT_KEYS.keyConcurrency(key.id))).toBe(0);
   });
+
+  it('a lease near the end of its bucket asks for the next one, counted in the next bucket: after the turn no request waits for Redis', async () => {
+    /** Sleep until `ms` into a bucket (1 s with the 60 s window) by Redis's clock, which the script counts by. */
+    const at = async (ms: number) => {
+      const [, us] = await redis.time();
+      await new Promise((r) => setTimeout(r, (ms - Math.floor(Number(us) / 1000) + 1000) % 1000));
+    };
+    const leaseOf = (rs: Outcome[]) => (rs[0]!.ok ? rs[0]!.adm!.lease : null);
+    // The steps depend on timers firing within ≈ 80 ms: a run the host delayed more is tried again.
+    for (let attempt = 1; ; attempt++) {
+      const key = apiKey(`key_ahead${attempt}`, { rpm: 100_000, max_concurrency: 1000 });
+      const stats = createStats();
+      const l = limiter(redis, { leases: true }, stats);
+      const calls = countBatches(redis);
+      await at(50);
+      const first = await burst(l, key, 10);
+      const l1 = (await burst(l, key, 2)).map((r) => r.ok && r.adm!.lease);
+      // 80 ms before the bucket ends: admitted from the lease, and the first of them asks ahead (a batch of no admissions).
+      await at(920);
+      const late = await burst(l, key, 5);
+      const leased = leaseOf(late);
+      if (leased && leased === l1[0]) {
+        await expect.poll(() => stats.leasesGranted).toBe(2);
+        expect(calls.calls).toBe(2);
+        const next = leaseOf(await burst(l, key, 1));
+        expect(next).not.toBe(leased);
+        expect(next!.bucket).toBe(leased.bucket + 1);
+        expect(await redis.hget(RT_KEYS.keyWindow(key.id), `r${next!.bucket}`)).toBe(String(next!.requests + 1));
+        // Past the turn: still that lease, and no script call.
+        await at(50);
+        const after = await burst(l, key, 5);
+        expect(after.every((r) => r.ok && r.adm!.lease === next)).toBe(true);
+        expect(calls.calls).toBe(2);
+        for (const r of [...first, ...late, ...after]) if (r.ok) l.release(r.adm!, null);
+        l.close();
+        return;
+      }
+      l.close();
+      if (attempt === 3) throw new Error(`the timers of this test never ran in time (lease ${String(Boolean(leased))}, script calls ${calls.calls})`);
+    }
+  });
 });
 
 describe('batched admissions when Redis cannot answer', () => {

@@ -54,8 +54,8 @@ interface PendingAdmission {
 export const MAX_ADMISSION_BATCH = 256;
 /** Values per admission in the script's reply. */
 const STRIDE = 5;
-/** Values after the admissions in the script's reply (bucket, lease, what the key has left). */
-const TAIL = 8;
+/** Values after the admissions in the script's reply (bucket, lease, what the key has left, the lease's bucket). */
+const TAIL = 9;
 
 /**
  * Per-key rpm, tpm, concurrency and budgets, checked and taken by the admission script, so
@@ -77,6 +77,8 @@ export class KeyLimiter {
   private admissions = new Map<ApiKey, PendingAdmission[]>();
   /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
   private releases = new Map<string, Array<string | number>>();
+  /** Keys whose lease ends soon: their next lease is asked for at the end of this turn (`LeaseBook.dueAhead`). */
+  private readonly aheads = new Set<ApiKey>();
   private flushScheduled = false;
   private readonly bucketMs: number;
   private readonly book: LeaseBook | null;
@@ -144,6 +146,10 @@ export class KeyLimiter {
       key.tpm !== undefined ? { limit: key.tpm, remaining: Math.max(0, l.tpmLeft + l.tokens), resetMs } : null,
     );
     if (adm.concurrency) this.renewal.hold(adm);
+    if (this.book!.dueAhead(key)) {
+      this.aheads.add(key);
+      this.scheduleFlush();
+    }
     return adm;
   }
 
@@ -169,13 +175,20 @@ export class KeyLimiter {
         this.sendBatch(key, list.length <= MAX_ADMISSION_BATCH ? list : list.slice(i, i + MAX_ADMISSION_BATCH), day, month, i === 0 ? (this.book?.ask(key, list.length) ?? null) : null);
       }
     }
+    // The next lease of keys whose lease ends soon, asked for alone (no admission waits for it);
+    // a key that sent a batch above asked with it (or is asking already), and `ask` says no.
+    for (const key of this.aheads) {
+      const ask = this.book!.ask(key, 0);
+      if (ask) this.sendBatch(key, [], day, month, ask);
+    }
+    this.aheads.clear();
   }
 
   private sendBatch(key: ApiKey, batch: PendingAdmission[], day: string, month: string, ask: LeaseAsk | null): void {
     const id = key.id;
     const argv: Array<string | number> = [
       key.rpm ?? 0, key.tpm ?? 0, key.max_concurrency ?? 0, this.o.leaseMs, this.o.windowMs, this.bucketMs, key.budget_daily ?? -1, key.budget_monthly ?? -1,
-      ask?.id ?? '', ask?.s ?? 0, ask?.t ?? 0, ask?.c ?? 0, ask?.m ?? 0,
+      ask?.id ?? '', ask?.s ?? 0, ask?.t ?? 0, ask?.c ?? 0, ask?.m ?? 0, ask ? 2 * this.book!.aheadMs : 0,
     ];
     for (const a of batch) argv.push(a.member, a.estimate, a.reserve);
     const sentAt = performance.now();
@@ -253,9 +266,9 @@ export class KeyLimiter {
   private releaseLate(key: ApiKey, batch: PendingAdmission[], res: Array<number | string>, ask: LeaseAsk | null): void {
     const tail = batch.length * STRIDE;
     if (ask && Number(res[tail + 1]) === 1) {
-      // The lease was granted after all: nothing was admitted from it, all of it goes back.
+      // The lease was granted after all: nothing was admitted from it, all of it goes back (to the bucket it was counted in).
       const { slots, budget } = LeaseBook.members(ask);
-      this.fx.giveBack(key.id, ask.id, Number(res[tail]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
+      this.fx.giveBack(key.id, ask.id, Number(res[tail + 8]), ask.s, key.tpm !== undefined ? -ask.t : 0, slots);
       if (budget) this.redis.gwUnreserve(RT_KEYS.keyReservations(key.id), RT_KEYS.keyReserved(key.id), budget).catch(() => {});
     }
     const triples: Array<string | number> = [];
