@@ -28,14 +28,11 @@ const logFile = path.join(tmp, 'gateway.log');
 const idsFile = path.join(tmp, 'ids.json');
 const redis = await stack.startRedis();
 const fake = await stack.startFake();
-const gw = await (async () => {
-  const rawKey = await stack.seedRegistry(redis.url, fake.url);
-  const g = await stack.startGatewayProcess(redis.url, { env: { GW_LOG_LEVEL: 'info', ...JSON.parse(values.env) }, logFile, main: values.main });
-  return { ...g, rawKey };
-})();
+const rawKey = await stack.seedRegistry(redis.url, fake.url);
+const gw = await stack.startGatewayProcess(redis.url, { env: { GW_LOG_LEVEL: 'info', ...JSON.parse(values.env) }, logFile, main: values.main });
 let r;
 try {
-  r = await runFixedRate({ url: `${gw.origin}/v1/chat/completions`, rate: Number(values.rate), durationS: Number(values.duration), bodyFile: writeBody(tmp, FIXED_RATE), headers: { authorization: `Bearer ${gw.rawKey}` }, idsFile });
+  r = await runFixedRate({ url: `${gw.origin}/v1/chat/completions`, rate: Number(values.rate), durationS: Number(values.duration), bodyFile: writeBody(tmp, FIXED_RATE), headers: { authorization: `Bearer ${rawKey}` }, idsFile });
 } finally {
   await gw.stop();
   await fake.stop();
