@@ -227,8 +227,8 @@ write()
 local granted = 0
 local lid = ARGV[9]
 local lb = b
-if lid ~= '' and (b + 1) * g - now <= tonumber(ARGV[14]) then lb = b + 1 end
 if lid ~= '' then
+  if (b + 1) * g - now <= tonumber(ARGV[14]) then lb = b + 1 end
   local ls, lt, lc, lm = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
   local ok = ls >= 1
   if ok and rpm > 0 and 4 * ls > rpm - used then ok = false end

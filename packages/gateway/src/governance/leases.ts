@@ -132,6 +132,8 @@ export class LeaseBook {
     private readonly pod: string,
     private readonly bucketMs: number,
     private readonly fx: LeaseEffects,
+    /** Called by `take` when the key's lease ends within `aheadMs`: ask for its successor now (once per lease bucket; `ask` sizes it). */
+    private readonly askAhead: (key: ApiKey) => void,
   ) {
     this.aheadMs = Math.min(100, Math.floor(bucketMs / 4));
   }
@@ -162,12 +164,13 @@ export class LeaseBook {
     st.usdAvg = st.usdAvg === 0 ? reserve : st.usdAvg * 0.9 + reserve * 0.1;
   }
 
-  /** Admit from the key's lease, or null when it has none that covers this request. */
+  /** Admit from the key's lease, or null when it has none that covers this request; near the lease's end, `askAhead` its successor. */
   take(key: ApiKey, estimate: number, reserve: number): Admission | null {
     const st = this.states.get(key);
     const l = st?.lease;
     if (!l) return null;
-    if (performance.now() >= l.deadline) {
+    const now = performance.now();
+    if (now >= l.deadline) {
       this.close(l);
       return null;
     }
@@ -178,19 +181,11 @@ export class LeaseBook {
     l.usd -= reserve;
     l.open++;
     if (conc) slotTaken(st);
+    if (l.deadline - now <= this.aheadMs && !st.asking && st.aheadOf !== l.bucket) {
+      st.aheadOf = l.bucket;
+      this.askAhead(key);
+    }
     return { key, keyId: key.id, member: conc ? l.slots.pop()! : l.id, estimate, bucket: l.bucket, concurrency: conc, reservation: '', lease: l, billed: false };
-  }
-
-  /**
-   * After an admission from the key's lease: true when that lease ends within `aheadMs` and its
-   * successor should be asked for now (once per lease bucket; `ask` then sizes it).
-   */
-  dueAhead(key: ApiKey): boolean {
-    const st = this.states.get(key);
-    const l = st?.lease;
-    if (!st || !l || st.asking || st.aheadOf === l.bucket || l.deadline - performance.now() > this.aheadMs) return false;
-    st.aheadOf = l.bucket;
-    return true;
   }
 
   /** A request of `key` took a concurrency slot from Redis (one from a lease is counted by `take`). */

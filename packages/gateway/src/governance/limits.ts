@@ -77,7 +77,7 @@ export class KeyLimiter {
   private admissions = new Map<ApiKey, PendingAdmission[]>();
   /** Releases waiting for the end of this event-loop turn, per key: one script call per key. */
   private releases = new Map<string, Array<string | number>>();
-  /** Keys whose lease ends soon: their next lease is asked for at the end of this turn (`LeaseBook.dueAhead`). */
+  /** Keys whose lease ends soon: their next lease is asked for at the end of this turn (`LeaseBook.take`). */
   private readonly aheads = new Set<ApiKey>();
   private flushScheduled = false;
   private readonly bucketMs: number;
@@ -94,7 +94,12 @@ export class KeyLimiter {
     this.bucketMs = rateBucketMs(o.windowMs);
     this.pod = o.pod ?? randomBytes(9).toString('base64url');
     this.fx = leaseEffects(redis, turn, stats, { windowMs: o.windowMs, bucketMs: this.bucketMs, usageWritten: o.usageWritten });
-    this.book = o.leases ? new LeaseBook(this.pod, this.bucketMs, this.fx) : null;
+    this.book = o.leases
+      ? new LeaseBook(this.pod, this.bucketMs, this.fx, (key) => {
+          this.aheads.add(key);
+          this.scheduleFlush();
+        })
+      : null;
     this.renewal = new LeaseRenewal(redis, o.leaseMs, stats, this.book);
   }
 
@@ -146,10 +151,6 @@ export class KeyLimiter {
       key.tpm !== undefined ? { limit: key.tpm, remaining: Math.max(0, l.tpmLeft + l.tokens), resetMs } : null,
     );
     if (adm.concurrency) this.renewal.hold(adm);
-    if (this.book!.dueAhead(key)) {
-      this.aheads.add(key);
-      this.scheduleFlush();
-    }
     return adm;
   }
 
