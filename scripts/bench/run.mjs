@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/args.mjs';
 import { loadAverage, machineInfo } from './lib/machine.mjs';
-import { procNofile, waitIdle, watchProcess } from './lib/proc.mjs';
+import { procNofile, waitIdle, watchLater, watchProcess } from './lib/proc.mjs';
 import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
 import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
 import { FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
@@ -193,8 +193,7 @@ async function main() {
         }
         if (r.requests === r.errors && !alive(t, results)) continue;
         cellConnections[sc.name] = conns;
-        const cpuUs = s.cpuPct !== null && r.rps > 0 ? (s.cpuPct / 100 / r.rps) * 1e6 : null;
-        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, cpuPct: s.cpuPct, cpuUsPerReq: cpuUs, rssMaxMB: s.rssMaxMB, upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps , redisCpuPct: sr?.cpuPct ?? null, redisCpuUsPerReq: sr?.cpuPct != null && r.rps > 0 ? (sr.cpuPct / 100 / r.rps) * 1e6 : null };
+        const cell = { rps: r.rps, p50: r.p50, p90: r.p90, p99: r.p99, errors: r.errors, ...perRequest(s, sr, r.rps), upstreamCpuPct: sf?.cpuPct ?? null, mbps: r.mbps };
         if (r.errorDetail) cell.errorDetail = r.errorDetail;
         const slot = ((results.throughput[sc.name] ??= {})[t.name] ??= { runs: [] });
         slot.runs.push(cell);
@@ -207,13 +206,16 @@ async function main() {
   // ---- open-loop fixed rate: latency added by the gateway ----
   if (want(FIXED_RATE.name)) {
     const bodyFile = writeBody(tmp, FIXED_RATE);
-    const frTargets = targets.filter((t) => t.name !== 'plain');
+    const frTargets = targets;
     for (let run = 1; run <= opts.runs; run++) {
       for (const t of frTargets) {
         if (!alive(t, results)) continue;
         await waitIdle([fake.pid, t.pid]);
         // The gateway's own view of the measured window: scraped as the client's warm-up ends.
         const before = t.admin ? scrapeLater(t.admin, opts.warmup * 1000) : null;
+        // CPU and RSS over the same window: at one rate for every target, the CPU per request
+        // compares like with like (at saturation a slower target also wakes idle peers more often).
+        const watching = watchLater(gateways.has(t) ? [t.pid, redis.process.pid] : [t.pid], opts.warmup * 1000);
         const r = await runClient('fixed-rate.mjs', [
           '--url', t.origin + FIXED_RATE.path,
           '--rate', String(opts.rate),
@@ -223,6 +225,9 @@ async function main() {
           '--body-file', bodyFile,
           '--headers', JSON.stringify(headersFor(FIXED_RATE, t, rawKey)),
         ]);
+        const [w, wr] = (await watching).map((x) => x.stop());
+        // The watch outlasts the measured requests by the client's last replies: rate over its wall time.
+        Object.assign(r, perRequest(w, wr, w.wallS > 0 ? r.measured / w.wallS : 0));
         // Event-loop lag, GC, the gateway's own time per request.
         if (before) Object.assign(r, windowStats(await before, await scrape(t.admin)));
         ((results.fixedRate[t.name] ??= { runs: [] }).runs).push(r);
@@ -282,6 +287,12 @@ async function main() {
 }
 
 /** A target whose process died is reported (with its last output) and left out from then on. */
+/** CPU (of the target, and of Redis for a gateway) per request at `rps`, and the target's peak RSS. */
+function perRequest(s, sr, rps) {
+  const us = (pct) => (pct != null && rps > 0 ? (pct / 100 / rps) * 1e6 : null);
+  return { cpuPct: s.cpuPct, cpuUsPerReq: us(s.cpuPct), rssMaxMB: s.rssMaxMB, redisCpuPct: sr?.cpuPct ?? null, redisCpuUsPerReq: us(sr?.cpuPct) };
+}
+
 function alive(t, results) {
   if (t.dead) return false;
   if (!isDeadSync(t.pid)) return true;

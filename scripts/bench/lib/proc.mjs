@@ -153,6 +153,7 @@ export function watchProcess(pid, everyMs = 250) {
         rssMaxMB: maxRss / 2 ** 20,
         rssEndMB: s ? s.rss / 2 ** 20 : null,
         cpuPct: first && s && wall > 0 ? ((s.cpu - first.cpu) / wall) * 100 : null,
+        wallS: wall,
       };
     },
   };
@@ -172,4 +173,9 @@ export async function waitIdle(pids, { pct = 5, maxMs = 15_000 } = {}) {
     if (!busy) return true;
   }
   return false;
+}
+
+/** `watchProcess` for each of `pids`, started `ms` from now (when a load client's warm-up ends). */
+export function watchLater(pids, ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms)).then(() => pids.map((pid) => watchProcess(pid)));
 }

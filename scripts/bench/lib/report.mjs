@@ -68,6 +68,10 @@ export function checkTargets(results) {
     if (fr.direct.median.p99 > DIRECT_P99_SANE_MS || added < 0) {
       add(goal, 'n/a', measured, `the direct reference itself had p99 ${fr.direct.median.p99.toFixed(1)} ms (a quiet run: < ${DIRECT_P99_SANE_MS} ms): the machine stalled during this scenario; rerun it`);
     } else add(goal, added <= 1 ? 'PASS' : 'MISS', measured);
+    // Redis's cost per request depends on the rate (each usage write and lease call costs about
+    // the same whatever it carries): at a moderate rate it is the figure a fleet of pods adds up.
+    const redisUs = fr.gateway.median.redisCpuUsPerReq;
+    if (redisUs != null) add(`Redis CPU ≤ 8 µs per chat request at ${fmt(rate)} req/s`, redisUs <= 8 ? 'PASS' : 'MISS', `${fmt(redisUs, 1)} µs`);
   }
   const slow = results.slow?.slow10k?.gateway;
   if (slow) {
@@ -128,13 +132,14 @@ export function toMarkdown(results) {
   const fr = results.fixedRate;
   if (fr && Object.keys(fr).length) {
     const d = fr.direct?.median;
-    L.push(`Fixed rate, ${fmt(results.options.rate)} req/s open loop (latency in ms; "added" = target − direct):`);
+    L.push(`Fixed rate, ${fmt(results.options.rate)} req/s open loop (latency in ms; "added" = target − direct; CPU per request at the same rate for every target, over the measured window):`);
     L.push('');
-    L.push('| target | achieved req/s | p50 | p90 | p99 | p99.9 | added p50 | added p99 | errors |');
-    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    L.push('| target | achieved req/s | p50 | p90 | p99 | p99.9 | added p50 | added p99 | CPU µs/req | + Redis µs/req | RSS MB | errors |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const [t, cell] of Object.entries(fr)) {
       const x = cell.median;
-      L.push(`| ${t} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 3)} | ${fmt(x.p90, 3)} | ${fmt(x.p99, 3)} | ${fmt(x.p999, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p50 - d.p50, 3)} | ${t === 'direct' || !d ? '–' : fmt(x.p99 - d.p99, 3)} | ${(x.errors ?? 0) + (x.non2xx ?? 0)} |`);
+      const added = (k) => (t === 'direct' || !d ? '–' : fmt(x[k] - d[k], 3));
+      L.push(`| ${t} | ${fmt(x.achievedRate)} | ${fmt(x.p50, 3)} | ${fmt(x.p90, 3)} | ${fmt(x.p99, 3)} | ${fmt(x.p999, 3)} | ${added('p50')} | ${added('p99')} | ${fmt(x.cpuUsPerReq)} | ${fmt(x.redisCpuUsPerReq)} | ${fmt(x.rssMaxMB)} | ${(x.errors ?? 0) + (x.non2xx ?? 0)} |`);
     }
     L.push('');
     const g = fr.gateway?.median;
