@@ -9,6 +9,8 @@
 // --ids-file F: every request carries its own x-request-id (`fr<n>`) and each measured one is
 // written to F as [id, epoch ms when it was due, latency ms], for joining with the target's
 // access log (tail-decompose.mjs).
+// --keys-file F: a JSON array of gateway keys; the requests take them in turn (each its
+// `authorization: Bearer <key>`), for a load spread over many keys.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cliOpt } from './lib/cli-opt.mjs';
 import { buildRequest, RawConnection } from './lib/raw-http.mjs';
@@ -25,8 +27,16 @@ const req = buildRequest({ path: url.pathname + url.search, host: url.host, head
 const idsFile = opt('ids-file', '');
 const ids = [];
 let seq = 0;
-// With --ids-file, a request of its own per send (its x-request-id); else the one request, written as is.
-const request = idsFile ? (id) => buildRequest({ path: url.pathname + url.search, host: url.host, headers: { ...headers, 'x-request-id': id }, body }) : () => req;
+// With --ids-file, a request of its own per send (its x-request-id); with --keys-file, one
+// request per key, taken in turn; else the one request, written as is.
+const keys = opt('keys-file') ? JSON.parse(readFileSync(opt('keys-file'), 'utf8')) : null;
+const perKey = keys?.map((k) => buildRequest({ path: url.pathname + url.search, host: url.host, headers: { ...headers, authorization: `Bearer ${k}` }, body }));
+let turn = 0;
+const request = idsFile
+  ? (id) => buildRequest({ path: url.pathname + url.search, host: url.host, headers: { ...headers, 'x-request-id': id }, body })
+  : perKey
+    ? () => perKey[turn++ % perKey.length]
+    : () => req;
 
 const conns = [];
 for (let i = 0; i < nConns; i++) {

@@ -7,11 +7,12 @@ const SCRIPT = fileURLToPath(new URL('../fixed-rate.mjs', import.meta.url));
 
 /**
  * One window of `rate` requests/s against `url` for `durationS` after `warmupS`, over `conns`
- * keep-alive connections, each request `bodyFile` with `headers`. `idsFile`: see fixed-rate.mjs --ids-file.
+ * keep-alive connections, each request `bodyFile` with `headers`. `idsFile`, `keysFile`: see fixed-rate.mjs --ids-file, --keys-file.
  */
-export function runFixedRate({ url, rate, durationS, warmupS = 2, conns = 64, bodyFile, headers = {}, idsFile }) {
+export function runFixedRate({ url, rate, durationS, warmupS = 2, conns = 64, bodyFile, headers = {}, idsFile, keysFile }) {
   const args = [SCRIPT, '--url', url, '--rate', String(rate), '--duration', String(durationS), '--warmup', String(warmupS), '--conns', String(conns), '--body-file', bodyFile, '--headers', JSON.stringify(headers)];
   if (idsFile) args.push('--ids-file', idsFile);
+  if (keysFile) args.push('--keys-file', keysFile);
   return new Promise((resolve, reject) => {
     const c = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';

@@ -74,15 +74,24 @@ export async function seedRegistry(redisUrl, fakeUrl, opts = {}) {
       await registry.bindModel(name, { provider: 'fake', model: name });
       await registry.updateModel(name, () => ({ price_input: 0.15, price_output: 0.6 }));
     }
-    const { raw } = await registry.createKey({
-      name: 'bench',
-      rpm: 1_000_000_000,
-      tpm: 1_000_000_000_000,
-      max_concurrency: 1_000_000,
-      budget_daily: 1_000_000_000,
-      budget_monthly: 1_000_000_000,
-    });
+    const { raw } = await registry.createKey({ name: 'bench', ...BENCH_LIMITS });
     return raw;
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** The bench key's limits and budgets: far above the load, so nothing is refused but every check runs. */
+const BENCH_LIMITS = { rpm: 1_000_000_000, tpm: 1_000_000_000_000, max_concurrency: 1_000_000, budget_daily: 1_000_000_000, budget_monthly: 1_000_000_000 };
+
+/** `n` more keys like the bench key, on a registry seedRegistry has seeded: their raw keys. */
+export async function seedMoreKeys(redisUrl, n) {
+  const redis = new Redis(redisUrl);
+  try {
+    const registry = new Registry(redis);
+    const out = [];
+    for (let i = 0; i < n; i++) out.push((await registry.createKey({ name: `bench-${i}`, ...BENCH_LIMITS })).raw);
+    return out;
   } finally {
     await redis.quit();
   }
