@@ -206,9 +206,8 @@ async function main() {
   // ---- open-loop fixed rate: latency added by the gateway ----
   if (want(FIXED_RATE.name)) {
     const bodyFile = writeBody(tmp, FIXED_RATE);
-    const frTargets = targets;
     for (let run = 1; run <= opts.runs; run++) {
-      for (const t of frTargets) {
+      for (const t of targets) {
         if (!alive(t, results)) continue;
         await waitIdle([fake.pid, t.pid]);
         // The gateway's own view of the measured window: scraped as the client's warm-up ends.
@@ -286,13 +285,13 @@ async function main() {
   }
 }
 
-/** A target whose process died is reported (with its last output) and left out from then on. */
 /** CPU (of the target, and of Redis for a gateway) per request at `rps`, and the target's peak RSS. */
 function perRequest(s, sr, rps) {
   const us = (pct) => (pct != null && rps > 0 ? (pct / 100 / rps) * 1e6 : null);
   return { cpuPct: s.cpuPct, cpuUsPerReq: us(s.cpuPct), rssMaxMB: s.rssMaxMB, redisCpuPct: sr?.cpuPct ?? null, redisCpuUsPerReq: us(sr?.cpuPct) };
 }
 
+/** A target whose process died is reported (with its last output) and left out from then on. */
 function alive(t, results) {
   if (t.dead) return false;
   if (!isDeadSync(t.pid)) return true;
