@@ -7,6 +7,7 @@
 // per-turn ioredis pipelines (1.6 MB promoted per scavenge, 4 ms pauses).
 //   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all]
 // --all samples every allocation instead (bytes per request by site: what makes scavenges frequent).
+// --live keeps only what is still alive at the window's end, under load (what lives for seconds).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false } } });
 const durationS = Number(values.duration);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-survivors-'));
 const out = path.join(tmp, 'survivors.heapprofile');
@@ -28,7 +29,7 @@ try {
   gw = await stack.startGatewayProcess(redis.url, {
     nodeArgs: ['--trace-gc-nvp', `--import=${path.join(HERE, 'lib/survivor-sampling.mjs')}`],
     // Sampling covers the measured part of the load (after its 2 s warm-up).
-    env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)), GW_SURVIVORS_ALL: values.all ? '1' : '0' },
+    env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)), GW_SURVIVORS_ALL: values.all ? '1' : '0', GW_SURVIVORS_LIVE: values.live ? '1' : '0' },
   });
   const bodyFile = path.join(tmp, 'chat.json');
   writeFileSync(bodyFile, JSON.stringify({ model: stack.CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 }));
@@ -67,7 +68,7 @@ try {
   // With --all: every allocation of the window, in bytes per request (the sampling window is
   // the run less its first 3 s, at the load's rate).
   const requests = load.achievedRate * Math.max(1, durationS - 1);
-  const what = values.all ? 'allocations sampled (all, young deaths included)' : 'survivors sampled (with the long-lived heap)';
+  const what = values.all ? 'allocations sampled (all, young deaths included)' : values.live ? 'sampled and still alive at the window\'s end' : 'survivors sampled (with the long-lived heap)';
   console.log(`\n${what}: ${(total / 1e6).toFixed(1)} MB${values.all ? `, ≈ ${Math.round(total / requests)} bytes per request` : ''}; by allocation site (< caller):`);
   for (const [k, v] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(`${(v / 1e6).toFixed(2).padStart(8)} MB${values.all ? ` ${String(Math.round(v / requests)).padStart(6)} B/req` : ''}  ${k}`);
 } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUsageEvent, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from './usage.js';
+import { encodeUsageEvent, usageBatchBuffer, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from './usage.js';
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
   return {
@@ -35,6 +35,15 @@ describe('usageEventJson', () => {
     expect(usageEntryEvents(['b', usageBatchJson([usageEventJson(e), usageEventJson(mcp)])])).toEqual([e, mcp]);
     expect(usageEntryEvents(['e', usageEventJson(e)])).toEqual([e]);
     expect(usageEntryEvents(encodeUsageEvent(mcp))).toEqual([mcp]);
+  });
+
+  it('writes a batch into a Buffer byte for byte as usageBatchJson, multi-byte text included', () => {
+    const texts = [event(), event({ key_name: 'ünïcødé ✓ 😀', error: 'lone \ud800' }), event({ id: 'req_3', kind: 'mcp', bytes: 5 })].map(usageEventJson);
+    for (const batch of [[], texts.slice(0, 1), texts]) {
+      const buf = usageBatchBuffer(batch);
+      expect(buf.toString('utf8')).toBe(usageBatchJson(batch));
+      expect(buf.length).toBe(Buffer.byteLength(usageBatchJson(batch)));
+    }
   });
 
   it('decodes a damaged entry to one event of defaults, and skips nothing else', () => {

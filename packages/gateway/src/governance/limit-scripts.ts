@@ -118,7 +118,8 @@ if freed > 0 then redis.call('DECRBY', KEYS[2], freed) end
 return freed
 `;
 
-type Arg = string | number;
+/** A script argument: a Buffer goes to the socket as it is (a large one stays out of V8's heap). */
+type Arg = string | number | Buffer;
 
 /** The scripts as ioredis commands (EVALSHA, falling back to EVAL once per connection). */
 export interface GovernanceCommands {

@@ -1,4 +1,4 @@
-import { nanoUsd, RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, RT_KEYS, usageBatchBuffer, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
@@ -383,12 +383,12 @@ export class UsageRecorder {
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
     const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
     const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...rollup.keys];
-    const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
+    const xargv: Array<string | number | Buffer> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
       xargv.push('r');
       for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, usageBatchJson(events), ...rollup.sums);
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, usageBatchBuffer(events), ...rollup.sums);
     }
     const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
