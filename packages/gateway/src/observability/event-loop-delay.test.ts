@@ -5,6 +5,24 @@ import { EventLoopDelayHistogram } from './event-loop-delay.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('EventLoopDelayHistogram', () => {
+  it('puts every sample in its own bucket: the share over a bound is exact, not a power of one half', async () => {
+    const registry = new Registry();
+    const h = new EventLoopDelayHistogram(registry);
+    h.stop(); // only the samples below
+    // 970 on time or nearly, 24 just over 1 ms, 5 over 5 ms, 1 over 50 ms: 3 % over 1 ms.
+    for (let i = 0; i < 970; i++) h.observe(i % 2 ? 0.0002 : -0.0001);
+    for (let i = 0; i < 24; i++) h.observe(0.0012);
+    for (let i = 0; i < 5; i++) h.observe(0.006);
+    h.observe(0.06);
+    const data = await h.get();
+    const bucket = (le: string) => data.values.find((v) => v.metricName.endsWith('_bucket') && v.labels.le === le)!.value;
+    expect([bucket('0.001'), bucket('0.0025'), bucket('0.005'), bucket('0.01'), bucket('0.05'), bucket('0.1'), bucket('+Inf')]).toEqual([970, 994, 994, 999, 999, 1000, 1000]);
+    expect(data.values.find((v) => v.metricName.endsWith('_sum'))!.value).toBeCloseTo(485 * 0.0002 + 24 * 0.0012 + 5 * 0.006 + 0.06, 9);
+    // A sample exactly on a bound is in that bucket (le = less than or equal).
+    h.observe(0.0025);
+    expect((await h.get()).values.find((v) => v.labels.le === '0.0025')!.value).toBe(995);
+  });
+
   it('counts a stall of the loop in the buckets above its length, cumulatively, and sums across scrapes', async () => {
     const registry = new Registry();
     const h = new EventLoopDelayHistogram(registry);
