@@ -97,23 +97,15 @@ export function usageBatchJson(events: string[]): string {
 }
 
 /**
- * usageBatchJson's bytes (UTF-8), written straight into one Buffer. What the gateway sends: a
- * batch of a few hundred events is ~100 KB, and as a string it would be joined, then copied
- * again into the command ioredis builds and flattened for the socket — large young strings
- * that a scavenge falling during the write (large allocations trigger them) finds alive and
- * promotes. The Buffer's bytes live outside V8's heap and go to the socket as they are.
+ * usageBatchJson's bytes (UTF-8) in one Buffer: what the gateway sends. As a string argument
+ * the batch (~100 KB for a few hundred events) was copied again into the command ioredis
+ * builds and flattened for the socket, and a scavenge falling during the write (large
+ * allocations start them) found those copies alive and promoted them. The joined text lives
+ * only until it is encoded here; the Buffer's bytes are outside V8's heap and go to the socket
+ * as they are. (Encoding event by event instead is 4-10x slower: a call per event.)
  */
 export function usageBatchBuffer(events: string[]): Buffer {
-  let bytes = 2 + Math.max(0, events.length - 1);
-  for (const e of events) bytes += Buffer.byteLength(e);
-  const buf = Buffer.allocUnsafe(bytes);
-  let at = buf.write('[', 0, 'latin1');
-  for (let i = 0; i < events.length; i++) {
-    if (i > 0) at += buf.write(',', at, 'latin1');
-    at += buf.write(events[i]!, at);
-  }
-  buf.write(']', at, 'latin1');
-  return buf;
+  return Buffer.from(usageBatchJson(events));
 }
 
 /**
