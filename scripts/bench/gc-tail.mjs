@@ -3,6 +3,7 @@
 //   node scripts/bench/gc-tail.mjs [rate, default 2000] ['{"GW_USAGE_ENABLED":"0"}' extra gateway env]
 //     [--node-args=--max-semi-space-size=2] [--pin]   (--pin: the gateway's main thread on CPU 1, the rest on CPU 0)
 //     [--main=<another build>/packages/gateway/dist/main.js]   (A/B: run it once per build, alternated)
+//     [--pin-all]   (every gateway thread on CPU 1: with --node-args=--single-threaded-gc, no GC helper shares the load's core)
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,8 @@ const rate = positional[0] ?? '2000';
 const extraEnv = JSON.parse(positional[1] ?? '{}');
 const nodeArgs = flag('node-args=')?.slice('--node-args='.length).split(' ').filter(Boolean) ?? [];
 const PIN = Boolean(flag('pin'));
+// --pin-all: every thread of the gateway on CPU 1 (with --single-threaded-gc: no GC helper on the load's core).
+const PIN_ALL = Boolean(flag('pin-all'));
 const main = flag('main=')?.slice('--main='.length) ?? `${ROOT}packages/gateway/dist/main.js`;
 if (PIN) execFileSync('taskset', ['-acp', '0', String(process.pid)], { stdio: 'ignore' });
 const redis = await stack.startRedis();
@@ -30,7 +33,7 @@ const out = openSync(logFile, 'w');
 const child = spawn(process.execPath, ['--trace-gc', ...nodeArgs, main], { env: { ...process.env, GW_HOST: '127.0.0.1', GW_PORT: String(port), GW_ADMIN_PORT: String(adminPort), REDIS_URL: redis.url, GW_LOG_LEVEL: 'warn', GW_WORKERS: '1', ...extraEnv }, stdio: ['ignore', out, 'inherit'] });
 for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false)) break; await new Promise((r) => setTimeout(r, 100)); }
 // The main thread only: V8's and libuv's helper threads stay with the rest on CPU 0.
-if (PIN) execFileSync('taskset', ['-cp', '1', String(child.pid)], { stdio: 'ignore' });
+if (PIN) execFileSync('taskset', [PIN_ALL ? '-acp' : '-cp', '1', String(child.pid)], { stdio: 'ignore' });
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
 writeFileSync(path.join(os.tmpdir(), 'llmgw-gc-body.json'), body);
 const run = (secs) => runFixedRate({ url: `http://127.0.0.1:${port}/v1/chat/completions`, rate, durationS: secs, warmupS: 1, bodyFile: path.join(os.tmpdir(), 'llmgw-gc-body.json'), headers: { authorization: `Bearer ${rawKey}` } });
