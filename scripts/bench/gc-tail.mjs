@@ -3,6 +3,7 @@
 //   node scripts/bench/gc-tail.mjs [rate, default 2000] ['{"GW_USAGE_ENABLED":"0"}' extra gateway env]
 //     [--node-args=--max-semi-space-size=2] [--pin]   (--pin: the gateway's main thread on CPU 1, the rest on CPU 0)
 //     [--main=<another build>/packages/gateway/dist/main.js]   (A/B: run it once per build, alternated)
+//     [--conns=64]   (keep-alive connections carrying the load)
 //     [--pin-all]   (every gateway thread on CPU 1: with --node-args=--single-threaded-gc, no GC helper shares the load's core)
 import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ const nodeArgs = flag('node-args=')?.slice('--node-args='.length).split(' ').fil
 const PIN = Boolean(flag('pin'));
 // --pin-all: every thread of the gateway on CPU 1 (with --single-threaded-gc: no GC helper on the load's core).
 const PIN_ALL = Boolean(flag('pin-all'));
+// --conns=N: keep-alive connections carrying the load (fixed-rate.mjs's default: 64).
+const conns = Number(flag('conns=')?.slice('--conns='.length) ?? 64);
 const main = flag('main=')?.slice('--main='.length) ?? `${ROOT}packages/gateway/dist/main.js`;
 if (PIN) execFileSync('taskset', ['-acp', '0', String(process.pid)], { stdio: 'ignore' });
 const redis = await stack.startRedis();
@@ -36,7 +39,7 @@ for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/ready`
 if (PIN) execFileSync('taskset', [PIN_ALL ? '-acp' : '-cp', '1', String(child.pid)], { stdio: 'ignore' });
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
 writeFileSync(path.join(os.tmpdir(), 'llmgw-gc-body.json'), body);
-const run = (secs) => runFixedRate({ url: `http://127.0.0.1:${port}/v1/chat/completions`, rate, durationS: secs, warmupS: 1, bodyFile: path.join(os.tmpdir(), 'llmgw-gc-body.json'), headers: { authorization: `Bearer ${rawKey}` } });
+const run = (secs) => runFixedRate({ url: `http://127.0.0.1:${port}/v1/chat/completions`, rate, durationS: secs, warmupS: 1, conns, bodyFile: path.join(os.tmpdir(), 'llmgw-gc-body.json'), headers: { authorization: `Bearer ${rawKey}` } });
 await run(3);
 /** The event-loop delay histogram's cumulative buckets (le → count), from /metrics. */
 const loopDelay = async () => {
@@ -54,6 +57,6 @@ const lines = readFileSync(logFile, 'utf8').slice(mark).split('\n').filter((l) =
 const pauses = lines.map((l) => { const m = /ms: (\S+).*?MB, ([\d.]+) \/ ([\d.]+) ms/.exec(l); return m ? { kind: m[1], ms: Number(m[2]) } : null; }).filter(Boolean);
 const by = {};
 for (const p of pauses) { const b = (by[p.kind] ??= { n: 0, total: 0, max: 0, over2: 0 }); b.n++; b.total += p.ms; b.max = Math.max(b.max, p.ms); if (p.ms > 2) b.over2++; }
-console.log(JSON.stringify({ nodeArgs, pin: PIN, p50: r.p50, p99: r.p99, p999: r.p999, gc: by, loopLatePct: loopLate }, null, 1));
+console.log(JSON.stringify({ nodeArgs, pin: PIN, conns, p50: r.p50, p99: r.p99, p999: r.p999, gc: by, loopLatePct: loopLate }, null, 1));
 child.kill('SIGTERM');
 await fake.stop(); await redis.stop();
