@@ -5,7 +5,7 @@
 // drives it; then: the load's latency, the median scavenge (pause, allocated, promoted), and
 // the allocation sites of the survivors. Promoted objects make scavenges long: this found the
 // per-turn ioredis pipelines (1.6 MB promoted per scavenge, 4 ms pauses).
-//   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all]
+//   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all] [--conns 64]
 // --all samples every allocation instead (bytes per request by site: what makes scavenges frequent).
 // --live keeps only what is still alive at the window's end, under load (what lives for seconds).
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false }, conns: { type: 'string', default: '64' } } });
 const durationS = Number(values.duration);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-survivors-'));
 const out = path.join(tmp, 'survivors.heapprofile');
@@ -33,7 +33,7 @@ try {
   });
   const bodyFile = path.join(tmp, 'chat.json');
   writeFileSync(bodyFile, JSON.stringify({ model: stack.CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 }));
-  const load = await runFixedRate({ url: `${gw.origin}/v1/chat/completions`, rate: values.rate, durationS, bodyFile, headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' } });
+  const load = await runFixedRate({ url: `${gw.origin}/v1/chat/completions`, rate: values.rate, durationS, conns: Number(values.conns), bodyFile, headers: { authorization: `Bearer ${rawKey}`, 'content-type': 'application/json' } });
   for (let i = 0; i < 50 && !existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
   console.log(`load: ${Math.round(load.achievedRate)} req/s, p50 ${load.p50.toFixed(3)} ms, p99 ${load.p99.toFixed(3)} ms, errors ${load.errors + load.non2xx}`);
 
