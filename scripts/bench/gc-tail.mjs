@@ -35,7 +35,7 @@ const logFile = path.join(os.tmpdir(), 'llmgw-gc-trace.log');
 const out = openSync(logFile, 'w');
 const child = spawn(process.execPath, ['--trace-gc', ...nodeArgs, main], { env: { ...process.env, GW_HOST: '127.0.0.1', GW_PORT: String(port), GW_ADMIN_PORT: String(adminPort), REDIS_URL: redis.url, GW_LOG_LEVEL: 'warn', GW_WORKERS: '1', ...extraEnv }, stdio: ['ignore', out, 'inherit'] });
 for (let i = 0; i < 100; i++) { if (await fetch(`http://127.0.0.1:${port}/ready`).then((r) => r.ok, () => false)) break; await new Promise((r) => setTimeout(r, 100)); }
-// The main thread only: V8's and libuv's helper threads stay with the rest on CPU 0.
+// --pin: the main thread only (V8's and libuv's helper threads stay with the rest on CPU 0); --pin-all: every thread.
 if (PIN) execFileSync('taskset', [PIN_ALL ? '-acp' : '-cp', '1', String(child.pid)], { stdio: 'ignore' });
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 });
 writeFileSync(path.join(os.tmpdir(), 'llmgw-gc-body.json'), body);

@@ -16,7 +16,7 @@ const HELP =
  * (the time since its last run, less the period). The same samples `perf_hooks.
  * monitorEventLoopDelay` takes, counted exactly: read back from its HDR histogram, only the
  * percentiles it lists (0, 50, 75, 87.5, 93.75 … 100) can be had cheaply, which put the share
- * of samples over a bound at 12.5 % or 6.25 % when it was 3 % (and `percentile()` searched
+ * of samples over a bound at 12.5 % when it was 9 % (and `percentile()` searched
  * per bound costs ~2 ms of the loop per scrape). About a hundred timer runs a second: no cost
  * worth measuring.
  */
