@@ -2,7 +2,7 @@
 // whole gateway; the supervisor sums their metrics on the admin port, starts again a worker
 // that dies, drains them all on SIGTERM, and raises the open-files limit they inherit.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -189,4 +189,63 @@ describe('GW_WORKERS=2', () => {
       taken.close();
     }
   }, 60_000);
+
+  describe('a pod stopped while its workers boot leaves no worker behind', () => {
+    /** Pids whose parent is `ppid` (from /proc: the workers of a supervisor). */
+    const childrenOf = (ppid: number): number[] =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            // Field 4 of /proc/<pid>/stat, after the command in parentheses.
+            return Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === ppid;
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+
+    /** A supervisor whose two workers take ≈ 4 s to boot: their Redis refuses, and they wait for it that long. */
+    async function bootingPod() {
+      const deadRedis = net.createServer();
+      await new Promise<void>((r) => deadRedis.listen(0, '127.0.0.1', r));
+      const redisPort = (deadRedis.address() as net.AddressInfo).port;
+      await new Promise((r) => deadRedis.close(r));
+      const child = spawn(process.execPath, [MAIN], {
+        env: { ...process.env, REDIS_URL: `redis://127.0.0.1:${redisPort}`, GW_REDIS_BOOT_WAIT_MS: '4000', GW_PORT: '0', GW_HOST: '127.0.0.1', GW_LOG_LEVEL: 'info', GW_WORKERS: '2' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+      let workers: number[] = [];
+      await until(() => (workers = childrenOf(child.pid!)).length === 2, 'two workers started');
+      return { child, workers, exited, out: () => out };
+    }
+
+    it('SIGTERM: the supervisor stops the booting workers and exits 0', async () => {
+      const pod = await bootingPod();
+      try {
+        pod.child.kill('SIGTERM');
+        expect(await pod.exited).toEqual({ code: 0, signal: null });
+        expect(pod.out()).toContain('"msg":"workers stopped before serving"');
+        await until(() => pod.workers.every((pid) => !alive(pid)), 'no worker left', 15_000);
+      } finally {
+        pod.child.kill('SIGKILL');
+        for (const pid of pod.workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    }, 60_000);
+
+    it('SIGKILL of the supervisor: each worker drains and exits once booted, instead of serving without it', async () => {
+      const pod = await bootingPod();
+      try {
+        pod.child.kill('SIGKILL');
+        await pod.exited;
+        await until(() => pod.workers.every((pid) => !alive(pid)), 'no worker left', 15_000);
+      } finally {
+        for (const pid of pod.workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      }
+    }, 60_000);
+  });
 });

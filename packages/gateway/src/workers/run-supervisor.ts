@@ -2,7 +2,7 @@ import type { GatewayConfig } from '../config.js';
 import type { HttpListener } from '../http/server.js';
 import { loadUws } from '../http/uws.js';
 import type { Logger } from '../logger.js';
-import { startSupervisor } from './supervisor.js';
+import { BootAborted, startSupervisor } from './supervisor.js';
 import { startSupervisorAdmin } from './supervisor-admin.js';
 
 /**
@@ -12,14 +12,30 @@ import { startSupervisorAdmin } from './supervisor-admin.js';
  */
 export async function runSupervisor(opts: { config: GatewayConfig; count: number; main: string; log: Logger }): Promise<void> {
   const { config, log } = opts;
+  // A signal while the workers boot (Ctrl-C right after start): stop them and exit, rather
+  // than die at once and leave them running without a supervisor.
+  const boot = new AbortController();
+  const stopBoot = (signal: string) => {
+    log.info({ signal }, 'signal received while the workers start; stopping them');
+    boot.abort();
+  };
+  process.on('SIGTERM', stopBoot);
+  process.on('SIGINT', stopBoot);
   let sup;
   try {
-    sup = await startSupervisor(opts);
+    sup = await startSupervisor({ ...opts, signal: boot.signal });
   } catch (e) {
+    if (e instanceof BootAborted) {
+      log.info('workers stopped before serving');
+      log.flush(() => process.exit(0));
+      return;
+    }
     log.fatal({ err: (e as Error).message, killed: (e as { pids?: number[] }).pids }, 'workers could not start');
     log.flush(() => process.exit(1));
     return;
   }
+  process.off('SIGTERM', stopBoot);
+  process.off('SIGINT', stopBoot);
   let admin: HttpListener | null = null;
   if (config.GW_ADMIN_PORT !== undefined) {
     try {

@@ -27,6 +27,15 @@ export interface SupervisorOptions {
   /** The gateway's main.js: each worker runs it with WORKER_ID_ENV set. */
   main: string;
   log: Logger;
+  /** Aborted (a signal) while the workers boot: they are stopped and `startSupervisor` rejects with `BootAborted`. */
+  signal?: AbortSignal;
+}
+
+/** The pod was asked to stop before every worker listened; the workers started so far have exited. */
+export class BootAborted extends Error {
+  constructor() {
+    super('stopped before every worker listened');
+  }
 }
 
 export interface Supervisor {
@@ -112,20 +121,39 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
     });
   };
 
+  const aborted = () => bootFailed?.(new BootAborted());
+  opts.signal?.addEventListener('abort', aborted, { once: true });
   await new Promise<void>((resolve, reject) => {
     allListening = resolve;
     bootFailed = reject;
+    if (opts.signal?.aborted) return reject(new BootAborted());
     for (let id = 0; id < opts.count; id++) {
       const slot: WorkerSlot = { id, child: null, listening: false, startedAt: 0, restarts: 0, quickCrashes: 0 };
       workers.push(slot);
       spawnWorker(slot);
     }
-  }).catch((e: unknown) => {
+  }).catch(async (e: unknown) => {
     stopping = true;
     const pids = workers.map((w) => w.child?.pid).filter((p) => p !== undefined);
+    if (e instanceof BootAborted) {
+      // Asked to stop: a worker still booting has no handler yet and ends at SIGTERM; one that
+      // listens already drains (nothing in flight) and exits. Wait for every one of them.
+      await Promise.all(
+        workers.map((w) => {
+          const child = w.child;
+          if (!child) return Promise.resolve();
+          return new Promise((r) => {
+            child.once('exit', r);
+            child.kill('SIGTERM');
+          });
+        }),
+      );
+      throw e;
+    }
     for (const w of workers) w.child?.kill('SIGKILL');
     throw Object.assign(e as Error, { pids });
   });
+  opts.signal?.removeEventListener('abort', aborted);
   bootFailed = null;
   log.info({ port, host: config.GW_HOST, workers: opts.count, pids: workers.map((w) => w.child?.pid) }, 'workers listening');
 
@@ -174,7 +202,9 @@ export async function startSupervisor(opts: SupervisorOptions): Promise<Supervis
             const child = w.child;
             if (!child) return resolve(1);
             child.once('exit', (code) => resolve(code ?? 1));
-            if (child.connected) send(w, { t: 'drain' });
+            // One still booting (started again after a crash) would not hear the message:
+            // SIGTERM ends it before its handler exists, or drains it once there is one.
+            if (child.connected && w.listening) send(w, { t: 'drain' });
             else child.kill('SIGTERM');
           }),
       );

@@ -31,5 +31,9 @@ export function linkToSupervisor(gw: RunningGateway, drain: () => void): void {
     }
   });
   process.on('disconnect', drain);
+  // The supervisor went away while this worker booted, before these listeners: drain now
+  // rather than serve on without it.
+  if (!process.connected) return drain();
   send({ t: 'listening', port: gw.port });
 }
+
