@@ -91,7 +91,7 @@ export async function startGateway(config: GatewayConfig, opts: StartOptions = {
   const log = createLogger(config.GW_LOG_LEVEL, opts.logDestination, {
     ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}),
     ...(opts.worker ? { worker: opts.worker.id } : {}),
-  });
+  }, config.GW_LOG_FLUSH_MS);
   // Before anything connects: a file it names that cannot be used stops the boot (ConfigError).
   const upstream = upstreamAgentOptions(config);
   const uws = loadUws();

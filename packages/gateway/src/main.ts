@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   if (workerId !== undefined) return serve(config, { id: Number(workerId), metrics: process.env[WORKER_METRICS_ENV] === '1' });
   const count = resolveWorkerCount(config.GW_WORKERS);
   if (count === 1) return serve(config, null);
-  const log = createLogger(config.GW_LOG_LEVEL, undefined, { ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}), role: 'supervisor' });
+  const log = createLogger(config.GW_LOG_LEVEL, undefined, { ...(config.GW_POD_NAME ? { pod: config.GW_POD_NAME } : {}), role: 'supervisor' }, config.GW_LOG_FLUSH_MS);
   logOpenFilesLimit(log, readOpenFilesLimit());
   await runSupervisor({ config, count, main: fileURLToPath(import.meta.url), log });
 }
