@@ -16,6 +16,14 @@ describe('OutputCapture', () => {
     c.push('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"cd"}}\n\n');
     expect(c.text).toBe('ab{"x":1}cd');
   });
+  it('keeps text in the order it came, across events and kinds, and only the text members', () => {
+    const c = new OutputCapture();
+    c.push(Buffer.from('data: {"choices":[{"text":"ab","subtext":"no","context":"no"}]}\n\n'));
+    c.push(Buffer.from('data: {"choices":[{"delta":{"tool_calls":[{"function":{"name":"f","arguments":"{\\"x\\":1}"}}]}}]}\n\n'));
+    c.push(Buffer.from('event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"cd"}}\n\n'));
+    c.push(Buffer.from('data: {"choices":[{"delta":{"content":"é\\u00e9"}}]}\n\n'));
+    expect(c.text).toBe('ab{"x":1}cdéé');
+  });
   it('skips the Responses API summary events that repeat the whole text', () => {
     const c = new OutputCapture();
     c.push('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\n');

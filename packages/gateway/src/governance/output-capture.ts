@@ -7,7 +7,15 @@
  * when the text is asked for (or when too much waits).
  */
 
-const KEYS = ['"content":"', '"text":"', '"delta":"', '"arguments":"'];
+/** The members that carry generated text: `"content":"`, `"text":"`, `"delta":"`, `"arguments":"`. */
+const MEMBER = '":"';
+const KEY_NAMES = ['"content', '"text', '"delta', '"arguments'];
+
+/** Whether the member whose `":"` is at `i` is one of KEY_NAMES. */
+function isTextKey(s: string, i: number): boolean {
+  for (const k of KEY_NAMES) if (s.startsWith(k, i - k.length)) return true;
+  return false;
+}
 /** Beyond this many characters only the length is kept (counted as chars/4). */
 const MAX_KEPT_CHARS = 1 << 20;
 /** Unscanned bytes held at most; more are scanned at once. */
@@ -46,7 +54,8 @@ export class OutputCapture {
     if (all.length === 0) return;
     this.pending = [];
     this.pendingLen = 0;
-    for (const d of all) this.scanPush(typeof d === 'string' ? d : d.toString('utf8'));
+    if (all.length > 1 && all.every((d) => typeof d !== 'string')) this.scanPush(Buffer.concat(all as Buffer[]).toString('utf8'));
+    else for (const d of all) this.scanPush(typeof d === 'string' ? d : d.toString('utf8'));
   }
 
   private scanPush(s: string): void {
@@ -58,16 +67,19 @@ export class OutputCapture {
     this.scan(s);
   }
 
+  /** One pass over `s`, at each `":"` (a JSON string member; never inside a JSON string, where quotes are escaped): in order of appearance. */
   private scan(s: string): void {
-    for (const key of KEYS) {
-      let i = s.indexOf(key);
-      while (i !== -1) {
-        const start = i + key.length;
-        const end = stringEnd(s, start);
-        if (end === -1) break;
-        if (end > start) this.add(s.slice(start, end));
-        i = s.indexOf(key, end);
+    let i = s.indexOf(MEMBER);
+    while (i !== -1) {
+      const start = i + MEMBER.length;
+      if (!isTextKey(s, i)) {
+        i = s.indexOf(MEMBER, start);
+        continue;
       }
+      const end = stringEnd(s, start);
+      if (end === -1) return;
+      if (end > start) this.add(s.slice(start, end));
+      i = s.indexOf(MEMBER, end);
     }
   }
 
