@@ -54,7 +54,7 @@ export class OutputCapture {
     if (all.length === 0) return;
     this.pending = [];
     this.pendingLen = 0;
-    if (all.length > 1 && all.every((d) => typeof d !== 'string')) this.scanPush(Buffer.concat(all as Buffer[]).toString('utf8'));
+    if (all.length > 1 && all.every((d) => typeof d !== 'string')) this.scanPush(Buffer.concat(all).toString('utf8'));
     else for (const d of all) this.scanPush(typeof d === 'string' ? d : d.toString('utf8'));
   }
 
