@@ -32,7 +32,7 @@ const REDACT_PATHS = [
 ];
 
 /** Bytes of log lines kept before they are written, when lines are batched (`flushMs` > 0). */
-export const LOG_BATCH_BYTES = 8 * 1024;
+const LOG_BATCH_BYTES = 8 * 1024;
 
 /**
  * Where log lines go by default: stdout through pino's asynchronous writer. `flushMs` > 0
@@ -40,7 +40,7 @@ export const LOG_BATCH_BYTES = 8 * 1024;
  * first (a write per line costs a thread-pool round trip and a wake-up of the reader: more CPU
  * than making the access line itself). pino writes what is left synchronously on exit.
  */
-export function logDestination(flushMs: number): DestinationStream {
+function logDestination(flushMs: number): DestinationStream {
   if (flushMs <= 0) return pino.destination({ sync: false });
   return pino.destination({ sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: flushMs });
 }
