@@ -12,7 +12,7 @@ import { loadAverage, machineInfo } from './lib/machine.mjs';
 import { procNofile, waitIdle, watchLater, watchProcess } from './lib/proc.mjs';
 import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
 import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
-import { FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
+import { EVENTS, FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
 import { ensureWrk, runWrk, writeWrkScript } from './lib/wrk.mjs';
 
@@ -89,6 +89,7 @@ async function main() {
     targets: {},
     throughput: {},
     fixedRate: {},
+    events: {},
     slow: {},
     notes: [],
   };
@@ -236,6 +237,33 @@ async function main() {
     for (const cell of Object.values(results.fixedRate)) cell.median = summarise(cell.runs);
   }
 
+  // ---- paced streams: CPU per streamed event, events one per read ----
+  if (want(EVENTS.name)) {
+    const chunks = opts.quick ? 100 : EVENTS.chunks;
+    const streams = (t, conns, n) =>
+      runClient('slow-streams.mjs', ['--url', t.origin + EVENTS.path, '--conns', String(conns), '--chunks', String(n), '--delay-ms', String(EVENTS.delayMs), '--headers', JSON.stringify(headersFor(EVENTS, t, rawKey))]);
+    // Warm-up: the code of the streamed path optimised before the first measured run.
+    for (const t of targets) if (alive(t, results)) await streams(t, 50, 100);
+    for (let run = 1; run <= opts.runs; run++) {
+      for (const t of targets) {
+        if (!alive(t, results)) continue;
+        await waitIdle([fake.pid, t.pid]);
+        const w = watchProcess(t.pid);
+        const wr = gateways.has(t) ? watchProcess(redis.process.pid) : null;
+        const r = await streams(t, EVENTS.conns, chunks);
+        const s = w.stop();
+        const sr = wr?.stop();
+        const events = r.completed * chunks;
+        const perEvent = (x) => (x?.cpuPct != null && events > 0 ? ((x.cpuPct / 100) * x.wallS * 1e6) / events : null);
+        const failed = r.errors + r.non200 + r.incomplete + r.unsettled;
+        const cell = { cpuUsPerEvent: perEvent(s), redisCpuUsPerEvent: perEvent(sr), events, failed, rssMaxMB: s.rssMaxMB };
+        ((results.events[t.name] ??= { runs: [] }).runs).push(cell);
+        log(`run ${run}/${opts.runs} events     ${t.name.padEnd(8)} ${fmtN(cell.cpuUsPerEvent)} µs per event (${events} events, cpu ${Math.round(s.cpuPct ?? 0)}%)${failed ? `  FAILED ${failed}` : ''}`);
+      }
+    }
+    for (const cell of Object.values(results.events)) cell.median = summarise(cell.runs);
+  }
+
   // ---- concurrent slow streams: memory and errors (one run each; it is not a rate) ----
   const slowTargets = targets.filter((t) => t.name === 'gateway' || (!opts.quick && t.name === 'nginx'));
   const clientNofile = procNofile(process.pid) ?? 1024;
@@ -303,6 +331,7 @@ function alive(t, results) {
 }
 
 let fakeOutput = () => '';
+const fmtN = (x) => (x == null ? '–' : x.toFixed(1));
 
 function isDeadSync(pid) {
   try {

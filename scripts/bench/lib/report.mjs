@@ -88,7 +88,7 @@ export function checkTargets(results) {
   return out;
 }
 
-/** The results as markdown: throughput, fixed-rate latency, slow streams, targets. */
+/** The results as markdown: throughput, fixed-rate latency, paced streams, slow streams, targets. */
 export function toMarkdown(results) {
   const L = [];
   const m = results.machine;
@@ -150,6 +150,19 @@ export function toMarkdown(results) {
       L.push(`Inside the gateway during that run (its /metrics): event-loop stalls p99 ${fmt(g.loopLagP99Ms, 2)} ms, max ${fmt(g.loopLagMaxMs, 2)} ms (lag beyond prom-client's 10 ms sampling timer)${hist}; GC pauses ${gc('minor')}, ${gc('major')}, ${gc('incremental')}.${own}`);
       L.push('');
     }
+  }
+  const ev = results.events;
+  if (ev && Object.keys(ev).length) {
+    const n = ev.nginx?.median?.cpuUsPerEvent;
+    L.push(`Paced streams, ${results.options.quick ? '100' : '300'} events 10 ms apart on each of 200 streams at once (events one per upstream read, as LLMs send them): CPU per event relayed (for direct, the fake provider's own, making and writing them):`);
+    L.push('');
+    L.push('| target | CPU µs/event | spread | × nginx | + Redis µs/event | RSS MB | failed |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const [t, cell] of Object.entries(ev)) {
+      const x = cell.median;
+      L.push(`| ${t} | ${fmt(x.cpuUsPerEvent, 1)} | ${spread(cell.runs.map((r) => r.cpuUsPerEvent))} | ${fmt(ratio(x.cpuUsPerEvent, n), 2)} | ${x.redisCpuUsPerEvent == null ? '–' : fmt(x.redisCpuUsPerEvent, 2)} | ${fmt(x.rssMaxMB)} | ${cell.runs.reduce((a, r) => a + r.failed, 0)} |`);
+    }
+    L.push('');
   }
   const slow = results.slow;
   if (slow && Object.keys(slow).length) {

@@ -37,7 +37,13 @@ export const SLOW = [
   { name: 'slow10k', title: '10,000 concurrent slow streams', conns: 10000 },
 ].map((s) => ({ ...s, path: '/v1/chat/completions', kind: 'slow' }));
 
-export const ALL_NAMES = [...THROUGHPUT.map((s) => s.name), FIXED_RATE.name, ...SLOW.map((s) => s.name)];
+/**
+ * Streams as LLMs send them: events one per upstream read, 10 ms apart (stream20 gets its 20
+ * events in one read, so it measures what a request costs; this, what an event costs).
+ */
+export const EVENTS = { name: 'events', title: 'paced streams: 200 at once, 300 events 10 ms apart each', path: '/v1/chat/completions', conns: 200, chunks: 300, delayMs: 10, kind: 'events' };
+
+export const ALL_NAMES = [...THROUGHPUT.map((s) => s.name), FIXED_RATE.name, EVENTS.name, ...SLOW.map((s) => s.name)];
 
 /** Write a scenario's body into `dir`; returns its path. */
 export function writeBody(dir, scenario) {
