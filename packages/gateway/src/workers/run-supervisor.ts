@@ -27,11 +27,11 @@ export async function runSupervisor(opts: { config: GatewayConfig; count: number
   } catch (e) {
     if (e instanceof BootAborted) {
       log.info('workers stopped before serving');
-      log.flush(() => process.exit(0));
+      exitWhenFlushed(log, 0);
       return;
     }
     log.fatal({ err: (e as Error).message, killed: (e as { pids?: number[] }).pids }, 'workers could not start');
-    log.flush(() => process.exit(1));
+    exitWhenFlushed(log, 1);
     return;
   }
   process.off('SIGTERM', stopBoot);
@@ -44,7 +44,7 @@ export async function runSupervisor(opts: { config: GatewayConfig; count: number
       // A pod without its admin listener would never be ready: stop rather than serve blind.
       log.fatal({ err: (e as Error).message }, 'admin listener could not start; stopping the workers');
       await sup.stop();
-      log.flush(() => process.exit(1));
+      exitWhenFlushed(log, 1);
       return;
     }
     log.info({ adminPort: admin.port, adminHost: config.GW_ADMIN_HOST }, 'admin listener (/metrics, /status, /health, /ready), summing the workers');
@@ -62,9 +62,17 @@ export async function runSupervisor(opts: { config: GatewayConfig; count: number
     // The admin listener stays until the workers are gone, so /ready says 503 meanwhile.
     admin?.close();
     log.info({ code }, 'workers stopped');
-    log.flush(() => process.exit(code));
-    setTimeout(() => process.exit(code), 1_000).unref();
+    exitWhenFlushed(log, code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/**
+ * Exit once the log lines held are written; after a second at most (stdout stuck: a full pipe
+ * nobody reads), pino's exit handler tries once more synchronously.
+ */
+function exitWhenFlushed(log: Logger, code: number): void {
+  log.flush(() => process.exit(code));
+  setTimeout(() => process.exit(code), 1_000).unref();
 }
