@@ -2,14 +2,13 @@
 // `npm run bench`: the gateway (full pipeline) against the fake provider directly, nginx
 // proxy_pass and a bare uWS+undici proxy, same requests, same load generator; medians of
 // several runs; a markdown table and JSON under bench/results/. See scripts/bench/README.md.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/args.mjs';
 import { loadAverage, machineInfo } from './lib/machine.mjs';
-import { procNofile, waitIdle, watchLater, watchProcess } from './lib/proc.mjs';
+import { procNofile, runJsonClient as runClient, waitIdle, watchLater, watchProcess } from './lib/proc.mjs';
 import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
 import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
 import { EVENTS, FIXED_RATE, headersFor, SLOW, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
@@ -57,26 +56,6 @@ async function cleanup() {
 }
 process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 process.on('SIGTERM', () => void cleanup().finally(() => process.exit(143)));
-
-/** Run a node script of ours as the load generator and parse the JSON line it prints. */
-function runClient(script, args) {
-  return new Promise((resolve, reject) => {
-    const sh = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
-    const child = spawn('sh', ['-c', sh, process.execPath, path.join(ROOT, 'scripts/bench', script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop();
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`${script} exited ${code}: ${err.slice(-2000)}${out.slice(-500)}`));
-      }
-    });
-  });
-}
 
 async function main() {
   const results = {
@@ -258,7 +237,7 @@ async function main() {
         const failed = r.errors + r.non200 + r.incomplete + r.unsettled;
         const cell = { cpuUsPerEvent: perEvent(s), redisCpuUsPerEvent: perEvent(sr), events, failed, rssMaxMB: s.rssMaxMB };
         ((results.events[t.name] ??= { runs: [] }).runs).push(cell);
-        log(`run ${run}/${opts.runs} events     ${t.name.padEnd(8)} ${fmtN(cell.cpuUsPerEvent)} µs per event (${events} events, cpu ${Math.round(s.cpuPct ?? 0)}%)${failed ? `  FAILED ${failed}` : ''}`);
+        log(`run ${run}/${opts.runs} events     ${t.name.padEnd(8)} ${cell.cpuUsPerEvent?.toFixed(1) ?? '–'} µs per event (${events} events, cpu ${Math.round(s.cpuPct ?? 0)}%)${failed ? `  FAILED ${failed}` : ''}`);
       }
     }
     for (const cell of Object.values(results.events)) cell.median = summarise(cell.runs);
@@ -331,7 +310,6 @@ function alive(t, results) {
 }
 
 let fakeOutput = () => '';
-const fmtN = (x) => (x == null ? '–' : x.toFixed(1));
 
 function isDeadSync(pid) {
   try {

@@ -9,10 +9,9 @@
 //   node scripts/bench/stream-events.mjs [--a <build>/packages/gateway/dist/main.js] [--b …]
 //     [--conns 200] [--chunks 300] [--delay-ms 10] [--rounds 4] [--a-env '{…}'] [--b-env '{…}'] [--node-args=…]
 // Without --a: the current build only.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { waitIdle, watchProcess } from './lib/proc.mjs';
+import { runJsonClient, waitIdle, watchProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import * as stack from './lib/stack.mjs';
 
@@ -33,22 +32,9 @@ const { values } = parseArgs({
 const conns = Number(values.conns);
 const chunks = Number(values.chunks);
 
-/** slow-streams.mjs against `url`; its JSON line. */
-function slowStreams(url, headers) {
-  const args = ['--url', url, '--conns', String(conns), '--chunks', String(chunks), '--delay-ms', values['delay-ms'], '--headers', JSON.stringify(headers)];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(import.meta.dirname, 'slow-streams.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop()));
-      } catch {
-        reject(new Error(`slow-streams exited ${code}: ${out}`));
-      }
-    });
-  });
-}
+/** slow-streams.mjs against `url`: its JSON line. */
+const slowStreams = (url, headers) =>
+  runJsonClient('slow-streams.mjs', ['--url', url, '--conns', String(conns), '--chunks', String(chunks), '--delay-ms', values['delay-ms'], '--headers', JSON.stringify(headers)]);
 
 const redis = await stack.startRedis();
 const fake = await stack.startFake();

@@ -3,6 +3,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
 const WANT_NOFILE = 65536;
@@ -178,4 +180,28 @@ export async function waitIdle(pids, { pct = 5, maxMs = 15_000 } = {}) {
 /** `watchProcess` for each of `pids`, started `ms` from now (when a load client's warm-up ends). */
 export function watchLater(pids, ms) {
   return new Promise((resolve) => setTimeout(resolve, ms)).then(() => pids.map((pid) => watchProcess(pid)));
+}
+
+const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Run one of the bench's own load clients (`scripts/bench/<script>`, e.g. fixed-rate.mjs,
+ * slow-streams.mjs) with the open-files limit raised, and parse the JSON line it prints last.
+ */
+export function runJsonClient(script, args) {
+  return new Promise((resolve, reject) => {
+    const sh = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+    const child = spawn('sh', ['-c', sh, process.execPath, path.join(BENCH_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()));
+      } catch {
+        reject(new Error(`${script} exited ${code}: ${err.slice(-2000)}${out.slice(-500)}`));
+      }
+    });
+  });
 }
