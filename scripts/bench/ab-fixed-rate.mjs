@@ -6,12 +6,14 @@
 // so background load drifts over all three alike. Medians of the rounds, and B/A.
 //   node scripts/bench/ab-fixed-rate.mjs --a /work/wt-base/packages/gateway/dist/main.js \
 //     [--b packages/gateway/dist/main.js] [--rate 2000] [--rounds 5] [--duration 8] [--warmup 2] [--conns 64]
-//     [--a-node-args=…] [--b-node-args=…] [--a-env '{…}'] [--b-env '{…}']
+//     [--a-node-args=…] [--b-node-args=…] [--a-env '{…}'] [--b-env '{…}'] [--pin]
+// --pin: the gateways on cores 1…n-1, the client, the fake provider and Redis on core 0 (lib/pin.mjs).
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
+import { enablePinning } from './lib/pin.mjs';
 import { waitIdle, watchProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { FIXED_RATE, headersFor, writeBody } from './lib/scenarios.mjs';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'b-node-args': { type: 'string', default: '' },
     'a-env': { type: 'string', default: '{}' },
     'b-env': { type: 'string', default: '{}' },
+    pin: { type: 'boolean', default: false },
   },
 });
 if (!values.a) {
@@ -42,6 +45,7 @@ if (!values.a) {
 const fixedRate = (url, bodyFile, headers) =>
   runFixedRate({ url, rate: values.rate, durationS: values.duration, warmupS: values.warmup, conns: values.conns, bodyFile, headers });
 
+if (values.pin) enablePinning();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-ab-fixed-'));
 const redis = await stack.startRedis();
 const fake = await stack.startFake();

@@ -19,9 +19,11 @@ import { median } from './lib/report.mjs';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
 import { runWrk, writeWrkScript } from './lib/wrk.mjs';
+import { enablePinning } from './lib/pin.mjs';
 
 const { values } = parseArgs({
   options: {
+    pin: { type: 'boolean', default: false },
     a: { type: 'string' },
     b: { type: 'string', default: stack.GATEWAY_MAIN },
     scenario: { type: 'string', default: 'chat' },
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     'b-env': { type: 'string', default: '{}' },
   },
 });
+if (values.pin) enablePinning(); // the gateway on cores of its own, the load on core 0 (lib/pin.mjs)
 if (!values.a) {
   process.stderr.write('usage: node scripts/bench/ab.mjs --a <before/main.js> [--b <after/main.js>] [--scenario chat] [--rounds 6] [--duration 5]\n');
   process.exit(2);

@@ -18,9 +18,11 @@ import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import { procSample } from './lib/proc.mjs';
 import * as stack from './lib/stack.mjs';
 import { runWrk, writeWrkScript } from './lib/wrk.mjs';
+import { enablePinning } from './lib/pin.mjs';
 
 const { values } = parseArgs({
   options: {
+    pin: { type: 'boolean', default: false },
     scenario: { type: 'string', default: 'chat' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
   },
 });
+if (values.pin) enablePinning(); // the gateway on cores of its own, the load on core 0 (lib/pin.mjs)
 const sc = THROUGHPUT.find((s) => s.name === values.scenario);
 if (!sc || spawnSync('perf', ['--version']).status !== 0) {
   process.stderr.write(sc ? 'perf is not installed (apt-get install -y linux-perf)\n' : `unknown scenario ${values.scenario}\n`);

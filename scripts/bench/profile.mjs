@@ -11,9 +11,11 @@ import { watchProcess } from './lib/proc.mjs';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
 import { runWrk, writeWrkScript } from './lib/wrk.mjs';
+import { enablePinning } from './lib/pin.mjs';
 
 const { values } = parseArgs({
   options: {
+    pin: { type: 'boolean', default: false },
     scenario: { type: 'string', default: 'chat' },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '64' },
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     env: { type: 'string', default: '{}' },
   },
 });
+if (values.pin) enablePinning(); // the gateway on cores of its own, the load on core 0 (lib/pin.mjs)
 const sc = THROUGHPUT.find((s) => s.name === values.scenario);
 if (!sc) {
   process.stderr.write(`unknown scenario ${values.scenario} (${THROUGHPUT.map((s) => s.name).join(', ')})\n`);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './lib/args.mjs';
 import { loadAverage, machineInfo } from './lib/machine.mjs';
+import { enablePinning } from './lib/pin.mjs';
 import { procNofile, runJsonClient as runClient, waitIdle, watchLater, watchProcess } from './lib/proc.mjs';
 import { checkTargets, summarise, toMarkdown } from './lib/report.mjs';
 import { scrape, scrapeLater, windowStats } from './lib/gateway-metrics.mjs';
@@ -28,6 +29,13 @@ try {
 if (opts.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
+}
+let pinned = null;
+try {
+  if (opts.pin) pinned = enablePinning();
+} catch (e) {
+  process.stderr.write(`bench: ${e.message}\n`);
+  process.exit(2);
 }
 const wrkMissing = ensureWrk(log);
 if (wrkMissing) {
@@ -64,7 +72,7 @@ async function main() {
     command,
     options: opts,
     loadavg: { start: loadAverage() },
-    machine: machineInfo(),
+    machine: machineInfo(pinned ? { pinning: pinned } : {}),
     targets: {},
     throughput: {},
     fixedRate: {},
@@ -137,8 +145,11 @@ async function main() {
   for (const t of targets) results.targets[t.name] = { origin: t.origin, pid: t.pid, nofile: t.nofile };
   results.notes.push(
     'gateway: full pipeline (auth via the cached key, model resolution, routing, admission for rpm/tpm/concurrency/budgets (per-pod leases once the key is busy), usage extraction, cost, usage stream, Prometheus metrics via GW_ADMIN_PORT); GW_LOG_LEVEL=warn, so the per-request access line (info) is not written',
-    `load generator, targets and the fake provider share ${results.machine.cores} cores; each runs as its own process; nginx runs one worker (master_process off)`,
+    pinned
+      ? `pinned (--pin): each target on core${pinned.targetCores > 1 ? 's' : ''} ${pinned.target}, the load generator, the fake provider, Redis and the runner on core ${pinned.load}; each runs as its own process; nginx runs one worker (master_process off)`
+      : `load generator, targets and the fake provider share ${results.machine.cores} cores; each runs as its own process; nginx runs one worker (master_process off)`,
   );
+  if (pinned && opts.workers !== null && opts.workers > pinned.targetCores) results.notes.push(`gateway-w${opts.workers}: ${opts.workers} workers on ${pinned.targetCores} pinned core${pinned.targetCores > 1 ? 's' : ''}: they share ${pinned.targetCores > 1 ? 'them' : 'it'}`);
 
   // ---- closed-loop throughput (wrk) ----
   const warmed = new Set();

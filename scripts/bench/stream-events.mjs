@@ -14,9 +14,11 @@ import { parseArgs } from 'node:util';
 import { runJsonClient, waitIdle, watchProcess } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import * as stack from './lib/stack.mjs';
+import { enablePinning } from './lib/pin.mjs';
 
 const { values } = parseArgs({
   options: {
+    pin: { type: 'boolean', default: false },
     a: { type: 'string' },
     b: { type: 'string', default: stack.GATEWAY_MAIN },
     conns: { type: 'string', default: '200' },
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     'node-args': { type: 'string', default: '' },
   },
 });
+if (values.pin) enablePinning(); // the gateway on cores of its own, the load on core 0 (lib/pin.mjs)
 const conns = Number(values.conns);
 const chunks = Number(values.chunks);
 

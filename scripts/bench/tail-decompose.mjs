@@ -13,16 +13,19 @@
 // Printed as medians for all requests and for the slowest 1 %, then the moments when requests
 // spent more than 1 ms in the gateway itself (clusters of them point at a shared wait: a lease
 // renewal, a registry re-read).
-//   node scripts/bench/tail-decompose.mjs [--rate 2000] [--duration 8] [--env '{"GW_USAGE_ENABLED":"0"}'] [--main <other build>/dist/main.js]
+//   node scripts/bench/tail-decompose.mjs [--rate 2000] [--duration 8] [--env '{"GW_USAGE_ENABLED":"0"}'] [--main <other build>/dist/main.js] [--pin]
+// --pin: the gateway on cores 1…n-1, the client, the fake provider and Redis on core 0 (lib/pin.mjs).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFixedRate } from './lib/fixed-rate-client.mjs';
+import { enablePinning } from './lib/pin.mjs';
 import { FIXED_RATE, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
 
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '8' }, env: { type: 'string', default: '{}' }, main: { type: 'string', default: stack.GATEWAY_MAIN } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '8' }, env: { type: 'string', default: '{}' }, main: { type: 'string', default: stack.GATEWAY_MAIN }, pin: { type: 'boolean', default: false } } });
+if (values.pin) enablePinning();
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-tail-'));
 const logFile = path.join(tmp, 'gateway.log');
 const idsFile = path.join(tmp, 'ids.json');

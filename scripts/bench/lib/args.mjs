@@ -15,6 +15,7 @@ export const USAGE = `usage: npm run bench -- [options]   (or: node scripts/benc
   --maglev              also run the gateway under node --maglev (target gateway-maglev): V8's Maglev tier, opt-in on Node.js 20, the default from Node.js 22
   --connections <n>     wrk connections (default 64)
   --rate <n>            fixed-rate scenario requests/s (default 2000)
+  --pin                 the measured target on cores 1…n-1, everything else (wrk, the load clients, the fake provider, Redis, this runner) on core 0 (taskset)
   --no-save             print only; do not write bench/results/
   -h, --help`;
 
@@ -35,6 +36,7 @@ export function parseOptions(argv) {
       maglev: { type: 'boolean', default: false },
       connections: { type: 'string', default: '64' },
       rate: { type: 'string', default: '2000' },
+      pin: { type: 'boolean', default: false },
       'no-save': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +70,7 @@ export function parseOptions(argv) {
     maglev: values.maglev,
     connections: Math.round(num(values.connections, 64, 'connections')),
     rate: Math.round(num(values.rate, 2000, 'rate')),
+    pin: values.pin,
     save: !values['no-save'],
   };
 }

@@ -5,22 +5,26 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tasksetArgs } from './pin.mjs';
 
 /** Open-files limit asked for every child: 10,000 streams need 20,000+ sockets in the gateway. */
 const WANT_NOFILE = 65536;
+
+/** `sh -c` script: raise the open-files limit as far as allowed, then exec "$0" "$@" (same pid). */
+const RAISE_NOFILE_AND_EXEC = (nofile) => `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86/arm
 
 /**
  * Spawn `cmd args` through `sh -c 'ulimit -n …; exec …'` so the child (same pid after exec)
- * gets a raised open-files limit when the hard limit or root allows it.
+ * gets a raised open-files limit when the hard limit or root allows it. `role`: which cores it
+ * runs on under `--pin` ('target' for the process measured, 'load' for the rest; lib/pin.mjs).
  * @returns {{child: import('node:child_process').ChildProcess, pid: number, output: () => string, stop: (signal?: string, graceMs?: number) => Promise<number|null>}}
  */
-export function spawnWithLimits(cmd, args, { env = process.env, cwd, nofile = WANT_NOFILE, keepOutput = 64 * 1024, stdoutFile } = {}) {
-  const script = `ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
+export function spawnWithLimits(cmd, args, { env = process.env, cwd, nofile = WANT_NOFILE, keepOutput = 64 * 1024, stdoutFile, role = 'load' } = {}) {
   // stdoutFile: all of stdout goes there (e.g. every access line), only stderr is kept.
   const stdout = stdoutFile ? openSync(stdoutFile, 'w') : 'pipe';
-  const child = spawn('sh', ['-c', script, cmd, ...args], { env, cwd, stdio: ['ignore', stdout, 'pipe'] });
+  const child = spawn('sh', ['-c', RAISE_NOFILE_AND_EXEC(nofile), ...tasksetArgs(role), cmd, ...args], { env, cwd, stdio: ['ignore', stdout, 'pipe'] });
   if (stdoutFile) closeSync(stdout);
   let out = '';
   const keep = (d) => {
@@ -190,8 +194,8 @@ const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
  */
 export function runJsonClient(script, args) {
   return new Promise((resolve, reject) => {
-    const sh = `ulimit -n ${WANT_NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
-    const child = spawn('sh', ['-c', sh, process.execPath, path.join(BENCH_DIR, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...tasksetArgs('load'), process.execPath, path.join(BENCH_DIR, script), ...args];
+    const child = spawn('sh', ['-c', RAISE_NOFILE_AND_EXEC(WANT_NOFILE), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

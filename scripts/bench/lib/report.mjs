@@ -94,6 +94,7 @@ export function toMarkdown(results) {
   const m = results.machine;
   L.push(`Measured ${results.finishedAt} on ${m.cpu}, ${m.cores} cores, ${m.memoryGB} GB, ${m.os}; Node ${m.node}; ${m.uws}; wrk ${m.wrk}${m.nginx ? `; nginx ${m.nginx}` : ''}${m.portkey ? `; @portkey-ai/gateway ${m.portkey}` : ''}.`);
   L.push('');
+  if (m.pinning) L.push(`Pinned (\`--pin\`): each target on core${m.pinning.targetCores > 1 ? 's' : ''} ${m.pinning.target}; wrk, the load clients, the fake provider, Redis and the runner on core ${m.pinning.load}. A target that keeps its core busy is measured at its own limit; one that does not is held back by the load side's single core (its CPU % column says which).`, '');
   L.push(`Command: \`${results.command}\` — ${results.options.runs} run(s) per cell, medians; ${results.options.duration} s per run after ${results.options.warmup} s warm-up; wrk -t1 -c${results.options.connections}${results.connections?.body1mb && results.connections.body1mb !== results.options.connections ? ` (-c${results.connections.body1mb} for body1mb)` : ''}; load average at start ${results.loadavg.start.join(' / ')}.`);
   L.push('');
   const tp = results.throughput;
@@ -116,7 +117,7 @@ export function toMarkdown(results) {
         .filter(([, r]) => r !== null)
         .map(([name, r]) => `${name} ${r.toFixed(2)}×`);
       if (scaled.length) {
-        L.push(`GW_WORKERS=${w} against one worker (req/s of gateway-w${w} / gateway): ${scaled.join(', ')} — on ${m.cores} cores that the load generator, the fake provider and Redis share, so ${w} workers cannot have ${w} cores to themselves; the CPU µs/req column shows what each request costs either way.`);
+        L.push(`GW_WORKERS=${w} against one worker (req/s of gateway-w${w} / gateway): ${scaled.join(', ')} — ${m.pinning ? `on ${m.pinning.targetCores} pinned core${m.pinning.targetCores > 1 ? 's' : ''}` : `on ${m.cores} cores that the load generator, the fake provider and Redis share`}, so ${w} workers cannot have ${w} cores to themselves; the CPU µs/req column shows what each request costs either way.`);
         L.push('');
       }
     }

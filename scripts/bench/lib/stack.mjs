@@ -8,7 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Registry } from '../../../packages/core/dist/index.js';
-import { freePort, startRedis } from '../../lib/local-redis.mjs';
+import { freePort, startRedis as startLocalRedis } from '../../lib/local-redis.mjs';
+import { pinPid } from './pin.mjs';
 import { procNofile, spawnWithLimits, waitForHttp, waitForPort } from './proc.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,7 +48,12 @@ function firstJsonLine(proc, what, timeoutMs = 15_000) {
   });
 }
 
-export { startRedis };
+/** redis-server for the bench (lib/local-redis.mjs), on the load side's cores under `--pin`. */
+export async function startRedis(opts) {
+  const redis = await startLocalRedis(opts);
+  pinPid(redis.process.pid, 'load');
+  return redis;
+}
 
 /** The fake provider in its own process, recording off. */
 export async function startFake() {
@@ -107,6 +113,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
   // An admin listener turns the Prometheus metrics on, as in production: they cost per request too.
   const adminPort = await freePort();
   const proc = spawnWithLimits(process.execPath, [...nodeArgs, main], {
+    role: 'target',
     env: {
       ...process.env,
       GW_HOST: '127.0.0.1',
@@ -128,7 +135,7 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
 
 /** The bare uWS + undici proxy reference. */
 export async function startPlainProxy(upstreamOrigin) {
-  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'plain-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin]);
+  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'plain-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin], { role: 'target' });
   const { port } = await firstJsonLine(proc, 'plain proxy');
   return { name: 'plain', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: () => proc.stop() };
 }
@@ -157,7 +164,7 @@ export async function startNginx(upstreamPort, log = () => {}) {
     .replaceAll('{{PORT}}', String(port))
     .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort));
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const proc = spawnWithLimits('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')]);
+  const proc = spawnWithLimits('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')], { role: 'target' });
   try {
     await waitForPort(port, { child: proc.child, what: 'nginx', output: () => proc.output() + safeRead(path.join(dir, 'error.log')) });
   } catch (e) {
@@ -225,7 +232,7 @@ export async function startPortkey(fakeUrl, log = () => {}) {
   if (!binRel) return { skipped: '@portkey-ai/gateway has no bin entry' };
   const port = await freePort();
   // The shim works around Portkey-AI/gateway#1389 on Node 20 (streams fail): see the file.
-  const proc = spawnWithLimits(process.execPath, ['--import', path.join(BENCH, 'portkey-fetch-shim.mjs'), path.join(pkgDir, binRel), `--port=${port}`], { cwd: prefix });
+  const proc = spawnWithLimits(process.execPath, ['--import', path.join(BENCH, 'portkey-fetch-shim.mjs'), path.join(pkgDir, binRel), `--port=${port}`], { cwd: prefix, role: 'target' });
   try {
     await waitForPort(port, { child: proc.child, what: 'portkey', output: proc.output, timeoutMs: 30_000 });
   } catch (e) {

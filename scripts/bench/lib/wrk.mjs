@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { tasksetArgs } from './pin.mjs';
 
 /** Lua long-bracket literal that cannot be closed by the content. */
 function luaString(s) {
@@ -55,7 +56,8 @@ export function writeWrkScript(dir, name, req) {
 export function runWrk({ url, script, durationS, connections, threads = 1, timeoutS = 10 }) {
   return new Promise((resolve, reject) => {
     const args = [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, `--timeout`, `${timeoutS}s`, '-s', script, url];
-    const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...argv] = [...tasksetArgs('load'), 'wrk', ...args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
