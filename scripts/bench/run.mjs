@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the gateway (full pipeline) against the fake provider directly, nginx
-// proxy_pass and a bare uWS+undici proxy, same requests, same load generator; medians of
-// several runs; a markdown table and JSON under bench/results/. See scripts/bench/README.md.
+// proxy_pass, the gateway's own transport without the pipeline (bare: uWS + its HTTP/1 client)
+// and a uWS + undici proxy (plain), same requests, same load generator; medians of several
+// runs; a markdown table and JSON under bench/results/. See scripts/bench/README.md.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +103,11 @@ async function main() {
       targets.push(n);
       results.machine.nginx = n.version;
     }
+  }
+  if (opts.targets.includes('bare')) {
+    const b = await stack.startBareProxy(fake.origin);
+    running.push(b);
+    targets.push(b);
   }
   if (opts.targets.includes('plain')) {
     const p = await stack.startPlainProxy(fake.origin);

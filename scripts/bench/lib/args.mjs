@@ -3,12 +3,12 @@ import { parseArgs } from 'node:util';
 import { ALL_NAMES } from './scenarios.mjs';
 
 export const USAGE = `usage: npm run bench -- [options]   (or: node scripts/bench/run.mjs [options] after npm run build)
-  --quick               short smoke run (≈1 min): 1 run, 2 s each, 1,000 slow streams, no plain proxy
+  --quick               short smoke run (≈1 min): 1 run, 2 s each, 1,000 slow streams, no bare or plain proxy
   --duration <s>        seconds measured per run and cell (default 10)
   --warmup <s>          seconds of unmeasured load before each cell (default 2)
   --runs <n>            runs per cell; the table shows medians (default 3)
   --scenario <a,b>      only these: ${ALL_NAMES.join(', ')}
-  --targets <a,b>       only these of direct, nginx, plain, gateway (default all)
+  --targets <a,b>       only these of direct, nginx, bare, plain, gateway (default all)
   --peers               also run the peer gateways: @portkey-ai/gateway (pinned; installed once from npm into ~/.cache/llmgw-bench)
   --peer portkey        the same, naming the peer
   --workers <n>         also run the gateway with GW_WORKERS=n (target gateway-w<n>) next to the one-worker gateway
@@ -53,8 +53,8 @@ export function parseOptions(argv) {
   const list = (v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
   const scenarios = list(values.scenario);
   for (const s of scenarios ?? []) if (!ALL_NAMES.includes(s) && !(quick && s === 'slow1k')) throw new Error(`unknown scenario "${s}" (${ALL_NAMES.join(', ')})`);
-  const targets = list(values.targets) ?? (quick ? ['direct', 'nginx', 'gateway'] : ['direct', 'nginx', 'plain', 'gateway']);
-  for (const t of targets) if (!['direct', 'nginx', 'plain', 'gateway'].includes(t)) throw new Error(`unknown target "${t}"`);
+  const targets = list(values.targets) ?? (quick ? ['direct', 'nginx', 'gateway'] : ['direct', 'nginx', 'bare', 'plain', 'gateway']);
+  for (const t of targets) if (!['direct', 'nginx', 'bare', 'plain', 'gateway'].includes(t)) throw new Error(`unknown target "${t}"`);
   if (values.peer && values.peer !== 'portkey') throw new Error(`unknown --peer "${values.peer}" (only portkey)`);
   return {
     quick,

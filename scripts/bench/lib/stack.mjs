@@ -1,5 +1,6 @@
 // The processes a benchmark run talks to: Redis, the fake provider, the gateway (full
-// pipeline), and the references (direct, nginx, plain uWS+undici proxy, optionally Portkey).
+// pipeline), and the references (direct, nginx, the bare uWS + own-client proxy, the plain
+// uWS + undici proxy, optionally Portkey).
 // Each target is { name, url (origin), pid, stop(), headers? } or a skip reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,7 +134,14 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
   return { name, port, origin, admin: `http://127.0.0.1:${adminPort}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
 }
 
-/** The bare uWS + undici proxy reference. */
+/** The bare proxy reference: uWS + the gateway's own HTTP/1 client, nothing else (bare-proxy.mjs). */
+export async function startBareProxy(upstreamOrigin) {
+  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'bare-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin], { role: 'target' });
+  const { port } = await firstJsonLine(proc, 'bare proxy');
+  return { name: 'bare', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: () => proc.stop() };
+}
+
+/** The plain uWS + undici proxy reference. */
 export async function startPlainProxy(upstreamOrigin) {
   const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'plain-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin], { role: 'target' });
   const { port } = await firstJsonLine(proc, 'plain proxy');
