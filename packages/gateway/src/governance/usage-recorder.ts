@@ -306,7 +306,6 @@ export class UsageRecorder {
     const pod = this.o.pod;
     // One script call per key for the whole batch, whatever periods it spans (around midnight UTC).
     const groups = new Map<string, SpendGroup>();
-    const events: string[] = [];
     const eventSeqs: number[] = [];
     const streamed: UsageEvent[] = [];
     let eventsResent = false;
@@ -318,7 +317,6 @@ export class UsageRecorder {
       if (resent) this.stats.usageWriteRetries++;
       r.sends = (r.sends ?? 0) + 1;
       if (!r.streamed) {
-        events.push(usageEventJson(e));
         eventSeqs.push(seq);
         streamed.push(e);
         if (resent) eventsResent = true;
@@ -386,11 +384,11 @@ export class UsageRecorder {
     const xargv: Array<string | number | Buffer> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
     if (eventsResent) {
       xargv.push('r');
-      for (let i = 0; i < events.length; i++) xargv.push(eventSeqs[i]!, events[i]!);
+      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventJson(streamed[i]!));
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, events.length, usageBatchBuffer(events), ...rollup.sums);
+      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, streamed.length, usageBatchBuffer(streamed), ...rollup.sums);
     }
-    const stream = events.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
+    const stream = streamed.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
   }
