@@ -2,10 +2,10 @@
 // What turning a usage batch into the bytes of its stream entry costs per event (core's
 // usageBatchBuffer, called by the gateway's usage write for every batch), for two builds of
 // packages/core, alternated in one process, at the batch sizes the gateway writes: ≈ 20 events
-// at a few hundred requests/s, ≈ 200 at 2,000 req/s, ≈ 1,000 at saturation (GW_USAGE_FLUSH_MS
-// 100). Builds before the events-in API (texts from usageEventJson, then joined) are called
-// the way the gateway called them.
-//   node scripts/bench/usage-batch.mjs --a /tmp/before/core-dist [--b packages/core/dist] [--sizes 20,200,1000] [--rounds 5]
+// at a few hundred requests/s, ≈ 200 at 2,000 req/s (GW_USAGE_FLUSH_MS 100), 256 (the
+// recorder's most per batch) above that. Builds before the events-in API (texts from
+// usageEventJson, then joined) are called the way the gateway called them.
+//   node scripts/bench/usage-batch.mjs --a /tmp/before/core-dist [--b packages/core/dist] [--sizes 20,200,256,1000] [--rounds 5]
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -14,12 +14,12 @@ const { values } = parseArgs({
   options: {
     a: { type: 'string' },
     b: { type: 'string', default: 'packages/core/dist' },
-    sizes: { type: 'string', default: '20,200,1000' },
+    sizes: { type: 'string', default: '20,200,256' },
     rounds: { type: 'string', default: '5' },
   },
 });
 if (!values.a) {
-  process.stderr.write('usage: node scripts/bench/usage-batch.mjs --a <core dist of the build before> [--b packages/core/dist] [--sizes 20,200,1000] [--rounds 5]\n');
+  process.stderr.write('usage: node scripts/bench/usage-batch.mjs --a <core dist of the build before> [--b packages/core/dist] [--sizes 20,200,256] [--rounds 5]\n');
   process.exit(2);
 }
 
