@@ -8,6 +8,7 @@
 //   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all] [--conns 64]
 // --all samples every allocation instead (bytes per request by site: what makes scavenges frequent).
 // --live keeps only what is still alive at the window's end, under load (what lives for seconds).
+// --env '{"GW_USAGE_ENABLED":"0"}': extra gateway environment.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false }, conns: { type: 'string', default: '64' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false }, conns: { type: 'string', default: '64' }, env: { type: 'string', default: '{}' } } });
 const durationS = Number(values.duration);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-survivors-'));
 const out = path.join(tmp, 'survivors.heapprofile');
@@ -29,7 +30,7 @@ try {
   gw = await stack.startGatewayProcess(redis.url, {
     nodeArgs: ['--trace-gc-nvp', `--import=${path.join(HERE, 'lib/survivor-sampling.mjs')}`],
     // Sampling covers the measured part of the load (after its 2 s warm-up).
-    env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)), GW_SURVIVORS_ALL: values.all ? '1' : '0', GW_SURVIVORS_LIVE: values.live ? '1' : '0' },
+    env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)), GW_SURVIVORS_ALL: values.all ? '1' : '0', GW_SURVIVORS_LIVE: values.live ? '1' : '0', ...JSON.parse(values.env) },
   });
   const bodyFile = path.join(tmp, 'chat.json');
   writeFileSync(bodyFile, JSON.stringify({ model: stack.CHAT_MODEL, messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], max_tokens: 32 }));
