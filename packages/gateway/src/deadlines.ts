@@ -5,26 +5,34 @@
 export interface Timed {
   /** `performance.now()` after which `onDeadline` runs; 0 = none. Owned by the ticker. */
   deadline: number;
-  /** The tier whose set holds this item, or null. Owned by the ticker. */
+  /** The tier whose list holds this item, or null. Owned by the ticker. */
   tier: Tier | null;
+  /** The item's place in its tier's list (-1 when in none). Owned by the ticker. */
+  slot: number;
   onDeadline(): void;
 }
 
 /**
  * Deadlines checked by a few shared, unref'd intervals instead of a timer per request: arming
- * is a field write, and an item stays in its tier's set across requests (the tick drops items
+ * is a field write, and an item stays in its tier's list across requests (the tick drops items
  * whose deadline was cleared). A timeout goes to the coarsest tier that still fires it within
  * max(50 ms, 10 %) of its length; a tier's interval runs only while the tier holds items.
+ *
+ * The list is an array in which each item knows its place: removal moves the last item into
+ * the hole. Not a `Set`: a long-lived Set that every request adds to and deletes from rehashes
+ * every few dozen requests, and V8 allocates the rehashed table in the old generation, where
+ * the table it replaces is garbage for a full GC (docs/performance.md, "floor pass").
  */
 export class Tier {
-  private readonly items = new Set<Timed>();
+  private readonly items: Timed[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly tick = () => this.check();
 
   constructor(readonly resolutionMs: number) {}
 
   add(item: Timed): void {
-    this.items.add(item);
+    item.slot = this.items.length;
+    this.items.push(item);
     item.tier = this;
     if (this.timer === null) {
       this.timer = setInterval(this.tick, this.resolutionMs);
@@ -33,13 +41,33 @@ export class Tier {
   }
 
   remove(item: Timed): void {
-    this.items.delete(item);
+    const items = this.items;
+    const at = item.slot;
+    if (item.tier !== this || items[at] !== item) return;
+    const last = items.pop()!;
+    if (last !== item) {
+      items[at] = last;
+      last.slot = at;
+    }
+    item.slot = -1;
     item.tier = null;
+  }
+
+  /** Items held (tests). */
+  get size(): number {
+    return this.items.length;
   }
 
   private check(): void {
     const now = performance.now();
-    for (const item of this.items) {
+    const items = this.items;
+    // From the end: a removal moves the last item (already seen, or added during this tick)
+    // into the hole, so every item present when the tick began is seen. An onDeadline that
+    // removes others may move a seen item to a lower place, where it is looked at again (a
+    // cleared deadline is dropped, a passed one fires once: its deadline is cleared first).
+    for (let i = items.length - 1; i >= 0; i--) {
+      const item = items[i];
+      if (item === undefined) continue;
       if (item.deadline === 0) {
         this.remove(item);
       } else if (now >= item.deadline) {
@@ -48,7 +76,7 @@ export class Tier {
         item.onDeadline();
       }
     }
-    if (this.items.size === 0 && this.timer !== null) {
+    if (items.length === 0 && this.timer !== null) {
       clearInterval(this.timer);
       this.timer = null;
     }

@@ -201,6 +201,7 @@ function readBody(
   const timer: Timed = {
     deadline: 0,
     tier: null,
+    slot: -1,
     onDeadline: () => {
       size = Infinity;
       refuse(Errors.bodyTimeout(timeoutMs));

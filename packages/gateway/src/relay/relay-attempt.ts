@@ -123,7 +123,7 @@ export function runAttempt(ctx: RequestContext, dispatcher: UpstreamDispatcher, 
     }
 
     // Checked by the shared deadline ticks: no timer per request.
-    const total: Timed = { deadline: 0, tier: null, onDeadline: () => controller?.abort(new TotalTimeoutError('total deadline')) };
+    const total: Timed = { deadline: 0, tier: null, slot: -1, onDeadline: () => controller?.abort(new TotalTimeoutError('total deadline')) };
     arm(total, o.timeouts.totalMs);
     const done = (outcome: AttemptOutcome) => {
       if (settled) return;

@@ -59,6 +59,7 @@ export class Connection implements Timed, ParserSink, RequestCarrier {
   readonly socket: Socket;
   deadline = 0;
   tier: Tier | null = null;
+  slot = -1;
   /** The request on this socket, if any. */
   req: H1Request | null = null;
   /** `performance.now()` when it last became idle. */

@@ -31,6 +31,7 @@ const noop = (): void => {};
 export class Tunnel implements Timed, RequestCarrier {
   deadline = 0;
   tier: Tier | null = null;
+  slot = -1;
   private readonly socket: net.Socket;
   private head: Buffer | null = null;
   private over = false;

@@ -9,6 +9,7 @@ import type { H1Request, QueuePlace } from './request.js';
 class Waiting implements Timed, QueuePlace {
   deadline = 0;
   tier: Tier | null = null;
+  slot = -1;
   prev: Waiting | null = null;
   next: Waiting | null = null;
 
