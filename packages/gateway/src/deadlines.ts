@@ -43,7 +43,7 @@ export class Tier {
   remove(item: Timed): void {
     const items = this.items;
     const at = item.slot;
-    if (item.tier !== this || items[at] !== item) return;
+    if (item.tier !== this || at < 0 || items[at] !== item) return;
     const last = items.pop()!;
     if (last !== item) {
       items[at] = last;

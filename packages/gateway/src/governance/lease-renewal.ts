@@ -9,8 +9,12 @@ import type { GovernanceCommands } from './limit-scripts.js';
  * timer every third of it; a dead pod stops renewing and its members are reclaimed.
  */
 export class LeaseRenewal {
-  /** Admissions holding a concurrency slot or a reservation. */
-  private readonly held = new Set<Admission>();
+  /**
+   * Admissions holding a concurrency slot or a reservation, each knowing its place (a removal
+   * moves the last one into the hole). Not a `Set`: one add and one delete per request make a
+   * long-lived Set rehash into the old generation (deadlines.ts says more).
+   */
+  private readonly held: Admission[] = [];
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -22,13 +26,25 @@ export class LeaseRenewal {
 
   /** A request longer than its lease keeps it alive. */
   hold(adm: Admission): void {
-    this.held.add(adm);
+    const held = this.held;
+    if (adm.heldAt < 0 || held[adm.heldAt] !== adm) {
+      adm.heldAt = held.length;
+      held.push(adm);
+    }
     this.start();
   }
 
   /** The request gave its slot back. */
   drop(adm: Admission): void {
-    this.held.delete(adm);
+    const held = this.held;
+    const at = adm.heldAt;
+    if (at < 0 || held[at] !== adm) return;
+    const last = held.pop()!;
+    if (last !== adm) {
+      held[at] = last;
+      last.heldAt = at;
+    }
+    adm.heldAt = -1;
   }
 
   /** The timer runs (idempotent): the slices of `book` are renewed by it too. */
@@ -44,7 +60,7 @@ export class LeaseRenewal {
   }
 
   private renewAll(): void {
-    if (this.held.size === 0 && (!this.book || this.book.held.size === 0)) return;
+    if (this.held.length === 0 && (!this.book || this.book.held.size === 0)) return;
     // Per zset (a key's concurrency slots, a key's reservations): the members to renew.
     const byZset = new Map<string, string[]>();
     const add = (zset: string, member: string) => {

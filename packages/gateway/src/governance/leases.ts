@@ -33,6 +33,8 @@ export interface Admission {
   lease: Lease | null;
   /** Its usage went to the recorder (`LeaseBook.billed`). */
   billed: boolean;
+  /** Its place among the admissions `LeaseRenewal` keeps alive, -1 when none. Owned by it. */
+  heldAt: number;
 }
 
 /** A slice of one key's capacity held by this pod. */
@@ -185,7 +187,7 @@ export class LeaseBook {
       st.aheadOf = l.bucket;
       this.askAhead(key);
     }
-    return { key, keyId: key.id, member: conc ? l.slots.pop()! : l.id, estimate, bucket: l.bucket, concurrency: conc, reservation: '', lease: l, billed: false };
+    return { key, keyId: key.id, member: conc ? l.slots.pop()! : l.id, estimate, bucket: l.bucket, concurrency: conc, reservation: '', lease: l, billed: false, heldAt: -1 };
   }
 
   /** A request of `key` took a concurrency slot from Redis (one from a lease is counted by `take`). */

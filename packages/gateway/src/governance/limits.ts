@@ -257,7 +257,7 @@ export class KeyLimiter {
     );
     const concurrency = key.max_concurrency !== undefined;
     const reservation = a.reserve > 0 ? `${a.member}|${a.reserve}` : '';
-    const adm: Admission = { key, keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation, lease: null, billed: false };
+    const adm: Admission = { key, keyId: key.id, member: a.member, estimate: a.estimate, bucket, concurrency, reservation, lease: null, billed: false, heldAt: -1 };
     if (concurrency) this.book?.slotTaken(key);
     if (concurrency || reservation) this.renewal.hold(adm);
     a.resolve(adm);
