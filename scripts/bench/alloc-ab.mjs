@@ -13,7 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { enablePinning } from './lib/pin.mjs';
-import { spawnWithLimits } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
@@ -65,14 +64,7 @@ try {
   }
   if (values.bare) {
     const logFile = path.join(tmp, 'bare.log');
-    const proc = spawnWithLimits(process.execPath, ['--trace-gc-nvp', path.join(path.dirname(new URL(import.meta.url).pathname), 'bare-proxy.mjs'), '--port', '0', '--upstream', fake.origin], { role: 'target', stdoutFile: logFile });
-    let port = null;
-    for (let i = 0; i < 100 && port === null; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      port = /"port":(\d+)/.exec(readFileSync(logFile, 'utf8'))?.[1] ?? null;
-    }
-    if (port === null) throw new Error(`bare proxy did not start:\n${proc.output()}`);
-    targets.push({ name: 'bare', origin: `http://127.0.0.1:${port}`, logFile, stop: () => proc.stop() });
+    targets.push({ ...(await stack.startBareProxy(fake.origin, { nodeArgs: ['--trace-gc-nvp'], logFile })), logFile });
   }
   const bodyFile = writeBody(tmp, sc);
   const perReq = Object.fromEntries(targets.map((t) => [t.name, []]));

@@ -7,32 +7,21 @@
 // gateway is what the gateway's own per-request work costs; between this and nginx, what
 // Node.js and uWS cost. `plain` (uWS + undici) is the same idea on undici. Prints {"port":N}.
 //   node scripts/bench/bare-proxy.mjs --port N --upstream http://127.0.0.1:P
-import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import { H1Agent } from '../../packages/gateway/dist/upstream/h1/agent.js';
+import { cliOpt } from './lib/cli-opt.mjs';
+import { HOP, statusLine } from './lib/proxy-head.mjs';
 
 const require = createRequire(import.meta.url);
 const uWS = require('uWebSockets.js');
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const opt = cliOpt();
 const upstream = opt('upstream');
 if (!upstream) {
   process.stderr.write('bare-proxy: --upstream is required\n');
   process.exit(2);
 }
 const agent = new H1Agent({ connectTimeoutMs: 5_000, keepAliveMs: 30_000 });
-// Hop-by-hop headers, and the ones uWS writes itself.
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'te', 'trailer', 'date', 'uwebsockets']);
-const STATUS = new Map();
-const statusLine = (code) => {
-  let s = STATUS.get(code);
-  if (!s) STATUS.set(code, (s = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`));
-  return s;
-};
 /** Answers up to this size with a Content-Length are collected and sent in one piece. */
 const COLLECT_MAX = 1 << 20;
 

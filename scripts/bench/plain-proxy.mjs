@@ -4,32 +4,21 @@
 // this and the gateway is what the pipeline costs; the gap between this and nginx is what
 // Node + uWS + undici cost. Prints {"port":N} when it listens.
 //   node scripts/bench/plain-proxy.mjs --port N --upstream http://127.0.0.1:P
-import { STATUS_CODES } from 'node:http';
 import { createRequire } from 'node:module';
 import { Pool } from 'undici';
+import { cliOpt } from './lib/cli-opt.mjs';
+import { HOP, statusLine } from './lib/proxy-head.mjs';
 
 const require = createRequire(import.meta.url);
 const uWS = require('uWebSockets.js');
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const opt = cliOpt();
 const upstream = opt('upstream');
 if (!upstream) {
   process.stderr.write('plain-proxy: --upstream is required\n');
   process.exit(2);
 }
 const pool = new Pool(upstream, { connections: null, pipelining: 1, keepAliveTimeout: 30_000 });
-// Hop-by-hop headers, and the ones uWS writes itself.
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'host', 'upgrade', 'te', 'trailer', 'date', 'uwebsockets']);
-const STATUS = new Map();
-const statusLine = (code) => {
-  let s = STATUS.get(code);
-  if (!s) STATUS.set(code, (s = `${code} ${STATUS_CODES[code] ?? 'Unknown'}`));
-  return s;
-};
 
 const app = uWS.App();
 app.any('/*', (res, req) => {

@@ -1,5 +1,6 @@
-// `--name value` options of the small bench clients (fixed-rate.mjs, slow-streams.mjs), which
-// take flat string options and are only ever started by the harness.
+// `--name value` options of the small bench clients (fixed-rate.mjs, slow-streams.mjs) and the
+// reference proxies (bare-proxy.mjs, plain-proxy.mjs), which take flat string options and are
+// only ever started by the harness.
 
 /** A reader of `--name value` pairs in `argv`: `opt('rate', '2000')`. */
 export function cliOpt(argv = process.argv.slice(2)) {

@@ -134,10 +134,15 @@ export async function startGatewayProcess(redisUrl, { nodeArgs = [], env = {}, m
   return { name, port, origin, admin: `http://127.0.0.1:${adminPort}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: (sig) => proc.stop(sig, 10_000) };
 }
 
-/** The bare proxy reference: uWS + the gateway's own HTTP/1 client, nothing else (bare-proxy.mjs). */
-export async function startBareProxy(upstreamOrigin) {
-  const proc = spawnWithLimits(process.execPath, [path.join(BENCH, 'bare-proxy.mjs'), '--port', '0', '--upstream', upstreamOrigin], { role: 'target' });
-  const { port } = await firstJsonLine(proc, 'bare proxy');
+/**
+ * The bare proxy reference: uWS + the gateway's own HTTP/1 client, nothing else (bare-proxy.mjs).
+ * Started on a port chosen here, so `logFile` (its whole stdout) and `nodeArgs` (e.g.
+ * --trace-gc-nvp) need no reading of its first line.
+ */
+export async function startBareProxy(upstreamOrigin, { nodeArgs = [], logFile } = {}) {
+  const port = await freePort();
+  const proc = spawnWithLimits(process.execPath, [...nodeArgs, path.join(BENCH, 'bare-proxy.mjs'), '--port', String(port), '--upstream', upstreamOrigin], { role: 'target', stdoutFile: logFile });
+  await waitForPort(port, { child: proc.child, what: 'bare proxy', output: proc.output });
   return { name: 'bare', port, origin: `http://127.0.0.1:${port}`, pid: proc.pid, nofile: procNofile(proc.pid), output: proc.output, stop: () => proc.stop() };
 }
 
