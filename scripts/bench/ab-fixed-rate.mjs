@@ -73,9 +73,10 @@ try {
       // The window includes fixed-rate.mjs's warm-up: CPU time over every request it sent.
       const sent = Number(values.rate) * (Number(values.duration) + Number(values.warmup));
       if (s) r.cpuUs = ((s.cpuPct / 100) * ((performance.now() - started) / 1000) * 1e6) / sent;
+      if (s) r.faults = s.minflt / sent;
       if (before) Object.assign(r, windowStats(await before, await scrape(t.admin)));
       res[t.name].push(r);
-      const extra = t.admin ? `  cpu ${r.cpuUs.toFixed(1)} µs/req  loop p99 ≤ ${r.loopDelayP99Ms ?? '?'} ms  own p99 ≤ ${r.ownP99Ms ?? '?'} ms  gc minor ${r.gc_minor_n}/${r.gc_minor_ms.toFixed(0)} ms` : '';
+      const extra = t.admin ? `  cpu ${r.cpuUs.toFixed(1)} µs/req  loop p99 ≤ ${r.loopDelayP99Ms ?? '?'} ms  own p99 ≤ ${r.ownP99Ms ?? '?'} ms  gc minor ${r.gc_minor_n}/${r.gc_minor_ms.toFixed(0)} ms  faults ${r.faults.toFixed(3)}/req` : '';
       process.stderr.write(`round ${i + 1} ${t.name.padEnd(6)} ${Math.round(r.achievedRate)} req/s  p50 ${r.p50.toFixed(3)}  p99 ${r.p99.toFixed(3)}  p99.9 ${r.p999.toFixed(3)} ms${r.errors + r.non2xx ? `  ERRORS ${r.errors + r.non2xx}` : ''}${extra}\n`);
     }
   }
@@ -84,7 +85,7 @@ try {
   const added = (name, k) => median(res[name].map((r, i) => r[k] - res.direct[i][k]));
   const out = [`fixed rate ${values.rate} req/s, median of ${rounds} rounds of ${values.duration} s (ms)`, `  direct: p50 ${m('direct', 'p50').toFixed(3)}  p99 ${m('direct', 'p99').toFixed(3)}`];
   for (const g of ['A', 'B']) {
-    out.push(`  ${g}: p50 ${m(g, 'p50').toFixed(3)}  p99 ${m(g, 'p99').toFixed(3)}  added p50 ${added(g, 'p50').toFixed(3)}  added p99 ${added(g, 'p99').toFixed(3)}  CPU ${m(g, 'cpuUs').toFixed(1)} µs/req`);
+    out.push(`  ${g}: p50 ${m(g, 'p50').toFixed(3)}  p99 ${m(g, 'p99').toFixed(3)}  added p50 ${added(g, 'p50').toFixed(3)}  added p99 ${added(g, 'p99').toFixed(3)}  CPU ${m(g, 'cpuUs').toFixed(1)} µs/req  page faults ${m(g, 'faults').toFixed(3)}/req`);
   }
   out.push(`  B/A added p99 ${(added('B', 'p99') / added('A', 'p99')).toFixed(3)}; CPU per request B/A ${(m('B', 'cpuUs') / m('A', 'cpuUs')).toFixed(3)}`);
   process.stdout.write(`${out.join('\n')}\n`);

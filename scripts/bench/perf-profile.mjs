@@ -7,6 +7,8 @@
 //   node scripts/bench/perf-profile.mjs [--scenario chat] [--duration 5] [--connections 64] [--top 30] [--keep perf.data]
 // --rate N drives the chat scenario open-loop at N req/s (fixed-rate.mjs) instead of wrk's
 // closed loop: the cost per request at a moderate load, where less work shares a loop turn.
+// --bare profiles the bench's `bare` target (uWS + the gateway's HTTP/1 client, no pipeline) instead:
+// the same symbols side by side say what the pipeline adds, in the kernel as much as in JavaScript.
 // --keep copies the recording (with the gateway's /tmp/perf-PID.map) for `perf report -g caller`.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { enablePinning } from './lib/pin.mjs';
 const { values } = parseArgs({
   options: {
     pin: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
     scenario: { type: 'string', default: 'chat' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
@@ -44,7 +47,8 @@ const fake = await stack.startFake();
 let gw;
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
-  gw = await stack.startGatewayProcess(redis.url, { nodeArgs: ['--perf-basic-prof-only-functions'] });
+  const nodeArgs = ['--perf-basic-prof-only-functions'];
+  gw = values.bare ? await stack.startBareProxy(fake.origin, { nodeArgs }) : await stack.startGatewayProcess(redis.url, { nodeArgs });
   const script = writeWrkScript(tmp, sc.name, { headers: headersFor(sc, gw, rawKey), bodyFile: writeBody(tmp, sc) });
   const url = gw.origin + sc.path;
   const connections = sc.connections ?? Number(values.connections);
@@ -72,7 +76,7 @@ try {
     record();
     const r = await runWrk({ url, script, durationS, connections });
     await stopRecording();
-    process.stdout.write(`${sc.name}: ${Math.round(r.rps)} req/s (-c${connections}, ${values.duration} s, perf attached)\n`);
+    process.stdout.write(`${sc.name}: ${Math.round(r.rps)} req/s (-c${connections}, ${values.duration} s, perf attached; ${Math.round(r.rps * durationS)} requests)\n`);
   }
   const report = (...args) => spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '-g', 'none', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout;
   const rows = (text, n) => text.split('\n').filter((l) => l.trim() && !l.startsWith('#')).slice(0, n).join('\n');

@@ -95,16 +95,16 @@ function processTree(pid) {
   return out;
 }
 
-/** RSS and peak RSS in bytes, CPU seconds (user+system) of one process; null when it is gone. */
+/** RSS and peak RSS in bytes, CPU seconds (user+system) and minor page faults of one process; null when it is gone. */
 function sampleOne(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the `(comm)`, which may contain spaces: state is field 3, utime 14, stime 15.
+    // Fields after the `(comm)`, which may contain spaces: state is field 3, minflt 10, utime 14, stime 15.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
     const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, minflt: Number(rest[7]) };
   } catch {
     return null;
   }
@@ -123,6 +123,7 @@ export function procSample(pid) {
     root.rss += s.rss;
     root.hwm += s.hwm;
     root.cpu += s.cpu;
+    root.minflt += s.minflt;
   }
   return { ...root, at: performance.now() };
 }
@@ -159,6 +160,8 @@ export function watchProcess(pid, everyMs = 250) {
         rssMaxMB: maxRss / 2 ** 20,
         rssEndMB: s ? s.rss / 2 ** 20 : null,
         cpuPct: first && s && wall > 0 ? ((s.cpu - first.cpu) / wall) * 100 : null,
+        /** Minor page faults in the window (first touches of fresh pages: ~11 µs each on this VM). */
+        minflt: first && s ? s.minflt - first.minflt : null,
         wallS: wall,
       };
     },
