@@ -193,6 +193,12 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
     if (ctx.endpoint.tokens) ctx.onOutput = (data) => (st.capture ??= new OutputCapture()).push(data);
   }
 
+  /** An admission answered at once (from the key's lease) goes on without a promise; one Redis decides is awaited. */
+  function settleAdmission(ctx: RequestContext, a: Admission | Promise<Admission | null>): Promise<void> | void {
+    if (a instanceof Promise) return a.then((adm) => admitted(ctx, adm));
+    admitted(ctx, a);
+  }
+
   let unpricedWarnedAt = 0;
   function warnUnpriced(ctx: RequestContext, unpriced: NonNullable<ReturnType<typeof pricedTargets>['unpriced']>): void {
     stats.unpricedServed++;
@@ -246,7 +252,7 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
       const key = ctx.key!;
       if (key.mcp_rpm === undefined) return api.admit(ctx);
       // Taken first: it holds nothing to give back when the key's own limits then refuse.
-      return limiter.admit(toolCallKey(key), 0, {}).then(
+      return Promise.resolve(limiter.admit(toolCallKey(key), 0, {})).then(
         () => api.admit(ctx),
         (e: unknown) => {
           if (e instanceof GatewayError && e.status === 429) throw Errors.rateLimited('requests', `Rate limit reached for MCP tool calls per min on this key: Limit ${key.mcp_rpm}. ${e.message.replace(/^.*?(Please try again)/, '$1')}`, e.headers);
@@ -266,12 +272,10 @@ export function createGovernance(redis: RedisClient, o: GovernanceOptions, stats
         if (r.unpriced) warnUnpriced(ctx, r.unpriced);
       }
       if (!hasLimits(key)) return admitted(ctx, null); // zero Redis cost for unlimited keys: no script
-      if (key.tpm === undefined && !(reserving && hasBudget(key))) {
-        return limiter.admit(key, 0, ctx.responseHeaders).then((adm) => admitted(ctx, adm));
-      }
+      if (key.tpm === undefined && !(reserving && hasBudget(key))) return settleAdmission(ctx, limiter.admit(key, 0, ctx.responseHeaders));
       const take = (prompt: number) => {
         const { tokens, usd } = reserve(ctx, key, prompt);
-        return limiter.admit(key, tokens, ctx.responseHeaders, usd).then((adm) => admitted(ctx, adm));
+        return settleAdmission(ctx, limiter.admit(key, tokens, ctx.responseHeaders, usd));
       };
       const prompt = admissionPromptTokens(ctx.body, countPrompt, key.tpm);
       return typeof prompt === 'number' ? take(prompt) : prompt.then(take);

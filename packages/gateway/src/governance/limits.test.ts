@@ -46,7 +46,7 @@ function burst(l: KeyLimiter, key: ApiKey, n: number, estimate = 0): Promise<Out
   return Promise.all(
     Array.from({ length: n }, () => {
       const headers: Record<string, string> = {};
-      return l.admit(key, estimate, headers).then(
+      return Promise.resolve(l.admit(key, estimate, headers)).then(
         (adm): Outcome => ({ ok: true, adm, headers }),
         (err: GatewayError): Outcome => ({ ok: false, err }),
       );
