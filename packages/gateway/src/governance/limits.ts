@@ -111,7 +111,6 @@ export class KeyLimiter {
    * key's lease is answered at once, not through a promise (most requests of a busy key).
    */
   admit(key: ApiKey, estimate: number, headers: Record<string, string>, reserveUsd = 0): Admission | Promise<Admission | null> {
-    const member = `${this.pod}.${(++this.seq).toString(36)}`;
     const tpmEstimate = key.tpm !== undefined ? estimate : 0;
     const budgets = key.budget_daily !== undefined || key.budget_monthly !== undefined;
     const reserve = budgets && reserveUsd > 0 ? Math.ceil(reserveUsd * 1e9) : 0;
@@ -123,6 +122,8 @@ export class KeyLimiter {
       if (adm) return adm;
     }
     if (!list) this.admissions.set(key, (list = []));
+    // Its own slot and reservation member (one from a lease uses the lease's).
+    const member = `${this.pod}.${(++this.seq).toString(36)}`;
     const p = new Promise<Admission | null>((resolve, reject) => list.push({ member, estimate: tpmEstimate, reserve, headers, resolve, reject }));
     this.scheduleFlush();
     return p;

@@ -43,7 +43,8 @@ export function setRateLimitHeaders(out: Record<string, string>, requests: Windo
   if (tokens) {
     out['x-ratelimit-limit-tokens'] = String(tokens.limit);
     out['x-ratelimit-remaining-tokens'] = String(Math.max(0, tokens.remaining));
-    out['x-ratelimit-reset-tokens'] = formatResetDuration(tokens.resetMs);
+    // The two windows mostly reset together (one key, one window): formatted once then.
+    out['x-ratelimit-reset-tokens'] = requests && requests.resetMs === tokens.resetMs ? out['x-ratelimit-reset-requests']! : formatResetDuration(tokens.resetMs);
   }
 }
 
