@@ -18,6 +18,9 @@ export interface SubjectLabel {
   what: string;
 }
 
+/** How precisely `watch` keeps when a provider was last routed to. */
+const WATCH_PRECISION_MS = 1_000;
+
 /**
  * This pod's copy of the shared provider/secret health. Routing reads it without touching
  * Redis; it is re-read for the providers in use every `refreshMs` (one pipelined read) and
@@ -63,9 +66,13 @@ export class HealthMirror {
     let fresh: string[] | null = null;
     let waits: Array<Promise<void>> | null = null;
     for (const p of providers) {
-      if (!this.watched.has(p)) (fresh ??= []).push(p);
+      const at = this.watched.get(p);
+      if (at === undefined) (fresh ??= []).push(p);
       else if (this.firstLoads.has(p)) (waits ??= []).push(this.firstLoads.get(p)!);
-      this.watched.set(p, now);
+      // Read against forgetAfterMs (minutes), so to the second is enough: a write per request
+      // would put a new number into this long-lived Map every time (a write barrier, and a
+      // young object the next scavenge must visit).
+      if (at === undefined || now - at >= WATCH_PRECISION_MS) this.watched.set(p, now);
     }
     if (fresh) {
       const names = fresh;

@@ -5,7 +5,8 @@
  */
 export class TargetStats {
   private readonly inFlight = new Map<string, number>();
-  private readonly ewma = new Map<string, number>();
+  /** Per target a box whose number is updated in place: a new number per request in a long-lived Map would be a young object the next scavenge must visit. */
+  private readonly ewma = new Map<string, { ms: number }>();
 
   /** `alpha`: weight of the newest sample in the EWMA. */
   constructor(private readonly alpha = 0.3) {}
@@ -26,11 +27,12 @@ export class TargetStats {
   }
 
   observeTtfb(id: string, ms: number): void {
-    const prev = this.ewma.get(id);
-    this.ewma.set(id, prev === undefined ? ms : prev + this.alpha * (ms - prev));
+    const e = this.ewma.get(id);
+    if (e === undefined) this.ewma.set(id, { ms });
+    else e.ms += this.alpha * (ms - e.ms);
   }
 
   ttfb(id: string): number | undefined {
-    return this.ewma.get(id);
+    return this.ewma.get(id)?.ms;
   }
 }

@@ -151,7 +151,10 @@ export class ResponseParser {
             break loop;
           }
           pos = next;
-          this.onHead(this.section);
+          // Not kept once read: the parser lives as long as its connection, the text only as long as this response.
+          const head = this.section;
+          this.section = '';
+          this.onHead(head);
           break;
         }
         case BODY_LENGTH: {
@@ -199,8 +202,10 @@ export class ResponseParser {
           }
           pos = next;
           const t: UpstreamHeaders = {};
-          if (BAD_CONTROL.test(this.section)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response trailers');
-          parseFields(this.section, 0, t);
+          const section = this.section;
+          this.section = '';
+          if (BAD_CONTROL.test(section)) throw protocolError('HPE_INVALID_HEADER_TOKEN', 'invalid character in the response trailers');
+          parseFields(section, 0, t);
           this.finish(t);
           break;
         }
