@@ -17,9 +17,8 @@ import { until } from './support/wait.js';
 
 const own = useOwnRedis();
 
-/** Chats from `workers` clients on each pod until `stop()` resolves: every status. */
-function loadUntil(pods: TestGateway[], key: string, workers: number, stop: Promise<unknown>): Promise<number[]> {
-  const statuses: number[] = [];
+/** Chats from `workers` clients on each pod until `stop()` resolves: every status, into `statuses` as they come. */
+function loadUntil(pods: TestGateway[], key: string, workers: number, stop: Promise<unknown>, statuses: number[] = []): Promise<number[]> {
   let done = false;
   void stop.then(() => (done = true));
   const worker = async (t: TestGateway) => {
@@ -54,7 +53,8 @@ describe('leases under faults', () => {
     own.fake.setBehaviour({ headersDelayMs: 2 });
     let stop!: () => void;
     const stopped = new Promise<void>((r) => (stop = r));
-    const run = loadUntil(pods, raw, 4, stopped);
+    const seen: number[] = [];
+    const run = loadUntil(pods, raw, 4, stopped, seen);
     // Half the rpm served, most of it from slices: the slices held when the fault hits are big.
     await until(() => leaseAdmissions(pods) > 20 && own.fake.received.length >= 150, 'the pods admit from slices', 10_000);
     if (fault === 'stall') {
@@ -66,7 +66,10 @@ describe('leases under faults', () => {
       await sleep(500);
       own.server = await startRedis({ port, args });
     }
-    await sleep(500);
+    // Until the pods have reached the rpm again (ioredis reconnects with a growing backoff: on a
+    // busy machine that can take longer than the Redis restart itself), or 15 s.
+    const faultAt = seen.length;
+    await until(() => seen.indexOf(429, faultAt) !== -1, 'the rpm is reached after the fault', 15_000).catch(() => {});
     stop();
     const statuses = await run;
     own.fake.setBehaviour({});
