@@ -12,11 +12,12 @@
 // which also ends budget reservations), `no-limits` (a key without limits or budgets),
 // `no-admin` (no admin listener: no /metrics scrapes; the metrics are still counted).
 // --pin: each target on cores 1…n-1, wrk, the fake provider and Redis on core 0 (lib/pin.mjs).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { enablePinning } from './lib/pin.mjs';
+import { procTimes } from './lib/proc.mjs';
 import { median } from './lib/report.mjs';
 import { headersFor, THROUGHPUT, writeBody } from './lib/scenarios.mjs';
 import * as stack from './lib/stack.mjs';
@@ -37,15 +38,6 @@ if (!sc) {
   process.exit(2);
 }
 if (values.pin) enablePinning();
-
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux x86/arm
-
-/** utime, stime (seconds) and minor faults of one process. */
-function stat(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(f[11]) / CLK_TCK, sys: Number(f[12]) / CLK_TCK, minflt: Number(f[7]) };
-}
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-cpu-split-'));
 const redis = await stack.startRedis();
@@ -84,9 +76,9 @@ try {
       const script = writeWrkScript(tmp, x.name, { headers: headersFor(sc, x.t, x.key), bodyFile });
       const url = x.t.origin + sc.path;
       if (round === 0) await runWrk({ url, script, durationS: 2, connections: conns }); // warm-up
-      const a = stat(x.t.pid);
+      const a = procTimes(x.t.pid);
       const r = await runWrk({ url, script, durationS, connections: conns });
-      const b = stat(x.t.pid);
+      const b = procTimes(x.t.pid);
       const n = r.rps * durationS;
       const row = { rps: r.rps, user: ((b.user - a.user) * 1e6) / n, sys: ((b.sys - a.sys) * 1e6) / n, faults: (b.minflt - a.minflt) / n, errors: r.errors + (r.non2xx ?? 0) };
       rows[x.name].push(row);

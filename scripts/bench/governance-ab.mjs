@@ -12,12 +12,11 @@
 // Resolution: the same build against itself read 0.94-0.98 with batches from 7.3 to 14.5 µs
 // (its Redis round trips and the usage writes' garbage vary), so it sees a change of about a
 // tenth of the governance path, not one of 100 ns.
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { enablePinning, pinPid } from './lib/pin.mjs';
-import { median } from './lib/report.mjs';
+import { abLines, alternateBatches } from './lib/batch-ab.mjs';
+import { buildOf, cachedRegistry } from './lib/cached-registry.mjs';
 import * as stack from './lib/stack.mjs';
 
 const { values } = parseArgs({
@@ -44,9 +43,14 @@ const clients = [];
 
 /** One build's governance and the stages before it, over a cached registry; a served request per call. */
 async function load(root, side) {
-  const dist = (p) => import(pathToFileURL(path.resolve(root, 'packages', p)).href);
-  const core = await dist('core/dist/index.js');
-  const { RegistryCache } = await dist('gateway/dist/cache/registry-cache.js');
+  const dist = buildOf(root);
+  const raw = `gw-bench-${side}-0123456789abcdef0123456789`;
+  // The bench key's limits (lib/stack.mjs): far above the load, so every check runs and nothing is refused.
+  const { core, log, model, cache } = await cachedRegistry(dist, {
+    raw,
+    key: { id: `key_bench_${side}`, rpm: 1e9, tpm: 1e12, max_concurrency: 1e6, budget_daily: 1e9, budget_monthly: 1e9 },
+    model: { name: 'gpt-4o-mini', price_input: 0.15, price_output: 0.6 },
+  });
   const { authenticate } = await dist('gateway/dist/pipeline/authenticate.js');
   const { resolveModel } = await dist('gateway/dist/pipeline/resolve-model.js');
   const { createContext } = await dist('gateway/dist/request-context.js');
@@ -55,18 +59,6 @@ async function load(root, side) {
   const { parseBody } = await dist('gateway/dist/pipeline/parse-body.js');
   const { finish } = await dist('gateway/dist/pipeline/finish.js');
   const { createGovernance } = await dist('gateway/dist/governance/governance.js');
-  const { pino } = await import('pino');
-  const log = pino({ level: 'silent' });
-  const raw = `gw-bench-${side}-0123456789abcdef0123456789`;
-  // The bench key's limits (lib/stack.mjs): far above the load, so every check runs and nothing is refused.
-  const key = core.ApiKeySchema.parse({
-    id: `key_bench_${side}`, name: 'bench', hash: core.hashKey(raw), prefix: raw.slice(0, 10),
-    rpm: 1e9, tpm: 1e12, max_concurrency: 1e6, budget_daily: 1e9, budget_monthly: 1e9,
-  });
-  const provider = core.ProviderSchema.parse({ name: 'fake', base_url: 'http://127.0.0.1:1/v1', secrets: ['sk-bench-upstream-secret-0001'] });
-  const model = core.ModelSchema.parse({ name: 'gpt-4o-mini', targets: [{ provider: 'fake', model: 'gpt-4o-mini' }], price_input: 0.15, price_output: 0.6 });
-  const registry = { getKeyByHash: async () => key, getProvider: async () => provider, getModel: async (n) => (n === model.name ? model : null), revision: async () => 0 };
-  const cache = new RegistryCache(registry, { ttlMs: 3_600_000, negativeTtlMs: 3_600_000, revPollMs: 0 }, log);
   const redis = new Redis(redisServer.url, { lazyConnect: false });
   clients.push(redis);
   const stats = createStats();
@@ -116,30 +108,16 @@ async function load(root, side) {
 
 try {
   const sides = { A: await load(values.a, 'A'), B: await load(values.b, 'B') };
-  const perRequestNs = { A: [], B: [] };
   const n = Number(values.requests);
-  for (let i = 0; i < Number(values.batches); i++) {
-    for (const name of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-      const run = sides[name];
-      const t0 = process.cpuUsage();
-      for (let done = 0; done < n; done += 64) await Promise.all(Array.from({ length: 64 }, run));
-      // The usage these requests left buffered belongs to them: written before the clock stops.
-      await run.flush();
-      const t = process.cpuUsage(t0);
-      if (i > 0) perRequestNs[name].push(((t.user + t.system) * 1e3) / n); // batch 0: warm-up
-    }
-  }
+  // The usage a batch left buffered belongs to it: written before its clock stops.
+  const us = await alternateBatches(sides, { batches: Number(values.batches), requests: n, settle: (name) => sides[name].flush() });
   for (const [name, run] of Object.entries(sides)) {
     const st = run.stats;
     process.stderr.write(`${name}: ${st.leaseAdmissions} admissions from leases, ${st.usageEventsWritten} usage events written, ${st.usageEventsDropped} dropped, ${st.redisErrors} Redis errors\n`);
   }
-  const a = median(perRequestNs.A);
-  const b = median(perRequestNs.B);
-  const pairs = perRequestNs.A.map((x, i) => perRequestNs.B[i] / x);
-  const range = (xs) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
   process.stdout.write(
-    `governance of a served chat request (key with every limit and budget, from its lease), 64 in flight, CPU ns per request (median of ${perRequestNs.A.length} batches of ${n}):\n` +
-      `  A ${Math.round(a)} (${range(perRequestNs.A)})  B ${Math.round(b)} (${range(perRequestNs.B)})  B/A ${(b / a).toFixed(3)}, median of the pairs' B/A ${median(pairs).toFixed(3)}\n`,
+    `governance of a served chat request (key with every limit and budget, from its lease), 64 in flight, CPU ns per request (median of ${us.A.length} batches of ${n}):\n` +
+      abLines(us, { scale: 1e3 }),
   );
 } finally {
   for (const c of clients.reverse()) await c.quit().catch(() => {});

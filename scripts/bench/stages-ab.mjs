@@ -10,10 +10,9 @@
 // plan, forward.ts's health and target bookkeeping of an attempt that answers, and at the end the metrics and `finish` of a served request (the upstream call and the
 // relay themselves are left out: they are other modules' and need sockets).
 //   node scripts/bench/stages-ab.mjs --a /work/wt-base [--b .] [--batches 20] [--requests 20000] [--full]
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median } from './lib/report.mjs';
+import { abLines, alternateBatches } from './lib/batch-ab.mjs';
+import { buildOf, cachedRegistry } from './lib/cached-registry.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -31,9 +30,13 @@ if (!values.a) {
 
 /** One build's stages, over a registry cache already holding the records. */
 async function load(root) {
-  const dist = (p) => import(pathToFileURL(path.resolve(root, 'packages', p)).href);
-  const core = await dist('core/dist/index.js');
-  const { RegistryCache } = await dist('gateway/dist/cache/registry-cache.js');
+  const dist = buildOf(root);
+  const raw = 'gw-bench-0123456789abcdef0123456789';
+  const { core, log, model, cache } = await cachedRegistry(dist, {
+    raw,
+    key: { id: 'key_bench', rpm: 1e9, tpm: 1e12 },
+    model: { name: 'bench-model', input_price: 1, output_price: 2 },
+  });
   const { authenticate } = await dist('gateway/dist/pipeline/authenticate.js');
   const { resolveModel } = await dist('gateway/dist/pipeline/resolve-model.js');
   const { CandidateCursor } = await dist('gateway/dist/routing/candidates.js');
@@ -48,14 +51,6 @@ async function load(root) {
   const { TargetStats } = await dist('gateway/dist/routing/target-stats.js');
   const { targetId } = await dist('gateway/dist/routing/policy.js');
   const { GatewayMetrics } = await dist('gateway/dist/observability/metrics.js');
-  const { pino } = await import('pino');
-  const log = pino({ level: 'silent' });
-  const raw = 'gw-bench-0123456789abcdef0123456789';
-  const key = core.ApiKeySchema.parse({ id: 'key_bench', name: 'bench', hash: core.hashKey(raw), prefix: raw.slice(0, 10), rpm: 1e9, tpm: 1e12 });
-  const provider = core.ProviderSchema.parse({ name: 'fake', base_url: 'http://127.0.0.1:1/v1', secrets: ['sk-bench-upstream-secret-0001'] });
-  const model = core.ModelSchema.parse({ name: 'bench-model', targets: [{ provider: 'fake', model: 'bench-model' }], input_price: 1, output_price: 2 });
-  const registry = { getKeyByHash: async () => key, getProvider: async () => provider, getModel: async (n) => (n === model.name ? model : null), revision: async () => 0 };
-  const cache = new RegistryCache(registry, { ttlMs: 3_600_000, negativeTtlMs: 3_600_000, revPollMs: 0 }, log);
   const store = { read: async () => new Map(), fail: async () => ({}), probe: async () => ({}), clear: async () => {} };
   const health = new HealthMirror(store, { threshold: 2, windowMs: 10_000, baseMs: 1000, maxMs: 8000, probeLeaseMs: 500, refreshMs: 0 }, createStats(), log);
   const rotation = new SecretRotation();
@@ -128,22 +123,10 @@ async function load(root) {
 }
 
 const sides = { A: await load(values.a), B: await load(values.b) };
-const perRequestNs = { A: [], B: [] };
 const n = Number(values.requests);
-for (let i = 0; i < Number(values.batches); i++) {
-  for (const name of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-    const run = sides[name];
-    // 64 requests in flight, as under the bench's 64 connections.
-    const t0 = process.cpuUsage();
-    for (let done = 0; done < n; done += 64) await Promise.all(Array.from({ length: 64 }, run));
-    const t = process.cpuUsage(t0);
-    if (i > 0) perRequestNs[name].push(((t.user + t.system) * 1e3) / n); // batch 0: warm-up
-  }
-}
-const a = median(perRequestNs.A);
-const b = median(perRequestNs.B);
-const spread = (xs) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
+// 64 requests in flight, as under the bench's 64 connections.
+const us = await alternateBatches(sides, { batches: Number(values.batches), requests: n });
 process.stdout.write(
-  `${values.full ? "context, authenticate, parseBody, resolveModel, health watch, plan, first candidate, metrics and finish" : "authenticate + resolveModel + first candidate"}, cached records, CPU ns per request (median of ${perRequestNs.A.length} batches of ${n}):\n` +
-    `  A ${Math.round(a)} (${spread(perRequestNs.A)})  B ${Math.round(b)} (${spread(perRequestNs.B)})  B/A ${(b / a).toFixed(3)}\n`,
+  `${values.full ? "context, authenticate, parseBody, resolveModel, health watch, plan, first candidate, metrics and finish" : "authenticate + resolveModel + first candidate"}, cached records, CPU ns per request (median of ${us.A.length} batches of ${n}):\n` +
+    abLines(us, { scale: 1e3 }),
 );

@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { median } from './lib/report.mjs';
+import { abLines, alternateBatches } from './lib/batch-ab.mjs';
 import * as stack from './lib/stack.mjs';
 import { CHAT_MODEL } from './lib/stack.mjs';
 
@@ -210,20 +210,12 @@ async function load(root) {
 }
 
 const sides = { A: await load(values.a), B: await load(values.b) };
-const perRequestUs = { A: [], B: [] };
 
 const n = Number(values.requests);
 const c = Number(values.concurrency);
+let us;
 try {
-  for (let i = 0; i < Number(values.batches); i++) {
-    for (const name of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
-      const { run } = sides[name];
-      const t0 = process.cpuUsage();
-      for (let done = 0; done < n; done += c) await Promise.all(Array.from({ length: c }, run));
-      const t = process.cpuUsage(t0);
-      if (i > 0) perRequestUs[name].push((t.user + t.system) / n); // batch 0: warm-up
-    }
-  }
+  us = await alternateBatches({ A: sides.A.run, B: sides.B.run }, { batches: Number(values.batches), requests: n, inFlight: c });
   // Every answer reached the (in-memory) client.
   for (const [name, s] of Object.entries(sides)) if (s.bytes() === 0) throw new Error(`${name}: no response bytes`);
 } finally {
@@ -231,13 +223,8 @@ try {
   front?.stop();
   await fake.stop();
 }
-const a = median(perRequestUs.A);
-const b = median(perRequestUs.B);
-// Each B batch against the A batch run next to it (same conditions), then the median.
-const pairs = perRequestUs.B.map((x, i) => x / perRequestUs.A[i]);
-if (process.env.UPSTREAM_AB_DUMP) process.stderr.write(`${JSON.stringify(perRequestUs.A.map((x) => +x.toFixed(1)))}\n${JSON.stringify(perRequestUs.B.map((x) => +x.toFixed(1)))}\n`);
-const spread = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+if (process.env.UPSTREAM_AB_DUMP) process.stderr.write(`${JSON.stringify(us.A.map((x) => +x.toFixed(1)))}\n${JSON.stringify(us.B.map((x) => +x.toFixed(1)))}\n`);
 process.stdout.write(
-  `${{ relay: 'relay + upstream client', client: 'upstream client', 'relay-js': 'relay over an in-memory upstream' }[values.layer]}, ${values.scenario}${values.tls ? ' over TLS' : ''}, ${c} in flight, CPU µs per request (median of ${perRequestUs.A.length} batches of ${n}):\n` +
-    `  A ${a.toFixed(2)} (${spread(perRequestUs.A)})  B ${b.toFixed(2)} (${spread(perRequestUs.B)})  B/A ${(b / a).toFixed(3)}, median of the pairs' B/A ${median(pairs).toFixed(3)}\n`,
+  `${{ relay: 'relay + upstream client', client: 'upstream client', 'relay-js': 'relay over an in-memory upstream' }[values.layer]}, ${values.scenario}${values.tls ? ' over TLS' : ''}, ${c} in flight, CPU µs per request (median of ${us.A.length} batches of ${n}):\n` +
+    abLines(us, { digits: 2 }),
 );

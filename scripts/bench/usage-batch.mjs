@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { median } from './lib/report.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +42,6 @@ async function load(dir) {
 const builds = { A: await load(values.a), B: await load(values.b) };
 const sizes = values.sizes.split(',').map(Number);
 const rounds = Number(values.rounds);
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 for (const n of sizes) {
   const evs = Array.from({ length: n }, (_, i) => event(i));

@@ -95,16 +95,21 @@ function processTree(pid) {
   return out;
 }
 
+/** CPU seconds in user space and in the kernel, and minor page faults, of one process (throws when it is gone). */
+export function procTimes(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the `(comm)`, which may contain spaces: state is field 3, minflt 10, utime 14, stime 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(rest[11]) / CLK_TCK, sys: Number(rest[12]) / CLK_TCK, minflt: Number(rest[7]) };
+}
+
 /** RSS and peak RSS in bytes, CPU seconds (user+system) and minor page faults of one process; null when it is gone. */
 function sampleOne(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the `(comm)`, which may contain spaces: state is field 3, minflt 10, utime 14, stime 15.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+    const t = procTimes(pid);
     const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, minflt: Number(rest[7]) };
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu: t.user + t.sys, minflt: t.minflt };
   } catch {
     return null;
   }
