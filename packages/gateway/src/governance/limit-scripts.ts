@@ -1,4 +1,5 @@
 import type { RedisClient } from '@llmgw/core';
+import type { Command } from 'ioredis';
 import { ADMIT_BATCH_LUA } from './admit-script.js';
 import { ACCOUNT_ONCE_LUA, XADD_ONCE_LUA } from './usage-scripts.js';
 
@@ -132,6 +133,8 @@ export interface GovernanceCommands {
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
   /** XADD_ONCE_LUA: `numKeys`, then its keys (stream, mark, rollup hashes) and arguments. Resolves [applied, skipped]. */
   gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): Promise<[number, number]>;
+  /** A command built elsewhere (encoded-script.ts): resolves with its reply. */
+  sendCommand(command: Command): Promise<unknown>;
 }
 
 /** Pipelines of a client with the commands defined (a turn's commands go out in one; see RedisTurn). */
@@ -141,6 +144,7 @@ export interface GovernancePipeline {
   gwGiveBack(k1: string, k2: string, mark: string, bucket: number, requests: number, tokens: number, markTtlMs: number, ...slots: string[]): GovernancePipeline;
   gwAccountOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
   gwXaddOnce(numKeys: number, ...keysAndArgv: Arg[]): GovernancePipeline;
+  sendCommand(command: Command): GovernancePipeline;
   exec(): Promise<Array<[Error | null, unknown]> | null>;
 }
 

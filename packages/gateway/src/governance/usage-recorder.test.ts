@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { createRedis, RT_KEYS, type UsageEvent } from '@llmgw/core';
-import { ReplyError } from 'ioredis';
+import { ReplyError, type Command } from 'ioredis';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { startLossyProxy } from '../../../../tests/support/lossy-proxy.js';
@@ -9,6 +10,7 @@ import { createStats } from '../stats.js';
 import { defineGovernanceCommands } from './limit-scripts.js';
 import { RedisTurn } from './redis-turn.js';
 import { isTransientReply, UsageRecorder } from './usage-recorder.js';
+import { XADD_ONCE_LUA } from './usage-scripts.js';
 import { streamEventCount, streamEvents } from '../../../../tests/support/usage-stream.js';
 
 const { redis, url } = useTestRedis();
@@ -19,6 +21,26 @@ function event(id: string, keyId: string, cost: number): UsageEvent {
     completion_tokens: 5, cached_tokens: 1, estimated: false, cost_usd: cost, latency_ms: 1, ttfb_ms: 1, status: 200, attempts: 1,
     stream: false, aborted: false, error: '', ts: 0, cache_write_tokens: 0, cache_write_1h_tokens: 0,
   };
+}
+
+const XADD_SHA = createHash('sha1').update(XADD_ONCE_LUA).digest('hex');
+
+/**
+ * Watch the client's stream writes (XADD_ONCE_LUA, either form: a first send is an encoded
+ * command, a resend ioredis's script command): `during` runs as each is sent, its reply comes
+ * `delayMs` late.
+ */
+function hookStreamWrites(r: ReturnType<typeof defineGovernanceCommands>, during: (call: number) => void = () => {}, delayMs = 0) {
+  const calls = { n: 0 };
+  const send = r.sendCommand.bind(r) as (c: Command, ...rest: unknown[]) => Promise<unknown>;
+  r.sendCommand = ((c: Command, ...rest: unknown[]) => {
+    const stream = (c.name === 'evalsha' && c.args[0] === XADD_SHA) || (c.name === 'eval' && c.args[0] === XADD_ONCE_LUA);
+    if (!stream) return send(c, ...rest);
+    during(++calls.n);
+    const reply = send(c, ...rest);
+    return delayMs > 0 ? new Promise((resolve, reject) => setTimeout(() => void reply.then(resolve, reject), delayMs)) : reply;
+  }) as typeof r.sendCommand;
+  return calls;
 }
 
 describe('usage recorder', () => {
@@ -60,12 +82,7 @@ describe('usage recorder', () => {
 
   it('flushMs: records of several turns wait and go in one call; a full batch goes at once', async () => {
     const r = defineGovernanceCommands(redis);
-    let calls = 0;
-    const xadd = r.gwXaddOnce;
-    r.gwXaddOnce = function (this: unknown, ...a: Parameters<typeof xadd>) {
-      calls++;
-      return xadd.apply(this, a);
-    };
+    const writes = hookStreamWrites(r);
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const rec = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, flushMs: 200, batchSize: 5, pod: 'p2' }, createStats(), pino({ level: 'silent' }));
     try {
@@ -75,13 +92,13 @@ describe('usage recorder', () => {
       }
       expect(await streamEventCount(redis)).toBe(0);
       await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 2000 }).toBe(3);
-      expect(calls).toBe(1);
+      expect(writes.n).toBe(1);
       // Five records (the batch size) in one turn do not wait.
       for (let i = 0; i < 5; i++) rec.record({ event: event(`b${i}`, 'kw', 0.1), day: '2030-01-31', month: '2030-01' });
       await turn();
       await turn();
       expect(await streamEventCount(redis)).toBe(8);
-      expect(calls).toBe(2);
+      expect(writes.n).toBe(2);
     } finally {
       rec.close();
     }
@@ -89,19 +106,10 @@ describe('usage recorder', () => {
 });
 
 describe('usage recorder: records queued while a batch is being written', () => {
-  /** gwXaddOnce answered `delayMs` late; `during` runs as each call is made (the batch then in flight). */
+  /** Stream writes answered `delayMs` late; `during` runs as each call is made (the batch then in flight). */
   function slowXadd(delayMs: number, during: (call: number) => void) {
     const r = defineGovernanceCommands(redis);
-    const calls = { n: 0 };
-    const xadd = r.gwXaddOnce;
-    r.gwXaddOnce = function (this: unknown, ...a: Parameters<typeof xadd>) {
-      during(++calls.n);
-      const reply = xadd.apply(this, a);
-      return new Promise<[number, number]>((resolve, reject) => {
-        setTimeout(() => void reply.then(resolve, reject), delayMs);
-      });
-    };
-    return { r, calls };
+    return { r, calls: hookStreamWrites(r, during, delayMs) };
   }
   const rec = (r: ReturnType<typeof defineGovernanceCommands>, o: { flushMs: number; batchSize: number }) =>
     new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, pod: 'p5', ...o }, createStats(), pino({ level: 'silent' }));

@@ -1,10 +1,11 @@
-import { nanoUsd, RT_KEYS, usageBatchBuffer, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, RT_KEYS, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
+import { EncodedScript } from './encoded-script.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
 import { rollupArgs, type RollupTtls } from './usage-rollup-args.js';
-import { USAGE_MARK_TTL_MS } from './usage-scripts.js';
+import { USAGE_MARK_TTL_MS, XADD_ONCE_LUA } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
   /** This pod process's id, unique across pods and restarts: names its exactly-once marks. */
@@ -43,6 +44,9 @@ export interface UsageRecord {
   seq?: number;
   /** Writes of this record sent so far. */
   sends?: number;
+  /** The event's text in the stream (core's usageEventText) and its UTF-8 bytes: made when it is recorded (set by the recorder). */
+  text?: string;
+  textBytes?: number;
 }
 
 /** The spend records of one key in a batch (in seq order), and the periods they add to. */
@@ -108,6 +112,8 @@ export class UsageRecorder {
   private readonly flushMs: number;
   /** `written()` callers, in seq order: each waits for the records up to its seq. */
   private waiters: Array<{ seq: number; resolve: (ok: boolean) => void }> = [];
+  /** The stream write of a first send: its bytes encoded into one buffer kept from batch to batch. */
+  private readonly xadd = new EncodedScript(XADD_ONCE_LUA);
   private readonly onReady = () => {
     // Redis is back: write now rather than at the end of the retry pause.
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -138,6 +144,9 @@ export class UsageRecorder {
       return;
     }
     r.seq = this.seq++;
+    // Serialised now, a request at a time, rather than a whole batch in one stretch of the loop when it is written.
+    r.text = usageEventText(r.event);
+    r.textBytes = Buffer.byteLength(r.text);
     this.queue.push(r);
     this.stats.usageEventsBuffered = this.queue.length;
     this.kick();
@@ -308,6 +317,8 @@ export class UsageRecorder {
     const groups = new Map<string, SpendGroup>();
     const eventSeqs: number[] = [];
     const streamed: UsageEvent[] = [];
+    const texts: string[] = [];
+    const textBytes: number[] = [];
     let eventsResent = false;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -319,6 +330,8 @@ export class UsageRecorder {
       if (!r.streamed) {
         eventSeqs.push(seq);
         streamed.push(e);
+        texts.push(r.text!);
+        textBytes.push(r.textBytes!);
         if (resent) eventsResent = true;
       }
       if (r.accounted || r.spend === false) continue;
@@ -381,14 +394,26 @@ export class UsageRecorder {
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
     const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
     const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...rollup.keys];
-    const xargv: Array<string | number | Buffer> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
-    if (eventsResent) {
+    const xargv: Array<string | number> = [this.o.streamMaxLen, USAGE_MARK_TTL_MS, ...rollup.argv];
+    let stream: Promise<Error | null> | null = null;
+    if (streamed.length === 0) {
+      // Nothing to stream.
+    } else if (eventsResent) {
       xargv.push('r');
-      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventJson(streamed[i]!));
+      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, texts[i]!);
+      stream = settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv)));
     } else {
-      xargv.push('a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, streamed.length, usageBatchBuffer(streamed), ...rollup.sums);
+      // The batch is one argument, the events' texts joined in the encoded command (no batch string, no fresh Buffer).
+      const args = [...xargv, 'a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, streamed.length, { texts, bytes: textBytes }, ...rollup.sums];
+      stream = settle(
+        this.xadd.call<[number, number]>(
+          xkeys,
+          args,
+          (c) => this.turn.send(RT_KEYS.usageStream, (t) => t.sendCommand(c)),
+          (c) => this.redis.sendCommand(c) as Promise<[number, number]>,
+        ),
+      );
     }
-    const stream = streamed.length ? settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv))) : null;
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
   }
