@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, startRedis } from '../lib/local-redis.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const { createRedis, usageBatchJson, usageEventJson, RT_KEYS, createAdminToken } = await import(`${root}packages/core/dist/index.js`);
+const { createRedis, usageEventJson, usageEventRow, usageRowsJson, RT_KEYS, createAdminToken } = await import(`${root}packages/core/dist/index.js`);
 const { defineGovernanceCommands } = await import(`${root}packages/gateway/dist/governance/limit-scripts.js`);
 const { rollupArgs } = await import(`${root}packages/gateway/dist/governance/usage-rollup-args.js`);
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -45,7 +45,7 @@ for (let i = 0; i < N; i += BATCH) {
   const roll = rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
   const keys = ['{usage}:bench:scratch', RT_KEYS.usageApplied('bench'), '{usage}:bench:scratch:index', ...roll.keys];
   const json = events.map(usageEventJson);
-  const p = redis.gwXaddOnce(keys.length, ...keys, 1, DAY, ...roll.argv, 'a', i, i + events.length - 1, events.length, usageBatchJson(json), ...roll.sums);
+  const p = redis.gwXaddOnce(keys.length, ...keys, 1, DAY, ...roll.argv, 'a', i, i + events.length - 1, events.length, usageRowsJson(events.map(usageEventRow)), ...roll.sums);
   const pipe = redis.pipeline();
   events.forEach((e, k) => pipe.xadd(RT_KEYS.usageStream, 'MAXLEN', '~', 1_000_000, `${e.ts}-${i + k}`, 'e', json[k]));
   for (const w of [p, pipe.exec()]) {

@@ -14,7 +14,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { readUsageSeries, RT_KEYS, usageBatchJson, usageEventJson } from '../../packages/core/dist/index.js';
+import { readUsageSeries, RT_KEYS, usageEventRow, usageRowsJson } from '../../packages/core/dist/index.js';
 import { defineGovernanceCommands } from '../../packages/gateway/dist/governance/limit-scripts.js';
 import { rollupArgs } from '../../packages/gateway/dist/governance/usage-rollup-args.js';
 import { freePort, startRedis } from '../lib/local-redis.mjs';
@@ -77,7 +77,7 @@ try {
     // What a pod's UsageRecorder sends for a first send: the events and the sums of their rollups.
     const roll = o['no-rollups'] ? { keys: [], argv: [1, 1, 0, 0], sums: [] } : rollupArgs(events, { hourS: 8 * 86_400, dayS: 400 * 86_400 }, true);
     const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied('bench'), RT_KEYS.usageStreamIndex, ...roll.keys];
-    const p = redis.gwXaddOnce(keys.length, ...keys, o['stream-maxlen'], 86_400_000, ...roll.argv, 'a', seq, seq + events.length - 1, events.length, usageBatchJson(events.map(usageEventJson)), ...roll.sums);
+    const p = redis.gwXaddOnce(keys.length, ...keys, o['stream-maxlen'], 86_400_000, ...roll.argv, 'a', seq, seq + events.length - 1, events.length, usageRowsJson(events.map(usageEventRow)), ...roll.sums);
     seq += events.length;
     pending.add(p);
     void p.finally(() => pending.delete(p));

@@ -1,4 +1,4 @@
-import { readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, usageBatchJson, usageEventJson, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { readUsageSeries, ROLLUP_DIMENSIONS, rollupBucket, RT_KEYS, usageEventRow, usageRowsJson, type RedisClient, type UsageEvent } from '@llmgw/core';
 import { expect } from 'vitest';
 import { defineGovernanceCommands } from '../../packages/gateway/src/governance/limit-scripts.js';
 import { rollupArgs } from '../../packages/gateway/src/governance/usage-rollup-args.js';
@@ -73,6 +73,6 @@ export async function recordUsage(redis: RedisClient, events: UsageEvent[]): Pro
   const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(`test-${process.pid}`), RT_KEYS.usageStreamIndex, ...roll.keys];
   const first = podSeq;
   podSeq += events.length;
-  const [applied] = await r.gwXaddOnce(keys.length, ...keys, 100_000, 60_000, ...roll.argv, 'a', first, podSeq - 1, events.length, usageBatchJson(events.map(usageEventJson)), ...roll.sums);
+  const [applied] = await r.gwXaddOnce(keys.length, ...keys, 100_000, 60_000, ...roll.argv, 'a', first, podSeq - 1, events.length, usageRowsJson(events.map(usageEventRow)), ...roll.sums);
   expect(applied).toBe(events.length);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeUsageEvent, usageBatchBuffer, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from './usage.js';
+import { encodeUsageEvent, USAGE_COLUMNS, usageBatchBuffer, usageBatchJson, usageEntryEvents, usageEventJson, usageEventRow, usageEventText, usageRowsJson, type UsageEvent } from './usage.js';
 
 function event(over: Partial<UsageEvent> = {}): UsageEvent {
   return {
@@ -55,5 +55,41 @@ describe('usageEventJson', () => {
       expect(usageEntryEvents(fields)).toMatchObject([{ id: '', key_id: '', prompt_tokens: 0, stream: false }]);
     }
     expect(usageEntryEvents(['b', '[{"id":"a","prompt_tokens":"7"},5]']).map((x) => [x.id, x.prompt_tokens])).toEqual([['a', 7], ['', 0]]);
+  });
+});
+
+describe('compact entries (field c)', () => {
+  it('round-trip every event: strings of any kind, flags, odd numbers, an MCP tool call', () => {
+    const events = [
+      event(),
+      event({ id: 'req_2', key_name: 'a "quoted" name', error: 'upstream_timeout', stream: true, estimated: true, aborted: true }),
+      event({ id: 'req_3', kind: 'mcp', bytes: 77 }),
+      event({ key_name: 'ünïcødé ✓ 😀', error: 'lone \ud800', model: '\u0000"\\' }),
+      event({ cost_usd: 1e-7, ts: 123456789012, prompt_tokens: 0 }),
+    ];
+    const entry = usageRowsJson(events.map(usageEventRow));
+    // A lone surrogate does not survive JSON text in any form (JSON.stringify escapes it, the parse gives it back).
+    expect(usageEntryEvents(['c', entry])).toEqual(events);
+    expect(usageEntryEvents(['c', usageRowsJson([])])).toEqual([]);
+  });
+
+  it('take less than half the bytes of the objects', () => {
+    const e = event({ id: 'a1b2c3d4e5f6a7b8c9d0e1f2', key_name: 'backend-prod', upstream_model: 'gpt-4o-mini-2024-07-18', ts: Date.now() });
+    expect(usageEventRow(e).length * 2).toBeLessThan(usageEventText(e).length);
+  });
+
+  it('are read by column name: reordered, unknown and missing columns', () => {
+    const reordered = JSON.stringify([['ts', 'id', 'stream', 'later_column'], [5, 'r1', 1, 'x'], [6, 'r2', 0]]);
+    expect(usageEntryEvents(['c', reordered]).map((e) => [e.id, e.ts, e.stream, e.key_id])).toEqual([['r1', 5, true, ''], ['r2', 6, false, '']]);
+    // A row longer than the columns: the extra values are ignored.
+    expect(usageEntryEvents(['c', JSON.stringify([['id'], ['r3', 'extra']])])).toMatchObject([{ id: 'r3' }]);
+    expect(USAGE_COLUMNS.length).toBe(24);
+  });
+
+  it('decode damaged to one event of defaults; a row that is not an array to an event of defaults', () => {
+    for (const text of ['[["id"],', '{"id":"x"}', '[{"id":"x"}]', 'nope']) {
+      expect(usageEntryEvents(['c', text])).toMatchObject([{ id: '', key_id: '', prompt_tokens: 0, stream: false }]);
+    }
+    expect(usageEntryEvents(['c', JSON.stringify([['id'], 'x', ['r4']])]).map((e) => e.id)).toEqual(['', 'r4']);
   });
 });

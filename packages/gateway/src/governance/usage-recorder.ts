@@ -1,4 +1,4 @@
-import { nanoUsd, RT_KEYS, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, RT_KEYS, USAGE_COLUMNS_JSON, usageEventRow, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import { EncodedScript } from './encoded-script.js';
 import type { GatewayStats } from '../stats.js';
@@ -44,7 +44,7 @@ export interface UsageRecord {
   seq?: number;
   /** Writes of this record sent so far. */
   sends?: number;
-  /** The event's text in the stream (core's usageEventText) and its UTF-8 bytes: made when it is recorded (set by the recorder). */
+  /** The event's row in a compact entry (core's usageEventRow) and its UTF-8 bytes: made when it is recorded (set by the recorder). */
   text?: string;
   textBytes?: number;
 }
@@ -145,7 +145,7 @@ export class UsageRecorder {
     }
     r.seq = this.seq++;
     // Serialised now, a request at a time, rather than a whole batch in one stretch of the loop when it is written.
-    r.text = usageEventText(r.event);
+    r.text = usageEventRow(r.event);
     r.textBytes = Buffer.byteLength(r.text);
     this.queue.push(r);
     this.stats.usageEventsBuffered = this.queue.length;
@@ -317,8 +317,9 @@ export class UsageRecorder {
     const groups = new Map<string, SpendGroup>();
     const eventSeqs: number[] = [];
     const streamed: UsageEvent[] = [];
-    const texts: string[] = [];
-    const textBytes: number[] = [];
+    // A compact entry: its columns, then a row per event.
+    const texts: string[] = [USAGE_COLUMNS_JSON];
+    const textBytes: number[] = [USAGE_COLUMNS_JSON.length];
     let eventsResent = false;
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
@@ -400,7 +401,8 @@ export class UsageRecorder {
       // Nothing to stream.
     } else if (eventsResent) {
       xargv.push('r');
-      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, texts[i]!);
+      // The script decodes each (it sums the rollups of those it applies): objects, not rows.
+      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventText(streamed[i]!));
       stream = settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv)));
     } else {
       // The batch is one argument, the events' texts joined in the encoded command (no batch string, no fresh Buffer).

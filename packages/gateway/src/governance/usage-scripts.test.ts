@@ -1,4 +1,4 @@
-import { readUsageSeries, rollupBucket, rollupKey, RT_KEYS, usageBatchJson, usageEntryEvents, usageEventJson, type UsageEvent } from '@llmgw/core';
+import { readUsageSeries, rollupBucket, rollupKey, RT_KEYS, usageEntryEvents, usageEventJson, usageEventRow, usageRowsJson, type UsageEvent } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
 import { streamEventCount, streamEvents } from '../../../../tests/support/usage-stream.js';
@@ -84,12 +84,14 @@ type Ev = UsageEvent | string;
 const TTL = { hourS: 100, dayS: 1000 };
 const text = (e: Ev) => (typeof e === 'string' ? e : usageEventJson(e));
 const objects = (evs: Ev[]) => evs.filter((e): e is UsageEvent => typeof e !== 'string');
+/** An event's row in a compact entry; a raw text `{"id":…}` is a row of its id alone (the other columns default). */
+const row = (e: Ev) => (typeof e === 'string' ? JSON.stringify([(JSON.parse(e) as { id: string }).id]) : usageEventRow(e));
 
 /** gwXaddOnce, aggregate form (a first send): the events as one batch, their rollup hashes and the sums the pod computes. */
 function xaddA(pod: string, first: number, last: number, evs: Ev[], bound = 1000): Promise<[number, number]> {
   const roll = rollupArgs(objects(evs), TTL, true);
   const keys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...roll.keys];
-  return redis.gwXaddOnce(keys.length, ...keys, bound, 60_000, ...roll.argv, 'a', first, last, evs.length, usageBatchJson(evs.map(text)), ...roll.sums);
+  return redis.gwXaddOnce(keys.length, ...keys, bound, 60_000, ...roll.argv, 'a', first, last, evs.length, usageRowsJson(evs.map(row)), ...roll.sums);
 }
 
 /** gwXaddOnce, one-by-one form (a resend): `[seq, event]` records; the script sums what it applies. */

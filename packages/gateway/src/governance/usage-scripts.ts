@@ -100,11 +100,12 @@ return { applied, skipped }
 `;
 
 /**
- * Append a batch of usage events to the stream as one entry (field `b` = a JSON array of the
- * events, core's usageBatchJson) and add them to the usage rollups, skipping the records this
+ * Append a batch of usage events to the stream as one entry and add them to the usage rollups, skipping the records this
  * pod streamed before: the same mark guards both, so an event is in the rollups exactly when it
  * is in the stream. Forms as in ACCOUNT_ONCE_LUA: `a` for events sent for the first time (none
- * can have been streamed), `r` one by one with their seq (the entry holds those not applied).
+ * can have been streamed; the entry is compact, field `c`: core's usageRowsJson), `r` one by one with their seq,
+ * each an event object that the script decodes (the entry holds those not applied: field `b`, a
+ * JSON array of them, core's usageBatchJson).
  *
  * The stream's bound counts events, not entries (an entry holds one event at low load, dozens
  * under load): the index list (KEYS 3) has one item per entry, `<events before it> <its events>
@@ -128,8 +129,8 @@ return { applied, skipped }
  * ARGV: 1 the bound (events), 2 mark ttl ms, 3 hour bucket ttl s, 4 day bucket ttl s,
  *       5 hour buckets n, 6 day buckets m, then the n epoch hours, the m epoch days, then at
  *       f = 7 + n + m the form, then
- *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, f+4 the events as one JSON array (in seq
- *      order), then the rollup sums per hour: its position among the hours (0-based), its
+ *   a: f+1 lowest seq, f+2 highest seq, f+3 events e, f+4 the events as one compact entry (in
+ *      seq order), then the rollup sums per hour: its position among the hours (0-based), its
  *      day's among the days, NM counters of the total, then per dimension the number of names
  *      and each name with its NM counters (added to the hour's hashes and to the day's)
  *   r: per record (in seq order): seq, event JSON
@@ -195,9 +196,9 @@ local function roll(json)
   end
   return true
 end
--- One entry of n events; then the oldest entries go while at least the bound is left without them.
-local function append(batch, n)
-  local id = redis.call('XADD', KEYS[1], '*', 'b', batch)
+-- One entry of n events (field c: compact, b: objects); then the oldest entries go while at least the bound is left without them.
+local function append(field, batch, n)
+  local id = redis.call('XADD', KEYS[1], '*', field, batch)
   local before = 0
   local tail = redis.call('LINDEX', KEYS[3], -1)
   if tail then
@@ -222,7 +223,7 @@ if ARGV[f] == 'a' then
   if tonumber(ARGV[f + 1]) <= last then return { -1, 0 } end
   top = tonumber(ARGV[f + 2])
   applied = tonumber(ARGV[f + 3])
-  append(ARGV[f + 4], applied)
+  append('c', ARGV[f + 4], applied)
   -- All or nothing: the pod summed the rollups of the batch itself, per hour (usage-rollup-args.ts).
   local i = f + 5
   while i <= #ARGV do
@@ -261,7 +262,7 @@ else
       if seq > top then top = seq end
     end
   end
-  if applied > 0 then append('[' .. table.concat(kept, ',') .. ']', applied) end
+  if applied > 0 then append('b', '[' .. table.concat(kept, ',') .. ']', applied) end
 end
 -- A hash's expiry is a fixed time per bucket, set when the hash is made: only a call that adds a
 -- field (HINCRBY answers the increment itself: counters only grow) can have made it.
