@@ -5,9 +5,8 @@
 // `used_memory`, per event. The stream keeps GW_USAGE_STREAM_MAXLEN events (1,000,000 by default).
 //   node scripts/bench/usage-stream-memory.mjs --a <checkout> [--b .] [--events 20000]
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { buildOf } from './lib/cached-registry.mjs';
 import * as stack from './lib/stack.mjs';
+import { loadRecorder } from './lib/usage-recorder.mjs';
 
 const { values } = parseArgs({ options: { a: { type: 'string' }, b: { type: 'string', default: '.' }, events: { type: 'string', default: '20000' } } });
 if (!values.a) {
@@ -19,16 +18,8 @@ const server = await stack.startRedis();
 const usedMemory = async (redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
 try {
   for (const [side, root] of [['A', values.a], ['B', values.b]]) {
-    const dist = buildOf(root);
-    const { UsageRecorder } = await dist('gateway/dist/governance/usage-recorder.js');
-    const { RedisTurn } = await dist('gateway/dist/governance/redis-turn.js');
-    const { defineGovernanceCommands } = await dist('gateway/dist/governance/limit-scripts.js');
-    const { createStats } = await dist('gateway/dist/stats.js');
-    const { RT_KEYS } = await dist('core/dist/index.js');
-    const { pino } = await import('pino');
-    const redis = defineGovernanceCommands(new Redis(server.url));
+    const { rec, redis, RT_KEYS, close } = await loadRecorder(root, server.url, { pod: `pod-${side}`, bufferMax: n, batchSize: 200 });
     await redis.flushall();
-    const rec = new UsageRecorder(redis, new RedisTurn(redis), { pod: `pod-${side}`, bufferMax: n, streamMaxLen: n, retryMs: 500, flushMs: 3_600_000, batchSize: 200 }, createStats(), pino({ level: 'silent' }));
     const before = await usedMemory(redis);
     const now = Date.now();
     for (let i = 0; i < n; i++) {
@@ -43,8 +34,7 @@ try {
     if (!(await rec.flush())) throw new Error('usage write failed');
     const stream = Number(await redis.call('MEMORY', 'USAGE', RT_KEYS.usageStream));
     process.stdout.write(`${side} (${root}): stream ${(stream / n).toFixed(0)} bytes per event (MEMORY USAGE), used_memory +${(((await usedMemory(redis)) - before) / n).toFixed(0)} bytes per event\n`);
-    rec.close();
-    await redis.quit();
+    await close();
   }
 } finally {
   await server.stop();

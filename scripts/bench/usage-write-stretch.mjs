@@ -9,10 +9,9 @@
 //   node scripts/bench/usage-write-stretch.mjs --a /tmp/wt-base [--b .] [--sizes 200,256] [--rounds 40]
 // --a/--b: checkouts whose packages/{core,gateway}/dist are built.
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
-import { buildOf } from './lib/cached-registry.mjs';
 import { median } from './lib/report.mjs';
 import * as stack from './lib/stack.mjs';
+import { loadRecorder } from './lib/usage-recorder.mjs';
 
 const { values } = parseArgs({
   options: { a: { type: 'string' }, b: { type: 'string', default: '.' }, sizes: { type: 'string', default: '200,256' }, rounds: { type: 'string', default: '40' } },
@@ -35,17 +34,8 @@ const clients = [];
 
 /** One build's recorder: returns a function writing one batch of `size`, and its timings. */
 async function load(root, side) {
-  const dist = buildOf(root);
-  const { UsageRecorder } = await dist('gateway/dist/governance/usage-recorder.js');
-  const { RedisTurn } = await dist('gateway/dist/governance/redis-turn.js');
-  const { defineGovernanceCommands } = await dist('gateway/dist/governance/limit-scripts.js');
-  const { createStats } = await dist('gateway/dist/stats.js');
-  const { pino } = await import('pino');
-  const redis = defineGovernanceCommands(new Redis(redisServer.url));
-  clients.push(redis);
-  // A flush wait no batch reaches: only `flush()` writes, so each write is one batch, timed alone.
-  const rec = new UsageRecorder(redis, new RedisTurn(redis), { pod: `pod-${side}`, bufferMax: 100_000, streamMaxLen: 100_000, retryMs: 500, flushMs: 3_600_000, batchSize: 256 }, createStats(), pino({ level: 'silent' }));
-  clients.push({ quit: async () => rec.close() });
+  const { rec, close } = await loadRecorder(root, redisServer.url, { pod: `pod-${side}`, bufferMax: 100_000, batchSize: 256 });
+  clients.push(close);
   const { day, month } = { day: new Date().toISOString().slice(0, 10), month: new Date().toISOString().slice(0, 7) };
   return async (size) => {
     const events = Array.from({ length: size }, (_, i) => event(i));
@@ -81,6 +71,6 @@ try {
     process.stdout.write(`${size} events per batch (${values.rounds} rounds):\n  ${line('A')}\n  ${line('B')}\n`);
   }
 } finally {
-  for (const c of clients.reverse()) await c.quit().catch(() => {});
+  for (const close of clients) await close();
   await redisServer.stop();
 }

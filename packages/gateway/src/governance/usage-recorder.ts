@@ -1,10 +1,11 @@
-import { nanoUsd, RT_KEYS, USAGE_COLUMNS_JSON, usageEventRow, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, USAGE_COLUMNS_JSON, usageEventRow, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import { EncodedScript } from './encoded-script.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
 import { rollupArgs, type RollupTtls } from './usage-rollup-args.js';
+import { spendCalls } from './usage-spend-calls.js';
 import { USAGE_MARK_TTL_MS, XADD_ONCE_LUA } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
@@ -49,26 +50,6 @@ export interface UsageRecord {
   textBytes?: number;
 }
 
-/** The spend records of one key in a batch (in seq order), and the periods they add to. */
-interface SpendGroup {
-  keyId: string;
-  /** `day\nmonth` → period number (1-based) in the script call. */
-  periods: Map<string, number>;
-  keys: string[];
-  /** Per period: cost (nano-USD), records, prompt, completion, cached (the aggregate form). */
-  sums: number[][];
-  /** The period of each record (by position in `members`), for the one-by-one form. */
-  recordPeriods: number[];
-  reservations: string[];
-  /** Some record was sent before: the script must check each against the mark. */
-  resent: boolean;
-  first: number;
-  last: number;
-  members: number[];
-}
-
-const DAY_TTL_S = 40 * 86_400;
-const MONTH_TTL_S = 400 * 86_400;
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
 /** The script's arguments for no rollup buckets (GW_USAGE_ROLLUPS off). */
 const NO_ROLLUPS = { keys: [], argv: [1, 1, 0, 0], sums: [] };
@@ -313,53 +294,22 @@ export class UsageRecorder {
    */
   private async send(batch: UsageRecord[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
     const pod = this.o.pod;
-    // One script call per key for the whole batch, whatever periods it spans (around midnight UTC).
-    const groups = new Map<string, SpendGroup>();
     const eventSeqs: number[] = [];
     const streamed: UsageEvent[] = [];
     // A compact entry: its columns, then a row per event.
     const texts: string[] = [USAGE_COLUMNS_JSON];
     const textBytes: number[] = [USAGE_COLUMNS_JSON.length];
     let eventsResent = false;
-    for (let i = 0; i < batch.length; i++) {
-      const r = batch[i]!;
-      const e = r.event;
-      const seq = r.seq!;
+    for (const r of batch) {
       const resent = r.sends !== undefined && r.sends > 0;
       if (resent) this.stats.usageWriteRetries++;
       r.sends = (r.sends ?? 0) + 1;
-      if (!r.streamed) {
-        eventSeqs.push(seq);
-        streamed.push(e);
-        texts.push(r.text!);
-        textBytes.push(r.textBytes!);
-        if (resent) eventsResent = true;
-      }
-      if (r.accounted || r.spend === false) continue;
-      let g = groups.get(e.key_id);
-      if (!g) {
-        const id = e.key_id;
-        const keys = [RT_KEYS.keyApplied(id, pod), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id)];
-        groups.set(id, (g = { keyId: id, periods: new Map(), keys, sums: [], recordPeriods: [], reservations: [], resent: false, first: seq, last: seq, members: [] }));
-      }
-      const period = `${r.day}\n${r.month}`;
-      let p = g.periods.get(period);
-      if (p === undefined) {
-        g.periods.set(period, (p = g.periods.size + 1));
-        g.keys.push(RT_KEYS.keySpendDay(g.keyId, r.day), RT_KEYS.keySpendMonth(g.keyId, r.month));
-        g.sums.push([0, 0, 0, 0, 0]);
-      }
-      const sum = g.sums[p - 1]!;
-      sum[0]! += nanoUsd(e.cost_usd);
-      sum[1]! += 1;
-      sum[2]! += e.prompt_tokens;
-      sum[3]! += e.completion_tokens;
-      sum[4]! += e.cached_tokens;
-      g.recordPeriods.push(p);
-      if (r.reservation) g.reservations.push(r.reservation);
-      if (resent) g.resent = true;
-      g.last = seq;
-      g.members.push(i);
+      if (r.streamed) continue;
+      eventSeqs.push(r.seq!);
+      streamed.push(r.event);
+      texts.push(r.text!);
+      textBytes.push(r.textBytes!);
+      if (resent) eventsResent = true;
     }
     // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
     const settle = (p: Promise<[number, number]>): Promise<Error | null> =>
@@ -373,25 +323,11 @@ export class UsageRecorder {
         (e: Error) => e,
       );
     const accounts: Array<Error | null> = new Array<Error | null>(batch.length).fill(null);
-    const updates = [...groups.values()].map((g) => {
-      const head = [DAY_TTL_S, MONTH_TTL_S, USAGE_MARK_TTL_MS];
-      const argv: Array<string | number> = head;
-      if (g.resent) {
-        argv.push('r');
-        g.members.forEach((i, k) => {
-          const r = batch[i]!;
-          const e = r.event;
-          argv.push(r.seq!, g.recordPeriods[k]!, nanoUsd(e.cost_usd), e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
-        });
-      } else {
-        argv.push('a', g.first, g.last, g.sums.length);
-        for (const sum of g.sums) argv.push(...sum);
-        argv.push(...g.reservations);
-      }
-      return settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...argv))).then((err) => {
+    const updates = spendCalls(batch, pod).map((g) =>
+      settle(this.turn.send(g.keys[0]!, (t) => t.gwAccountOnce(g.keys.length, ...g.keys, ...g.argv))).then((err) => {
         if (err) for (const i of g.members) accounts[i] = err;
-      });
-    });
+      }),
+    );
     // The whole batch of events in one script call, with their rollups: written all together or not at all.
     const rollup = this.o.rollupTtl === null ? NO_ROLLUPS : rollupArgs(streamed, this.o.rollupTtl ?? ROLLUP_TTL, !eventsResent);
     const xkeys = [RT_KEYS.usageStream, RT_KEYS.usageApplied(pod), RT_KEYS.usageStreamIndex, ...rollup.keys];
