@@ -158,24 +158,6 @@ export function usageEventText(e: UsageEvent): string {
 }
 
 /**
- * A batch of events as the bytes (UTF-8) of usageBatchJson of their usageEventJson texts,
- * made in one `JSON.stringify` of the whole batch (the gateway now joins usageEventText texts,
- * made as each request ends, straight into its command's bytes: encoded-script.ts). Text per event,
- * joined, was the costliest part of a usage write (each text a tree of concatenations that
- * the join then flattened: ≈ 4× the time, and ≈ 3 KB of short-lived strings per request); one
- * stringify writes the batch's text once, flat. An ASCII text (nearly always: ids, names,
- * numbers) is copied into the Buffer byte for byte instead of UTF-8-encoded. As a string
- * argument the batch (~100 KB for a few hundred events) was copied again into the command
- * ioredis builds and flattened for the socket, and a scavenge falling during the write found
- * those copies alive and promoted them; the Buffer's bytes are outside V8's heap.
- */
-export function usageBatchBuffer(events: readonly UsageEvent[]): Buffer {
-  const text = JSON.stringify(events.map(canonicalEvent));
-  // UTF-8 takes one byte per character exactly when every character is ASCII: then latin1 is the same bytes.
-  return Buffer.byteLength(text, 'utf8') === text.length ? Buffer.from(text, 'latin1') : Buffer.from(text, 'utf8');
-}
-
-/**
  * A cost in whole nano-USD, as the spend counters, the usage rollups and the console count it
  * (the scripts round the same way: floor(usd × 1e9 + 0.5)); not a finite number counts 0.
  */
