@@ -8,7 +8,7 @@
 //   npm run build && node scripts/bench/gc-survivors.mjs [--rate 2000] [--duration 10] [--top 20] [--all] [--conns 64]
 // --all samples every allocation instead (bytes per request by site: what makes scavenges frequent).
 // --live keeps only what is still alive at the window's end, under load (what lives for seconds).
-// --env '{"GW_USAGE_ENABLED":"0"}': extra gateway environment.
+// --env '{"GW_USAGE_ENABLED":"0"}': extra gateway environment. --main <checkout>/packages/gateway/dist/main.js: another build.
 // --phases-only: no sampling profiler (it adds ≈ 1 ms of weak-handle work to every scavenge):
 // the scavenges' pauses and phases as a plain --trace-gc-nvp run reports them, nothing by site.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { runFixedRate } from './lib/fixed-rate-client.mjs';
 import * as stack from './lib/stack.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false }, 'phases-only': { type: 'boolean', default: false }, conns: { type: 'string', default: '64' }, env: { type: 'string', default: '{}' } } });
+const { values } = parseArgs({ options: { rate: { type: 'string', default: '2000' }, duration: { type: 'string', default: '10' }, top: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, live: { type: 'boolean', default: false }, 'phases-only': { type: 'boolean', default: false }, conns: { type: 'string', default: '64' }, env: { type: 'string', default: '{}' }, main: { type: 'string', default: stack.GATEWAY_MAIN } } });
 const durationS = Number(values.duration);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'llmgw-survivors-'));
 const out = path.join(tmp, 'survivors.heapprofile');
@@ -30,6 +30,7 @@ let gw;
 try {
   const rawKey = await stack.seedRegistry(redis.url, fake.url);
   gw = await stack.startGatewayProcess(redis.url, {
+    main: values.main,
     nodeArgs: values['phases-only'] ? ['--trace-gc-nvp'] : ['--trace-gc-nvp', `--import=${path.join(HERE, 'lib/survivor-sampling.mjs')}`],
     // Sampling covers the measured part of the load (after its 2 s warm-up).
     env: { GW_SURVIVORS_OUT: out, GW_SURVIVORS_DELAY_MS: '3000', GW_SURVIVORS_MS: String(Math.max(1000, (durationS - 1) * 1000)), GW_SURVIVORS_ALL: values.all ? '1' : '0', GW_SURVIVORS_LIVE: values.live ? '1' : '0', ...JSON.parse(values.env) },

@@ -1,24 +1,45 @@
 import { Command } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { useTestRedis } from '../../../../tests/support/redis.js';
-import { EncodedScript, RespWriter, type JsonTexts } from './encoded-script.js';
+import { EncodedScript, RespWriter, type JsonRows } from './encoded-script.js';
 
 const { redis } = useTestRedis();
 
-const texts = (list: string[]): JsonTexts => ({ texts: list, bytes: list.map((t) => Buffer.byteLength(t)) });
+/** Rows as UsageRows keeps them (each followed by its comma), with `gap` bytes of something else between two rows (separate runs). */
+function rowsOf(first: string, list: string[], gap = 0): JsonRows & { list: string[] } {
+  const parts: Buffer[] = [];
+  const runs: number[] = [];
+  let at = 0;
+  for (const t of list) {
+    const b = Buffer.from(`${t},`);
+    if (gap > 0 && at > 0) {
+      parts.push(Buffer.alloc(gap, 0x78));
+      at += gap;
+    }
+    parts.push(b);
+    if (runs.length > 0 && runs[runs.length - 1] === at) runs[runs.length - 1] = at + b.length;
+    else runs.push(at, at + b.length);
+    at += b.length;
+  }
+  return { first, from: Buffer.concat(parts), runs, list };
+}
+/** The array `[t0,t1,…]` as rows: t0 the first element, the rest rows. */
+const texts = (list: string[], gap = 0) => rowsOf(list[0]!, list.slice(1), gap);
 
-/** What ioredis itself writes for the command, the texts given as their joined array. */
-function ioredisBytes(name: string, args: Array<string | number | JsonTexts>): Buffer {
-  const plain = args.map((a) => (typeof a === 'object' ? `[${a.texts.join(',')}]` : a));
+/** What ioredis itself writes for the command, the rows given as their joined array. */
+function ioredisBytes(name: string, args: Array<string | number | (JsonRows & { list: string[] })>): Buffer {
+  const plain = args.map((a) => (typeof a === 'object' ? `[${[a.first, ...a.list].join(',')}]` : a));
   const w = new Command(name, plain).toWritable(undefined as never);
   return typeof w === 'string' ? Buffer.from(w) : w;
 }
 
 describe('RespWriter', () => {
-  it("writes exactly ioredis's bytes for the same command: numbers, multi-byte keys and texts, an empty array", () => {
-    const cases: Array<Array<string | number | JsonTexts>> = [
+  it("writes exactly ioredis's bytes for the same command: numbers, multi-byte keys and rows, rows in separate runs, no rows", () => {
+    const cases: Array<Array<string | number | (JsonRows & { list: string[] })>> = [
       ['sha', 2, 'gw:k:{a}', 'gw:k:{a}:ü', 1000, 'a', texts(['{"id":"x"}', '{"model":"mödel ✓"}']), 'name', 42],
-      ['sha', 0, texts([])],
+      ['sha', 2, 'k', texts(['["c","ö"]', '["a",1]', '["b",2]', '["ü",3]'], 5), 7],
+      ['sha', 0, texts(['["only"]'])],
+      ['sha', 0, texts(['["ü"]'])],
       ['sha', 1, 'k', texts(['{}'])],
       ['', 0],
     ];
@@ -30,8 +51,8 @@ describe('RespWriter', () => {
 
   it('a larger command after a smaller one, and a smaller after a larger: each its own bytes', () => {
     const w = new RespWriter(64);
-    const big = texts(Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: `r${i}`, n: i })));
-    const small: Array<string | number | JsonTexts> = ['sha', 1, 'k', texts(['{"a":1}'])];
+    const big = texts(Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: `r${i}`, n: i })), 3);
+    const small: Array<string | number | (JsonRows & { list: string[] })> = ['sha', 1, 'k', texts(['{"a":1}'])];
     for (const args of [small, ['sha', 1, 'k', big], small]) {
       expect(w.encode('evalsha', args).equals(ioredisBytes('evalsha', args))).toBe(true);
     }
@@ -41,7 +62,7 @@ describe('RespWriter', () => {
 const LUA = `redis.call('SET', KEYS[1], ARGV[2]) return ARGV[1]`;
 
 describe('EncodedScript against Redis', () => {
-  const viaClient = (s: EncodedScript, key: string, tag: string, payload: JsonTexts) =>
+  const viaClient = (s: EncodedScript, key: string, tag: string, payload: JsonRows) =>
     s.call<string>([key], [tag, payload], (c) => redis.sendCommand(c) as Promise<string>, (c) => redis.sendCommand(c) as Promise<string>);
 
   it('runs the script from its encoded bytes, one call after another reusing the buffer', async () => {

@@ -2,16 +2,19 @@ import { createHash } from 'node:crypto';
 import { Command } from 'ioredis';
 
 /**
- * One argument of an encoded command: a string, a number, or the JSON array of texts (one bulk
- * string `[t1,t2,…]`, written text by text: the array itself is never made as a string).
+ * One argument of an encoded command: a string, a number, or a JSON array whose rows are bytes
+ * already (one bulk string `[first,row,row,…]`: the array itself is never made as a string).
  */
-export type EncodedArg = string | number | JsonTexts;
+export type EncodedArg = string | number | JsonRows;
 
-/** Texts (each with its UTF-8 length) that go out as one argument, `[` joined with `,` `]`. */
-export interface JsonTexts {
-  texts: readonly string[];
-  /** UTF-8 bytes of each text, in order. */
-  bytes: readonly number[];
+/** A JSON array of `first` then rows kept as bytes (UsageRows: each row followed by its comma). */
+export interface JsonRows {
+  /** The array's first element, as JSON text. */
+  first: string;
+  /** The buffer the rows are in. */
+  from: Buffer;
+  /** Runs of rows in `from`, as `start, end` pairs; each row in a run ends with its comma. */
+  runs: readonly number[];
 }
 
 /** Bytes one argument takes in the command: its UTF-8 length. */
@@ -44,7 +47,7 @@ export class RespWriter {
       if (typeof a === 'object') {
         this.text(head);
         head = '';
-        this.texts(a);
+        this.rows(a);
       } else {
         const s = typeof a === 'number' ? String(a) : a;
         head += `$${argBytes(s)}\r\n${s}\r\n`;
@@ -54,20 +57,24 @@ export class RespWriter {
     return this.buf.subarray(0, this.at);
   }
 
-  private texts({ texts, bytes }: JsonTexts): void {
-    let total = texts.length > 0 ? texts.length + 1 : 2; // brackets and commas
-    for (const b of bytes) total += b;
+  private rows({ first, from, runs }: JsonRows): void {
+    const firstBytes = Buffer.byteLength(first);
+    let rowBytes = 0;
+    for (let i = 0; i < runs.length; i += 2) rowBytes += runs[i + 1]! - runs[i]!;
+    // `[`, the first element, `,` and the rows but the last row's comma, `]`.
+    const total = firstBytes + rowBytes + 2;
     this.text(`$${total}\r\n[`);
     this.room(total + 2);
-    for (let i = 0; i < texts.length; i++) {
-      if (i > 0) this.buf[this.at++] = 0x2c; // ,
-      const t = texts[i]!;
-      // One byte per character exactly when every character is ASCII: latin1 writes those bytes as they are.
-      this.at += this.buf.write(t, this.at, bytes[i] === t.length ? 'latin1' : 'utf8');
+    const buf = this.buf;
+    this.at += buf.write(first, this.at, firstBytes === first.length ? 'latin1' : 'utf8');
+    if (rowBytes === 0) buf[this.at++] = 0x5d; // ]
+    else {
+      buf[this.at++] = 0x2c; // ,
+      for (let i = 0; i < runs.length; i += 2) this.at += from.copy(buf, this.at, runs[i], runs[i + 1]);
+      buf[this.at - 1] = 0x5d; // the last row's comma becomes the array's end
     }
-    this.buf[this.at++] = 0x5d; // ]
-    this.buf[this.at++] = 0x0d;
-    this.buf[this.at++] = 0x0a;
+    buf[this.at++] = 0x0d;
+    buf[this.at++] = 0x0a;
   }
 
   private text(s: string): void {

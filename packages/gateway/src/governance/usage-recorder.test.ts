@@ -150,6 +150,35 @@ describe('usage recorder: records queued while a batch is being written', () => 
   });
 });
 
+describe('usage recorder: the queued rows (kept outside the heap, moved as written ones are freed)', () => {
+  it('every event reaches the stream exactly as recorded, over batches written while more are queued', async () => {
+    const r = defineGovernanceCommands(redis);
+    const recorded: UsageEvent[] = [];
+    let u: UsageRecorder | null = null;
+    const add = (i: number) => {
+      // Rows of different lengths, escapes and multi-byte text, so that a row moved to the wrong place shows.
+      const e = { ...event(`m${i}-${'ü'.repeat(i % 4)}"${'x'.repeat(i * 7)}`, `k${i % 3}`, 0.001 * i), error: i % 5 === 0 ? 'line\nbreak' : '', latency_ms: i };
+      recorded.push(e);
+      u!.record({ event: e, day: '2030-01-31', month: '2030-01' });
+    };
+    let next = 0;
+    // Each write records a batch more while it is in flight: after it the queue still holds rows, behind freed ones.
+    const calls = hookStreamWrites(r, (n) => n < 6 && [0, 1, 2, 3].forEach(() => add(next++)), 20);
+    u = new UsageRecorder(r, new RedisTurn(r), { bufferMax: 100, streamMaxLen: 1000, retryMs: 100, pod: 'p7', flushMs: 60_000, batchSize: 4 }, createStats(), pino({ level: 'silent' }));
+    try {
+      for (let i = 0; i < 4; i++) add(next++);
+      await expect.poll(() => streamEventCount(redis), { interval: 10, timeout: 5000 }).toBe(4 + 5 * 4);
+      expect(await u.flush()).toBe(true);
+      expect(calls.n).toBeGreaterThanOrEqual(5);
+      expect(await streamEvents(redis)).toEqual(recorded);
+      const spent = await redis.hget(RT_KEYS.keySpendDay('k1', '2030-01-31'), 'requests');
+      expect(Number(spent)).toBe(recorded.filter((e) => e.key_id === 'k1').length);
+    } finally {
+      u.close();
+    }
+  });
+});
+
 describe('usage recorder: a write whose reply is lost', () => {
   it('is sent again and applied once: each event streamed once, each record counted once', async () => {
     const proxy = await startLossyProxy(Number(new URL(url).port));

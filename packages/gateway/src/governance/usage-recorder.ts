@@ -1,11 +1,12 @@
-import { RT_KEYS, USAGE_COLUMNS_JSON, usageEventRow, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, USAGE_COLUMNS_JSON, usageEntryEvents, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import { EncodedScript } from './encoded-script.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
-import { rollupArgs, type RollupTtls } from './usage-rollup-args.js';
-import { spendCalls } from './usage-spend-calls.js';
+import { rollupArgs, type RollupFacts, type RollupTtls } from './usage-rollup-args.js';
+import { UsageRows } from './usage-rows.js';
+import { spendCalls, type SpendRecord } from './usage-spend-calls.js';
 import { USAGE_MARK_TTL_MS, XADD_ONCE_LUA } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
@@ -38,16 +39,67 @@ export interface UsageRecord {
   spend?: boolean;
   /** The budget reservation the spend replaces (`<member>|<micro-USD>`), released with it. */
   reservation?: string;
+}
+
+/**
+ * A record in the queue: what its writes need of the event (the spend counters' and the
+ * rollups' numbers, by the event's field names) and where its row is (UsageRows), not the
+ * event itself: what stays on the heap per queued request is this one object.
+ */
+class Queued implements SpendRecord, RollupFacts {
   /** Set once the spend counters / the stream took it, so a retry after a partial failure does not write it twice. */
-  accounted?: boolean;
-  streamed?: boolean;
-  /** This pod's sequence number of the record (set by the recorder): what makes a retried write apply once. */
-  seq?: number;
+  accounted = false;
+  streamed = false;
   /** Writes of this record sent so far. */
-  sends?: number;
-  /** The event's row in a compact entry (core's usageEventRow) and its UTF-8 bytes: made when it is recorded (set by the recorder). */
-  text?: string;
-  textBytes?: number;
+  sends = 0;
+  readonly key_id: string;
+  readonly model: string;
+  readonly provider: string;
+  readonly kind: UsageEvent['kind'];
+  readonly ts: number;
+  readonly status: number;
+  readonly aborted: boolean;
+  readonly estimated: boolean;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly cached_tokens: number;
+  readonly cost_usd: number;
+  readonly latency_ms: number;
+  readonly cache_write_tokens: number;
+  readonly spend: boolean;
+  readonly reservation: string | undefined;
+
+  constructor(
+    r: UsageRecord,
+    /** This pod's sequence number of the record: what makes a retried write apply once. */
+    readonly seq: number,
+    /** Its row in UsageRows, with its comma (moved when the rows are compacted). */
+    public rowStart: number,
+    public rowEnd: number,
+  ) {
+    const e = r.event;
+    this.key_id = e.key_id;
+    this.model = e.model;
+    this.provider = e.provider;
+    this.kind = e.kind;
+    this.ts = e.ts;
+    this.status = e.status;
+    this.aborted = e.aborted;
+    this.estimated = e.estimated;
+    this.prompt_tokens = e.prompt_tokens;
+    this.completion_tokens = e.completion_tokens;
+    this.cached_tokens = e.cached_tokens;
+    this.cost_usd = e.cost_usd;
+    this.latency_ms = e.latency_ms;
+    this.cache_write_tokens = e.cache_write_tokens;
+    this.day = r.day;
+    this.month = r.month;
+    this.spend = r.spend ?? true;
+    this.reservation = r.reservation;
+  }
+
+  readonly day: string;
+  readonly month: string;
 }
 
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
@@ -78,7 +130,9 @@ export function isTransientReply(e: Error): boolean {
  * again (on its `ready` event, or the next retry), and on `flush()` at shutdown.
  */
 export class UsageRecorder {
-  private queue: UsageRecord[] = [];
+  private queue: Queued[] = [];
+  /** The queued records' rows, outside the heap. */
+  private readonly rows = new UsageRows();
   private seq = 0;
   private running: Promise<boolean> | null = null;
   private scheduled = false;
@@ -124,11 +178,9 @@ export class UsageRecorder {
       }
       return;
     }
-    r.seq = this.seq++;
-    // Serialised now, a request at a time, rather than a whole batch in one stretch of the loop when it is written.
-    r.text = usageEventRow(r.event);
-    r.textBytes = Buffer.byteLength(r.text);
-    this.queue.push(r);
+    // Its row is written now, a request at a time, rather than a whole batch in one stretch of the loop when it is written.
+    const start = this.rows.append(r.event);
+    this.queue.push(new Queued(r, this.seq++, start, this.rows.used));
     this.stats.usageEventsBuffered = this.queue.length;
     this.kick();
   }
@@ -139,12 +191,12 @@ export class UsageRecorder {
    */
   written(): Promise<boolean> {
     const last = this.seq - 1;
-    if (this.queue.length === 0 || this.queue[0]!.seq! > last) return Promise.resolve(true);
+    if (this.queue.length === 0 || this.queue[0]!.seq > last) return Promise.resolve(true);
     return new Promise((resolve) => this.waiters.push({ seq: last, resolve }));
   }
 
   private wake(): void {
-    const head = this.queue.length > 0 ? this.queue[0]!.seq! : Infinity;
+    const head = this.queue.length > 0 ? this.queue[0]!.seq : Infinity;
     let n = 0;
     while (n < this.waiters.length && this.waiters[n]!.seq < head) this.waiters[n++]!.resolve(true);
     if (n > 0) this.waiters = this.waiters.slice(n);
@@ -247,7 +299,7 @@ export class UsageRecorder {
     const batch = this.queue.slice(0, this.batchSize);
     const { accounts, stream } = await this.send(batch);
     let unreachable = false;
-    const keep: UsageRecord[] = [];
+    const keep: Queued[] = [];
     for (let i = 0; i < batch.length; i++) {
       const r = batch[i]!;
       const acc = accounts[i]!;
@@ -265,10 +317,11 @@ export class UsageRecorder {
       } else {
         // Redis refused the command itself (not reachability): retrying would fail forever.
         this.stats.usageEventsDropped++;
-        this.log.error({ err: failed[0]!.message, reqId: r.event.id }, 'usage record rejected by Redis; dropped');
+        this.log.error({ err: failed[0]!.message, reqId: this.event(r).id }, 'usage record rejected by Redis; dropped');
       }
     }
     this.queue = keep.concat(this.queue.slice(batch.length));
+    this.freeRows();
     this.stats.usageEventsBuffered = this.queue.length;
     if (this.waiters.length > 0) this.wake();
     if (unreachable) {
@@ -292,23 +345,22 @@ export class UsageRecorder {
    * the error of the one call that carries every event not streamed yet. Records this pod
    * applied before (a write whose reply was lost) are skipped by the scripts and counted.
    */
-  private async send(batch: UsageRecord[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
+  private async send(batch: Queued[]): Promise<{ accounts: Array<Error | null>; stream: Error | null }> {
     const pod = this.o.pod;
     const eventSeqs: number[] = [];
-    const streamed: UsageEvent[] = [];
-    // A compact entry: its columns, then a row per event.
-    const texts: string[] = [USAGE_COLUMNS_JSON];
-    const textBytes: number[] = [USAGE_COLUMNS_JSON.length];
+    const streamed: Queued[] = [];
+    // A compact entry: its columns, then a row per event, copied from UsageRows in runs.
+    const runs: number[] = [];
     let eventsResent = false;
     for (const r of batch) {
-      const resent = r.sends !== undefined && r.sends > 0;
+      const resent = r.sends > 0;
       if (resent) this.stats.usageWriteRetries++;
-      r.sends = (r.sends ?? 0) + 1;
+      r.sends++;
       if (r.streamed) continue;
-      eventSeqs.push(r.seq!);
-      streamed.push(r.event);
-      texts.push(r.text!);
-      textBytes.push(r.textBytes!);
+      eventSeqs.push(r.seq);
+      streamed.push(r);
+      if (runs.length > 0 && runs[runs.length - 1] === r.rowStart) runs[runs.length - 1] = r.rowEnd;
+      else runs.push(r.rowStart, r.rowEnd);
       if (resent) eventsResent = true;
     }
     // Sent with the rest of this turn's governance commands (one write; on Cluster, one per tag).
@@ -338,11 +390,11 @@ export class UsageRecorder {
     } else if (eventsResent) {
       xargv.push('r');
       // The script decodes each (it sums the rollups of those it applies): objects, not rows.
-      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventText(streamed[i]!));
+      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventText(this.event(streamed[i]!)));
       stream = settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv)));
     } else {
-      // The batch is one argument, the events' texts joined in the encoded command (no batch string, no fresh Buffer).
-      const args = [...xargv, 'a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, streamed.length, { texts, bytes: textBytes }, ...rollup.sums];
+      // The batch is one argument, the rows copied into the encoded command (no batch string, no fresh Buffer).
+      const args = [...xargv, 'a', eventSeqs[0]!, eventSeqs[eventSeqs.length - 1]!, streamed.length, { first: USAGE_COLUMNS_JSON, from: this.rows.bytes, runs }, ...rollup.sums];
       stream = settle(
         this.xadd.call<[number, number]>(
           xkeys,
@@ -354,5 +406,23 @@ export class UsageRecorder {
     }
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
+  }
+
+  /** A queued record's event, read back from its row (a resend, a log line: rare). */
+  private event(r: Queued): UsageEvent {
+    return usageEntryEvents(['c', `[${USAGE_COLUMNS_JSON},${this.rows.rowText(r.rowStart, r.rowEnd)}]`])[0]!;
+  }
+
+  /** The rows of written records are free: all of them once nothing is queued, else the space before the oldest once it is the larger part. */
+  private freeRows(): void {
+    const q = this.queue;
+    if (q.length === 0) return this.rows.clear();
+    const first = q[0]!.rowStart;
+    if (first < this.rows.used - first) return;
+    const moved = this.rows.compact(first);
+    for (const r of q) {
+      r.rowStart -= moved;
+      r.rowEnd -= moved;
+    }
   }
 }

@@ -10,11 +10,17 @@ export interface RollupTtls {
   dayS: number;
 }
 
+/** What the rollups read of an event (a queued record has these fields under the same names). */
+export type RollupFacts = Pick<
+  UsageEvent,
+  'key_id' | 'model' | 'provider' | 'kind' | 'ts' | 'status' | 'aborted' | 'estimated' | 'prompt_tokens' | 'completion_tokens' | 'cached_tokens' | 'cost_usd' | 'latency_ms' | 'cache_write_tokens'
+>;
+
 /** A number as the script rounds it (JSON has no NaN or Infinity: those are written null, read 0). */
 const whole = (v: number): number => (Number.isFinite(v) ? Math.floor(v + 0.5) : 0);
 
 /** One event's counters in ROLLUP_METRICS order, exactly as XADD_ONCE_LUA's `roll` computes them. */
-function countersOf(e: UsageEvent): number[] {
+function countersOf(e: RollupFacts): number[] {
   return [
     1,
     whole(e.status) >= 400 || e.aborted ? 1 : 0,
@@ -58,7 +64,7 @@ interface HourSums {
  * script adds each to the hour's hashes and to its day's: about 44 arguments for a batch of one
  * key, model and provider, where one (hash, field, increment) triple per counter took ~120.
  */
-export function rollupArgs(events: UsageEvent[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
+export function rollupArgs(events: readonly RollupFacts[], ttl: RollupTtls, aggregate: boolean): { keys: string[]; argv: number[]; sums: Array<string | number> } {
   // One pass: the batch summed per hour, key, model and provider (a batch holds few of them; its
   // day is its hour's), the buckets numbered as they first appear.
   const NM = ROLLUP_METRICS.length;

@@ -1,20 +1,24 @@
-import { nanoUsd, RT_KEYS, type UsageEvent } from '@llmgw/core';
+import { nanoUsd, RT_KEYS } from '@llmgw/core';
 import { USAGE_MARK_TTL_MS } from './usage-scripts.js';
 
 const DAY_TTL_S = 40 * 86_400;
 const MONTH_TTL_S = 400 * 86_400;
 
-/** What the spend calls read of a usage record (usage-recorder.ts's UsageRecord). */
+/** What the spend calls read of a queued usage record (usage-recorder.ts): its event's numbers by their names, and its periods. */
 export interface SpendRecord {
-  event: UsageEvent;
+  key_id: string;
+  cost_usd: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
   day: string;
   month: string;
   spend?: boolean;
-  reservation?: string;
+  reservation?: string | undefined;
   accounted?: boolean;
-  seq?: number;
+  seq: number;
   /** Writes sent so far, this one counted: more than 1 is a resend. */
-  sends?: number;
+  sends: number;
 }
 
 /** One ACCOUNT_ONCE_LUA call: its keys and arguments, and the records it carries (positions in the batch). */
@@ -54,11 +58,10 @@ export function spendCalls(batch: readonly SpendRecord[], pod: string): SpendCal
   for (let i = 0; i < batch.length; i++) {
     const r = batch[i]!;
     if (r.accounted || r.spend === false) continue;
-    const e = r.event;
-    const seq = r.seq!;
-    let g = groups.get(e.key_id);
+    const seq = r.seq;
+    let g = groups.get(r.key_id);
     if (!g) {
-      const id = e.key_id;
+      const id = r.key_id;
       const keys = [RT_KEYS.keyApplied(id, pod), RT_KEYS.keyReservations(id), RT_KEYS.keyReserved(id)];
       groups.set(id, (g = { keyId: id, periods: new Map(), keys, sums: [], recordPeriods: [], reservations: [], resent: false, first: seq, last: seq, members: [] }));
     }
@@ -70,14 +73,14 @@ export function spendCalls(batch: readonly SpendRecord[], pod: string): SpendCal
       g.sums.push([0, 0, 0, 0, 0]);
     }
     const sum = g.sums[p - 1]!;
-    sum[0]! += nanoUsd(e.cost_usd);
+    sum[0]! += nanoUsd(r.cost_usd);
     sum[1]! += 1;
-    sum[2]! += e.prompt_tokens;
-    sum[3]! += e.completion_tokens;
-    sum[4]! += e.cached_tokens;
+    sum[2]! += r.prompt_tokens;
+    sum[3]! += r.completion_tokens;
+    sum[4]! += r.cached_tokens;
     g.recordPeriods.push(p);
     if (r.reservation) g.reservations.push(r.reservation);
-    if ((r.sends ?? 0) > 1) g.resent = true;
+    if (r.sends > 1) g.resent = true;
     g.last = seq;
     g.members.push(i);
   }
@@ -87,8 +90,7 @@ export function spendCalls(batch: readonly SpendRecord[], pod: string): SpendCal
       argv.push('r');
       g.members.forEach((i, k) => {
         const r = batch[i]!;
-        const e = r.event;
-        argv.push(r.seq!, g.recordPeriods[k]!, nanoUsd(e.cost_usd), e.prompt_tokens, e.completion_tokens, e.cached_tokens, r.reservation ?? '');
+        argv.push(r.seq, g.recordPeriods[k]!, nanoUsd(r.cost_usd), r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reservation ?? '');
       });
     } else {
       argv.push('a', g.first, g.last, g.sums.length);
