@@ -11,11 +11,13 @@ const base: UsageEvent = {
 
 /** Strings JSON escapes or writes as more than one byte, and numbers it writes in other forms. */
 const STRINGS = ['', 'plain', 'quote " and \\ backslash', 'tab\tnew\nline\r', '\u0000\u001f\u007f', 'ünïcødé ✓', '😀 emoji', '\ud800 lone surrogate', '</script>', 'x'.repeat(3000)];
-const NUMBERS = [0, 1, 9, 10, 99, 100, 2_147_483_647, 2_147_483_648, 1_765_000_000_123, -1, -0, 0.1, 1e-7, 1.5e21, 123456789.125, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+const NUMBERS = [0, 1, 9, 10, 99, 100, 2_147_483_647, 2_147_483_648, 1_765_000_000_123, 999_999_999_999_999, 1e15, Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, -1, -0, 0.1, 1e-7, 1.5e21, 123456789.125, NaN, Infinity, -Infinity];
 
 function variants(): UsageEvent[] {
   const out: UsageEvent[] = [base, { ...base, kind: 'mcp', bytes: 512 }, { ...base, kind: 'mcp' }, { ...base, kind: 'llm' }, { ...base, estimated: true, stream: true, aborted: true }];
   for (const s of STRINGS) out.push({ ...base, id: s, key_name: s, model: s, error: s });
+  // An escaped string first, long plain ones after it: what follows an escape still has room.
+  out.push({ ...base, id: '\u0001'.repeat(2000), key_name: 'y'.repeat(5000), error: 'z'.repeat(5000), model: '✓'.repeat(1000) });
   for (const n of NUMBERS) out.push({ ...base, prompt_tokens: n, cost_usd: n, latency_ms: n, ts: n, cache_write_1h_tokens: n });
   return out;
 }

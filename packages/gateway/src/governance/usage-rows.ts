@@ -54,7 +54,10 @@ export class UsageRows {
   append(e: UsageEvent): number {
     const start = this.end;
     this.at = start;
-    this.byte(0x5b); // [
+    // Room for the row unless a string needs escapes (`escaped` makes its own): strings, 24 numbers, brackets and commas.
+    this.rowRoom = e.id.length + e.key_id.length + e.key_name.length + e.model.length + e.provider.length + e.upstream_model.length + e.endpoint.length + e.error.length + 32 * 3 + 24 * 26;
+    this.room(this.rowRoom);
+    this.buf[this.at++] = 0x5b; // [
     this.str(e.id);
     this.str(e.key_id);
     this.str(e.key_name);
@@ -81,9 +84,11 @@ export class UsageRows {
       this.str('mcp');
       this.num(e.bytes ?? 0);
     }
-    // The last value's comma becomes the row's end.
+    // The last value's comma becomes the row's end, and a comma follows it (consecutive rows are a run of the batch's array).
     this.buf[this.at - 1] = 0x5d; // ]
-    this.byte(0x2c); // , (after the row: consecutive rows are a run of the batch's array)
+    this.buf[this.at++] = 0x2c;
+    // A typed array drops writes past its end silently: a row that did not fit must not pass as written.
+    if (this.at > this.buf.length) throw new Error('UsageRows: a row outgrew the room made for it');
     this.end = this.at;
     return start;
   }
@@ -95,6 +100,8 @@ export class UsageRows {
 
   /** Where the row being appended is written to. */
   private at = 0;
+  /** The bytes the row being appended takes at most when no string needs escapes. */
+  private rowRoom = 0;
 
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
@@ -103,15 +110,9 @@ export class UsageRows {
     this.buf = next;
   }
 
-  private byte(b: number): void {
-    this.room(1);
-    this.buf[this.at++] = b;
-  }
-
-  /** A value and its comma: as JSON writes it (`JSON.stringify` of the row). */
+  /** A value and its comma: as JSON writes it (`JSON.stringify` of the row). Room was made by `append`. */
   private str(s: string): void {
     const n = s.length;
-    this.room(n + 3);
     const buf = this.buf;
     let at = this.at;
     buf[at++] = 0x22; // "
@@ -129,23 +130,28 @@ export class UsageRows {
   /** A string with escapes or non-ASCII characters: JSON's own text, in UTF-8. */
   private escaped(s: string): void {
     const json = JSON.stringify(s);
-    this.room(Buffer.byteLength(json) + 1);
+    // Room for it and, again, for the whole row's plain size: what follows it fits.
+    this.room(Buffer.byteLength(json) + 1 + this.rowRoom);
     this.at += this.buf.write(json, this.at, 'utf8');
     this.buf[this.at++] = 0x2c;
   }
 
+  /** A number and its comma, as JSON writes it. Room was made by `append` (or `escaped`). */
   private num(v: number): void {
-    this.room(26);
     const buf = this.buf;
     let at = this.at;
-    if (v >= 0 && v <= 0x7fffffff && (v | 0) === v) {
-      // A small whole number (nearly every value): its digits, without a string.
+    if (v >= 0 && v <= Number.MAX_SAFE_INTEGER && Math.floor(v) === v) {
+      // A whole number (nearly every value, the timestamp too): its digits, without a string.
       if (v < 10) buf[at++] = 0x30 + v;
       else {
         let digits = 1;
         for (let p = 10; p <= v; p *= 10) digits++;
         at += digits;
-        for (let i = 1, x = v; i <= digits; i++, x = Math.floor(x / 10)) buf[at - i] = 0x30 + (x % 10);
+        for (let i = 1, x = v; i <= digits; i++) {
+          const q = Math.floor(x / 10);
+          buf[at - i] = 0x30 + (x - q * 10);
+          x = q;
+        }
       }
     } else {
       // JSON writes what is not finite as null, and -0 as 0 (as String does).
