@@ -222,3 +222,14 @@ describe('keyObjectAt finds usage and error objects', () => {
     }
   });
 });
+
+describe('SseTransform: a dropped usage event is cut out of the bytes it was handed', () => {
+  it('in place, with no new buffer: what is left is the front of the same memory', () => {
+    const t = new SseTransform({ upstreamModel: 'm', publicModel: 'm', dropUsageChunk: true, onUsage: () => {} });
+    const bytes = Buffer.from(chunk('m', 'a') + chunk('m', 'b') + usageChunk('m') + 'data: [DONE]\n\n');
+    const out = t.push(bytes) as Buffer;
+    expect(out.toString()).toBe(chunk('m', 'a') + chunk('m', 'b') + 'data: [DONE]\n\n');
+    expect(out.buffer).toBe(bytes.buffer);
+    expect(out.byteOffset).toBe(bytes.byteOffset);
+  });
+});

@@ -149,26 +149,36 @@ export class SseTransform {
   /**
    * Without a rename only the events that carry a usage or error object are decoded (usually
    * the last one of a stream); the rest go out as the upstream's bytes, and a dropped usage
-   * chunk is cut out of them.
+   * chunk is cut out of them in place: the bytes are the relay's (UpstreamHandler's
+   * `onResponseData` hands them over, a tail is a copy), and a new buffer for what is left —
+   * most of a read, often more than Buffer's 4 KB pool takes — cost more than the stream's
+   * other events together.
    */
   private usageEvents(bytes: Buffer): Buffer {
     let at = keyObjectAt(bytes, 0);
     if (at === -1) return bytes;
-    let pieces: Buffer[] | null = null;
+    // Bytes kept so far end at `kept`; those from `keptFrom` on are not moved yet.
+    let kept = -1;
     let keptFrom = 0;
     while (at !== -1) {
       const start = eventStart(bytes, at);
       const end = eventEnd(bytes, at);
       if (this.inspect(bytes.toString('utf8', start, end))) {
-        pieces ??= [];
-        if (start > keptFrom) pieces.push(bytes.subarray(keptFrom, start));
+        if (kept === -1) kept = start;
+        else if (start > keptFrom) {
+          bytes.copyWithin(kept, keptFrom, start);
+          kept += start - keptFrom;
+        }
         keptFrom = end;
       }
       at = keyObjectAt(bytes, end);
     }
-    if (pieces === null) return bytes;
-    if (keptFrom < bytes.length) pieces.push(bytes.subarray(keptFrom));
-    return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    if (kept === -1) return bytes;
+    if (keptFrom < bytes.length) {
+      bytes.copyWithin(kept, keptFrom);
+      kept += bytes.length - keptFrom;
+    }
+    return bytes.subarray(0, kept);
   }
 
   /** Whatever is left when the upstream ends (an unterminated last event). */
