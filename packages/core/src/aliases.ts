@@ -8,7 +8,7 @@ export interface ResolvedModel {
   /** The model that serves (and is billed): never an alias. */
   model: Model;
   /** The aliases passed through, from the requested name on; empty when the name was the model's own. */
-  via: string[];
+  via: readonly string[];
 }
 
 /**

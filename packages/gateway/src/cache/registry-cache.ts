@@ -4,6 +4,9 @@ import { Errors } from '../errors/catalog.js';
 import type { Logger } from '../logger.js';
 import { KeyHashMemo } from './key-hash-memo.js';
 
+/** The aliases of a model named directly: none (shared, never written). */
+const NO_ALIASES: readonly string[] = Object.freeze([]);
+
 export interface CacheOptions {
   ttlMs: number;
   negativeTtlMs: number;
@@ -130,6 +133,9 @@ export class RegistryCache {
     return this.peek<Provider>('provider', name);
   }
 
+  /** A model named directly, resolved: per record (a record changed in Redis is a new one). */
+  private readonly direct = new WeakMap<Model, ResolvedModel>();
+
   /** `resolveModel` when every hop is cached and fresh; undefined: read it with `resolveModel`. */
   peekResolved(name: string): ResolvedModel | null | undefined {
     const now = Date.now();
@@ -144,7 +150,12 @@ export class RegistryCache {
     }
     if (m === undefined) return undefined;
     this.stats.hits += hits;
-    return m && !m.alias_of ? { model: m, via } : null;
+    if (!m || m.alias_of) return null;
+    if (via.length > 0) return { model: m, via };
+    // Named directly (most requests): one result per record while it is cached, not one per request.
+    let r = this.direct.get(m);
+    if (r === undefined) this.direct.set(m, (r = { model: m, via: NO_ALIASES }));
+    return r;
   }
 
   /** A model by public name, aliases followed. */

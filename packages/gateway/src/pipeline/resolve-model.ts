@@ -1,4 +1,4 @@
-import type { Model, Provider, ProviderType, ResolvedModel } from '@llmgw/core';
+import type { ApiKey, Model, Provider, ProviderType, ResolvedModel } from '@llmgw/core';
 import { keyMayReach, modelAccess } from '../access/model-access.js';
 import { servesEndpoint } from '../providers/index.js';
 import type { RegistryReader } from '../cache/registry-cache.js';
@@ -17,6 +17,30 @@ export function resolveModel(ctx: RequestContext, cache: RegistryReader): Promis
   return withTargets(ctx, cache, resolved);
 }
 
+/** A key's targets of a model for one endpoint, and the provider records they were made from. */
+interface TargetsMemo {
+  path: string;
+  reachable: Model['targets'];
+  providers: Array<Provider | null>;
+  targets: Target[];
+}
+
+/**
+ * The last targets made per model and key record (both replaced by the registry cache when
+ * they change, so an entry never outlives what it was made of; the provider records are
+ * checked on each use): a busy key's requests reuse
+ * them while the provider records are the same ones, instead of making the lists and the
+ * targets again per request. The lists are shared: every stage that narrows them makes a new one.
+ */
+const memos = new WeakMap<Model, WeakMap<ApiKey, TargetsMemo>>();
+
+/** The memo's targets when every provider record it was made from is still the cached one. */
+function fromMemo(m: TargetsMemo | undefined, path: string, cache: RegistryReader): Target[] | null {
+  if (m === undefined || m.path !== path) return null;
+  for (let i = 0; i < m.reachable.length; i++) if (cache.peekProvider(m.reachable[i]!.provider) !== m.providers[i]) return null;
+  return m.targets;
+}
+
 /** The model checked against the key, then its targets: sync when every provider is cached. */
 function withTargets(ctx: RequestContext, cache: RegistryReader, resolved: ResolvedModel | null): Promise<void> | void {
   const key = ctx.key!;
@@ -26,6 +50,13 @@ function withTargets(ctx: RequestContext, cache: RegistryReader, resolved: Resol
   if (modelAccess(key, resolved) !== 'ok') throw Errors.modelNotAllowed(name);
   const model = resolved.model;
   ctx.model = model;
+  let byKey = memos.get(model);
+  const memo = byKey?.get(key);
+  const known = fromMemo(memo, ctx.endpoint.path, cache);
+  if (known !== null) {
+    ctx.targets = known;
+    return;
+  }
   const reachable = model.targets.filter((t) => keyMayReach(key, t.provider));
   const providers: Array<Provider | null> = [];
   let missing: Promise<void>[] | null = null;
@@ -38,8 +69,18 @@ function withTargets(ctx: RequestContext, cache: RegistryReader, resolved: Resol
       (missing ??= []).push(cache.getProvider(name).then((read) => void (providers[i] = read)));
     }
   }
-  if (missing) return Promise.all(missing).then(() => narrow(ctx, reachable, providers));
+  const keep = () => {
+    if (!byKey) memos.set(model, (byKey = new WeakMap()));
+    byKey.set(key, { path: ctx.endpoint.path, reachable, providers, targets: ctx.targets });
+  };
+  if (missing) {
+    return Promise.all(missing).then(() => {
+      narrow(ctx, reachable, providers);
+      keep();
+    });
+  }
   narrow(ctx, reachable, providers);
+  keep();
 }
 
 /** Active providers whose type can serve the endpoint; none: why not. */

@@ -1,6 +1,8 @@
 // The request stages one by one, on a fake context and a fake registry: no server, no Redis,
 // milliseconds each. The end-to-end suites in tests/ cover them wired together.
+import { ModelSchema, ProviderSchema } from '@llmgw/core';
 import { describe, expect, it } from 'vitest';
+import type { RegistryReader } from '../cache/registry-cache.js';
 import { respondError } from '../relay/respond.js';
 import { authenticate } from './authenticate.js';
 import { fakeContext, fakeKey, fakeRegistry } from './__fixtures__/fake-context.js';
@@ -95,6 +97,49 @@ describe('resolveModel', () => {
     expect(await codeOf(resolve('claude', {}, '/embeddings'))).toEqual({ status: 400, code: 'unsupported_endpoint' });
     expect(await codeOf(resolve('down'))).toEqual({ status: 503, code: 'no_available_provider' });
     expect(await codeOf(resolve('m-ok', { providers: ['an'] }))).toEqual({ status: 403, code: 'model_not_allowed' });
+  });
+});
+
+describe("resolveModel: a key's targets of a model, made once while their records stay the same", () => {
+  // A cache that has every record: the sync path, as a busy key's requests take it.
+  const setup = () => {
+    const providers = new Map([['oa', ProviderSchema.parse({ name: 'oa', base_url: 'http://127.0.0.1:1/v1' })], ['an', ProviderSchema.parse({ name: 'an', type: 'anthropic', base_url: 'http://127.0.0.1:1/v1' })]]);
+    const model = ModelSchema.parse({ name: 'mixed', targets: [{ provider: 'an', model: 'claude-x' }, { provider: 'oa', model: 'gpt-x' }] });
+    const reader: RegistryReader = { ...fakeRegistry(), peekProvider: (n) => providers.get(n) ?? null, peekResolved: (n) => (n === 'mixed' ? { model, via: [] } : undefined) };
+    const key = fakeKey().key;
+    const run = (path?: string, k = key) => {
+      const { ctx } = fakeContext({ path, key: k });
+      ctx.publicModel = 'mixed';
+      const p = resolveModel(ctx, reader);
+      expect(p).toBeUndefined(); // all cached: no promise
+      return ctx.targets;
+    };
+    return { providers, run, key };
+  };
+
+  it('the same list for the next request of the key, another for another endpoint or key record', () => {
+    const { run, key } = setup();
+    const first = run();
+    expect(first.map((t) => t.provider.name)).toEqual(['an', 'oa']);
+    expect(run()).toBe(first);
+    const embeddings = run('/embeddings');
+    expect(embeddings.map((t) => t.provider.name)).toEqual(['oa']);
+    expect(run()).not.toBe(embeddings);
+    expect(run().map((t) => t.provider.name)).toEqual(['an', 'oa']);
+    const other = run(undefined, { ...key, providers: ['oa'] });
+    expect(other.map((t) => t.provider.name)).toEqual(['oa']);
+  });
+
+  it('made again when a provider record is replaced (disabled, reweighted) or gone', async () => {
+    const { providers, run } = setup();
+    const first = run();
+    providers.set('an', ProviderSchema.parse({ name: 'an', type: 'anthropic', base_url: 'http://127.0.0.1:1/v1', status: 'disabled' }));
+    expect(run().map((t) => t.provider.name)).toEqual(['oa']);
+    providers.set('oa', ProviderSchema.parse({ name: 'oa', base_url: 'http://127.0.0.1:1/v1', weight: 3 }));
+    expect(run()[0]!.weight).toBe(3);
+    providers.delete('oa');
+    expect(await codeOf(async () => run())).toEqual({ status: 503, code: 'no_available_provider' });
+    expect(first.map((t) => t.provider.name)).toEqual(['an', 'oa']); // a list handed out is never changed
   });
 });
 
