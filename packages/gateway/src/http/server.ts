@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { arm, release, type Timed } from '../deadlines.js';
+import { arm, release, type Tier, type Timed } from '../deadlines.js';
 import { Errors, type GatewayError } from '../errors/catalog.js';
 import { errorBody } from '../errors/render.js';
 import { requestId } from '../request-id.js';
@@ -180,63 +180,105 @@ function readHeaders(req: HttpRequest): { headers: Record<string, string>; confl
   return { headers, conflictingLength };
 }
 
-/** Collect the body with a size limit, copying each chunk once. */
-function readBody(
-  res: HttpResponse,
-  sink: UwsSink,
-  limit: number,
-  timeoutMs: number,
-  declared: number,
-  refuse: (err: GatewayError) => void,
-  done: (body: Buffer) => void,
-): void {
-  const tooLarge = () => refuse(Errors.bodyTooLarge(limit));
-  if (declared > limit) {
-    tooLarge();
-    return;
+/** What every request of a listener reads its body with. */
+interface BodyRules {
+  maxBodyBytes: number;
+  /** Longest wait for the whole body (0: none). */
+  bodyTimeoutMs: number;
+  refuseBody: BodyRefusal;
+  handler: RequestHandler;
+}
+
+/**
+ * One request from its head to its whole body: the head read before the callback returns, the
+ * body collected with a size limit (each chunk copied once) and a deadline, then the handler
+ * called. One object per request, its deadline item itself, instead of a closure per step.
+ */
+class Incoming implements Timed {
+  deadline = 0;
+  tier: Tier | null = null;
+  slot = -1;
+  private buf: Buffer | null = null;
+  private chunks: Buffer[] | null = null;
+  private size = 0;
+
+  constructor(
+    private readonly res: HttpResponse,
+    readonly sink: UwsSink,
+    private readonly method: string,
+    private readonly path: string,
+    private readonly query: string,
+    private readonly headers: Record<string, string>,
+    private readonly receivedAt: number,
+    private readonly rules: BodyRules,
+  ) {}
+
+  /** The client went away (uWS's onAborted): the sink says so, and the body's deadline is over. */
+  aborted(): void {
+    this.sink.markAborted();
+    release(this);
   }
-  // uWS drops a body slower than 16 KB/s only after ~10 s of shortfall and without an answer;
-  // this deadline bounds the whole body and answers 408 before closing.
-  // Checked by the shared deadline ticks: no timer per request.
-  const timer: Timed = {
-    deadline: 0,
-    tier: null,
-    slot: -1,
-    onDeadline: () => {
-      size = Infinity;
-      refuse(Errors.bodyTimeout(timeoutMs));
-    },
-  };
-  arm(timer, timeoutMs);
-  sink.onAbort(() => release(timer));
-  let buf: Buffer | null = declared > 0 ? Buffer.allocUnsafe(declared) : null;
-  let chunks: Buffer[] | null = null;
-  let size = 0;
-  res.onData((ab, isLast) => {
-    if (sink.aborted) return;
+
+  /** Answer with `err` and close (the request is not handled). */
+  refuse(err: GatewayError): void {
+    const { method, path, headers, receivedAt } = this;
+    const reqId = requestId(headers['x-request-id']);
+    this.sink.reject(err.status, () => this.rules.refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
+  }
+
+  /** The whole request is here (or it has no body). */
+  handle(body: Buffer): void {
+    const { method, path, query, headers, receivedAt } = this;
+    this.rules.handler({ method, path, query, headers, body, receivedAt }, this.sink);
+  }
+
+  /** Collect the body: at most `maxBodyBytes`, within `bodyTimeoutMs`; `declared` is its content-length (-1: none). */
+  readBody(declared: number): void {
+    const limit = this.rules.maxBodyBytes;
+    if (declared > limit) return this.refuse(Errors.bodyTooLarge(limit));
+    // uWS drops a body slower than 16 KB/s only after ~10 s of shortfall and without an answer;
+    // this deadline bounds the whole body and answers 408 before closing.
+    // Checked by the shared deadline ticks: no timer per request.
+    arm(this, this.rules.bodyTimeoutMs);
+    this.buf = declared > 0 ? Buffer.allocUnsafe(declared) : null;
+    this.res.onData((ab, isLast) => this.data(ab, isLast));
+  }
+
+  onDeadline(): void {
+    this.size = Infinity;
+    this.refuse(Errors.bodyTimeout(this.rules.bodyTimeoutMs));
+  }
+
+  private data(ab: ArrayBuffer, isLast: boolean): void {
+    if (this.sink.aborted) return;
     const n = ab.byteLength;
+    const size = this.size;
+    if (size === Infinity) return;
+    const limit = this.rules.maxBodyBytes;
     if (size + n > limit) {
-      size = Infinity;
-      release(timer);
-      tooLarge();
+      this.size = Infinity;
+      release(this);
+      this.refuse(Errors.bodyTooLarge(limit));
       return;
     }
-    if (size === Infinity) return;
+    const buf = this.buf;
     if (buf && size + n <= buf.length) {
       buf.set(new Uint8Array(ab), size);
     } else {
       // No or wrong content-length: fall back to a chunk list.
-      if (!chunks) chunks = buf ? [buf.subarray(0, size)] : [];
-      buf = null;
+      const chunks = (this.chunks ??= buf ? [buf.subarray(0, size)] : []);
+      this.buf = null;
       chunks.push(Buffer.from(new Uint8Array(ab).slice()));
     }
-    size += n;
+    this.size = size + n;
     if (isLast) {
-      release(timer);
-      const body = chunks ? Buffer.concat(chunks, size) : buf ? buf.subarray(0, size) : Buffer.alloc(0);
-      done(body);
+      release(this);
+      const chunks = this.chunks;
+      const total = this.size;
+      const body = chunks ? Buffer.concat(chunks, total) : this.buf ? this.buf.subarray(0, total) : Buffer.alloc(0);
+      this.handle(body);
     }
-  });
+  }
 }
 
 const NO_BODY = Buffer.alloc(0);
@@ -261,34 +303,29 @@ export function listen(uws: Uws, opts: ListenOptions, handler: RequestHandler): 
   const headersFor = opts.headersFor;
   // Before the catch-all route, so that upgrades reach it.
   const sockets = opts.websocket ? attachWebSockets(app, opts.websocket, handler) : null;
+  const rules: BodyRules = { maxBodyBytes: opts.maxBodyBytes, bodyTimeoutMs, refuseBody, handler };
   app.any('/*', (res, req) => {
     const method = req.getMethod().toUpperCase();
     const path = req.getUrl();
     const query = req.getQuery() ?? '';
     const { headers, conflictingLength } = readHeaders(req);
     const sink = new UwsSink(res, state, method === 'HEAD', headersFor ? headersFor(headers) : null);
-    res.onAborted(() => sink.markAborted());
-    const receivedAt = performance.now();
-    const refuse = (err: GatewayError) => {
-      const reqId = requestId(headers['x-request-id']);
-      sink.reject(err.status, () => refuseBody({ method, path, headers, receivedAt }, err, reqId), reqId);
-    };
+    const incoming = new Incoming(res, sink, method, path, query, headers, performance.now(), rules);
+    res.onAborted(() => incoming.aborted());
     if (conflictingLength) {
       // Answered on the next turn, not now: this callback runs inside uWS's parser, which goes
       // on reading the bytes after the first body, and an answer ended here would let it serve
       // them as the next request. Unanswered, that next request makes uWS close the connection
       // instead; otherwise the 400 goes out with `Connection: close`.
-      setImmediate(() => refuse(Errors.conflictingContentLength()));
+      setImmediate(() => incoming.refuse(Errors.conflictingContentLength()));
       return;
     }
     if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'DELETE') {
-      handler({ method, path, query, headers, body: NO_BODY, receivedAt }, sink);
+      incoming.handle(NO_BODY);
       return;
     }
     const declared = Number(headers['content-length'] ?? -1);
-    readBody(res, sink, opts.maxBodyBytes, bodyTimeoutMs, Number.isFinite(declared) ? declared : -1, refuse, (body) =>
-      handler({ method, path, query, headers, body, receivedAt }, sink),
-    );
+    incoming.readBody(Number.isFinite(declared) ? declared : -1);
   });
   return new Promise((resolve, reject) => {
     app.listen(opts.host, opts.port, (token: us_listen_socket | false) => {
