@@ -66,6 +66,8 @@ class Queued implements SpendRecord, RollupFacts {
   readonly cost_usd: number;
   readonly latency_ms: number;
   readonly cache_write_tokens: number;
+  readonly day: string;
+  readonly month: string;
   readonly spend: boolean;
   readonly reservation: string | undefined;
 
@@ -97,9 +99,6 @@ class Queued implements SpendRecord, RollupFacts {
     this.spend = r.spend ?? true;
     this.reservation = r.reservation;
   }
-
-  readonly day: string;
-  readonly month: string;
 }
 
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };

@@ -16,6 +16,10 @@ export class UsageRows {
   private buf: Buffer;
   /** End of the last row. */
   private end = 0;
+  /** Where the row being appended is written to. */
+  private at = 0;
+  /** The bytes the row being appended takes at most when no string needs escapes. */
+  private rowRoom = 0;
 
   constructor(private readonly size = 64 * 1024) {
     this.buf = Buffer.allocUnsafeSlow(size);
@@ -97,11 +101,6 @@ export class UsageRows {
   rowText(start: number, end: number): string {
     return this.buf.toString('utf8', start, end - 1);
   }
-
-  /** Where the row being appended is written to. */
-  private at = 0;
-  /** The bytes the row being appended takes at most when no string needs escapes. */
-  private rowRoom = 0;
 
   private room(n: number): void {
     if (this.at + n <= this.buf.length) return;
