@@ -1,12 +1,13 @@
-import { RT_KEYS, USAGE_COLUMNS_JSON, usageEntryEvents, usageEventText, type RedisClient, type UsageEvent } from '@llmgw/core';
+import { RT_KEYS, USAGE_COLUMNS_JSON, usageEventText, type RedisClient } from '@llmgw/core';
 import type { Logger } from '../logger.js';
 import { EncodedScript } from './encoded-script.js';
 import type { GatewayStats } from '../stats.js';
 import type { GovernanceCommands } from './limit-scripts.js';
 import type { RedisTurn } from './redis-turn.js';
-import { rollupArgs, type RollupFacts, type RollupTtls } from './usage-rollup-args.js';
+import { freeRows, Queued, queuedEvent, type UsageRecord } from './usage-queued.js';
+import { rollupArgs, type RollupTtls } from './usage-rollup-args.js';
 import { UsageRows } from './usage-rows.js';
-import { spendCalls, type SpendRecord } from './usage-spend-calls.js';
+import { spendCalls } from './usage-spend-calls.js';
 import { USAGE_MARK_TTL_MS, XADD_ONCE_LUA } from './usage-scripts.js';
 
 export interface UsageRecorderOptions {
@@ -28,77 +29,6 @@ export interface UsageRecorderOptions {
   flushMs?: number;
   /** How long usage rollup buckets are kept after they end (default 8 days for hours, 400 for days); null: no rollups. */
   rollupTtl?: RollupTtls | null;
-}
-
-/** One request's accounting: its event, and the key's spend counters it adds to. */
-export interface UsageRecord {
-  event: UsageEvent;
-  day: string;
-  month: string;
-  /** Add to the key's spend counters (false: a refused request, in the stream only). Default true. */
-  spend?: boolean;
-  /** The budget reservation the spend replaces (`<member>|<micro-USD>`), released with it. */
-  reservation?: string;
-}
-
-/**
- * A record in the queue: what its writes need of the event (the spend counters' and the
- * rollups' numbers, by the event's field names) and where its row is (UsageRows), not the
- * event itself: what stays on the heap per queued request is this one object.
- */
-class Queued implements SpendRecord, RollupFacts {
-  /** Set once the spend counters / the stream took it, so a retry after a partial failure does not write it twice. */
-  accounted = false;
-  streamed = false;
-  /** Writes of this record sent so far. */
-  sends = 0;
-  readonly key_id: string;
-  readonly model: string;
-  readonly provider: string;
-  readonly kind: UsageEvent['kind'];
-  readonly ts: number;
-  readonly status: number;
-  readonly aborted: boolean;
-  readonly estimated: boolean;
-  readonly prompt_tokens: number;
-  readonly completion_tokens: number;
-  readonly cached_tokens: number;
-  readonly cost_usd: number;
-  readonly latency_ms: number;
-  readonly cache_write_tokens: number;
-  readonly day: string;
-  readonly month: string;
-  readonly spend: boolean;
-  readonly reservation: string | undefined;
-
-  constructor(
-    r: UsageRecord,
-    /** This pod's sequence number of the record: what makes a retried write apply once. */
-    readonly seq: number,
-    /** Its row in UsageRows, with its comma (moved when the rows are compacted). */
-    public rowStart: number,
-    public rowEnd: number,
-  ) {
-    const e = r.event;
-    this.key_id = e.key_id;
-    this.model = e.model;
-    this.provider = e.provider;
-    this.kind = e.kind;
-    this.ts = e.ts;
-    this.status = e.status;
-    this.aborted = e.aborted;
-    this.estimated = e.estimated;
-    this.prompt_tokens = e.prompt_tokens;
-    this.completion_tokens = e.completion_tokens;
-    this.cached_tokens = e.cached_tokens;
-    this.cost_usd = e.cost_usd;
-    this.latency_ms = e.latency_ms;
-    this.cache_write_tokens = e.cache_write_tokens;
-    this.day = r.day;
-    this.month = r.month;
-    this.spend = r.spend ?? true;
-    this.reservation = r.reservation;
-  }
 }
 
 const ROLLUP_TTL: RollupTtls = { hourS: 8 * 86_400, dayS: 400 * 86_400 };
@@ -316,11 +246,11 @@ export class UsageRecorder {
       } else {
         // Redis refused the command itself (not reachability): retrying would fail forever.
         this.stats.usageEventsDropped++;
-        this.log.error({ err: failed[0]!.message, reqId: this.event(r).id }, 'usage record rejected by Redis; dropped');
+        this.log.error({ err: failed[0]!.message, reqId: queuedEvent(this.rows, r).id }, 'usage record rejected by Redis; dropped');
       }
     }
     this.queue = keep.concat(this.queue.slice(batch.length));
-    this.freeRows();
+    freeRows(this.rows, this.queue);
     this.stats.usageEventsBuffered = this.queue.length;
     if (this.waiters.length > 0) this.wake();
     if (unreachable) {
@@ -389,7 +319,7 @@ export class UsageRecorder {
     } else if (eventsResent) {
       xargv.push('r');
       // The script decodes each (it sums the rollups of those it applies): objects, not rows.
-      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventText(this.event(streamed[i]!)));
+      for (let i = 0; i < streamed.length; i++) xargv.push(eventSeqs[i]!, usageEventText(queuedEvent(this.rows, streamed[i]!)));
       stream = settle(this.turn.send(RT_KEYS.usageStream, (t) => t.gwXaddOnce(xkeys.length, ...xkeys, ...xargv)));
     } else {
       // The batch is one argument, the rows copied into the encoded command (no batch string, no fresh Buffer).
@@ -405,23 +335,5 @@ export class UsageRecorder {
     }
     const [, streamErr] = await Promise.all([Promise.all(updates), stream]);
     return { accounts, stream: streamErr };
-  }
-
-  /** A queued record's event, read back from its row (a resend, a log line: rare). */
-  private event(r: Queued): UsageEvent {
-    return usageEntryEvents(['c', `[${USAGE_COLUMNS_JSON},${this.rows.rowText(r.rowStart, r.rowEnd)}]`])[0]!;
-  }
-
-  /** The rows of written records are free: all of them once nothing is queued, else the space before the oldest once it is the larger part. */
-  private freeRows(): void {
-    const q = this.queue;
-    if (q.length === 0) return this.rows.clear();
-    const first = q[0]!.rowStart;
-    if (first < this.rows.used - first) return;
-    const moved = this.rows.compact(first);
-    for (const r of q) {
-      r.rowStart -= moved;
-      r.rowEnd -= moved;
-    }
   }
 }
